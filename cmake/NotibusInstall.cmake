@@ -1,0 +1,22 @@
+# cmake --install: headers, the library, the plugin SDK target, channel modules,
+# notibusConfig.cmake (targets notibus::notibus, notibus::plugin_sdk) and notibus.pc.
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/notibus DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS notibus notibus_plugin_sdk
+  EXPORT notibusTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(EXPORT notibusTargets NAMESPACE notibus:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/notibus)
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/notibusConfig.cmake.in
+  ${CMAKE_BINARY_DIR}/notibusConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/notibus)
+write_basic_package_version_file(${CMAKE_BINARY_DIR}/notibusConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_BINARY_DIR}/notibusConfig.cmake ${CMAKE_BINARY_DIR}/notibusConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/notibus)
+
+configure_file(${PROJECT_SOURCE_DIR}/cmake/notibus.pc.in ${CMAKE_BINARY_DIR}/notibus.pc @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/notibus.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

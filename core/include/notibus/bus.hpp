@@ -1,0 +1,119 @@
+// The notification bus: routes each published message to channel instances and
+// delivers it with queues, rate limits and retries (DESIGN.md section 2).
+#pragma once
+
+#include <notibus/config.hpp>
+#include <notibus/delivery.hpp>
+#include <notibus/error.hpp>
+#include <notibus/log.hpp>
+#include <notibus/message.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace notibus {
+
+class plugin_registry;
+
+struct bus_options {
+  unsigned threads = 1;  // used only when the bus owns its io_context
+  std::function<void(const dead_letter&)> on_dead_letter;
+  log_sink log;  // empty: stderr, info and up
+};
+
+// Live counters of one channel (for metrics and GET /v1/channels).
+struct channel_stats {
+  std::string name;
+  std::string type;
+  std::size_t queued = 0;
+  std::size_t inflight = 0;
+  std::size_t retrying = 0;  // waiting for a retry timer
+  std::uint64_t delivered = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t retried = 0;
+  std::uint64_t dropped = 0;  // refused or evicted by a full queue
+};
+
+class bus {
+ public:
+  using executor_type = boost::asio::any_io_executor;
+  using report_handler = std::function<void(std::error_code, delivery_report)>;
+
+  // Runs on an io_context of its own with options.threads threads.
+  bus(const config& cfg, plugin_registry& registry, bus_options options = {});
+  // Runs on the application's executor; the application keeps it running and
+  // calls async_stop before destroying the bus.
+  bus(executor_type executor, const config& cfg, plugin_registry& registry,
+      bus_options options = {});
+  ~bus();
+  bus(const bus&) = delete;
+  bus& operator=(const bus&) = delete;
+
+  executor_type get_executor() const noexcept;
+
+  // Fire and forget; returns the message id (or the first id for a repeated
+  // idempotency key). Failures show in status() and the dead-letter callback.
+  std::string publish(message m);
+
+  // Completes with void(std::error_code, delivery_report) once every channel the
+  // message went to has a final state. Works with callbacks, use_future and
+  // use_awaitable.
+  template <class CompletionToken>
+  auto async_publish(message m, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(std::error_code, delivery_report)>(
+        [this](auto handler, message msg) {
+          publish_with(std::move(msg), wrap(std::move(handler)));
+        },
+        token, std::move(m));
+  }
+
+  // Stops accepting, lets queued and in-flight deliveries finish for up to
+  // `grace`, then fails what is left. Completes with void().
+  template <class CompletionToken>
+  auto async_stop(std::chrono::milliseconds grace, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void()>(
+        [this](auto handler, std::chrono::milliseconds g) {
+          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+          auto ex = boost::asio::get_associated_executor(*shared, get_executor());
+          stop_with(g, [shared, ex] { boost::asio::post(ex, [shared] { (*shared)(); }); });
+        },
+        token, grace);
+  }
+  // Blocking form of async_stop; never call it from a thread running the bus.
+  void stop(std::chrono::milliseconds grace);
+
+  // The current state of a message, while it is kept (config `status`).
+  std::optional<delivery_report> status(std::string_view message_id) const;
+  std::vector<channel_stats> stats() const;
+
+ private:
+  template <class Handler>
+  report_handler wrap(Handler handler) {
+    // std::function needs a copyable target; completion handlers are move-only.
+    auto shared = std::make_shared<Handler>(std::move(handler));
+    auto ex = boost::asio::get_associated_executor(*shared, get_executor());
+    return [shared, ex](std::error_code ec, delivery_report report) {
+      boost::asio::post(ex, [shared, ec, r = std::move(report)]() mutable {
+        (*shared)(ec, std::move(r));
+      });
+    };
+  }
+  void publish_with(message m, report_handler done, std::string* first_id = nullptr);
+  void stop_with(std::chrono::milliseconds grace, std::function<void()> done);
+
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace notibus

@@ -1,0 +1,34 @@
+// A channel's plugin-specific options after validation, defaults applied.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace notibus {
+
+using option_value =
+    std::variant<std::string, std::int64_t, double, bool, std::chrono::milliseconds,
+                 std::vector<std::string>, std::vector<std::pair<std::string, std::string>>>;
+
+class channel_options {
+ public:
+  void set(std::string key, option_value value, bool secret);
+  const option_value* find(const std::string& key) const;
+  bool is_secret(const std::string& key) const;
+  const std::map<std::string, option_value>& values() const noexcept { return values_; }
+
+  // Textual form of a scalar; secrets come back as "<redacted>" unless asked for.
+  std::optional<std::string> text(const std::string& key, bool reveal_secret = false) const;
+
+ private:
+  std::map<std::string, option_value> values_;
+  std::map<std::string, bool> secret_;
+};
+
+}  // namespace notibus

@@ -1,0 +1,49 @@
+// What happened to a message on each channel it was routed to.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace notibus {
+
+enum class delivery_state {
+  pending,    // queued, in flight or waiting to retry
+  delivered,  // the channel accepted it
+  failed,     // permanent failure, retries exhausted, dropped or stopped
+  skipped     // not attempted: an earlier channel of a fallback route delivered
+};
+
+std::string_view to_string(delivery_state s) noexcept;
+
+struct channel_delivery {
+  std::string channel;
+  delivery_state state = delivery_state::pending;
+  std::uint32_t attempts = 0;
+  std::string last_error;  // empty unless an attempt failed
+  std::string detail;      // a note from the channel on success (e.g. truncation)
+};
+
+struct delivery_report {
+  std::string message_id;
+  std::vector<channel_delivery> channels;
+  bool duplicate = false;  // the idempotency key was seen: nothing was sent again
+
+  // True when every route group reached at least one channel (fan-out: all of them).
+  bool all_delivered() const noexcept;
+  bool finished() const noexcept;
+};
+
+// Handed to the dead-letter callback once per delivery that failed for good.
+struct dead_letter {
+  std::string message_id;
+  std::string topic;
+  std::string channel;
+  std::uint32_t attempts = 0;
+  std::string reason;
+};
+
+}  // namespace notibus

@@ -1,0 +1,19 @@
+// Where the bus and its channels write their one-line events.
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+namespace notibus {
+
+enum class log_level { debug = 0, info = 1, warn = 2, error = 3 };
+
+std::string_view to_string(log_level level) noexcept;
+
+// Receives every log event; must be thread-safe. Text never holds a secret.
+using log_sink = std::function<void(log_level, std::string_view)>;
+
+// Writes "LEVEL text" lines to stderr, or JSON objects when `json` is set.
+log_sink stderr_log_sink(log_level min_level = log_level::info, bool json = false);
+
+}  // namespace notibus

@@ -1,0 +1,31 @@
+// The unit an application publishes (DESIGN.md section 2).
+#pragma once
+
+#include <notibus/priority.hpp>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace notibus {
+
+struct message {
+  std::string id;  // left empty: the bus assigns a sortable id at publish
+  std::string topic;
+  std::string title;
+  std::string body;
+  notibus::priority priority = priority::normal;
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> attributes;
+  std::vector<std::string> channels;  // non-empty: deliver to these, bypassing routes
+  std::optional<std::string> idempotency_key;
+  std::chrono::system_clock::time_point created_at{};  // zero: set at publish
+};
+
+// A new id: 26 characters of Crockford base32 (48-bit milliseconds, then a
+// counter), so ids sort by creation time, also within one millisecond.
+std::string make_message_id();
+
+}  // namespace notibus

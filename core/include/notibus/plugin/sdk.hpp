@@ -1,0 +1,282 @@
+// C++ helper for channel plugin authors: write a class, declare its options, and
+// NOTIBUS_DEFINE_CHANNEL turns it into the C table of abi.h. Header-only and free
+// of Boost, so an out-of-tree plugin needs nothing but this file and abi.h.
+//
+//   class my_channel {
+//    public:
+//     static std::vector<notibus_option_v1> options();   // typed schema
+//     static int validate(notibus::sdk::config_view&);    // optional cross-field checks
+//     explicit my_channel(const notibus::sdk::config_view&);  // throw to refuse
+//     void send(const notibus::sdk::message_view&, notibus::sdk::completion);
+//   };
+//   NOTIBUS_DEFINE_CHANNEL(my, my_channel, "What it does", "1.0.0")
+#pragma once
+
+#include <notibus/plugin/abi.h>
+
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// A module exports the one well-known symbol; a built-in copy of the same source
+// exports a per-name symbol that the generated built-in table lists.
+#if defined(NOTIBUS_BUILD_AS_MODULE)
+#define NOTIBUS_CHANNEL_ENTRY_FN(name) notibus_channel_entry
+#define NOTIBUS_SDK_EXPORT __attribute__((visibility("default")))
+#else
+#define NOTIBUS_CHANNEL_ENTRY_FN(name) notibus_channel_entry_##name
+#define NOTIBUS_SDK_EXPORT
+#endif
+
+namespace notibus::sdk {
+
+// Builder for one schema entry: option("port", NOTIBUS_OPTION_INT).range(1, 65535).
+struct option {
+  notibus_option_v1 spec;
+
+  option(const char* key, notibus_option_type type)
+      : spec{sizeof(notibus_option_v1), NOTIBUS_ABI_VERSION, key, type, nullptr, 0, nullptr, "", 0,
+             0, 0} {}
+  option& required() { return spec.required = 1, *this; }
+  option& fallback(const char* default_value) { return spec.default_value = default_value, *this; }
+  option& doc(const char* text) { return spec.doc = text, *this; }
+  option& secret() { return spec.secret = 1, *this; }
+  option& one_of(const char* values) { return spec.enum_values = values, *this; }
+  option& range(int64_t lo, int64_t hi) {
+    spec.min_value = lo;
+    spec.max_value = hi;
+    return *this;
+  }
+  operator notibus_option_v1() const { return spec; }
+};
+
+class message_view {
+ public:
+  explicit message_view(const notibus_message_v1* m) : m_(m) {}
+  std::string_view id() const { return m_->id; }
+  std::string_view topic() const { return m_->topic; }
+  std::string_view title() const { return m_->title; }
+  std::string_view body() const { return m_->body; }
+  std::string_view priority() const { return m_->priority; }
+  int64_t created_at_ms() const { return m_->created_at_ms; }
+  uint32_t attempt() const { return m_->attempt; }
+  std::vector<std::string_view> tags() const {
+    return {m_->tags, m_->tags + m_->tag_count};
+  }
+  std::vector<std::pair<std::string_view, std::string_view>> attributes() const {
+    std::vector<std::pair<std::string_view, std::string_view>> out;
+    for (size_t i = 0; i < m_->attribute_count; ++i)
+      out.emplace_back(m_->attributes[i].key, m_->attributes[i].value);
+    return out;
+  }
+  std::optional<std::string_view> attribute(std::string_view key) const {
+    for (size_t i = 0; i < m_->attribute_count; ++i)
+      if (key == m_->attributes[i].key) return m_->attributes[i].value;
+    return std::nullopt;
+  }
+  const notibus_message_v1& raw() const { return *m_; }
+
+ private:
+  const notibus_message_v1* m_;
+};
+
+class config_view {
+ public:
+  explicit config_view(const notibus_channel_config_v1* c) : c_(c) {}
+  std::string_view instance_name() const { return c_->instance_name; }
+
+  std::optional<std::string> get_string(const char* key) const {
+    const char* v = nullptr;
+    if (!c_->get_string(c_->handle, key, &v)) return std::nullopt;
+    return std::string(v);
+  }
+  std::string string_or(const char* key, std::string fallback) const {
+    auto v = get_string(key);
+    return v ? *v : std::move(fallback);
+  }
+  std::optional<int64_t> get_int(const char* key) const {
+    int64_t v = 0;
+    return c_->get_int(c_->handle, key, &v) ? std::optional<int64_t>(v) : std::nullopt;
+  }
+  std::optional<double> get_number(const char* key) const {
+    double v = 0;
+    return c_->get_number(c_->handle, key, &v) ? std::optional<double>(v) : std::nullopt;
+  }
+  std::optional<bool> get_bool(const char* key) const {
+    int v = 0;
+    return c_->get_bool(c_->handle, key, &v) ? std::optional<bool>(v != 0) : std::nullopt;
+  }
+  std::optional<std::chrono::milliseconds> get_duration(const char* key) const {
+    int64_t v = 0;
+    if (!c_->get_duration_ms(c_->handle, key, &v)) return std::nullopt;
+    return std::chrono::milliseconds(v);
+  }
+  std::vector<std::string> list(const char* key) const {
+    std::vector<std::string> out;
+    for (size_t i = 0, n = c_->list_size(c_->handle, key); i < n; ++i)
+      out.emplace_back(c_->list_item(c_->handle, key, i));
+    return out;
+  }
+  std::vector<std::pair<std::string, std::string>> map(const char* key) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (size_t i = 0, n = c_->map_size(c_->handle, key); i < n; ++i)
+      out.emplace_back(c_->map_key(c_->handle, key, i), c_->map_value(c_->handle, key, i));
+    return out;
+  }
+  void error(const char* key, const std::string& message) const {
+    c_->report_error(c_->handle, key, message.c_str());
+  }
+  void log(notibus_log_level level, const std::string& message) const {
+    c_->log(c_->handle, level, message.c_str());
+  }
+
+ private:
+  const notibus_channel_config_v1* c_;
+};
+
+// The promise to report one outcome. Copies share one state; the first report
+// wins, and if every copy is dropped without a report the delivery fails
+// permanently instead of hanging forever.
+class completion {
+  struct state {
+    state(notibus_completion_fn f, void* c) : fn(f), ctx(c) {}
+    state(const state&) = delete;
+    state& operator=(const state&) = delete;
+    notibus_completion_fn fn;
+    void* ctx;
+    bool done = false;
+    void finish(notibus_outcome outcome, const char* error, const char* detail,
+                int64_t retry_after_ms) {
+      if (done) return;
+      done = true;
+      notibus_result_v1 r{sizeof(notibus_result_v1), NOTIBUS_ABI_VERSION, outcome, retry_after_ms,
+                          error, detail};
+      fn(ctx, &r);
+    }
+    ~state() {
+      finish(NOTIBUS_OUTCOME_PERMANENT, "channel plugin dropped the delivery without an outcome",
+             nullptr, -1);
+    }
+  };
+
+ public:
+  completion(notibus_completion_fn fn, void* ctx) : s_(std::make_shared<state>(fn, ctx)) {}
+
+  void delivered(const std::string& detail = {}) {
+    s_->finish(NOTIBUS_OUTCOME_DELIVERED, nullptr, detail.empty() ? nullptr : detail.c_str(), -1);
+  }
+  void transient(const std::string& error,
+                 std::optional<std::chrono::milliseconds> retry_after = std::nullopt) {
+    s_->finish(NOTIBUS_OUTCOME_TRANSIENT, error.c_str(), nullptr,
+               retry_after ? retry_after->count() : -1);
+  }
+  void permanent(const std::string& error) {
+    s_->finish(NOTIBUS_OUTCOME_PERMANENT, error.c_str(), nullptr, -1);
+  }
+  bool done() const { return s_->done; }
+
+ private:
+  std::shared_ptr<state> s_;
+};
+
+// Per-plugin defaults the core applies when a channel's config leaves them out.
+struct plugin_defaults {
+  int64_t initial_backoff_ms = 0;
+  int64_t max_backoff_ms = 0;
+  int32_t max_attempts = 0;
+  double rate_per_second = 0;
+  double rate_burst = 0;
+};
+
+namespace detail {
+
+inline void copy_error(char* dst, size_t size, const char* what) {
+  if (size == 0) return;
+  std::strncpy(dst, what, size - 1);
+  dst[size - 1] = '\0';
+}
+
+template <class C>
+struct adapter {
+  static int validate(const notibus_channel_config_v1* c) {
+    if constexpr (requires(config_view& v) { C::validate(v); }) {
+      config_view view(c);
+      try {
+        return C::validate(view);
+      } catch (const std::exception& e) {
+        view.error("", e.what());
+        return 1;
+      }
+    } else {
+      return 0;
+    }
+  }
+  static int create(const notibus_channel_config_v1* c, void** instance, char* error,
+                    size_t size) {
+    try {
+      *instance = new C(config_view(c));
+      return 0;
+    } catch (const std::exception& e) {
+      copy_error(error, size, e.what());
+    } catch (...) {
+      copy_error(error, size, "unknown exception while creating the channel");
+    }
+    return 1;
+  }
+  static void send(void* instance, const notibus_message_v1* m, notibus_completion_fn fn,
+                   void* ctx) {
+    completion done(fn, ctx);
+    try {
+      static_cast<C*>(instance)->send(message_view(m), done);
+    } catch (const std::exception& e) {
+      done.permanent(std::string("channel plugin threw: ") + e.what());
+    } catch (...) {
+      done.permanent("channel plugin threw an unknown exception");
+    }
+  }
+  static void destroy(void* instance) { delete static_cast<C*>(instance); }
+};
+
+}  // namespace detail
+
+template <class C>
+const notibus_plugin_v1* plugin_table(const char* name, const char* description,
+                                      const char* version, uint32_t host_abi) {
+  if (NOTIBUS_ABI_VERSION_MAJOR_OF(host_abi) != NOTIBUS_ABI_MAJOR) return nullptr;
+  static const std::vector<notibus_option_v1> options = C::options();
+  static const notibus_plugin_v1 table = [&] {
+    plugin_defaults d;
+    if constexpr (requires { C::defaults(); }) d = C::defaults();
+    return notibus_plugin_v1{sizeof(notibus_plugin_v1),
+                             NOTIBUS_ABI_VERSION,
+                             name,
+                             version,
+                             description,
+                             options.data(),
+                             options.size(),
+                             &detail::adapter<C>::validate,
+                             &detail::adapter<C>::create,
+                             &detail::adapter<C>::send,
+                             &detail::adapter<C>::destroy,
+                             d.initial_backoff_ms,
+                             d.max_backoff_ms,
+                             d.max_attempts,
+                             d.rate_per_second,
+                             d.rate_burst};
+  }();
+  return &table;
+}
+
+}  // namespace notibus::sdk
+
+#define NOTIBUS_DEFINE_CHANNEL(NAME, CLASS, DESCRIPTION, VERSION)                    \
+  extern "C" NOTIBUS_SDK_EXPORT const notibus_plugin_v1* NOTIBUS_CHANNEL_ENTRY_FN(NAME)( \
+      uint32_t host_abi_version) {                                                   \
+    return ::notibus::sdk::plugin_table<CLASS>(#NAME, DESCRIPTION, VERSION, host_abi_version); \
+  }

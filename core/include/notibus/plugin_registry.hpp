@@ -1,0 +1,49 @@
+// Every channel type the host knows: the built-in table that CMake generates plus
+// modules found in plugin_dirs. One registry serves both, so a static build never
+// needs dlopen.
+#pragma once
+
+#include <notibus/plugin/abi.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace notibus {
+
+struct loaded_plugin {
+  const notibus_plugin_v1* table = nullptr;
+  std::string origin;  // "built-in" or the module's file path
+};
+
+class plugin_registry {
+ public:
+  plugin_registry();  // holds the built-in channels
+  ~plugin_registry();
+  plugin_registry(const plugin_registry&) = delete;
+  plugin_registry& operator=(const plugin_registry&) = delete;
+
+  // Register a channel from its entry function. Returns an empty string on
+  // success, else why it was refused (naming origin, versions and plugin).
+  std::string add(notibus_channel_entry_fn entry, const std::string& origin);
+
+  // Load every libnotibus-channel-<name>.so in `dir` (RTLD_NOW | RTLD_LOCAL).
+  // Returns one message per refused module. Directories already loaded are skipped.
+  std::vector<std::string> load_directory(const std::filesystem::path& dir);
+  // Load one module file.
+  std::string load_module(const std::filesystem::path& file);
+
+  const loaded_plugin* find(std::string_view name) const;
+  std::vector<const loaded_plugin*> list() const;  // sorted by name
+
+  // False in a fully static build, where dlopen of C++ code must not happen.
+  static bool modules_supported() noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace notibus

@@ -1,0 +1,13 @@
+// One message as a compact JSON object, for the file and console channels.
+#pragma once
+
+#include <notibus/plugin/sdk.hpp>
+
+#include <string>
+
+namespace notibus {
+
+std::string message_to_json(const sdk::message_view& m);
+std::string format_utc_iso8601(int64_t epoch_ms);
+
+}  // namespace notibus

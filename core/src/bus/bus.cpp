@@ -1,0 +1,211 @@
+#include <notibus/bus.hpp>
+#include <notibus/plugin_registry.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <future>
+#include <stdexcept>
+#include <thread>
+
+#include "../utf8.hpp"
+#include "channel_runner.hpp"
+#include "router.hpp"
+#include "status_store.hpp"
+#include "tracker.hpp"
+
+namespace notibus {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::shared_ptr<bus_context> make_context(bus_options& options) {
+  auto ctx = std::make_shared<bus_context>();
+  ctx->log = options.log ? std::move(options.log) : stderr_log_sink();
+  ctx->on_dead_letter = std::move(options.on_dead_letter);
+  return ctx;
+}
+
+bool message_is_utf8(const message& m) {
+  if (!is_valid_utf8(m.topic) || !is_valid_utf8(m.title) || !is_valid_utf8(m.body)) return false;
+  for (const auto& t : m.tags)
+    if (!is_valid_utf8(t)) return false;
+  for (const auto& [k, v] : m.attributes)
+    if (!is_valid_utf8(k) || !is_valid_utf8(v)) return false;
+  return true;
+}
+
+}  // namespace
+
+struct bus::impl {
+  impl(executor_type ex, const config& cfg, plugin_registry& registry, bus_options& options)
+      : executor(std::move(ex)),
+        ctx(make_context(options)),
+        status(cfg.status.retention, cfg.status.max_entries) {
+    std::map<std::string, std::size_t> enabled;
+    std::vector<std::string> disabled;
+    std::vector<std::string> errors;
+    for (const auto& ch : cfg.channels) {
+      if (!ch.enabled) {
+        disabled.push_back(ch.name);
+        continue;
+      }
+      const loaded_plugin* plugin = registry.find(ch.type);
+      if (!plugin) {
+        errors.push_back("channels." + ch.name + ": unknown channel type \"" + ch.type + "\"");
+        continue;
+      }
+      auto runner = std::make_shared<channel_runner>(executor, ch, *plugin, ctx);
+      if (auto error = runner->open(); !error.empty()) {
+        errors.push_back(std::move(error));
+        continue;
+      }
+      enabled[ch.name] = runners.size();
+      runners.push_back(std::move(runner));
+    }
+    if (!errors.empty()) {
+      for (auto& r : runners) r->close();
+      std::string all;
+      for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
+      throw std::runtime_error(all);
+    }
+    routes = std::make_unique<router>(cfg.routes, std::move(enabled), std::move(disabled));
+  }
+
+  bool all_idle() const {
+    for (const auto& r : runners)
+      if (!r->idle()) return false;
+    return true;
+  }
+
+  void close_all() {
+    for (auto& r : runners) r->close();
+  }
+
+  executor_type executor;
+  std::shared_ptr<bus_context> ctx;
+  std::vector<std::shared_ptr<channel_runner>> runners;
+  std::unique_ptr<router> routes;
+  status_store status;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> stopped{false};
+
+  // Only when the bus owns its io_context.
+  std::unique_ptr<asio::io_context> own_context;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+};
+
+bus::bus(const config& cfg, plugin_registry& registry, bus_options options) {
+  auto context = std::make_unique<asio::io_context>(static_cast<int>(std::max(1u, options.threads)));
+  const unsigned threads = std::max(1u, options.threads);
+  impl_ = std::make_shared<impl>(context->get_executor(), cfg, registry, options);
+  impl_->work.emplace(context->get_executor());
+  impl_->own_context = std::move(context);
+  for (unsigned i = 0; i < threads; ++i)
+    impl_->threads.emplace_back([ctx = impl_->own_context.get()] { ctx->run(); });
+}
+
+bus::bus(executor_type executor, const config& cfg, plugin_registry& registry, bus_options options)
+    : impl_(std::make_shared<impl>(std::move(executor), cfg, registry, options)) {}
+
+bus::~bus() {
+  if (!impl_) return;
+  if (impl_->own_context) {
+    if (!impl_->stopped) stop(std::chrono::milliseconds(0));
+    impl_->work.reset();
+    impl_->own_context->stop();
+    for (auto& t : impl_->threads) t.join();
+  }
+  impl_->close_all();
+}
+
+bus::executor_type bus::get_executor() const noexcept { return impl_->executor; }
+
+std::string bus::publish(message m) {
+  if (m.id.empty()) m.id = make_message_id();
+  std::string id = m.id;
+  std::string first_id;
+  publish_with(std::move(m), nullptr, &first_id);
+  return first_id.empty() ? id : first_id;
+}
+
+void bus::publish_with(message m, report_handler done, std::string* first_id) {
+  if (m.id.empty()) m.id = make_message_id();
+  if (m.created_at == std::chrono::system_clock::time_point{})
+    m.created_at = std::chrono::system_clock::now();
+  auto reject = [&](errc e) {
+    delivery_report r;
+    r.message_id = m.id;
+    if (done) done(make_error_code(e), std::move(r));
+  };
+  if (impl_->stopping.load(std::memory_order_relaxed)) return reject(errc::stopped);
+  if (!message_is_utf8(m)) return reject(errc::invalid_message);
+  delivery_plan plan;
+  if (auto ec = impl_->routes->plan(m, plan)) return reject(static_cast<errc>(ec.value()));
+
+  const std::string id = m.id;
+  const auto key = m.idempotency_key;
+  auto t = std::make_shared<tracker>(std::move(m), std::move(done), impl_->ctx);
+  t->set_plan(plan, impl_->runners);
+  if (auto first = impl_->status.insert(id, key, t)) {
+    // Seen before: report the first message instead of sending again.
+    delivery_report r = first->report();
+    r.duplicate = true;
+    if (first_id) *first_id = r.message_id;
+    t->abandon(std::move(r));
+    return;
+  }
+  t->start();
+}
+
+void bus::stop_with(std::chrono::milliseconds grace, std::function<void()> done) {
+  impl_->stopping = true;
+  auto timer = std::make_shared<asio::steady_timer>(impl_->executor);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  auto state = impl_;
+  auto aborted = std::make_shared<bool>(false);
+  // Polling keeps the runners free of stop bookkeeping on their hot path; 5 ms
+  // is far below any grace period anyone configures.
+  auto check = std::make_shared<std::function<void()>>();
+  *check = [state, timer, deadline, aborted, done = std::move(done), check]() mutable {
+    if (state->all_idle()) {
+      state->stopped = true;
+      auto finish = std::move(done);
+      *check = nullptr;  // break the self-reference
+      if (finish) finish();
+      return;
+    }
+    if (!*aborted && std::chrono::steady_clock::now() >= deadline) {
+      *aborted = true;
+      for (auto& r : state->runners) r->abort("bus stopped before delivery (grace period over)");
+    }
+    timer->expires_after(std::chrono::milliseconds(5));
+    timer->async_wait([check](boost::system::error_code) {
+      if (*check) (*check)();
+    });
+  };
+  asio::post(impl_->executor, [check] { (*check)(); });
+}
+
+void bus::stop(std::chrono::milliseconds grace) {
+  std::promise<void> finished;
+  stop_with(grace, [&finished] { finished.set_value(); });
+  finished.get_future().wait();
+}
+
+std::optional<delivery_report> bus::status(std::string_view message_id) const {
+  auto t = impl_->status.find(message_id);
+  if (!t) return std::nullopt;
+  return t->report();
+}
+
+std::vector<channel_stats> bus::stats() const {
+  std::vector<channel_stats> out;
+  for (const auto& r : impl_->runners) out.push_back(r->stats());
+  return out;
+}
+
+}  // namespace notibus

@@ -1,0 +1,16 @@
+// What every part of one bus shares: where logs and dead letters go.
+#pragma once
+
+#include <notibus/delivery.hpp>
+#include <notibus/log.hpp>
+
+#include <functional>
+
+namespace notibus {
+
+struct bus_context {
+  log_sink log;
+  std::function<void(const dead_letter&)> on_dead_letter;
+};
+
+}  // namespace notibus

@@ -1,0 +1,355 @@
+#include "channel_runner.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "../config/duration.hpp"
+#include "backoff.hpp"
+#include "tracker.hpp"
+
+namespace notibus {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+struct channel_runner::attempt {
+  std::shared_ptr<channel_runner> runner;
+  delivery_task task;
+  clock::time_point deadline;
+  // 0 running, 1 finished by the plugin, 2 finished by the core (timeout, abort):
+  // whoever moves it off 0 owns the outcome; a late plugin result is dropped.
+  std::atomic<int> state{0};
+  std::shared_ptr<attempt> self;  // keeps it alive until the plugin reports
+};
+
+channel_runner::channel_runner(bus::executor_type executor, channel_settings settings,
+                               const loaded_plugin& plugin, std::shared_ptr<const bus_context> ctx)
+    : strand_(asio::make_strand(executor)),
+      settings_(std::move(settings)),
+      plugin_(plugin.table),
+      ctx_(std::move(ctx)),
+      bucket_(settings_.rate_limit.per_second, settings_.rate_limit.burst),
+      deadline_timer_(strand_),
+      retry_timer_(strand_),
+      rate_timer_(strand_),
+      rng_(std::random_device{}()) {}
+
+channel_runner::~channel_runner() { close(); }
+
+std::string channel_runner::open() {
+  config_ = std::make_unique<channel_config_handle>(settings_.name, settings_.options, nullptr,
+                                                    ctx_->log);
+  char error[512] = {0};
+  if (plugin_->create(config_->abi(), &instance_, error, sizeof error) != 0) {
+    instance_ = nullptr;
+    return "channels." + settings_.name + ": cannot start " + settings_.type + " channel: " +
+           (error[0] ? error : "unknown error");
+  }
+  return {};
+}
+
+void channel_runner::close() {
+  std::lock_guard lock(close_mutex_);
+  if (closed_) return;
+  closed_ = true;
+  aborted_ = true;
+  if (!instance_) return;
+  if (callbacks_owed_.load() == 0) {
+    plugin_->destroy(instance_);
+  } else if (ctx_->log) {
+    // Destroying it now could free memory a hung send() still uses; leaking one
+    // instance at shutdown is the safe choice.
+    ctx_->log(log_level::warn, "channel " + settings_.name +
+                                   ": plugin still owes results at shutdown; instance left alive");
+  }
+  instance_ = nullptr;
+}
+
+void channel_runner::enqueue(delivery_task task) {
+  if (task.first_queued == clock::time_point{}) task.first_queued = clock::now();
+  if (aborted_.load(std::memory_order_relaxed)) {
+    fail(task, "bus stopped before delivery");
+    return;
+  }
+  const std::size_t depth = queued_.fetch_add(1, std::memory_order_relaxed);
+  if (depth >= settings_.queue.capacity && settings_.queue.overflow == overflow_policy::reject) {
+    queued_.fetch_sub(1, std::memory_order_relaxed);
+    ++dropped_;
+    fail(task, "queue full (capacity " + std::to_string(settings_.queue.capacity) + ")");
+    return;
+  }
+  bool post = false;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_.push_back(std::move(task));
+    post = !std::exchange(drain_posted_, true);
+  }
+  // One post per batch: publishers do not pay a strand hop per message.
+  if (post) asio::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+void channel_runner::drain_inbox() {
+  std::vector<delivery_task> batch;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    batch.swap(inbox_);
+    drain_posted_ = false;
+  }
+  for (auto& task : batch) {
+    if (aborted_) {
+      queued_.fetch_sub(1, std::memory_order_relaxed);
+      fail(task, "bus stopped before delivery");
+      continue;
+    }
+    queue_.push_back(std::move(task));
+    if (queue_.size() > settings_.queue.capacity) {  // drop_oldest
+      delivery_task oldest = std::move(queue_.front());
+      queue_.pop_front();
+      queued_.fetch_sub(1, std::memory_order_relaxed);
+      ++dropped_;
+      fail(oldest, "dropped: queue full (capacity " + std::to_string(settings_.queue.capacity) +
+                       ", overflow drop_oldest)");
+    }
+  }
+  pump();
+}
+
+void channel_runner::pump() {
+  if (pumping_) return;  // a result reported inline from send(); the loop below goes on
+  pumping_ = true;
+  while (!queue_.empty() && !aborted_ &&
+         inflight_.load(std::memory_order_relaxed) < static_cast<std::size_t>(settings_.max_inflight)) {
+    if (bucket_.limited()) {
+      const auto now = clock::now();
+      if (!bucket_.try_take(now)) {
+        arm_rate_timer(bucket_.wait_time(now));
+        break;
+      }
+    }
+    delivery_task task = std::move(queue_.front());
+    queue_.pop_front();
+    queued_.fetch_sub(1, std::memory_order_relaxed);
+    start_attempt(std::move(task));
+  }
+  pumping_ = false;
+}
+
+void channel_runner::start_attempt(delivery_task task) {
+  ++task.attempts;
+  task.owner->attempt_started(task.slot);
+  const notibus_message_v1 m = task.owner->abi_message(task.attempts);
+  auto a = std::make_shared<attempt>();
+  a->runner = shared_from_this();
+  a->task = std::move(task);
+  a->deadline = clock::now() + settings_.timeout;
+  a->self = a;
+  inflight_.fetch_add(1, std::memory_order_relaxed);
+  callbacks_owed_.fetch_add(1);
+  plugin_->send(instance_, &m, &channel_runner::on_plugin_result, a.get());
+  if (a->state.load() == 0) {  // still running: watch its deadline
+    in_flight_.push_back(std::move(a));
+    arm_deadline_timer();
+  }
+}
+
+void channel_runner::on_plugin_result(void* context, const notibus_result_v1* r) {
+  std::shared_ptr<attempt> a = std::move(static_cast<attempt*>(context)->self);
+  if (!a) return;  // a second report breaks the contract; ignore it
+  outcome result;
+  if (r && r->struct_size >= offsetof(notibus_result_v1, detail) + sizeof(const char*)) {
+    result.kind = r->outcome;
+    result.retry_after_ms = r->retry_after_ms;
+    if (r->error) result.error = r->error;
+    if (r->detail) result.detail = r->detail;
+    if (result.kind != NOTIBUS_OUTCOME_DELIVERED && result.kind != NOTIBUS_OUTCOME_TRANSIENT &&
+        result.kind != NOTIBUS_OUTCOME_PERMANENT) {
+      result.kind = NOTIBUS_OUTCOME_PERMANENT;
+      result.error = "plugin reported an unknown outcome";
+    }
+  } else {
+    result.error = "plugin reported a malformed result";
+  }
+  std::shared_ptr<channel_runner> runner = a->runner;
+  if (runner->strand_.running_in_this_thread()) {
+    runner->callbacks_owed_.fetch_sub(1);
+    runner->on_result(a, std::move(result));
+    return;
+  }
+  std::lock_guard lock(runner->close_mutex_);
+  runner->callbacks_owed_.fetch_sub(1);
+  if (runner->closed_) return;
+  asio::post(runner->strand_, [a, result = std::move(result)]() mutable {
+    a->runner->on_result(a, std::move(result));
+  });
+}
+
+void channel_runner::on_result(const std::shared_ptr<attempt>& a, outcome result) {
+  int running = 0;
+  if (!a->state.compare_exchange_strong(running, 1)) return;  // timed out or aborted already
+  inflight_.fetch_sub(1, std::memory_order_relaxed);
+  while (!in_flight_.empty() && in_flight_.front()->state.load() != 0) in_flight_.pop_front();
+  settle(std::move(a->task), std::move(result));
+  pump();
+}
+
+void channel_runner::settle(delivery_task task, outcome result) {
+  switch (result.kind) {
+    case NOTIBUS_OUTCOME_DELIVERED:
+      ++delivered_;
+      task.owner->finish(task.slot, delivery_state::delivered, {}, result.detail);
+      return;
+    case NOTIBUS_OUTCOME_PERMANENT:
+      fail(task, result.error.empty() ? "permanent failure" : result.error);
+      return;
+    case NOTIBUS_OUTCOME_TRANSIENT: break;
+  }
+  const std::string error = result.error.empty() ? "transient failure" : result.error;
+  const retry_settings& r = settings_.retry;
+  if (aborted_) {
+    fail(task, error + " (bus stopped, not retried)");
+    return;
+  }
+  if (task.attempts >= static_cast<std::uint32_t>(r.max_attempts)) {
+    fail(task, "gave up after " + std::to_string(task.attempts) + " attempts: " + error);
+    return;
+  }
+  milliseconds delay =
+      jittered_backoff(r, task.attempts, std::uniform_real_distribution<double>(0, 1)(rng_));
+  if (result.retry_after_ms >= 0 && milliseconds(result.retry_after_ms) > delay)
+    delay = milliseconds(result.retry_after_ms);  // the receiver asked for at least this
+  if (r.max_age && clock::now() + delay - task.first_queued > *r.max_age) {
+    fail(task, "gave up: next attempt would pass max_age " + format_duration(*r.max_age) + ": " +
+                   error);
+    return;
+  }
+  task.owner->attempt_failed(task.slot, error);
+  ++retried_;
+  retry_later(std::move(task), delay);
+}
+
+void channel_runner::fail(delivery_task& task, const std::string& reason) {
+  ++failed_;
+  task.owner->finish(task.slot, delivery_state::failed, reason);
+}
+
+void channel_runner::retry_later(delivery_task task, milliseconds delay) {
+  waiting_.emplace(clock::now() + delay, std::move(task));
+  retrying_.fetch_add(1, std::memory_order_relaxed);
+  arm_retry_timer();
+}
+
+void channel_runner::arm_retry_timer() {
+  if (waiting_.empty()) return;
+  const auto due = waiting_.begin()->first;
+  if (due >= retry_armed_for_) return;  // an earlier wake-up is already set
+  retry_armed_for_ = due;
+  retry_timer_.expires_at(due);
+  retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) return;  // re-armed for an earlier time, or shut down
+    self->on_retry_timer();
+  });
+}
+
+void channel_runner::on_retry_timer() {
+  retry_armed_for_ = clock::time_point::max();
+  const auto now = clock::now();
+  while (!waiting_.empty() && waiting_.begin()->first <= now) {
+    // Retries go ahead of new messages: they are older.
+    queue_.push_front(std::move(waiting_.begin()->second));
+    waiting_.erase(waiting_.begin());
+    retrying_.fetch_sub(1, std::memory_order_relaxed);
+    queued_.fetch_add(1, std::memory_order_relaxed);
+  }
+  arm_retry_timer();
+  pump();
+}
+
+void channel_runner::arm_deadline_timer() {
+  if (deadline_armed_ || in_flight_.empty()) return;
+  deadline_armed_ = true;
+  deadline_timer_.expires_at(in_flight_.front()->deadline);
+  deadline_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    self->deadline_armed_ = false;
+    if (!ec) self->on_deadlines();
+  });
+}
+
+void channel_runner::on_deadlines() {
+  const auto now = clock::now();
+  while (!in_flight_.empty()) {
+    std::shared_ptr<attempt> a = in_flight_.front();
+    if (a->state.load() != 0) {
+      in_flight_.pop_front();
+      continue;
+    }
+    if (a->deadline > now) break;
+    in_flight_.pop_front();
+    int running = 0;
+    if (!a->state.compare_exchange_strong(running, 2)) continue;
+    inflight_.fetch_sub(1, std::memory_order_relaxed);
+    outcome timeout;
+    timeout.kind = NOTIBUS_OUTCOME_TRANSIENT;
+    timeout.error = "attempt timed out after " + format_duration(settings_.timeout);
+    settle(std::move(a->task), std::move(timeout));
+  }
+  arm_deadline_timer();
+  pump();
+}
+
+void channel_runner::arm_rate_timer(clock::duration wait) {
+  if (rate_armed_) return;
+  rate_armed_ = true;
+  rate_timer_.expires_after(wait);
+  rate_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    self->rate_armed_ = false;
+    if (!ec) self->pump();
+  });
+}
+
+void channel_runner::abort(const std::string& reason) {
+  aborted_ = true;
+  asio::post(strand_, [self = shared_from_this(), reason] { self->abort_on_strand(reason); });
+}
+
+void channel_runner::abort_on_strand(const std::string& reason) {
+  for (auto& task : queue_) {
+    queued_.fetch_sub(1, std::memory_order_relaxed);
+    fail(task, reason);
+  }
+  queue_.clear();
+  for (auto& [due, task] : waiting_) {
+    retrying_.fetch_sub(1, std::memory_order_relaxed);
+    fail(task, reason + " (was waiting to retry)");
+  }
+  waiting_.clear();
+  for (auto& a : in_flight_) {
+    int running = 0;
+    if (!a->state.compare_exchange_strong(running, 2)) continue;
+    inflight_.fetch_sub(1, std::memory_order_relaxed);
+    fail(a->task, reason + " (attempt in flight)");
+  }
+  in_flight_.clear();
+  deadline_timer_.cancel();
+  retry_timer_.cancel();
+  rate_timer_.cancel();
+  drain_inbox();  // fails whatever arrived meanwhile
+}
+
+bool channel_runner::idle() const noexcept {
+  return queued_.load() == 0 && inflight_.load() == 0 && retrying_.load() == 0;
+}
+
+channel_stats channel_runner::stats() const {
+  channel_stats s;
+  s.name = settings_.name;
+  s.type = settings_.type;
+  s.queued = queued_.load();
+  s.inflight = inflight_.load();
+  s.retrying = retrying_.load();
+  s.delivered = delivered_.load();
+  s.failed = failed_.load();
+  s.retried = retried_.load();
+  s.dropped = dropped_.load();
+  return s;
+}
+
+}  // namespace notibus

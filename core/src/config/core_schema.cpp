@@ -1,0 +1,112 @@
+#include "core_schema.hpp"
+
+namespace notibus::schema {
+namespace {
+
+option_spec make(const char* key, notibus_option_type type, const char* doc,
+                 const char* default_value = nullptr) {
+  option_spec s;
+  s.key = key;
+  s.type = type;
+  s.doc = doc;
+  if (default_value) s.default_value = default_value;
+  return s;
+}
+
+option_spec ranged(option_spec s, std::int64_t lo, std::int64_t hi) {
+  s.min_value = lo;
+  s.max_value = hi;
+  return s;
+}
+
+option_spec one_of(option_spec s, std::vector<std::string> values) {
+  s.enum_values = std::move(values);
+  return s;
+}
+
+option_spec required(option_spec s) {
+  s.required = true;
+  return s;
+}
+
+option_spec secret(option_spec s) {
+  s.secret = true;
+  return s;
+}
+
+}  // namespace
+
+const std::vector<option_spec>& channel_common() {
+  static const std::vector<option_spec> specs = {
+      required(make("type", NOTIBUS_OPTION_STRING, "Channel plugin type (notibus plugins lists them).")),
+      make("enabled", NOTIBUS_OPTION_BOOL, "A disabled channel is skipped by routes.", "true"),
+      make("timeout", NOTIBUS_OPTION_DURATION, "Bounds each delivery attempt.", "30s"),
+      ranged(make("max_inflight", NOTIBUS_OPTION_INT, "Deliveries in flight at once.", "1"), 1, 10000),
+      ranged(make("retry.max_attempts", NOTIBUS_OPTION_INT, "Attempts before giving up."), 1, 1000),
+      make("retry.initial_backoff", NOTIBUS_OPTION_DURATION, "Backoff ceiling after the first failure."),
+      make("retry.max_backoff", NOTIBUS_OPTION_DURATION, "Largest backoff ceiling."),
+      ranged(make("retry.multiplier", NOTIBUS_OPTION_NUMBER, "Backoff growth per attempt.", "2"), 1, 100),
+      make("retry.max_age", NOTIBUS_OPTION_DURATION, "Give up once a delivery is this old."),
+      ranged(make("rate_limit.per_second", NOTIBUS_OPTION_NUMBER, "Sustained sends per second."), 0, 1000000),
+      ranged(make("rate_limit.per_minute", NOTIBUS_OPTION_NUMBER, "Sustained sends per minute."), 0, 60000000),
+      ranged(make("rate_limit.burst", NOTIBUS_OPTION_NUMBER, "Sends allowed at once after idling."), 1, 1000000),
+      ranged(make("queue.capacity", NOTIBUS_OPTION_INT, "Deliveries waiting per channel.", "10000"), 1, 100000000),
+      one_of(make("queue.overflow", NOTIBUS_OPTION_ENUM, "What a full queue does.", "reject"),
+             {"reject", "drop_oldest"}),
+  };
+  return specs;
+}
+
+const std::vector<option_spec>& spool() {
+  static const std::vector<option_spec> specs = {
+      required(make("dir", NOTIBUS_OPTION_STRING, "Spool directory.")),
+      one_of(make("fsync", NOTIBUS_OPTION_ENUM, "When records reach the disk.", "always"),
+             {"always", "batch", "never"}),
+      ranged(make("max_bytes", NOTIBUS_OPTION_INT, "Size cap; 0 is unbounded.", "0"), 0, INT64_MAX),
+  };
+  return specs;
+}
+
+const std::vector<option_spec>& server() {
+  static const std::vector<option_spec> specs = {
+      make("listen", NOTIBUS_OPTION_STRING, "host:port of the HTTP API.", "127.0.0.1:8025"),
+      secret(make("auth_token", NOTIBUS_OPTION_STRING, "Bearer token; empty disables auth.")),
+      ranged(make("max_body", NOTIBUS_OPTION_INT, "Largest request body in bytes.", "65536"), 1, 64 << 20),
+      make("shutdown_grace", NOTIBUS_OPTION_DURATION, "How long SIGTERM waits for deliveries.", "10s"),
+      make("tls.cert", NOTIBUS_OPTION_STRING, "PEM certificate chain for an HTTPS listener."),
+      make("tls.key", NOTIBUS_OPTION_STRING, "PEM private key for an HTTPS listener."),
+  };
+  return specs;
+}
+
+const std::vector<option_spec>& status() {
+  static const std::vector<option_spec> specs = {
+      make("retention", NOTIBUS_OPTION_DURATION, "How long delivery states are kept.", "1h"),
+      ranged(make("max_entries", NOTIBUS_OPTION_INT, "Most messages kept.", "100000"), 1, 100000000),
+  };
+  return specs;
+}
+
+const std::vector<option_spec>& route() {
+  static const std::vector<option_spec> specs = {
+      make("match.topic", NOTIBUS_OPTION_STRING_LIST, "Topic globs (* and ?)."),
+      make("match.tags", NOTIBUS_OPTION_STRING_LIST, "Tags the message must all carry."),
+      one_of(make("match.min_priority", NOTIBUS_OPTION_ENUM, "Lowest priority matched."),
+             {"min", "low", "normal", "high", "urgent"}),
+      required(make("to", NOTIBUS_OPTION_STRING_LIST, "Channels to deliver to.")),
+      one_of(make("strategy", NOTIBUS_OPTION_ENUM, "all, fallback or round_robin.", "all"),
+             {"all", "fallback", "round_robin"}),
+      make("continue", NOTIBUS_OPTION_BOOL, "Keep matching later routes.", "false"),
+  };
+  return specs;
+}
+
+const std::vector<option_spec>& top_level() {
+  static const std::vector<option_spec> specs = {
+      required(ranged(make("version", NOTIBUS_OPTION_INT, "Config format version."), 1, 1)),
+      make("plugin_dirs", NOTIBUS_OPTION_STRING_LIST, "Where channel modules are looked for."),
+  };
+  return specs;
+}
+
+}  // namespace notibus::schema

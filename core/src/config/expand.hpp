@@ -1,0 +1,17 @@
+// ${VAR} and ${file:/path} expansion of config values; "$${" writes a literal "${".
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace notibus {
+
+struct expansion {
+  std::string value;
+  std::string error;      // empty on success; never holds the expanded text
+  bool expanded = false;  // something was substituted: treat the value as sensitive
+};
+
+expansion expand_variables(std::string_view text);
+
+}  // namespace notibus

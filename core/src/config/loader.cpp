@@ -1,0 +1,317 @@
+// Reads the YAML file and turns it into a validated `config`, collecting every
+// problem before reporting (DESIGN.md section 5).
+#include <notibus/channel_options.hpp>
+#include <notibus/config.hpp>
+#include <notibus/plugin_registry.hpp>
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "../registry/config_handle.hpp"
+#include "core_schema.hpp"
+#include "section.hpp"
+#include "suggest.hpp"
+
+namespace notibus {
+namespace {
+
+using std::chrono::milliseconds;
+
+template <class T>
+T value_or(const section_values& s, const std::string& key, T fallback) {
+  if (const located_value* v = s.find(key))
+    if (const T* t = std::get_if<T>(&v->value)) return *t;
+  return fallback;
+}
+
+const std::vector<std::string>* list_of(const section_values& s, const std::string& key) {
+  const located_value* v = s.find(key);
+  return v ? std::get_if<std::vector<std::string>>(&v->value) : nullptr;
+}
+
+bool valid_channel_name(const std::string& name) {
+  static const std::regex pattern("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
+  return std::regex_match(name, pattern);
+}
+
+class loader {
+ public:
+  loader(std::string source, plugin_registry& registry) : sink_(source), registry_(registry) {
+    cfg_.source = std::move(source);
+  }
+
+  config run(const std::string& text) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      sink_.add(e.mark, "", "invalid YAML: " + e.msg);
+      throw config_error(sink_.take());
+    }
+    if (!root.IsMap()) {
+      sink_.add(root.Mark(), "", "expected a mapping at the top of the file, got " +
+                                     describe_node(root, false));
+      throw config_error(sink_.take());
+    }
+    const std::set<std::string> sections{"spool", "server", "status", "channels", "routes"};
+    section_values top = validate_section(root, schema::top_level(), "", sink_, sections);
+    cfg_.version = static_cast<int>(value_or<std::int64_t>(top, "version", 1));
+    load_plugin_dirs(top);
+    if (root["spool"]) read_spool(root["spool"]);
+    if (root["server"]) read_server(root["server"]);
+    if (root["status"]) read_status(root["status"]);
+    if (root["channels"]) read_channels(root["channels"]);
+    if (root["routes"]) read_routes(root["routes"]);
+    if (!sink_.empty()) throw config_error(sink_.take());
+    return std::move(cfg_);
+  }
+
+ private:
+  void load_plugin_dirs(const section_values& top) {
+    const auto* dirs = list_of(top, "plugin_dirs");
+    if (!dirs) return;
+    for (const auto& d : *dirs) {
+      const std::filesystem::path dir = d;
+      cfg_.plugin_dirs.push_back(dir);
+      for (const auto& problem : registry_.load_directory(dir))
+        sink_.add(top.mark_of("plugin_dirs"), "plugin_dirs", problem);
+    }
+  }
+
+  void read_spool(const YAML::Node& node) {
+    section_values s = validate_section(node, schema::spool(), "spool", sink_);
+    spool_settings spool;
+    spool.dir = value_or<std::string>(s, "dir", "");
+    const std::string fsync = value_or<std::string>(s, "fsync", "always");
+    spool.fsync = fsync == "never" ? fsync_mode::never
+                  : fsync == "batch" ? fsync_mode::batch
+                                     : fsync_mode::always;
+    spool.max_bytes = static_cast<std::uint64_t>(value_or<std::int64_t>(s, "max_bytes", 0));
+    cfg_.spool = spool;
+  }
+
+  void read_server(const YAML::Node& node) {
+    section_values s = validate_section(node, schema::server(), "server", sink_);
+    server_settings server;
+    server.listen = value_or<std::string>(s, "listen", server.listen);
+    server.auth_token = value_or<std::string>(s, "auth_token", "");
+    server.max_body = static_cast<std::size_t>(value_or<std::int64_t>(s, "max_body", 65536));
+    server.shutdown_grace = value_or<milliseconds>(s, "shutdown_grace", server.shutdown_grace);
+    server.tls_cert = value_or<std::string>(s, "tls.cert", "");
+    server.tls_key = value_or<std::string>(s, "tls.key", "");
+    if (server.tls_cert.empty() != server.tls_key.empty())
+      sink_.add(s.mark_of("tls"), "server.tls", "tls needs both cert and key");
+    cfg_.server = server;
+  }
+
+  void read_status(const YAML::Node& node) {
+    section_values s = validate_section(node, schema::status(), "status", sink_);
+    cfg_.status.retention = value_or<milliseconds>(s, "retention", cfg_.status.retention);
+    cfg_.status.max_entries =
+        static_cast<std::size_t>(value_or<std::int64_t>(s, "max_entries", 100000));
+  }
+
+  void read_channels(const YAML::Node& node) {
+    if (!node.IsMap()) {
+      sink_.add(node.Mark(), "channels", "expected a mapping of channel names, got " +
+                                             describe_node(node, false));
+      return;
+    }
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const std::string name = kv.first.Scalar();
+      const std::string path = join_path("channels", name);
+      declared_channels_.insert(name);
+      if (!seen.insert(name).second) {
+        sink_.add(kv.first.Mark(), path, "duplicate channel name");
+        continue;
+      }
+      if (!valid_channel_name(name)) {
+        sink_.add(kv.first.Mark(), path,
+                  "channel names use letters, digits, '_', '-' and '.' (at most 64)");
+        continue;
+      }
+      read_channel(name, kv.second, path);
+    }
+  }
+
+  // The plugin of a channel node, or null after reporting why there is none.
+  const loaded_plugin* plugin_of(const YAML::Node& node, const std::string& path) {
+    const YAML::Node type = node["type"];
+    if (!type) {
+      sink_.add(node.Mark(), path, "missing required key \"type\"");
+      return nullptr;
+    }
+    if (!type.IsScalar()) {
+      sink_.add(type.Mark(), path + ".type", "expected string, got " + describe_node(type, false));
+      return nullptr;
+    }
+    if (const loaded_plugin* p = registry_.find(type.Scalar())) return p;
+    std::vector<std::string> known;
+    for (const auto* p : registry_.list()) known.emplace_back(p->table->name);
+    std::string msg = "unknown channel type " + describe_node(type, false);
+    if (auto n = nearest(type.Scalar(), known)) msg += "; did you mean \"" + *n + "\"?";
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    msg += " (known: " + list + ")";
+    if (!plugin_registry::modules_supported())
+      msg += "; this is a static build: channels must be built in";
+    sink_.add(type.Mark(), path + ".type", msg);
+    return nullptr;
+  }
+
+  void read_channel(const std::string& name, const YAML::Node& node, const std::string& path) {
+    if (!node.IsMap()) {
+      sink_.add(node.Mark(), path, "expected a mapping, got " + describe_node(node, false));
+      return;
+    }
+    const loaded_plugin* plugin = plugin_of(node, path);
+    std::vector<option_spec> specs = schema::channel_common();
+    if (plugin) {
+      for (const auto& problem : specs_from_plugin(*plugin->table, specs))
+        sink_.add(node.Mark(), path, "plugin " + std::string(plugin->table->name) + " (" +
+                                         plugin->origin + "): " + problem);
+    }
+    section_values s = validate_section(node, specs, path, sink_);
+    if (!plugin) return;
+
+    channel_settings ch;
+    ch.name = name;
+    ch.type = plugin->table->name;
+    fill_core_settings(s, *plugin->table, ch);
+
+    auto options = std::make_shared<channel_options>();
+    for (const auto& [key, v] : s.values) options->set(key, v.value, v.secret);
+    ch.options = options;
+
+    if (plugin->table->validate) {
+      channel_config_handle handle(
+          name, options,
+          [&](const std::string& key, const std::string& message) {
+            sink_.add(s.mark_of(key), s.path_of(key), message);
+          },
+          nullptr);
+      plugin->table->validate(handle.abi());
+    }
+    cfg_.channels.push_back(std::move(ch));
+  }
+
+  void fill_core_settings(const section_values& s, const notibus_plugin_v1& plugin,
+                          channel_settings& ch) {
+    ch.enabled = value_or<bool>(s, "enabled", true);
+    ch.timeout = value_or<milliseconds>(s, "timeout", ch.timeout);
+    ch.max_inflight = static_cast<int>(value_or<std::int64_t>(s, "max_inflight", 1));
+
+    // A plugin's defaults sit between the core's and the channel's own settings.
+    retry_settings& r = ch.retry;
+    if (plugin.default_initial_backoff_ms > 0)
+      r.initial_backoff = milliseconds(plugin.default_initial_backoff_ms);
+    if (plugin.default_max_backoff_ms > 0) r.max_backoff = milliseconds(plugin.default_max_backoff_ms);
+    if (plugin.default_max_attempts > 0) r.max_attempts = plugin.default_max_attempts;
+    r.max_attempts = static_cast<int>(value_or<std::int64_t>(s, "retry.max_attempts", r.max_attempts));
+    r.initial_backoff = value_or<milliseconds>(s, "retry.initial_backoff", r.initial_backoff);
+    r.max_backoff = value_or<milliseconds>(s, "retry.max_backoff", r.max_backoff);
+    r.multiplier = value_or<double>(s, "retry.multiplier", r.multiplier);
+    if (const located_value* v = s.find("retry.max_age")) r.max_age = std::get<milliseconds>(v->value);
+    if (r.max_backoff < r.initial_backoff)
+      sink_.add(s.mark_of("retry.max_backoff"), s.path_of("retry.max_backoff"),
+                "must not be smaller than retry.initial_backoff");
+
+    rate_limit_settings& rl = ch.rate_limit;
+    if (plugin.default_rate_per_second > 0) rl.per_second = plugin.default_rate_per_second;
+    if (plugin.default_rate_burst > 0) rl.burst = plugin.default_rate_burst;
+    const located_value* per_second = s.find("rate_limit.per_second");
+    const located_value* per_minute = s.find("rate_limit.per_minute");
+    if (per_second && per_minute)
+      sink_.add(s.mark_of("rate_limit.per_minute"), s.path_of("rate_limit"),
+                "give per_second or per_minute, not both");
+    else if (per_second)
+      rl.per_second = std::get<double>(per_second->value);
+    else if (per_minute)
+      rl.per_second = std::get<double>(per_minute->value) / 60.0;
+    rl.burst = value_or<double>(s, "rate_limit.burst", rl.burst);
+
+    ch.queue.capacity = static_cast<std::size_t>(value_or<std::int64_t>(s, "queue.capacity", 10000));
+    ch.queue.overflow = value_or<std::string>(s, "queue.overflow", "reject") == "drop_oldest"
+                            ? overflow_policy::drop_oldest
+                            : overflow_policy::reject;
+  }
+
+  void read_routes(const YAML::Node& node) {
+    if (!node.IsSequence()) {
+      sink_.add(node.Mark(), "routes", "expected a list of routes, got " + describe_node(node, false));
+      return;
+    }
+    std::vector<std::string> channel_names;
+    for (const auto& c : cfg_.channels) channel_names.push_back(c.name);
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const std::string path = "routes[" + std::to_string(i) + "]";
+      section_values s = validate_section(node[i], schema::route(), path, sink_);
+      route r;
+      if (const auto* topics = list_of(s, "match.topic")) r.match.topics = *topics;
+      if (const auto* tags = list_of(s, "match.tags")) r.match.tags = *tags;
+      if (const located_value* p = s.find("match.min_priority"))
+        r.match.min_priority = parse_priority(std::get<std::string>(p->value));
+      const std::string strategy = value_or<std::string>(s, "strategy", "all");
+      r.strategy = strategy == "fallback"      ? route_strategy::fallback
+                   : strategy == "round_robin" ? route_strategy::round_robin
+                                               : route_strategy::all;
+      r.continue_matching = value_or<bool>(s, "continue", false);
+      if (const auto* to = list_of(s, "to")) {
+        r.to = *to;
+        if (to->empty()) sink_.add(s.mark_of("to"), s.path_of("to"), "needs at least one channel");
+        check_route_targets(s, *to, channel_names);
+      }
+      cfg_.routes.push_back(std::move(r));
+    }
+  }
+
+  void check_route_targets(const section_values& s, const std::vector<std::string>& to,
+                           const std::vector<std::string>& channel_names) {
+    // Channels that failed validation are reported already; naming them again
+    // as unknown would only add noise.
+    for (const auto& name : to) {
+      if (declared_channels_.count(name)) continue;
+      std::string msg = "unknown channel \"" + name + "\"";
+      if (auto n = nearest(name, channel_names)) msg += "; did you mean \"" + *n + "\"?";
+      sink_.add(s.mark_of("to"), s.path_of("to"), msg);
+    }
+  }
+
+  diagnostics_sink sink_;
+  plugin_registry& registry_;
+  config cfg_;
+  std::set<std::string> declared_channels_;  // every name under channels, valid or not
+};
+
+// Relative paths (plugin_dirs, spool.dir, a file channel's path) are relative to
+// the working directory, like every other path the program is given.
+config load(const std::string& text, const std::string& source, plugin_registry& registry) {
+  return loader(source, registry).run(text);
+}
+
+}  // namespace
+
+const channel_settings* config::find_channel(const std::string& name) const {
+  for (const auto& c : channels)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+config load_config_file(const std::filesystem::path& file, plugin_registry& registry) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw config_error({diagnostic{file.string(), 0, 0, "", "cannot read the file"}});
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load(text.str(), file.string(), registry);
+}
+
+config load_config_string(const std::string& yaml, const std::string& source_name,
+                          plugin_registry& registry) {
+  return load(yaml, source_name, registry);
+}
+
+}  // namespace notibus

@@ -1,0 +1,62 @@
+// Validates one YAML mapping against a list of option_specs: types, ranges,
+// enums, unknown keys with suggestions, required keys, defaults, ${VAR} expansion.
+#pragma once
+
+#include <notibus/channel_options.hpp>
+#include <notibus/diagnostic.hpp>
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "option_spec.hpp"
+
+namespace notibus {
+
+class diagnostics_sink {
+ public:
+  explicit diagnostics_sink(std::string file) : file_(std::move(file)) {}
+  void add(const YAML::Mark& mark, const std::string& path, const std::string& message);
+  const std::string& file() const { return file_; }
+  bool empty() const { return list_.empty(); }
+  std::vector<diagnostic> take();
+
+ private:
+  std::string file_;
+  std::vector<diagnostic> list_;
+};
+
+struct located_value {
+  option_value value;
+  YAML::Mark mark;
+  bool secret = false;
+  bool from_default = false;
+};
+
+struct section_values {
+  std::string path;  // "channels.ops-mail"
+  YAML::Mark mark;
+  std::map<std::string, located_value> values;
+
+  const located_value* find(const std::string& key) const;
+  // Mark of `key` when present, else of the section itself.
+  YAML::Mark mark_of(const std::string& key) const;
+  std::string path_of(const std::string& key) const;
+};
+
+// `reserved` keys are accepted without checks (the caller handles them).
+section_values validate_section(const YAML::Node& node, const std::vector<option_spec>& specs,
+                                const std::string& path, diagnostics_sink& sink,
+                                const std::set<std::string>& reserved = {});
+
+// `"abc"` for a scalar as written (control characters escaped, long text cut), or
+// "a mapping" / "a sequence" / "nothing".
+std::string describe_node(const YAML::Node& node, bool secret);
+
+// Full key path for messages: "channels" + "x" -> "channels.x".
+std::string join_path(const std::string& prefix, const std::string& key);
+
+}  // namespace notibus

@@ -1,0 +1,30 @@
+#include <notibus/delivery.hpp>
+
+#include <algorithm>
+
+namespace notibus {
+
+std::string_view to_string(delivery_state s) noexcept {
+  switch (s) {
+    case delivery_state::pending: return "pending";
+    case delivery_state::delivered: return "delivered";
+    case delivery_state::failed: return "failed";
+    case delivery_state::skipped: return "skipped";
+  }
+  return "unknown";
+}
+
+bool delivery_report::finished() const noexcept {
+  return std::none_of(channels.begin(), channels.end(),
+                      [](const auto& c) { return c.state == delivery_state::pending; });
+}
+
+bool delivery_report::all_delivered() const noexcept {
+  if (channels.empty()) return duplicate;
+  // A skipped channel means its fallback group was served by an earlier one.
+  return std::all_of(channels.begin(), channels.end(), [](const auto& c) {
+    return c.state == delivery_state::delivered || c.state == delivery_state::skipped;
+  });
+}
+
+}  // namespace notibus

@@ -1,0 +1,29 @@
+#include <notibus/diagnostic.hpp>
+
+namespace notibus {
+namespace {
+
+std::string join(const std::vector<diagnostic>& ds) {
+  std::string out;
+  for (const auto& d : ds) {
+    if (!out.empty()) out += '\n';
+    out += d.to_string();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string diagnostic::to_string() const {
+  std::string out = file;
+  if (line > 0) out += ':' + std::to_string(line) + ':' + std::to_string(column);
+  out += ": ";
+  if (!path.empty()) out += path + ": ";
+  out += message;
+  return out;
+}
+
+config_error::config_error(std::vector<diagnostic> diagnostics)
+    : std::runtime_error(join(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+
+}  // namespace notibus

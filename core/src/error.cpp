@@ -1,0 +1,31 @@
+#include <notibus/error.hpp>
+
+#include <string>
+
+namespace notibus {
+namespace {
+
+class category final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "notibus"; }
+  std::string message(int e) const override {
+    switch (static_cast<errc>(e)) {
+      case errc::no_route: return "no route matched the message";
+      case errc::unknown_channel: return "the message names a channel that is not configured";
+      case errc::stopped: return "the bus is stopped";
+      case errc::invalid_message: return "invalid message";
+    }
+    return "unknown notibus error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& error_category() noexcept {
+  static const category c;
+  return c;
+}
+
+std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
+
+}  // namespace notibus

@@ -1,0 +1,32 @@
+#include <cstdio>
+
+#include "cli_args.hpp"
+#include "commands.hpp"
+
+namespace notibus::cli {
+
+std::optional<config> load_or_report(const std::string& file, plugin_registry& registry) {
+  try {
+    return load_config_file(file, registry);
+  } catch (const config_error& e) {
+    for (const auto& d : e.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    std::fprintf(stderr, "%zu error%s in %s\n", e.diagnostics().size(),
+                 e.diagnostics().size() == 1 ? "" : "s", file.c_str());
+  }
+  return std::nullopt;
+}
+
+int run_check(const std::vector<std::string>& argv, const common_options&) {
+  const args a(argv, {{"--config"}, {}, {{"-c", "--config"}}});
+  const auto file = a.get("--config");
+  if (!file || !a.positional().empty()) throw usage_error("check needs -c FILE and nothing else");
+  plugin_registry registry;
+  const auto cfg = load_or_report(*file, registry);
+  if (!cfg) return 2;
+  std::printf("%s: ok (%zu channel%s, %zu route%s)\n", file->c_str(), cfg->channels.size(),
+              cfg->channels.size() == 1 ? "" : "s", cfg->routes.size(),
+              cfg->routes.size() == 1 ? "" : "s");
+  return 0;
+}
+
+}  // namespace notibus::cli

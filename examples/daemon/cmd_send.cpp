@@ -1,0 +1,75 @@
+// `notibus send`: publish one message and wait for every channel's outcome.
+#include <notibus/bus.hpp>
+
+#include <boost/asio/use_future.hpp>
+
+#include <cstdio>
+
+#include "cli_args.hpp"
+#include "commands.hpp"
+
+namespace notibus::cli {
+
+int run_send(const std::vector<std::string>& argv, const common_options& common) {
+  const args a(argv,
+               {{"--config", "--channel", "--topic", "--title", "--priority", "--tag", "--attr",
+                 "--body", "--idempotency-key"},
+                {},
+                {{"-c", "--config"}}});
+  const auto file = a.get("--config");
+  const auto body = a.get("--body");
+  if (!file) throw usage_error("send needs -c FILE");
+  if (!body) throw usage_error("send needs --body");
+  if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
+
+  message m;
+  m.body = *body;
+  m.topic = a.get("--topic").value_or("notibus.cli");
+  m.title = a.get("--title").value_or("");
+  if (auto p = a.get("--priority")) {
+    auto parsed = parse_priority(*p);
+    if (!parsed) throw usage_error("--priority must be min, low, normal, high or urgent");
+    m.priority = *parsed;
+  }
+  m.tags = a.all("--tag");
+  for (const auto& kv : a.all("--attr")) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw usage_error("--attr takes KEY=VALUE");
+    m.attributes[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  m.channels = a.all("--channel");
+  if (auto key = a.get("--idempotency-key")) m.idempotency_key = *key;
+
+  plugin_registry registry;
+  const auto cfg = load_or_report(*file, registry);
+  if (!cfg) return 2;
+  for (const auto& name : m.channels)
+    if (!cfg->find_channel(name)) {
+      std::fprintf(stderr, "notibus send: no channel \"%s\" in %s\n", name.c_str(), file->c_str());
+      return 2;
+    }
+
+  std::unique_ptr<bus> b;
+  try {
+    b = std::make_unique<bus>(*cfg, registry, bus_options{1, nullptr, common.log});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
+  auto [ec, report] = b->async_publish(m, boost::asio::use_future).get();
+  b->stop(std::chrono::milliseconds(0));
+  if (ec) {
+    std::fprintf(stderr, "notibus send: %s\n", ec.message().c_str());
+    return ec == errc::no_route || ec == errc::unknown_channel ? 2 : 1;
+  }
+  for (const auto& c : report.channels) {
+    std::FILE* out = c.state == delivery_state::failed ? stderr : stdout;
+    std::fprintf(out, "%s: %s (%u attempt%s)%s%s\n", c.channel.c_str(),
+                 std::string(to_string(c.state)).c_str(), c.attempts, c.attempts == 1 ? "" : "s",
+                 c.last_error.empty() ? "" : ": ", c.last_error.c_str());
+  }
+  std::printf("message %s\n", report.message_id.c_str());
+  return report.all_delivered() ? 0 : 1;
+}
+
+}  // namespace notibus::cli

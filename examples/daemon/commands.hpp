@@ -1,0 +1,32 @@
+// The subcommands of `notibus` (DESIGN.md section 6). Each returns the exit code:
+// 0 success, 1 delivery failure, 2 usage or config error.
+#pragma once
+
+#include <notibus/log.hpp>
+
+#include <string>
+#include <vector>
+
+namespace notibus::cli {
+
+struct common_options {
+  log_sink log;
+};
+
+int run_check(const std::vector<std::string>& argv, const common_options& common);
+int run_plugins(const std::vector<std::string>& argv, const common_options& common);
+int run_send(const std::vector<std::string>& argv, const common_options& common);
+
+}  // namespace notibus::cli
+
+#include <notibus/config.hpp>
+#include <notibus/plugin_registry.hpp>
+
+#include <optional>
+
+namespace notibus::cli {
+
+// Loads a config, printing every diagnostic to stderr on failure.
+std::optional<config> load_or_report(const std::string& file, plugin_registry& registry);
+
+}  // namespace notibus::cli

@@ -1,0 +1,65 @@
+// `notibus`: check, plugins and send (serve arrives with the daemon issue).
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli_args.hpp"
+#include "commands.hpp"
+
+namespace {
+
+constexpr const char* usage_text =
+    "usage: notibus [--log-format text|json] [--log-level debug|info|warn|error] COMMAND ...\n"
+    "  check   -c FILE                         validate a config (exit 0, or 2 listing every error)\n"
+    "  plugins [-c FILE] [--plugin-dir DIR]... [--describe NAME] [--json]\n"
+    "  send    -c FILE [--channel NAME]... [--topic T] [--title T] [--priority P]\n"
+    "          [--tag T]... [--attr KEY=VALUE]... --body B\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  bool json_logs = false;
+  notibus::log_level level = notibus::log_level::info;
+  // Global options come before the command.
+  while (!args.empty() && args.front().rfind("--log-", 0) == 0) {
+    std::string name = args.front(), value;
+    args.erase(args.begin());
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (!args.empty()) {
+      value = args.front();
+      args.erase(args.begin());
+    }
+    if (name == "--log-format" && (value == "json" || value == "text")) {
+      json_logs = value == "json";
+    } else if (name == "--log-level" && (value == "debug" || value == "info" || value == "warn" ||
+                                         value == "error")) {
+      level = value == "debug"  ? notibus::log_level::debug
+              : value == "info" ? notibus::log_level::info
+              : value == "warn" ? notibus::log_level::warn
+                                : notibus::log_level::error;
+    } else {
+      std::fprintf(stderr, "notibus: bad %s value \"%s\"\n%s", name.c_str(), value.c_str(),
+                   usage_text);
+      return 2;
+    }
+  }
+  if (args.empty() || args.front() == "--help" || args.front() == "-h") {
+    std::fputs(usage_text, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args.front();
+  args.erase(args.begin());
+  notibus::cli::common_options common{notibus::stderr_log_sink(level, json_logs)};
+  try {
+    if (command == "check") return notibus::cli::run_check(args, common);
+    if (command == "plugins") return notibus::cli::run_plugins(args, common);
+    if (command == "send") return notibus::cli::run_send(args, common);
+    std::fprintf(stderr, "notibus: unknown command \"%s\"\n%s", command.c_str(), usage_text);
+  } catch (const notibus::cli::usage_error& e) {
+    std::fprintf(stderr, "notibus %s: %s\n%s", command.c_str(), e.what(), usage_text);
+  }
+  return 2;
+}
