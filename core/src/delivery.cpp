@@ -19,12 +19,4 @@ bool delivery_report::finished() const noexcept {
                       [](const auto& c) { return c.state == delivery_state::pending; });
 }
 
-bool delivery_report::all_delivered() const noexcept {
-  if (channels.empty()) return duplicate;
-  // A skipped channel means its fallback group was served by an earlier one.
-  return std::all_of(channels.begin(), channels.end(), [](const auto& c) {
-    return c.state == delivery_state::delivered || c.state == delivery_state::skipped;
-  });
-}
-
 }  // namespace notibus

@@ -31,9 +31,11 @@ struct delivery_report {
   std::string message_id;
   std::vector<channel_delivery> channels;
   bool duplicate = false;  // the idempotency key was seen: nothing was sent again
+  // Every route group was served: each channel of a fan-out group, or one
+  // channel of a fallback / round-robin group.
+  bool delivered = false;
 
-  // True when every route group reached at least one channel (fan-out: all of them).
-  bool all_delivered() const noexcept;
+  bool all_delivered() const noexcept { return delivered; }
   bool finished() const noexcept;
 };
 

@@ -153,7 +153,7 @@ void bus::publish_with(message m, report_handler done, std::string* first_id) {
   if (auto first = impl_->status.insert(id, key, t)) {
     // Seen before: report the first message instead of sending again.
     delivery_report r = first->report();
-    r.duplicate = true;
+    r.duplicate = true;  // `delivered` stays as the first message's
     if (first_id) *first_id = r.message_id;
     t->abandon(std::move(r));
     return;

@@ -55,11 +55,19 @@ void channel_runner::close() {
   if (!instance_) return;
   if (callbacks_owed_.load() == 0) {
     plugin_->destroy(instance_);
-  } else if (ctx_->log) {
+  } else {
     // Destroying it now could free memory a hung send() still uses; leaking one
-    // instance at shutdown is the safe choice.
-    ctx_->log(log_level::warn, "channel " + settings_.name +
-                                   ": plugin still owes results at shutdown; instance left alive");
+    // instance at shutdown is the safe choice. It stays listed, so it is kept on
+    // purpose rather than lost.
+    static std::mutex kept_mutex;
+    static std::vector<void*> kept_instances;
+    {
+      std::lock_guard kept_lock(kept_mutex);
+      kept_instances.push_back(instance_);
+    }
+    if (ctx_->log)
+      ctx_->log(log_level::warn, "channel " + settings_.name +
+                                     ": plugin still owes results at shutdown; instance left alive");
   }
   instance_ = nullptr;
 }

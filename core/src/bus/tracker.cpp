@@ -1,5 +1,7 @@
 #include "tracker.hpp"
 
+#include <algorithm>
+
 #include "channel_runner.hpp"
 
 namespace notibus {
@@ -137,6 +139,16 @@ delivery_report tracker::report_locked() const {
   r.message_id = msg_.id;
   r.channels.reserve(slots_.size());
   for (const auto& s : slots_) r.channels.push_back(s.delivery);
+  r.delivered = !groups_.empty();
+  for (const auto& g : groups_) {
+    const auto is_delivered = [&](std::size_t i) {
+      return slots_[i].delivery.state == delivery_state::delivered;
+    };
+    const bool served = g.strategy == route_strategy::all
+                            ? std::all_of(g.slots.begin(), g.slots.end(), is_delivered)
+                            : std::any_of(g.slots.begin(), g.slots.end(), is_delivered);
+    r.delivered = r.delivered && served;
+  }
   return r;
 }
 

@@ -1,0 +1,190 @@
+// The bus end to end with the scripted fault channel: completion tokens, retries,
+// backoff, retry-after, permanent failures, dead letters, timeouts.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <future>
+
+#include "../support/test_bus.hpp"
+
+using namespace std::chrono_literals;
+using notibus::delivery_state;
+using notibus::test::fault_log;
+using notibus::test::make_message;
+using notibus::test::test_env;
+
+namespace {
+
+template <class Future>
+auto wait(Future& f, std::chrono::milliseconds limit = 10s) {
+  if (f.wait_for(limit) != std::future_status::ready) throw std::runtime_error("timed out");
+  return f.get();
+}
+
+std::chrono::milliseconds gap(const std::vector<notibus::test::fault_attempt>& a, std::size_t i) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(a[i].at - a[i - 1].at);
+}
+
+const char* one_channel = R"(
+version: 1
+channels:
+  c:
+    type: fault
+    mode: %MODE%
+routes:
+  - to: [c]
+)";
+
+std::string with_mode(std::string mode_and_more) {
+  std::string yaml = one_channel;
+  yaml.replace(yaml.find("%MODE%"), 6, mode_and_more);
+  return yaml;
+}
+
+}  // namespace
+
+TEST(bus_delivery, callback_token_reports_delivery) {
+  test_env env(with_mode("ok"));
+  auto bus = env.make_bus();
+  std::promise<std::pair<std::error_code, notibus::delivery_report>> done;
+  bus->async_publish(make_message("a.b"), [&](std::error_code ec, notibus::delivery_report r) {
+    done.set_value({ec, std::move(r)});
+  });
+  auto fut = done.get_future();
+  auto [ec, report] = wait(fut);
+  EXPECT_FALSE(ec);
+  ASSERT_EQ(report.channels.size(), 1u);
+  EXPECT_EQ(report.channels[0].channel, "c");
+  EXPECT_EQ(report.channels[0].state, delivery_state::delivered);
+  EXPECT_EQ(report.channels[0].attempts, 1u);
+  EXPECT_TRUE(report.all_delivered());
+  EXPECT_EQ(report.message_id.size(), 26u);
+}
+
+TEST(bus_delivery, use_future_token) {
+  test_env env(with_mode("ok"));
+  auto bus = env.make_bus();
+  auto fut = bus->async_publish(make_message("a.b"), boost::asio::use_future);
+  auto [ec, report] = wait(fut);
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(report.all_delivered());
+}
+
+TEST(bus_delivery, use_awaitable_token) {
+  test_env env(with_mode("ok"));
+  auto bus = env.make_bus();
+  std::promise<bool> delivered;
+  boost::asio::co_spawn(
+      bus->get_executor(),
+      [&]() -> boost::asio::awaitable<void> {
+        auto [ec, report] =
+            co_await bus->async_publish(make_message("a.b"), boost::asio::use_awaitable);
+        delivered.set_value(!ec && report.all_delivered());
+      },
+      boost::asio::detached);
+  auto fut = delivered.get_future();
+  EXPECT_TRUE(wait(fut));
+}
+
+TEST(bus_delivery, transient_failures_are_retried_until_delivered) {
+  test_env env(with_mode("transient\n    fail_times: 2\n    retry: {initial_backoff: 20ms, max_backoff: 40ms}"));
+  auto bus = env.make_bus();
+  auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto [ec, report] = wait(fut);
+  EXPECT_TRUE(report.all_delivered());
+  EXPECT_EQ(report.channels[0].attempts, 3u);
+  EXPECT_EQ(fault_log::instance().attempts("c").size(), 3u);
+  EXPECT_EQ(bus->stats()[0].retried, 2u);
+  EXPECT_EQ(bus->stats()[0].delivered, 1u);
+  EXPECT_TRUE(env.dead.empty());
+}
+
+TEST(bus_delivery, backoff_stays_under_its_exponential_ceiling_and_gives_up) {
+  test_env env(with_mode(
+      "transient\n    fail_times: -1\n"
+      "    retry: {max_attempts: 4, initial_backoff: 60ms, multiplier: 2, max_backoff: 1s}"));
+  auto bus = env.make_bus();
+  auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto [ec, report] = wait(fut);
+  EXPECT_EQ(report.channels[0].state, delivery_state::failed);
+  EXPECT_EQ(report.channels[0].attempts, 4u);
+  EXPECT_EQ(report.channels[0].last_error, "gave up after 4 attempts: scripted transient failure 4");
+  const auto a = fault_log::instance().attempts("c");
+  ASSERT_EQ(a.size(), 4u);
+  // Full jitter: each wait is somewhere in [0, ceiling]; 60, 120, 240 ms ceilings.
+  // The slack covers a loaded machine's scheduling delay, not the jitter.
+  EXPECT_LE(gap(a, 1), 60ms + 150ms);
+  EXPECT_LE(gap(a, 2), 120ms + 150ms);
+  EXPECT_LE(gap(a, 3), 240ms + 150ms);
+  ASSERT_EQ(env.dead.size(), 1u);
+  EXPECT_EQ(env.dead[0].channel, "c");
+  EXPECT_EQ(env.dead[0].attempts, 4u);
+}
+
+TEST(bus_delivery, retry_after_from_the_plugin_is_honoured) {
+  test_env env(with_mode(
+      "transient\n    fail_times: 1\n    retry_after: 300ms\n"
+      "    retry: {initial_backoff: 1ms, max_backoff: 2ms}"));
+  auto bus = env.make_bus();
+  auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto [ec, report] = wait(fut);
+  EXPECT_TRUE(report.all_delivered());
+  const auto a = fault_log::instance().attempts("c");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_GE(gap(a, 1), 300ms);
+}
+
+TEST(bus_delivery, permanent_failure_is_not_retried_and_is_dead_lettered) {
+  test_env env(with_mode("permanent"));
+  auto bus = env.make_bus();
+  auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto [ec, report] = wait(fut);
+  EXPECT_FALSE(ec);
+  EXPECT_FALSE(report.all_delivered());
+  EXPECT_EQ(report.channels[0].state, delivery_state::failed);
+  EXPECT_EQ(report.channels[0].attempts, 1u);
+  EXPECT_EQ(report.channels[0].last_error, "scripted permanent failure");
+  ASSERT_EQ(env.dead.size(), 1u);
+  EXPECT_EQ(env.dead[0].reason, "scripted permanent failure");
+  EXPECT_EQ(env.dead[0].message_id, report.message_id);
+}
+
+TEST(bus_delivery, max_age_stops_retries_early) {
+  test_env env(with_mode(
+      "transient\n    fail_times: -1\n    retry_after: 200ms\n"
+      "    retry: {max_attempts: 100, initial_backoff: 1ms, max_age: 150ms}"));
+  auto bus = env.make_bus();
+  auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto [ec, report] = wait(fut);
+  EXPECT_EQ(report.channels[0].state, delivery_state::failed);
+  EXPECT_EQ(report.channels[0].attempts, 1u);
+  EXPECT_NE(report.channels[0].last_error.find("max_age 150ms"), std::string::npos)
+      << report.channels[0].last_error;
+}
+
+TEST(bus_delivery, a_hanging_attempt_times_out_and_is_retried) {
+  test_env env(with_mode(
+      "hang\n    timeout: 100ms\n    retry: {max_attempts: 2, initial_backoff: 10ms}"));
+  auto bus = env.make_bus();
+  const auto start = std::chrono::steady_clock::now();
+  auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto [ec, report] = wait(fut);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
+  EXPECT_EQ(report.channels[0].state, delivery_state::failed);
+  EXPECT_EQ(report.channels[0].attempts, 2u);
+  EXPECT_EQ(report.channels[0].last_error, "gave up after 2 attempts: attempt timed out after 100ms");
+}
+
+TEST(bus_delivery, slow_asynchronous_completion_from_another_thread) {
+  test_env env(with_mode("ok\n    delay: 30ms\n    max_inflight: 8"));
+  auto bus = env.make_bus(2);
+  std::vector<std::future<std::tuple<std::error_code, notibus::delivery_report>>> futures;
+  for (int i = 0; i < 20; ++i)
+    futures.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (auto& f : futures) EXPECT_TRUE(std::get<1>(wait(f)).all_delivered());
+  EXPECT_EQ(bus->stats()[0].delivered, 20u);
+}

@@ -1,0 +1,159 @@
+// Flow control: queue overflow, max_inflight, rate limits, drain and stop.
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <thread>
+
+#include "../support/test_bus.hpp"
+
+using namespace std::chrono_literals;
+using notibus::delivery_state;
+using notibus::errc;
+using notibus::test::fault_log;
+using notibus::test::make_message;
+using notibus::test::test_env;
+
+namespace {
+
+using report_future = std::future<std::tuple<std::error_code, notibus::delivery_report>>;
+
+notibus::delivery_report get(report_future& f, std::chrono::milliseconds limit = 10s) {
+  if (f.wait_for(limit) != std::future_status::ready) throw std::runtime_error("timed out");
+  return std::get<1>(f.get());
+}
+
+void wait_for_attempts(const std::string& channel, std::size_t n) {
+  for (int i = 0; i < 500 && fault_log::instance().attempts(channel).size() < n; ++i)
+    std::this_thread::sleep_for(2ms);
+  ASSERT_GE(fault_log::instance().attempts(channel).size(), n);
+}
+
+std::string channel_yaml(const std::string& options) {
+  return "version: 1\nchannels:\n  c: {type: fault, " + options + "}\nroutes:\n  - to: [c]\n";
+}
+
+}  // namespace
+
+TEST(bus_flow, full_queue_rejects_and_counts) {
+  test_env env(channel_yaml("mode: hang, queue: {capacity: 2, overflow: reject}"));
+  auto bus = env.make_bus();
+  auto first = bus->async_publish(make_message("x"), boost::asio::use_future);
+  wait_for_attempts("c", 1);  // the first one is in flight, the queue is empty
+  std::vector<report_future> rest;
+  for (int i = 0; i < 3; ++i) rest.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  auto rejected = get(rest[2], 2s);
+  EXPECT_EQ(rejected.channels[0].state, delivery_state::failed);
+  EXPECT_EQ(rejected.channels[0].last_error, "queue full (capacity 2)");
+  EXPECT_EQ(bus->stats()[0].dropped, 1u);
+  EXPECT_EQ(bus->stats()[0].queued, 2u);
+  bus->stop(0ms);
+}
+
+TEST(bus_flow, drop_oldest_evicts_the_oldest_queued) {
+  test_env env(channel_yaml("mode: hang, queue: {capacity: 2, overflow: drop_oldest}"));
+  auto bus = env.make_bus();
+  auto first = bus->async_publish(make_message("x"), boost::asio::use_future);
+  wait_for_attempts("c", 1);
+  std::vector<report_future> rest;
+  for (int i = 0; i < 3; ++i) rest.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  auto dropped = get(rest[0], 2s);
+  EXPECT_EQ(dropped.channels[0].state, delivery_state::failed);
+  EXPECT_EQ(dropped.channels[0].last_error,
+            "dropped: queue full (capacity 2, overflow drop_oldest)");
+  EXPECT_EQ(rest[1].wait_for(50ms), std::future_status::timeout) << "newer ones stay queued";
+  EXPECT_EQ(bus->stats()[0].dropped, 1u);
+  bus->stop(0ms);
+}
+
+TEST(bus_flow, max_inflight_bounds_concurrency) {
+  test_env env(channel_yaml("mode: ok, delay: 100ms, max_inflight: 2"));
+  auto bus = env.make_bus();
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<report_future> all;
+  for (int i = 0; i < 6; ++i) all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (auto& f : all) EXPECT_TRUE(get(f).all_delivered());
+  // Three waves of two: at least 300 ms; unbounded it would take about 100 ms.
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 290ms);
+}
+
+TEST(bus_flow, rate_limit_spaces_sends) {
+  test_env env(channel_yaml("mode: ok, rate_limit: {per_second: 20, burst: 2}"));
+  auto bus = env.make_bus();
+  std::vector<report_future> all;
+  for (int i = 0; i < 6; ++i) all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (auto& f : all) EXPECT_TRUE(get(f).all_delivered());
+  const auto a = fault_log::instance().attempts("c");
+  ASSERT_EQ(a.size(), 6u);
+  // Burst of 2, then one every 50 ms: the sixth goes out >= 200 ms after the first.
+  EXPECT_LT(a[1].at - a[0].at, 40ms);
+  EXPECT_GE(a[5].at - a[0].at, 195ms);
+}
+
+TEST(bus_flow, per_minute_rate_limit) {
+  test_env env(channel_yaml("mode: ok, rate_limit: {per_minute: 600}"));  // one per 100 ms
+  auto bus = env.make_bus();
+  std::vector<report_future> all;
+  for (int i = 0; i < 3; ++i) all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (auto& f : all) get(f);
+  const auto a = fault_log::instance().attempts("c");
+  EXPECT_GE(a[2].at - a[0].at, 195ms);
+}
+
+TEST(bus_flow, stop_drains_queued_and_in_flight_deliveries) {
+  test_env env(channel_yaml("mode: ok, delay: 20ms"));
+  auto bus = env.make_bus();
+  std::vector<report_future> all;
+  for (int i = 0; i < 10; ++i) all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  bus->stop(5s);
+  for (auto& f : all) EXPECT_TRUE(get(f, 1s).all_delivered());
+  EXPECT_EQ(std::get<0>(bus->async_publish(make_message("x"), boost::asio::use_future).get()),
+            errc::stopped);
+}
+
+TEST(bus_flow, stop_fails_what_is_left_after_the_grace_period) {
+  test_env env(channel_yaml("mode: hang"));
+  auto bus = env.make_bus();
+  auto in_flight = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto queued = bus->async_publish(make_message("x"), boost::asio::use_future);
+  wait_for_attempts("c", 1);
+  const auto start = std::chrono::steady_clock::now();
+  bus->stop(100ms);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 100ms);
+  auto r1 = get(in_flight, 1s);
+  auto r2 = get(queued, 1s);
+  EXPECT_EQ(r1.channels[0].state, delivery_state::failed);
+  EXPECT_NE(r1.channels[0].last_error.find("in flight"), std::string::npos);
+  EXPECT_EQ(r2.channels[0].state, delivery_state::failed);
+  EXPECT_NE(r2.channels[0].last_error.find("bus stopped before delivery"), std::string::npos);
+  EXPECT_EQ(env.dead.size(), 2u);
+}
+
+TEST(bus_flow, stop_cancels_waiting_retries_after_grace) {
+  test_env env(channel_yaml("mode: transient, fail_times: -1, retry: {initial_backoff: 10s, max_backoff: 10s}"));
+  auto bus = env.make_bus();
+  auto f = bus->async_publish(make_message("x"), boost::asio::use_future);
+  wait_for_attempts("c", 1);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(bus->stats()[0].retrying, 1u);
+  bus->stop(50ms);
+  auto r = get(f, 1s);
+  EXPECT_NE(r.channels[0].last_error.find("was waiting to retry"), std::string::npos);
+}
+
+TEST(bus_flow, runs_on_an_application_executor) {
+  test_env env(channel_yaml("mode: ok"));
+  boost::asio::io_context io;
+  auto guard = boost::asio::make_work_guard(io);
+  std::thread t([&] { io.run(); });
+  {
+    notibus::bus bus(io.get_executor(), env.cfg, env.registry, env.options());
+    auto f = bus.async_publish(make_message("x"), boost::asio::use_future);
+    EXPECT_TRUE(get(f).all_delivered());
+    bus.stop(1s);
+  }
+  guard.reset();
+  t.join();
+}
