@@ -103,7 +103,8 @@ class loader {
     server.tls_cert = value_or<std::string>(s, "tls.cert", "");
     server.tls_key = value_or<std::string>(s, "tls.key", "");
     if (server.tls_cert.empty() != server.tls_key.empty())
-      sink_.add(s.mark_of("tls"), "server.tls", "tls needs both cert and key");
+      sink_.add(s.mark_of(server.tls_cert.empty() ? "tls.key" : "tls.cert"), "server.tls",
+                "tls needs both cert and key");
     cfg_.server = server;
   }
 
@@ -169,14 +170,13 @@ class loader {
       return;
     }
     const loaded_plugin* plugin = plugin_of(node, path);
-    std::vector<option_spec> specs = schema::channel_common();
-    if (plugin) {
-      for (const auto& problem : specs_from_plugin(*plugin->table, specs))
-        sink_.add(node.Mark(), path, "plugin " + std::string(plugin->table->name) + " (" +
-                                         plugin->origin + "): " + problem);
-    }
-    section_values s = validate_section(node, specs, path, sink_);
+    // Without its plugin the other keys cannot be judged; the type error says it all.
     if (!plugin) return;
+    std::vector<option_spec> specs = schema::channel_common();
+    for (const auto& problem : specs_from_plugin(*plugin->table, specs))
+      sink_.add(node.Mark(), path, "plugin " + std::string(plugin->table->name) + " (" +
+                                       plugin->origin + "): " + problem);
+    section_values s = validate_section(node, specs, path, sink_);
 
     channel_settings ch;
     ch.name = name;

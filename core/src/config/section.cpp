@@ -211,6 +211,7 @@ void walk(const YAML::Node& node, const std::string& prefix, const std::vector<o
     }
     if (prefix.empty() && reserved.count(name)) continue;
     if (const option_spec* spec = find_spec(specs, key)) {
+      out.present.insert(key);
       converter c(*spec, path, sink);
       if (auto v = c.convert(kv.second)) out.values[key] = {std::move(*v), kv.second.Mark(), spec->secret};
       continue;
@@ -295,7 +296,7 @@ section_values validate_section(const YAML::Node& node, const std::vector<option
   }
   walk(node, "", specs, reserved, out, sink);
   for (const auto& spec : specs) {
-    if (out.values.count(spec.key)) continue;
+    if (out.present.count(spec.key)) continue;
     if (spec.required) {
       sink.add(node.Mark(), path, "missing required key \"" + spec.key + "\"");
     } else if (spec.default_value) {

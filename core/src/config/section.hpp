@@ -40,6 +40,7 @@ struct section_values {
   std::string path;  // "channels.ops-mail"
   YAML::Mark mark;
   std::map<std::string, located_value> values;
+  std::set<std::string> present;  // written in the file, even if the value was invalid
 
   const located_value* find(const std::string& key) const;
   // Mark of `key` when present, else of the section itself.

@@ -24,10 +24,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& choices) {
-  // Allow about one typo per three letters, at least two.
-  const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
+  // Allow about one typo per three letters: one for short words, at least two
+  // for longer ones.
+  const std::size_t limit = word.size() < 4 ? 1 : std::max<std::size_t>(2, word.size() / 3);
   std::optional<std::string> best;
   std::size_t best_distance = limit + 1;
+  // An abbreviation ("drop" for "drop_oldest") is as good a hint as a typo.
+  if (word.size() >= 2)
+    for (const auto& c : choices)
+      if (c.size() > word.size() && c.compare(0, word.size(), word) == 0) return c;
   for (const auto& c : choices) {
     const std::size_t d = edit_distance(word, c);
     if (d < best_distance) {

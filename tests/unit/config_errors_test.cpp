@@ -1,0 +1,148 @@
+// Every bad config gets exact FILE:LINE:COL: path: message diagnostics, all at once.
+#include <gtest/gtest.h>
+
+#include <notibus/config.hpp>
+#include <notibus/plugin_registry.hpp>
+
+#include <cstdlib>
+
+#include "../support/fault_channel.hpp"
+
+namespace {
+
+struct bad_config {
+  const char* name;
+  const char* yaml;
+  std::vector<std::string> expected;
+};
+
+std::vector<std::string> diagnostics_of(const std::string& yaml) {
+  notibus::plugin_registry registry;
+  registry.add(&notibus_channel_entry_fault, "test");
+  try {
+    notibus::load_config_string(yaml, "t.yaml", registry);
+  } catch (const notibus::config_error& e) {
+    std::vector<std::string> out;
+    for (const auto& d : e.diagnostics()) out.push_back(d.to_string());
+    return out;
+  }
+  return {};
+}
+
+const std::vector<bad_config> cases = {
+    {"malformed_yaml", "version: 1\nchannels: [a,\n",
+     {"t.yaml:3:1: invalid YAML: end of sequence flow not found"}},
+    {"top_is_not_a_mapping", "- a\n",
+     {"t.yaml:1:1: expected a mapping at the top of the file, got a sequence"}},
+    {"missing_version", "channels: {}\n", {"t.yaml:1:1: missing required key \"version\""}},
+    {"wrong_version", "version: 2\n", {"t.yaml:1:10: version: expected integer in 1..1, got \"2\""}},
+    {"unknown_top_level_key", "version: 1\nchanels: {}\n",
+     {"t.yaml:2:1: chanels: unknown key \"chanels\"; did you mean \"channels\"?"}},
+    {"unknown_channel_type", "version: 1\nchannels:\n  a: {type: fil}\n",
+     {"t.yaml:3:13: channels.a.type: unknown channel type \"fil\"; did you mean \"file\"? "
+      "(known: console, fault, file)"}},
+    {"missing_type", "version: 1\nchannels:\n  a: {path: x}\n",
+     {"t.yaml:3:6: channels.a: missing required key \"type\""}},
+    {"misspelt_option", "version: 1\nchannels:\n  a: {type: file, paht: x}\n",
+     {"t.yaml:3:6: channels.a: missing required key \"path\"",
+      "t.yaml:3:19: channels.a.paht: unknown key \"paht\"; did you mean \"path\"?"}},
+    {"integer_out_of_type", "version: 1\nchannels:\n  a: {type: console, max_inflight: abc}\n",
+     {"t.yaml:3:36: channels.a.max_inflight: expected integer in 1..10000, got \"abc\""}},
+    {"integer_out_of_range", "version: 1\nchannels:\n  a: {type: console, max_inflight: 0}\n",
+     {"t.yaml:3:36: channels.a.max_inflight: expected integer in 1..10000, got \"0\""}},
+    {"duration_without_unit", "version: 1\nchannels:\n  a: {type: console, timeout: 5}\n",
+     {"t.yaml:3:31: channels.a.timeout: expected a duration such as 250ms, 2s, 5m or 1h, got \"5\""}},
+    {"enum_with_suggestion",
+     "version: 1\nchannels:\n  a:\n    type: console\n    queue: {overflow: drop}\n",
+     {"t.yaml:5:23: channels.a.queue.overflow: expected one of reject, drop_oldest, got \"drop\" "
+      "(did you mean \"drop_oldest\"?)"}},
+    {"bad_boolean", "version: 1\nchannels:\n  a: {type: console, enabled: maybe}\n",
+     {"t.yaml:3:31: channels.a.enabled: expected true or false, got \"maybe\""}},
+    {"nested_unknown_key",
+     "version: 1\nchannels:\n  a:\n    type: console\n    retry: {max_attempt: 3}\n",
+     {"t.yaml:5:13: channels.a.retry.max_attempt: unknown key \"max_attempt\"; did you mean "
+      "\"max_attempts\"?"}},
+    {"section_is_not_a_mapping", "version: 1\nchannels:\n  a: {type: console, retry: 3}\n",
+     {"t.yaml:3:29: channels.a.retry: expected a mapping, got \"3\""}},
+    {"both_rate_units",
+     "version: 1\nchannels:\n  a:\n    type: console\n    rate_limit: {per_second: 1, per_minute: 5}\n",
+     {"t.yaml:5:45: channels.a.rate_limit: give per_second or per_minute, not both"}},
+    {"backoff_bounds_inverted",
+     "version: 1\nchannels:\n  a:\n    type: console\n    retry: {initial_backoff: 2m, max_backoff: 1m}\n",
+     {"t.yaml:5:47: channels.a.retry.max_backoff: must not be smaller than retry.initial_backoff"}},
+    {"route_to_unknown_channel",
+     "version: 1\nchannels:\n  screen: {type: console}\nroutes:\n  - to: [scren]\n",
+     {"t.yaml:5:9: routes[0].to: unknown channel \"scren\"; did you mean \"screen\"?"}},
+    {"route_without_to", "version: 1\nroutes:\n  - match: {topic: a}\n",
+     {"t.yaml:3:5: routes[0]: missing required key \"to\""}},
+    {"route_bad_strategy",
+     "version: 1\nchannels:\n  s: {type: console}\nroutes:\n  - {to: [s], strategy: fallbak}\n",
+     {"t.yaml:5:25: routes[0].strategy: expected one of all, fallback, round_robin, got \"fallbak\" "
+      "(did you mean \"fallback\"?)"}},
+    {"route_bad_priority",
+     "version: 1\nchannels:\n  s: {type: console}\nroutes:\n  - {to: [s], match: {min_priority: hi}}\n",
+     {"t.yaml:5:37: routes[0].match.min_priority: expected one of min, low, normal, high, urgent, "
+      "got \"hi\" (did you mean \"high\"?)"}},
+    {"unset_environment_variable",
+     "version: 1\nchannels:\n  a: {type: file, path: \"${NOTIBUS_TEST_UNSET}\"}\n",
+     {"t.yaml:3:25: channels.a.path: environment variable NOTIBUS_TEST_UNSET is not set"}},
+    {"unterminated_reference", "version: 1\nchannels:\n  a: {type: file, path: \"${HOME\"}\n",
+     {"t.yaml:3:25: channels.a.path: unterminated \"${\" (write \"$${\" for a literal \"${\")"}},
+    {"unreadable_secret_file",
+     "version: 1\nchannels:\n  a: {type: file, path: \"${file:/nonexistent/secret}\"}\n",
+     {"t.yaml:3:25: channels.a.path: cannot read secret file /nonexistent/secret"}},
+    {"duplicate_key", "version: 1\nchannels:\n  a: {type: console, timeout: 1s, timeout: 2s}\n",
+     {"t.yaml:3:35: channels.a.timeout: duplicate key"}},
+    {"bad_channel_name", "version: 1\nchannels:\n  \"bad name\": {type: console}\n",
+     {"t.yaml:3:3: channels.bad name: channel names use letters, digits, '_', '-' and '.' (at "
+      "most 64)"}},
+    {"channels_not_a_mapping", "version: 1\nchannels: [a]\n",
+     {"t.yaml:2:11: channels: expected a mapping of channel names, got a sequence"}},
+    {"routes_not_a_list", "version: 1\nroutes: {to: x}\n",
+     {"t.yaml:2:9: routes: expected a list of routes, got a mapping"}},
+    {"tls_cert_without_key", "version: 1\nserver: {tls: {cert: /c.pem}}\n",
+     {"t.yaml:2:22: server.tls: tls needs both cert and key"}},
+    {"missing_plugin_dir", "version: 1\nplugin_dirs: [/nonexistent/notibus-plugins]\n",
+     {"t.yaml:2:14: plugin_dirs: plugin directory /nonexistent/notibus-plugins does not exist"}},
+    {"negative_rate", "version: 1\nchannels:\n  a: {type: console, rate_limit: {per_second: -1}}\n",
+     {"t.yaml:3:47: channels.a.rate_limit.per_second: expected number in 0..1000000, got \"-1\""}},
+};
+
+class config_errors : public ::testing::TestWithParam<bad_config> {};
+
+}  // namespace
+
+TEST_P(config_errors, are_reported_exactly) {
+  EXPECT_EQ(diagnostics_of(GetParam().yaml), GetParam().expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(all, config_errors, ::testing::ValuesIn(cases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(config_errors_all_at_once, every_problem_is_listed_in_file_order) {
+  const auto d = diagnostics_of(
+      "version: 1\n"
+      "channels:\n"
+      "  a: {type: console, timeout: soon}\n"
+      "  b: {type: nope}\n"
+      "routes:\n"
+      "  - {to: [c]}\n");
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_NE(d[0].find("t.yaml:3:"), std::string::npos);
+  EXPECT_NE(d[1].find("t.yaml:4:"), std::string::npos);
+  EXPECT_NE(d[2].find("t.yaml:6:"), std::string::npos);
+  EXPECT_NE(d[2].find("unknown channel \"c\""), std::string::npos);
+}
+
+TEST(config_errors_secrets, expanded_and_secret_values_are_never_echoed) {
+  ::setenv("NOTIBUS_TEST_SECRET", "hunter2", 1);
+  const auto d = diagnostics_of(
+      "version: 1\n"
+      "channels:\n"
+      "  a: {type: console, max_inflight: \"${NOTIBUS_TEST_SECRET}\"}\n"
+      "  b: {type: fault, token: [hunter2]}\n");
+  ASSERT_EQ(d.size(), 2u);
+  for (const auto& line : d) EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
+  EXPECT_NE(d[0].find("${NOTIBUS_TEST_SECRET}"), std::string::npos) << d[0];
+  EXPECT_NE(d[1].find("expected string, got a sequence"), std::string::npos) << d[1];
+}
