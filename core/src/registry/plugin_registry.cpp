@@ -102,11 +102,13 @@ std::string plugin_registry::load_module(const std::filesystem::path& file) {
   if (table && table->struct_size >= min_table_size && table->name &&
       NOTIBUS_ABI_VERSION_MAJOR_OF(table->abi_version) == NOTIBUS_ABI_MAJOR &&
       expected != table->name) {
+    // Build the message first: the table lives in the module's memory.
+    std::string error = "module " + path + ": file name says channel \"" + expected +
+                        "\" but the plugin is \"" + table->name + "\"";
     ::dlclose(handle);
-    return "module " + path + ": file name says channel \"" + expected + "\" but the plugin is \"" +
-           table->name + "\"";
+    return error;
   }
-  std::string error = add(entry, path);
+  std::string error = add(entry, path);  // copies what it needs before returning
   if (!error.empty()) {
     ::dlclose(handle);
     return error;
