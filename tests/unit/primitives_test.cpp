@@ -1,0 +1,103 @@
+// Small pieces: globs, backoff ceilings, token bucket, UTF-8, JSON escaping,
+// variable expansion, suggestions.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "bus/backoff.hpp"
+#include "bus/glob.hpp"
+#include "bus/token_bucket.hpp"
+#include "config/expand.hpp"
+#include "config/suggest.hpp"
+#include "json_escape.hpp"
+#include "utf8.hpp"
+
+using namespace std::chrono_literals;
+
+TEST(glob, matches_topics) {
+  using notibus::glob_match;
+  EXPECT_TRUE(glob_match("alerts.*", "alerts.disk"));
+  EXPECT_TRUE(glob_match("alerts.*", "alerts.disk.full"));
+  EXPECT_FALSE(glob_match("alerts.*", "alert.disk"));
+  EXPECT_TRUE(glob_match("*", ""));
+  EXPECT_TRUE(glob_match("a?c", "abc"));
+  EXPECT_FALSE(glob_match("a?c", "ac"));
+  EXPECT_TRUE(glob_match("*.db.*", "prod.db.slow"));
+  EXPECT_FALSE(glob_match("exact", "exactly"));
+  // Many stars against a long miss must stay fast (no exponential backtracking).
+  EXPECT_FALSE(glob_match("*a*a*a*a*a*a*a*a*b", std::string(5000, 'a')));
+}
+
+TEST(backoff, ceiling_grows_and_caps) {
+  notibus::retry_settings r;
+  r.initial_backoff = 100ms;
+  r.multiplier = 3;
+  r.max_backoff = 1s;
+  EXPECT_EQ(notibus::backoff_ceiling(r, 1), 100ms);
+  EXPECT_EQ(notibus::backoff_ceiling(r, 2), 300ms);
+  EXPECT_EQ(notibus::backoff_ceiling(r, 3), 900ms);
+  EXPECT_EQ(notibus::backoff_ceiling(r, 4), 1s);
+  EXPECT_EQ(notibus::backoff_ceiling(r, 60), 1s);
+  EXPECT_EQ(notibus::jittered_backoff(r, 2, 0.0), 0ms);
+  EXPECT_EQ(notibus::jittered_backoff(r, 2, 0.5), 150ms);
+  EXPECT_EQ(notibus::jittered_backoff(r, 2, 1.0), 300ms);
+}
+
+TEST(token_bucket, burst_then_steady_rate) {
+  using clock = notibus::token_bucket::clock;
+  const auto t0 = clock::time_point{} + 1h;
+  notibus::token_bucket b(10, 3, t0);  // 10/s, burst 3
+  EXPECT_TRUE(b.try_take(t0));
+  EXPECT_TRUE(b.try_take(t0));
+  EXPECT_TRUE(b.try_take(t0));
+  EXPECT_FALSE(b.try_take(t0));
+  EXPECT_GE(b.wait_time(t0), 100ms);
+  EXPECT_LE(b.wait_time(t0), 101ms);
+  EXPECT_FALSE(b.try_take(t0 + 99ms));
+  EXPECT_TRUE(b.try_take(t0 + 100ms));
+  EXPECT_TRUE(b.try_take(t0 + 10s));  // refills to the burst, not beyond
+  EXPECT_TRUE(b.try_take(t0 + 10s));
+  EXPECT_TRUE(b.try_take(t0 + 10s));
+  EXPECT_FALSE(b.try_take(t0 + 10s));
+  notibus::token_bucket unlimited(0, 1, t0);
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(unlimited.try_take(t0));
+}
+
+TEST(utf8, validates_per_rfc3629) {
+  using notibus::is_valid_utf8;
+  EXPECT_TRUE(is_valid_utf8("plain"));
+  EXPECT_TRUE(is_valid_utf8("h\xC3\xA9llo \xF0\x9F\x94\xA5"));  // é, 🔥
+  EXPECT_FALSE(is_valid_utf8("\xC3\x28"));                      // bad continuation
+  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));                      // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));                  // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));              // past U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));                      // truncated
+}
+
+TEST(json_escape, always_produces_valid_json_text) {
+  EXPECT_EQ(notibus::json_escape("a\"b\\c\nd\te\x01"), "a\\\"b\\\\c\\nd\\te\\u0001");
+  EXPECT_EQ(notibus::json_escape("\xF0\x9F\x94\xA5"), "\xF0\x9F\x94\xA5");
+  EXPECT_EQ(notibus::json_escape("x\xFFy"), "x\xEF\xBF\xBDy");
+}
+
+TEST(expand, variables_files_and_escapes) {
+  ::setenv("NOTIBUS_T_A", "alpha", 1);
+  auto e = notibus::expand_variables("x-${NOTIBUS_T_A}-y");
+  EXPECT_EQ(e.value, "x-alpha-y");
+  EXPECT_TRUE(e.expanded);
+  EXPECT_EQ(notibus::expand_variables("$${NOT_EXPANDED}").value, "${NOT_EXPANDED}");
+  EXPECT_FALSE(notibus::expand_variables("plain $ text").expanded);
+  const std::string path = ::testing::TempDir() + "/notibus-secret";
+  std::ofstream(path) << "s3cret\n";
+  EXPECT_EQ(notibus::expand_variables("${file:" + path + "}").value, "s3cret");
+  EXPECT_EQ(notibus::expand_variables("${1BAD}").error, "\"${1BAD}\" is not a valid variable reference");
+}
+
+TEST(suggest, nearest_names) {
+  const std::vector<std::string> keys{"path", "fsync", "timeout", "max_inflight"};
+  EXPECT_EQ(notibus::nearest("paht", keys), "path");
+  EXPECT_EQ(notibus::nearest("timeot", keys), "timeout");
+  EXPECT_EQ(notibus::nearest("max", keys), "max_inflight");
+  EXPECT_FALSE(notibus::nearest("zzzzzz", keys));
+}
