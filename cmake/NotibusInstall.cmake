@@ -18,5 +18,6 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/notibusConfigVersion.cmake
 install(FILES ${CMAKE_BINARY_DIR}/notibusConfig.cmake ${CMAKE_BINARY_DIR}/notibusConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/notibus)
 
+file(RELATIVE_PATH NOTIBUS_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/notibus.pc.in ${CMAKE_BINARY_DIR}/notibus.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/notibus.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,97 @@
+// `dropdir`: writes each message as one JSON file into a directory, the way a
+// maildir does (write to tmp/, fsync, rename into new/), so another program can
+// pick messages up without ever seeing half a file.
+#include <notibus/plugin/sdk.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace {
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+class dropdir_channel {
+ public:
+  // The typed schema: the host validates config against it and
+  // `notibus plugins --describe dropdir` prints it.
+  static std::vector<notibus_option_v1> options() {
+    using notibus::sdk::option;
+    return {
+        option("dir", NOTIBUS_OPTION_STRING).required().doc("Directory to drop messages into."),
+        option("fsync", NOTIBUS_OPTION_BOOL).fallback("true").doc("fsync each file before renaming it."),
+    };
+  }
+
+  // Cross-field checks beyond types: report each problem against its key.
+  static int validate(notibus::sdk::config_view& config) {
+    const auto dir = config.get_string("dir");
+    if (dir && dir->empty()) {
+      config.error("dir", "must not be empty");
+      return 1;
+    }
+    return 0;
+  }
+
+  // Throwing here refuses to start the channel, with this message.
+  explicit dropdir_channel(const notibus::sdk::config_view& config)
+      : dir_(config.string_or("dir", ".")), fsync_(config.get_bool("fsync").value_or(true)) {
+    for (const char* sub : {"", "/tmp", "/new"}) {
+      const std::string path = dir_ + sub;
+      if (::mkdir(path.c_str(), 0750) != 0 && errno != EEXIST)
+        throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
+    }
+  }
+
+  // Report exactly one outcome per send: delivered, transient (the core
+  // retries with backoff) or permanent (the core gives up or falls back).
+  void send(const notibus::sdk::message_view& m, notibus::sdk::completion done) {
+    const std::string name = std::string(m.id()) + ".json";
+    const std::string tmp = dir_ + "/tmp/" + name;
+    const std::string json = "{\"id\":" + json_string(m.id()) + ",\"topic\":" + json_string(m.topic()) +
+                             ",\"title\":" + json_string(m.title()) + ",\"body\":" + json_string(m.body()) +
+                             ",\"priority\":" + json_string(m.priority()) + "}\n";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) return done.transient("cannot create " + tmp + ": " + std::strerror(errno));
+    const bool written = ::write(fd, json.data(), json.size()) == static_cast<ssize_t>(json.size()) &&
+                         (!fsync_ || ::fsync(fd) == 0);
+    ::close(fd);
+    if (!written || ::rename(tmp.c_str(), (dir_ + "/new/" + name).c_str()) != 0)
+      return done.transient("cannot write " + name + ": " + std::strerror(errno));
+    done.delivered();
+  }
+
+ private:
+  std::string dir_;
+  bool fsync_;
+};
+
+}  // namespace
+
+NOTIBUS_DEFINE_CHANNEL(dropdir, dropdir_channel, "Drops each message as a JSON file (maildir style).",
+                       "1.0.0")

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# `notibus check`, `plugins` and `send`: outputs and exit codes (DESIGN.md section 6).
+source "$(dirname "$0")/lib.sh"
+bin=$NOTIBUS_BIN
+cd "$workdir"
+
+cat >good.yaml <<YAML
+version: 1
+plugin_dirs: [$NOTIBUS_TEST_MODULES/fault]
+channels:
+  archive: {type: file, path: $workdir/out.jsonl}
+  broken: {type: fault, mode: permanent}
+  flaky: {type: fault, mode: transient, fail_times: 1, retry: {initial_backoff: 10ms}}
+  secretive: {type: fault, token: "\${NOTIBUS_CLI_TOKEN}"}
+routes:
+  - match: {topic: "fail.*"}
+    to: [broken]
+  - to: [archive]
+YAML
+export NOTIBUS_CLI_TOKEN=tok-do-not-print
+
+expect_exit 0 "$bin" check -c good.yaml
+expect_grep out "good.yaml: ok (4 channels, 2 routes)"
+
+cat >bad.yaml <<'YAML'
+version: 1
+channels:
+  a: {type: file}
+  b: {type: console, timeout: soon}
+routes:
+  - to: [c]
+YAML
+expect_exit 2 "$bin" check -c bad.yaml
+expect_grep err 'bad.yaml:3:6: channels.a: missing required key "path"'
+expect_grep err 'bad.yaml:4:31: channels.b.timeout: expected a duration'
+expect_grep err 'bad.yaml:6:9: routes[0].to: unknown channel "c"'
+expect_grep err "3 errors in bad.yaml"
+
+expect_exit 2 "$bin" check -c missing.yaml
+expect_grep err "missing.yaml: cannot read the file"
+
+# send: routed by topic, to the file channel.
+expect_exit 0 "$bin" send -c good.yaml --topic app.deploy --title "Deployed" --priority high \
+  --tag prod --attr version=1.2 --body 'line "one"
+line two ✓'
+expect_grep out "archive: delivered (1 attempt)"
+/usr/bin/python3 - "$workdir/out.jsonl" <<'PY' || { failures=$((failures + 1)); echo "FAIL: file channel JSON"; }
+import json, sys
+m = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+assert m["title"] == "Deployed" and m["priority"] == "high", m
+assert m["body"] == 'line "one"\nline two ✓', m
+assert m["tags"] == ["prod"] and m["attributes"] == {"version": "1.2"}, m
+assert len(m["id"]) == 26, m
+PY
+
+# A permanent failure: exit 1, reason on stderr.
+expect_exit 1 "$bin" send -c good.yaml --topic fail.now --body x
+expect_grep err "broken: failed (1 attempt): scripted permanent failure"
+
+# Explicit channels bypass routes; a retried delivery still counts as delivered.
+expect_exit 0 "$bin" send -c good.yaml --channel flaky --body x
+expect_grep out "flaky: delivered (2 attempts)"
+
+expect_exit 2 "$bin" send -c good.yaml --channel nope --body x
+expect_grep err 'no channel "nope"'
+expect_exit 2 "$bin" send -c good.yaml
+expect_grep err "send needs --body"
+expect_exit 2 "$bin" send -c good.yaml --priority extreme --body x
+expect_exit 2 "$bin" frobnicate
+expect_exit 2 "$bin" send -c bad.yaml --body x
+
+# plugins: the list, a description, JSON; secrets never shown.
+expect_exit 0 "$bin" plugins
+expect_grep out "console"
+expect_grep out "file"
+expect_exit 0 "$bin" plugins -c good.yaml --describe fault
+expect_grep out "token (string) secret"
+expect_exit 0 "$bin" plugins --plugin-dir "$NOTIBUS_TEST_MODULES/fault" --describe fault --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"]=="fault"; assert any(o["key"]=="token" and o["secret"] for o in d["options"])' "$workdir/out" ||
+  { failures=$((failures + 1)); echo "FAIL: describe --json"; }
+expect_exit 2 "$bin" plugins --describe nope
+for f in out err; do expect_no_grep $f "tok-do-not-print"; done
+
+finish

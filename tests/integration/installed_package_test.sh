@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs notibus to a temporary prefix, then builds out of tree against it:
+# the third-party channel in examples/custom-channel (headers only) and
+# examples/embed (find_package and pkg-config), and delivers through both.
+source "$(dirname "$0")/lib.sh"
+prefix=$workdir/prefix
+src=$NOTIBUS_SOURCE_DIR
+
+expect_exit 0 cmake --install "$NOTIBUS_BUILD_DIR" --prefix "$prefix"
+expect_exit 0 test -f "$prefix/lib/cmake/notibus/notibusConfig.cmake"
+expect_exit 0 test -f "$prefix/include/notibus/plugin/abi.h"
+
+# The custom channel: configure and build against the installed headers only.
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+expect_exit 0 cmake -S "$src/examples/custom-channel" -B "$workdir/channel" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$prefix" "${launcher[@]}"
+expect_exit 0 cmake --build "$workdir/channel"
+expect_exit 0 test -f "$workdir/channel/libnotibus-channel-dropdir.so"
+
+cat >"$workdir/custom.yaml" <<YAML
+version: 1
+plugin_dirs: [$workdir/channel]
+channels:
+  drop: {type: dropdir, dir: $workdir/drop}
+routes:
+  - to: [drop]
+YAML
+expect_exit 0 "$prefix/bin/notibus" plugins -c "$workdir/custom.yaml" --describe dropdir
+expect_grep out "dir (string) required"
+expect_exit 0 "$prefix/bin/notibus" send -c "$workdir/custom.yaml" --title hi --body "through a module"
+expect_grep out "drop: delivered (1 attempt)"
+count=$(ls "$workdir/drop/new" 2>/dev/null | wc -l)
+checks=$((checks + 1))
+if [[ $count -ne 1 ]] || ! grep -q '"body":"through a module"' "$workdir"/drop/new/*.json; then
+  failures=$((failures + 1))
+  echo "FAIL: dropdir holds $count files"
+fi
+
+# The embedding example, out of tree with find_package(notibus CONFIG).
+expect_exit 0 cmake -S "$src/examples/embed" -B "$workdir/embed" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$prefix" "${launcher[@]}"
+expect_exit 0 cmake --build "$workdir/embed"
+expect_exit 0 "$workdir/embed/notibus_embed"
+expect_grep out "screen: delivered"
+
+# And once with pkg-config.
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+expect_exit 0 bash -c "g++ -O1 -o '$workdir/embed-pc' '$src/examples/embed/main.cpp' \
+  \$(pkg-config --cflags --libs --static notibus)"
+expect_exit 0 "$workdir/embed-pc"
+expect_grep out "screen: delivered"
+
+finish
