@@ -1,5 +1,8 @@
 #include "utf8.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace notibus {
 
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept {
@@ -29,7 +32,14 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept 
 }
 
 bool is_valid_utf8(std::string_view text) noexcept {
-  for (std::size_t i = 0; i < text.size();) {
+  std::size_t i = 0;
+  // Fast path: most text is ASCII; test eight bytes at a time for a high bit.
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    if (word & 0x8080808080808080ull) break;
+  }
+  while (i < text.size()) {
     const std::size_t n = utf8_sequence_length(text, i);
     if (n == 0) return false;
     i += n;

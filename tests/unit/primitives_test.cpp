@@ -101,3 +101,8 @@ TEST(suggest, nearest_names) {
   EXPECT_EQ(notibus::nearest("max", keys), "max_inflight");
   EXPECT_FALSE(notibus::nearest("zzzzzz", keys));
 }
+
+TEST(expand, secret_files_are_bounded) {
+  EXPECT_EQ(notibus::expand_variables("${file:/dev/zero}").error,
+            "secret file /dev/zero is larger than 64 KiB");
+}

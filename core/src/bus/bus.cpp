@@ -146,11 +146,9 @@ void bus::publish_with(message m, report_handler done, std::string* first_id) {
   delivery_plan plan;
   if (auto ec = impl_->routes->plan(m, plan)) return reject(static_cast<errc>(ec.value()));
 
-  const std::string id = m.id;
-  const auto key = m.idempotency_key;
   auto t = std::make_shared<tracker>(std::move(m), std::move(done), impl_->ctx);
   t->set_plan(plan, impl_->runners);
-  if (auto first = impl_->status.insert(id, key, t)) {
+  if (auto first = impl_->status.insert(t)) {
     // Seen before: report the first message instead of sending again.
     delivery_report r = first->report();
     r.duplicate = true;  // `delivered` stays as the first message's

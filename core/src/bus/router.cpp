@@ -1,7 +1,6 @@
 #include "router.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include "glob.hpp"
 
@@ -30,12 +29,20 @@ bool router::matches(const route& r, const message& m) const {
 
 std::error_code router::plan(const message& m, delivery_plan& out) const {
   out.groups.clear();
-  std::set<std::size_t> used;  // a channel gets a message at most once
+  // A channel gets a message at most once; plans are a handful of channels, so
+  // a linear scan beats a set.
+  auto used = [&](std::size_t index) {
+    for (const auto& g : out.groups)
+      if (std::find(g.channels.begin(), g.channels.end(), index) != g.channels.end()) return true;
+    return false;
+  };
   auto add_group = [&](route_strategy strategy, const std::vector<std::string>& names) {
     plan_group g{strategy, {}};
     for (const auto& name : names) {
       auto it = enabled_.find(name);
-      if (it != enabled_.end() && used.insert(it->second).second) g.channels.push_back(it->second);
+      if (it != enabled_.end() && !used(it->second) &&
+          std::find(g.channels.begin(), g.channels.end(), it->second) == g.channels.end())
+        g.channels.push_back(it->second);
     }
     if (!g.channels.empty()) out.groups.push_back(std::move(g));
   };

@@ -1,47 +1,75 @@
 #include "status_store.hpp"
 
+#include <algorithm>
+
+#include "tracker.hpp"
+
 namespace notibus {
 
-std::shared_ptr<tracker> status_store::insert(const std::string& id,
-                                              const std::optional<std::string>& key,
-                                              std::shared_ptr<tracker> t) {
+std::shared_ptr<tracker> status_store::insert(std::shared_ptr<tracker> t) {
   const auto now = clock::now();
+  const message& m = t->msg();
+  const std::string_view id = m.id;
   std::lock_guard lock(mutex_);
   evict(now);
-  if (key) {
-    auto [it, inserted] = id_by_key_.try_emplace(*key, id);
-    if (!inserted) {
-      auto first = by_id_.find(it->second);
-      if (first != by_id_.end()) return first->second.t;
-      it->second = id;  // the first message was evicted but its key was not: take over
-    }
+  if (m.idempotency_key) {
+    auto it = id_by_key_.find(*m.idempotency_key);
+    if (it != id_by_key_.end())
+      if (auto first = find_locked(it->second)) return first;
   }
-  by_id_[id] = entry{std::move(t), key};
-  order_.emplace_back(now, id);
+  if (in_order_.empty() || id > in_order_.back().id) {
+    in_order_.push_back({now, id, t});
+  } else {
+    // The app reused an id: treat it as the same message.
+    if (auto existing = find_locked(id)) return existing;
+    out_of_order_by_id_.emplace(id, t);
+    out_of_order_.push_back({now, id, t});
+  }
+  if (m.idempotency_key) id_by_key_[*m.idempotency_key] = id;
   return nullptr;
 }
 
-void status_store::evict(clock::time_point now) {
-  while (!order_.empty() &&
-         (by_id_.size() >= max_entries_ || now - order_.front().first > retention_)) {
-    auto it = by_id_.find(order_.front().second);
-    if (it != by_id_.end()) {
-      if (it->second.key) id_by_key_.erase(*it->second.key);
-      by_id_.erase(it);
-    }
-    order_.pop_front();
+void status_store::drop(const record& r) {
+  const message& m = r.t->msg();
+  if (m.idempotency_key) {
+    auto it = id_by_key_.find(*m.idempotency_key);
+    if (it != id_by_key_.end() && it->second == r.id) id_by_key_.erase(it);
   }
+}
+
+void status_store::evict(clock::time_point now) {
+  auto expired = [&](const std::deque<record>& q) {
+    return !q.empty() && now - q.front().at > retention_;
+  };
+  while (in_order_.size() + out_of_order_.size() >= max_entries_ || expired(in_order_) ||
+         expired(out_of_order_)) {
+    // The older of the two fronts goes first.
+    const bool from_in_order =
+        !in_order_.empty() && (out_of_order_.empty() || in_order_.front().at <= out_of_order_.front().at);
+    std::deque<record>& q = from_in_order ? in_order_ : out_of_order_;
+    if (q.empty()) break;
+    drop(q.front());
+    if (!from_in_order) out_of_order_by_id_.erase(q.front().id);
+    q.pop_front();  // last: the views above point into this record's tracker
+  }
+}
+
+std::shared_ptr<tracker> status_store::find_locked(std::string_view id) const {
+  auto it = std::lower_bound(in_order_.begin(), in_order_.end(), id,
+                             [](const record& r, std::string_view v) { return r.id < v; });
+  if (it != in_order_.end() && it->id == id) return it->t;
+  auto other = out_of_order_by_id_.find(id);
+  return other == out_of_order_by_id_.end() ? nullptr : other->second;
 }
 
 std::shared_ptr<tracker> status_store::find(std::string_view id) const {
   std::lock_guard lock(mutex_);
-  auto it = by_id_.find(std::string(id));
-  return it == by_id_.end() ? nullptr : it->second.t;
+  return find_locked(id);
 }
 
 std::size_t status_store::size() const {
   std::lock_guard lock(mutex_);
-  return by_id_.size();
+  return in_order_.size() + out_of_order_.size();
 }
 
 }  // namespace notibus

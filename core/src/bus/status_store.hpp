@@ -1,13 +1,16 @@
 // Messages by id (and idempotency key) for a bounded time and count, so apps and
 // the daemon can ask how a delivery went.
+//
+// The bus's own ids grow monotonically, so the common case is an append to a
+// deque kept in id order: no hashing on the publish path, eviction is a pop from
+// the front, and a lookup is a binary search. Ids an application supplies (or
+// that arrive out of order) go to a hash map with a FIFO of their own.
 #pragma once
 
 #include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <optional>
-#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -22,26 +25,31 @@ class status_store {
   status_store(std::chrono::milliseconds retention, std::size_t max_entries)
       : retention_(retention), max_entries_(max_entries) {}
 
-  // Records a new message. If its idempotency key is already known, nothing is
-  // recorded and the first message's tracker comes back instead.
-  std::shared_ptr<tracker> insert(const std::string& id, const std::optional<std::string>& key,
-                                  std::shared_ptr<tracker> t);
+  // Records a new message. If its id or idempotency key is already known,
+  // nothing is recorded and the first message's tracker comes back instead.
+  std::shared_ptr<tracker> insert(std::shared_ptr<tracker> t);
   std::shared_ptr<tracker> find(std::string_view id) const;
   std::size_t size() const;
 
  private:
-  struct entry {
+  // Views point into the tracked message, which the record keeps alive.
+  struct record {
+    clock::time_point at;
+    std::string_view id;
     std::shared_ptr<tracker> t;
-    std::optional<std::string> key;
   };
+
+  std::shared_ptr<tracker> find_locked(std::string_view id) const;
   void evict(clock::time_point now);
+  void drop(const record& r);
 
   std::chrono::milliseconds retention_;
   std::size_t max_entries_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, entry> by_id_;
-  std::unordered_map<std::string, std::string> id_by_key_;
-  std::deque<std::pair<clock::time_point, std::string>> order_;  // oldest first
+  std::deque<record> in_order_;      // ascending ids
+  std::deque<record> out_of_order_;  // insertion order
+  std::unordered_map<std::string_view, std::shared_ptr<tracker>> out_of_order_by_id_;
+  std::unordered_map<std::string_view, std::string_view> id_by_key_;
 };
 
 }  // namespace notibus

@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 namespace notibus {
 namespace {
@@ -44,9 +43,15 @@ expansion expand_variables(std::string_view text) {
         out.error = "cannot read secret file " + path;
         return out;
       }
-      std::ostringstream content;
-      content << in.rdbuf();
-      std::string s = content.str();
+      // Secrets are small; a bound keeps "${file:/dev/zero}" from eating memory.
+      constexpr std::size_t max_secret = 64 * 1024;
+      std::string s(max_secret + 1, '\0');
+      in.read(s.data(), static_cast<std::streamsize>(s.size()));
+      s.resize(static_cast<std::size_t>(in.gcount()));
+      if (s.size() > max_secret) {
+        out.error = "secret file " + path + " is larger than 64 KiB";
+        return out;
+      }
       // Files written by editors and `echo` end with a newline that is not part of the secret.
       while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
       out.value += s;
