@@ -116,7 +116,8 @@ class fault_channel {
         cv_.wait(lock);
         continue;
       }
-      if (cv_.wait_until(lock, pending_.top().due) == std::cv_status::no_timeout) continue;
+      const auto due = pending_.top().due;  // a copy: pushes while waiting move the heap
+      if (cv_.wait_until(lock, due) == std::cv_status::no_timeout) continue;
       pending p = pending_.top();
       pending_.pop();
       lock.unlock();

@@ -53,7 +53,8 @@ class bus {
   // Runs on an io_context of its own with options.threads threads.
   bus(const config& cfg, plugin_registry& registry, bus_options options = {});
   // Runs on the application's executor; the application keeps it running and
-  // calls async_stop before destroying the bus.
+  // calls async_stop before destroying the bus, and destroys the bus before the
+  // io_context behind the executor.
   bus(executor_type executor, const config& cfg, plugin_registry& registry,
       bus_options options = {});
   ~bus();

@@ -40,8 +40,10 @@ bool message_is_utf8(const message& m) {
 }  // namespace
 
 struct bus::impl {
-  impl(executor_type ex, const config& cfg, plugin_registry& registry, bus_options& options)
-      : executor(std::move(ex)),
+  impl(std::unique_ptr<asio::io_context> own, executor_type ex, const config& cfg,
+       plugin_registry& registry, bus_options& options)
+      : own_context(std::move(own)),
+        executor(std::move(ex)),
         ctx(make_context(options)),
         status(cfg.status.retention, cfg.status.max_entries) {
     std::map<std::string, std::size_t> enabled;
@@ -84,6 +86,11 @@ struct bus::impl {
     for (auto& r : runners) r->close();
   }
 
+  // First member, so destroyed last: the runners' timers belong to it.
+  std::unique_ptr<asio::io_context> own_context;  // only when the bus owns its io_context
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+
   executor_type executor;
   std::shared_ptr<bus_context> ctx;
   std::vector<std::shared_ptr<channel_runner>> runners;
@@ -91,25 +98,20 @@ struct bus::impl {
   status_store status;
   std::atomic<bool> stopping{false};
   std::atomic<bool> stopped{false};
-
-  // Only when the bus owns its io_context.
-  std::unique_ptr<asio::io_context> own_context;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::vector<std::thread> threads;
 };
 
 bus::bus(const config& cfg, plugin_registry& registry, bus_options options) {
-  auto context = std::make_unique<asio::io_context>(static_cast<int>(std::max(1u, options.threads)));
   const unsigned threads = std::max(1u, options.threads);
-  impl_ = std::make_shared<impl>(context->get_executor(), cfg, registry, options);
-  impl_->work.emplace(context->get_executor());
-  impl_->own_context = std::move(context);
+  auto context = std::make_unique<asio::io_context>(static_cast<int>(threads));
+  auto executor = context->get_executor();
+  impl_ = std::make_shared<impl>(std::move(context), executor, cfg, registry, options);
+  impl_->work.emplace(impl_->own_context->get_executor());
   for (unsigned i = 0; i < threads; ++i)
     impl_->threads.emplace_back([ctx = impl_->own_context.get()] { ctx->run(); });
 }
 
 bus::bus(executor_type executor, const config& cfg, plugin_registry& registry, bus_options options)
-    : impl_(std::make_shared<impl>(std::move(executor), cfg, registry, options)) {}
+    : impl_(std::make_shared<impl>(nullptr, std::move(executor), cfg, registry, options)) {}
 
 bus::~bus() {
   if (!impl_) return;

@@ -59,11 +59,13 @@ void channel_runner::close() {
     // Destroying it now could free memory a hung send() still uses; leaking one
     // instance at shutdown is the safe choice. It stays listed, so it is kept on
     // purpose rather than lost.
-    static std::mutex kept_mutex;
-    static std::vector<void*> kept_instances;
+    // Never destroyed, so the list outlives static destructors (and leak checkers
+    // still see the instances as reachable at exit).
+    static auto* kept_mutex = new std::mutex;
+    static auto* kept_instances = new std::vector<void*>;
     {
-      std::lock_guard kept_lock(kept_mutex);
-      kept_instances.push_back(instance_);
+      std::lock_guard kept_lock(*kept_mutex);
+      kept_instances->push_back(instance_);
     }
     if (ctx_->log)
       ctx_->log(log_level::warn, "channel " + settings_.name +
