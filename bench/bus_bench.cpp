@@ -60,9 +60,8 @@ void run_bus(benchmark::State& state, const std::string& yaml, int fan_out) {
     wait_until(expected);
   }
   state.SetItemsProcessed(state.iterations() * batch * fan_out);
-  state.counters["deliveries_per_s"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * batch * fan_out),
-                         benchmark::Counter::kIsRate);
+  state.counters["deliveries_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * batch * fan_out), benchmark::Counter::kIsRate);
   bus.stop(std::chrono::seconds(5));
 }
 
@@ -76,7 +75,8 @@ void bm_bus_one_channel(benchmark::State& state) {
 void bm_bus_fan_out_4(benchmark::State& state) {
   std::string yaml = "version: 1\nchannels:\n";
   for (const char* n : {"a", "b", "c", "d"})
-    yaml += std::string("  ") + n + ": {type: noop, max_inflight: 64, queue: {capacity: 1000000}}\n";
+    yaml +=
+        std::string("  ") + n + ": {type: noop, max_inflight: 64, queue: {capacity: 1000000}}\n";
   yaml += "routes:\n  - to: [a, b, c, d]\n";
   run_bus(state, yaml, 4);
 }

@@ -6,10 +6,14 @@ namespace notibus {
 
 std::string_view to_string(delivery_state s) noexcept {
   switch (s) {
-    case delivery_state::pending: return "pending";
-    case delivery_state::delivered: return "delivered";
-    case delivery_state::failed: return "failed";
-    case delivery_state::skipped: return "skipped";
+    case delivery_state::pending:
+      return "pending";
+    case delivery_state::delivered:
+      return "delivered";
+    case delivery_state::failed:
+      return "failed";
+    case delivery_state::skipped:
+      return "skipped";
   }
   return "unknown";
 }

@@ -10,10 +10,14 @@ class category final : public std::error_category {
   const char* name() const noexcept override { return "notibus"; }
   std::string message(int e) const override {
     switch (static_cast<errc>(e)) {
-      case errc::no_route: return "no route matched the message";
-      case errc::unknown_channel: return "the message names a channel that is not configured";
-      case errc::stopped: return "the bus is stopped";
-      case errc::invalid_message: return "invalid message";
+      case errc::no_route:
+        return "no route matched the message";
+      case errc::unknown_channel:
+        return "the message names a channel that is not configured";
+      case errc::stopped:
+        return "the bus is stopped";
+      case errc::invalid_message:
+        return "invalid message";
     }
     return "unknown notibus error";
   }
@@ -26,6 +30,8 @@ const std::error_category& error_category() noexcept {
   return c;
 }
 
-std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
+std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
 
 }  // namespace notibus

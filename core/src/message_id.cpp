@@ -23,8 +23,8 @@ std::atomic<std::uint64_t> counter{0};
 
 std::string make_message_id() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const std::uint64_t ms =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  const std::uint64_t ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
   // 128 bits: 48 ms | 16 salt | 64 counter; printed as 26 base32 digits (130 bits,
   // the top two always zero).
   const std::uint64_t hi = (ms << 16) | process_salt();

@@ -18,11 +18,21 @@ std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -44,7 +54,9 @@ class dropdir_channel {
     using notibus::sdk::option;
     return {
         option("dir", NOTIBUS_OPTION_STRING).required().doc("Directory to drop messages into."),
-        option("fsync", NOTIBUS_OPTION_BOOL).fallback("true").doc("fsync each file before renaming it."),
+        option("fsync", NOTIBUS_OPTION_BOOL)
+            .fallback("true")
+            .doc("fsync each file before renaming it."),
     };
   }
 
@@ -73,13 +85,15 @@ class dropdir_channel {
   void send(const notibus::sdk::message_view& m, notibus::sdk::completion done) {
     const std::string name = std::string(m.id()) + ".json";
     const std::string tmp = dir_ + "/tmp/" + name;
-    const std::string json = "{\"id\":" + json_string(m.id()) + ",\"topic\":" + json_string(m.topic()) +
-                             ",\"title\":" + json_string(m.title()) + ",\"body\":" + json_string(m.body()) +
-                             ",\"priority\":" + json_string(m.priority()) + "}\n";
+    const std::string json =
+        "{\"id\":" + json_string(m.id()) + ",\"topic\":" + json_string(m.topic()) +
+        ",\"title\":" + json_string(m.title()) + ",\"body\":" + json_string(m.body()) +
+        ",\"priority\":" + json_string(m.priority()) + "}\n";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) return done.transient("cannot create " + tmp + ": " + std::strerror(errno));
-    const bool written = ::write(fd, json.data(), json.size()) == static_cast<ssize_t>(json.size()) &&
-                         (!fsync_ || ::fsync(fd) == 0);
+    const bool written =
+        ::write(fd, json.data(), json.size()) == static_cast<ssize_t>(json.size()) &&
+        (!fsync_ || ::fsync(fd) == 0);
     ::close(fd);
     if (!written || ::rename(tmp.c_str(), (dir_ + "/new/" + name).c_str()) != 0)
       return done.transient("cannot write " + name + ": " + std::strerror(errno));
@@ -93,5 +107,5 @@ class dropdir_channel {
 
 }  // namespace
 
-NOTIBUS_DEFINE_CHANNEL(dropdir, dropdir_channel, "Drops each message as a JSON file (maildir style).",
-                       "1.0.0")
+NOTIBUS_DEFINE_CHANNEL(dropdir, dropdir_channel,
+                       "Drops each message as a JSON file (maildir style).", "1.0.0")

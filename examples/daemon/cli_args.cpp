@@ -40,6 +40,8 @@ std::vector<std::string> args::all(const std::string& name) const {
   return out;
 }
 
-bool args::has(const std::string& name) const { return values_.count(name) > 0; }
+bool args::has(const std::string& name) const {
+  return values_.count(name) > 0;
+}
 
 }  // namespace notibus::cli

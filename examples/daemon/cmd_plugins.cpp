@@ -13,14 +13,22 @@ namespace {
 
 const char* type_label(notibus_option_type t) {
   switch (t) {
-    case NOTIBUS_OPTION_STRING: return "string";
-    case NOTIBUS_OPTION_INT: return "integer";
-    case NOTIBUS_OPTION_NUMBER: return "number";
-    case NOTIBUS_OPTION_BOOL: return "boolean";
-    case NOTIBUS_OPTION_DURATION: return "duration";
-    case NOTIBUS_OPTION_ENUM: return "enum";
-    case NOTIBUS_OPTION_STRING_LIST: return "list";
-    case NOTIBUS_OPTION_STRING_MAP: return "map";
+    case NOTIBUS_OPTION_STRING:
+      return "string";
+    case NOTIBUS_OPTION_INT:
+      return "integer";
+    case NOTIBUS_OPTION_NUMBER:
+      return "number";
+    case NOTIBUS_OPTION_BOOL:
+      return "boolean";
+    case NOTIBUS_OPTION_DURATION:
+      return "duration";
+    case NOTIBUS_OPTION_ENUM:
+      return "enum";
+    case NOTIBUS_OPTION_STRING_LIST:
+      return "list";
+    case NOTIBUS_OPTION_STRING_MAP:
+      return "map";
   }
   return "unknown";
 }
@@ -75,7 +83,8 @@ void describe_text(const loaded_plugin& p) {
 }  // namespace
 
 int run_plugins(const std::vector<std::string>& argv, const common_options&) {
-  const args a(argv, {{"--config", "--plugin-dir", "--describe"}, {"--json"}, {{"-c", "--config"}}});
+  const args a(argv,
+               {{"--config", "--plugin-dir", "--describe"}, {"--json"}, {{"-c", "--config"}}});
   if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
   plugin_registry registry;
   if (auto file = a.get("--config"))
@@ -90,13 +99,16 @@ int run_plugins(const std::vector<std::string>& argv, const common_options&) {
       std::fprintf(stderr, "notibus plugins: no channel type \"%s\"\n", name->c_str());
       return 2;
     }
-    if (json) std::cout << boost::json::serialize(describe_json(*p)) << "\n";
-    else describe_text(*p);
+    if (json)
+      std::cout << boost::json::serialize(describe_json(*p)) << "\n";
+    else
+      describe_text(*p);
     return 0;
   }
   boost::json::array list;
   for (const auto* p : registry.list()) {
-    if (json) list.push_back(describe_json(*p));
+    if (json)
+      list.push_back(describe_json(*p));
     else
       std::printf("%-12s %-8s %-10s %s\n", p->table->name, p->table->version,
                   p->origin == "built-in" ? "built-in" : "module", p->table->description);

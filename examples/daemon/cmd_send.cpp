@@ -11,11 +11,10 @@
 namespace notibus::cli {
 
 int run_send(const std::vector<std::string>& argv, const common_options& common) {
-  const args a(argv,
-               {{"--config", "--channel", "--topic", "--title", "--priority", "--tag", "--attr",
-                 "--body", "--idempotency-key"},
-                {},
-                {{"-c", "--config"}}});
+  const args a(argv, {{"--config", "--channel", "--topic", "--title", "--priority", "--tag",
+                       "--attr", "--body", "--idempotency-key"},
+                      {},
+                      {{"-c", "--config"}}});
   const auto file = a.get("--config");
   const auto body = a.get("--body");
   if (!file) throw usage_error("send needs -c FILE");

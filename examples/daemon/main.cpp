@@ -10,7 +10,8 @@ namespace {
 
 constexpr const char* usage_text =
     "usage: notibus [--log-format text|json] [--log-level debug|info|warn|error] COMMAND ...\n"
-    "  check   -c FILE                         validate a config (exit 0, or 2 listing every error)\n"
+    "  check   -c FILE                         validate a config (exit 0, or 2 listing every "
+    "error)\n"
     "  plugins [-c FILE] [--plugin-dir DIR]... [--describe NAME] [--json]\n"
     "  send    -c FILE [--channel NAME]... [--topic T] [--title T] [--priority P]\n"
     "          [--tag T]... [--attr KEY=VALUE]... --body B\n";
@@ -34,8 +35,8 @@ int main(int argc, char** argv) {
     }
     if (name == "--log-format" && (value == "json" || value == "text")) {
       json_logs = value == "json";
-    } else if (name == "--log-level" && (value == "debug" || value == "info" || value == "warn" ||
-                                         value == "error")) {
+    } else if (name == "--log-level" &&
+               (value == "debug" || value == "info" || value == "warn" || value == "error")) {
       level = value == "debug"  ? notibus::log_level::debug
               : value == "info" ? notibus::log_level::info
               : value == "warn" ? notibus::log_level::warn

@@ -9,9 +9,9 @@
 
 int main(int argc, char** argv) {
   notibus::plugin_registry registry;
-  const notibus::config cfg =
-      argc > 1 ? notibus::load_config_file(argv[1], registry)
-               : notibus::load_config_string("version: 1\n"
+  const notibus::config cfg = argc > 1 ? notibus::load_config_file(argv[1], registry)
+                                       : notibus::load_config_string(
+                                             "version: 1\n"
                                              "channels:\n"
                                              "  screen: {type: console}\n"
                                              "routes:\n"

@@ -53,7 +53,9 @@ class fault_channel {
  public:
   static std::vector<notibus_option_v1> options() {
     return {
-        sdk::option("mode", NOTIBUS_OPTION_ENUM).one_of("ok|transient|permanent|hang").fallback("ok"),
+        sdk::option("mode", NOTIBUS_OPTION_ENUM)
+            .one_of("ok|transient|permanent|hang")
+            .fallback("ok"),
         sdk::option("fail_times", NOTIBUS_OPTION_INT).fallback("1").range(-1, 1000000),
         sdk::option("retry_after", NOTIBUS_OPTION_DURATION),
         sdk::option("delay", NOTIBUS_OPTION_DURATION).fallback("0ms"),
@@ -80,8 +82,8 @@ class fault_channel {
   }
 
   void send(const sdk::message_view& m, sdk::completion done) {
-    fault_log::instance().record(name_, {std::string(m.id()), m.attempt(),
-                                         std::chrono::steady_clock::now()});
+    fault_log::instance().record(
+        name_, {std::string(m.id()), m.attempt(), std::chrono::steady_clock::now()});
     if (mode_ == "hang") {
       std::lock_guard lock(mutex_);
       hung_.push_back(done);  // kept, never completed

@@ -91,7 +91,8 @@ TEST(bus_delivery, use_awaitable_token) {
 }
 
 TEST(bus_delivery, transient_failures_are_retried_until_delivered) {
-  test_env env(with_mode("transient\n    fail_times: 2\n    retry: {initial_backoff: 20ms, max_backoff: 40ms}"));
+  test_env env(with_mode(
+      "transient\n    fail_times: 2\n    retry: {initial_backoff: 20ms, max_backoff: 40ms}"));
   auto bus = env.make_bus();
   auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
   auto [ec, report] = wait(fut);
@@ -112,7 +113,8 @@ TEST(bus_delivery, backoff_stays_under_its_exponential_ceiling_and_gives_up) {
   auto [ec, report] = wait(fut);
   EXPECT_EQ(report.channels[0].state, delivery_state::failed);
   EXPECT_EQ(report.channels[0].attempts, 4u);
-  EXPECT_EQ(report.channels[0].last_error, "gave up after 4 attempts: scripted transient failure 4");
+  EXPECT_EQ(report.channels[0].last_error,
+            "gave up after 4 attempts: scripted transient failure 4");
   const auto a = fault_log::instance().attempts("c");
   ASSERT_EQ(a.size(), 4u);
   // Full jitter: each wait is somewhere in [0, ceiling]; 60, 120, 240 ms ceilings.
@@ -126,9 +128,9 @@ TEST(bus_delivery, backoff_stays_under_its_exponential_ceiling_and_gives_up) {
 }
 
 TEST(bus_delivery, retry_after_from_the_plugin_is_honoured) {
-  test_env env(with_mode(
-      "transient\n    fail_times: 1\n    retry_after: 300ms\n"
-      "    retry: {initial_backoff: 1ms, max_backoff: 2ms}"));
+  test_env env(
+      with_mode("transient\n    fail_times: 1\n    retry_after: 300ms\n"
+                "    retry: {initial_backoff: 1ms, max_backoff: 2ms}"));
   auto bus = env.make_bus();
   auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
   auto [ec, report] = wait(fut);
@@ -154,9 +156,9 @@ TEST(bus_delivery, permanent_failure_is_not_retried_and_is_dead_lettered) {
 }
 
 TEST(bus_delivery, max_age_stops_retries_early) {
-  test_env env(with_mode(
-      "transient\n    fail_times: -1\n    retry_after: 200ms\n"
-      "    retry: {max_attempts: 100, initial_backoff: 1ms, max_age: 150ms}"));
+  test_env env(
+      with_mode("transient\n    fail_times: -1\n    retry_after: 200ms\n"
+                "    retry: {max_attempts: 100, initial_backoff: 1ms, max_age: 150ms}"));
   auto bus = env.make_bus();
   auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
   auto [ec, report] = wait(fut);
@@ -167,8 +169,8 @@ TEST(bus_delivery, max_age_stops_retries_early) {
 }
 
 TEST(bus_delivery, a_hanging_attempt_times_out_and_is_retried) {
-  test_env env(with_mode(
-      "hang\n    timeout: 100ms\n    retry: {max_attempts: 2, initial_backoff: 10ms}"));
+  test_env env(
+      with_mode("hang\n    timeout: 100ms\n    retry: {max_attempts: 2, initial_backoff: 10ms}"));
   auto bus = env.make_bus();
   const auto start = std::chrono::steady_clock::now();
   auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
@@ -176,7 +178,8 @@ TEST(bus_delivery, a_hanging_attempt_times_out_and_is_retried) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
   EXPECT_EQ(report.channels[0].state, delivery_state::failed);
   EXPECT_EQ(report.channels[0].attempts, 2u);
-  EXPECT_EQ(report.channels[0].last_error, "gave up after 2 attempts: attempt timed out after 100ms");
+  EXPECT_EQ(report.channels[0].last_error,
+            "gave up after 2 attempts: attempt timed out after 100ms");
 }
 
 TEST(bus_delivery, slow_asynchronous_completion_from_another_thread) {

@@ -43,7 +43,8 @@ TEST(bus_flow, full_queue_rejects_and_counts) {
   auto first = bus->async_publish(make_message("x"), boost::asio::use_future);
   wait_for_attempts("c", 1);  // the first one is in flight, the queue is empty
   std::vector<report_future> rest;
-  for (int i = 0; i < 3; ++i) rest.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (int i = 0; i < 3; ++i)
+    rest.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
   auto rejected = get(rest[2], 2s);
   EXPECT_EQ(rejected.channels[0].state, delivery_state::failed);
   EXPECT_EQ(rejected.channels[0].last_error, "queue full (capacity 2)");
@@ -58,7 +59,8 @@ TEST(bus_flow, drop_oldest_evicts_the_oldest_queued) {
   auto first = bus->async_publish(make_message("x"), boost::asio::use_future);
   wait_for_attempts("c", 1);
   std::vector<report_future> rest;
-  for (int i = 0; i < 3; ++i) rest.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (int i = 0; i < 3; ++i)
+    rest.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
   auto dropped = get(rest[0], 2s);
   EXPECT_EQ(dropped.channels[0].state, delivery_state::failed);
   EXPECT_EQ(dropped.channels[0].last_error,
@@ -73,7 +75,8 @@ TEST(bus_flow, max_inflight_bounds_concurrency) {
   auto bus = env.make_bus();
   const auto start = std::chrono::steady_clock::now();
   std::vector<report_future> all;
-  for (int i = 0; i < 6; ++i) all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (int i = 0; i < 6; ++i)
+    all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
   for (auto& f : all) EXPECT_TRUE(get(f).all_delivered());
   // Three waves of two: at least 300 ms; unbounded it would take about 100 ms.
   EXPECT_GE(std::chrono::steady_clock::now() - start, 290ms);
@@ -83,7 +86,8 @@ TEST(bus_flow, rate_limit_spaces_sends) {
   test_env env(channel_yaml("mode: ok, rate_limit: {per_second: 20, burst: 2}"));
   auto bus = env.make_bus();
   std::vector<report_future> all;
-  for (int i = 0; i < 6; ++i) all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (int i = 0; i < 6; ++i)
+    all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
   for (auto& f : all) EXPECT_TRUE(get(f).all_delivered());
   const auto a = fault_log::instance().attempts("c");
   ASSERT_EQ(a.size(), 6u);
@@ -96,7 +100,8 @@ TEST(bus_flow, per_minute_rate_limit) {
   test_env env(channel_yaml("mode: ok, rate_limit: {per_minute: 600}"));  // one per 100 ms
   auto bus = env.make_bus();
   std::vector<report_future> all;
-  for (int i = 0; i < 3; ++i) all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (int i = 0; i < 3; ++i)
+    all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
   for (auto& f : all) get(f);
   const auto a = fault_log::instance().attempts("c");
   EXPECT_GE(a[2].at - a[0].at, 195ms);
@@ -106,7 +111,8 @@ TEST(bus_flow, stop_drains_queued_and_in_flight_deliveries) {
   test_env env(channel_yaml("mode: ok, delay: 20ms"));
   auto bus = env.make_bus();
   std::vector<report_future> all;
-  for (int i = 0; i < 10; ++i) all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (int i = 0; i < 10; ++i)
+    all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
   bus->stop(5s);
   for (auto& f : all) EXPECT_TRUE(get(f, 1s).all_delivered());
   EXPECT_EQ(std::get<0>(bus->async_publish(make_message("x"), boost::asio::use_future).get()),
@@ -132,7 +138,8 @@ TEST(bus_flow, stop_fails_what_is_left_after_the_grace_period) {
 }
 
 TEST(bus_flow, stop_cancels_waiting_retries_after_grace) {
-  test_env env(channel_yaml("mode: transient, fail_times: -1, retry: {initial_backoff: 10s, max_backoff: 10s}"));
+  test_env env(channel_yaml(
+      "mode: transient, fail_times: -1, retry: {initial_backoff: 10s, max_backoff: 10s}"));
   auto bus = env.make_bus();
   auto f = bus->async_publish(make_message("x"), boost::asio::use_future);
   wait_for_attempts("c", 1);

@@ -53,8 +53,9 @@ TEST(bus_routing, fallback_skips_the_rest_once_delivered) {
 }
 
 TEST(bus_routing, fallback_exhausted_is_one_dead_letter) {
-  test_env env(channels + "  bad2: {type: fault, mode: permanent}\n"
-                          "routes:\n  - {to: [bad, bad2], strategy: fallback}\n");
+  test_env env(channels +
+               "  bad2: {type: fault, mode: permanent}\n"
+               "routes:\n  - {to: [bad, bad2], strategy: fallback}\n");
   auto bus = env.make_bus();
   auto [ec, r] = publish(*bus, make_message("x"));
   EXPECT_FALSE(r.all_delivered());
@@ -74,7 +75,8 @@ TEST(bus_routing, fan_out_needs_every_channel) {
 TEST(bus_routing, round_robin_alternates) {
   test_env env(channels + "routes:\n  - {to: [good, good2], strategy: round_robin}\n");
   auto bus = env.make_bus();
-  for (int i = 0; i < 6; ++i) EXPECT_TRUE(std::get<1>(publish(*bus, make_message("x"))).all_delivered());
+  for (int i = 0; i < 6; ++i)
+    EXPECT_TRUE(std::get<1>(publish(*bus, make_message("x"))).all_delivered());
   EXPECT_EQ(fault_log::instance().attempts("good").size(), 3u);
   EXPECT_EQ(fault_log::instance().attempts("good2").size(), 3u);
 }
@@ -144,7 +146,8 @@ TEST(bus_routing, status_is_bounded_by_max_entries) {
   test_env env(channels + "status: {max_entries: 3}\nroutes:\n  - {to: [good]}\n");
   auto bus = env.make_bus();
   std::vector<std::string> ids;
-  for (int i = 0; i < 5; ++i) ids.push_back(std::get<1>(publish(*bus, make_message("x"))).message_id);
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(std::get<1>(publish(*bus, make_message("x"))).message_id);
   EXPECT_FALSE(bus->status(ids[0]));
   EXPECT_FALSE(bus->status(ids[1]));
   EXPECT_TRUE(bus->status(ids[4]));

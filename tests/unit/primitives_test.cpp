@@ -91,7 +91,8 @@ TEST(expand, variables_files_and_escapes) {
   const std::string path = ::testing::TempDir() + "/notibus-secret";
   std::ofstream(path) << "s3cret\n";
   EXPECT_EQ(notibus::expand_variables("${file:" + path + "}").value, "s3cret");
-  EXPECT_EQ(notibus::expand_variables("${1BAD}").error, "\"${1BAD}\" is not a valid variable reference");
+  EXPECT_EQ(notibus::expand_variables("${1BAD}").error,
+            "\"${1BAD}\" is not a valid variable reference");
 }
 
 TEST(suggest, nearest_names) {

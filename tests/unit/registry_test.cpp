@@ -13,7 +13,8 @@ const std::string modules = NOTIBUS_TEST_MODULE_DIR;
 
 std::string only_error(notibus::plugin_registry& r, const std::string& dir) {
   auto errors = r.load_directory(dir);
-  return errors.size() == 1 ? errors[0] : "expected one error, got " + std::to_string(errors.size());
+  return errors.size() == 1 ? errors[0]
+                            : "expected one error, got " + std::to_string(errors.size());
 }
 
 }  // namespace
@@ -35,7 +36,8 @@ TEST(registry, loads_a_module_and_delivers_through_it) {
   EXPECT_EQ(p->origin, modules + "/good/libnotibus-channel-goodmod.so");
 
   auto cfg = notibus::load_config_string(
-      "version: 1\nchannels:\n  g: {type: goodmod, greeting: hi}\nroutes:\n  - to: [g]\n", "m.yaml", r);
+      "version: 1\nchannels:\n  g: {type: goodmod, greeting: hi}\nroutes:\n  - to: [g]\n", "m.yaml",
+      r);
   notibus::bus bus(cfg, r);
   notibus::message m;
   m.topic = "t";
@@ -49,7 +51,8 @@ TEST(registry, module_options_are_validated_like_any_other) {
   notibus::plugin_registry r;
   try {
     notibus::load_config_string(
-        "version: 1\nplugin_dirs: [" + modules + "/good]\nchannels:\n  g: {type: goodmod}\n", "m.yaml", r);
+        "version: 1\nplugin_dirs: [" + modules + "/good]\nchannels:\n  g: {type: goodmod}\n",
+        "m.yaml", r);
     FAIL() << "expected a config error";
   } catch (const notibus::config_error& e) {
     EXPECT_EQ(std::string(e.what()), "m.yaml:4:6: channels.g: missing required key \"greeting\"");
@@ -59,17 +62,19 @@ TEST(registry, module_options_are_validated_like_any_other) {
 TEST(registry, refuses_another_major_abi_version) {
   notibus::plugin_registry r;
   EXPECT_EQ(only_error(r, modules + "/future"),
-            modules + "/future/libnotibus-channel-future.so: plugin \"future\" was built for ABI "
-                      "2.0, this host speaks 1.0");
+            modules +
+                "/future/libnotibus-channel-future.so: plugin \"future\" was built for ABI "
+                "2.0, this host speaks 1.0");
   EXPECT_EQ(r.find("future"), nullptr);
 }
 
 TEST(registry, refuses_a_module_without_the_entry_symbol) {
   notibus::plugin_registry r;
-  EXPECT_EQ(only_error(r, modules + "/no_entry"),
-            "module " + modules +
-                "/no_entry/libnotibus-channel-noentry.so: missing symbol notibus_channel_entry (was "
-                "it built with NOTIBUS_BUILD_AS_MODULE?)");
+  EXPECT_EQ(
+      only_error(r, modules + "/no_entry"),
+      "module " + modules +
+          "/no_entry/libnotibus-channel-noentry.so: missing symbol notibus_channel_entry (was "
+          "it built with NOTIBUS_BUILD_AS_MODULE?)");
 }
 
 TEST(registry, refuses_a_duplicate_name) {
@@ -91,7 +96,8 @@ TEST(registry, refuses_a_module_whose_file_name_lies) {
 TEST(registry, refuses_an_unloadable_file) {
   notibus::plugin_registry r;
   const std::string error = r.load_module("/nonexistent/libnotibus-channel-x.so");
-  EXPECT_EQ(error.rfind("cannot load module /nonexistent/libnotibus-channel-x.so: ", 0), 0u) << error;
+  EXPECT_EQ(error.rfind("cannot load module /nonexistent/libnotibus-channel-x.so: ", 0), 0u)
+      << error;
 }
 
 TEST(registry, refuses_an_entry_that_declines_the_host) {

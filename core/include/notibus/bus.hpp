@@ -105,9 +105,8 @@ class bus {
     auto shared = std::make_shared<Handler>(std::move(handler));
     auto ex = boost::asio::get_associated_executor(*shared, get_executor());
     return [shared, ex](std::error_code ec, delivery_report report) {
-      boost::asio::post(ex, [shared, ec, r = std::move(report)]() mutable {
-        (*shared)(ec, std::move(r));
-      });
+      boost::asio::post(
+          ex, [shared, ec, r = std::move(report)]() mutable { (*shared)(ec, std::move(r)); });
     };
   }
   void publish_with(message m, report_handler done, std::string* first_id = nullptr);

@@ -16,9 +16,12 @@ std::string printable(std::string_view s) {
   std::string out;
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
-    if (c == '\n') out += "\\n";
-    else if (u < 0x20 || u == 0x7f) out += '?';
-    else out += c;
+    if (c == '\n')
+      out += "\\n";
+    else if (u < 0x20 || u == 0x7f)
+      out += '?';
+    else
+      out += c;
   }
   return out;
 }
@@ -27,10 +30,14 @@ class console_channel {
  public:
   static std::vector<notibus_option_v1> options() {
     return {
-        sdk::option("stream", NOTIBUS_OPTION_ENUM).one_of("stdout|stderr").fallback("stdout").doc(
-            "Where lines go."),
-        sdk::option("format", NOTIBUS_OPTION_ENUM).one_of("text|json").fallback("text").doc(
-            "text: \"[priority] topic: title: body\"; json: one object per line."),
+        sdk::option("stream", NOTIBUS_OPTION_ENUM)
+            .one_of("stdout|stderr")
+            .fallback("stdout")
+            .doc("Where lines go."),
+        sdk::option("format", NOTIBUS_OPTION_ENUM)
+            .one_of("text|json")
+            .fallback("text")
+            .doc("text: \"[priority] topic: title: body\"; json: one object per line."),
     };
   }
 

@@ -59,5 +59,5 @@ class file_channel {
 }  // namespace
 }  // namespace notibus
 
-NOTIBUS_DEFINE_CHANNEL(file, notibus::file_channel, "Appends one JSON object per message to a file.",
-                       "1.0.0")
+NOTIBUS_DEFINE_CHANNEL(file, notibus::file_channel,
+                       "Appends one JSON object per message to a file.", "1.0.0")

@@ -7,7 +7,8 @@ namespace notibus {
 
 std::chrono::milliseconds backoff_ceiling(const retry_settings& r, std::uint32_t failed_attempts) {
   const double exponent = failed_attempts > 0 ? failed_attempts - 1.0 : 0.0;
-  const double ms = static_cast<double>(r.initial_backoff.count()) * std::pow(r.multiplier, exponent);
+  const double ms =
+      static_cast<double>(r.initial_backoff.count()) * std::pow(r.multiplier, exponent);
   const double cap = static_cast<double>(r.max_backoff.count());
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::min(ms, cap)));
 }

@@ -124,7 +124,9 @@ bus::~bus() {
   impl_->close_all();
 }
 
-bus::executor_type bus::get_executor() const noexcept { return impl_->executor; }
+bus::executor_type bus::get_executor() const noexcept {
+  return impl_->executor;
+}
 
 std::string bus::publish(message m) {
   if (m.id.empty()) m.id = make_message_id();

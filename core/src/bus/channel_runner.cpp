@@ -33,7 +33,9 @@ channel_runner::channel_runner(bus::executor_type executor, channel_settings set
       rate_timer_(strand_),
       rng_(std::random_device{}()) {}
 
-channel_runner::~channel_runner() { close(); }
+channel_runner::~channel_runner() {
+  close();
+}
 
 std::string channel_runner::open() {
   config_ = std::make_unique<channel_config_handle>(settings_.name, settings_.options, nullptr,
@@ -41,8 +43,8 @@ std::string channel_runner::open() {
   char error[512] = {0};
   if (plugin_->create(config_->abi(), &instance_, error, sizeof error) != 0) {
     instance_ = nullptr;
-    return "channels." + settings_.name + ": cannot start " + settings_.type + " channel: " +
-           (error[0] ? error : "unknown error");
+    return "channels." + settings_.name + ": cannot start " + settings_.type +
+           " channel: " + (error[0] ? error : "unknown error");
   }
   return {};
 }
@@ -68,8 +70,9 @@ void channel_runner::close() {
       kept_instances->push_back(instance_);
     }
     if (ctx_->log)
-      ctx_->log(log_level::warn, "channel " + settings_.name +
-                                     ": plugin still owes results at shutdown; instance left alive");
+      ctx_->log(log_level::warn,
+                "channel " + settings_.name +
+                    ": plugin still owes results at shutdown; instance left alive");
   }
   instance_ = nullptr;
 }
@@ -127,7 +130,8 @@ void channel_runner::pump() {
   if (pumping_) return;  // a result reported inline from send(); the loop below goes on
   pumping_ = true;
   while (!queue_.empty() && !aborted_ &&
-         inflight_.load(std::memory_order_relaxed) < static_cast<std::size_t>(settings_.max_inflight)) {
+         inflight_.load(std::memory_order_relaxed) <
+             static_cast<std::size_t>(settings_.max_inflight)) {
     if (bucket_.limited()) {
       const auto now = clock::now();
       if (!bucket_.try_take(now)) {
@@ -210,7 +214,8 @@ void channel_runner::settle(delivery_task task, outcome result) {
     case NOTIBUS_OUTCOME_PERMANENT:
       fail(task, result.error.empty() ? "permanent failure" : result.error);
       return;
-    case NOTIBUS_OUTCOME_TRANSIENT: break;
+    case NOTIBUS_OUTCOME_TRANSIENT:
+      break;
   }
   const std::string error = result.error.empty() ? "transient failure" : result.error;
   const retry_settings& r = settings_.retry;
@@ -227,8 +232,8 @@ void channel_runner::settle(delivery_task task, outcome result) {
   if (result.retry_after_ms >= 0 && milliseconds(result.retry_after_ms) > delay)
     delay = milliseconds(result.retry_after_ms);  // the receiver asked for at least this
   if (r.max_age && clock::now() + delay - task.first_queued > *r.max_age) {
-    fail(task, "gave up: next attempt would pass max_age " + format_duration(*r.max_age) + ": " +
-                   error);
+    fail(task,
+         "gave up: next attempt would pass max_age " + format_duration(*r.max_age) + ": " + error);
     return;
   }
   task.owner->attempt_failed(task.slot, error);

@@ -38,8 +38,8 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
  public:
   using clock = std::chrono::steady_clock;
 
-  channel_runner(bus::executor_type executor, channel_settings settings, const loaded_plugin& plugin,
-                 std::shared_ptr<const bus_context> ctx);
+  channel_runner(bus::executor_type executor, channel_settings settings,
+                 const loaded_plugin& plugin, std::shared_ptr<const bus_context> ctx);
   ~channel_runner();
 
   // Creates the plugin instance; returns why it failed, or an empty string.
@@ -103,7 +103,7 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
 
   // Strand only.
   std::deque<delivery_task> queue_;
-  std::deque<std::shared_ptr<attempt>> in_flight_;  // in start order = deadline order
+  std::deque<std::shared_ptr<attempt>> in_flight_;           // in start order = deadline order
   std::multimap<clock::time_point, delivery_task> waiting_;  // retries by due time
   token_bucket bucket_;
   boost::asio::steady_timer deadline_timer_, retry_timer_, rate_timer_;

@@ -45,7 +45,8 @@ void status_store::evict(clock::time_point now) {
          expired(out_of_order_)) {
     // The older of the two fronts goes first.
     const bool from_in_order =
-        !in_order_.empty() && (out_of_order_.empty() || in_order_.front().at <= out_of_order_.front().at);
+        !in_order_.empty() &&
+        (out_of_order_.empty() || in_order_.front().at <= out_of_order_.front().at);
     std::deque<record>& q = from_in_order ? in_order_ : out_of_order_;
     if (q.empty()) break;
     drop(q.front());

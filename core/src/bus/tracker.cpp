@@ -11,9 +11,9 @@ tracker::tracker(message m, bus::report_handler done, std::shared_ptr<const bus_
   priority_text_ = std::string(to_string(msg_.priority));
   for (const auto& t : msg_.tags) tag_ptrs_.push_back(t.c_str());
   for (const auto& [k, v] : msg_.attributes) attribute_views_.push_back({k.c_str(), v.c_str()});
-  created_at_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       msg_.created_at.time_since_epoch())
-                       .count();
+  created_at_ms_ =
+      std::chrono::duration_cast<std::chrono::milliseconds>(msg_.created_at.time_since_epoch())
+          .count();
 }
 
 void tracker::set_plan(const delivery_plan& plan,
@@ -40,8 +40,10 @@ void tracker::start() {
   {
     std::lock_guard lock(mutex_);
     for (const auto& g : groups_) {
-      if (g.strategy == route_strategy::all) first.insert(first.end(), g.slots.begin(), g.slots.end());
-      else first.push_back(g.slots.front());
+      if (g.strategy == route_strategy::all)
+        first.insert(first.end(), g.slots.begin(), g.slots.end());
+      else
+        first.push_back(g.slots.front());
     }
   }
   for (std::size_t s : first) enqueue(s);

@@ -3,10 +3,10 @@
 // different strands report into it, so it locks.
 #pragma once
 
+#include <notibus/plugin/abi.h>
 #include <notibus/bus.hpp>
 #include <notibus/delivery.hpp>
 #include <notibus/message.hpp>
-#include <notibus/plugin/abi.h>
 
 #include <memory>
 #include <mutex>

@@ -32,7 +32,9 @@ std::optional<std::string> channel_options::text(const std::string& key, bool re
       if (!s.empty() && s.back() == '.') s.pop_back();
       return s;
     }
-    std::optional<std::string> operator()(bool b) const { return std::string(b ? "true" : "false"); }
+    std::optional<std::string> operator()(bool b) const {
+      return std::string(b ? "true" : "false");
+    }
     std::optional<std::string> operator()(std::chrono::milliseconds d) const {
       return format_duration(d);
     }

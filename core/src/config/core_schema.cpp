@@ -38,19 +38,27 @@ option_spec secret(option_spec s) {
 
 const std::vector<option_spec>& channel_common() {
   static const std::vector<option_spec> specs = {
-      required(make("type", NOTIBUS_OPTION_STRING, "Channel plugin type (notibus plugins lists them).")),
+      required(
+          make("type", NOTIBUS_OPTION_STRING, "Channel plugin type (notibus plugins lists them).")),
       make("enabled", NOTIBUS_OPTION_BOOL, "A disabled channel is skipped by routes.", "true"),
       make("timeout", NOTIBUS_OPTION_DURATION, "Bounds each delivery attempt.", "30s"),
-      ranged(make("max_inflight", NOTIBUS_OPTION_INT, "Deliveries in flight at once.", "1"), 1, 10000),
+      ranged(make("max_inflight", NOTIBUS_OPTION_INT, "Deliveries in flight at once.", "1"), 1,
+             10000),
       ranged(make("retry.max_attempts", NOTIBUS_OPTION_INT, "Attempts before giving up."), 1, 1000),
-      make("retry.initial_backoff", NOTIBUS_OPTION_DURATION, "Backoff ceiling after the first failure."),
+      make("retry.initial_backoff", NOTIBUS_OPTION_DURATION,
+           "Backoff ceiling after the first failure."),
       make("retry.max_backoff", NOTIBUS_OPTION_DURATION, "Largest backoff ceiling."),
-      ranged(make("retry.multiplier", NOTIBUS_OPTION_NUMBER, "Backoff growth per attempt.", "2"), 1, 100),
+      ranged(make("retry.multiplier", NOTIBUS_OPTION_NUMBER, "Backoff growth per attempt.", "2"), 1,
+             100),
       make("retry.max_age", NOTIBUS_OPTION_DURATION, "Give up once a delivery is this old."),
-      ranged(make("rate_limit.per_second", NOTIBUS_OPTION_NUMBER, "Sustained sends per second."), 0, 1000000),
-      ranged(make("rate_limit.per_minute", NOTIBUS_OPTION_NUMBER, "Sustained sends per minute."), 0, 60000000),
-      ranged(make("rate_limit.burst", NOTIBUS_OPTION_NUMBER, "Sends allowed at once after idling."), 1, 1000000),
-      ranged(make("queue.capacity", NOTIBUS_OPTION_INT, "Deliveries waiting per channel.", "10000"), 1, 100000000),
+      ranged(make("rate_limit.per_second", NOTIBUS_OPTION_NUMBER, "Sustained sends per second."), 0,
+             1000000),
+      ranged(make("rate_limit.per_minute", NOTIBUS_OPTION_NUMBER, "Sustained sends per minute."), 0,
+             60000000),
+      ranged(make("rate_limit.burst", NOTIBUS_OPTION_NUMBER, "Sends allowed at once after idling."),
+             1, 1000000),
+      ranged(make("queue.capacity", NOTIBUS_OPTION_INT, "Deliveries waiting per channel.", "10000"),
+             1, 100000000),
       one_of(make("queue.overflow", NOTIBUS_OPTION_ENUM, "What a full queue does.", "reject"),
              {"reject", "drop_oldest"}),
   };
@@ -71,8 +79,10 @@ const std::vector<option_spec>& server() {
   static const std::vector<option_spec> specs = {
       make("listen", NOTIBUS_OPTION_STRING, "host:port of the HTTP API.", "127.0.0.1:8025"),
       secret(make("auth_token", NOTIBUS_OPTION_STRING, "Bearer token; empty disables auth.")),
-      ranged(make("max_body", NOTIBUS_OPTION_INT, "Largest request body in bytes.", "65536"), 1, 64 << 20),
-      make("shutdown_grace", NOTIBUS_OPTION_DURATION, "How long SIGTERM waits for deliveries.", "10s"),
+      ranged(make("max_body", NOTIBUS_OPTION_INT, "Largest request body in bytes.", "65536"), 1,
+             64 << 20),
+      make("shutdown_grace", NOTIBUS_OPTION_DURATION, "How long SIGTERM waits for deliveries.",
+           "10s"),
       make("tls.cert", NOTIBUS_OPTION_STRING, "PEM certificate chain for an HTTPS listener."),
       make("tls.key", NOTIBUS_OPTION_STRING, "PEM private key for an HTTPS listener."),
   };
@@ -82,7 +92,8 @@ const std::vector<option_spec>& server() {
 const std::vector<option_spec>& status() {
   static const std::vector<option_spec> specs = {
       make("retention", NOTIBUS_OPTION_DURATION, "How long delivery states are kept.", "1h"),
-      ranged(make("max_entries", NOTIBUS_OPTION_INT, "Most messages kept.", "100000"), 1, 100000000),
+      ranged(make("max_entries", NOTIBUS_OPTION_INT, "Most messages kept.", "100000"), 1,
+             100000000),
   };
   return specs;
 }

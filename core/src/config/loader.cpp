@@ -52,8 +52,8 @@ class loader {
       throw config_error(sink_.take());
     }
     if (!root.IsMap()) {
-      sink_.add(root.Mark(), "", "expected a mapping at the top of the file, got " +
-                                     describe_node(root, false));
+      sink_.add(root.Mark(), "",
+                "expected a mapping at the top of the file, got " + describe_node(root, false));
       throw config_error(sink_.take());
     }
     const std::set<std::string> sections{"spool", "server", "status", "channels", "routes"};
@@ -86,7 +86,7 @@ class loader {
     spool_settings spool;
     spool.dir = value_or<std::string>(s, "dir", "");
     const std::string fsync = value_or<std::string>(s, "fsync", "always");
-    spool.fsync = fsync == "never" ? fsync_mode::never
+    spool.fsync = fsync == "never"   ? fsync_mode::never
                   : fsync == "batch" ? fsync_mode::batch
                                      : fsync_mode::always;
     spool.max_bytes = static_cast<std::uint64_t>(value_or<std::int64_t>(s, "max_bytes", 0));
@@ -117,8 +117,8 @@ class loader {
 
   void read_channels(const YAML::Node& node) {
     if (!node.IsMap()) {
-      sink_.add(node.Mark(), "channels", "expected a mapping of channel names, got " +
-                                             describe_node(node, false));
+      sink_.add(node.Mark(), "channels",
+                "expected a mapping of channel names, got " + describe_node(node, false));
       return;
     }
     std::set<std::string> seen;
@@ -174,8 +174,9 @@ class loader {
     if (!plugin) return;
     std::vector<option_spec> specs = schema::channel_common();
     for (const auto& problem : specs_from_plugin(*plugin->table, specs))
-      sink_.add(node.Mark(), path, "plugin " + std::string(plugin->table->name) + " (" +
-                                       plugin->origin + "): " + problem);
+      sink_.add(
+          node.Mark(), path,
+          "plugin " + std::string(plugin->table->name) + " (" + plugin->origin + "): " + problem);
     section_values s = validate_section(node, specs, path, sink_);
 
     channel_settings ch;
@@ -209,13 +210,16 @@ class loader {
     retry_settings& r = ch.retry;
     if (plugin.default_initial_backoff_ms > 0)
       r.initial_backoff = milliseconds(plugin.default_initial_backoff_ms);
-    if (plugin.default_max_backoff_ms > 0) r.max_backoff = milliseconds(plugin.default_max_backoff_ms);
+    if (plugin.default_max_backoff_ms > 0)
+      r.max_backoff = milliseconds(plugin.default_max_backoff_ms);
     if (plugin.default_max_attempts > 0) r.max_attempts = plugin.default_max_attempts;
-    r.max_attempts = static_cast<int>(value_or<std::int64_t>(s, "retry.max_attempts", r.max_attempts));
+    r.max_attempts =
+        static_cast<int>(value_or<std::int64_t>(s, "retry.max_attempts", r.max_attempts));
     r.initial_backoff = value_or<milliseconds>(s, "retry.initial_backoff", r.initial_backoff);
     r.max_backoff = value_or<milliseconds>(s, "retry.max_backoff", r.max_backoff);
     r.multiplier = value_or<double>(s, "retry.multiplier", r.multiplier);
-    if (const located_value* v = s.find("retry.max_age")) r.max_age = std::get<milliseconds>(v->value);
+    if (const located_value* v = s.find("retry.max_age"))
+      r.max_age = std::get<milliseconds>(v->value);
     if (r.max_backoff < r.initial_backoff)
       sink_.add(s.mark_of("retry.max_backoff"), s.path_of("retry.max_backoff"),
                 "must not be smaller than retry.initial_backoff");
@@ -234,7 +238,8 @@ class loader {
       rl.per_second = std::get<double>(per_minute->value) / 60.0;
     rl.burst = value_or<double>(s, "rate_limit.burst", rl.burst);
 
-    ch.queue.capacity = static_cast<std::size_t>(value_or<std::int64_t>(s, "queue.capacity", 10000));
+    ch.queue.capacity =
+        static_cast<std::size_t>(value_or<std::int64_t>(s, "queue.capacity", 10000));
     ch.queue.overflow = value_or<std::string>(s, "queue.overflow", "reject") == "drop_oldest"
                             ? overflow_policy::drop_oldest
                             : overflow_policy::reject;
@@ -242,7 +247,8 @@ class loader {
 
   void read_routes(const YAML::Node& node) {
     if (!node.IsSequence()) {
-      sink_.add(node.Mark(), "routes", "expected a list of routes, got " + describe_node(node, false));
+      sink_.add(node.Mark(), "routes",
+                "expected a list of routes, got " + describe_node(node, false));
       return;
     }
     std::vector<std::string> channel_names;

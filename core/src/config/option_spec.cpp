@@ -6,14 +6,22 @@ namespace notibus {
 
 const char* type_name(notibus_option_type type) noexcept {
   switch (type) {
-    case NOTIBUS_OPTION_STRING: return "string";
-    case NOTIBUS_OPTION_INT: return "integer";
-    case NOTIBUS_OPTION_NUMBER: return "number";
-    case NOTIBUS_OPTION_BOOL: return "boolean";
-    case NOTIBUS_OPTION_DURATION: return "duration";
-    case NOTIBUS_OPTION_ENUM: return "enum";
-    case NOTIBUS_OPTION_STRING_LIST: return "list of strings";
-    case NOTIBUS_OPTION_STRING_MAP: return "map of strings";
+    case NOTIBUS_OPTION_STRING:
+      return "string";
+    case NOTIBUS_OPTION_INT:
+      return "integer";
+    case NOTIBUS_OPTION_NUMBER:
+      return "number";
+    case NOTIBUS_OPTION_BOOL:
+      return "boolean";
+    case NOTIBUS_OPTION_DURATION:
+      return "duration";
+    case NOTIBUS_OPTION_ENUM:
+      return "enum";
+    case NOTIBUS_OPTION_STRING_LIST:
+      return "list of strings";
+    case NOTIBUS_OPTION_STRING_MAP:
+      return "map of strings";
   }
   return "unknown";
 }
@@ -47,7 +55,8 @@ std::vector<std::string> specs_from_plugin(const notibus_plugin_v1& plugin,
         if (end > start) s.enum_values.push_back(values.substr(start, end - start));
         start = end + 1;
       }
-      if (s.enum_values.empty()) problems.push_back("option " + s.key + " is an enum without values");
+      if (s.enum_values.empty())
+        problems.push_back("option " + s.key + " is an enum without values");
     }
     if (o.type < NOTIBUS_OPTION_STRING || o.type > NOTIBUS_OPTION_STRING_MAP)
       problems.push_back("option " + s.key + " has an unknown type");

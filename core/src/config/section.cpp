@@ -35,9 +35,12 @@ class converter {
 
   std::optional<option_value> convert(const YAML::Node& node) {
     switch (spec_.type) {
-      case NOTIBUS_OPTION_STRING_LIST: return to_list(node);
-      case NOTIBUS_OPTION_STRING_MAP: return to_map(node);
-      default: break;
+      case NOTIBUS_OPTION_STRING_LIST:
+        return to_list(node);
+      case NOTIBUS_OPTION_STRING_MAP:
+        return to_map(node);
+      default:
+        break;
     }
     auto text = scalar(node);
     if (!text) return std::nullopt;
@@ -47,7 +50,8 @@ class converter {
   // Also used for defaults, which come as text.
   std::optional<option_value> from_text(const std::string& text, const YAML::Node& node) {
     switch (spec_.type) {
-      case NOTIBUS_OPTION_STRING: return text;
+      case NOTIBUS_OPTION_STRING:
+        return text;
       case NOTIBUS_OPTION_INT: {
         char* end = nullptr;
         errno = 0;
@@ -94,7 +98,8 @@ class converter {
         fail(node, msg);
         return std::nullopt;
       }
-      default: return text;
+      default:
+        return text;
     }
   }
 
@@ -128,8 +133,10 @@ class converter {
     }
     bool ok = true;
     for (const auto& item : node) {
-      if (auto s = scalar(item)) out.push_back(std::move(*s));
-      else ok = false;
+      if (auto s = scalar(item))
+        out.push_back(std::move(*s));
+      else
+        ok = false;
     }
     if (!ok) return std::nullopt;
     return out;
@@ -213,16 +220,21 @@ void walk(const YAML::Node& node, const std::string& prefix, const std::vector<o
     if (const option_spec* spec = find_spec(specs, key)) {
       out.present.insert(key);
       converter c(*spec, path, sink);
-      if (auto v = c.convert(kv.second)) out.values[key] = {std::move(*v), kv.second.Mark(), spec->secret};
+      if (auto v = c.convert(kv.second))
+        out.values[key] = {std::move(*v), kv.second.Mark(), spec->secret};
       continue;
     }
     if (has_children(specs, key)) {
-      if (kv.second.IsMap()) walk(kv.second, key, specs, reserved, out, sink);
-      else sink.add(kv.second.Mark(), path, "expected a mapping, got " + describe_node(kv.second, false));
+      if (kv.second.IsMap())
+        walk(kv.second, key, specs, reserved, out, sink);
+      else
+        sink.add(kv.second.Mark(), path,
+                 "expected a mapping, got " + describe_node(kv.second, false));
       continue;
     }
     std::string msg = "unknown key \"" + name + "\"";
-    if (auto n = nearest(name, keys_at(specs, prefix, reserved))) msg += "; did you mean \"" + *n + "\"?";
+    if (auto n = nearest(name, keys_at(specs, prefix, reserved)))
+      msg += "; did you mean \"" + *n + "\"?";
     sink.add(k.Mark(), path, msg);
   }
 }
@@ -259,7 +271,9 @@ YAML::Mark section_values::mark_of(const std::string& key) const {
   return v && !v->from_default ? v->mark : mark;
 }
 
-std::string section_values::path_of(const std::string& key) const { return join_path(path, key); }
+std::string section_values::path_of(const std::string& key) const {
+  return join_path(path, key);
+}
 
 std::string join_path(const std::string& prefix, const std::string& key) {
   if (prefix.empty()) return key;
@@ -276,9 +290,12 @@ std::string describe_node(const YAML::Node& node, bool secret) {
   const std::string& s = node.Scalar();
   for (std::size_t i = 0; i < s.size() && i < 60; ++i) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
-    else if (c < 0x20 || c == 0x7f) out += "\\x" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15];
-    else out += static_cast<char>(c);
+    if (c == '"' || c == '\\')
+      out += '\\', out += static_cast<char>(c);
+    else if (c < 0x20 || c == 0x7f)
+      out += "\\x" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15];
+    else
+      out += static_cast<char>(c);
   }
   if (s.size() > 60) out += "...";
   return out + "\"";

@@ -109,12 +109,12 @@ void channel_config_handle::report_error(const void* h, const char* key, const c
   if (me.on_error_) me.on_error_(key ? key : "", message ? message : "invalid configuration");
 }
 
-void channel_config_handle::log_message(const void* h, notibus_log_level level, const char* message) {
+void channel_config_handle::log_message(const void* h, notibus_log_level level,
+                                        const char* message) {
   const auto& me = self(h);
   if (!me.log_ || !message) return;
-  const auto l = static_cast<log_level>(level < NOTIBUS_LOG_DEBUG || level > NOTIBUS_LOG_ERROR
-                                            ? NOTIBUS_LOG_INFO
-                                            : level);
+  const auto l = static_cast<log_level>(
+      level < NOTIBUS_LOG_DEBUG || level > NOTIBUS_LOG_ERROR ? NOTIBUS_LOG_INFO : level);
   me.log_(l, me.instance_name_ + ": " + message);
 }
 

@@ -2,9 +2,9 @@
 // options through the C ABI, report config errors, and log.
 #pragma once
 
+#include <notibus/plugin/abi.h>
 #include <notibus/channel_options.hpp>
 #include <notibus/log.hpp>
-#include <notibus/plugin/abi.h>
 
 #include <deque>
 #include <functional>

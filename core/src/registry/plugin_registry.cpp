@@ -91,13 +91,14 @@ std::string plugin_registry::load_module(const std::filesystem::path& file) {
       reinterpret_cast<notibus_channel_entry_fn>(::dlsym(handle, NOTIBUS_CHANNEL_ENTRY_SYMBOL));
   if (!entry) {
     ::dlclose(handle);  // none of its code has run yet
-    return "module " + path + ": missing symbol " NOTIBUS_CHANNEL_ENTRY_SYMBOL
+    return "module " + path +
+           ": missing symbol " NOTIBUS_CHANNEL_ENTRY_SYMBOL
            " (was it built with NOTIBUS_BUILD_AS_MODULE?)";
   }
   // The file name promises a channel type; a different one inside is a packaging error.
   const std::string stem = file.filename().string();
-  const std::string expected = stem.substr(
-      module_prefix.size(), stem.size() - module_prefix.size() - module_suffix.size());
+  const std::string expected =
+      stem.substr(module_prefix.size(), stem.size() - module_prefix.size() - module_suffix.size());
   const notibus_plugin_v1* table = entry(NOTIBUS_ABI_VERSION);
   if (table && table->struct_size >= min_table_size && table->name &&
       NOTIBUS_ABI_VERSION_MAJOR_OF(table->abi_version) == NOTIBUS_ABI_MAJOR &&
@@ -125,7 +126,8 @@ std::vector<std::string> plugin_registry::load_directory(const std::filesystem::
     std::lock_guard lock(impl_->mutex);
     if (!impl_->loaded_dirs.insert(canonical).second) return {};
   }
-  if (!std::filesystem::is_directory(dir, ec)) return {"plugin directory " + dir.string() + " does not exist"};
+  if (!std::filesystem::is_directory(dir, ec))
+    return {"plugin directory " + dir.string() + " does not exist"};
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();

@@ -41,8 +41,17 @@ struct option {
   notibus_option_v1 spec;
 
   option(const char* key, notibus_option_type type)
-      : spec{sizeof(notibus_option_v1), NOTIBUS_ABI_VERSION, key, type, nullptr, 0, nullptr, "", 0,
-             0, 0} {}
+      : spec{sizeof(notibus_option_v1),
+             NOTIBUS_ABI_VERSION,
+             key,
+             type,
+             nullptr,
+             0,
+             nullptr,
+             "",
+             0,
+             0,
+             0} {}
   option& required() { return spec.required = 1, *this; }
   option& fallback(const char* default_value) { return spec.default_value = default_value, *this; }
   option& doc(const char* text) { return spec.doc = text, *this; }
@@ -66,9 +75,7 @@ class message_view {
   std::string_view priority() const { return m_->priority; }
   int64_t created_at_ms() const { return m_->created_at_ms; }
   uint32_t attempt() const { return m_->attempt; }
-  std::vector<std::string_view> tags() const {
-    return {m_->tags, m_->tags + m_->tag_count};
-  }
+  std::vector<std::string_view> tags() const { return {m_->tags, m_->tags + m_->tag_count}; }
   std::vector<std::pair<std::string_view, std::string_view>> attributes() const {
     std::vector<std::pair<std::string_view, std::string_view>> out;
     for (size_t i = 0; i < m_->attribute_count; ++i)
@@ -155,8 +162,8 @@ class completion {
                 int64_t retry_after_ms) {
       if (done) return;
       done = true;
-      notibus_result_v1 r{sizeof(notibus_result_v1), NOTIBUS_ABI_VERSION, outcome, retry_after_ms,
-                          error, detail};
+      notibus_result_v1 r{
+          sizeof(notibus_result_v1), NOTIBUS_ABI_VERSION, outcome, retry_after_ms, error, detail};
       fn(ctx, &r);
     }
     ~state() {
@@ -205,7 +212,7 @@ inline void copy_error(char* dst, size_t size, const char* what) {
 template <class C>
 struct adapter {
   static int validate(const notibus_channel_config_v1* c) {
-    if constexpr (requires(config_view& v) { C::validate(v); }) {
+    if constexpr (requires(config_view & v) { C::validate(v); }) {
       config_view view(c);
       try {
         return C::validate(view);
@@ -217,8 +224,7 @@ struct adapter {
       return 0;
     }
   }
-  static int create(const notibus_channel_config_v1* c, void** instance, char* error,
-                    size_t size) {
+  static int create(const notibus_channel_config_v1* c, void** instance, char* error, size_t size) {
     try {
       *instance = new C(config_view(c));
       return 0;
@@ -275,8 +281,8 @@ const notibus_plugin_v1* plugin_table(const char* name, const char* description,
 
 }  // namespace notibus::sdk
 
-#define NOTIBUS_DEFINE_CHANNEL(NAME, CLASS, DESCRIPTION, VERSION)                    \
-  extern "C" NOTIBUS_SDK_EXPORT const notibus_plugin_v1* NOTIBUS_CHANNEL_ENTRY_FN(NAME)( \
-      uint32_t host_abi_version) {                                                   \
+#define NOTIBUS_DEFINE_CHANNEL(NAME, CLASS, DESCRIPTION, VERSION)                              \
+  extern "C" NOTIBUS_SDK_EXPORT const notibus_plugin_v1* NOTIBUS_CHANNEL_ENTRY_FN(NAME)(       \
+      uint32_t host_abi_version) {                                                             \
     return ::notibus::sdk::plugin_table<CLASS>(#NAME, DESCRIPTION, VERSION, host_abi_version); \
   }
