@@ -50,7 +50,7 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
 
   std::unique_ptr<bus> b;
   try {
-    b = std::make_unique<bus>(*cfg, registry, bus_options{1, nullptr, common.log});
+    b = std::make_unique<bus>(*cfg, registry, bus_options{1, nullptr, common.log, common.level});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;

@@ -11,6 +11,7 @@ namespace notibus::cli {
 
 struct common_options {
   log_sink log;
+  log_level level = log_level::info;
 };
 
 int run_check(const std::vector<std::string>& argv, const common_options& common);

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   }
   const std::string command = args.front();
   args.erase(args.begin());
-  notibus::cli::common_options common{notibus::stderr_log_sink(level, json_logs)};
+  notibus::cli::common_options common{notibus::stderr_log_sink(level, json_logs), level};
   try {
     if (command == "check") return notibus::cli::run_check(args, common);
     if (command == "plugins") return notibus::cli::run_plugins(args, common);

@@ -61,6 +61,16 @@ expect_grep err "broken: failed (1 attempt): scripted permanent failure"
 expect_exit 0 "$bin" send -c good.yaml --channel flaky --body x
 expect_grep out "flaky: delivered (2 attempts)"
 
+# JSON logs: one object per line, retries and outcomes logged, secrets never.
+expect_exit 0 "$bin" --log-format json --log-level debug send -c good.yaml --channel flaky \
+  --channel secretive --body x
+expect_grep err '"level":"info"'
+expect_grep err 'attempt 1 failed: scripted transient failure 1; retry in'
+expect_grep err 'delivered (attempt 2)'
+/usr/bin/python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]' \
+  "$workdir/err" || { failures=$((failures + 1)); echo "FAIL: log lines are not JSON"; }
+expect_no_grep err "tok-do-not-print"
+
 expect_exit 2 "$bin" send -c good.yaml --channel nope --body x
 expect_grep err 'no channel "nope"'
 expect_exit 2 "$bin" send -c good.yaml

@@ -29,7 +29,8 @@ class plugin_registry;
 struct bus_options {
   unsigned threads = 1;  // used only when the bus owns its io_context
   std::function<void(const dead_letter&)> on_dead_letter;
-  log_sink log;  // empty: stderr, info and up
+  log_sink log;  // empty: stderr
+  log_level min_log_level = log_level::info;  // events below it are not even formatted
 };
 
 // Live counters of one channel (for metrics and GET /v1/channels).

@@ -23,7 +23,8 @@ namespace {
 
 std::shared_ptr<bus_context> make_context(bus_options& options) {
   auto ctx = std::make_shared<bus_context>();
-  ctx->log = options.log ? std::move(options.log) : stderr_log_sink();
+  ctx->log = options.log ? std::move(options.log) : stderr_log_sink(options.min_log_level);
+  ctx->min_level = options.min_log_level;
   ctx->on_dead_letter = std::move(options.on_dead_letter);
   return ctx;
 }

@@ -209,6 +209,10 @@ void channel_runner::settle(delivery_task task, outcome result) {
   switch (result.kind) {
     case NOTIBUS_OUTCOME_DELIVERED:
       ++delivered_;
+      if (ctx_->logs(log_level::debug))
+        ctx_->log(log_level::debug, "channel " + settings_.name + ": message " +
+                                        task.owner->msg().id + " delivered (attempt " +
+                                        std::to_string(task.attempts) + ")");
       task.owner->finish(task.slot, delivery_state::delivered, {}, result.detail);
       return;
     case NOTIBUS_OUTCOME_PERMANENT:
@@ -238,11 +242,18 @@ void channel_runner::settle(delivery_task task, outcome result) {
   }
   task.owner->attempt_failed(task.slot, error);
   ++retried_;
+  if (ctx_->logs(log_level::info))
+    ctx_->log(log_level::info, "channel " + settings_.name + ": message " + task.owner->msg().id +
+                                   " attempt " + std::to_string(task.attempts) +
+                                   " failed: " + error + "; retry in " + format_duration(delay));
   retry_later(std::move(task), delay);
 }
 
 void channel_runner::fail(delivery_task& task, const std::string& reason) {
   ++failed_;
+  if (ctx_->logs(log_level::warn))
+    ctx_->log(log_level::warn, "channel " + settings_.name + ": message " + task.owner->msg().id +
+                                   " failed: " + reason);
   task.owner->finish(task.slot, delivery_state::failed, reason);
 }
 
