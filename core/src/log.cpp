@@ -6,7 +6,7 @@
 #include <mutex>
 #include <string>
 
-#include "json_escape.hpp"
+#include <notibus/plugin/text.hpp>
 
 namespace notibus {
 
@@ -34,7 +34,7 @@ log_sink stderr_log_sink(log_level min_level, bool json) {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
       line = "{\"ts_ms\":" + std::to_string(ms) + ",\"level\":\"" + std::string(to_string(level)) +
-             "\",\"msg\":\"" + json_escape(text) + "\"}\n";
+             "\",\"msg\":\"" + sdk::json_escape(text) + "\"}\n";
     } else {
       line = std::string(to_string(level)) + ": " + std::string(text) + "\n";
     }

@@ -2,6 +2,7 @@
 // maildir does (write to tmp/, fsync, rename into new/), so another program can
 // pick messages up without ever seeing half a file.
 #include <notibus/plugin/sdk.hpp>
+#include <notibus/plugin/text.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,35 +16,7 @@
 namespace {
 
 std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
+  return "\"" + notibus::sdk::json_escape(s) + "\"";
 }
 
 class dropdir_channel {

@@ -16,6 +16,11 @@ struct bad_config {
   std::vector<std::string> expected;
 };
 
+// Names the case in test output instead of dumping its bytes.
+void PrintTo(const bad_config& c, std::ostream* os) {
+  *os << c.name;
+}
+
 std::vector<std::string> diagnostics_of(const std::string& yaml) {
   notibus::plugin_registry registry;
   registry.add(&notibus_channel_entry_fault, "test");

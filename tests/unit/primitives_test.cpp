@@ -2,6 +2,8 @@
 // variable expansion, suggestions.
 #include <gtest/gtest.h>
 
+#include <notibus/plugin/text.hpp>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -10,8 +12,6 @@
 #include "bus/token_bucket.hpp"
 #include "config/expand.hpp"
 #include "config/suggest.hpp"
-#include "json_escape.hpp"
-#include "utf8.hpp"
 
 using namespace std::chrono_literals;
 
@@ -65,7 +65,7 @@ TEST(token_bucket, burst_then_steady_rate) {
 }
 
 TEST(utf8, validates_per_rfc3629) {
-  using notibus::is_valid_utf8;
+  using notibus::sdk::is_valid_utf8;
   EXPECT_TRUE(is_valid_utf8("plain"));
   EXPECT_TRUE(is_valid_utf8("h\xC3\xA9llo \xF0\x9F\x94\xA5"));  // é, 🔥
   EXPECT_FALSE(is_valid_utf8("\xC3\x28"));                      // bad continuation
@@ -76,9 +76,10 @@ TEST(utf8, validates_per_rfc3629) {
 }
 
 TEST(json_escape, always_produces_valid_json_text) {
-  EXPECT_EQ(notibus::json_escape("a\"b\\c\nd\te\x01"), "a\\\"b\\\\c\\nd\\te\\u0001");
-  EXPECT_EQ(notibus::json_escape("\xF0\x9F\x94\xA5"), "\xF0\x9F\x94\xA5");
-  EXPECT_EQ(notibus::json_escape("x\xFFy"), "x\xEF\xBF\xBDy");
+  EXPECT_EQ(notibus::sdk::json_escape("a\"b\\c\nd\te\x01"), "a\\\"b\\\\c\\nd\\te\\u0001");
+  EXPECT_EQ(notibus::sdk::json_escape("\xF0\x9F\x94\xA5"), "\xF0\x9F\x94\xA5");
+  EXPECT_EQ(notibus::sdk::json_escape("x\xFFy"), "x\xEF\xBF\xBDy");
+  EXPECT_EQ(notibus::sdk::format_rfc3339_utc(1795776733958), "2026-11-27T10:52:13.958Z");
 }
 
 TEST(expand, variables_files_and_escapes) {

@@ -29,7 +29,7 @@ class plugin_registry;
 struct bus_options {
   unsigned threads = 1;  // used only when the bus owns its io_context
   std::function<void(const dead_letter&)> on_dead_letter;
-  log_sink log;  // empty: stderr
+  log_sink log;                               // empty: stderr
   log_level min_log_level = log_level::info;  // events below it are not even formatted
 };
 

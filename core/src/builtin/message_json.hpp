@@ -8,6 +8,5 @@
 namespace notibus {
 
 std::string message_to_json(const sdk::message_view& m);
-std::string format_utc_iso8601(int64_t epoch_ms);
 
 }  // namespace notibus

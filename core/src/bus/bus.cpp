@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "../utf8.hpp"
+#include <notibus/plugin/text.hpp>
 #include "channel_runner.hpp"
 #include "router.hpp"
 #include "status_store.hpp"
@@ -30,6 +30,7 @@ std::shared_ptr<bus_context> make_context(bus_options& options) {
 }
 
 bool message_is_utf8(const message& m) {
+  using sdk::is_valid_utf8;
   if (!is_valid_utf8(m.topic) || !is_valid_utf8(m.title) || !is_valid_utf8(m.body)) return false;
   for (const auto& t : m.tags)
     if (!is_valid_utf8(t)) return false;

@@ -1,0 +1,165 @@
+#include "connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+
+#include "tls.hpp"
+
+namespace notibus::http::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
+  return std::to_string(d.count()) + "ms";
+}
+
+result fail(failure kind, std::string message) {
+  result r;
+  r.error = kind;
+  r.message = std::move(message);
+  return r;
+}
+
+bool is_reset(const boost::system::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == bhttp::error::end_of_stream ||
+         ec == bhttp::error::partial_message || ec == asio::ssl::error::stream_truncated;
+}
+
+template <class Stream>
+asio::awaitable<exchange_outcome> exchange_on(Stream& stream, connection& c, const request& req,
+                                              const client_settings& settings) {
+  exchange_outcome out;
+  bhttp::request<bhttp::string_body> msg;
+  msg.method_string(req.method);
+  msg.target(req.url.target);
+  msg.version(11);
+  msg.set(bhttp::field::host, req.url.authority());
+  msg.set(bhttp::field::user_agent, settings.user_agent);
+  for (const auto& [name, value] : req.headers) msg.set(name, value);
+  msg.keep_alive(true);
+  if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
+    msg.body() = req.body;
+    msg.prepare_payload();
+  }
+
+  c.tcp().expires_after(settings.timeouts.write);
+  auto [write_ec, written] = co_await bhttp::async_write(stream, msg, tuple_awaitable);
+  if (write_ec) {
+    out.r = write_ec == beast::error::timeout
+                ? fail(failure::timeout, "sending the request timed out after " +
+                                             seconds_text(settings.timeouts.write))
+                : fail(failure::reset, "sending the request failed: " + write_ec.message());
+    co_return out;
+  }
+
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(settings.max_response_body);
+  parser.header_limit(16 * 1024);
+  c.tcp().expires_after(settings.timeouts.response);
+  auto [read_ec, read] = co_await bhttp::async_read(stream, c.buffer, parser, tuple_awaitable);
+  out.got_response = parser.got_some();
+  if (read_ec && !(read_ec == bhttp::error::body_limit && parser.is_header_done())) {
+    if (read_ec == beast::error::timeout)
+      out.r =
+          fail(failure::timeout, "no response within " + seconds_text(settings.timeouts.response));
+    else if (is_reset(read_ec))
+      out.r = fail(failure::reset, parser.is_header_done()
+                                       ? "connection closed in the middle of the response"
+                                       : "connection closed before any response");
+    else
+      out.r = fail(failure::protocol, "invalid HTTP response: " + read_ec.message());
+    co_return out;
+  }
+  auto& res = parser.get();
+  out.r.resp.status = res.result_int();
+  for (const auto& field : res) out.r.resp.headers.emplace_back(field.name_string(), field.value());
+  out.r.resp.body = std::move(res.body());
+  // An over-long body: keep what came, drop the connection (its stream is mid-body).
+  out.r.resp.body_truncated = static_cast<bool>(read_ec);
+  out.keep_alive = !read_ec && res.keep_alive();
+  co_return out;
+}
+
+}  // namespace
+
+connection::connection(const asio::any_io_executor& ex, asio::ssl::context& ctx, bool use_tls)
+    : tls(use_tls) {
+  if (tls)
+    secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex, ctx);
+  else
+    plain = std::make_unique<beast::tcp_stream>(ex);
+}
+
+beast::tcp_stream& connection::tcp() {
+  return tls ? beast::get_lowest_layer(*secure) : *plain;
+}
+
+void connection::close() {
+  boost::system::error_code ignored;
+  tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  tcp().socket().close(ignored);
+}
+
+asio::awaitable<result> open(connection& c, const target_url& url,
+                             const client_settings& settings) {
+  auto ex = co_await asio::this_coro::executor;
+  tcp::resolver resolver(ex);
+  // The resolver has no deadline of its own; a timer cancels it.
+  asio::steady_timer resolve_deadline(ex, settings.timeouts.connect);
+  resolve_deadline.async_wait([&resolver](boost::system::error_code ec) {
+    if (!ec) resolver.cancel();
+  });
+  auto [resolve_ec, endpoints] =
+      co_await resolver.async_resolve(url.host, url.port, tuple_awaitable);
+  resolve_deadline.cancel();
+  if (resolve_ec)
+    co_return fail(
+        resolve_ec == asio::error::operation_aborted ? failure::timeout : failure::resolve,
+        "cannot resolve " + url.host + ": " + resolve_ec.message());
+
+  c.tcp().expires_after(settings.timeouts.connect);
+  auto [connect_ec, endpoint] = co_await c.tcp().async_connect(endpoints, tuple_awaitable);
+  if (connect_ec)
+    co_return connect_ec == beast::error::timeout
+        ? fail(failure::timeout, "connecting to " + url.host + ":" + url.port +
+                                     " timed out after " + seconds_text(settings.timeouts.connect))
+        : fail(failure::connect,
+               "cannot connect to " + url.host + ":" + url.port + ": " + connect_ec.message());
+
+  if (c.tls) {
+    prepare_tls_session(c.secure->native_handle(), url.host, !settings.tls.insecure_skip_verify);
+    c.tcp().expires_after(settings.timeouts.handshake);
+    auto [hs_ec] =
+        co_await c.secure->async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
+    if (hs_ec) {
+      if (hs_ec == beast::error::timeout)
+        co_return fail(failure::timeout, "TLS handshake with " + url.host + " timed out after " +
+                                             seconds_text(settings.timeouts.handshake));
+      if (auto cert = certificate_error(c.secure->native_handle(), url.host); !cert.empty())
+        co_return fail(failure::certificate, cert);
+      co_return fail(failure::tls,
+                     "TLS handshake with " + url.host + " failed: " + hs_ec.message());
+    }
+  }
+  co_return result{};
+}
+
+asio::awaitable<exchange_outcome> exchange(connection& c, const request& req,
+                                           const client_settings& settings) {
+  ++c.requests;
+  if (c.tls) co_return co_await exchange_on(*c.secure, c, req, settings);
+  co_return co_await exchange_on(*c.plain, c, req, settings);
+}
+
+}  // namespace notibus::http::detail

@@ -1,0 +1,34 @@
+// URLs for the HTTP client: parsed and checked with Boost.URL, and a redacted
+// form for logs and errors (no userinfo, no query values).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace notibus::http {
+
+struct target_url {
+  bool tls = false;
+  std::string host;    // without brackets for IPv6
+  std::string port;    // always set ("80", "443" by default)
+  std::string target;  // origin-form: path and query ("/a/b?x=1")
+  std::string userinfo;
+  std::string redacted;  // safe to print
+
+  std::string authority() const;  // host[:port] as the Host header wants it
+};
+
+// Parses an absolute http or https URL. On failure returns nullopt and sets
+// `error` to a message that quotes nothing secret.
+std::optional<target_url> parse_url(std::string_view text, std::string& error);
+
+// A relative or absolute Location resolved against `base` (for redirects).
+std::optional<target_url> resolve_url(const target_url& base, std::string_view location,
+                                      std::string& error);
+
+// "https://hooks.example.com/notify?token=REDACTED": userinfo dropped, every
+// query value replaced. Unparsable input gives "<invalid URL>".
+std::string redact_url(std::string_view text);
+
+}  // namespace notibus::http
