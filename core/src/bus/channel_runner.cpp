@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 #include "../config/duration.hpp"
 #include "backoff.hpp"
 #include "tracker.hpp"
@@ -154,7 +156,11 @@ void channel_runner::start_attempt(delivery_task task) {
   auto a = std::make_shared<attempt>();
   a->runner = shared_from_this();
   a->task = std::move(task);
-  a->deadline = clock::now() + settings_.timeout;
+  // A backstop for plugins that never answer: a little past `timeout`, so a
+  // plugin that bounds its own work reports first, with its more precise error.
+  const milliseconds grace =
+      std::clamp(settings_.timeout / 10, milliseconds(50), milliseconds(1000));
+  a->deadline = clock::now() + settings_.timeout + grace;
   a->self = a;
   inflight_.fetch_add(1, std::memory_order_relaxed);
   callbacks_owed_.fetch_add(1);
@@ -228,7 +234,8 @@ void channel_runner::settle(delivery_task task, outcome result) {
     return;
   }
   if (task.attempts >= static_cast<std::uint32_t>(r.max_attempts)) {
-    fail(task, "gave up after " + std::to_string(task.attempts) + " attempts: " + error);
+    fail(task, "gave up after " + std::to_string(task.attempts) +
+                   (task.attempts == 1 ? " attempt: " : " attempts: ") + error);
     return;
   }
   milliseconds delay =

@@ -49,9 +49,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
   // An idle connection to reuse, a new one, or an error. Waits while the
   // host's connection limit is reached.
-  asio::awaitable<conn_ptr> checkout(const target_url& url, result& error, bool& reused) {
+  asio::awaitable<conn_ptr> checkout(const target_url& url, detail::deadline until, result& error,
+                                     bool& reused) {
     const std::string key = key_of(url);
-    const auto give_up = clock::now() + settings.timeouts.connect;
+    const auto give_up = std::min(until, clock::now() + settings.timeouts.connect);
     for (;;) {
       auto& idle = idle_by_key[key];
       while (!idle.empty()) {
@@ -78,7 +79,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     ++opened;
     reused = false;
     auto c = std::make_unique<connection>(io.get_executor(), tls_context, url.tls);
-    error = co_await detail::open(*c, url, settings);
+    error = co_await detail::open(*c, url, settings, until);
     if (error.error != failure::none) {
       c->close();
       --open_by_key[key];
@@ -126,13 +127,13 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
   // One request on one connection; a stale kept-alive connection (closed by the
   // server while idle) is replaced once, transparently.
-  asio::awaitable<result> send_once(const request& req) {
+  asio::awaitable<result> send_once(const request& req, detail::deadline until) {
     for (int attempt = 0;; ++attempt) {
       result error;
       bool reused = false;
-      conn_ptr c = co_await checkout(req.url, error, reused);
+      conn_ptr c = co_await checkout(req.url, until, error, reused);
       if (!c) co_return error;
-      detail::exchange_outcome out = co_await detail::exchange(*c, req, settings);
+      detail::exchange_outcome out = co_await detail::exchange(*c, req, settings, until);
       const bool stale = reused && !out.got_response && out.r.error == failure::reset;
       checkin(req.url, std::move(c), out.keep_alive && out.r.error == failure::none);
       if (stale && attempt == 0) continue;
@@ -141,8 +142,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
   }
 
   asio::awaitable<result> send_following(request req) {
+    const detail::deadline until = clock::now() + settings.timeouts.total;
     for (int redirects = 0;; ++redirects) {
-      result r = co_await send_once(req);
+      result r = co_await send_once(req, until);
       r.final_url = req.url.redacted;
       const unsigned status = r.resp.status;
       const bool is_redirect =

@@ -28,7 +28,10 @@ struct tls_settings {
   std::string client_key;
 };
 
+// Each phase has its own bound, and the whole attempt (redirects included)
+// stays within `total`.
 struct timeouts {
+  std::chrono::milliseconds total{30000};
   std::chrono::milliseconds connect{10000};  // DNS + TCP connect
   std::chrono::milliseconds handshake{10000};
   std::chrono::milliseconds write{10000};

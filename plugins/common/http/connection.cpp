@@ -23,6 +23,21 @@ std::string seconds_text(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + "ms";
 }
 
+// The bound of one phase: its own timeout, cut short by the attempt's deadline.
+std::chrono::milliseconds bound(std::chrono::milliseconds phase, deadline until) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      until - std::chrono::steady_clock::now());
+  return std::max(std::chrono::milliseconds(1), std::min(phase, left));
+}
+
+// "300ms", or, when the attempt's deadline cut the phase short, the attempt's
+// own budget: the number the user configured, not a remainder.
+std::string limit_text(std::chrono::milliseconds bound_used, std::chrono::milliseconds phase,
+                       const client_settings& settings) {
+  return bound_used == phase ? seconds_text(phase)
+                             : seconds_text(settings.timeouts.total) + " (the attempt's timeout)";
+}
+
 result fail(failure kind, std::string message) {
   result r;
   r.error = kind;
@@ -38,7 +53,7 @@ bool is_reset(const boost::system::error_code& ec) {
 
 template <class Stream>
 asio::awaitable<exchange_outcome> exchange_on(Stream& stream, connection& c, const request& req,
-                                              const client_settings& settings) {
+                                              const client_settings& settings, deadline until) {
   exchange_outcome out;
   bhttp::request<bhttp::string_body> msg;
   msg.method_string(req.method);
@@ -53,26 +68,30 @@ asio::awaitable<exchange_outcome> exchange_on(Stream& stream, connection& c, con
     msg.prepare_payload();
   }
 
-  c.tcp().expires_after(settings.timeouts.write);
+  const auto write_bound = bound(settings.timeouts.write, until);
+  c.tcp().expires_after(write_bound);
   auto [write_ec, written] = co_await bhttp::async_write(stream, msg, tuple_awaitable);
   if (write_ec) {
-    out.r = write_ec == beast::error::timeout
-                ? fail(failure::timeout, "sending the request timed out after " +
-                                             seconds_text(settings.timeouts.write))
-                : fail(failure::reset, "sending the request failed: " + write_ec.message());
+    out.r =
+        write_ec == beast::error::timeout
+            ? fail(failure::timeout, "sending the request timed out after " +
+                                         limit_text(write_bound, settings.timeouts.write, settings))
+            : fail(failure::reset, "sending the request failed: " + write_ec.message());
     co_return out;
   }
 
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(settings.max_response_body);
   parser.header_limit(16 * 1024);
-  c.tcp().expires_after(settings.timeouts.response);
+  const auto response_bound = bound(settings.timeouts.response, until);
+  c.tcp().expires_after(response_bound);
   auto [read_ec, read] = co_await bhttp::async_read(stream, c.buffer, parser, tuple_awaitable);
   out.got_response = parser.got_some();
   if (read_ec && !(read_ec == bhttp::error::body_limit && parser.is_header_done())) {
     if (read_ec == beast::error::timeout)
-      out.r =
-          fail(failure::timeout, "no response within " + seconds_text(settings.timeouts.response));
+      out.r = fail(
+          failure::timeout,
+          "no response within " + limit_text(response_bound, settings.timeouts.response, settings));
     else if (is_reset(read_ec))
       out.r = fail(failure::reset, parser.is_header_done()
                                        ? "connection closed in the middle of the response"
@@ -111,12 +130,13 @@ void connection::close() {
   tcp().socket().close(ignored);
 }
 
-asio::awaitable<result> open(connection& c, const target_url& url,
-                             const client_settings& settings) {
+asio::awaitable<result> open(connection& c, const target_url& url, const client_settings& settings,
+                             deadline until) {
   auto ex = co_await asio::this_coro::executor;
   tcp::resolver resolver(ex);
   // The resolver has no deadline of its own; a timer cancels it.
-  asio::steady_timer resolve_deadline(ex, settings.timeouts.connect);
+  const auto connect_bound = bound(settings.timeouts.connect, until);
+  asio::steady_timer resolve_deadline(ex, connect_bound);
   resolve_deadline.async_wait([&resolver](boost::system::error_code ec) {
     if (!ec) resolver.cancel();
   });
@@ -128,24 +148,27 @@ asio::awaitable<result> open(connection& c, const target_url& url,
         resolve_ec == asio::error::operation_aborted ? failure::timeout : failure::resolve,
         "cannot resolve " + url.host + ": " + resolve_ec.message());
 
-  c.tcp().expires_after(settings.timeouts.connect);
+  c.tcp().expires_after(bound(connect_bound, until));
   auto [connect_ec, endpoint] = co_await c.tcp().async_connect(endpoints, tuple_awaitable);
   if (connect_ec)
     co_return connect_ec == beast::error::timeout
         ? fail(failure::timeout, "connecting to " + url.host + ":" + url.port +
-                                     " timed out after " + seconds_text(settings.timeouts.connect))
+                                     " timed out after " +
+                                     limit_text(connect_bound, settings.timeouts.connect, settings))
         : fail(failure::connect,
                "cannot connect to " + url.host + ":" + url.port + ": " + connect_ec.message());
 
   if (c.tls) {
     prepare_tls_session(c.secure->native_handle(), url.host, !settings.tls.insecure_skip_verify);
-    c.tcp().expires_after(settings.timeouts.handshake);
+    const auto handshake_bound = bound(settings.timeouts.handshake, until);
+    c.tcp().expires_after(handshake_bound);
     auto [hs_ec] =
         co_await c.secure->async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
     if (hs_ec) {
       if (hs_ec == beast::error::timeout)
-        co_return fail(failure::timeout, "TLS handshake with " + url.host + " timed out after " +
-                                             seconds_text(settings.timeouts.handshake));
+        co_return fail(failure::timeout,
+                       "TLS handshake with " + url.host + " timed out after " +
+                           limit_text(handshake_bound, settings.timeouts.handshake, settings));
       if (auto cert = certificate_error(c.secure->native_handle(), url.host); !cert.empty())
         co_return fail(failure::certificate, cert);
       co_return fail(failure::tls,
@@ -156,10 +179,10 @@ asio::awaitable<result> open(connection& c, const target_url& url,
 }
 
 asio::awaitable<exchange_outcome> exchange(connection& c, const request& req,
-                                           const client_settings& settings) {
+                                           const client_settings& settings, deadline until) {
   ++c.requests;
-  if (c.tls) co_return co_await exchange_on(*c.secure, c, req, settings);
-  co_return co_await exchange_on(*c.plain, c, req, settings);
+  if (c.tls) co_return co_await exchange_on(*c.secure, c, req, settings, until);
+  co_return co_await exchange_on(*c.plain, c, req, settings, until);
 }
 
 }  // namespace notibus::http::detail

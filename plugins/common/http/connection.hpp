@@ -30,8 +30,10 @@ struct connection {
   std::size_t requests = 0;
 };
 
+using deadline = std::chrono::steady_clock::time_point;
+
 boost::asio::awaitable<result> open(connection& c, const target_url& url,
-                                    const client_settings& settings);
+                                    const client_settings& settings, deadline until);
 
 struct exchange_outcome {
   result r;
@@ -40,6 +42,6 @@ struct exchange_outcome {
 };
 
 boost::asio::awaitable<exchange_outcome> exchange(connection& c, const request& req,
-                                                  const client_settings& settings);
+                                                  const client_settings& settings, deadline until);
 
 }  // namespace notibus::http::detail

@@ -3,6 +3,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
+#include <algorithm>
+
 namespace notibus::http {
 namespace {
 
@@ -109,6 +111,14 @@ std::string redact_url(std::string_view text) {
   auto parsed = urls::parse_uri(text);
   if (!parsed) return "<invalid URL>";
   return redacted_form(*parsed);
+}
+
+std::string redact_reference(std::string_view text) {
+  if (urls::parse_absolute_uri(text)) return redact_url(text);
+  const std::size_t query = text.find('?');
+  const std::string_view path = text.substr(0, std::min(query, text.find('#')));
+  if (has_control_or_space(path)) return "<invalid URL>";
+  return std::string(path) + (query == std::string_view::npos ? "" : "?REDACTED");
 }
 
 }  // namespace notibus::http

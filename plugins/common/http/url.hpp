@@ -31,4 +31,7 @@ std::optional<target_url> resolve_url(const target_url& base, std::string_view l
 // query value replaced. Unparsable input gives "<invalid URL>".
 std::string redact_url(std::string_view text);
 
+// Like redact_url, but also for relative references ("/next?k=REDACTED").
+std::string redact_reference(std::string_view text);
+
 }  // namespace notibus::http

@@ -1,0 +1,29 @@
+// The webhook's delivery rules: what an HTTP result means for the core.
+//   2xx delivered; 408, 425, 429, 5xx transient (Retry-After honoured);
+//   other 4xx permanent with the status and the start of the body; a 3xx that
+//   was not followed permanent; network trouble transient; certificates permanent.
+#pragma once
+
+#include <notibus/plugin/abi.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "../common/http/client.hpp"
+
+namespace notibus::webhook {
+
+struct verdict {
+  notibus_outcome outcome = NOTIBUS_OUTCOME_PERMANENT;
+  std::string error;
+  std::optional<std::chrono::milliseconds> retry_after;
+};
+
+verdict classify(const http::result& r, int follow_redirects,
+                 std::chrono::system_clock::time_point now);
+
+// At most `limit` bytes, control characters escaped, cut on a UTF-8 boundary.
+std::string excerpt(std::string_view body, std::size_t limit = 200);
+
+}  // namespace notibus::webhook

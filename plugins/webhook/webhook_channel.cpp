@@ -1,0 +1,231 @@
+// `webhook`: one HTTP(S) request per message, with a templated body, optional
+// Standard Webhooks signatures and keep-alive connections. Options are listed in
+// options() and documented in README.md beside this file.
+#include <notibus/plugin/sdk.hpp>
+#include <notibus/plugin/text.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "../common/http/client.hpp"
+#include "../common/template/message_template.hpp"
+#include "outcome.hpp"
+#include "standard_webhooks.hpp"
+
+namespace notibus::webhook {
+namespace {
+
+using sdk::option;
+using std::chrono::milliseconds;
+
+bool is_token(std::string_view name) {  // RFC 9110 field-name
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+  });
+}
+
+bool has_crlf(std::string_view value) {
+  return value.find_first_of("\r\n") != std::string_view::npos ||
+         value.find('\0') != std::string_view::npos;
+}
+
+bool equals_nocase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Headers the channel sets itself; a config that sets them would be ignored or
+// break the request, so it is an error instead.
+constexpr std::string_view reserved_headers[] = {
+    "host",       "content-length",    "transfer-encoding", "connection",
+    "webhook-id", "webhook-timestamp", "webhook-signature"};
+
+class webhook_channel {
+ public:
+  static std::vector<notibus_option_v1> options() {
+    return {
+        option("url", NOTIBUS_OPTION_STRING)
+            .required()
+            .doc("http:// or https:// URL to send to; userinfo and query values are never logged."),
+        option("method", NOTIBUS_OPTION_ENUM)
+            .one_of("POST|PUT|PATCH|GET|DELETE")
+            .fallback("POST")
+            .doc("HTTP method."),
+        option("headers", NOTIBUS_OPTION_STRING_MAP).doc("Extra request headers."),
+        option("content_type", NOTIBUS_OPTION_STRING)
+            .fallback("application/json")
+            .doc("Content-Type of the body; a JSON type makes placeholders JSON-escaped."),
+        option("body", NOTIBUS_OPTION_STRING)
+            .doc("Body template with {{title}}, {{body}}, {{topic}}, {{priority}}, {{tags}}, "
+                 "{{id}}, "
+                 "{{created_at}}, {{attributes.KEY}}; default: a JSON object with every field."),
+        option("connect_timeout", NOTIBUS_OPTION_DURATION)
+            .doc("DNS and TCP connect (default: timeout)."),
+        option("tls_timeout", NOTIBUS_OPTION_DURATION).doc("TLS handshake (default: timeout)."),
+        option("write_timeout", NOTIBUS_OPTION_DURATION)
+            .doc("Sending the request (default: timeout)."),
+        option("response_timeout", NOTIBUS_OPTION_DURATION)
+            .doc("Waiting for the response (default: timeout)."),
+        option("ca_file", NOTIBUS_OPTION_STRING)
+            .doc("PEM CA bundle (default: /etc/ssl/certs/ca-certificates.crt or SSL_CERT_FILE)."),
+        option("insecure_skip_verify", NOTIBUS_OPTION_BOOL)
+            .fallback("false")
+            .doc("Skip certificate and hostname checks (logs a warning; for tests only)."),
+        option("client_cert", NOTIBUS_OPTION_STRING).doc("PEM client certificate for mutual TLS."),
+        option("client_key", NOTIBUS_OPTION_STRING).doc("PEM key of client_cert."),
+        option("signing.secret", NOTIBUS_OPTION_STRING)
+            .secret()
+            .doc("whsec_<base64>: sign requests per Standard Webhooks."),
+        option("pool.max_connections", NOTIBUS_OPTION_INT)
+            .range(1, 1000)
+            .doc("Keep-alive connections per host (default: max_inflight)."),
+        option("pool.idle_timeout", NOTIBUS_OPTION_DURATION)
+            .fallback("30s")
+            .doc("Close connections idle this long."),
+        option("follow_redirects", NOTIBUS_OPTION_INT)
+            .fallback("0")
+            .range(0, 10)
+            .doc("Redirects to follow; an unfollowed 3xx is a permanent failure."),
+        option("max_response_body", NOTIBUS_OPTION_INT)
+            .fallback("65536")
+            .range(1024, 16 << 20)
+            .doc("Bytes of a response body read at most; beyond, the connection is dropped."),
+    };
+  }
+
+  static int validate(sdk::config_view& c) {
+    int errors = 0;
+    auto report = [&](const char* key, const std::string& message) {
+      c.error(key, message);
+      ++errors;
+    };
+    std::string error;
+    if (auto url = c.get_string("url"); url && !http::parse_url(*url, error)) report("url", error);
+    for (const auto& [name, value] : c.map("headers")) {
+      if (!is_token(name))
+        report("headers", "header name \"" + sdk::json_escape(name) + "\" is not a valid token");
+      else if (has_crlf(value))
+        report("headers", "header " + name + " contains CR, LF or NUL");
+      else if (std::any_of(std::begin(reserved_headers), std::end(reserved_headers),
+                           [&](std::string_view r) { return equals_nocase(r, name); }))
+        report("headers", "header " + name + " is set by the channel itself");
+    }
+    if (auto ct = c.get_string("content_type"); ct && has_crlf(*ct))
+      report("content_type", "contains CR, LF or NUL");
+    if (auto body = c.get_string("body"); body && !plugins::message_template::parse(*body, error))
+      report("body", error);
+    if (auto secret = c.get_string("signing.secret");
+        secret && !signer::from_secret(*secret, error))
+      report("signing.secret", error);
+    if (c.get_string("client_cert").has_value() != c.get_string("client_key").has_value())
+      report(c.get_string("client_cert") ? "client_cert" : "client_key",
+             "client_cert and client_key go together");
+    return errors;
+  }
+
+  explicit webhook_channel(const sdk::config_view& c)
+      : method_(c.string_or("method", "POST")),
+        headers_(c.map("headers")),
+        content_type_(c.string_or("content_type", "application/json")),
+        json_(content_type_.find("json") != std::string::npos),
+        follow_redirects_(static_cast<int>(c.get_int("follow_redirects").value_or(0))) {
+    std::string error;
+    url_ = *http::parse_url(c.string_or("url", ""), error);  // validated already
+    if (!url_.userinfo.empty()) headers_.emplace_back("Authorization", basic_auth(url_.userinfo));
+    if (auto body = c.get_string("body")) body_ = plugins::message_template::parse(*body, error);
+    if (auto secret = c.get_string("signing.secret")) signer_ = signer::from_secret(*secret, error);
+
+    http::client_settings s;
+    const milliseconds timeout = c.get_duration("timeout").value_or(milliseconds(30000));
+    s.timeouts.total = timeout;
+    s.timeouts.connect = c.get_duration("connect_timeout").value_or(timeout);
+    s.timeouts.handshake = c.get_duration("tls_timeout").value_or(timeout);
+    s.timeouts.write = c.get_duration("write_timeout").value_or(timeout);
+    s.timeouts.response = c.get_duration("response_timeout").value_or(timeout);
+    s.tls.ca_file = c.string_or("ca_file", "");
+    s.tls.insecure_skip_verify = c.get_bool("insecure_skip_verify").value_or(false);
+    s.tls.client_cert = c.string_or("client_cert", "");
+    s.tls.client_key = c.string_or("client_key", "");
+    s.max_connections = static_cast<std::size_t>(
+        c.get_int("pool.max_connections").value_or(c.get_int("max_inflight").value_or(1)));
+    s.idle_timeout = c.get_duration("pool.idle_timeout").value_or(milliseconds(30000));
+    s.follow_redirects = follow_redirects_;
+    s.max_response_body = static_cast<std::size_t>(c.get_int("max_response_body").value_or(65536));
+    if (s.tls.insecure_skip_verify && url_.tls)
+      c.log(NOTIBUS_LOG_WARN,
+            "insecure_skip_verify is on: certificates of " + url_.host + " are NOT checked");
+    client_ = std::make_unique<http::client>(s);  // throws for unreadable TLS files
+  }
+
+  void send(const sdk::message_view& m, sdk::completion done) {
+    http::request req;
+    req.method = method_;
+    req.url = url_;
+    req.headers = headers_;
+    if (method_ != "GET" && method_ != "DELETE") {
+      req.body = body_ ? body_->render(m, json_ ? plugins::escaping::json : plugins::escaping::none)
+                       : default_body(m);
+      req.headers.emplace_back("Content-Type", content_type_);
+    }
+    if (signer_) {
+      const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      req.headers.emplace_back("webhook-id", std::string(m.id()));
+      req.headers.emplace_back("webhook-timestamp", std::to_string(now));
+      req.headers.emplace_back("webhook-signature", signer_->signature(m.id(), now, req.body));
+    }
+    client_->send(std::move(req), [done, redirects = follow_redirects_](http::result r) mutable {
+      const verdict v = classify(r, redirects, std::chrono::system_clock::now());
+      if (v.outcome == NOTIBUS_OUTCOME_DELIVERED)
+        done.delivered();
+      else if (v.outcome == NOTIBUS_OUTCOME_TRANSIENT)
+        done.transient(v.error, v.retry_after);
+      else
+        done.permanent(v.error);
+    });
+  }
+
+ private:
+  static std::string basic_auth(const std::string& userinfo) {
+    return "Basic " + base64_encode(userinfo);
+  }
+
+  static std::string default_body(const sdk::message_view& m) {
+    auto q = [](std::string_view s) { return "\"" + sdk::json_escape(s) + "\""; };
+    std::string tags, attributes;
+    for (auto t : m.tags()) tags += (tags.empty() ? "" : ",") + q(t);
+    for (auto [k, v] : m.attributes())
+      attributes += (attributes.empty() ? "" : ",") + q(k) + ":" + q(v);
+    return "{\"id\":" + q(m.id()) + ",\"topic\":" + q(m.topic()) + ",\"title\":" + q(m.title()) +
+           ",\"body\":" + q(m.body()) + ",\"priority\":" + q(m.priority()) + ",\"tags\":[" + tags +
+           "],\"attributes\":{" + attributes +
+           "},\"created_at\":" + q(sdk::format_rfc3339_utc(m.created_at_ms())) + "}";
+  }
+
+  std::string method_;
+  http::target_url url_;
+  http::headers headers_;
+  std::string content_type_;
+  bool json_;
+  int follow_redirects_;
+  std::optional<plugins::message_template> body_;
+  std::optional<signer> signer_;
+  std::unique_ptr<http::client> client_;
+};
+
+}  // namespace
+}  // namespace notibus::webhook
+
+NOTIBUS_DEFINE_CHANNEL(webhook, notibus::webhook::webhook_channel,
+                       "HTTP(S) webhooks with templates, Standard Webhooks signing and keep-alive.",
+                       "1.0.0")

@@ -1,0 +1,367 @@
+// The webhook channel against real HTTP and HTTPS servers on 127.0.0.1.
+#include <gtest/gtest.h>
+
+#include <notibus/bus.hpp>
+#include <notibus/plugin_registry.hpp>
+
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "../support/http_test_server.hpp"
+
+using namespace std::chrono_literals;
+using notibus::delivery_state;
+using notibus::test::http_test_server;
+using notibus::test::recorded_request;
+using notibus::test::scripted_response;
+using notibus::test::server_action;
+using notibus::test::test_pki;
+
+namespace {
+
+struct webhook_env {
+  notibus::plugin_registry registry;
+  notibus::config cfg;
+  std::vector<std::string> logs;
+  std::mutex logs_mutex;
+  std::unique_ptr<notibus::bus> bus;
+
+  // `channel` is the YAML of one channel named "hook" (indented by 4).
+  explicit webhook_env(const std::string& channel) {
+    if (!registry.find("webhook")) registry.load_directory(NOTIBUS_PLUGIN_DIR);
+    cfg = notibus::load_config_string("version: 1\nchannels:\n  hook:\n    type: webhook\n" +
+                                          channel + "routes:\n  - to: [hook]\n",
+                                      "webhook.yaml", registry);
+    notibus::bus_options o;
+    o.log = [this](notibus::log_level, std::string_view text) {
+      std::lock_guard lock(logs_mutex);
+      logs.emplace_back(text);
+    };
+    o.min_log_level = notibus::log_level::debug;
+    bus = std::make_unique<notibus::bus>(cfg, registry, o);
+  }
+
+  notibus::delivery_report publish(notibus::message m, std::chrono::milliseconds limit = 20s) {
+    auto f = bus->async_publish(std::move(m), boost::asio::use_future);
+    if (f.wait_for(limit) != std::future_status::ready) throw std::runtime_error("timed out");
+    return std::get<1>(f.get());
+  }
+
+  std::string all_logs() {
+    std::lock_guard lock(logs_mutex);
+    std::string out;
+    for (const auto& l : logs) out += l + "\n";
+    return out;
+  }
+};
+
+notibus::message sample(std::string title = "Disk full", std::string body = "/var at 97%") {
+  notibus::message m;
+  m.topic = "alerts.disk";
+  m.title = std::move(title);
+  m.body = std::move(body);
+  m.priority = notibus::priority::high;
+  m.tags = {"prod", "db"};
+  m.attributes = {{"host", "db1"}};
+  return m;
+}
+
+std::string yaml_url(const http_test_server& s, const std::string& path = "/hook") {
+  return "    url: \"" + s.url(path) + "\"\n";
+}
+
+const notibus::channel_delivery& only(const notibus::delivery_report& r) {
+  if (r.channels.size() != 1) throw std::runtime_error("expected one channel");
+  return r.channels[0];
+}
+
+}  // namespace
+
+TEST(webhook, posts_the_default_json_document) {
+  http_test_server server;
+  webhook_env env(yaml_url(server) + "    headers: {X-Source: notibus}\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::delivered) << only(report).last_error;
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[0].target, "/hook");
+  EXPECT_EQ(reqs[0].headers.at("content-type"), "application/json");
+  EXPECT_EQ(reqs[0].headers.at("x-source"), "notibus");
+  EXPECT_EQ(reqs[0].headers.at("host"), "127.0.0.1:" + std::to_string(server.port()));
+  const auto doc = boost::json::parse(reqs[0].body).as_object();
+  EXPECT_EQ(doc.at("id").as_string(), report.message_id);
+  EXPECT_EQ(doc.at("title").as_string(), "Disk full");
+  EXPECT_EQ(doc.at("priority").as_string(), "high");
+  EXPECT_EQ(doc.at("tags").as_array().size(), 2u);
+  EXPECT_EQ(doc.at("attributes").as_object().at("host").as_string(), "db1");
+}
+
+TEST(webhook, server_errors_are_retried_and_counted) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t i) {
+    return i == 0 ? scripted_response{503, {}, "busy"} : scripted_response{};
+  });
+  webhook_env env(yaml_url(server) + "    retry: {initial_backoff: 10ms}\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::delivered);
+  EXPECT_EQ(only(report).attempts, 2u);
+  EXPECT_EQ(env.bus->stats()[0].retried, 1u);
+  EXPECT_NE(env.all_logs().find("attempt 1 failed: HTTP 503: busy"), std::string::npos);
+}
+
+TEST(webhook, retry_after_is_honoured) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t i) {
+    return i == 0 ? scripted_response{429, {{"Retry-After", "2"}}, "slow down"}
+                  : scripted_response{};
+  });
+  webhook_env env(yaml_url(server) + "    retry: {initial_backoff: 10ms, max_backoff: 20ms}\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::delivered);
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_GE(reqs[1].at - reqs[0].at, 2s);
+}
+
+TEST(webhook, client_errors_are_permanent_with_status_and_body) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t) {
+    return scripted_response{404, {}, "no such hook\r\n\x01 here"};
+  });
+  webhook_env env(yaml_url(server));
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::failed);
+  EXPECT_EQ(only(report).attempts, 1u);
+  EXPECT_EQ(only(report).last_error, "HTTP 404: no such hook\\r\\n\\x01 here");
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+TEST(webhook, a_server_that_never_answers_times_out) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t) {
+    return scripted_response{200, {}, "", server_action::hang};
+  });
+  webhook_env env(yaml_url(server) + "    timeout: 300ms\n    retry: {max_attempts: 1}\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::failed);
+  EXPECT_EQ(only(report).last_error,
+            "gave up after 1 attempt: no response within 300ms (the attempt's timeout)");
+}
+
+TEST(webhook, a_reset_mid_response_is_transient) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t i) {
+    return i == 0 ? scripted_response{200, {}, "", server_action::reset_mid_response}
+                  : scripted_response{};
+  });
+  webhook_env env(yaml_url(server) + "    retry: {initial_backoff: 10ms}\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::delivered);
+  EXPECT_EQ(only(report).attempts, 2u);
+  EXPECT_NE(env.all_logs().find("attempt 1 failed: connection closed"), std::string::npos)
+      << env.all_logs();
+}
+
+TEST(webhook, connection_refused_is_transient) {
+  unsigned short port = 0;
+  {
+    http_test_server closed;  // take a free port, then let it go
+    port = closed.port();
+  }
+  webhook_env env("    url: http://127.0.0.1:" + std::to_string(port) +
+                  "/x\n    retry: {max_attempts: 2, initial_backoff: 10ms}\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::failed);
+  EXPECT_EQ(only(report).attempts, 2u);
+  EXPECT_NE(only(report).last_error.find("Connection refused"), std::string::npos)
+      << only(report).last_error;
+}
+
+TEST(webhook, an_endless_body_is_cut_off_and_the_connection_dropped) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t) {
+    return scripted_response{200, {}, "", server_action::endless_body};
+  });
+  webhook_env env(yaml_url(server) + "    max_response_body: 4096\n");
+  auto report = env.publish(sample());
+  // The 200 was received: the receiver has the message; only its reply is cut.
+  EXPECT_EQ(only(report).state, delivery_state::delivered);
+  auto second = env.publish(sample());
+  EXPECT_EQ(only(second).state, delivery_state::delivered);
+  EXPECT_EQ(server.connections(), 2u) << "the cut connection must not be reused";
+}
+
+TEST(webhook, keep_alive_reuses_connections) {
+  http_test_server server;
+  webhook_env env(yaml_url(server) + "    max_inflight: 4\n");
+  std::vector<std::future<std::tuple<std::error_code, notibus::delivery_report>>> all;
+  for (int i = 0; i < 1000; ++i)
+    all.push_back(env.bus->async_publish(sample(), boost::asio::use_future));
+  for (auto& f : all) ASSERT_TRUE(std::get<1>(f.get()).all_delivered());
+  EXPECT_EQ(server.requests().size(), 1000u);
+  EXPECT_LE(server.connections(), 4u);
+}
+
+TEST(webhook, body_templates_escape_for_json) {
+  http_test_server server;
+  webhook_env env(
+      yaml_url(server) +
+      "    body: '{\"text\": \"{{title}}: {{body}}\", \"host\": \"{{attributes.host}}\", "
+      "\"tags\": \"{{tags}}\"}'\n");
+  const std::string tricky = "quote \" backslash \\ newline \n tab \t emoji 🔥 ctl \x01";
+  auto report = env.publish(sample("T\"itle", tricky));
+  ASSERT_TRUE(report.all_delivered()) << only(report).last_error;
+  const auto doc = boost::json::parse(server.requests().at(0).body).as_object();
+  EXPECT_EQ(doc.at("text").as_string(), "T\"itle: " + tricky);
+  EXPECT_EQ(doc.at("host").as_string(), "db1");
+  EXPECT_EQ(doc.at("tags").as_string(), "prod, db");
+}
+
+TEST(webhook, signs_per_standard_webhooks) {
+  http_test_server server;
+  // A 32-byte key, base64: what `whsec_` secrets carry.
+  const std::string key = "notibus-test-signing-key-32-byte";
+  const std::string secret = "whsec_bm90aWJ1cy10ZXN0LXNpZ25pbmcta2V5LTMyLWJ5dGU=";
+  webhook_env env(yaml_url(server) + "    signing: {secret: \"" + secret + "\"}\n");
+  auto report = env.publish(sample());
+  ASSERT_TRUE(report.all_delivered());
+  const auto r = server.requests().at(0);
+  EXPECT_EQ(r.headers.at("webhook-id"), report.message_id);
+  const std::string content =
+      r.headers.at("webhook-id") + "." + r.headers.at("webhook-timestamp") + "." + r.body;
+  unsigned char mac[32];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(content.data()), content.size(), mac, &n);
+  unsigned char b64[64];
+  EVP_EncodeBlock(b64, mac, static_cast<int>(n));
+  EXPECT_EQ(r.headers.at("webhook-signature"), "v1," + std::string(reinterpret_cast<char*>(b64)));
+  const long ts = std::stol(r.headers.at("webhook-timestamp"));
+  EXPECT_NEAR(ts, std::time(nullptr), 5);
+}
+
+TEST(webhook, https_with_the_test_ca) {
+  const auto& pki = test_pki::get();
+  http_test_server server(pki.server);
+  webhook_env env(yaml_url(server) + "    ca_file: " + pki.ca_cert + "\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::delivered) << only(report).last_error;
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+TEST(webhook, https_with_an_unknown_ca_is_refused_permanently) {
+  const auto& pki = test_pki::get();
+  http_test_server server(pki.server);
+  webhook_env env(yaml_url(server) + "    ca_file: " + pki.other_ca_cert + "\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::failed);
+  EXPECT_EQ(only(report).attempts, 1u);
+  EXPECT_EQ(only(report).last_error,
+            "certificate verify failed: unable to get local issuer certificate for 127.0.0.1");
+  EXPECT_TRUE(server.requests().empty());
+}
+
+TEST(webhook, https_with_the_wrong_name_is_refused_permanently) {
+  const auto& pki = test_pki::get();
+  http_test_server server(pki.wrong_name);
+  webhook_env env(yaml_url(server) + "    ca_file: " + pki.ca_cert + "\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::failed);
+  EXPECT_EQ(only(report).last_error,
+            "certificate verify failed: IP address mismatch for 127.0.0.1");
+  EXPECT_TRUE(server.requests().empty());
+}
+
+TEST(webhook, insecure_skip_verify_accepts_and_warns) {
+  const auto& pki = test_pki::get();
+  http_test_server server(pki.wrong_name);
+  webhook_env env(yaml_url(server) + "    insecure_skip_verify: true\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::delivered) << only(report).last_error;
+  EXPECT_NE(env.all_logs().find("certificates of 127.0.0.1 are NOT checked"), std::string::npos);
+}
+
+TEST(webhook, redirects_are_permanent_unless_followed) {
+  http_test_server server;
+  server.script([](const recorded_request& r, std::size_t) {
+    if (r.target == "/old") return scripted_response{308, {{"Location", "/new?token=abc"}}, ""};
+    return scripted_response{};
+  });
+  {
+    webhook_env env(yaml_url(server, "/old"));
+    auto report = env.publish(sample());
+    EXPECT_EQ(only(report).state, delivery_state::failed);
+    EXPECT_EQ(only(report).last_error,
+              "HTTP 308 redirect to /new?REDACTED not followed (follow_redirects: 0)");
+  }
+  webhook_env env(yaml_url(server, "/old") + "    follow_redirects: 1\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::delivered);
+  const auto reqs = server.requests();
+  EXPECT_EQ(reqs.back().target, "/new?token=abc");
+  EXPECT_EQ(reqs.back().method, "POST");
+}
+
+TEST(webhook, url_secrets_never_reach_errors_or_logs) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t) {
+    return scripted_response{500, {}, "boom"};
+  });
+  const std::string url =
+      "http://user:hunter2@127.0.0.1:" + std::to_string(server.port()) + "/hook?token=s3cr3t&x=1";
+  webhook_env env("    url: \"" + url +
+                  "\"\n    retry: {max_attempts: 2, initial_backoff: 10ms}\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::failed);
+  const std::string everything = only(report).last_error + env.all_logs();
+  EXPECT_EQ(everything.find("hunter2"), std::string::npos) << everything;
+  EXPECT_EQ(everything.find("s3cr3t"), std::string::npos) << everything;
+  // Userinfo becomes Basic auth; the query goes to the server as given.
+  EXPECT_EQ(server.requests().at(0).headers.at("authorization"), "Basic dXNlcjpodW50ZXIy");
+  EXPECT_EQ(server.requests().at(0).target, "/hook?token=s3cr3t&x=1");
+}
+
+TEST(webhook, bad_options_are_config_errors) {
+  notibus::plugin_registry registry;
+  if (!registry.find("webhook")) registry.load_directory(NOTIBUS_PLUGIN_DIR);
+  try {
+    notibus::load_config_string(R"(version: 1
+channels:
+  a:
+    type: webhook
+    url: "ftp://example.com/x?token=s3cr3t"
+    headers: {"X-Bad": "a\r\nInjected: yes", "Content-Length": "5", "bad name": "x"}
+    body: "{{title}} {{nope}}"
+    signing: {secret: "not-a-whsec"}
+    client_cert: /c.pem
+)",
+                                "bad.yaml", registry);
+    FAIL() << "expected config errors";
+  } catch (const notibus::config_error& e) {
+    const std::string text = e.what();
+    EXPECT_NE(text.find("bad.yaml:5:10: channels.a.url: URL scheme must be http or https"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("channels.a.headers: header X-Bad contains CR, LF or NUL"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("channels.a.headers: header Content-Length is set by the channel itself"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("header name \"bad name\" is not a valid token"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("channels.a.body: unknown placeholder {{nope}}"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("channels.a.signing.secret: must start with \"whsec_\""), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("channels.a.client_cert: client_cert and client_key go together"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("s3cr3t"), std::string::npos);
+    EXPECT_EQ(text.find("not-a-whsec"), std::string::npos);
+  }
+}
