@@ -1,0 +1,55 @@
+// Load driver: publishes N messages through a config's routes and waits for
+// every outcome; prints the rate and the process's peak RSS. Used by
+// webhook_load.sh (and any channel's load script).
+//   notibus_load CONFIG N
+#include <notibus/bus.hpp>
+#include <notibus/plugin_registry.hpp>
+
+#include <sys/resource.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: notibus_load CONFIG N\n");
+    return 2;
+  }
+  const long n = std::atol(argv[2]);
+  notibus::plugin_registry registry;
+  const auto cfg = notibus::load_config_file(argv[1], registry);
+  notibus::bus bus(cfg, registry, {1, nullptr, notibus::stderr_log_sink(notibus::log_level::warn)});
+
+  std::mutex mutex;
+  std::condition_variable cv;
+  long done = 0, failed = 0;
+  notibus::message m;
+  m.topic = "load.test";
+  m.title = "Load test";
+  m.body = "A body of a typical notification, about eighty bytes long, give or take some.";
+  const auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < n; ++i) {
+    bus.async_publish(m, [&](std::error_code ec, notibus::delivery_report r) {
+      std::lock_guard lock(mutex);
+      ++done;
+      if (ec || !r.all_delivered()) ++failed;
+      cv.notify_one();
+    });
+  }
+  {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return done == n; });
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  bus.stop(std::chrono::seconds(5));
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("notibus: %ld messages in %.3f s = %.0f msg/s, %ld failed, peak RSS %.1f MB\n", n,
+              seconds, n / seconds, failed, usage.ru_maxrss / 1024.0);
+  return failed == 0 ? 0 : 1;
+}
