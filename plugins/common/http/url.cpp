@@ -4,6 +4,7 @@
 #include <boost/url/url.hpp>
 
 #include <algorithm>
+#include <cctype>
 
 namespace notibus::http {
 namespace {
@@ -111,6 +112,23 @@ std::string redact_url(std::string_view text) {
   auto parsed = urls::parse_uri(text);
   if (!parsed) return "<invalid URL>";
   return redacted_form(*parsed);
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() * 3);
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
 std::string redact_reference(std::string_view text) {

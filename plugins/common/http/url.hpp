@@ -31,6 +31,10 @@ std::optional<target_url> resolve_url(const target_url& base, std::string_view l
 // query value replaced. Unparsable input gives "<invalid URL>".
 std::string redact_url(std::string_view text);
 
+// RFC 3986 percent-encoding of UTF-8 bytes for a query value: everything but
+// the unreserved characters (A-Z a-z 0-9 - . _ ~) becomes %XX; "+" is %2B.
+std::string percent_encode(std::string_view text);
+
 // Like redact_url, but also for relative references ("/next?k=REDACTED").
 std::string redact_reference(std::string_view text);
 

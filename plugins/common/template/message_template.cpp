@@ -56,10 +56,24 @@ std::optional<message_template> message_template::parse(std::string_view text, s
 std::string message_template::render(const sdk::message_view& m, escaping e) const {
   std::string out;
   auto put = [&](std::string_view value) {
-    if (e == escaping::json)
+    if (e == escaping::json) {
       out += sdk::json_escape(value);
-    else
+    } else if (e == escaping::html) {
+      for (char c : value) {
+        if (c == '&')
+          out += "&amp;";
+        else if (c == '<')
+          out += "&lt;";
+        else if (c == '>')
+          out += "&gt;";
+        else if (c == '"')
+          out += "&quot;";
+        else
+          out += c;
+      }
+    } else {
       out += value;
+    }
   };
   for (const auto& p : parts_) {
     switch (p.kind) {

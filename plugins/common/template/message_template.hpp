@@ -13,7 +13,7 @@
 
 namespace notibus::plugins {
 
-enum class escaping { none, json };
+enum class escaping { none, json, html };
 
 class message_template {
  public:

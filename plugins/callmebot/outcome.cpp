@@ -1,0 +1,136 @@
+#include "outcome.hpp"
+
+#include <notibus/plugin/text.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+#include "../common/http/retry_after.hpp"
+#include "../common/http/url.hpp"
+
+namespace notibus::callmebot {
+namespace {
+
+// Every body marker Callmebot is known to use, in one table. `contains` is
+// matched case-insensitively against the body with HTML stripped.
+struct marker {
+  std::string_view contains;
+  notibus_outcome outcome;
+  std::string_view error;  // empty for success
+};
+
+constexpr marker markers[] = {
+    {"apikey is invalid", NOTIBUS_OUTCOME_PERMANENT, "Callmebot: the apikey is invalid"},
+    {"paused", NOTIBUS_OUTCOME_PERMANENT,
+     "Callmebot: the account is paused; send \"resume\" to the bot to resume it"},
+    {"too many requests", NOTIBUS_OUTCOME_TRANSIENT, "Callmebot: too many requests"},
+    {"message queued", NOTIBUS_OUTCOME_DELIVERED, ""},
+    {"message sent", NOTIBUS_OUTCOME_DELIVERED, ""},
+    {"status: successful", NOTIBUS_OUTCOME_DELIVERED, ""},
+    {"message to: ", NOTIBUS_OUTCOME_DELIVERED, ""},  // Telegram: "Message to: @user sent"
+};
+
+// Status codes Callmebot gives a meaning of its own.
+struct status_rule {
+  unsigned status;
+  notibus_outcome outcome;
+  std::string_view error;
+};
+
+constexpr status_rule status_rules[] = {
+    {201, NOTIBUS_OUTCOME_PERMANENT, "Callmebot 201: wrong parameters"},
+    {202, NOTIBUS_OUTCOME_PERMANENT, "Callmebot 202: the number or account is banned"},
+    {204, NOTIBUS_OUTCOME_TRANSIENT, "Callmebot 204: too many requests"},
+    {207, NOTIBUS_OUTCOME_TRANSIENT, "Callmebot 207: the service is down"},
+    {208, NOTIBUS_OUTCOME_PERMANENT,
+     "Callmebot 208: the account is paused; send \"resume\" to the bot to resume it"},
+    {209, NOTIBUS_OUTCOME_PERMANENT, "Callmebot 209: the number or account is banned"},
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string without_secrets(std::string text, const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    for (const std::string& form : {secret, http::percent_encode(secret)})
+      for (std::size_t at; (at = text.find(form)) != std::string::npos;)
+        text.replace(at, form.size(), "REDACTED");
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string strip_html(std::string_view body, std::size_t limit) {
+  std::string out;
+  bool in_tag = false, space = false;
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < body.size() && chars < limit;) {
+    const char c = body[i];
+    if (in_tag) {
+      in_tag = c != '>';
+      ++i;
+      continue;
+    }
+    if (c == '<') {
+      in_tag = true;
+      space = true;
+      ++i;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) < 0x20) {
+      space = true;
+      ++i;
+      continue;
+    }
+    if (space && !out.empty()) {
+      out += ' ';
+      ++chars;
+    }
+    space = false;
+    const std::size_t n = std::max<std::size_t>(1, sdk::utf8_sequence_length(body, i));
+    out.append(sdk::utf8_sequence_length(body, i) ? body.substr(i, n) : "?");
+    i += n;
+    ++chars;
+  }
+  return out;
+}
+
+verdict classify(const http::result& r, const std::vector<std::string>& secrets) {
+  using http::failure;
+  if (r.error == failure::certificate || r.error == failure::redirect)
+    return {NOTIBUS_OUTCOME_PERMANENT, without_secrets(r.message, secrets), std::nullopt};
+  if (r.error != failure::none)
+    return {NOTIBUS_OUTCOME_TRANSIENT, without_secrets(r.message, secrets), std::nullopt};
+
+  const unsigned status = r.resp.status;
+  const std::string text = strip_html(r.resp.body);
+  const std::string said = text.empty() ? "" : ": " + without_secrets(text, secrets);
+  for (const auto& rule : status_rules)
+    if (rule.status == status) return {rule.outcome, std::string(rule.error) + said, std::nullopt};
+  if (status == 429 || status == 408 || (status >= 500 && status < 600)) {
+    std::optional<std::chrono::milliseconds> after;
+    if (auto h = r.resp.header("Retry-After"))
+      after = http::parse_retry_after(*h, std::chrono::system_clock::now());
+    return {NOTIBUS_OUTCOME_TRANSIENT, "Callmebot HTTP " + std::to_string(status) + said, after};
+  }
+  const std::string body = lower(strip_html(r.resp.body, r.resp.body.size()));
+  for (const auto& m : markers) {
+    if (body.find(m.contains) == std::string::npos) continue;
+    // Markers of failure count whatever the status; success only with a 200.
+    if (m.outcome != NOTIBUS_OUTCOME_DELIVERED)
+      return {m.outcome, std::string(m.error), std::nullopt};
+    if (status == 200) return {NOTIBUS_OUTCOME_DELIVERED, {}, std::nullopt};
+  }
+  if (status == 203 && body.find("too many") != std::string::npos)
+    return {NOTIBUS_OUTCOME_TRANSIENT, "Callmebot 203: too many requests", std::nullopt};
+  if (status != 200)
+    return {NOTIBUS_OUTCOME_PERMANENT, "Callmebot HTTP " + std::to_string(status) + said,
+            std::nullopt};
+  return {NOTIBUS_OUTCOME_PERMANENT, "unrecognised Callmebot response" + said, std::nullopt};
+}
+
+}  // namespace notibus::callmebot

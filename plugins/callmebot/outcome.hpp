@@ -1,0 +1,30 @@
+// What a Callmebot answer means. Callmebot reports most errors with HTTP 2xx,
+// so success is only a 200 whose body carries a known success marker; any
+// other 200 is a permanent "unrecognised response" (a blind retry of a queued
+// message would send it twice).
+#pragma once
+
+#include <notibus/plugin/abi.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../common/http/client.hpp"
+
+namespace notibus::callmebot {
+
+struct verdict {
+  notibus_outcome outcome = NOTIBUS_OUTCOME_PERMANENT;
+  std::string error;
+  std::optional<std::chrono::milliseconds> retry_after;
+};
+
+// `secrets` are cut out of any text that goes into an error (raw and encoded).
+verdict classify(const http::result& r, const std::vector<std::string>& secrets);
+
+// The first `limit` characters of a body with HTML tags removed and whitespace folded.
+std::string strip_html(std::string_view body, std::size_t limit = 200);
+
+}  // namespace notibus::callmebot
