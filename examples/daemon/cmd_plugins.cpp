@@ -1,5 +1,7 @@
 // `notibus plugins`: what channel types exist and, with --describe, every option
 // of one, from the plugin's own typed schema. Secret defaults are never shown.
+#include <notibus/plugin/sdk.hpp>
+
 #include <boost/json.hpp>
 
 #include <cstdio>
@@ -11,28 +13,6 @@
 namespace notibus::cli {
 namespace {
 
-const char* type_label(notibus_option_type t) {
-  switch (t) {
-    case NOTIBUS_OPTION_STRING:
-      return "string";
-    case NOTIBUS_OPTION_INT:
-      return "integer";
-    case NOTIBUS_OPTION_NUMBER:
-      return "number";
-    case NOTIBUS_OPTION_BOOL:
-      return "boolean";
-    case NOTIBUS_OPTION_DURATION:
-      return "duration";
-    case NOTIBUS_OPTION_ENUM:
-      return "enum";
-    case NOTIBUS_OPTION_STRING_LIST:
-      return "list";
-    case NOTIBUS_OPTION_STRING_MAP:
-      return "map";
-  }
-  return "unknown";
-}
-
 std::string default_text(const notibus_option_v1& o) {
   if (!o.default_value) return "";
   return o.secret ? "<redacted>" : o.default_value;
@@ -43,7 +23,7 @@ boost::json::object describe_json(const loaded_plugin& p) {
   for (std::size_t i = 0; i < p.table->option_count; ++i) {
     const auto& o = p.table->options[i];
     boost::json::object opt{{"key", o.key},
-                            {"type", type_label(o.type)},
+                            {"type", sdk::option_type_name(o.type)},
                             {"required", o.required != 0},
                             {"secret", o.secret != 0},
                             {"doc", o.doc ? o.doc : ""}};
@@ -64,7 +44,7 @@ void describe_text(const loaded_plugin& p) {
               p.table->description ? p.table->description : "");
   for (std::size_t i = 0; i < p.table->option_count; ++i) {
     const auto& o = p.table->options[i];
-    std::string line = "  " + std::string(o.key) + " (" + type_label(o.type);
+    std::string line = "  " + std::string(o.key) + " (" + sdk::option_type_name(o.type);
     if (o.type == NOTIBUS_OPTION_ENUM && o.enum_values) line += ": " + std::string(o.enum_values);
     if (o.min_value || o.max_value)
       line += ", " + std::to_string(o.min_value) + ".." + std::to_string(o.max_value);

@@ -152,15 +152,7 @@ class callmebot_channel {
     client_->send(
         std::move(req),
         [done, note, secrets = std::vector<std::string>{recipient_.apikey, recipient_.phone}](
-            http::result r) mutable {
-          const verdict v = classify(r, secrets);
-          if (v.outcome == NOTIBUS_OUTCOME_DELIVERED)
-            done.delivered(note);
-          else if (v.outcome == NOTIBUS_OUTCOME_TRANSIENT)
-            done.transient(v.error, v.retry_after);
-          else
-            done.permanent(v.error);
-        });
+            http::result r) mutable { plugins::report(done, classify(r, secrets), note); });
   }
 
  private:

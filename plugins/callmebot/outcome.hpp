@@ -12,14 +12,11 @@
 #include <vector>
 
 #include "../common/http/client.hpp"
+#include "../common/verdict.hpp"
 
 namespace notibus::callmebot {
 
-struct verdict {
-  notibus_outcome outcome = NOTIBUS_OUTCOME_PERMANENT;
-  std::string error;
-  std::optional<std::chrono::milliseconds> retry_after;
-};
+using plugins::verdict;
 
 // `secrets` are cut out of any text that goes into an error (raw and encoded).
 verdict classify(const http::result& r, const std::vector<std::string>& secrets);

@@ -11,14 +11,11 @@
 #include <string>
 
 #include "../common/http/client.hpp"
+#include "../common/verdict.hpp"
 
 namespace notibus::webhook {
 
-struct verdict {
-  notibus_outcome outcome = NOTIBUS_OUTCOME_PERMANENT;
-  std::string error;
-  std::optional<std::chrono::milliseconds> retry_after;
-};
+using plugins::verdict;
 
 verdict classify(const http::result& r, int follow_redirects,
                  std::chrono::system_clock::time_point now);

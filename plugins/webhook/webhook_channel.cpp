@@ -185,13 +185,7 @@ class webhook_channel {
       req.headers.emplace_back("webhook-signature", signer_->signature(m.id(), now, req.body));
     }
     client_->send(std::move(req), [done, redirects = follow_redirects_](http::result r) mutable {
-      const verdict v = classify(r, redirects, std::chrono::system_clock::now());
-      if (v.outcome == NOTIBUS_OUTCOME_DELIVERED)
-        done.delivered();
-      else if (v.outcome == NOTIBUS_OUTCOME_TRANSIENT)
-        done.transient(v.error, v.retry_after);
-      else
-        done.permanent(v.error);
+      plugins::report(done, classify(r, redirects, std::chrono::system_clock::now()));
     });
   }
 

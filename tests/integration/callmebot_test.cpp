@@ -8,6 +8,7 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/url/parse.hpp>
 
+#include "../support/channel_env.hpp"
 #include "../support/http_test_server.hpp"
 
 using namespace std::chrono_literals;
@@ -22,44 +23,20 @@ namespace {
 
 constexpr const char* apikey = "k3y+&/=98765";
 
-struct callmebot_env {
-  notibus::plugin_registry registry;
-  notibus::config cfg;
-  std::vector<std::string> logs;
-  std::mutex logs_mutex;
-  std::unique_ptr<notibus::bus> bus;
-
-  callmebot_env(const http_test_server& api, const std::string& channel) {
-    if (!registry.find("callmebot")) registry.load_directory(NOTIBUS_PLUGIN_DIR);
-    const std::string yaml = "version: 1\nchannels:\n  me:\n    type: callmebot\n    base_url: \"" +
-                             api.url("") + "\"\n    ca_file: " + test_pki::get().ca_cert +
-                             "\n    rate_limit: {per_second: 1000, burst: 100}\n" + channel +
-                             "routes:\n  - to: [me]\n";
-    cfg = notibus::load_config_string(yaml, "callmebot.yaml", registry);
-    notibus::bus_options o;
-    o.min_log_level = notibus::log_level::debug;
-    o.log = [this](notibus::log_level, std::string_view text) {
-      std::lock_guard lock(logs_mutex);
-      logs.emplace_back(text);
-    };
-    bus = std::make_unique<notibus::bus>(cfg, registry, o);
-  }
+struct callmebot_env : notibus::test::channel_env {
+  callmebot_env(const http_test_server& api, const std::string& channel)
+      : channel_env("callmebot",
+                    "version: 1\nchannels:\n  me:\n    type: callmebot\n    base_url: \"" +
+                        api.url("") + "\"\n    ca_file: " + test_pki::get().ca_cert +
+                        "\n    rate_limit: {per_second: 1000, burst: 100}\n" + channel +
+                        "routes:\n  - to: [me]\n") {}
 
   notibus::channel_delivery publish(std::string title, std::string body) {
     notibus::message m;
     m.topic = "t";
     m.title = std::move(title);
     m.body = std::move(body);
-    auto f = bus->async_publish(std::move(m), boost::asio::use_future);
-    if (f.wait_for(20s) != std::future_status::ready) throw std::runtime_error("timed out");
-    return std::get<1>(f.get()).channels.at(0);
-  }
-
-  std::string all_logs() {
-    std::lock_guard lock(logs_mutex);
-    std::string out;
-    for (const auto& l : logs) out += l + "\n";
-    return out;
+    return channel_env::publish(std::move(m)).channels.at(0);
   }
 };
 
@@ -260,7 +237,7 @@ TEST(callmebot, telegram_html_escapes_the_message) {
 
 TEST(callmebot, plugin_defaults_are_gentle_and_the_config_wins) {
   notibus::plugin_registry registry;
-  if (!registry.find("callmebot")) registry.load_directory(NOTIBUS_PLUGIN_DIR);
+  notibus::test::ensure_plugin(registry, "callmebot");
   const auto cfg = notibus::load_config_string(R"(version: 1
 channels:
   gentle: {type: callmebot, service: facebook, apikey: x}
@@ -279,7 +256,7 @@ channels:
 
 TEST(callmebot, config_is_checked_per_service) {
   notibus::plugin_registry registry;
-  if (!registry.find("callmebot")) registry.load_directory(NOTIBUS_PLUGIN_DIR);
+  notibus::test::ensure_plugin(registry, "callmebot");
   try {
     notibus::load_config_string(R"(version: 1
 channels:

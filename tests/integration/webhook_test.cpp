@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "../support/channel_env.hpp"
 #include "../support/http_test_server.hpp"
 
 using namespace std::chrono_literals;
@@ -22,40 +23,11 @@ using notibus::test::test_pki;
 
 namespace {
 
-struct webhook_env {
-  notibus::plugin_registry registry;
-  notibus::config cfg;
-  std::vector<std::string> logs;
-  std::mutex logs_mutex;
-  std::unique_ptr<notibus::bus> bus;
-
-  // `channel` is the YAML of one channel named "hook" (indented by 4).
-  explicit webhook_env(const std::string& channel) {
-    if (!registry.find("webhook")) registry.load_directory(NOTIBUS_PLUGIN_DIR);
-    cfg = notibus::load_config_string("version: 1\nchannels:\n  hook:\n    type: webhook\n" +
-                                          channel + "routes:\n  - to: [hook]\n",
-                                      "webhook.yaml", registry);
-    notibus::bus_options o;
-    o.log = [this](notibus::log_level, std::string_view text) {
-      std::lock_guard lock(logs_mutex);
-      logs.emplace_back(text);
-    };
-    o.min_log_level = notibus::log_level::debug;
-    bus = std::make_unique<notibus::bus>(cfg, registry, o);
-  }
-
-  notibus::delivery_report publish(notibus::message m, std::chrono::milliseconds limit = 20s) {
-    auto f = bus->async_publish(std::move(m), boost::asio::use_future);
-    if (f.wait_for(limit) != std::future_status::ready) throw std::runtime_error("timed out");
-    return std::get<1>(f.get());
-  }
-
-  std::string all_logs() {
-    std::lock_guard lock(logs_mutex);
-    std::string out;
-    for (const auto& l : logs) out += l + "\n";
-    return out;
-  }
+// `channel` is the YAML of one channel named "hook" (indented by 4).
+struct webhook_env : notibus::test::channel_env {
+  explicit webhook_env(const std::string& channel)
+      : channel_env("webhook", "version: 1\nchannels:\n  hook:\n    type: webhook\n" + channel +
+                                   "routes:\n  - to: [hook]\n") {}
 };
 
 notibus::message sample(std::string title = "Disk full", std::string body = "/var at 97%") {
@@ -109,7 +81,7 @@ TEST(webhook, server_errors_are_retried_and_counted) {
   auto report = env.publish(sample());
   EXPECT_EQ(only(report).state, delivery_state::delivered);
   EXPECT_EQ(only(report).attempts, 2u);
-  EXPECT_EQ(env.bus->stats()[0].retried, 1u);
+  EXPECT_EQ(env.b->stats()[0].retried, 1u);
   EXPECT_NE(env.all_logs().find("attempt 1 failed: HTTP 503: busy"), std::string::npos);
 }
 
@@ -200,7 +172,7 @@ TEST(webhook, keep_alive_reuses_connections) {
   webhook_env env(yaml_url(server) + "    max_inflight: 4\n");
   std::vector<std::future<std::tuple<std::error_code, notibus::delivery_report>>> all;
   for (int i = 0; i < 1000; ++i)
-    all.push_back(env.bus->async_publish(sample(), boost::asio::use_future));
+    all.push_back(env.b->async_publish(sample(), boost::asio::use_future));
   for (auto& f : all) ASSERT_TRUE(std::get<1>(f.get()).all_delivered());
   EXPECT_EQ(server.requests().size(), 1000u);
   EXPECT_LE(server.connections(), 4u);
@@ -327,7 +299,7 @@ TEST(webhook, url_secrets_never_reach_errors_or_logs) {
 
 TEST(webhook, bad_options_are_config_errors) {
   notibus::plugin_registry registry;
-  if (!registry.find("webhook")) registry.load_directory(NOTIBUS_PLUGIN_DIR);
+  notibus::test::ensure_plugin(registry, "webhook");
   try {
     notibus::load_config_string(R"(version: 1
 channels:

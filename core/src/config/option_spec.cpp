@@ -4,28 +4,6 @@
 
 namespace notibus {
 
-const char* type_name(notibus_option_type type) noexcept {
-  switch (type) {
-    case NOTIBUS_OPTION_STRING:
-      return "string";
-    case NOTIBUS_OPTION_INT:
-      return "integer";
-    case NOTIBUS_OPTION_NUMBER:
-      return "number";
-    case NOTIBUS_OPTION_BOOL:
-      return "boolean";
-    case NOTIBUS_OPTION_DURATION:
-      return "duration";
-    case NOTIBUS_OPTION_ENUM:
-      return "enum";
-    case NOTIBUS_OPTION_STRING_LIST:
-      return "list of strings";
-    case NOTIBUS_OPTION_STRING_MAP:
-      return "map of strings";
-  }
-  return "unknown";
-}
-
 std::vector<std::string> specs_from_plugin(const notibus_plugin_v1& plugin,
                                            std::vector<option_spec>& out) {
   std::vector<std::string> problems;

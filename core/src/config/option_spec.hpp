@@ -26,6 +26,4 @@ struct option_spec {
 std::vector<std::string> specs_from_plugin(const notibus_plugin_v1& plugin,
                                            std::vector<option_spec>& out);
 
-const char* type_name(notibus_option_type type) noexcept;
-
 }  // namespace notibus

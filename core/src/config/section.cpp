@@ -1,5 +1,7 @@
 #include "section.hpp"
 
+#include <notibus/plugin/sdk.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -106,7 +108,7 @@ class converter {
  private:
   std::optional<std::string> scalar(const YAML::Node& node) {
     if (!node.IsScalar()) {
-      fail(node, std::string("expected ") + type_name(spec_.type) + ", got " +
+      fail(node, std::string("expected ") + sdk::option_type_name(spec_.type) + ", got " +
                      describe_node(node, spec_.secret));
       return std::nullopt;
     }

@@ -36,6 +36,29 @@
 
 namespace notibus::sdk {
 
+// How an option's type is named in errors and in `notibus plugins --describe`.
+inline const char* option_type_name(notibus_option_type type) noexcept {
+  switch (type) {
+    case NOTIBUS_OPTION_STRING:
+      return "string";
+    case NOTIBUS_OPTION_INT:
+      return "integer";
+    case NOTIBUS_OPTION_NUMBER:
+      return "number";
+    case NOTIBUS_OPTION_BOOL:
+      return "boolean";
+    case NOTIBUS_OPTION_DURATION:
+      return "duration";
+    case NOTIBUS_OPTION_ENUM:
+      return "enum";
+    case NOTIBUS_OPTION_STRING_LIST:
+      return "list of strings";
+    case NOTIBUS_OPTION_STRING_MAP:
+      return "map of strings";
+  }
+  return "unknown";
+}
+
 // Builder for one schema entry: option("port", NOTIBUS_OPTION_INT).range(1, 65535).
 struct option {
   notibus_option_v1 spec;
