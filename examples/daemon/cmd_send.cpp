@@ -63,9 +63,11 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
   }
   for (const auto& c : report.channels) {
     std::FILE* out = c.state == delivery_state::failed ? stderr : stdout;
+    // A failure says why; a delivery may carry a note (e.g. refused recipients).
+    const std::string& why = c.state == delivery_state::failed ? c.last_error : c.detail;
     std::fprintf(out, "%s: %s (%u attempt%s)%s%s\n", c.channel.c_str(),
                  std::string(to_string(c.state)).c_str(), c.attempts, c.attempts == 1 ? "" : "s",
-                 c.last_error.empty() ? "" : ": ", c.last_error.c_str());
+                 why.empty() ? "" : ": ", why.c_str());
   }
   std::printf("message %s\n", report.message_id.c_str());
   return report.all_delivered() ? 0 : 1;
