@@ -17,7 +17,7 @@ import threading
 import unittest
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 BIN = os.environ["NOTIBUS_BIN"]
 BUILD = os.environ["NOTIBUS_BUILD_DIR"]
@@ -105,6 +105,18 @@ class Recorder:
         return AuthResult(success=ok, handled=False)
 
 
+class NoEhloSMTP(SMTP):
+    """An old server: EHLO is not understood, HELO is."""
+
+    async def smtp_EHLO(self, arg):
+        await self.push("502 5.5.1 EHLO not implemented")
+
+
+class NoEhloController(Controller):
+    def factory(self):
+        return NoEhloSMTP(self.handler, **self.SMTP_kwargs)
+
+
 class Server:
     def __init__(self, pki, mode="starttls", **scenario):
         self.recorder = Recorder(**scenario)
@@ -116,7 +128,8 @@ class Server:
             kwargs.update(ssl_context=pki.server_context(), auth_require_tls=False)
         else:  # plaintext, no STARTTLS offered
             kwargs.update(auth_require_tls=False)
-        self.controller = Controller(self.recorder, **kwargs)
+        controller = NoEhloController if mode == "helo_only" else Controller
+        self.controller = controller(self.recorder, **kwargs)
         self.controller.start()
 
     def stop(self):
@@ -229,6 +242,23 @@ channels:
                            env=dict(os.environ, SMTP_PASSWORD=PASSWORD))
         self.assertEqual(p.returncode, 2)
         self.assertIn("channels.mail.to: not an address", p.stderr)
+
+    def test_auth_login(self):
+        server = self.serve()
+        p = self.send(self.config(server, "    auth: login\n"), "--title", "t", "--body", "by LOGIN")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(server.recorder.auth_attempts, 1)
+
+    def test_helo_fallback_for_old_servers(self):
+        server = self.serve(mode="helo_only")
+        cfg = self.config(server, tls="none")
+        with open(cfg) as f:
+            text = f.read()
+        with open(cfg, "w") as f:  # no credentials: an old server without extensions
+            f.write(text.replace(f"    username: {USER}\n", "").replace('    password: "${SMTP_PASSWORD}"\n', ""))
+        p = self.send(cfg, "--title", "t", "--body", "via HELO")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(text_of(server.recorder.messages[0]["msg"].get_body(("plain",))), "via HELO\n")
 
     def test_implicit_tls(self):
         server = self.serve(mode="implicit")
