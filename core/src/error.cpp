@@ -18,6 +18,8 @@ class category final : public std::error_category {
         return "the bus is stopped";
       case errc::invalid_message:
         return "invalid message";
+      case errc::queue_full:
+        return "a channel's queue is full";
     }
     return "unknown notibus error";
   }

@@ -164,3 +164,31 @@ TEST(bus_flow, runs_on_an_application_executor) {
   guard.reset();
   t.join();
 }
+
+TEST(bus_flow, try_publish_refuses_instead_of_failing_when_a_queue_is_full) {
+  test_env env(channel_yaml("mode: hang, queue: {capacity: 1}"));
+  auto bus = env.make_bus();
+  EXPECT_FALSE(bus->try_publish(make_message("x")).error);  // in flight
+  wait_for_attempts("c", 1);
+  EXPECT_FALSE(bus->try_publish(make_message("x")).error);  // queued
+  const auto refused = bus->try_publish(make_message("x"));
+  EXPECT_EQ(refused.error, errc::queue_full);
+  EXPECT_FALSE(bus->status(refused.id)) << "a refused message is not recorded";
+  EXPECT_EQ(bus->stats()[0].dropped, 0u) << "nothing was accepted, so nothing was dropped";
+  bus->stop(0ms);
+}
+
+TEST(bus_flow, stats_count_publications_and_latency) {
+  test_env env(channel_yaml("mode: ok, delay: 20ms, max_inflight: 4"));
+  auto bus = env.make_bus();
+  std::vector<report_future> all;
+  for (int i = 0; i < 4; ++i) all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (auto& f : all) get(f);
+  const auto s = bus->stats()[0];
+  EXPECT_EQ(s.published, 4u);
+  EXPECT_EQ(s.delivered, 4u);
+  ASSERT_EQ(s.latency_buckets.size(), std::size(notibus::latency_bucket_bounds));
+  EXPECT_EQ(s.latency_buckets[1], 0u) << "none within 10 ms: the channel takes 20";
+  EXPECT_EQ(s.latency_buckets.back(), 4u);
+  EXPECT_GE(s.latency_sum_seconds, 4 * 0.02);
+}

@@ -34,9 +34,15 @@ struct bus_options {
 };
 
 // Live counters of one channel (for metrics and GET /v1/channels).
+// Upper bounds (seconds) of the delivery-latency histogram buckets: time from
+// a delivery being queued to the channel accepting it, retries included.
+inline constexpr double latency_bucket_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                   0.5,   1,    2.5,   5,    10,  30, 60, 300};
+
 struct channel_stats {
   std::string name;
   std::string type;
+  std::uint64_t published = 0;  // deliveries handed to this channel
   std::size_t queued = 0;
   std::size_t inflight = 0;
   std::size_t retrying = 0;  // waiting for a retry timer
@@ -44,6 +50,15 @@ struct channel_stats {
   std::uint64_t failed = 0;
   std::uint64_t retried = 0;
   std::uint64_t dropped = 0;  // refused or evicted by a full queue
+  // Cumulative counts per latency_bucket_bounds entry (then +Inf = delivered).
+  std::vector<std::uint64_t> latency_buckets;
+  double latency_sum_seconds = 0;
+};
+
+struct publish_result {
+  std::string id;        // the message's id, or the first one's for a repeated key
+  std::error_code error;  // errc::queue_full, no_route, unknown_channel, ...
+  bool duplicate = false;
 };
 
 class bus {
@@ -67,6 +82,11 @@ class bus {
   // Fire and forget; returns the message id (or the first id for a repeated
   // idempotency key). Failures show in status() and the dead-letter callback.
   std::string publish(message m);
+
+  // For servers: like publish, but a message that a channel's full queue
+  // (overflow: reject) would refuse at once is not accepted at all
+  // (errc::queue_full), so the caller can answer "try later" instead.
+  publish_result try_publish(message m);
 
   // Completes with void(std::error_code, delivery_report) once every channel the
   // message went to has a final state. Works with callbacks, use_future and
@@ -110,7 +130,8 @@ class bus {
           ex, [shared, ec, r = std::move(report)]() mutable { (*shared)(ec, std::move(r)); });
     };
   }
-  void publish_with(message m, report_handler done, std::string* first_id = nullptr);
+  void publish_with(message m, report_handler done);
+  publish_result publish_checked(message m, report_handler done, bool refuse_when_full);
   void stop_with(std::chrono::milliseconds grace, std::function<void()> done);
 
   struct impl;

@@ -10,6 +10,7 @@ enum class errc {
   unknown_channel,  // the message named a channel that is not configured
   stopped,          // the bus is stopping or stopped
   invalid_message,  // e.g. a body that is not valid UTF-8
+  queue_full,       // try_publish: a channel's queue is full
 };
 
 const std::error_category& error_category() noexcept;

@@ -130,27 +130,35 @@ bus::executor_type bus::get_executor() const noexcept {
   return impl_->executor;
 }
 
-std::string bus::publish(message m) {
-  if (m.id.empty()) m.id = make_message_id();
-  std::string id = m.id;
-  std::string first_id;
-  publish_with(std::move(m), nullptr, &first_id);
-  return first_id.empty() ? id : first_id;
+std::string bus::publish(message m) { return publish_checked(std::move(m), nullptr, false).id; }
+
+publish_result bus::try_publish(message m) { return publish_checked(std::move(m), nullptr, true); }
+
+void bus::publish_with(message m, report_handler done) {
+  publish_checked(std::move(m), std::move(done), false);
 }
 
-void bus::publish_with(message m, report_handler done, std::string* first_id) {
+publish_result bus::publish_checked(message m, report_handler done, bool refuse_when_full) {
   if (m.id.empty()) m.id = make_message_id();
   if (m.created_at == std::chrono::system_clock::time_point{})
     m.created_at = std::chrono::system_clock::now();
+  publish_result result;
+  result.id = m.id;
   auto reject = [&](errc e) {
+    result.error = make_error_code(e);
     delivery_report r;
     r.message_id = m.id;
-    if (done) done(make_error_code(e), std::move(r));
+    if (done) done(result.error, std::move(r));
+    return result;
   };
   if (impl_->stopping.load(std::memory_order_relaxed)) return reject(errc::stopped);
   if (!message_is_utf8(m)) return reject(errc::invalid_message);
   delivery_plan plan;
   if (auto ec = impl_->routes->plan(m, plan)) return reject(static_cast<errc>(ec.value()));
+  if (refuse_when_full)
+    for (const auto& g : plan.groups)
+      for (std::size_t index : g.channels)
+        if (impl_->runners[index]->full()) return reject(errc::queue_full);
 
   auto t = std::make_shared<tracker>(std::move(m), std::move(done), impl_->ctx);
   t->set_plan(plan, impl_->runners);
@@ -158,11 +166,13 @@ void bus::publish_with(message m, report_handler done, std::string* first_id) {
     // Seen before: report the first message instead of sending again.
     delivery_report r = first->report();
     r.duplicate = true;  // `delivered` stays as the first message's
-    if (first_id) *first_id = r.message_id;
+    result.id = r.message_id;
+    result.duplicate = true;
     t->abandon(std::move(r));
-    return;
+    return result;
   }
   t->start();
+  return result;
 }
 
 void bus::stop_with(std::chrono::milliseconds grace, std::function<void()> done) {

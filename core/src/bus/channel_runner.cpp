@@ -81,6 +81,7 @@ void channel_runner::close() {
 
 void channel_runner::enqueue(delivery_task task) {
   if (task.first_queued == clock::time_point{}) task.first_queued = clock::now();
+  published_.fetch_add(1, std::memory_order_relaxed);
   if (aborted_.load(std::memory_order_relaxed)) {
     fail(task, "bus stopped before delivery");
     return;
@@ -213,14 +214,22 @@ void channel_runner::on_result(const std::shared_ptr<attempt>& a, outcome result
 
 void channel_runner::settle(delivery_task task, outcome result) {
   switch (result.kind) {
-    case NOTIBUS_OUTCOME_DELIVERED:
+    case NOTIBUS_OUTCOME_DELIVERED: {
       ++delivered_;
+      const double seconds = std::chrono::duration<double>(clock::now() - task.first_queued).count();
+      latency_sum_us_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+      for (std::size_t i = 0; i < latency_buckets_.size(); ++i)
+        if (seconds <= latency_bucket_bounds[i]) {
+          latency_buckets_[i].fetch_add(1, std::memory_order_relaxed);
+          break;  // counts are made cumulative when read
+        }
       if (ctx_->logs(log_level::debug))
         ctx_->log(log_level::debug, "channel " + settings_.name + ": message " +
                                         task.owner->msg().id + " delivered (attempt " +
                                         std::to_string(task.attempts) + ")");
       task.owner->finish(task.slot, delivery_state::delivered, {}, result.detail);
       return;
+    }
     case NOTIBUS_OUTCOME_PERMANENT:
       fail(task, result.error.empty() ? "permanent failure" : result.error);
       return;
@@ -367,6 +376,11 @@ void channel_runner::abort_on_strand(const std::string& reason) {
   drain_inbox();  // fails whatever arrived meanwhile
 }
 
+bool channel_runner::full() const noexcept {
+  return settings_.queue.overflow == overflow_policy::reject &&
+         queued_.load(std::memory_order_relaxed) >= settings_.queue.capacity;
+}
+
 bool channel_runner::idle() const noexcept {
   return queued_.load() == 0 && inflight_.load() == 0 && retrying_.load() == 0;
 }
@@ -378,7 +392,11 @@ channel_stats channel_runner::stats() const {
   s.queued = queued_.load();
   s.inflight = inflight_.load();
   s.retrying = retrying_.load();
+  s.published = published_.load();
   s.delivered = delivered_.load();
+  std::uint64_t cumulative = 0;
+  for (const auto& bucket : latency_buckets_) s.latency_buckets.push_back(cumulative += bucket.load());
+  s.latency_sum_seconds = static_cast<double>(latency_sum_us_.load()) / 1e6;
   s.failed = failed_.load();
   s.retried = retried_.load();
   s.dropped = dropped_.load();

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -54,6 +55,8 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
   // Fails everything queued, waiting or in flight (grace period over).
   void abort(const std::string& reason);  // any thread
   bool idle() const noexcept;
+  // True when a new delivery would be refused at once (full queue, overflow reject).
+  bool full() const noexcept;
   channel_stats stats() const;
 
  private:
@@ -95,7 +98,9 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
   std::atomic<std::size_t> queued_{0};  // inbox + queue
   std::atomic<std::size_t> inflight_{0};
   std::atomic<std::size_t> retrying_{0};
-  std::atomic<std::uint64_t> delivered_{0}, failed_{0}, retried_{0}, dropped_{0};
+  std::atomic<std::uint64_t> published_{0}, delivered_{0}, failed_{0}, retried_{0}, dropped_{0};
+  std::array<std::atomic<std::uint64_t>, std::size(latency_bucket_bounds)> latency_buckets_{};
+  std::atomic<std::uint64_t> latency_sum_us_{0};
   std::atomic<std::size_t> callbacks_owed_{0};
   std::atomic<bool> aborted_{false};
   std::mutex close_mutex_;  // orders late callbacks against close()
