@@ -17,6 +17,7 @@ struct common_options {
 int run_check(const std::vector<std::string>& argv, const common_options& common);
 int run_plugins(const std::vector<std::string>& argv, const common_options& common);
 int run_send(const std::vector<std::string>& argv, const common_options& common);
+int run_serve(const std::vector<std::string>& argv, const common_options& common);
 
 }  // namespace notibus::cli
 

@@ -1,4 +1,4 @@
-// `notibus`: check, plugins and send (serve arrives with the daemon issue).
+// `notibus`: serve, check, plugins and send (DESIGN.md section 6).
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -10,6 +10,7 @@ namespace {
 
 constexpr const char* usage_text =
     "usage: notibus [--log-format text|json] [--log-level debug|info|warn|error] COMMAND ...\n"
+    "  serve   -c FILE                         the HTTP API (SIGTERM drains, SIGHUP reloads)\n"
     "  check   -c FILE                         validate a config (exit 0, or 2 listing every "
     "error)\n"
     "  plugins [-c FILE] [--plugin-dir DIR]... [--describe NAME] [--json]\n"
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
     if (command == "check") return notibus::cli::run_check(args, common);
     if (command == "plugins") return notibus::cli::run_plugins(args, common);
     if (command == "send") return notibus::cli::run_send(args, common);
+    if (command == "serve") return notibus::cli::run_serve(args, common);
     std::fprintf(stderr, "notibus: unknown command \"%s\"\n%s", command.c_str(), usage_text);
   } catch (const notibus::cli::usage_error& e) {
     std::fprintf(stderr, "notibus %s: %s\n%s", command.c_str(), e.what(), usage_text);

@@ -182,7 +182,8 @@ TEST(bus_flow, stats_count_publications_and_latency) {
   test_env env(channel_yaml("mode: ok, delay: 20ms, max_inflight: 4"));
   auto bus = env.make_bus();
   std::vector<report_future> all;
-  for (int i = 0; i < 4; ++i) all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (int i = 0; i < 4; ++i)
+    all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
   for (auto& f : all) get(f);
   const auto s = bus->stats()[0];
   EXPECT_EQ(s.published, 4u);

@@ -36,8 +36,8 @@ struct bus_options {
 // Live counters of one channel (for metrics and GET /v1/channels).
 // Upper bounds (seconds) of the delivery-latency histogram buckets: time from
 // a delivery being queued to the channel accepting it, retries included.
-inline constexpr double latency_bucket_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                   0.5,   1,    2.5,   5,    10,  30, 60, 300};
+inline constexpr double latency_bucket_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                   1,     2.5,  5,     10,   30,  60,   300};
 
 struct channel_stats {
   std::string name;
@@ -56,7 +56,7 @@ struct channel_stats {
 };
 
 struct publish_result {
-  std::string id;        // the message's id, or the first one's for a repeated key
+  std::string id;         // the message's id, or the first one's for a repeated key
   std::error_code error;  // errc::queue_full, no_route, unknown_channel, ...
   bool duplicate = false;
 };

@@ -46,6 +46,11 @@ struct server_settings {
   std::chrono::milliseconds shutdown_grace{10000};
   std::string tls_cert;
   std::string tls_key;
+  std::size_t max_connections = 1024;
+  std::chrono::milliseconds header_timeout{10000};  // a request head must arrive within it
+  std::chrono::milliseconds idle_timeout{60000};    // silence allowed on a kept-alive connection
+  bool health_without_auth = false;                 // /healthz and /readyz answer without the token
+  bool metrics_without_auth = false;                // /metrics answers without the token
 };
 
 struct status_settings {

@@ -130,9 +130,13 @@ bus::executor_type bus::get_executor() const noexcept {
   return impl_->executor;
 }
 
-std::string bus::publish(message m) { return publish_checked(std::move(m), nullptr, false).id; }
+std::string bus::publish(message m) {
+  return publish_checked(std::move(m), nullptr, false).id;
+}
 
-publish_result bus::try_publish(message m) { return publish_checked(std::move(m), nullptr, true); }
+publish_result bus::try_publish(message m) {
+  return publish_checked(std::move(m), nullptr, true);
+}
 
 void bus::publish_with(message m, report_handler done) {
   publish_checked(std::move(m), std::move(done), false);

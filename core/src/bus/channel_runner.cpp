@@ -216,8 +216,10 @@ void channel_runner::settle(delivery_task task, outcome result) {
   switch (result.kind) {
     case NOTIBUS_OUTCOME_DELIVERED: {
       ++delivered_;
-      const double seconds = std::chrono::duration<double>(clock::now() - task.first_queued).count();
-      latency_sum_us_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+      const double seconds =
+          std::chrono::duration<double>(clock::now() - task.first_queued).count();
+      latency_sum_us_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6),
+                                std::memory_order_relaxed);
       for (std::size_t i = 0; i < latency_buckets_.size(); ++i)
         if (seconds <= latency_bucket_bounds[i]) {
           latency_buckets_[i].fetch_add(1, std::memory_order_relaxed);
@@ -395,7 +397,8 @@ channel_stats channel_runner::stats() const {
   s.published = published_.load();
   s.delivered = delivered_.load();
   std::uint64_t cumulative = 0;
-  for (const auto& bucket : latency_buckets_) s.latency_buckets.push_back(cumulative += bucket.load());
+  for (const auto& bucket : latency_buckets_)
+    s.latency_buckets.push_back(cumulative += bucket.load());
   s.latency_sum_seconds = static_cast<double>(latency_sum_us_.load()) / 1e6;
   s.failed = failed_.load();
   s.retried = retried_.load();

@@ -85,6 +85,14 @@ const std::vector<option_spec>& server() {
            "10s"),
       make("tls.cert", NOTIBUS_OPTION_STRING, "PEM certificate chain for an HTTPS listener."),
       make("tls.key", NOTIBUS_OPTION_STRING, "PEM private key for an HTTPS listener."),
+      ranged(make("max_connections", NOTIBUS_OPTION_INT, "Open connections at most.", "1024"), 1,
+             100000),
+      make("header_timeout", NOTIBUS_OPTION_DURATION, "A request head must arrive within it.",
+           "10s"),
+      make("idle_timeout", NOTIBUS_OPTION_DURATION, "Silence allowed between requests.", "60s"),
+      make("health_without_auth", NOTIBUS_OPTION_BOOL, "/healthz and /readyz need no token.",
+           "false"),
+      make("metrics_without_auth", NOTIBUS_OPTION_BOOL, "/metrics needs no token.", "false"),
   };
   return specs;
 }

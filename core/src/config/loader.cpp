@@ -102,6 +102,12 @@ class loader {
     server.shutdown_grace = value_or<milliseconds>(s, "shutdown_grace", server.shutdown_grace);
     server.tls_cert = value_or<std::string>(s, "tls.cert", "");
     server.tls_key = value_or<std::string>(s, "tls.key", "");
+    server.max_connections =
+        static_cast<std::size_t>(value_or<std::int64_t>(s, "max_connections", 1024));
+    server.header_timeout = value_or<milliseconds>(s, "header_timeout", server.header_timeout);
+    server.idle_timeout = value_or<milliseconds>(s, "idle_timeout", server.idle_timeout);
+    server.health_without_auth = value_or<bool>(s, "health_without_auth", false);
+    server.metrics_without_auth = value_or<bool>(s, "metrics_without_auth", false);
     if (server.tls_cert.empty() != server.tls_key.empty())
       sink_.add(s.mark_of(server.tls_cert.empty() ? "tls.key" : "tls.cert"), "server.tls",
                 "tls needs both cert and key");

@@ -1,0 +1,163 @@
+// `notibus serve -c FILE`: the HTTP API over one bus. SIGTERM/SIGINT drain and
+// exit; SIGHUP reloads the config (a broken file is rejected, the old config
+// keeps running).
+#include <notibus/bus.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <thread>
+
+#include "cli_args.hpp"
+#include "commands.hpp"
+#include "server/api.hpp"
+#include "server/http_server.hpp"
+
+namespace notibus::cli {
+namespace {
+
+using serve::api_settings;
+using serve::listener_settings;
+
+bool split_listen(const std::string& listen, listener_settings& out) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) return false;
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  out.host = host.empty() ? "0.0.0.0" : host;
+  out.port = listen.substr(colon + 1);
+  return out.port.find_first_not_of("0123456789") == std::string::npos;
+}
+
+api_settings api_settings_of(const config& cfg) {
+  const server_settings s = cfg.server.value_or(server_settings{});
+  return {s.auth_token, s.health_without_auth, s.metrics_without_auth};
+}
+
+class server_process {
+ public:
+  server_process(std::string file, const common_options& common)
+      : file_(std::move(file)), common_(common) {}
+
+  int run() {
+    auto cfg = load_or_report(file_, registry_);
+    if (!cfg) return 2;
+    const server_settings s = cfg->server.value_or(server_settings{});
+    listener_settings listener;
+    if (!split_listen(s.listen, listener)) {
+      std::fprintf(stderr, "%s: server.listen: expected host:port, got \"%s\"\n", file_.c_str(),
+                   s.listen.c_str());
+      return 2;
+    }
+    listener.tls_cert = s.tls_cert;
+    listener.tls_key = s.tls_key;
+    listener.max_body = s.max_body;
+    listener.max_connections = s.max_connections;
+    listener.header_timeout = s.header_timeout;
+    listener.idle_timeout = s.idle_timeout;
+    grace_ = s.shutdown_grace;
+    try {
+      buses_.install(make_bus(*cfg));
+      api_ = std::make_unique<serve::api>(buses_, api_settings_of(*cfg));
+      server_ = std::make_unique<serve::http_server>(
+          io_, listener, [this](const serve::http_request& r) { return api_->handle(r); });
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return 2;
+    }
+    server_->start();
+    api_->set_ready(true);
+    common_.log(log_level::info, "listening on " +
+                                     std::string(listener.tls_cert.empty() ? "http" : "https") +
+                                     "://" + listener.host + ":" + std::to_string(server_->port()));
+    wait_for_signals();
+    io_.run();
+    for (auto& t : retiring_) t.join();
+    common_.log(log_level::info, "stopped");
+    return 0;
+  }
+
+ private:
+  std::shared_ptr<bus> make_bus(const config& cfg) {
+    return std::make_shared<bus>(cfg, registry_,
+                                 bus_options{1, nullptr, common_.log, common_.level});
+  }
+
+  void wait_for_signals() {
+    signals_.async_wait([this](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) {
+        reload();
+        wait_for_signals();
+        return;
+      }
+      shut_down(signal);
+    });
+  }
+
+  void reload() {
+    std::optional<config> cfg;
+    try {
+      cfg = load_config_file(file_, registry_);
+    } catch (const config_error& e) {
+      for (const auto& d : e.diagnostics())
+        common_.log(log_level::error, "reload rejected: " + d.to_string());
+      common_.log(log_level::error, "reload rejected: the running config stays in force");
+      api_->count_reload(false);
+      return;
+    }
+    std::shared_ptr<bus> next;
+    try {
+      next = make_bus(*cfg);
+    } catch (const std::exception& e) {
+      common_.log(log_level::error, std::string("reload rejected: ") + e.what());
+      api_->count_reload(false);
+      return;
+    }
+    auto old = buses_.current();
+    buses_.install(next);
+    api_->set_settings(api_settings_of(*cfg));
+    api_->count_reload(true);
+    // The old bus finishes what it holds (its queues are not lost), then stops.
+    retiring_.emplace_back([old, grace = grace_] { old->stop(grace); });
+    common_.log(log_level::info, "config reloaded from " + file_);
+  }
+
+  void shut_down(int signal) {
+    common_.log(log_level::info, std::string("signal ") + (signal == SIGTERM ? "TERM" : "INT") +
+                                     ": draining for up to " + std::to_string(grace_.count()) +
+                                     " ms");
+    api_->set_ready(false);
+    server_->stop();
+    retiring_.emplace_back([this] {
+      if (auto b = buses_.current()) b->stop(grace_);
+      if (auto b = buses_.previous()) b->stop(grace_);
+      io_.stop();
+    });
+  }
+
+  std::string file_;
+  const common_options& common_;
+  plugin_registry registry_;  // outlives every bus
+  boost::asio::io_context io_{1};
+  boost::asio::signal_set signals_{io_, SIGTERM, SIGINT, SIGHUP};
+  serve::bus_holder buses_;
+  std::unique_ptr<serve::api> api_;
+  std::unique_ptr<serve::http_server> server_;
+  std::chrono::milliseconds grace_{10000};
+  std::vector<std::thread> retiring_;
+};
+
+}  // namespace
+
+int run_serve(const std::vector<std::string>& argv, const common_options& common) {
+  const args a(argv, {{"--config"}, {}, {{"-c", "--config"}}});
+  const auto file = a.get("--config");
+  if (!file || !a.positional().empty()) throw usage_error("serve needs -c FILE");
+  std::signal(SIGPIPE, SIG_IGN);
+  return server_process(*file, common).run();
+}
+
+}  // namespace notibus::cli

@@ -1,0 +1,196 @@
+#include "api.hpp"
+
+#include <boost/json.hpp>
+
+#include <openssl/crypto.h>
+
+#include "message_request.hpp"
+
+namespace notibus::serve {
+namespace {
+
+namespace json = boost::json;
+
+http_response json_response(unsigned status, const json::value& v) {
+  return {status, {}, json::serialize(v)};
+}
+
+http_response error(unsigned status, const std::string& code, const std::string& detail,
+                    const std::string& field = "") {
+  return {status, {}, error_json({status, code, detail, field})};
+}
+
+json::object report_json(const delivery_report& r) {
+  json::array channels;
+  for (const auto& c : r.channels)
+    channels.push_back(json::object{{"channel", c.channel},
+                                    {"state", std::string(to_string(c.state))},
+                                    {"attempts", c.attempts},
+                                    {"last_error", c.last_error},
+                                    {"detail", c.detail}});
+  return {{"id", r.message_id},
+          {"finished", r.finished()},
+          {"delivered", r.all_delivered()},
+          {"channels", std::move(channels)}};
+}
+
+}  // namespace
+
+void bus_holder::install(std::shared_ptr<bus> next) {
+  std::lock_guard lock(mutex_);
+  previous_ = std::move(current_);
+  current_ = std::move(next);
+}
+
+std::shared_ptr<bus> bus_holder::current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+std::shared_ptr<bus> bus_holder::previous() const {
+  std::lock_guard lock(mutex_);
+  return previous_;
+}
+
+void api::set_settings(api_settings s) {
+  std::lock_guard lock(settings_mutex_);
+  settings_ = std::move(s);
+}
+
+bool api::authorized(const http_request& req) const {
+  std::lock_guard lock(settings_mutex_);
+  if (settings_.auth_token.empty()) return true;
+  const std::string* h = req.header("authorization");
+  const std::string expected = "Bearer " + settings_.auth_token;
+  if (!h || h->size() != expected.size()) {
+    // Compare anyway, so a wrong length takes as long as a wrong token.
+    volatile int sink = CRYPTO_memcmp(expected.data(), expected.data(), expected.size());
+    (void)sink;
+    return false;
+  }
+  return CRYPTO_memcmp(h->data(), expected.data(), expected.size()) == 0;
+}
+
+http_response api::handle(const http_request& req) {
+  {
+    std::lock_guard lock(counters_mutex_);
+    ++counters_.requests;
+  }
+  std::string path = req.target.substr(0, req.target.find('?'));
+  auto method_not_allowed = [](const char* allow) {
+    http_response r = error(405, "method_not_allowed", std::string("allowed: ") + allow);
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  };
+  bool health_public = false, metrics_public = false;
+  {
+    std::lock_guard lock(settings_mutex_);
+    health_public = settings_.health_without_auth;
+    metrics_public = settings_.metrics_without_auth;
+  }
+  const bool is_health = path == "/healthz" || path == "/readyz";
+  const bool public_path = (is_health && health_public) || (path == "/metrics" && metrics_public);
+  if (!public_path && !authorized(req)) {
+    http_response r = error(401, "unauthorized", "a valid bearer token is required");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"notibus\"");
+    return r;
+  }
+  if (path == "/v1/messages") {
+    if (req.method != "POST") return method_not_allowed("POST");
+    return post_message(req);
+  }
+  if (path.rfind("/v1/messages/", 0) == 0) {
+    if (req.method != "GET") return method_not_allowed("GET");
+    return get_message(path.substr(13));
+  }
+  if (path == "/v1/channels") {
+    if (req.method != "GET") return method_not_allowed("GET");
+    return get_channels();
+  }
+  if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
+    if (req.method != "GET" && req.method != "HEAD") return method_not_allowed("GET, HEAD");
+    if (path == "/healthz") return json_response(200, json::object{{"status", "ok"}});
+    if (path == "/readyz")
+      return ready_ ? json_response(200, json::object{{"status", "ready"}})
+                    : error(503, "not_ready", "starting or stopping");
+    return get_metrics();
+  }
+  return error(404, "not_found", "no such resource");
+}
+
+http_response api::post_message(const http_request& req) {
+  auto rejected = [&](http_response r) {
+    std::lock_guard lock(counters_mutex_);
+    ++counters_.rejected;
+    return r;
+  };
+  const std::string* type = req.header("content-type");
+  if (!type || type->substr(0, type->find(';')) != "application/json")
+    return rejected(error(415, "unsupported_media_type", "send Content-Type: application/json"));
+  message m;
+  if (auto e = parse_message_request(req.body, m)) return rejected({e->status, {}, error_json(*e)});
+  auto b = buses_.current();
+  if (!b) return error(503, "not_ready", "starting");
+  const publish_result r = b->try_publish(std::move(m));
+  if (r.error == errc::queue_full) {
+    std::lock_guard lock(counters_mutex_);
+    ++counters_.refused;
+    http_response res = error(503, "queue_full", "a channel's queue is full; retry later");
+    res.headers.emplace_back("Retry-After", "1");
+    return res;
+  }
+  if (r.error == errc::unknown_channel)
+    return rejected(error(400, "unknown_channel", "a named channel is not configured", "channels"));
+  if (r.error == errc::no_route)
+    return rejected(error(422, "no_route", "no route matches the message and it names no channel"));
+  if (r.error == errc::invalid_message)
+    return rejected(error(400, "invalid_utf8", "a field is not valid UTF-8"));
+  if (r.error == errc::stopped) return error(503, "stopping", "the server is shutting down");
+  {
+    std::lock_guard lock(counters_mutex_);
+    ++counters_.accepted;
+  }
+  if (r.duplicate) return json_response(200, json::object{{"id", r.id}, {"duplicate", true}});
+  return json_response(202, json::object{{"id", r.id}});
+}
+
+http_response api::get_message(const std::string& id) {
+  for (const auto& b : {buses_.current(), buses_.previous()})
+    if (b)
+      if (auto report = b->status(id)) return json_response(200, report_json(*report));
+  return error(404, "not_found", "no message with this id (or it is older than status.retention)");
+}
+
+http_response api::get_channels() {
+  json::array out;
+  if (auto b = buses_.current())
+    for (const auto& s : b->stats())
+      out.push_back(json::object{{"name", s.name},
+                                 {"type", s.type},
+                                 {"queued", s.queued},
+                                 {"inflight", s.inflight},
+                                 {"retrying", s.retrying},
+                                 {"published", s.published},
+                                 {"delivered", s.delivered},
+                                 {"failed", s.failed},
+                                 {"retried", s.retried},
+                                 {"dropped", s.dropped}});
+  return json_response(200, json::object{{"channels", std::move(out)}});
+}
+
+http_response api::get_metrics() {
+  server_counters snapshot;
+  {
+    std::lock_guard lock(counters_mutex_);
+    snapshot = counters_;
+  }
+  snapshot.reloads = reloads_.load();
+  snapshot.reload_failures = reload_failures_.load();
+  std::vector<channel_stats> stats;
+  if (auto b = buses_.current()) stats = b->stats();
+  http_response r{200, {}, render_metrics(stats, snapshot)};
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  return r;
+}
+
+}  // namespace notibus::serve

@@ -1,0 +1,61 @@
+// The routes of `notibus serve` (DESIGN.md section 6): messages, channels,
+// health, readiness and metrics, behind an optional bearer token.
+#pragma once
+
+#include <notibus/bus.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "http_server.hpp"
+#include "metrics.hpp"
+
+namespace notibus::serve {
+
+// The running bus, swapped on reload. The one before stays reachable for status
+// lookups of its messages until the next reload.
+class bus_holder {
+ public:
+  void install(std::shared_ptr<bus> next);
+  std::shared_ptr<bus> current() const;
+  std::shared_ptr<bus> previous() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<bus> current_, previous_;
+};
+
+struct api_settings {
+  std::string auth_token;  // empty: no auth
+  bool health_without_auth = false;
+  bool metrics_without_auth = false;
+};
+
+class api {
+ public:
+  api(bus_holder& buses, api_settings settings) : buses_(buses), settings_(std::move(settings)) {}
+
+  http_response handle(const http_request& req);
+  void set_settings(api_settings s);
+  void set_ready(bool ready) { ready_ = ready; }
+  void count_reload(bool ok) { ok ? ++reloads_ : ++reload_failures_; }
+
+ private:
+  bool authorized(const http_request& req) const;
+  http_response post_message(const http_request& req);
+  http_response get_message(const std::string& id);
+  http_response get_channels();
+  http_response get_metrics();
+
+  bus_holder& buses_;
+  mutable std::mutex settings_mutex_;
+  api_settings settings_;
+  std::atomic<bool> ready_{false};
+  server_counters counters_;  // updated under counters_mutex_
+  std::mutex counters_mutex_;
+  std::atomic<std::uint64_t> reloads_{0}, reload_failures_{0};
+};
+
+}  // namespace notibus::serve

@@ -1,0 +1,106 @@
+#include "message_request.hpp"
+
+#include <notibus/plugin/text.hpp>
+
+#include <boost/json.hpp>
+
+namespace notibus::serve {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::size_t max_items = 64;        // tags, attributes, channels
+constexpr std::size_t max_key_length = 256;  // idempotency keys, tag and attribute names
+
+std::optional<request_error> wrong_type(const std::string& field, const char* expected) {
+  return request_error{400, "wrong_type", std::string("expected ") + expected, field};
+}
+
+std::optional<request_error> read_string(const json::value& v, const std::string& field,
+                                         std::string& out) {
+  if (!v.is_string()) return wrong_type(field, "a string");
+  out = std::string(v.as_string());
+  return std::nullopt;
+}
+
+std::optional<request_error> read_strings(const json::value& v, const std::string& field,
+                                          std::vector<std::string>& out) {
+  if (!v.is_array()) return wrong_type(field, "an array of strings");
+  const auto& a = v.as_array();
+  if (a.size() > max_items)
+    return request_error{400, "too_many", "at most " + std::to_string(max_items) + " items", field};
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!a[i].is_string()) return wrong_type(field + "[" + std::to_string(i) + "]", "a string");
+    out.emplace_back(a[i].as_string());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<request_error> parse_message_request(const std::string& body, message& out) {
+  if (!sdk::is_valid_utf8(body))
+    return request_error{400, "invalid_utf8", "the body is not valid UTF-8", ""};
+  json::error_code ec;
+  json::parse_options options;
+  options.max_depth = 8;
+  json::value doc = json::parse(body, ec, {}, options);
+  if (ec) return request_error{400, "malformed_json", "not valid JSON: " + ec.message(), ""};
+  if (!doc.is_object()) return wrong_type("", "a JSON object");
+  bool has_body = false;
+  for (const auto& [key, value] : doc.as_object()) {
+    const std::string k(key);
+    std::optional<request_error> e;
+    if (k == "topic")
+      e = read_string(value, k, out.topic);
+    else if (k == "title")
+      e = read_string(value, k, out.title);
+    else if (k == "body") {
+      e = read_string(value, k, out.body);
+      has_body = true;
+    } else if (k == "priority") {
+      std::string p;
+      e = read_string(value, k, p);
+      if (!e) {
+        auto parsed = parse_priority(p);
+        if (!parsed)
+          return request_error{400, "invalid_value", "expected min, low, normal, high or urgent",
+                               k};
+        out.priority = *parsed;
+      }
+    } else if (k == "tags") {
+      e = read_strings(value, k, out.tags);
+    } else if (k == "channels") {
+      e = read_strings(value, k, out.channels);
+    } else if (k == "attributes") {
+      if (!value.is_object()) return wrong_type(k, "an object of strings");
+      if (value.as_object().size() > max_items)
+        return request_error{400, "too_many",
+                             "at most " + std::to_string(max_items) + " attributes", k};
+      for (const auto& [ak, av] : value.as_object()) {
+        if (!av.is_string()) return wrong_type("attributes." + std::string(ak), "a string");
+        out.attributes[std::string(ak)] = std::string(av.as_string());
+      }
+    } else if (k == "idempotency_key") {
+      std::string key_text;
+      e = read_string(value, k, key_text);
+      if (!e && (key_text.empty() || key_text.size() > max_key_length))
+        return request_error{400, "invalid_value", "1 to 256 characters", k};
+      if (!e) out.idempotency_key = key_text;
+    } else {
+      return request_error{400, "unknown_field", "unknown field \"" + sdk::json_escape(k) + "\"",
+                           k};
+    }
+    if (e) return e;
+  }
+  if (!has_body) return request_error{400, "missing_field", "body is required", "body"};
+  if (out.topic.empty()) out.topic = "api";
+  return std::nullopt;
+}
+
+std::string error_json(const request_error& e) {
+  json::object o{{"error", e.code}, {"detail", e.detail}, {"field", e.field}};
+  return json::serialize(o);
+}
+
+}  // namespace notibus::serve
