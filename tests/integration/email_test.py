@@ -325,7 +325,7 @@ channels:
 
     def test_sessions_are_reused(self):
         server = self.serve()
-        cfg = self.config(server, "    max_inflight: 2\n    queue: {capacity: 1000}\n")
+        cfg = self.config(server, "    max_inflight: 2\n    max_messages_per_connection: 1000\n    queue: {capacity: 1000}\n")
         p = subprocess.run([f"{BUILD}/bench/notibus_load", cfg, "200"], capture_output=True, text=True,
                            env=dict(os.environ, SMTP_PASSWORD=PASSWORD), timeout=120)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
