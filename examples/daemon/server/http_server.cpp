@@ -141,7 +141,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       auto [head_ec, head_n] =
           co_await bhttp::async_read_header(stream, buffer, parser, tuple_awaitable);
       if (head_ec) {
-        if (head_ec == bhttp::error::header_limit)
+        if (head_ec == bhttp::error::body_limit)  // a Content-Length over max_body
+          co_await reply(stream, tcp, too_large(), false);
+        else if (head_ec == bhttp::error::header_limit)
           co_await reply(stream, tcp,
                          plain_error(431, "header_too_large", "request header too large"), false);
         else if (head_ec != beast::error::timeout && head_ec != bhttp::error::end_of_stream)
