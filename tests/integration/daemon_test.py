@@ -244,6 +244,35 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(results.count(202), 200, results)
         self.assertEqual(len(d.wait_for_lines(200)), 200)
 
+    def test_oversized_headers_are_refused(self):
+        d = self.start()
+        status, _, data = d.request("GET", "/healthz", headers={"X-Big": "x" * 20000})
+        self.assertEqual(status, 431)
+        self.assertEqual(json.loads(data)["error"], "header_too_large")
+
+    def test_tls_listener(self):
+        import ssl
+        run = lambda *a: subprocess.run(a, check=True, capture_output=True)
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=ca",
+            "-keyout", f"{self.tmp}/ca.key", "-out", f"{self.tmp}/ca.pem")
+        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+            "-keyout", f"{self.tmp}/srv.key", "-out", f"{self.tmp}/srv.csr")
+        with open(f"{self.tmp}/srv.ext", "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\n")
+        run("openssl", "x509", "-req", "-in", f"{self.tmp}/srv.csr", "-CA", f"{self.tmp}/ca.pem", "-CAkey",
+            f"{self.tmp}/ca.key", "-CAcreateserial", "-days", "2", "-extfile", f"{self.tmp}/srv.ext",
+            "-out", f"{self.tmp}/srv.pem")
+        d = self.start(server_extra=f"  tls: {{cert: {self.tmp}/srv.pem, key: {self.tmp}/srv.key}}\n")
+        self.assertIn("listening on https://", d.logs())
+        ctx = ssl.create_default_context(cafile=f"{self.tmp}/ca.pem")
+        conn = http.client.HTTPSConnection("127.0.0.1", d.port, context=ctx, timeout=10)
+        conn.request("POST", "/v1/messages", json.dumps({"body": "over TLS"}),
+                     {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"})
+        r = conn.getresponse()
+        self.assertEqual(r.status, 202, r.read())
+        conn.close()
+        self.assertEqual(d.wait_for_lines(1)[0]["body"], "over TLS")
+
     def test_keep_alive(self):
         d = self.start()
         conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)

@@ -123,7 +123,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
 
   template <class Stream>
   asio::awaitable<void> serve(Stream& stream, beast::tcp_stream& tcp) {
-    beast::flat_buffer buffer(8192);
+    // Room for the largest head allowed plus a read's worth of what follows it;
+    // the parser's header_limit decides, so the client gets a 431, not a reset.
+    beast::flat_buffer buffer(settings.max_header + 8192);
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(settings.max_header));
