@@ -225,6 +225,23 @@ TEST(webhook, https_with_the_test_ca) {
   EXPECT_EQ(server.requests().size(), 1u);
 }
 
+TEST(webhook, mutual_tls_presents_the_client_certificate) {
+  const auto& pki = test_pki::get();
+  auto identity = pki.server;
+  identity.client_ca = pki.ca_cert;
+  http_test_server server(identity);
+  {
+    webhook_env without(yaml_url(server) + "    ca_file: " + pki.ca_cert +
+                        "\n    retry: {max_attempts: 1}\n");
+    EXPECT_EQ(only(without.publish(sample())).state, delivery_state::failed);
+  }
+  webhook_env env(yaml_url(server) + "    ca_file: " + pki.ca_cert + "\n    client_cert: " +
+                  pki.client.cert_file + "\n    client_key: " + pki.client.key_file + "\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::delivered) << only(report).last_error;
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
 TEST(webhook, https_with_an_unknown_ca_is_refused_permanently) {
   const auto& pki = test_pki::get();
   http_test_server server(pki.server);

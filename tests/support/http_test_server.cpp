@@ -143,6 +143,10 @@ http_test_server::http_test_server(std::optional<tls_identity> tls)
     impl_->tls.emplace(asio::ssl::context::tls_server);
     impl_->tls->use_certificate_chain_file(tls->cert_file);
     impl_->tls->use_private_key_file(tls->key_file, asio::ssl::context::pem);
+    if (!tls->client_ca.empty()) {
+      impl_->tls->load_verify_file(tls->client_ca);
+      impl_->tls->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    }
   }
   tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
   impl_->acceptor.open(ep.protocol());
@@ -233,6 +237,7 @@ const test_pki& test_pki::get() {
     p.other_ca_cert = p.dir + "/other-ca.pem";
     p.server = make_leaf(p.dir, "localhost", "DNS:localhost,IP:127.0.0.1", "test-ca");
     p.wrong_name = make_leaf(p.dir, "wrong", "DNS:wrong.example", "test-ca");
+    p.client = make_leaf(p.dir, "client", "DNS:client.example", "test-ca");
     return p;
   }();
   return pki;

@@ -37,6 +37,7 @@ struct scripted_response {
 struct tls_identity {
   std::string cert_file;  // PEM chain
   std::string key_file;
+  std::string client_ca;  // set: clients must present a certificate it signed (mTLS)
 };
 
 class http_test_server {
@@ -69,6 +70,7 @@ struct test_pki {
   std::string ca_cert;
   tls_identity server;        // CN/SAN localhost + IP 127.0.0.1, signed by ca_cert
   tls_identity wrong_name;    // SAN wrong.example only, signed by ca_cert
+  tls_identity client;        // a client certificate signed by ca_cert, for mTLS
   std::string other_ca_cert;  // a CA that signed none of the above
 
   static const test_pki& get();
