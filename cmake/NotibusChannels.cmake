@@ -24,7 +24,7 @@ function(notibus_add_channel name)
   set_property(CACHE NOTIBUS_CHANNEL_${upper} PROPERTY STRINGS builtin module off)
   set(mode ${NOTIBUS_CHANNEL_${upper}})
   if(NOTIBUS_STATIC AND mode STREQUAL "module")
-    set(mode builtin)
+    set(mode builtin)  # a static binary loads no modules
   endif()
   if(mode STREQUAL "off")
     return()

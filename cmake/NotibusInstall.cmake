@@ -3,6 +3,12 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/notibus DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(NOTIBUS_STATIC)
+  # The static build ships one binary (examples/daemon installs it); the
+  # library package comes from the default build.
+  return()
+endif()
+
 install(TARGETS notibus notibus_plugin_sdk
   EXPORT notibusTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
