@@ -67,6 +67,10 @@ class server_process {
       std::fprintf(stderr, "%s\n", e.what());
       return 2;
     }
+    if (cfg->spool)
+      common_.log(log_level::warn,
+                  "spool is configured, but this build keeps accepted messages in "
+                  "memory only: a crash loses what is queued");
     server_->start();
     api_->set_ready(true);
     common_.log(log_level::info, "listening on " +
