@@ -1,0 +1,109 @@
+# Conan 2 recipe for notibus. Prove it offline against Debian's packages with
+# the profile in profiles/debian12 (see the README's "Conan" section).
+import os
+
+from conan import ConanFile
+from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
+from conan.tools.files import copy
+
+CHANNEL_MODES = ["builtin", "module", "off"]
+
+
+class NotibusConan(ConanFile):
+    name = "notibus"
+    version = "0.1.0"
+    description = "C++20 notification bus: webhook, email, Callmebot and custom channels, one YAML file"
+    topics = ("notifications", "webhook", "smtp", "asio")
+    settings = "os", "arch", "compiler", "build_type"
+    options = {
+        "shared": [True, False],
+        "fPIC": [True, False],
+        "channel_webhook": CHANNEL_MODES,
+        "channel_callmebot": CHANNEL_MODES,
+        "channel_email": CHANNEL_MODES,
+    }
+    default_options = {
+        "shared": False,
+        "fPIC": True,
+        "channel_webhook": "module",
+        "channel_callmebot": "module",
+        "channel_email": "module",
+    }
+
+    def export_sources(self):
+        # The recipe lives in conan/; the sources are the repository around it.
+        root = os.path.join(self.recipe_folder, "..")
+        for pattern in ("CMakeLists.txt", "cmake/*", "core/*", "plugins/*", "examples/*"):
+            copy(self, pattern, src=root, dst=self.export_sources_folder)
+
+    def config_options(self):
+        if self.settings.os == "Windows":
+            del self.options.fPIC
+
+    def configure(self):
+        if self.options.shared:
+            self.options.rm_safe("fPIC")
+
+    def layout(self):
+        cmake_layout(self)
+
+    def requirements(self):
+        self.requires("boost/1.81.0", transitive_headers=True)  # Asio is in the public API
+        self.requires("openssl/3.0.13")
+        self.requires("yaml-cpp/0.7.0")
+
+    def build_requirements(self):
+        self.test_requires("gtest/1.12.1")
+
+    def generate(self):
+        tc = CMakeToolchain(self)
+        tc.variables["BUILD_SHARED_LIBS"] = bool(self.options.shared)
+        tc.variables["NOTIBUS_BUILD_TESTS"] = False
+        tc.variables["NOTIBUS_BUILD_BENCH"] = False
+        for channel in ("webhook", "callmebot", "email"):
+            tc.variables[f"NOTIBUS_CHANNEL_{channel.upper()}"] = str(self.options.get_safe(f"channel_{channel}"))
+        tc.generate()
+        CMakeDeps(self).generate()
+
+    def build(self):
+        cmake = CMake(self)
+        cmake.configure()
+        cmake.build()
+
+    def package(self):
+        CMake(self).install()
+
+    def package_info(self):
+        self.cpp_info.set_property("cmake_file_name", "notibus")
+        self.cpp_info.set_property("pkg_config_name", "notibus")
+
+        sdk = self.cpp_info.components["plugin_sdk"]
+        sdk.set_property("cmake_target_name", "notibus::plugin_sdk")
+        sdk.includedirs = ["include"]
+        sdk.libdirs = []
+        sdk.bindirs = []
+
+        core = self.cpp_info.components["notibus"]
+        core.set_property("cmake_target_name", "notibus::notibus")
+        core.libs = ["notibus"]
+        core.defines = ["BOOST_ASIO_NO_DEPRECATED"]
+        core.requires = ["plugin_sdk"]
+        core.system_libs = ["pthread", "dl"] if self.settings.os in ("Linux", "FreeBSD") else []
+        # A dependency the profile declares in [platform_requires] has no package
+        # to point at (and CMakeDeps refuses component requires on it, conan
+        # issue 17348): link the system's library by name instead.
+        for dep, component, system_libs in (("boost", "boost::headers", []),
+                                            ("openssl", "openssl::openssl", ["ssl", "crypto"]),
+                                            ("yaml-cpp", "yaml-cpp::yaml-cpp", ["yaml-cpp"])):
+            if self._packaged(dep):
+                core.requires.append(component)
+            else:
+                core.system_libs += system_libs
+
+    def _packaged(self, name):
+        try:
+            return self.dependencies[name].package_folder is not None
+        except KeyError:
+            return False
+        # Channel modules, for a config's plugin_dirs.
+        self.runenv_info.define_path("NOTIBUS_PLUGIN_DIR", os.path.join(self.package_folder, "lib", "notibus"))
