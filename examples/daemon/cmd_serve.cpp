@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <csignal>
+#include <optional>
 #include <thread>
 
 #include "cli_args.hpp"
@@ -39,7 +40,16 @@ api_settings api_settings_of(const config& cfg) {
 class server_process {
  public:
   server_process(std::string file, const common_options& common)
-      : file_(std::move(file)), common_(common) {}
+      : file_(std::move(file)), common_(common) {
+    bus_thread_ = std::thread([this] { bus_io_.run(); });
+  }
+
+  ~server_process() {
+    buses_.install(nullptr);  // both buses go before their io_context stops
+    buses_.install(nullptr);
+    bus_work_.reset();
+    bus_thread_.join();
+  }
 
   int run() {
     auto cfg = load_or_report(file_, registry_);
@@ -59,7 +69,7 @@ class server_process {
     listener.idle_timeout = s.idle_timeout;
     grace_ = s.shutdown_grace;
     try {
-      buses_.install(make_bus(*cfg));
+      buses_.install(make_bus(*cfg, nullptr));
       api_ = std::make_unique<serve::api>(buses_, api_settings_of(*cfg));
       server_ = std::make_unique<serve::http_server>(
           io_, listener, [this](const serve::http_request& r) { return api_->handle(r); });
@@ -84,9 +94,11 @@ class server_process {
   }
 
  private:
-  std::shared_ptr<bus> make_bus(const config& cfg) {
-    return std::make_shared<bus>(cfg, registry_,
-                                 bus_options{1, nullptr, common_.log, common_.level});
+  // Every bus runs on bus_io_, so a reloaded one can take over the channels
+  // whose settings did not change, with their queues and deliveries in flight.
+  std::shared_ptr<bus> make_bus(const config& cfg, bus* previous) {
+    return std::make_shared<bus>(bus_io_.get_executor(), cfg, registry_,
+                                 bus_options{1, nullptr, common_.log, common_.level, previous});
   }
 
   void wait_for_signals() {
@@ -114,7 +126,7 @@ class server_process {
     }
     std::shared_ptr<bus> next;
     try {
-      next = make_bus(*cfg);
+      next = make_bus(*cfg, buses_.current().get());
     } catch (const std::exception& e) {
       common_.log(log_level::error, std::string("reload rejected: ") + e.what());
       api_->count_reload(false);
@@ -126,7 +138,9 @@ class server_process {
     api_->count_reload(true);
     // The old bus finishes what it holds (its queues are not lost), then stops.
     retiring_.emplace_back([old, grace = grace_] { old->stop(grace); });
-    common_.log(log_level::info, "config reloaded from " + file_);
+    common_.log(log_level::info, "config reloaded from " + file_ + " (" +
+                                     std::to_string(next->channels_taken_over()) +
+                                     " unchanged channel(s) kept their queues)");
   }
 
   void shut_down(int signal) {
@@ -147,6 +161,10 @@ class server_process {
   plugin_registry registry_;  // outlives every bus
   boost::asio::io_context io_{1};
   boost::asio::signal_set signals_{io_, SIGTERM, SIGINT, SIGHUP};
+  boost::asio::io_context bus_io_{1};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> bus_work_{
+      bus_io_.get_executor()};
+  std::thread bus_thread_;
   serve::bus_holder buses_;
   std::unique_ptr<serve::api> api_;
   std::unique_ptr<serve::http_server> server_;

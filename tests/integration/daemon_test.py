@@ -338,6 +338,43 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(len(received), 6, d.logs())
         self.assertIn("draining", d.logs())
 
+    def test_sighup_keeps_the_queues_of_unchanged_channels(self):
+        received = []
+
+        class Slow(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(0.2)
+                received.append(1)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        sink = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+        threading.Thread(target=sink.serve_forever, daemon=True).start()
+        self.addCleanup(sink.shutdown)
+        hook = f"  hook: {{type: webhook, url: \"http://127.0.0.1:{sink.server_port}/x\"}}\n"
+        d = self.start(hook, routes="  - to: [hook]\n")
+        for i in range(5):
+            self.assertEqual(d.post({"body": f"q{i}"})[0], 202)
+        # Same channels, one more route: the hook channel is unchanged.
+        d.write_config(hook, "  - match: {topic: never}\n    to: [archive]\n  - to: [hook]\n")
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        while "config reloaded" not in d.logs() and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertIn("(2 unchanged channel(s) kept their queues)", d.logs())  # hook and archive
+        status, _, data = d.request("GET", "/v1/channels")
+        hook_stats = [c for c in json.loads(data)["channels"] if c["name"] == "hook"][0]
+        self.assertEqual(hook_stats["published"], 5)  # the same queue and counters, now on the new bus
+        deadline = time.time() + 10
+        while len(received) < 5 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(len(received), 5)
+        self.assertEqual(d.post({"body": "after"})[0], 202)
+
     def test_sighup_reloads_a_good_config_and_keeps_the_old_one_on_a_bad_one(self):
         d = self.start()
         d.write_config("  second: {type: file, path: \"%s\"}\n" % os.path.join(self.tmp, "second.jsonl"),

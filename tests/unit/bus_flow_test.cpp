@@ -162,7 +162,9 @@ TEST(bus_flow, runs_on_an_application_executor) {
     bus.stop(1s);
   }
   guard.reset();
-  t.join();
+  const auto drained = std::chrono::steady_clock::now();
+  t.join();  // no timer of the buses may keep the application's io_context busy
+  EXPECT_LT(std::chrono::steady_clock::now() - drained, 2s);
 }
 
 TEST(bus_flow, try_publish_refuses_instead_of_failing_when_a_queue_is_full) {
@@ -192,4 +194,50 @@ TEST(bus_flow, stats_count_publications_and_latency) {
   EXPECT_EQ(s.latency_buckets[1], 0u) << "none within 10 ms: the channel takes 20";
   EXPECT_EQ(s.latency_buckets.back(), 4u);
   EXPECT_GE(s.latency_sum_seconds, 4 * 0.02);
+}
+
+TEST(bus_flow, a_reloaded_bus_takes_over_unchanged_channels_with_their_queues) {
+  const std::string yaml =
+      "version: 1\nchannels:\n"
+      "  same: {type: fault, mode: ok, delay: 50ms}\n"
+      "  changed: {type: fault, mode: hang, timeout: 30s}\n"
+      "routes:\n  - to: [same]\n";
+  test_env first(yaml);
+  test_env second(yaml);
+  second.cfg = notibus::load_config_string(
+      "version: 1\nchannels:\n"
+      "  same: {type: fault, mode: ok, delay: 50ms}\n"
+      "  changed: {type: fault, mode: hang, timeout: 20s}\n"
+      "routes:\n  - to: [same]\n",
+      "second.yaml", second.registry);
+  boost::asio::io_context io;
+  auto guard = boost::asio::make_work_guard(io);
+  std::thread t([&] { io.run(); });
+  {
+    notibus::bus old_bus(io.get_executor(), first.cfg, first.registry, first.options());
+    std::vector<report_future> queued;
+    for (int i = 0; i < 4; ++i)
+      queued.push_back(old_bus.async_publish(make_message("x"), boost::asio::use_future));
+    auto stuck = make_message("x");
+    stuck.channels = {"changed"};
+    auto stuck_report = old_bus.async_publish(stuck, boost::asio::use_future);
+    wait_for_attempts("changed", 1);
+
+    auto options = second.options();
+    options.take_over_from = &old_bus;
+    notibus::bus new_bus(io.get_executor(), second.cfg, second.registry, options);
+    EXPECT_EQ(new_bus.channels_taken_over(), 1u);
+    // Stopping the old bus at once fails what it still owns; the queue of the
+    // unchanged channel is the new bus's now and keeps draining.
+    old_bus.stop(0ms);
+    for (auto& f : queued) EXPECT_TRUE(get(f).all_delivered());
+    EXPECT_EQ(get(stuck_report).channels[0].state, delivery_state::failed);
+    EXPECT_EQ(new_bus.stats()[0].name, "same");
+    EXPECT_EQ(new_bus.stats()[0].delivered, 4u);
+    new_bus.stop(1s);
+  }
+  guard.reset();
+  const auto drained = std::chrono::steady_clock::now();
+  t.join();  // no timer of the buses may keep the application's io_context busy
+  EXPECT_LT(std::chrono::steady_clock::now() - drained, 2s);
 }

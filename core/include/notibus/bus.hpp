@@ -24,6 +24,7 @@
 
 namespace notibus {
 
+class bus;
 class plugin_registry;
 
 struct bus_options {
@@ -31,6 +32,10 @@ struct bus_options {
   std::function<void(const dead_letter&)> on_dead_letter;
   log_sink log;                               // empty: stderr
   log_level min_log_level = log_level::info;  // events below it are not even formatted
+  // Reload: channels whose settings did not change keep their runner from this
+  // bus (queue, deliveries in flight, retries, rate limiter, counters), if it
+  // runs on the same executor. That bus then leaves them alone when it stops.
+  bus* take_over_from = nullptr;
 };
 
 // Live counters of one channel (for metrics and GET /v1/channels).
@@ -118,6 +123,7 @@ class bus {
   // The current state of a message, while it is kept (config `status`).
   std::optional<delivery_report> status(std::string_view message_id) const;
   std::vector<channel_stats> stats() const;
+  std::size_t channels_taken_over() const noexcept;
 
  private:
   template <class Handler>

@@ -29,6 +29,19 @@ std::shared_ptr<bus_context> make_context(bus_options& options) {
   return ctx;
 }
 
+bool same_settings(const channel_settings& a, const channel_settings& b) {
+  const auto& ra = a.retry;
+  const auto& rb = b.retry;
+  return a.name == b.name && a.type == b.type && a.enabled == b.enabled &&
+         ra.max_attempts == rb.max_attempts && ra.initial_backoff == rb.initial_backoff &&
+         ra.max_backoff == rb.max_backoff && ra.multiplier == rb.multiplier &&
+         ra.max_age == rb.max_age && a.rate_limit.per_second == b.rate_limit.per_second &&
+         a.rate_limit.burst == b.rate_limit.burst && a.max_inflight == b.max_inflight &&
+         a.queue.capacity == b.queue.capacity && a.queue.overflow == b.queue.overflow &&
+         a.timeout == b.timeout && a.options && b.options &&
+         a.options->values() == b.options->values();
+}
+
 bool message_is_utf8(const message& m) {
   using sdk::is_valid_utf8;
   if (!is_valid_utf8(m.topic) || !is_valid_utf8(m.title) || !is_valid_utf8(m.body)) return false;
@@ -61,6 +74,12 @@ struct bus::impl {
         errors.push_back("channels." + ch.name + ": unknown channel type \"" + ch.type + "\"");
         continue;
       }
+      if (auto kept = take_over(options.take_over_from, ch)) {
+        enabled[ch.name] = runners.size();
+        runners.push_back(std::move(kept));
+        ++taken_over;
+        continue;
+      }
       auto runner = std::make_shared<channel_runner>(executor, ch, *plugin, ctx);
       if (auto error = runner->open(); !error.empty()) {
         errors.push_back(std::move(error));
@@ -76,16 +95,40 @@ struct bus::impl {
       throw std::runtime_error(all);
     }
     routes = std::make_unique<router>(cfg.routes, std::move(enabled), std::move(disabled));
+    handed_over = std::make_unique<std::atomic<bool>[]>(runners.size());
+    for (std::size_t i = 0; i < runners.size(); ++i) handed_over[i] = false;
+  }
+
+  // The previous bus's runner for an unchanged channel, now ours.
+  std::shared_ptr<channel_runner> take_over(bus* previous, const channel_settings& ch) {
+    if (!previous || previous->impl_->executor != executor) return nullptr;
+    impl& old = *previous->impl_;
+    for (std::size_t i = 0; i < old.runners.size(); ++i) {
+      if (!same_settings(old.runners[i]->settings(), ch)) continue;
+      bool expected = false;
+      if (old.handed_over[i].compare_exchange_strong(expected, true)) return old.runners[i];
+    }
+    return nullptr;
+  }
+
+  // The runners this bus still answers for (not handed to a newer bus).
+  template <class F>
+  void for_each_own(F f) const {
+    for (std::size_t i = 0; i < runners.size(); ++i)
+      if (!handed_over[i]) f(*runners[i]);
   }
 
   bool all_idle() const {
-    for (const auto& r : runners)
-      if (!r->idle()) return false;
-    return true;
+    bool idle = true;
+    for_each_own([&](const channel_runner& r) { idle = idle && r.idle(); });
+    return idle;
   }
 
   void close_all() {
-    for (auto& r : runners) r->close();
+    for_each_own([](channel_runner& r) {
+      r.close();
+      r.cancel_timers();
+    });
   }
 
   // First member, so destroyed last: the runners' timers belong to it.
@@ -97,6 +140,8 @@ struct bus::impl {
   std::shared_ptr<bus_context> ctx;
   std::vector<std::shared_ptr<channel_runner>> runners;
   std::unique_ptr<router> routes;
+  std::unique_ptr<std::atomic<bool>[]> handed_over;  // per runner
+  std::size_t taken_over = 0;
   status_store status;
   std::atomic<bool> stopping{false};
   std::atomic<bool> stopped{false};
@@ -198,7 +243,8 @@ void bus::stop_with(std::chrono::milliseconds grace, std::function<void()> done)
     }
     if (!*aborted && std::chrono::steady_clock::now() >= deadline) {
       *aborted = true;
-      for (auto& r : state->runners) r->abort("bus stopped before delivery (grace period over)");
+      state->for_each_own(
+          [](channel_runner& r) { r.abort("bus stopped before delivery (grace period over)"); });
     }
     timer->expires_after(std::chrono::milliseconds(5));
     timer->async_wait([check](boost::system::error_code) {
@@ -218,6 +264,10 @@ std::optional<delivery_report> bus::status(std::string_view message_id) const {
   auto t = impl_->status.find(message_id);
   if (!t) return std::nullopt;
   return t->report();
+}
+
+std::size_t bus::channels_taken_over() const noexcept {
+  return impl_->taken_over;
 }
 
 std::vector<channel_stats> bus::stats() const {

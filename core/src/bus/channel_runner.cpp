@@ -208,6 +208,9 @@ void channel_runner::on_result(const std::shared_ptr<attempt>& a, outcome result
   if (!a->state.compare_exchange_strong(running, 1)) return;  // timed out or aborted already
   inflight_.fetch_sub(1, std::memory_order_relaxed);
   while (!in_flight_.empty() && in_flight_.front()->state.load() != 0) in_flight_.pop_front();
+  // Nothing left to watch: a pending deadline would keep an application's
+  // io_context busy for up to `timeout` after the last delivery.
+  if (in_flight_.empty() && deadline_armed_) deadline_timer_.cancel();
   settle(std::move(a->task), std::move(result));
   pump();
 }
@@ -376,6 +379,14 @@ void channel_runner::abort_on_strand(const std::string& reason) {
   retry_timer_.cancel();
   rate_timer_.cancel();
   drain_inbox();  // fails whatever arrived meanwhile
+}
+
+void channel_runner::cancel_timers() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->deadline_timer_.cancel();
+    self->retry_timer_.cancel();
+    self->rate_timer_.cancel();
+  });
 }
 
 bool channel_runner::full() const noexcept {

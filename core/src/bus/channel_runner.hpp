@@ -47,6 +47,8 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
   std::string open();
   // No more plugin calls; destroys the instance unless a callback is still owed.
   void close();
+  // Lets an application's io_context run dry once the bus is gone.
+  void cancel_timers();
 
   const std::string& name() const noexcept { return settings_.name; }
   const channel_settings& settings() const noexcept { return settings_; }
