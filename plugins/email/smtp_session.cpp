@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "http/resolve.hpp"
 #include "http/tls.hpp"
 #include "mime.hpp"
 
@@ -106,17 +107,10 @@ asio::awaitable<smtp_reply> smtp_session::command(const std::string& line, deadl
 }
 
 asio::awaitable<void> smtp_session::open(deadline until) {
-  auto ex = co_await asio::this_coro::executor;
-  tcp::resolver resolver(ex);
-  asio::steady_timer resolve_deadline(
-      ex, std::min<milliseconds>(settings_.connect, std::chrono::duration_cast<milliseconds>(
-                                                        until - std::chrono::steady_clock::now())));
-  resolve_deadline.async_wait([&resolver](boost::system::error_code ec) {
-    if (!ec) resolver.cancel();
-  });
+  const auto left =
+      std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
   auto [resolve_ec, endpoints] =
-      co_await resolver.async_resolve(settings_.host, settings_.port, tuple_awaitable);
-  resolve_deadline.cancel();
+      co_await net::resolve(settings_.host, settings_.port, std::min(settings_.connect, left));
   if (resolve_ec)
     throw smtp_failure{NOTIBUS_OUTCOME_TRANSIENT,
                        "cannot resolve " + settings_.host + ": " + resolve_ec.message(), true};

@@ -120,6 +120,26 @@ class DaemonTest(unittest.TestCase):
             self.assertNotIn(TOKEN, d.logs())
         shutil.rmtree(self.tmp)
 
+    def slow_sink(self, seconds):
+        """An HTTP receiver that takes `seconds` per request; returns it and its log."""
+        received = []
+
+        class Slow(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(seconds)
+                received.append(1)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        sink = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+        threading.Thread(target=sink.serve_forever, daemon=True).start()
+        self.addCleanup(sink.shutdown)
+        return sink, received
+
     def start(self, channels="", **kw):
         d = Daemon(self.tmp, channels, **kw)
         self.daemons.append(d)
@@ -314,22 +334,7 @@ class DaemonTest(unittest.TestCase):
         slow.close()
 
     def test_sigterm_drains_in_flight_deliveries(self):
-        received = []
-
-        class Slow(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers["Content-Length"]))
-                time.sleep(0.3)
-                received.append(1)
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        sink = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-        threading.Thread(target=sink.serve_forever, daemon=True).start()
-        self.addCleanup(sink.shutdown)
+        sink, received = self.slow_sink(0.3)
         d = self.start(f"  hook: {{type: webhook, url: \"http://127.0.0.1:{sink.server_port}/x\", max_inflight: 2}}\n",
                        routes="  - to: [hook]\n")
         for i in range(6):
@@ -339,22 +344,7 @@ class DaemonTest(unittest.TestCase):
         self.assertIn("draining", d.logs())
 
     def test_sighup_keeps_the_queues_of_unchanged_channels(self):
-        received = []
-
-        class Slow(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers["Content-Length"]))
-                time.sleep(0.2)
-                received.append(1)
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        sink = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-        threading.Thread(target=sink.serve_forever, daemon=True).start()
-        self.addCleanup(sink.shutdown)
+        sink, received = self.slow_sink(0.2)
         hook = f"  hook: {{type: webhook, url: \"http://127.0.0.1:{sink.server_port}/x\"}}\n"
         d = self.start(hook, routes="  - to: [hook]\n")
         for i in range(5):

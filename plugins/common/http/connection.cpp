@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
 
+#include "resolve.hpp"
 #include "tls.hpp"
 
 namespace notibus::http::detail {
@@ -132,17 +133,8 @@ void connection::close() {
 
 asio::awaitable<result> open(connection& c, const target_url& url, const client_settings& settings,
                              deadline until) {
-  auto ex = co_await asio::this_coro::executor;
-  tcp::resolver resolver(ex);
-  // The resolver has no deadline of its own; a timer cancels it.
   const auto connect_bound = bound(settings.timeouts.connect, until);
-  asio::steady_timer resolve_deadline(ex, connect_bound);
-  resolve_deadline.async_wait([&resolver](boost::system::error_code ec) {
-    if (!ec) resolver.cancel();
-  });
-  auto [resolve_ec, endpoints] =
-      co_await resolver.async_resolve(url.host, url.port, tuple_awaitable);
-  resolve_deadline.cancel();
+  auto [resolve_ec, endpoints] = co_await net::resolve(url.host, url.port, connect_bound);
   if (resolve_ec)
     co_return fail(
         resolve_ec == asio::error::operation_aborted ? failure::timeout : failure::resolve,
