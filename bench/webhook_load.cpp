@@ -1,7 +1,9 @@
 // Load driver: publishes N messages through a config's routes and waits for
 // every outcome; prints the rate and the process's peak RSS. Used by
 // webhook_load.sh (and any channel's load script).
-//   notibus_load CONFIG N
+//   notibus_load CONFIG N [WINDOW]
+// WINDOW bounds the messages published but not yet finished (default: all N
+// at once, so the bus queues them all).
 #include <notibus/bus.hpp>
 #include <notibus/plugin_registry.hpp>
 
@@ -15,11 +17,12 @@
 #include <mutex>
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: notibus_load CONFIG N\n");
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: notibus_load CONFIG N [WINDOW]\n");
     return 2;
   }
   const long n = std::atol(argv[2]);
+  const long window = argc == 4 ? std::atol(argv[3]) : n;
   notibus::plugin_registry registry;
   const auto cfg = notibus::load_config_file(argv[1], registry);
   notibus::bus bus(cfg, registry, {1, nullptr, notibus::stderr_log_sink(notibus::log_level::warn)});
@@ -33,6 +36,10 @@ int main(int argc, char** argv) {
   m.body = "A body of a typical notification, about eighty bytes long, give or take some.";
   const auto start = std::chrono::steady_clock::now();
   for (long i = 0; i < n; ++i) {
+    {
+      std::unique_lock lock(mutex);
+      cv.wait(lock, [&] { return i - done < window; });
+    }
     bus.async_publish(m, [&](std::error_code ec, notibus::delivery_report r) {
       std::lock_guard lock(mutex);
       ++done;

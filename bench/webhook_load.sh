@@ -48,8 +48,12 @@ routes:
 YAML
 
 ours=$("$build/bench/notibus_load" "$work/load.yaml" "$n")
+# The same with at most 1,000 messages outstanding, as an app with back-pressure
+# would publish: RSS then shows the bus, not 10,000 queued messages.
+windowed=$("$build/bench/notibus_load" "$work/load.yaml" "$n" 1000)
 theirs=$(node "$peers/undici_load.mjs" "http://127.0.0.1:$port/hook" "$n" "$inflight")
 echo "$ours"
+echo "windowed (1000) $windowed"
 echo "$theirs"
 rate() { sed -E 's/.*= ([0-9]+) msg\/s.*/\1/' <<<"$1"; }
 awk -v a="$(rate "$ours")" -v b="$(rate "$theirs")" 'BEGIN { printf "ratio notibus/undici: %.2f\n", a / b }'

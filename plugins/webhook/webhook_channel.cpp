@@ -159,6 +159,7 @@ class webhook_channel {
         c.get_int("pool.max_connections").value_or(c.get_int("max_inflight").value_or(1)));
     s.idle_timeout = c.get_duration("pool.idle_timeout").value_or(milliseconds(30000));
     s.follow_redirects = follow_redirects_;
+    s.preload_tls = url_.tls;  // an http:// hook needs a CA bundle only if redirected to https
     s.max_response_body = static_cast<std::size_t>(c.get_int("max_response_body").value_or(65536));
     if (s.tls.insecure_skip_verify && url_.tls)
       c.log(NOTIBUS_LOG_WARN,

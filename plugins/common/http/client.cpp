@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "connection.hpp"
@@ -37,9 +38,16 @@ std::optional<std::string> response::header(std::string_view name) const {
 struct client::impl : std::enable_shared_from_this<impl> {
   explicit impl(client_settings s)
       : settings(std::move(s)),
-        tls_context(detail::make_tls_context(settings.tls)),
         work(io.get_executor()),
-        sweeper(io) {}
+        sweeper(io) {
+    if (settings.preload_tls) tls_context.emplace(detail::make_tls_context(settings.tls));
+  }
+
+  // Made on first use when not preloaded; throws if the CA files are unusable.
+  asio::ssl::context& tls() {
+    if (!tls_context) tls_context.emplace(detail::make_tls_context(settings.tls));
+    return *tls_context;
+  }
 
   using conn_ptr = std::unique_ptr<connection>;
 
@@ -78,7 +86,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     ++open_by_key[key];
     ++opened;
     reused = false;
-    auto c = std::make_unique<connection>(io.get_executor(), tls_context, url.tls);
+    auto c = std::make_unique<connection>(io.get_executor(), url.tls ? &tls() : nullptr, url.tls);
     error = co_await detail::open(*c, url, settings, until);
     if (error.error != failure::none) {
       c->close();
@@ -185,7 +193,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   }
 
   client_settings settings;
-  asio::ssl::context tls_context;
+  std::optional<asio::ssl::context> tls_context;
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> work;
   asio::steady_timer sweeper;

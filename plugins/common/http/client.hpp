@@ -45,6 +45,10 @@ struct client_settings {
   std::chrono::milliseconds idle_timeout{30000};
   std::size_t max_response_body = 64 * 1024;  // beyond it: read stops, connection dropped
   int follow_redirects = 0;
+  // Load the CA bundle at construction (so a bad ca_file fails at start-up)
+  // rather than at the first https request. A parsed system bundle costs a few
+  // MB, which plain-http channels never need.
+  bool preload_tls = true;
   std::string user_agent = "notibus/0.1";
 };
 

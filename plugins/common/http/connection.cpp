@@ -113,10 +113,11 @@ asio::awaitable<exchange_outcome> exchange_on(Stream& stream, connection& c, con
 
 }  // namespace
 
-connection::connection(const asio::any_io_executor& ex, asio::ssl::context& ctx, bool use_tls)
+connection::connection(const asio::any_io_executor& ex, asio::ssl::context* tls_context,
+                       bool use_tls)
     : tls(use_tls) {
   if (tls)
-    secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex, ctx);
+    secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex, *tls_context);
   else
     plain = std::make_unique<beast::tcp_stream>(ex);
 }
