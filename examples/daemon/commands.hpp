@@ -2,8 +2,11 @@
 // 0 success, 1 delivery failure, 2 usage or config error.
 #pragma once
 
+#include <notibus/config.hpp>
 #include <notibus/log.hpp>
+#include <notibus/plugin_registry.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,15 +21,6 @@ int run_check(const std::vector<std::string>& argv, const common_options& common
 int run_plugins(const std::vector<std::string>& argv, const common_options& common);
 int run_send(const std::vector<std::string>& argv, const common_options& common);
 int run_serve(const std::vector<std::string>& argv, const common_options& common);
-
-}  // namespace notibus::cli
-
-#include <notibus/config.hpp>
-#include <notibus/plugin_registry.hpp>
-
-#include <optional>
-
-namespace notibus::cli {
 
 // Loads a config, printing every diagnostic to stderr on failure.
 std::optional<config> load_or_report(const std::string& file, plugin_registry& registry);
