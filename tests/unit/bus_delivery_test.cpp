@@ -107,7 +107,7 @@ TEST(bus_delivery, transient_failures_are_retried_until_delivered) {
 TEST(bus_delivery, backoff_stays_under_its_exponential_ceiling_and_gives_up) {
   test_env env(with_mode(
       "transient\n    fail_times: -1\n"
-      "    retry: {max_attempts: 4, initial_backoff: 60ms, multiplier: 2, max_backoff: 1s}"));
+      "    retry: {max_attempts: 4, initial_backoff: 200ms, multiplier: 2, max_backoff: 1s}"));
   auto bus = env.make_bus();
   auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
   auto [ec, report] = wait(fut);
@@ -117,11 +117,11 @@ TEST(bus_delivery, backoff_stays_under_its_exponential_ceiling_and_gives_up) {
             "gave up after 4 attempts: scripted transient failure 4");
   const auto a = fault_log::instance().attempts("c");
   ASSERT_EQ(a.size(), 4u);
-  // Full jitter: each wait is somewhere in [0, ceiling]; 60, 120, 240 ms ceilings.
-  // The slack covers a loaded machine's scheduling delay, not the jitter.
-  EXPECT_LE(gap(a, 1), 60ms + 150ms);
-  EXPECT_LE(gap(a, 2), 120ms + 150ms);
-  EXPECT_LE(gap(a, 3), 240ms + 150ms);
+  // Full jitter: each wait is somewhere in [0, ceiling]; 200, 400, 800 ms
+  // ceilings. The slack covers a loaded machine's scheduling delay, not jitter.
+  EXPECT_LE(gap(a, 1), 200ms + 150ms);
+  EXPECT_LE(gap(a, 2), 400ms + 150ms);
+  EXPECT_LE(gap(a, 3), 800ms + 150ms);
   ASSERT_EQ(env.dead.size(), 1u);
   EXPECT_EQ(env.dead[0].channel, "c");
   EXPECT_EQ(env.dead[0].attempts, 4u);
