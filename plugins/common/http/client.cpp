@@ -36,10 +36,7 @@ std::optional<std::string> response::header(std::string_view name) const {
 
 // All pool state lives on the one io thread: no locks.
 struct client::impl : std::enable_shared_from_this<impl> {
-  explicit impl(client_settings s)
-      : settings(std::move(s)),
-        work(io.get_executor()),
-        sweeper(io) {
+  explicit impl(client_settings s) : settings(std::move(s)), work(io.get_executor()), sweeper(io) {
     if (settings.preload_tls) tls_context.emplace(detail::make_tls_context(settings.tls));
   }
 

@@ -18,7 +18,8 @@ namespace notibus::http::detail {
 
 struct connection {
   // `tls_context` is used only when `tls` is set.
-  connection(const boost::asio::any_io_executor& ex, boost::asio::ssl::context* tls_context, bool tls);
+  connection(const boost::asio::any_io_executor& ex, boost::asio::ssl::context* tls_context,
+             bool tls);
 
   boost::beast::tcp_stream& tcp();
   void close();
