@@ -68,6 +68,7 @@ class server_process {
     listener.header_timeout = s.header_timeout;
     listener.idle_timeout = s.idle_timeout;
     grace_ = s.shutdown_grace;
+    listener_ = listener;
     try {
       buses_.install(make_bus(*cfg, nullptr));
       api_ = std::make_unique<serve::api>(buses_, api_settings_of(*cfg));
@@ -135,6 +136,14 @@ class server_process {
     auto old = buses_.current();
     buses_.install(next);
     api_->set_settings(api_settings_of(*cfg));
+    const server_settings s = cfg->server.value_or(server_settings{});
+    listener_settings wanted;
+    if (!split_listen(s.listen, wanted) || wanted.host != listener_.host ||
+        wanted.port != listener_.port || s.tls_cert != listener_.tls_cert ||
+        s.tls_key != listener_.tls_key || s.max_body != listener_.max_body)
+      common_.log(log_level::warn,
+                  "server.listen, server.tls and server.max_body take effect on restart only");
+    grace_ = s.shutdown_grace;
     api_->count_reload(true);
     // The old bus finishes what it holds (its queues are not lost), then stops.
     retiring_.emplace_back([old, grace = grace_] { old->stop(grace); });
@@ -169,6 +178,7 @@ class server_process {
   std::unique_ptr<serve::api> api_;
   std::unique_ptr<serve::http_server> server_;
   std::chrono::milliseconds grace_{10000};
+  listener_settings listener_;  // as started: what a reload cannot change
   std::vector<std::thread> retiring_;
 };
 
