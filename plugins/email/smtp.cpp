@@ -2,7 +2,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -15,6 +14,7 @@
 #include <thread>
 
 #include "http/tls.hpp"
+#include "io_thread.hpp"
 #include "smtp_session.hpp"
 
 namespace notibus::email {
@@ -27,7 +27,6 @@ struct smtp_client::impl : std::enable_shared_from_this<impl> {
   explicit impl(smtp_settings s)
       : settings(std::move(s)),
         tls(http::detail::make_tls_context(settings.tls_files)),
-        work(io.get_executor()),
         sweeper(io) {}
 
   using session_ptr = std::unique_ptr<smtp_session>;
@@ -161,8 +160,8 @@ struct smtp_client::impl : std::enable_shared_from_this<impl> {
 
   smtp_settings settings;
   asio::ssl::context tls;
-  asio::io_context io{1};
-  asio::executor_work_guard<asio::io_context::executor_type> work;
+  plugins::io_thread worker;
+  asio::io_context& io = worker.context();
   asio::steady_timer sweeper;
   bool sweeper_armed = false;
   std::vector<session_ptr> idle;
@@ -170,12 +169,11 @@ struct smtp_client::impl : std::enable_shared_from_this<impl> {
   std::atomic<std::size_t> opened{0};
   std::map<std::string, std::set<std::string>> reached_by_message;
   std::deque<std::string> reached_order;
-  std::thread thread;
 };
 
 smtp_client::smtp_client(smtp_settings settings)
     : impl_(std::make_shared<impl>(std::move(settings))) {
-  impl_->thread = std::thread([io = &impl_->io] { io->run(); });
+  impl_->worker.start();
 }
 
 smtp_client::~smtp_client() {
@@ -187,8 +185,7 @@ smtp_client::~smtp_client() {
         for (auto& s : idle) co_await self->retire(std::move(s));
       },
       asio::detached);
-  impl_->work.reset();
-  impl_->thread.join();
+  impl_->worker.finish();
 }
 
 void smtp_client::send(envelope e, std::function<void(send_result)> done) {

@@ -2,7 +2,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,6 +15,7 @@
 #include <thread>
 
 #include "connection.hpp"
+#include "io_thread.hpp"
 #include "tls.hpp"
 
 namespace notibus::http {
@@ -36,7 +36,7 @@ std::optional<std::string> response::header(std::string_view name) const {
 
 // All pool state lives on the one io thread: no locks.
 struct client::impl : std::enable_shared_from_this<impl> {
-  explicit impl(client_settings s) : settings(std::move(s)), work(io.get_executor()), sweeper(io) {
+  explicit impl(client_settings s) : settings(std::move(s)), sweeper(io) {
     if (settings.preload_tls) tls_context.emplace(detail::make_tls_context(settings.tls));
   }
 
@@ -191,19 +191,18 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
   client_settings settings;
   std::optional<asio::ssl::context> tls_context;
-  asio::io_context io{1};
-  asio::executor_work_guard<asio::io_context::executor_type> work;
+  plugins::io_thread worker;
+  asio::io_context& io = worker.context();
   asio::steady_timer sweeper;
   bool sweeper_armed = false;
   bool stopping = false;
   std::map<std::string, std::vector<conn_ptr>> idle_by_key;
   std::map<std::string, std::size_t> open_by_key;
   std::atomic<std::size_t> opened{0};
-  std::thread thread;
 };
 
 client::client(client_settings settings) : impl_(std::make_shared<impl>(std::move(settings))) {
-  impl_->thread = std::thread([io = &impl_->io] { io->run(); });
+  impl_->worker.start();
 }
 
 client::~client() {
@@ -214,8 +213,7 @@ client::~client() {
       for (auto& c : idle) c->close();
     self->idle_by_key.clear();
   });
-  impl_->work.reset();
-  impl_->thread.join();
+  impl_->worker.finish();
 }
 
 void client::send(request req, std::function<void(result)> done) {
