@@ -20,6 +20,19 @@ inline void ensure_plugin(plugin_registry& registry, const std::string& type) {
   if (!registry.find(type)) registry.load_directory(NOTIBUS_PLUGIN_DIR);
 }
 
+// Every diagnostic a config raises, one per line ("" when it loads).
+inline std::string config_errors(const std::string& type, const std::string& yaml,
+                                 const std::string& source) {
+  plugin_registry registry;
+  ensure_plugin(registry, type);
+  try {
+    load_config_string(yaml, source, registry);
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return {};
+}
+
 struct channel_env {
   plugin_registry registry;
   config cfg;
