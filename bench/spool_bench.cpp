@@ -37,7 +37,7 @@ void bm_spool_append(benchmark::State& state, fsync_mode mode) {
   const std::string payload(200, 'm');  // about one serialized message
   for (auto _ : state) {
     std::promise<void> durable;
-    current->log->append(1, payload, [&](std::error_code) { durable.set_value(); });
+    current->log->append(1, payload, [&](std::error_code, std::uint64_t) { durable.set_value(); });
     durable.get_future().wait();
   }
   state.SetItemsProcessed(state.iterations());

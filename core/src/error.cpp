@@ -20,6 +20,10 @@ class category final : public std::error_category {
         return "invalid message";
       case errc::queue_full:
         return "a channel's queue is full";
+      case errc::spool_full:
+        return "the spool is full";
+      case errc::spool_failed:
+        return "the spool could not store the message";
     }
     return "unknown notibus error";
   }

@@ -40,8 +40,11 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
   if (auto key = a.get("--idempotency-key")) m.idempotency_key = *key;
 
   plugin_registry registry;
-  const auto cfg = load_or_report(*file, registry);
+  auto cfg = load_or_report(*file, registry);
   if (!cfg) return 2;
+  // send waits for the outcome itself, so there is nothing to keep on disk;
+  // and the spool belongs to `notibus serve`, which may be running.
+  cfg->spool.reset();
   for (const auto& name : m.channels)
     if (!cfg->find_channel(name)) {
       std::fprintf(stderr, "notibus send: no channel \"%s\" in %s\n", name.c_str(), file->c_str());

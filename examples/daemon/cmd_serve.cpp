@@ -71,17 +71,15 @@ class server_process {
     listener_ = listener;
     try {
       buses_.install(make_bus(*cfg, nullptr));
-      api_ = std::make_unique<serve::api>(buses_, api_settings_of(*cfg));
+      api_ = std::make_unique<serve::api>(buses_, api_settings_of(*cfg), io_.get_executor());
       server_ = std::make_unique<serve::http_server>(
-          io_, listener, [this](const serve::http_request& r) { return api_->handle(r); });
+          io_, listener, [this](serve::http_request r, serve::http_server::respond_fn respond) {
+            api_->handle(r, std::move(respond));
+          });
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s\n", e.what());
       return 2;
     }
-    if (cfg->spool)
-      common_.log(log_level::warn,
-                  "spool is configured, but this build keeps accepted messages in "
-                  "memory only: a crash loses what is queued");
     server_->start();
     api_->set_ready(true);
     common_.log(log_level::info, "listening on " +

@@ -20,6 +20,7 @@ struct common_options {
 int run_check(const std::vector<std::string>& argv, const common_options& common);
 int run_plugins(const std::vector<std::string>& argv, const common_options& common);
 int run_send(const std::vector<std::string>& argv, const common_options& common);
+int run_dead_letters(const std::vector<std::string>& argv, const common_options& common);
 int run_serve(const std::vector<std::string>& argv, const common_options& common);
 
 // Loads a config, printing every diagnostic to stderr on failure.

@@ -15,7 +15,8 @@ constexpr const char* usage_text =
     "error)\n"
     "  plugins [-c FILE] [--plugin-dir DIR]... [--describe NAME] [--json]\n"
     "  send    -c FILE [--channel NAME]... [--topic T] [--title T] [--priority P]\n"
-    "          [--tag T]... [--attr KEY=VALUE]... --body B\n";
+    "          [--tag T]... [--attr KEY=VALUE]... --body B\n"
+    "  dead-letters list|retry|purge -c FILE [--json] [ID... | --all]\n";
 
 }  // namespace
 
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
     if (command == "plugins") return notibus::cli::run_plugins(args, common);
     if (command == "send") return notibus::cli::run_send(args, common);
     if (command == "serve") return notibus::cli::run_serve(args, common);
+    if (command == "dead-letters") return notibus::cli::run_dead_letters(args, common);
     std::fprintf(stderr, "notibus: unknown command \"%s\"\n%s", command.c_str(), usage_text);
   } catch (const notibus::cli::usage_error& e) {
     std::fprintf(stderr, "notibus %s: %s\n%s", command.c_str(), e.what(), usage_text);

@@ -33,7 +33,7 @@ notibus::spool::log_options options_for(const fs::path& dir) {
 
 void append_sync(segment_log& log, std::uint8_t type, const std::string& payload) {
   std::promise<std::error_code> done;
-  log.append(type, payload, [&](std::error_code ec) { done.set_value(ec); });
+  log.append(type, payload, [&](std::error_code ec, std::uint64_t) { done.set_value(ec); });
   ASSERT_FALSE(done.get_future().get());
 }
 
@@ -155,7 +155,7 @@ TEST(spool_log, a_full_spool_refuses_instead_of_dropping) {
   segment_log log(o, r);
   append_sync(log, 1, std::string(50, 'x'));  // 59 bytes on disk
   std::promise<std::error_code> done;
-  log.append(1, std::string(50, 'y'), [&](std::error_code ec) { done.set_value(ec); });
+  log.append(1, std::string(50, 'y'), [&](std::error_code ec, std::uint64_t) { done.set_value(ec); });
   EXPECT_EQ(done.get_future().get(), std::make_error_code(std::errc::no_space_on_device));
 }
 

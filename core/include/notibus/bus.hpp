@@ -86,12 +86,30 @@ class bus {
 
   // Fire and forget; returns the message id (or the first id for a repeated
   // idempotency key). Failures show in status() and the dead-letter callback.
+  // With a spool, returns once the message is on disk (fsync: always).
   std::string publish(message m);
 
   // For servers: like publish, but a message that a channel's full queue
   // (overflow: reject) would refuse at once is not accepted at all
-  // (errc::queue_full), so the caller can answer "try later" instead.
+  // (errc::queue_full), nor one the spool cannot store (errc::spool_full,
+  // spool_failed), so the caller can answer "try later" instead. Blocks until
+  // the message is on disk when there is a spool: servers use the async form.
   publish_result try_publish(message m);
+
+  // try_publish that completes with void(publish_result) once the message is
+  // accepted (on disk, with a spool) or refused.
+  template <class CompletionToken>
+  auto async_try_publish(message m, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(publish_result)>(
+        [this](auto handler, message msg) {
+          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+          auto ex = boost::asio::get_associated_executor(*shared, get_executor());
+          publish_checked(std::move(msg), nullptr, true, [shared, ex](publish_result r) {
+            boost::asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+          });
+        },
+        token, std::move(m));
+  }
 
   // Completes with void(std::error_code, delivery_report) once every channel the
   // message went to has a final state. Works with callbacks, use_future and
@@ -136,8 +154,13 @@ class bus {
           ex, [shared, ec, r = std::move(report)]() mutable { (*shared)(ec, std::move(r)); });
     };
   }
+  using accepted_handler = std::function<void(publish_result)>;
   void publish_with(message m, report_handler done);
-  publish_result publish_checked(message m, report_handler done, bool refuse_when_full);
+  // `accepted` runs once the message is accepted or refused: at once, or (with
+  // a spool) from the spool's writer thread once the record is on disk.
+  void publish_checked(message m, report_handler done, bool refuse_when_full,
+                       accepted_handler accepted);
+  publish_result publish_and_wait(message m, bool refuse_when_full);
   void stop_with(std::chrono::milliseconds grace, std::function<void()> done);
 
   struct impl;

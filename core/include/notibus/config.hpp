@@ -37,6 +37,8 @@ struct spool_settings {
   std::filesystem::path dir;
   fsync_mode fsync = fsync_mode::always;
   std::uint64_t max_bytes = 0;  // 0: unbounded
+  // How long an idempotency key is remembered (across restarts).
+  std::chrono::milliseconds idempotency_window = std::chrono::hours(24);
 };
 
 struct server_settings {

@@ -11,6 +11,8 @@ enum class errc {
   stopped,          // the bus is stopping or stopped
   invalid_message,  // e.g. a body that is not valid UTF-8
   queue_full,       // try_publish: a channel's queue is full
+  spool_full,       // the spool reached max_bytes (or the disk is full)
+  spool_failed,     // the spool could not write the message (an I/O error)
 };
 
 const std::error_category& error_category() noexcept;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <notibus/plugin/text.hpp>
+#include "../spool/store.hpp"
 #include "channel_runner.hpp"
 #include "router.hpp"
 #include "status_store.hpp"
@@ -97,6 +98,59 @@ struct bus::impl {
     routes = std::make_unique<router>(cfg.routes, std::move(enabled), std::move(disabled));
     handed_over = std::make_unique<std::atomic<bool>[]>(runners.size());
     for (std::size_t i = 0; i < runners.size(); ++i) handed_over[i] = false;
+    if (cfg.spool) {
+      try {
+        open_spool(*cfg.spool, options.take_over_from);
+      } catch (...) {
+        for (auto& r : runners) r->close();
+        throw;
+      }
+    }
+  }
+
+  void open_spool(const spool_settings& settings, bus* previous) {
+    // A reload keeps the running spool (one process, one lock); only its
+    // directory changing opens another.
+    if (previous && previous->impl_->ctx->spool &&
+        previous->impl_->ctx->spool->settings().dir == settings.dir) {
+      ctx->spool = previous->impl_->ctx->spool;
+      ctx->spool->attach();
+      return;
+    }
+    spool::spool_state recovered;
+    ctx->spool = spool::store::open(settings, ctx->log, recovered);
+    ctx->spool->attach();
+    resume(recovered.unfinished);
+  }
+
+  // Every delivery the spool has no final outcome for starts again, routed by
+  // the current configuration; channels with an outcome are not sent again.
+  void resume(std::vector<spool::spooled_message>& unfinished) {
+    std::size_t resumed = 0;
+    for (auto& entry : unfinished) {
+      delivery_plan plan;
+      if (auto ec = routes->plan(entry.msg, plan)) {
+        log(log_level::error, "spool: message " + entry.msg.id +
+                                  " cannot be delivered with this configuration (" +
+                                  ec.message() + "); kept as a dead letter");
+        channel_delivery d{"(none)", delivery_state::failed, 0,
+                           "not routable after restart: " + ec.message(), {}};
+        ctx->spool->record_done(entry.msg, entry.segment, {{entry.msg.id, d, true}});
+        continue;
+      }
+      auto t = std::make_shared<tracker>(std::move(entry.msg), nullptr, ctx);
+      t->set_plan(plan, runners);
+      t->restore(entry.outcomes);
+      status.insert(t);
+      t->spooled_in(entry.segment);
+      t->start();
+      ++resumed;
+    }
+    if (resumed) log(log_level::info, "spool: resumed " + std::to_string(resumed) + " messages");
+  }
+
+  void log(log_level level, const std::string& text) const {
+    if (ctx->logs(level)) ctx->log(level, text);
   }
 
   // The previous bus's runner for an unchanged channel, now ours.
@@ -169,6 +223,7 @@ bus::~bus() {
     for (auto& t : impl_->threads) t.join();
   }
   impl_->close_all();
+  if (impl_->ctx->spool) impl_->ctx->spool->detach();
 }
 
 bus::executor_type bus::get_executor() const noexcept {
@@ -176,18 +231,27 @@ bus::executor_type bus::get_executor() const noexcept {
 }
 
 std::string bus::publish(message m) {
-  return publish_checked(std::move(m), nullptr, false).id;
+  return publish_and_wait(std::move(m), false).id;
 }
 
 publish_result bus::try_publish(message m) {
-  return publish_checked(std::move(m), nullptr, true);
+  return publish_and_wait(std::move(m), true);
+}
+
+publish_result bus::publish_and_wait(message m, bool refuse_when_full) {
+  std::promise<publish_result> accepted;
+  auto future = accepted.get_future();
+  publish_checked(std::move(m), nullptr, refuse_when_full,
+                  [&accepted](publish_result r) { accepted.set_value(std::move(r)); });
+  return future.get();
 }
 
 void bus::publish_with(message m, report_handler done) {
-  publish_checked(std::move(m), std::move(done), false);
+  publish_checked(std::move(m), std::move(done), false, nullptr);
 }
 
-publish_result bus::publish_checked(message m, report_handler done, bool refuse_when_full) {
+void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
+                          accepted_handler accepted) {
   if (m.id.empty()) m.id = make_message_id();
   if (m.created_at == std::chrono::system_clock::time_point{})
     m.created_at = std::chrono::system_clock::now();
@@ -198,7 +262,14 @@ publish_result bus::publish_checked(message m, report_handler done, bool refuse_
     delivery_report r;
     r.message_id = m.id;
     if (done) done(result.error, std::move(r));
-    return result;
+    if (accepted) accepted(std::move(result));
+  };
+  auto duplicate_of = [&](delivery_report first) {
+    first.duplicate = true;  // `delivered` stays as the first message's
+    result.id = first.message_id;
+    result.duplicate = true;
+    if (done) done(std::error_code{}, std::move(first));
+    if (accepted) accepted(std::move(result));
   };
   if (impl_->stopping.load(std::memory_order_relaxed)) return reject(errc::stopped);
   if (!message_is_utf8(m)) return reject(errc::invalid_message);
@@ -208,20 +279,48 @@ publish_result bus::publish_checked(message m, report_handler done, bool refuse_
     for (const auto& g : plan.groups)
       for (std::size_t index : g.channels)
         if (impl_->runners[index]->full()) return reject(errc::queue_full);
+  const std::shared_ptr<spool::store>& spool = impl_->ctx->spool;
+  if (spool && m.idempotency_key)
+    if (auto first_id = spool->find_key(*m.idempotency_key)) {
+      // Accepted before (maybe before a restart, or past status.retention).
+      auto first = impl_->status.find(*first_id);
+      delivery_report r = first ? first->report() : delivery_report{};
+      r.message_id = *first_id;
+      return duplicate_of(std::move(r));
+    }
 
   auto t = std::make_shared<tracker>(std::move(m), std::move(done), impl_->ctx);
   t->set_plan(plan, impl_->runners);
   if (auto first = impl_->status.insert(t)) {
     // Seen before: report the first message instead of sending again.
     delivery_report r = first->report();
-    r.duplicate = true;  // `delivered` stays as the first message's
+    r.duplicate = true;
     result.id = r.message_id;
     result.duplicate = true;
     t->abandon(std::move(r));
-    return result;
+    if (accepted) accepted(std::move(result));
+    return;
   }
-  t->start();
-  return result;
+  if (!spool) {
+    t->start();
+    if (accepted) accepted(std::move(result));
+    return;
+  }
+  // Accepted only once on disk; delivery starts then too, so nothing is sent
+  // that a crash could forget.
+  spool->append_message(t->msg(), [t, result, accepted = std::move(accepted),
+                                   state = impl_](std::error_code ec,
+                                                  std::uint64_t segment) mutable {
+    if (ec) {
+      result.error = ec;
+      state->status.forget_key(t->msg());  // a retry with the same key must get through
+      t->refuse(ec);
+    } else {
+      t->spooled_in(segment);
+      t->start();
+    }
+    if (accepted) accepted(std::move(result));
+  });
 }
 
 void bus::stop_with(std::chrono::milliseconds grace, std::function<void()> done) {
@@ -243,6 +342,7 @@ void bus::stop_with(std::chrono::milliseconds grace, std::function<void()> done)
     }
     if (!*aborted && std::chrono::steady_clock::now() >= deadline) {
       *aborted = true;
+      state->ctx->aborting = true;
       state->for_each_own(
           [](channel_runner& r) { r.abort("bus stopped before delivery (grace period over)"); });
     }

@@ -4,14 +4,24 @@
 #include <notibus/delivery.hpp>
 #include <notibus/log.hpp>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 
 namespace notibus {
+
+namespace spool {
+class store;
+}
 
 struct bus_context {
   log_sink log;
   log_level min_level = log_level::info;
   std::function<void(const dead_letter&)> on_dead_letter;
+  std::shared_ptr<spool::store> spool;  // null: in memory only
+  // The grace period is over and what is left is being failed: with a spool,
+  // those failures are not final (the deliveries resume at the next start).
+  std::atomic<bool> aborting{false};
 
   bool logs(log_level level) const noexcept { return log && level >= min_level; }
 };

@@ -87,7 +87,8 @@ void channel_runner::enqueue(delivery_task task) {
     return;
   }
   const std::size_t depth = queued_.fetch_add(1, std::memory_order_relaxed);
-  if (depth >= settings_.queue.capacity && settings_.queue.overflow == overflow_policy::reject) {
+  if (depth >= settings_.queue.capacity && settings_.queue.overflow == overflow_policy::reject &&
+      !task.resumed) {
     queued_.fetch_sub(1, std::memory_order_relaxed);
     ++dropped_;
     fail(task, "queue full (capacity " + std::to_string(settings_.queue.capacity) + ")");
@@ -116,8 +117,9 @@ void channel_runner::drain_inbox() {
       fail(task, "bus stopped before delivery");
       continue;
     }
+    const bool resumed = task.resumed;
     queue_.push_back(std::move(task));
-    if (queue_.size() > settings_.queue.capacity) {  // drop_oldest
+    if (queue_.size() > settings_.queue.capacity && !resumed) {  // drop_oldest
       delivery_task oldest = std::move(queue_.front());
       queue_.pop_front();
       queued_.fetch_sub(1, std::memory_order_relaxed);

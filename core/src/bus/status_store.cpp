@@ -63,6 +63,13 @@ std::shared_ptr<tracker> status_store::find_locked(std::string_view id) const {
   return other == out_of_order_by_id_.end() ? nullptr : other->second;
 }
 
+void status_store::forget_key(const message& m) {
+  if (!m.idempotency_key) return;
+  std::lock_guard lock(mutex_);
+  auto it = id_by_key_.find(*m.idempotency_key);
+  if (it != id_by_key_.end() && it->second == m.id) id_by_key_.erase(it);
+}
+
 std::shared_ptr<tracker> status_store::find(std::string_view id) const {
   std::lock_guard lock(mutex_);
   return find_locked(id);

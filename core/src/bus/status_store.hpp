@@ -17,6 +17,7 @@
 namespace notibus {
 
 class tracker;
+struct message;
 
 class status_store {
  public:
@@ -29,6 +30,8 @@ class status_store {
   // nothing is recorded and the first message's tracker comes back instead.
   std::shared_ptr<tracker> insert(std::shared_ptr<tracker> t);
   std::shared_ptr<tracker> find(std::string_view id) const;
+  // The message was not accepted after all: its key no longer names it.
+  void forget_key(const message& m);
   std::size_t size() const;
 
  private:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "../spool/store.hpp"
 #include "channel_runner.hpp"
 
 namespace notibus {
@@ -35,27 +36,91 @@ void tracker::set_plan(const delivery_plan& plan,
   open_groups_ = groups_.size();
 }
 
+void tracker::restore(const std::map<std::string, spool::outcome_record>& outcomes) {
+  std::lock_guard lock(mutex_);
+  resumed_ = true;
+  for (auto& s : slots_) {
+    auto it = outcomes.find(s.delivery.channel);
+    if (it == outcomes.end() || it->second.delivery.state == delivery_state::pending) continue;
+    s.delivery = it->second.delivery;
+    s.dead = it->second.dead;
+    --groups_[s.group].open;
+  }
+  for (auto& g : groups_) {
+    const bool served = std::any_of(g.slots.begin(), g.slots.end(), [&](std::size_t i) {
+      return slots_[i].delivery.state == delivery_state::delivered;
+    });
+    if (g.strategy != route_strategy::all && served)
+      for (std::size_t i : g.slots)
+        if (slots_[i].delivery.state == delivery_state::pending) {
+          slots_[i].delivery.state = delivery_state::skipped;
+          --g.open;
+        }
+    if (g.open == 0) {
+      g.done = true;
+      --open_groups_;
+    }
+  }
+}
+
 void tracker::start() {
   std::vector<std::size_t> first;
+  bool complete = false;
   {
     std::lock_guard lock(mutex_);
     for (const auto& g : groups_) {
-      if (g.strategy == route_strategy::all)
-        first.insert(first.end(), g.slots.begin(), g.slots.end());
-      else
-        first.push_back(g.slots.front());
+      if (g.done) continue;
+      for (std::size_t i : g.slots) {
+        if (slots_[i].delivery.state != delivery_state::pending) continue;
+        first.push_back(i);
+        if (g.strategy != route_strategy::all) break;
+      }
     }
+    // A resumed message whose last outcome reached the disk but its `done` did not.
+    complete = first.empty();
+    if (complete && spool_segment_) persist_locked(nullptr, true);
   }
   for (std::size_t s : first) enqueue(s);
+  if (complete && done_) std::exchange(done_, nullptr)(std::error_code{}, report());
 }
 
 void tracker::enqueue(std::size_t index) {
   // slots_ never changes size after set_plan, so the runner pointer is stable.
-  slots_[index].runner->enqueue({shared_from_this(), static_cast<std::uint32_t>(index)});
+  delivery_task task{shared_from_this(), static_cast<std::uint32_t>(index)};
+  task.resumed = resumed_;
+  slots_[index].runner->enqueue(std::move(task));
 }
 
 void tracker::abandon(delivery_report r) {
   if (auto done = std::move(done_)) done(std::error_code{}, std::move(r));
+}
+
+void tracker::refuse(std::error_code ec) {
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& s : slots_) {
+      s.delivery.state = delivery_state::failed;
+      s.delivery.last_error = "not accepted: " + ec.message();
+    }
+    for (auto& g : groups_) g.done = true;
+    open_groups_ = 0;
+  }
+  if (auto done = std::move(done_)) done(ec, report());
+}
+
+void tracker::persist_locked(const slot* s, bool complete) {
+  spool::store& spool = *ctx_->spool;
+  if (s) {
+    if (s->delivery.state == delivery_state::failed && ctx_->aborting.load())
+      left_unfinished_ = true;  // the grace period ran out: not a real outcome
+    else
+      spool.record_outcome(msg_.id, s->delivery, s->dead);
+  }
+  if (!complete || left_unfinished_) return;
+  std::vector<spool::outcome_record> dead;
+  for (const auto& other : slots_)
+    if (other.dead) dead.push_back({msg_.id, other.delivery, true});
+  spool.record_done(msg_, *spool_segment_, std::move(dead));
 }
 
 void tracker::attempt_started(std::size_t index) {
@@ -99,13 +164,16 @@ void tracker::finish(std::size_t index, delivery_state state, const std::string&
       }
     }
     // A failure is dead only when nothing else in its group can still deliver.
-    if (state == delivery_state::failed && !next)
+    if (state == delivery_state::failed && !next) {
       dead = dead_letter{msg_.id, msg_.topic, s.delivery.channel, s.delivery.attempts,
                          s.delivery.last_error};
+      s.dead = true;
+    }
     if (g.open == 0 && !g.done) {
       g.done = true;
       complete = --open_groups_ == 0;
     }
+    if (spool_segment_) persist_locked(&s, complete);
   }
   if (next) enqueue(*next);
   if (dead && ctx_->on_dead_letter) ctx_->on_dead_letter(*dead);

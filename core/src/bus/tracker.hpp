@@ -8,8 +8,10 @@
 #include <notibus/delivery.hpp>
 #include <notibus/message.hpp>
 
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,9 @@
 namespace notibus {
 
 class channel_runner;
+namespace spool {
+struct outcome_record;
+}
 
 class tracker : public std::enable_shared_from_this<tracker> {
  public:
@@ -27,11 +32,18 @@ class tracker : public std::enable_shared_from_this<tracker> {
   // Lays out one slot per planned channel; `runners` is indexed like the plan.
   void set_plan(const delivery_plan& plan,
                 const std::vector<std::shared_ptr<channel_runner>>& runners);
-  // Hands the first channel of each group (every channel for `all`) to its runner.
+  // Final states known from the spool (a resumed message); call before start().
+  void restore(const std::map<std::string, spool::outcome_record>& outcomes);
+  // The message is on disk in `segment`: outcomes are recorded there from now on.
+  void spooled_in(std::uint64_t segment) noexcept { spool_segment_ = segment; }
+  // Hands the first pending channel of each group (every pending channel for
+  // `all`) to its runner; completes at once if nothing is pending.
   void start();
 
   // Completes without sending (a repeated idempotency key) with `r`.
   void abandon(delivery_report r);
+  // The spool could not store the message: nothing is sent, every channel fails.
+  void refuse(std::error_code ec);
 
   void attempt_started(std::size_t slot);
   void attempt_failed(std::size_t slot, const std::string& error);
@@ -50,6 +62,7 @@ class tracker : public std::enable_shared_from_this<tracker> {
     std::shared_ptr<channel_runner> runner;
     std::size_t group = 0;
     channel_delivery delivery;
+    bool dead = false;  // failed, and nothing else in its group can deliver
   };
   struct group {
     route_strategy strategy;
@@ -60,6 +73,9 @@ class tracker : public std::enable_shared_from_this<tracker> {
 
   void enqueue(std::size_t slot);
   delivery_report report_locked() const;
+  // Notes a slot's final state (if any) and the message's completion in the
+  // spool; under mutex_, so every outcome is logged before `done`.
+  void persist_locked(const slot* s, bool complete);
 
   message msg_;
   std::string priority_text_;
@@ -73,6 +89,9 @@ class tracker : public std::enable_shared_from_this<tracker> {
   std::vector<slot> slots_;
   std::vector<group> groups_;
   std::size_t open_groups_ = 0;
+  std::optional<std::uint64_t> spool_segment_;  // set once the message is on disk
+  bool resumed_ = false;
+  bool left_unfinished_ = false;  // a failure at shutdown was not recorded: resume it later
 };
 
 }  // namespace notibus

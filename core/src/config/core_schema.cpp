@@ -71,6 +71,8 @@ const std::vector<option_spec>& spool() {
       one_of(make("fsync", NOTIBUS_OPTION_ENUM, "When records reach the disk.", "always"),
              {"always", "batch", "never"}),
       ranged(make("max_bytes", NOTIBUS_OPTION_INT, "Size cap; 0 is unbounded.", "0"), 0, INT64_MAX),
+      make("idempotency_window", NOTIBUS_OPTION_DURATION,
+           "How long idempotency keys are remembered, across restarts.", "24h"),
   };
   return specs;
 }

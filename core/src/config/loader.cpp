@@ -90,6 +90,8 @@ class loader {
                   : fsync == "batch" ? fsync_mode::batch
                                      : fsync_mode::always;
     spool.max_bytes = static_cast<std::uint64_t>(value_or<std::int64_t>(s, "max_bytes", 0));
+    spool.idempotency_window =
+        value_or<milliseconds>(s, "idempotency_window", spool.idempotency_window);
     cfg_.spool = spool;
   }
 

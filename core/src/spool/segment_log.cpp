@@ -1,13 +1,18 @@
 #include "segment_log.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 
 #include "crc32c.hpp"
 
@@ -73,147 +78,269 @@ scan_end scan(const std::string& data, std::uint64_t segment, std::vector<record
   return at == data.size() ? scan_end::clean : scan_end::torn;
 }
 
-}  // namespace
-
-std::string encode_record(std::uint8_t type, std::string_view payload) {
-  std::string body;
-  body.reserve(1 + payload.size());
-  body += static_cast<char>(type);
-  body += payload;
-  std::string out;
-  out.reserve(header_size + payload.size());
-  put_u32(out, static_cast<std::uint32_t>(payload.size()));
-  put_u32(out, crc32c(body));
-  out += body;
-  return out;
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-segment_log::segment_log(log_options options, recovery& recovered) : options_(std::move(options)) {
-  fs::create_directories(options_.dir);
-  const auto segments = list_segments(options_.dir);
-  std::uint64_t last = 0;
+void sync_directory(const fs::path& dir) {
+  // A new or renamed directory entry must survive a crash too.
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+// Reads every segment; with `repair`, cuts a torn tail and quarantines damage.
+void recover(const fs::path& dir, bool repair, const log_sink& log, recovery& out,
+             std::uint64_t& last, std::uint64_t& bytes) {
+  const auto segments = list_segments(dir);
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const auto& [number, path] = segments[i];
     last = number;
-    std::ifstream in(path, std::ios::binary);
-    const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string data = read_file(path);
     std::vector<record> records;
     std::size_t good_end = 0;
     const scan_end end = scan(data, number, records, good_end);
     const bool newest = i + 1 == segments.size();
+    out.records.insert(out.records.end(), std::make_move_iterator(records.begin()),
+                       std::make_move_iterator(records.end()));
     if (end == scan_end::corrupt || (end == scan_end::torn && !newest)) {
       // Older segments are complete by construction, so a bad end there is damage too.
-      const fs::path aside = options_.dir / "quarantine" / path.filename();
-      fs::create_directories(aside.parent_path());
-      fs::rename(path, aside);
-      recovered.quarantined.push_back(aside);
-      if (options_.log)
-        options_.log(log_level::error, "spool: segment " + path.string() + " is corrupt at byte " +
-                                           std::to_string(good_end) + "; moved to " +
-                                           aside.string() + " (" + std::to_string(records.size()) +
-                                           " records before it were kept)");
-    } else if (end == scan_end::torn) {
-      fs::resize_file(path, good_end);
-      recovered.truncated_bytes += data.size() - good_end;
-      if (options_.log)
-        options_.log(log_level::warn, "spool: cut a torn write of " +
-                                          std::to_string(data.size() - good_end) + " bytes off " +
-                                          path.string());
+      fs::path aside = dir / "quarantine" / path.filename();
+      if (repair) {
+        fs::create_directories(aside.parent_path());
+        fs::rename(path, aside);
+        sync_directory(dir);
+      } else {
+        aside = path;
+      }
+      out.quarantined.push_back(aside);
+      out.quarantined_numbers.push_back(number);
+      if (log && repair)
+        log(log_level::error, "spool: segment " + path.string() + " is corrupt at byte " +
+                                  std::to_string(good_end) + "; moved to " + aside.string() +
+                                  " (" + std::to_string(records.size()) +
+                                  " records before it were kept)");
+      continue;
     }
-    bytes_ += std::min<std::uint64_t>(good_end, data.size());
-    recovered.records.insert(recovered.records.end(), std::make_move_iterator(records.begin()),
-                             std::make_move_iterator(records.end()));
+    if (end == scan_end::torn && repair) {
+      fs::resize_file(path, good_end);
+      out.truncated_bytes += data.size() - good_end;
+      if (log)
+        log(log_level::warn, "spool: cut a torn write of " +
+                                 std::to_string(data.size() - good_end) + " bytes off " +
+                                 path.string());
+    }
+    out.segments.push_back(number);
+    bytes += std::min<std::uint64_t>(good_end, data.size());
   }
-  open_segment(last + 1);
-  writer_ = std::thread([this] { writer_loop(); });
+}
+
+}  // namespace
+
+std::string encode_record(std::uint8_t type, std::string_view payload) {
+  std::string out;
+  out.reserve(header_size + payload.size());
+  put_u32(out, static_cast<std::uint32_t>(payload.size()));
+  put_u32(out, 0);  // the checksum, once the body is in place
+  out += static_cast<char>(type);
+  out += payload;
+  const std::uint32_t crc = crc32c(std::string_view(out).substr(8));
+  for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<char>((crc >> (8 * i)) & 0xFF);
+  return out;
+}
+
+recovery read_spool(const fs::path& dir) {
+  recovery out;
+  std::uint64_t last = 0, bytes = 0;
+  recover(dir, false, {}, out, last, bytes);
+  return out;
+}
+
+struct segment_log::writer {
+  struct pending {
+    std::string encoded;
+    done_fn done;
+    bool capped = true;
+  };
+
+  log_options options;
+  int fd = -1;
+  std::uint64_t segment_size = 0;
+  std::chrono::steady_clock::time_point last_sync{};
+  std::atomic<std::uint64_t> current{0};
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<std::uint64_t> syncs{0};
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<pending> queue;
+  bool stopping = false;
+
+  ~writer() {
+    if (fd >= 0) ::close(fd);
+  }
+
+  void open_segment(std::uint64_t number) {
+    if (fd >= 0) ::close(fd);
+    const fs::path path = segment_path(options.dir, number);
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0)
+      throw std::system_error(errno, std::generic_category(),
+                              "spool: cannot open " + path.string());
+    sync_directory(options.dir);
+    segment_size = 0;
+    current = number;
+  }
+
+  void loop() {
+    std::unique_lock lock(mutex);
+    std::vector<pending> batch;
+    for (;;) {
+      cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) return;  // stopping, and nothing left to write
+      batch.swap(queue);
+      lock.unlock();
+      write_batch(batch);
+      batch.clear();  // the completions' captures go before the lock is taken again
+      lock.lock();
+    }
+  }
+
+  void write_batch(std::vector<pending>& batch) {
+    std::string data;
+    std::vector<std::error_code> results(batch.size());
+    std::uint64_t would_be = bytes;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto size = batch[i].encoded.size();
+      if (batch[i].capped && options.max_bytes && would_be + size > options.max_bytes) {
+        results[i] = std::make_error_code(std::errc::no_space_on_device);
+        continue;
+      }
+      would_be += size;
+      data += batch[i].encoded;
+    }
+    const std::error_code ec = write_and_sync(data);
+    const std::uint64_t segment = current;
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      batch[i].done(results[i] ? results[i] : ec, segment);
+  }
+
+  std::error_code write_and_sync(const std::string& data) {
+    if (data.empty()) return {};
+    try {
+      if (segment_size > 0 && segment_size + data.size() > options.segment_bytes)
+        open_segment(current + 1);
+    } catch (const std::system_error& e) {
+      return e.code();
+    }
+    std::size_t written = 0;
+    while (written < data.size()) {
+      const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const std::error_code ec(errno, std::generic_category());
+        // Cut a partial write off, so the next batch does not follow garbage.
+        if (written > 0) (void)!::ftruncate(fd, static_cast<off_t>(segment_size));
+        return ec;
+      }
+      written += static_cast<std::size_t>(n);
+    }
+    segment_size += data.size();
+    bytes += data.size();
+    // One fdatasync for the whole batch: that is the group commit. `batch`
+    // syncs at most every 100 ms (a crash may lose that much); `never` leaves
+    // it to the OS.
+    const auto now = std::chrono::steady_clock::now();
+    const bool sync =
+        options.fsync == fsync_mode::always ||
+        (options.fsync == fsync_mode::batch && now - last_sync >= std::chrono::milliseconds(100));
+    if (sync) {
+      if (::fdatasync(fd) != 0) return {errno, std::generic_category()};
+      ++syncs;
+      last_sync = now;
+    }
+    return {};
+  }
+};
+
+segment_log::segment_log(log_options options, recovery& recovered)
+    : writer_(std::make_shared<writer>()) {
+  writer_->options = std::move(options);
+  const fs::path& dir = writer_->options.dir;
+  fs::create_directories(dir);
+  const fs::path lock_path = dir / "lock";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0)
+    throw std::system_error(errno, std::generic_category(),
+                            "spool: cannot open " + lock_path.string());
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(lock_fd_);
+    throw std::system_error(err, std::generic_category(),
+                            "spool: " + dir.string() + " is in use by another notibus process");
+  }
+  std::uint64_t last = 0, bytes = 0;
+  recover(dir, true, writer_->options.log, recovered, last, bytes);
+  writer_->bytes = bytes;
+  writer_->open_segment(last + 1);
+  recovered.segments.push_back(last + 1);
+  thread_ = std::thread([w = writer_] { w->loop(); });
 }
 
 segment_log::~segment_log() {
+  close();
+}
+
+void segment_log::close() {
   {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
+    std::lock_guard lock(writer_->mutex);
+    if (writer_->stopping) return;
+    writer_->stopping = true;
   }
-  cv_.notify_all();
-  writer_.join();
-  if (fd_ >= 0) ::close(fd_);
+  writer_->cv.notify_all();
+  // The last owner may let go inside a completion, on the writer thread
+  // itself: then the thread finishes on its own, holding the shared state.
+  if (thread_.get_id() == std::this_thread::get_id())
+    thread_.detach();
+  else
+    thread_.join();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+  lock_fd_ = -1;
 }
 
-void segment_log::open_segment(std::uint64_t number) {
-  if (fd_ >= 0) ::close(fd_);
-  const fs::path path = segment_path(options_.dir, number);
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd_ < 0)
-    throw std::system_error(errno, std::generic_category(), "spool: cannot open " + path.string());
-  // The directory entry must survive a crash too.
-  const int dir = ::open(options_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  segment_size_ = 0;
-  current_ = number;
-}
-
-void segment_log::append(std::uint8_t type, std::string payload, done_fn done) {
-  pending p{encode_record(type, payload), std::move(done)};
+void segment_log::append(std::uint8_t type, std::string payload, done_fn done, bool capped) {
+  writer::pending p{encode_record(type, payload), std::move(done), capped};
   {
-    std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(p));
+    std::lock_guard lock(writer_->mutex);
+    if (!writer_->stopping) {
+      writer_->queue.push_back(std::move(p));
+      p.done = nullptr;
+    }
   }
-  cv_.notify_one();
-}
-
-void segment_log::writer_loop() {
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and nothing left to write
-    std::vector<pending> batch;
-    batch.swap(queue_);
-    lock.unlock();
-    const std::error_code ec = write_batch(batch);
-    for (auto& p : batch) p.done(ec);
-    lock.lock();
-  }
-}
-
-std::error_code segment_log::write_batch(std::vector<pending>& batch) {
-  std::string data;
-  for (const auto& p : batch) data += p.encoded;
-  if (options_.max_bytes && bytes_ + data.size() > options_.max_bytes)
-    return std::make_error_code(std::errc::no_space_on_device);
-  if (segment_size_ > 0 && segment_size_ + data.size() > options_.segment_bytes)
-    open_segment(current_ + 1);
-  std::size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = ::write(fd_, data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return {errno, std::generic_category()};
-    written += static_cast<std::size_t>(n);
-  }
-  segment_size_ += data.size();
-  bytes_ += data.size();
-  // One fsync for the whole batch: that is the group commit. `batch` syncs at
-  // most every 100 ms (a crash may lose that much); `never` leaves it to the OS.
-  const auto now = std::chrono::steady_clock::now();
-  const bool sync =
-      options_.fsync == fsync_mode::always ||
-      (options_.fsync == fsync_mode::batch && now - last_sync_ >= std::chrono::milliseconds(100));
-  if (sync) {
-    if (::fdatasync(fd_) != 0) return {errno, std::generic_category()};
-    ++syncs_;
-    last_sync_ = now;
-  }
-  return {};
+  if (p.done) return p.done(std::make_error_code(std::errc::operation_canceled), 0);
+  writer_->cv.notify_one();
 }
 
 void segment_log::drop_segments_before(std::uint64_t segment) {
-  for (const auto& [number, path] : list_segments(options_.dir)) {
-    if (number >= segment || number >= current_) break;
+  const fs::path& dir = writer_->options.dir;
+  for (const auto& [number, path] : list_segments(dir)) {
+    if (number >= segment || number >= writer_->current) break;
     std::error_code ec;
     const auto size = fs::file_size(path, ec);
-    if (fs::remove(path, ec) && !ec) bytes_ -= std::min<std::uint64_t>(bytes_, size);
+    if (fs::remove(path, ec) && !ec) writer_->bytes -= std::min<std::uint64_t>(writer_->bytes, size);
   }
+}
+
+std::uint64_t segment_log::current_segment() const noexcept {
+  return writer_->current;
+}
+std::uint64_t segment_log::bytes() const noexcept {
+  return writer_->bytes;
+}
+std::uint64_t segment_log::syncs() const noexcept {
+  return writer_->syncs;
 }
 
 }  // namespace notibus::spool

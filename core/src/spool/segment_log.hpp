@@ -2,28 +2,25 @@
 // [u32 payload length][u32 CRC-32C of type+payload][u8 type][payload], little
 // endian. Appends from any thread are group-committed: one writer thread takes
 // every record waiting, writes them with one write() and (fsync: always) one
-// fsync, then completes them all, so a completed append is on disk.
+// fdatasync, then completes them all, so a completed append is on disk.
 //
 // Recovery reads every segment in order: a record cut short at the end of the
 // newest segment is a torn write and is truncated away; a bad record with data
 // after it is corruption, and its segment is moved to quarantine/ (logged,
-// never fatal) while later segments are still read.
+// never fatal) while later segments are still read. A quarantined segment's
+// good records are returned once and are no longer on disk: the owner must
+// append again whatever of them it still needs.
 //
-// Not yet wired into the bus (issue #7): this is the storage layer it will use.
-// The bus must re-append, at start-up, every recovered record that is not final
-// yet: a quarantined segment's good records are returned once, not kept on disk.
+// One process at a time: the log holds an exclusive lock on DIR/lock.
 #pragma once
 
 #include <notibus/config.hpp>
 #include <notibus/log.hpp>
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -34,13 +31,13 @@ namespace notibus::spool {
 struct record {
   std::uint8_t type = 0;
   std::string payload;
-  std::uint64_t segment = 0;  // where it was read from (recovery)
+  std::uint64_t segment = 0;  // where it was read from
 };
 
 struct log_options {
   std::filesystem::path dir;
   fsync_mode fsync = fsync_mode::always;
-  std::uint64_t max_bytes = 0;                     // 0: unbounded; else appends fail when full
+  std::uint64_t max_bytes = 0;                     // 0: unbounded; else capped appends fail
   std::uint64_t segment_bytes = 64 * 1024 * 1024;  // start a new segment past this size
   log_sink log;
 };
@@ -48,52 +45,50 @@ struct log_options {
 struct recovery {
   std::vector<record> records;                     // every complete, intact record, in order
   std::vector<std::filesystem::path> quarantined;  // segments moved aside
+  std::vector<std::uint64_t> quarantined_numbers;  // their numbers (records may carry them)
+  std::vector<std::uint64_t> segments;             // numbers still on disk, ascending
   std::uint64_t truncated_bytes = 0;               // torn tail cut off the newest segment
 };
 
+// Reads a spool without changing it (for `notibus dead-letters list` while a
+// daemon runs): a damaged segment's good records are returned and the segment
+// is listed under `quarantined`, but nothing is moved or cut.
+recovery read_spool(const std::filesystem::path& dir);
+
 class segment_log {
  public:
-  // Reads what is there (see above) and opens a fresh segment for appends.
-  // Throws std::system_error when the directory cannot be used at all.
+  // Takes the lock, reads what is there (see above) and opens a fresh segment
+  // for appends. Throws std::system_error when the directory cannot be used,
+  // or another process holds it.
   segment_log(log_options options, recovery& recovered);
-  ~segment_log();
+  ~segment_log();  // close()s
   segment_log(const segment_log&) = delete;
   segment_log& operator=(const segment_log&) = delete;
 
-  using done_fn = std::function<void(std::error_code)>;
-  // `done` runs on the writer thread once the record is written (and synced,
-  // per the fsync mode), or with an error: no_space_on_device when max_bytes
-  // would be passed, or the I/O error.
-  void append(std::uint8_t type, std::string payload, done_fn done);
+  // Runs on the writer thread once the record is written (and synced, per the
+  // fsync mode) into `segment`, or with an error: no_space_on_device when a
+  // capped record would pass max_bytes, or the I/O error.
+  using done_fn = std::function<void(std::error_code, std::uint64_t segment)>;
+  // Uncapped records are bookkeeping (outcomes): a full spool must still be
+  // able to note what finished, or it could never empty again.
+  void append(std::uint8_t type, std::string payload, done_fn done, bool capped = true);
+
+  // Writes what is queued, stops the writer and lets go of the lock. Later
+  // appends complete at once with operation_canceled.
+  void close();
 
   // Deletes segments older than `segment` (all their records are final).
   void drop_segments_before(std::uint64_t segment);
 
-  std::uint64_t current_segment() const noexcept { return current_.load(); }
-  std::uint64_t bytes() const noexcept { return bytes_.load(); }
-  std::uint64_t syncs() const noexcept { return syncs_.load(); }  // for tests and benchmarks
+  std::uint64_t current_segment() const noexcept;
+  std::uint64_t bytes() const noexcept;
+  std::uint64_t syncs() const noexcept;  // for tests and benchmarks
 
  private:
-  struct pending {
-    std::string encoded;
-    done_fn done;
-  };
-  void writer_loop();
-  void open_segment(std::uint64_t number);
-  std::error_code write_batch(std::vector<pending>& batch);
-
-  log_options options_;
-  int fd_ = -1;
-  std::uint64_t segment_size_ = 0;
-  std::chrono::steady_clock::time_point last_sync_{};
-  std::atomic<std::uint64_t> current_{0};
-  std::atomic<std::uint64_t> bytes_{0};
-  std::atomic<std::uint64_t> syncs_{0};
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<pending> queue_;
-  bool stopping_ = false;
-  std::thread writer_;
+  struct writer;  // the state the writer thread shares; it may outlive *this
+  std::shared_ptr<writer> writer_;
+  std::thread thread_;
+  int lock_fd_ = -1;
 };
 
 std::string encode_record(std::uint8_t type, std::string_view payload);

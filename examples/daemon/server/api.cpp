@@ -1,5 +1,6 @@
 #include "api.hpp"
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/json.hpp>
 
 #include <openssl/crypto.h>
@@ -71,7 +72,20 @@ bool api::authorized(const http_request& req) const {
   return CRYPTO_memcmp(h->data(), expected.data(), expected.size()) == 0;
 }
 
-http_response api::handle(const http_request& req) {
+void api::handle(const http_request& req, http_server::respond_fn respond) {
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  // The one asynchronous route: answered once the message is accepted.
+  if (path == "/v1/messages" && req.method == "POST" && authorized(req)) {
+    {
+      std::lock_guard lock(counters_mutex_);
+      ++counters_.requests;
+    }
+    return post_message(req, std::move(respond));
+  }
+  respond(route(req));
+}
+
+http_response api::route(const http_request& req) {
   {
     std::lock_guard lock(counters_mutex_);
     ++counters_.requests;
@@ -95,10 +109,7 @@ http_response api::handle(const http_request& req) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"notibus\"");
     return r;
   }
-  if (path == "/v1/messages") {
-    if (req.method != "POST") return method_not_allowed("POST");
-    return post_message(req);
-  }
+  if (path == "/v1/messages") return method_not_allowed("POST");
   if (path.rfind("/v1/messages/", 0) == 0) {
     if (req.method != "GET") return method_not_allowed("GET");
     return get_message(path.substr(13));
@@ -118,11 +129,13 @@ http_response api::handle(const http_request& req) {
   return error(404, "not_found", "no such resource");
 }
 
-http_response api::post_message(const http_request& req) {
+void api::post_message(const http_request& req, http_server::respond_fn respond) {
   auto rejected = [&](http_response r) {
-    std::lock_guard lock(counters_mutex_);
-    ++counters_.rejected;
-    return r;
+    {
+      std::lock_guard lock(counters_mutex_);
+      ++counters_.rejected;
+    }
+    respond(std::move(r));
   };
   const std::string* type = req.header("content-type");
   if (!type || type->substr(0, type->find(';')) != "application/json")
@@ -130,8 +143,29 @@ http_response api::post_message(const http_request& req) {
   message m;
   if (auto e = parse_message_request(req.body, m)) return rejected({e->status, {}, error_json(*e)});
   auto b = buses_.current();
-  if (!b) return error(503, "not_ready", "starting");
-  const publish_result r = b->try_publish(std::move(m));
+  if (!b) return respond(error(503, "not_ready", "starting"));
+  b->async_try_publish(std::move(m),
+                       boost::asio::bind_executor(executor_, [this, respond](publish_result r) {
+                         respond(accepted_response(r));
+                       }));
+}
+
+http_response api::accepted_response(const publish_result& r) {
+  auto rejected = [&](http_response res) {
+    std::lock_guard lock(counters_mutex_);
+    ++counters_.rejected;
+    return res;
+  };
+  if (r.error == errc::spool_full || r.error == errc::spool_failed) {
+    std::lock_guard lock(counters_mutex_);
+    ++counters_.refused;
+    const bool full = r.error == errc::spool_full;
+    http_response res = error(503, full ? "spool_full" : "spool_failed",
+                              full ? "the spool is full (spool.max_bytes or the disk); retry later"
+                                   : "the spool could not store the message; retry later");
+    res.headers.emplace_back("Retry-After", "5");
+    return res;
+  }
   if (r.error == errc::queue_full) {
     std::lock_guard lock(counters_mutex_);
     ++counters_.refused;

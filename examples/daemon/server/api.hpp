@@ -35,16 +35,21 @@ struct api_settings {
 
 class api {
  public:
-  api(bus_holder& buses, api_settings settings) : buses_(buses), settings_(std::move(settings)) {}
+  // `executor` runs the HTTP side: an accepted message is answered there, so
+  // nothing of the api is touched from the spool's thread after it is gone.
+  api(bus_holder& buses, api_settings settings, boost::asio::any_io_executor executor)
+      : buses_(buses), settings_(std::move(settings)), executor_(std::move(executor)) {}
 
-  http_response handle(const http_request& req);
+  void handle(const http_request& req, http_server::respond_fn respond);
   void set_settings(api_settings s);
   void set_ready(bool ready) { ready_ = ready; }
   void count_reload(bool ok) { ok ? ++reloads_ : ++reload_failures_; }
 
  private:
   bool authorized(const http_request& req) const;
-  http_response post_message(const http_request& req);
+  void post_message(const http_request& req, http_server::respond_fn respond);
+  http_response route(const http_request& req);
+  http_response accepted_response(const publish_result& r);
   http_response get_message(const std::string& id);
   http_response get_channels();
   http_response get_metrics();
@@ -52,6 +57,7 @@ class api {
   bus_holder& buses_;
   mutable std::mutex settings_mutex_;
   api_settings settings_;
+  boost::asio::any_io_executor executor_;
   std::atomic<bool> ready_{false};
   server_counters counters_;  // updated under counters_mutex_
   std::mutex counters_mutex_;

@@ -171,14 +171,27 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         req.headers.emplace_back(lower(f.name_string()), std::string(f.value()));
       req.body = std::move(msg.body());
       const bool keep_alive = msg.keep_alive() && !stopping;
-      http_response res;
-      try {
-        res = handle(req);
-      } catch (const std::exception& e) {
-        res = plain_error(500, "internal", "internal error");
-      }
+      const http_response res = co_await answer(std::move(req));
       if (!co_await reply(stream, tcp, res, keep_alive) || !keep_alive) co_return;
     }
+  }
+
+  asio::awaitable<http_response> answer(http_request req) {
+    return asio::async_initiate<decltype(asio::use_awaitable), void(http_response)>(
+        [this, req = std::move(req)](auto completion) mutable {
+          // std::function wants a copyable target; the completion is move-only.
+          auto shared = std::make_shared<decltype(completion)>(std::move(completion));
+          auto respond = [shared](http_response r) {
+            auto ex = asio::get_associated_executor(*shared);
+            asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+          };
+          try {
+            handle(std::move(req), respond);
+          } catch (const std::exception&) {
+            respond(plain_error(500, "internal", "internal error"));
+          }
+        },
+        asio::use_awaitable);
   }
 
   http_response too_large() const {

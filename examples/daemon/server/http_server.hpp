@@ -42,7 +42,10 @@ struct listener_settings {
 
 class http_server {
  public:
-  using handler = std::function<http_response(const http_request&)>;
+  // A handler answers through `respond`, exactly once, from any thread (a
+  // message is answered once it is on disk, from the spool's writer thread).
+  using respond_fn = std::function<void(http_response)>;
+  using handler = std::function<void(http_request, respond_fn)>;
 
   // Binds at once (throws std::runtime_error naming the address on failure).
   http_server(boost::asio::io_context& io, listener_settings settings, handler h);

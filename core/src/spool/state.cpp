@@ -1,0 +1,85 @@
+#include "state.hpp"
+
+#include <algorithm>
+
+namespace notibus::spool {
+
+std::vector<outcome_record> dead_outcomes(const spooled_message& m) {
+  std::vector<outcome_record> out;
+  for (const auto& [channel, o] : m.outcomes)
+    if (o.dead) out.push_back(o);
+  return out;
+}
+
+spool_state rebuild(const std::vector<record>& records, std::chrono::milliseconds window,
+                    std::chrono::system_clock::time_point now) {
+  spool_state state;
+  std::unordered_map<std::string, spooled_message> by_id;
+  auto remember_key = [&](const message& m, std::uint64_t segment) {
+    if (m.idempotency_key)
+      state.keys[*m.idempotency_key] = {m.id, to_unix_ms(m.created_at), segment};
+  };
+  for (const auto& r : records) {
+    switch (static_cast<record_type>(r.type)) {
+      case record_type::message:
+        if (auto m = decode_message(r.payload)) {
+          remember_key(*m, r.segment);
+          auto& entry = by_id[m->id];
+          entry.msg = std::move(*m);
+          entry.segment = r.segment;
+          continue;
+        }
+        break;
+      case record_type::snapshot:
+        if (auto s = decode_snapshot(r.payload)) {
+          remember_key(s->msg, r.segment);
+          spooled_message entry{std::move(s->msg), r.segment, {}, s->done};
+          for (auto& o : s->outcomes) entry.outcomes[o.delivery.channel] = std::move(o);
+          by_id[entry.msg.id] = std::move(entry);
+          continue;
+        }
+        break;
+      case record_type::outcome:
+        if (auto o = decode_outcome(r.payload)) {
+          // An outcome for a message already gone (its segment dropped) is ignored.
+          if (auto it = by_id.find(o->message_id); it != by_id.end())
+            it->second.outcomes[o->delivery.channel] = std::move(*o);
+          continue;
+        }
+        break;
+      case record_type::done:
+        if (auto id = decode_id(r.payload)) {
+          if (auto it = by_id.find(*id); it != by_id.end()) {
+            it->second.done = true;
+            if (dead_outcomes(it->second).empty()) by_id.erase(it);
+          }
+          continue;
+        }
+        break;
+      case record_type::cleared:
+        if (auto id = decode_id(r.payload)) {
+          if (auto it = by_id.find(*id); it != by_id.end() && it->second.done) by_id.erase(it);
+          continue;
+        }
+        break;
+      case record_type::key:
+        if (auto k = decode_key(r.payload)) {
+          state.keys[k->key] = {k->message_id, k->created_at_ms, r.segment};
+          continue;
+        }
+        break;
+    }
+    ++state.unreadable;
+  }
+  const std::int64_t oldest = to_unix_ms(now - window);
+  std::erase_if(state.keys, [&](const auto& kv) { return kv.second.created_at_ms < oldest; });
+  for (auto& [id, m] : by_id) (m.done ? state.dead : state.unfinished).push_back(std::move(m));
+  const auto by_message_id = [](const spooled_message& a, const spooled_message& b) {
+    return a.msg.id < b.msg.id;
+  };
+  std::sort(state.unfinished.begin(), state.unfinished.end(), by_message_id);
+  std::sort(state.dead.begin(), state.dead.end(), by_message_id);
+  return state;
+}
+
+}  // namespace notibus::spool

@@ -1,0 +1,275 @@
+#include "store.hpp"
+
+#include <notibus/error.hpp>
+
+#include <algorithm>
+#include <future>
+#include <set>
+
+namespace notibus::spool {
+namespace {
+
+// More keys than this (a million messages with keys inside one window) and
+// the oldest are forgotten early, so memory stays bounded.
+constexpr std::size_t max_keys = 1'000'000;
+
+std::uint64_t segment_bytes_for(const spool_settings& s) {
+  // With a size cap, segments must be small enough that deleting finished
+  // ones frees room in time.
+  constexpr std::uint64_t largest = 64ull << 20, smallest = 64ull << 10;
+  if (!s.max_bytes) return largest;
+  return std::clamp<std::uint64_t>(s.max_bytes / 8, smallest, largest);
+}
+
+std::error_code accepted_error(std::error_code ec) {
+  if (!ec) return ec;
+  if (ec == std::errc::no_space_on_device) return make_error_code(errc::spool_full);
+  return make_error_code(errc::spool_failed);
+}
+
+snapshot_record snapshot_of(const spooled_message& m) {
+  snapshot_record s{m.msg, {}, m.done};
+  for (const auto& [channel, o] : m.outcomes) s.outcomes.push_back(o);
+  return s;
+}
+
+}  // namespace
+
+store::store(const spool_settings& settings, log_sink log)
+    : settings_(settings), log_sink_(std::move(log)) {}
+
+store::~store() = default;
+
+void store::attach() {
+  std::lock_guard lock(mutex_);
+  ++users_;
+}
+
+void store::detach() {
+  {
+    std::lock_guard lock(mutex_);
+    if (--users_ > 0) return;
+  }
+  log_->close();
+}
+
+std::shared_ptr<store> store::open(const spool_settings& settings, log_sink log,
+                                   spool_state& recovered) {
+  std::shared_ptr<store> s(new store(settings, std::move(log)));
+  log_options o;
+  o.dir = settings.dir;
+  o.fsync = settings.fsync;
+  o.max_bytes = settings.max_bytes;
+  o.segment_bytes = segment_bytes_for(settings);
+  o.log = s->log_sink_;
+  recovery r;
+  s->log_ = std::make_unique<segment_log>(std::move(o), r);
+  s->load(recovered, r);
+  s->maybe_compact();
+  return s;
+}
+
+void store::load(spool_state& recovered, const recovery& r) {
+  recovered = rebuild(r.records, settings_.idempotency_window, std::chrono::system_clock::now());
+  if (recovered.unreadable && log_sink_)
+    log_sink_(log_level::error, "spool: " + std::to_string(recovered.unreadable) +
+                                    " records could not be read (written by a newer notibus?)");
+  oldest_ = r.segments.empty() ? log_->current_segment() : r.segments.front();
+  const std::set<std::uint64_t> lost(r.quarantined_numbers.begin(), r.quarantined_numbers.end());
+
+  // What came from a quarantined segment is on disk nowhere else: write it again.
+  std::vector<std::future<std::uint64_t>> rewritten;
+  auto rewrite = [&](record_type type, std::string payload) {
+    auto done = std::make_shared<std::promise<std::uint64_t>>();
+    rewritten.push_back(done->get_future());
+    log_->append(
+        static_cast<std::uint8_t>(type), std::move(payload),
+        [done](std::error_code, std::uint64_t segment) { done->set_value(segment); }, false);
+  };
+  for (const auto& m : recovered.unfinished)
+    if (lost.count(m.segment)) rewrite(record_type::snapshot, encode_snapshot(snapshot_of(m)));
+  for (const auto& m : recovered.dead)
+    if (lost.count(m.segment)) rewrite(record_type::snapshot, encode_snapshot(snapshot_of(m)));
+  for (const auto& [key, k] : recovered.keys)
+    if (lost.count(k.segment))
+      rewrite(record_type::key, encode_key({key, k.message_id, k.created_at_ms}));
+  // Where the copies are; if they span two segments, the older one (carrying
+  // a record forward twice is harmless, missing one is not).
+  std::uint64_t now_in = log_->current_segment();
+  for (auto& f : rewritten) now_in = std::min(now_in, f.get());
+  if (!rewritten.empty() && log_sink_)
+    log_sink_(log_level::warn, "spool: wrote " + std::to_string(rewritten.size()) +
+                                   " records from quarantined segments again");
+
+  std::lock_guard lock(mutex_);
+  for (auto& m : recovered.unfinished) {
+    if (lost.count(m.segment)) m.segment = now_in;
+    ++unfinished_[m.segment];
+  }
+  for (auto m : recovered.dead) {
+    if (lost.count(m.segment)) m.segment = now_in;
+    dead_.emplace(m.msg.id, std::move(m));
+  }
+  std::vector<std::pair<std::int64_t, std::string>> order;
+  for (auto& [key, k] : recovered.keys) {
+    if (lost.count(k.segment)) k.segment = now_in;
+    keys_.emplace(key, k);
+    order.emplace_back(k.created_at_ms, key);
+  }
+  std::sort(order.begin(), order.end());
+  key_order_.assign(order.begin(), order.end());
+}
+
+void store::append_message(const message& m, accepted_fn done) {
+  std::weak_ptr<store> self = weak_from_this();
+  std::optional<key_record> key;
+  if (m.idempotency_key) key = key_record{*m.idempotency_key, m.id, to_unix_ms(m.created_at)};
+  log_->append(static_cast<std::uint8_t>(record_type::message), encode_message(m),
+               [self, key = std::move(key), done = std::move(done)](std::error_code ec,
+                                                                    std::uint64_t segment) {
+                 if (auto s = self.lock(); s && !ec) {
+                   std::lock_guard lock(s->mutex_);
+                   ++s->unfinished_[segment];
+                   if (key) s->remember_key_locked(key->key, key->message_id, key->created_at_ms,
+                                                   segment);
+                 }
+                 done(accepted_error(ec), segment);
+               });
+}
+
+void store::remember_key_locked(const std::string& key, const std::string& id,
+                                std::int64_t at_ms, std::uint64_t segment) {
+  keys_[key] = {id, at_ms, segment};
+  key_order_.emplace_back(at_ms, key);
+  const std::int64_t expired_before =
+      to_unix_ms(std::chrono::system_clock::now() - settings_.idempotency_window);
+  while (!key_order_.empty() &&
+         (key_order_.front().first < expired_before || key_order_.size() > max_keys)) {
+    auto it = keys_.find(key_order_.front().second);
+    // The key may have been accepted again later; only its own entry goes.
+    if (it != keys_.end() && it->second.created_at_ms == key_order_.front().first) keys_.erase(it);
+    key_order_.pop_front();
+  }
+}
+
+std::optional<std::string> store::find_key(const std::string& key) const {
+  std::lock_guard lock(mutex_);
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return std::nullopt;
+  const std::int64_t expired_before =
+      to_unix_ms(std::chrono::system_clock::now() - settings_.idempotency_window);
+  if (it->second.created_at_ms < expired_before) return std::nullopt;
+  return it->second.message_id;
+}
+
+void store::record_outcome(const std::string& message_id, const channel_delivery& d, bool dead) {
+  log_->append(static_cast<std::uint8_t>(record_type::outcome),
+               encode_outcome({message_id, d, dead}), [](std::error_code, std::uint64_t) {},
+               false);
+}
+
+void store::record_done(const message& m, std::uint64_t segment,
+                        std::vector<outcome_record> dead) {
+  std::weak_ptr<store> self = weak_from_this();
+  log_->append(
+      static_cast<std::uint8_t>(record_type::done), encode_id(m.id),
+      [self](std::error_code, std::uint64_t) {
+        if (auto s = self.lock()) s->maybe_compact();
+      },
+      false);
+  std::lock_guard lock(mutex_);
+  if (auto it = unfinished_.find(segment); it != unfinished_.end() && --it->second == 0)
+    unfinished_.erase(it);
+  if (!dead.empty()) {
+    spooled_message entry{m, segment, {}, true};
+    for (auto& o : dead) entry.outcomes[o.delivery.channel] = std::move(o);
+    dead_[m.id] = std::move(entry);
+  }
+}
+
+void store::record_cleared(const std::string& message_id,
+                           std::function<void(std::error_code)> done) {
+  {
+    std::lock_guard lock(mutex_);
+    dead_.erase(message_id);
+  }
+  log_->append(
+      static_cast<std::uint8_t>(record_type::cleared), encode_id(message_id),
+      [done = std::move(done)](std::error_code ec, std::uint64_t) {
+        if (done) done(ec);
+      },
+      false);
+}
+
+std::vector<spooled_message> store::dead_letters() const {
+  std::lock_guard lock(mutex_);
+  std::vector<spooled_message> out;
+  for (const auto& [id, m] : dead_) out.push_back(m);
+  return out;
+}
+
+void store::maybe_compact() {
+  std::vector<std::pair<record_type, std::string>> carry;
+  std::uint64_t from = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (compacting_) return;
+    for (;;) {
+      // Segments go oldest first: an outcome in a later segment may belong to
+      // an unfinished message in an earlier one.
+      if (oldest_ >= log_->current_segment()) return;
+      if (!unfinished_.empty() && unfinished_.begin()->first <= oldest_) return;
+      for (const auto& [id, m] : dead_)
+        if (m.segment == oldest_)
+          carry.emplace_back(record_type::snapshot, encode_snapshot(snapshot_of(m)));
+      for (const auto& [key, k] : keys_)
+        if (k.segment == oldest_)
+          carry.emplace_back(record_type::key, encode_key({key, k.message_id, k.created_at_ms}));
+      if (!carry.empty()) break;
+      log_->drop_segments_before(oldest_ + 1);
+      ++oldest_;
+    }
+    compacting_ = true;
+    carry_pending_ = carry.size();
+    carry_error_ = {};
+    carried_into_ = UINT64_MAX;
+    from = oldest_;
+  }
+  std::weak_ptr<store> self = weak_from_this();
+  for (auto& [type, payload] : carry)
+    log_->append(
+        static_cast<std::uint8_t>(type), std::move(payload),
+        [self, from](std::error_code ec, std::uint64_t segment) {
+          if (auto s = self.lock()) s->carried(from, segment, ec);
+        },
+        false);
+}
+
+void store::carried(std::uint64_t from, std::uint64_t into, std::error_code ec) {
+  {
+    std::lock_guard lock(mutex_);
+    if (ec) carry_error_ = ec;
+    carried_into_ = std::min(carried_into_, into);
+    if (--carry_pending_ > 0) return;
+    compacting_ = false;
+    if (carry_error_) {
+      // Keep the old segment; the next finished message tries again.
+      if (log_sink_)
+        log_sink_(log_level::error, "spool: could not carry records forward from segment " +
+                                        std::to_string(from) + ": " + carry_error_.message());
+      return;
+    }
+    // Every copy is on disk, in a segment newer than `from` (the older one if
+    // they span two: carrying a record forward twice is harmless).
+    const std::uint64_t to = carried_into_;
+    for (auto& [id, m] : dead_)
+      if (m.segment == from) m.segment = to;
+    for (auto& [key, k] : keys_)
+      if (k.segment == from) k.segment = to;
+    log_->drop_segments_before(from + 1);
+    oldest_ = from + 1;
+  }
+  maybe_compact();
+}
+
+}  // namespace notibus::spool

@@ -1,0 +1,92 @@
+// The bus's durable side (issue #7): accepted messages, their final outcomes,
+// dead letters and idempotency keys, on top of the segment log.
+//
+// A segment is deleted once no message in it or before it is unfinished. What
+// must outlive it (dead letters, keys still inside their window) is first
+// carried forward: appended again to the newest segment, and only once that
+// copy is on disk is the old segment removed. So the spool's size follows the
+// unfinished work, not the traffic.
+#pragma once
+
+#include <notibus/config.hpp>
+#include <notibus/log.hpp>
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+
+#include "segment_log.hpp"
+#include "state.hpp"
+
+namespace notibus::spool {
+
+class store : public std::enable_shared_from_this<store> {
+ public:
+  // Opens (and repairs) the spool in settings.dir; `recovered` receives what was
+  // there. Messages that came from a quarantined segment are on disk again
+  // before this returns. Throws std::system_error if the directory is unusable
+  // or in use by another process.
+  static std::shared_ptr<store> open(const spool_settings& settings, log_sink log,
+                                     spool_state& recovered);
+  ~store();
+
+  // Each bus using the store attaches (a reload's new bus shares the old one's
+  // store); when the last detaches, the log closes and the directory is free
+  // for another process, even if stray deliveries still hold the store.
+  void attach();
+  void detach();
+
+  const spool_settings& settings() const noexcept { return settings_; }
+
+  // `done` runs on the spool's writer thread once the message is on disk (per
+  // the fsync mode), with the segment it is in, or with errc::spool_full or
+  // errc::spool_failed.
+  using accepted_fn = std::function<void(std::error_code, std::uint64_t segment)>;
+  void append_message(const message& m, accepted_fn done);
+
+  // The first message's id if this key was accepted inside the window.
+  std::optional<std::string> find_key(const std::string& key) const;
+
+  // Bookkeeping, not waited for: losing one in a crash means a delivery is
+  // made again (at least once), never that one is lost.
+  void record_outcome(const std::string& message_id, const channel_delivery& d, bool dead);
+  void record_done(const message& m, std::uint64_t segment, std::vector<outcome_record> dead);
+  // The message's dead letters are dealt with (retried as a new message, or purged).
+  void record_cleared(const std::string& message_id, std::function<void(std::error_code)> done);
+
+  std::vector<spooled_message> dead_letters() const;
+  std::uint64_t bytes() const noexcept { return log_->bytes(); }
+  std::uint64_t syncs() const noexcept { return log_->syncs(); }
+
+ private:
+  store(const spool_settings& settings, log_sink log);
+  void load(spool_state& recovered, const recovery& r);
+  void remember_key_locked(const std::string& key, const std::string& id, std::int64_t at_ms,
+                           std::uint64_t segment);
+  void maybe_compact();
+  void carried(std::uint64_t from, std::uint64_t into, std::error_code ec);
+
+  spool_settings settings_;
+  log_sink log_sink_;
+  std::unique_ptr<segment_log> log_;
+
+  mutable std::mutex mutex_;
+  std::map<std::uint64_t, std::size_t> unfinished_;  // by segment
+  std::map<std::string, spooled_message> dead_;      // by message id
+  std::unordered_map<std::string, key_entry> keys_;
+  std::deque<std::pair<std::int64_t, std::string>> key_order_;  // (accepted at, key), for expiry
+  std::uint64_t oldest_ = 0;  // the oldest segment that may still be on disk
+  std::size_t users_ = 0;
+  bool compacting_ = false;
+  std::size_t carry_pending_ = 0;
+  std::uint64_t carried_into_ = UINT64_MAX;
+  std::error_code carry_error_;
+};
+
+}  // namespace notibus::spool

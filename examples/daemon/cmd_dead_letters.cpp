@@ -1,0 +1,105 @@
+// `notibus dead-letters list|retry|purge -c FILE [--json] [ID... | --all]`:
+// the deliveries a spool keeps after they failed for good. `list` reads the
+// spool as it is (also while `notibus serve` runs); `retry` and `purge` need
+// it to themselves, and a retried copy is delivered by the next `serve`.
+#include <notibus/spool_admin.hpp>
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <set>
+
+#include "cli_args.hpp"
+#include "commands.hpp"
+
+namespace notibus::cli {
+namespace {
+
+namespace json = boost::json;
+
+std::string one_line(std::string s) {
+  for (auto& c : s)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  return s;
+}
+
+int list(const std::vector<spooled_dead_letter>& dead, bool as_json) {
+  if (as_json) {
+    json::array out;
+    for (const auto& d : dead) {
+      json::array failed;
+      for (const auto& f : d.failed)
+        failed.push_back(json::object{
+            {"channel", f.channel}, {"attempts", f.attempts}, {"reason", f.last_error}});
+      out.push_back(json::object{{"id", d.msg.id},
+                                 {"topic", d.msg.topic},
+                                 {"title", d.msg.title},
+                                 {"failed", std::move(failed)}});
+    }
+    std::printf("%s\n", json::serialize(out).c_str());
+    return 0;
+  }
+  if (dead.empty()) std::printf("no dead letters\n");
+  for (const auto& d : dead)
+    for (const auto& f : d.failed)
+      std::printf("%s  %s  %s  %u attempt%s  %s\n", d.msg.id.c_str(), d.msg.topic.c_str(),
+                  f.channel.c_str(), f.attempts, f.attempts == 1 ? "" : "s",
+                  one_line(f.last_error).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int run_dead_letters(const std::vector<std::string>& argv, const common_options& common) {
+  const args a(argv, {{"--config"}, {"--json", "--all"}, {{"-c", "--config"}}});
+  const auto file = a.get("--config");
+  std::vector<std::string> rest = a.positional();
+  if (!file || rest.empty()) throw usage_error("dead-letters needs list, retry or purge, and -c FILE");
+  const std::string action = rest.front();
+  rest.erase(rest.begin());
+  if (action != "list" && action != "retry" && action != "purge")
+    throw usage_error("unknown dead-letters action \"" + action + "\"");
+  if (action == "list" && (!rest.empty() || a.has("--all")))
+    throw usage_error("dead-letters list takes no ids");
+  if (action != "list" && rest.empty() == !a.has("--all"))
+    throw usage_error("dead-letters " + action + " needs message ids or --all (not both)");
+
+  plugin_registry registry;
+  const auto cfg = load_or_report(*file, registry);
+  if (!cfg) return 2;
+  if (!cfg->spool) {
+    std::fprintf(stderr, "%s: no spool is configured, so no dead letters are kept\n",
+                 file->c_str());
+    return 2;
+  }
+  try {
+    if (action == "list") return list(list_dead_letters(*cfg->spool), a.has("--json"));
+    spool_admin admin(*cfg->spool, common.log);
+    std::vector<std::string> ids = rest;
+    if (a.has("--all"))
+      for (const auto& d : admin.dead_letters()) ids.push_back(d.msg.id);
+    int status = 0;
+    for (const auto& id : std::set<std::string>(ids.begin(), ids.end())) {
+      if (action == "retry") {
+        const std::string copy = admin.retry(id);
+        if (!copy.empty())
+          std::printf("%s: queued again as %s (delivered by the next `notibus serve`)\n",
+                      id.c_str(), copy.c_str());
+        else
+          status = 1;
+        if (copy.empty()) std::fprintf(stderr, "%s: no such dead letter\n", id.c_str());
+      } else if (admin.purge(id)) {
+        std::printf("%s: purged\n", id.c_str());
+      } else {
+        std::fprintf(stderr, "%s: no such dead letter\n", id.c_str());
+        status = 1;
+      }
+    }
+    return status;
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "%s (stop `notibus serve` first for retry and purge)\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace notibus::cli

@@ -1,0 +1,261 @@
+// The bus with a spool: accepted means on disk, unfinished deliveries resume
+// after a restart, idempotency keys outlive the process, a full spool refuses
+// without losing anything, dead letters are kept, listed, retried and purged.
+#include <gtest/gtest.h>
+
+#include <notibus/spool_admin.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "../support/test_bus.hpp"
+#include "spool/records.hpp"
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using notibus::delivery_state;
+using notibus::errc;
+using notibus::test::fault_log;
+using notibus::test::make_message;
+using notibus::test::test_env;
+
+namespace {
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    char tmpl[] = "/tmp/notibus-spool-bus-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~temp_dir() { fs::remove_all(path); }
+};
+
+// Channel `c` in the given mode (and `broken`, always failing), spooled in `dir`.
+std::string spooled(const fs::path& dir, const std::string& mode, const std::string& extra = "") {
+  return "version: 1\nspool:\n  dir: " + dir.string() + "\n" + extra +
+         "channels:\n"
+         "  c: {type: fault, mode: " +
+         mode +
+         "}\n"
+         "  broken: {type: fault, mode: permanent}\n"
+         "routes:\n"
+         "  - match: {topic: \"bad.*\"}\n"
+         "    to: [broken]\n"
+         "  - to: [c]\n";
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 10s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return condition();
+}
+
+bool delivered(notibus::bus& b, const std::string& id) {
+  auto r = b.status(id);
+  return r && r->finished() && r->all_delivered();
+}
+
+std::size_t segment_files(const fs::path& dir) {
+  std::size_t n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) n += e.path().extension() == ".seg";
+  return n;
+}
+
+}  // namespace
+
+TEST(spool_records, every_message_field_round_trips_and_truncation_is_refused) {
+  notibus::message m = make_message("deploy.done", "body \xF0\x9F\x9A\x80\nline 2");
+  m.id = notibus::make_message_id();
+  m.priority = notibus::priority::urgent;
+  m.tags = {"a", "b c"};
+  m.attributes = {{"k", "v"}, {"empty", ""}};
+  m.channels = {"c"};
+  m.idempotency_key = "key-1";
+  m.created_at = notibus::spool::from_unix_ms(1'700'000'000'123);
+  const std::string encoded = notibus::spool::encode_message(m);
+  auto back = notibus::spool::decode_message(encoded);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->id, m.id);
+  EXPECT_EQ(back->body, m.body);
+  EXPECT_EQ(back->priority, m.priority);
+  EXPECT_EQ(back->tags, m.tags);
+  EXPECT_EQ(back->attributes, m.attributes);
+  EXPECT_EQ(back->channels, m.channels);
+  EXPECT_EQ(back->idempotency_key, m.idempotency_key);
+  EXPECT_EQ(back->created_at, m.created_at);
+  for (std::size_t cut = 0; cut < encoded.size(); ++cut)
+    EXPECT_FALSE(notibus::spool::decode_message(encoded.substr(0, cut))) << cut;
+  EXPECT_FALSE(notibus::spool::decode_message(encoded + "x"));
+}
+
+TEST(spool_bus, unfinished_deliveries_resume_after_a_restart_and_finished_ones_do_not) {
+  temp_dir d;
+  std::vector<std::string> ids;
+  {
+    test_env env(spooled(d.path, "hang"));
+    auto b = env.make_bus();
+    for (int i = 0; i < 3; ++i) ids.push_back(b->publish(make_message("t")));
+  }  // stopped with deliveries in flight: they stay on disk
+  {
+    test_env env(spooled(d.path, "ok"));
+    auto b = env.make_bus();
+    for (const auto& id : ids) EXPECT_TRUE(eventually([&] { return delivered(*b, id); })) << id;
+    EXPECT_EQ(fault_log::instance().attempts("c").size(), 3u);
+    b->stop(2s);
+  }
+  test_env env(spooled(d.path, "ok"));
+  auto b = env.make_bus();
+  EXPECT_EQ(b->stats()[0].published, 0u) << "a delivered message was resumed";
+}
+
+TEST(spool_bus, an_idempotency_key_is_remembered_across_restarts) {
+  temp_dir d;
+  std::string first_id;
+  {
+    test_env env(spooled(d.path, "ok"));
+    auto b = env.make_bus();
+    auto m = make_message("t");
+    m.idempotency_key = "order-42";
+    first_id = b->publish(m);
+    EXPECT_TRUE(eventually([&] { return delivered(*b, first_id); }));
+    b->stop(2s);
+  }
+  test_env env(spooled(d.path, "ok"));
+  auto b = env.make_bus();
+  auto m = make_message("t");
+  m.idempotency_key = "order-42";
+  const notibus::publish_result r = b->try_publish(m);
+  EXPECT_TRUE(r.duplicate);
+  EXPECT_EQ(r.id, first_id);
+  EXPECT_EQ(b->stats()[0].published, 0u);
+}
+
+TEST(spool_bus, a_full_spool_refuses_new_messages_and_keeps_the_accepted_ones) {
+  temp_dir d;
+  std::vector<std::string> accepted;
+  {
+    test_env env(spooled(d.path, "hang", "  max_bytes: 4096\n"));
+    auto b = env.make_bus();
+    notibus::publish_result refused;
+    for (int i = 0; i < 1000; ++i) {
+      auto m = make_message("t", std::string(100, 'x'));
+      m.idempotency_key = "k" + std::to_string(i);
+      auto r = b->try_publish(m);
+      if (r.error) {
+        refused = r;
+        break;
+      }
+      accepted.push_back(r.id);
+    }
+    ASSERT_EQ(refused.error, errc::spool_full);
+    EXPECT_GT(accepted.size(), 10u);
+    // The refused message's key was not used up.
+    auto again = make_message("t", std::string(100, 'x'));
+    again.idempotency_key = "k" + std::to_string(accepted.size());
+    EXPECT_EQ(b->try_publish(again).error, errc::spool_full);
+  }
+  test_env env(spooled(d.path, "ok", "  max_bytes: 4096\n"));
+  auto b = env.make_bus();
+  for (const auto& id : accepted) EXPECT_TRUE(eventually([&] { return delivered(*b, id); })) << id;
+  auto m = make_message("t");
+  m.idempotency_key = "k" + std::to_string(accepted.size());
+  EXPECT_TRUE(eventually([&] { return !b->try_publish(m).error; })) << "still full";
+}
+
+TEST(spool_bus, dead_letters_and_keys_outlive_the_segments_they_were_written_in) {
+  temp_dir d;
+  // 1 MiB cap: 128 KiB segments, so 3000 messages fill several.
+  const std::string cap = "  max_bytes: 1048576\n";
+  std::string dead_id;
+  {
+    test_env env(spooled(d.path, "ok", cap));
+    auto b = env.make_bus();
+    auto bad = make_message("bad.news");
+    bad.idempotency_key = "the-bad-one";
+    dead_id = b->publish(bad);
+    std::string last;
+    for (int i = 0; i < 3000; ++i) last = b->publish(make_message("t", std::string(150, 'y')));
+    EXPECT_TRUE(eventually([&] { return delivered(*b, last); }));
+    EXPECT_TRUE(eventually([&] { return segment_files(d.path) <= 2; }))
+        << segment_files(d.path) << " segments left";
+    b->stop(2s);
+  }
+  const auto dead = notibus::list_dead_letters(notibus::test::test_env(spooled(d.path, "ok", cap))
+                                                   .cfg.spool.value());
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].msg.id, dead_id);
+  ASSERT_EQ(dead[0].failed.size(), 1u);
+  EXPECT_EQ(dead[0].failed[0].channel, "broken");
+  EXPECT_NE(dead[0].failed[0].last_error, "");
+  test_env env(spooled(d.path, "ok", cap));
+  auto b = env.make_bus();
+  auto again = make_message("bad.news");
+  again.idempotency_key = "the-bad-one";
+  EXPECT_TRUE(b->try_publish(again).duplicate);
+}
+
+TEST(spool_bus, dead_letters_are_retried_and_purged_offline_but_not_while_a_bus_runs) {
+  temp_dir d;
+  std::vector<std::string> dead_ids;
+  {
+    test_env env(spooled(d.path, "ok"));
+    auto b = env.make_bus();
+    for (int i = 0; i < 2; ++i) dead_ids.push_back(b->publish(make_message("bad.thing")));
+    EXPECT_TRUE(eventually([&] { return b->status(dead_ids[1])->finished(); }));
+    EXPECT_THROW(notibus::spool_admin(env.cfg.spool.value()), std::system_error);
+    b->stop(2s);
+  }
+  test_env env(spooled(d.path, "ok"));
+  std::string retried;
+  {
+    notibus::spool_admin admin(env.cfg.spool.value());
+    ASSERT_EQ(admin.dead_letters().size(), 2u);
+    retried = admin.retry(dead_ids[0]);
+    EXPECT_FALSE(retried.empty());
+    EXPECT_TRUE(admin.purge(dead_ids[1]));
+    EXPECT_FALSE(admin.purge("no-such-id"));
+    EXPECT_TRUE(admin.dead_letters().empty());
+  }
+  EXPECT_TRUE(notibus::list_dead_letters(env.cfg.spool.value()).empty());
+  // The copy goes to the channel that failed: make it work now.
+  test_env fixed(spooled(d.path, "ok").replace(spooled(d.path, "ok").find("mode: permanent"), 15,
+                                              "mode: ok"));
+  auto b = fixed.make_bus();
+  EXPECT_TRUE(eventually([&] { return delivered(*b, retried); }));
+  EXPECT_EQ(fault_log::instance().attempts("broken").size(), 1u);
+}
+
+TEST(spool_bus, messages_before_a_corrupt_record_are_resumed_and_written_again) {
+  temp_dir d;
+  std::vector<std::string> ids;
+  {
+    test_env env(spooled(d.path, "hang"));
+    auto b = env.make_bus();
+    for (int i = 0; i < 5; ++i) ids.push_back(b->publish(make_message("t", "message " + std::to_string(i))));
+  }
+  fs::path segment;
+  for (const auto& e : fs::directory_iterator(d.path))
+    if (e.path().extension() == ".seg" && fs::file_size(e.path()) > 0) segment = e.path();
+  {
+    std::ifstream in(segment, std::ios::binary);
+    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = data.find("message 3");
+    ASSERT_NE(at, std::string::npos);
+    std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put('X');
+  }
+  {
+    test_env env(spooled(d.path, "hang"));
+    auto b = env.make_bus();
+    EXPECT_TRUE(fs::exists(d.path / "quarantine" / segment.filename()));
+  }  // the three good ones were written again: the quarantined copy is not needed
+  test_env env(spooled(d.path, "ok"));
+  auto b = env.make_bus();
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(eventually([&] { return delivered(*b, ids[i]); })) << i;
+  EXPECT_FALSE(b->status(ids[3]));
+}
