@@ -72,8 +72,15 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
                  file->c_str());
     return 2;
   }
+  if (action == "list") {
+    try {
+      return list(list_dead_letters(*cfg->spool), a.has("--json"));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return 1;
+    }
+  }
   try {
-    if (action == "list") return list(list_dead_letters(*cfg->spool), a.has("--json"));
     spool_admin admin(*cfg->spool, common.log);
     std::vector<std::string> ids = rest;
     if (a.has("--all"))

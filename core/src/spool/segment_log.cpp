@@ -155,7 +155,7 @@ std::string encode_record(std::uint8_t type, std::string_view payload) {
 recovery read_spool(const fs::path& dir) {
   recovery out;
   std::uint64_t last = 0, bytes = 0;
-  recover(dir, false, {}, out, last, bytes);
+  if (fs::is_directory(dir)) recover(dir, false, {}, out, last, bytes);
   return out;
 }
 

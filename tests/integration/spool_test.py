@@ -1,0 +1,207 @@
+#!/usr/bin/python3
+"""`notibus serve` with a spool: what was answered 202 survives SIGKILL, torn
+writes, corrupt segments and a full spool; dead letters through the CLI.
+
+Needs NOTIBUS_BIN, NOTIBUS_BUILD_DIR and NOTIBUS_TEST_MODULES in the environment.
+"""
+import glob
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+import time
+import unittest
+
+from daemon_test import BIN, TOKEN, Daemon
+
+CLI_ENV = dict(os.environ, NOTIBUS_TOKEN=TOKEN)  # the config names ${NOTIBUS_TOKEN}
+
+HANG = "  pending: {type: fault, mode: hang}\n"
+DELIVER = "  pending: {type: file, path: \"%s\"}\n"
+ROUTES = "  - to: [pending]\n"
+
+
+def record_ends(path):
+    """Where each record of a segment ends ([u32 length][u32 crc][u8 type][payload])."""
+    with open(path, "rb") as f:
+        data = f.read()
+    ends, at = [], 0
+    while at + 9 <= len(data):
+        (length,) = struct.unpack_from("<I", data, at)
+        at += 9 + length
+        ends.append(at)
+    return ends
+
+
+class SpoolTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.spool = os.path.join(self.tmp, "spool")
+        self.delivered = os.path.join(self.tmp, "delivered.jsonl")
+        self.daemons = []
+
+    def tearDown(self):
+        for d in self.daemons:
+            d.stop(signal.SIGKILL)
+            self.assertNotIn(TOKEN, d.logs())
+        shutil.rmtree(self.tmp)
+
+    def start(self, deliver, spool_extra=""):
+        """A daemon whose `pending` channel hangs (deliver=False) or writes to a file."""
+        spool = f"spool:\n  dir: {self.spool}\n{spool_extra}"
+        channel = DELIVER % self.delivered if deliver else HANG
+        d = Daemon(self.tmp, channel, routes=ROUTES, server_extra=spool)
+        self.daemons.append(d)
+        return d
+
+    def kill(self, d):
+        d.stop(signal.SIGKILL)
+
+    def delivered_ids(self, want, limit=15):
+        deadline = time.time() + limit
+        ids = []
+        while time.time() < deadline:
+            if os.path.exists(self.delivered):
+                with open(self.delivered) as f:
+                    ids = [json.loads(l)["id"] for l in f if l.strip()]
+            if set(want) <= set(ids):
+                break
+            time.sleep(0.05)
+        return ids
+
+    def accept(self, d, n, prefix="m"):
+        ids = []
+        for i in range(n):
+            status, _, body = d.post({"body": f"{prefix} {i}", "idempotency_key": f"{prefix}-{i}"})
+            self.assertEqual(status, 202, body)
+            ids.append(body["id"])
+        return ids
+
+    def segments(self):
+        return sorted(p for p in glob.glob(os.path.join(self.spool, "*.seg")) if os.path.getsize(p) > 0)
+
+    def test_accepted_messages_survive_sigkill_and_are_delivered_once(self):
+        d = self.start(deliver=False)
+        ids = self.accept(d, 50)
+        self.kill(d)
+        d = self.start(deliver=True)
+        got = self.delivered_ids(ids)
+        self.assertEqual(sorted(got), sorted(ids))
+        # A repeated key after the restart is answered with the first id, not sent again.
+        status, _, body = d.post({"body": "m 7", "idempotency_key": "m-7"})
+        self.assertEqual((status, body["id"], body["duplicate"]), (200, ids[7], True))
+        d.stop()
+        d = self.start(deliver=True)
+        time.sleep(0.3)
+        self.assertEqual(len(self.delivered_ids([])), 50, "a delivered message was sent again")
+
+    def test_a_torn_last_record_is_cut_and_every_complete_one_delivered(self):
+        d = self.start(deliver=False)
+        ids = self.accept(d, 5)
+        self.kill(d)
+        segment = self.segments()[-1]
+        ends = record_ends(segment)
+        with open(segment, "rb") as f:
+            full = f.read()
+        saved = os.path.join(self.tmp, "saved")
+        shutil.copytree(self.spool, saved)
+        # Every byte offset inside the last two records: each is a daemon start.
+        for cut in range(ends[-3], len(full)):
+            shutil.rmtree(self.spool)
+            shutil.copytree(saved, self.spool)
+            with open(segment, "r+b") as f:
+                f.truncate(cut)
+            complete = sum(1 for e in ends if e <= cut)
+            if os.path.exists(self.delivered):
+                os.remove(self.delivered)
+            d = self.start(deliver=True)
+            want = ids[:complete]
+            got = self.delivered_ids(want, limit=5)
+            self.assertEqual(sorted(set(got)), sorted(want), f"cut at {cut}")
+            self.kill(d)
+
+    def test_a_corrupt_segment_is_quarantined_and_later_segments_still_delivered(self):
+        d = self.start(deliver=False)
+        first = self.accept(d, 20, "first")
+        self.kill(d)
+        d = self.start(deliver=False)  # a second segment
+        later = self.accept(d, 5, "later")
+        self.kill(d)
+        oldest = self.segments()[0]
+        ends = record_ends(oldest)
+        with open(oldest, "r+b") as f:
+            f.seek(ends[9] + 12)  # inside the 11th message record
+            f.write(b"\xff\xfe\xfd")
+        started = time.time()
+        d = self.start(deliver=True)
+        while d.request("GET", "/readyz")[0] != 200:
+            time.sleep(0.01)
+        self.assertLess(time.time() - started, 2.0)
+        self.assertIn("is corrupt at byte", d.logs())
+        self.assertTrue(os.path.exists(os.path.join(self.spool, "quarantine", os.path.basename(oldest))))
+        got = self.delivered_ids(first[:10] + later)
+        self.assertTrue(set(first[:10] + later) <= set(got), got)
+
+    def test_a_full_spool_answers_503_and_loses_nothing(self):
+        d = self.start(deliver=False, spool_extra="  max_bytes: 8192\n")
+        accepted = []
+        for i in range(1000):
+            status, headers, body = d.post({"body": "x" * 100, "idempotency_key": f"k{i}"})
+            if status == 503:
+                self.assertEqual(body["error"], "spool_full")
+                self.assertIn("Retry-After", headers)
+                break
+            self.assertEqual(status, 202)
+            accepted.append(body["id"])
+        else:
+            self.fail("the spool never filled up")
+        self.assertGreater(len(accepted), 10)
+        self.kill(d)
+        d = self.start(deliver=True, spool_extra="  max_bytes: 8192\n")
+        got = self.delivered_ids(accepted)
+        self.assertTrue(set(accepted) <= set(got))
+
+    def test_dead_letters_are_listed_retried_and_purged(self):
+        spool = f"spool:\n  dir: {self.spool}\n"
+        d = Daemon(self.tmp, "  pending: {type: fault, mode: permanent}\n", routes=ROUTES, server_extra=spool)
+        self.daemons.append(d)
+        ids = self.accept(d, 2, "dead")
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            listed = subprocess.run([BIN, "dead-letters", "list", "-c", d.config], capture_output=True, text=True, env=CLI_ENV)
+            if listed.stdout.count("pending") == 2:
+                break
+            time.sleep(0.05)
+        self.assertEqual(listed.returncode, 0)
+        for i in ids:
+            self.assertIn(i, listed.stdout)
+        busy = subprocess.run([BIN, "dead-letters", "retry", "-c", d.config, ids[0]], capture_output=True, text=True, env=CLI_ENV)
+        self.assertEqual(busy.returncode, 1)
+        self.assertIn("in use", busy.stderr)
+        d.stop()
+        retry = subprocess.run([BIN, "dead-letters", "retry", "-c", d.config, ids[0]], capture_output=True, text=True, env=CLI_ENV)
+        self.assertEqual(retry.returncode, 0, retry.stderr)
+        purge = subprocess.run([BIN, "dead-letters", "purge", "-c", d.config, "--all"], capture_output=True, text=True, env=CLI_ENV)
+        self.assertEqual(purge.returncode, 0, purge.stderr)
+        self.assertIn(f"{ids[1]}: purged", purge.stdout)
+        missing = subprocess.run([BIN, "dead-letters", "purge", "-c", d.config, "nope"], capture_output=True, text=True, env=CLI_ENV)
+        self.assertEqual(missing.returncode, 1)
+        empty = subprocess.run([BIN, "dead-letters", "list", "-c", d.config, "--json"], capture_output=True, text=True, env=CLI_ENV)
+        self.assertEqual(empty.stdout.strip(), "[]")
+        # The retried copy reaches the channel once it works.
+        d = self.start(deliver=True)
+        deadline = time.time() + 10
+        while time.time() < deadline and not os.path.exists(self.delivered):
+            time.sleep(0.05)
+        time.sleep(0.2)
+        with open(self.delivered) as f:
+            lines = [l for l in f if l.strip()]
+        self.assertEqual(len(lines), 1)
+        self.assertIn("dead 0", lines[0])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
