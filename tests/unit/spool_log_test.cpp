@@ -49,6 +49,17 @@ std::vector<fs::path> segments(const fs::path& dir) {
 
 TEST(spool_log, crc32c_matches_the_standard_check_value) {
   EXPECT_EQ(notibus::spool::crc32c("123456789"), 0xE3069283u);  // RFC 3720 check value
+  EXPECT_EQ(notibus::spool::crc32c_without_hardware("123456789"), 0xE3069283u);
+  // Both paths agree on every length and alignment, and when continued.
+  std::string data;
+  for (int i = 0; i < 300; ++i) data += static_cast<char>(i * 37 + 11);
+  for (std::size_t start = 0; start < 9; ++start)
+    for (std::size_t n = 0; start + n <= data.size(); n += 7) {
+      const std::string_view part(data.data() + start, n);
+      EXPECT_EQ(notibus::spool::crc32c(part), notibus::spool::crc32c_without_hardware(part));
+      EXPECT_EQ(notibus::spool::crc32c(part, 0x1234u),
+                notibus::spool::crc32c_without_hardware(part, 0x1234u));
+    }
 }
 
 TEST(spool_log, records_survive_a_reopen_in_order) {
@@ -155,7 +166,8 @@ TEST(spool_log, a_full_spool_refuses_instead_of_dropping) {
   segment_log log(o, r);
   append_sync(log, 1, std::string(50, 'x'));  // 59 bytes on disk
   std::promise<std::error_code> done;
-  log.append(1, std::string(50, 'y'), [&](std::error_code ec, std::uint64_t) { done.set_value(ec); });
+  log.append(1, std::string(50, 'y'),
+             [&](std::error_code ec, std::uint64_t) { done.set_value(ec); });
   EXPECT_EQ(done.get_future().get(), std::make_error_code(std::errc::no_space_on_device));
 }
 

@@ -105,7 +105,8 @@ class bus {
           auto shared = std::make_shared<decltype(handler)>(std::move(handler));
           auto ex = boost::asio::get_associated_executor(*shared, get_executor());
           publish_checked(std::move(msg), nullptr, true, [shared, ex](publish_result r) {
-            boost::asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+            boost::asio::post(ex,
+                              [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
           });
         },
         token, std::move(m));
@@ -157,7 +158,7 @@ class bus {
   using accepted_handler = std::function<void(publish_result)>;
   void publish_with(message m, report_handler done);
   // `accepted` runs once the message is accepted or refused: at once, or (with
-  // a spool) from the spool's writer thread once the record is on disk.
+  // a spool) from the spool's completion thread once the record is on disk.
   void publish_checked(message m, report_handler done, bool refuse_when_full,
                        accepted_handler accepted);
   publish_result publish_and_wait(message m, bool refuse_when_full);

@@ -113,7 +113,9 @@ void tracker::persist_locked(const slot* s, bool complete) {
   if (s) {
     if (s->delivery.state == delivery_state::failed && ctx_->aborting.load())
       left_unfinished_ = true;  // the grace period ran out: not a real outcome
-    else
+    else if (!complete || s->dead)
+      // When this outcome completes the message, `done` says all there is to
+      // say (dead letters aside): one record per delivery instead of two.
       spool.record_outcome(msg_.id, s->delivery, s->dead);
   }
   if (!complete || left_unfinished_) return;

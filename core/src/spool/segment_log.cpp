@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
@@ -120,9 +122,8 @@ void recover(const fs::path& dir, bool repair, const log_sink& log, recovery& ou
       out.quarantined_numbers.push_back(number);
       if (log && repair)
         log(log_level::error, "spool: segment " + path.string() + " is corrupt at byte " +
-                                  std::to_string(good_end) + "; moved to " + aside.string() +
-                                  " (" + std::to_string(records.size()) +
-                                  " records before it were kept)");
+                                  std::to_string(good_end) + "; moved to " + aside.string() + " (" +
+                                  std::to_string(records.size()) + " records before it were kept)");
       continue;
     }
     if (end == scan_end::torn && repair) {
@@ -178,6 +179,18 @@ struct segment_log::writer {
   std::vector<pending> queue;
   bool stopping = false;
 
+  // Completions run on a thread of their own, so the writer can start the
+  // next write and fdatasync while the last batch's publishers are woken.
+  struct written {
+    std::vector<pending> batch;
+    std::vector<std::error_code> results;
+    std::uint64_t segment = 0;
+  };
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  std::vector<written> done_queue;
+  bool writer_finished = false;
+
   ~writer() {
     if (fd >= 0) ::close(fd);
   }
@@ -194,50 +207,79 @@ struct segment_log::writer {
     current = number;
   }
 
-  void loop() {
+  void write_loop() {
     std::unique_lock lock(mutex);
-    std::vector<pending> batch;
     for (;;) {
       cv.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) return;  // stopping, and nothing left to write
-      batch.swap(queue);
+      if (queue.empty()) break;  // stopping, and nothing left to write
+      written w;
+      w.batch.swap(queue);
       lock.unlock();
-      write_batch(batch);
-      batch.clear();  // the completions' captures go before the lock is taken again
+      write_batch(w);
+      {
+        std::lock_guard done_lock(done_mutex);
+        done_queue.push_back(std::move(w));
+      }
+      done_cv.notify_one();
+      lock.lock();
+    }
+    std::lock_guard done_lock(done_mutex);
+    writer_finished = true;
+    done_cv.notify_one();
+  }
+
+  void complete_loop() {
+    std::unique_lock lock(done_mutex);
+    std::vector<written> ready;
+    for (;;) {
+      done_cv.wait(lock, [&] { return writer_finished || !done_queue.empty(); });
+      if (done_queue.empty()) return;  // the writer is done, and so is everything it wrote
+      ready.swap(done_queue);
+      lock.unlock();
+      for (auto& w : ready)
+        for (std::size_t i = 0; i < w.batch.size(); ++i) w.batch[i].done(w.results[i], w.segment);
+      ready.clear();  // the completions' captures go before the lock is taken again
       lock.lock();
     }
   }
 
-  void write_batch(std::vector<pending>& batch) {
-    std::string data;
+  void write_batch(written& w) {
+    std::vector<pending>& batch = w.batch;
+    // The records go out as they are, gathered by writev: no copy into one buffer.
+    std::vector<iovec> parts;
+    parts.reserve(batch.size());
+    std::size_t total = 0;
     std::vector<std::error_code> results(batch.size());
     std::uint64_t would_be = bytes;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      const auto size = batch[i].encoded.size();
-      if (batch[i].capped && options.max_bytes && would_be + size > options.max_bytes) {
+      std::string& record = batch[i].encoded;
+      if (batch[i].capped && options.max_bytes && would_be + record.size() > options.max_bytes) {
         results[i] = std::make_error_code(std::errc::no_space_on_device);
         continue;
       }
-      would_be += size;
-      data += batch[i].encoded;
+      would_be += record.size();
+      total += record.size();
+      parts.push_back({record.data(), record.size()});
     }
-    const std::error_code ec = write_and_sync(data);
-    const std::uint64_t segment = current;
-    for (std::size_t i = 0; i < batch.size(); ++i)
-      batch[i].done(results[i] ? results[i] : ec, segment);
+    const std::error_code ec = write_and_sync(parts, total);
+    for (auto& r : results)
+      if (!r) r = ec;
+    w.results = std::move(results);
+    w.segment = current;
   }
 
-  std::error_code write_and_sync(const std::string& data) {
-    if (data.empty()) return {};
+  std::error_code write_and_sync(std::vector<iovec>& parts, std::size_t total) {
+    if (total == 0) return {};
     try {
-      if (segment_size > 0 && segment_size + data.size() > options.segment_bytes)
+      if (segment_size > 0 && segment_size + total > options.segment_bytes)
         open_segment(current + 1);
     } catch (const std::system_error& e) {
       return e.code();
     }
-    std::size_t written = 0;
-    while (written < data.size()) {
-      const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+    std::size_t written = 0, next = 0;
+    while (written < total) {
+      const int count = static_cast<int>(std::min<std::size_t>(parts.size() - next, IOV_MAX));
+      const ssize_t n = ::writev(fd, parts.data() + next, count);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         const std::error_code ec(errno, std::generic_category());
@@ -246,9 +288,19 @@ struct segment_log::writer {
         return ec;
       }
       written += static_cast<std::size_t>(n);
+      // Skip what went out; a part written halfway continues where it stopped.
+      for (auto left = static_cast<std::size_t>(n); left > 0;) {
+        if (left >= parts[next].iov_len) {
+          left -= parts[next++].iov_len;
+        } else {
+          parts[next].iov_base = static_cast<char*>(parts[next].iov_base) + left;
+          parts[next].iov_len -= left;
+          left = 0;
+        }
+      }
     }
-    segment_size += data.size();
-    bytes += data.size();
+    segment_size += total;
+    bytes += total;
     // One fdatasync for the whole batch: that is the group commit. `batch`
     // syncs at most every 100 ms (a crash may lose that much); `never` leaves
     // it to the OS.
@@ -286,7 +338,8 @@ segment_log::segment_log(log_options options, recovery& recovered)
   writer_->bytes = bytes;
   writer_->open_segment(last + 1);
   recovered.segments.push_back(last + 1);
-  thread_ = std::thread([w = writer_] { w->loop(); });
+  writer_thread_ = std::thread([w = writer_] { w->write_loop(); });
+  completion_thread_ = std::thread([w = writer_] { w->complete_loop(); });
 }
 
 segment_log::~segment_log() {
@@ -300,12 +353,13 @@ void segment_log::close() {
     writer_->stopping = true;
   }
   writer_->cv.notify_all();
-  // The last owner may let go inside a completion, on the writer thread
-  // itself: then the thread finishes on its own, holding the shared state.
-  if (thread_.get_id() == std::this_thread::get_id())
-    thread_.detach();
+  writer_thread_.join();  // completions never run there, so this is never that thread
+  // The last owner may let go inside a completion, on the completion thread
+  // itself: then it finishes on its own, holding the shared state.
+  if (completion_thread_.get_id() == std::this_thread::get_id())
+    completion_thread_.detach();
   else
-    thread_.join();
+    completion_thread_.join();
   if (lock_fd_ >= 0) ::close(lock_fd_);
   lock_fd_ = -1;
 }
@@ -329,7 +383,8 @@ void segment_log::drop_segments_before(std::uint64_t segment) {
     if (number >= segment || number >= writer_->current) break;
     std::error_code ec;
     const auto size = fs::file_size(path, ec);
-    if (fs::remove(path, ec) && !ec) writer_->bytes -= std::min<std::uint64_t>(writer_->bytes, size);
+    if (fs::remove(path, ec) && !ec)
+      writer_->bytes -= std::min<std::uint64_t>(writer_->bytes, size);
   }
 }
 

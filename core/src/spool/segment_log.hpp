@@ -65,7 +65,7 @@ class segment_log {
   segment_log(const segment_log&) = delete;
   segment_log& operator=(const segment_log&) = delete;
 
-  // Runs on the writer thread once the record is written (and synced, per the
+  // Runs on the log's completion thread once the record is written (and synced, per the
   // fsync mode) into `segment`, or with an error: no_space_on_device when a
   // capped record would pass max_bytes, or the I/O error.
   using done_fn = std::function<void(std::error_code, std::uint64_t segment)>;
@@ -85,9 +85,10 @@ class segment_log {
   std::uint64_t syncs() const noexcept;  // for tests and benchmarks
 
  private:
-  struct writer;  // the state the writer thread shares; it may outlive *this
+  struct writer;  // the state both threads share; it may outlive *this
   std::shared_ptr<writer> writer_;
-  std::thread thread_;
+  std::thread writer_thread_;
+  std::thread completion_thread_;
   int lock_fd_ = -1;
 };
 

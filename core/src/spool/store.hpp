@@ -44,7 +44,7 @@ class store : public std::enable_shared_from_this<store> {
 
   const spool_settings& settings() const noexcept { return settings_; }
 
-  // `done` runs on the spool's writer thread once the message is on disk (per
+  // `done` runs on the spool's completion thread once the message is on disk (per
   // the fsync mode), with the segment it is in, or with errc::spool_full or
   // errc::spool_failed.
   using accepted_fn = std::function<void(std::error_code, std::uint64_t segment)>;

@@ -43,7 +43,7 @@ struct listener_settings {
 class http_server {
  public:
   // A handler answers through `respond`, exactly once, from any thread (a
-  // message is answered once it is on disk, from the spool's writer thread).
+  // message is answered once it is on disk, from the spool's completion thread).
   using respond_fn = std::function<void(http_response)>;
   using handler = std::function<void(http_request, respond_fn)>;
 
