@@ -98,6 +98,26 @@ class SpoolTest(unittest.TestCase):
         time.sleep(0.3)
         self.assertEqual(len(self.delivered_ids([])), 50, "a delivered message was sent again")
 
+    def test_what_sigterm_leaves_undelivered_stays_on_disk(self):
+        d = self.start(deliver=False)
+        ids = self.accept(d, 3)
+        self.assertEqual(d.stop(signal.SIGTERM), 0)  # the grace period runs out on hung deliveries
+        d = self.start(deliver=True)
+        self.assertEqual(sorted(self.delivered_ids(ids)), sorted(ids))
+
+    def test_sighup_keeps_the_spool(self):
+        d = self.start(deliver=False)
+        ids = self.accept(d, 2, "before")
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while "config reloaded" not in d.logs() and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertIn("config reloaded", d.logs())
+        ids += self.accept(d, 2, "after")
+        self.kill(d)
+        d = self.start(deliver=True)
+        self.assertEqual(sorted(self.delivered_ids(ids)), sorted(ids))
+
     def test_a_torn_last_record_is_cut_and_every_complete_one_delivered(self):
         d = self.start(deliver=False)
         ids = self.accept(d, 5)
