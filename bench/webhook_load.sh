@@ -47,13 +47,27 @@ routes:
   - to: [sink]
 YAML
 
-ours=$("$build/bench/notibus_load" "$work/load.yaml" "$n")
-# The same with at most 1,000 messages outstanding, as an app with back-pressure
-# would publish: RSS then shows the bus, not 10,000 queued messages.
-windowed=$("$build/bench/notibus_load" "$work/load.yaml" "$n" 1000)
-theirs=$(node "$peers/undici_load.mjs" "http://127.0.0.1:$port/hook" "$n" "$inflight")
-echo "$ours"
-echo "windowed (1000) $windowed"
-echo "$theirs"
 rate() { sed -E 's/.*= ([0-9]+) msg\/s.*/\1/' <<<"$1"; }
-awk -v a="$(rate "$ours")" -v b="$(rate "$theirs")" 'BEGIN { printf "ratio notibus/undici: %.2f\n", a / b }'
+theirs=$(node "$peers/undici_load.mjs" "http://127.0.0.1:$port/hook" "$n" "$inflight")
+echo "$theirs"
+# notibus publishing all N at once (the bus queues them all), then with at most
+# 1,000 outstanding, as an app with back-pressure would publish: RSS then shows
+# the bus, not N queued messages.
+run() {  # label, driver, config, [window]
+  local out
+  out=$("$2" "$3" "$n" ${4:-})
+  echo "$1 $out"
+  awk -v a="$(rate "$out")" -v b="$(rate "$theirs")" -v l="$1" \
+    'BEGIN { printf "  ratio %s / undici: %.2f\n", l, a / b }'
+}
+run "dynamic, modules, all at once:" "$build/bench/notibus_load" "$work/load.yaml"
+run "dynamic, modules, window 1000:" "$build/bench/notibus_load" "$work/load.yaml" 1000
+# As shipped: one static binary with the channels built in (scripts/build-bench-static).
+static=${NOTIBUS_STATIC_BENCH_DIR:-$PWD/build/bench-static}/bench/notibus_load
+if [[ -x $static ]]; then
+  grep -v plugin_dirs "$work/load.yaml" >"$work/load-static.yaml"
+  run "static, built in, all at once:" "$static" "$work/load-static.yaml"
+  run "static, built in, window 1000:" "$static" "$work/load-static.yaml" 1000
+else
+  echo "(no $static: run scripts/build-bench-static for the static figures)"
+fi

@@ -15,7 +15,7 @@ import tempfile
 import time
 import unittest
 
-from daemon_test import BIN, TOKEN, Daemon
+from daemon_test import BIN, TOKEN, Daemon, strict_parse_prometheus
 
 CLI_ENV = dict(os.environ, NOTIBUS_TOKEN=TOKEN)  # the config names ${NOTIBUS_TOKEN}
 
@@ -179,6 +179,17 @@ class SpoolTest(unittest.TestCase):
         else:
             self.fail("the spool never filled up")
         self.assertGreater(len(accepted), 10)
+        status, _, data = d.request("GET", "/metrics")
+        text = data.decode()
+        samples = strict_parse_prometheus(text)
+        self.assertEqual(samples[("notibus_spool_max_bytes", ())], 8192)
+        self.assertEqual(samples[("notibus_spool_unfinished_messages", ())], len(accepted))
+        self.assertLessEqual(samples[("notibus_spool_bytes", ())], 8192)
+        self.assertGreaterEqual(samples[("notibus_messages_refused_total", ())], 1)
+        promtool = shutil.which("promtool")
+        if promtool:
+            p = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.kill(d)
         d = self.start(deliver=True, spool_extra="  max_bytes: 8192\n")
         got = self.delivered_ids(accepted)

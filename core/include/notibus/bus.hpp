@@ -60,6 +60,15 @@ struct channel_stats {
   double latency_sum_seconds = 0;
 };
 
+// The spool's state (for metrics), when there is one.
+struct spool_stats {
+  std::uint64_t bytes = 0;       // on disk, all segments
+  std::uint64_t max_bytes = 0;   // 0: unbounded
+  std::uint64_t fsyncs = 0;      // since start
+  std::size_t unfinished = 0;    // messages with a delivery not yet final
+  std::size_t dead_letters = 0;  // messages kept for `notibus dead-letters`
+};
+
 struct publish_result {
   std::string id;         // the message's id, or the first one's for a repeated key
   std::error_code error;  // errc::queue_full, no_route, unknown_channel, ...
@@ -142,6 +151,7 @@ class bus {
   // The current state of a message, while it is kept (config `status`).
   std::optional<delivery_report> status(std::string_view message_id) const;
   std::vector<channel_stats> stats() const;
+  std::optional<notibus::spool_stats> spool_stats() const;
   std::size_t channels_taken_over() const noexcept;
 
  private:

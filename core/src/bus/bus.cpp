@@ -131,10 +131,10 @@ struct bus::impl {
       delivery_plan plan;
       if (auto ec = routes->plan(entry.msg, plan)) {
         log(log_level::error, "spool: message " + entry.msg.id +
-                                  " cannot be delivered with this configuration (" +
-                                  ec.message() + "); kept as a dead letter");
-        channel_delivery d{"(none)", delivery_state::failed, 0,
-                           "not routable after restart: " + ec.message(), {}};
+                                  " cannot be delivered with this configuration (" + ec.message() +
+                                  "); kept as a dead letter");
+        channel_delivery d{
+            "(none)", delivery_state::failed, 0, "not routable after restart: " + ec.message(), {}};
         ctx->spool->record_done(entry.msg, entry.segment, {{entry.msg.id, d, true}});
         continue;
       }
@@ -308,9 +308,8 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
   }
   // Accepted only once on disk; delivery starts then too, so nothing is sent
   // that a crash could forget.
-  spool->append_message(t->msg(), [t, result, accepted = std::move(accepted),
-                                   state = impl_](std::error_code ec,
-                                                  std::uint64_t segment) mutable {
+  spool->append_message(t->msg(), [t, result, accepted = std::move(accepted), state = impl_](
+                                      std::error_code ec, std::uint64_t segment) mutable {
     if (ec) {
       result.error = ec;
       state->status.forget_key(t->msg());  // a retry with the same key must get through
@@ -368,6 +367,11 @@ std::optional<delivery_report> bus::status(std::string_view message_id) const {
 
 std::size_t bus::channels_taken_over() const noexcept {
   return impl_->taken_over;
+}
+
+std::optional<spool_stats> bus::spool_stats() const {
+  if (!impl_->ctx->spool) return std::nullopt;
+  return impl_->ctx->spool->stats();
 }
 
 std::vector<channel_stats> bus::stats() const {

@@ -130,15 +130,15 @@ void store::append_message(const message& m, accepted_fn done) {
                  if (auto s = self.lock(); s && !ec) {
                    std::lock_guard lock(s->mutex_);
                    ++s->unfinished_[segment];
-                   if (key) s->remember_key_locked(key->key, key->message_id, key->created_at_ms,
-                                                   segment);
+                   if (key)
+                     s->remember_key_locked(key->key, key->message_id, key->created_at_ms, segment);
                  }
                  done(accepted_error(ec), segment);
                });
 }
 
-void store::remember_key_locked(const std::string& key, const std::string& id,
-                                std::int64_t at_ms, std::uint64_t segment) {
+void store::remember_key_locked(const std::string& key, const std::string& id, std::int64_t at_ms,
+                                std::uint64_t segment) {
   keys_[key] = {id, at_ms, segment};
   key_order_.emplace_back(at_ms, key);
   const std::int64_t expired_before =
@@ -163,13 +163,12 @@ std::optional<std::string> store::find_key(const std::string& key) const {
 }
 
 void store::record_outcome(const std::string& message_id, const channel_delivery& d, bool dead) {
-  log_->append(static_cast<std::uint8_t>(record_type::outcome),
-               encode_outcome({message_id, d, dead}), [](std::error_code, std::uint64_t) {},
-               false);
+  log_->append(
+      static_cast<std::uint8_t>(record_type::outcome), encode_outcome({message_id, d, dead}),
+      [](std::error_code, std::uint64_t) {}, false);
 }
 
-void store::record_done(const message& m, std::uint64_t segment,
-                        std::vector<outcome_record> dead) {
+void store::record_done(const message& m, std::uint64_t segment, std::vector<outcome_record> dead) {
   std::weak_ptr<store> self = weak_from_this();
   log_->append(
       static_cast<std::uint8_t>(record_type::done), encode_id(m.id),
@@ -206,6 +205,17 @@ std::vector<spooled_message> store::dead_letters() const {
   std::vector<spooled_message> out;
   for (const auto& [id, m] : dead_) out.push_back(m);
   return out;
+}
+
+spool_stats store::stats() const {
+  spool_stats s;
+  s.bytes = log_->bytes();
+  s.max_bytes = settings_.max_bytes;
+  s.fsyncs = log_->syncs();
+  std::lock_guard lock(mutex_);
+  for (const auto& [segment, count] : unfinished_) s.unfinished += count;
+  s.dead_letters = dead_.size();
+  return s;
 }
 
 void store::maybe_compact() {

@@ -8,6 +8,7 @@
 // unfinished work, not the traffic.
 #pragma once
 
+#include <notibus/bus.hpp>
 #include <notibus/config.hpp>
 #include <notibus/log.hpp>
 
@@ -61,6 +62,7 @@ class store : public std::enable_shared_from_this<store> {
   void record_cleared(const std::string& message_id, std::function<void(std::error_code)> done);
 
   std::vector<spooled_message> dead_letters() const;
+  spool_stats stats() const;
   std::uint64_t bytes() const noexcept { return log_->bytes(); }
   std::uint64_t syncs() const noexcept { return log_->syncs(); }
 

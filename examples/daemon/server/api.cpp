@@ -221,8 +221,12 @@ http_response api::get_metrics() {
   snapshot.reloads = reloads_.load();
   snapshot.reload_failures = reload_failures_.load();
   std::vector<channel_stats> stats;
-  if (auto b = buses_.current()) stats = b->stats();
-  http_response r{200, {}, render_metrics(stats, snapshot)};
+  std::optional<spool_stats> spool;
+  if (auto b = buses_.current()) {
+    stats = b->stats();
+    spool = b->spool_stats();
+  }
+  http_response r{200, {}, render_metrics(stats, snapshot, spool)};
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return r;
 }

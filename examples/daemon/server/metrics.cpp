@@ -33,7 +33,8 @@ void family(std::string& out, const char* name, const char* type, const char* he
 
 }  // namespace
 
-std::string render_metrics(const std::vector<channel_stats>& channels, const server_counters& s) {
+std::string render_metrics(const std::vector<channel_stats>& channels, const server_counters& s,
+                           const std::optional<spool_stats>& spool) {
   std::string out;
   struct counter {
     const char* name;
@@ -93,10 +94,23 @@ std::string render_metrics(const std::vector<channel_stats>& channels, const ser
   family(out, "notibus_messages_accepted_total", "counter", "Messages accepted (202).");
   out += "notibus_messages_accepted_total " + std::to_string(s.accepted) + "\n";
   family(out, "notibus_messages_refused_total", "counter",
-         "Messages refused with 503 (queues full).");
+         "Messages refused with 503 (queues or spool full).");
   out += "notibus_messages_refused_total " + std::to_string(s.refused) + "\n";
   family(out, "notibus_messages_rejected_total", "counter", "Messages rejected as invalid (4xx).");
   out += "notibus_messages_rejected_total " + std::to_string(s.rejected) + "\n";
+  if (spool) {
+    family(out, "notibus_spool_bytes", "gauge", "Bytes in the spool's segments.");
+    out += "notibus_spool_bytes " + std::to_string(spool->bytes) + "\n";
+    family(out, "notibus_spool_max_bytes", "gauge", "spool.max_bytes (0: unbounded).");
+    out += "notibus_spool_max_bytes " + std::to_string(spool->max_bytes) + "\n";
+    family(out, "notibus_spool_fsyncs_total", "counter", "fdatasync calls by the spool.");
+    out += "notibus_spool_fsyncs_total " + std::to_string(spool->fsyncs) + "\n";
+    family(out, "notibus_spool_unfinished_messages", "gauge",
+           "Spooled messages with a delivery not yet final.");
+    out += "notibus_spool_unfinished_messages " + std::to_string(spool->unfinished) + "\n";
+    family(out, "notibus_spool_dead_letters", "gauge", "Dead letters kept in the spool.");
+    out += "notibus_spool_dead_letters " + std::to_string(spool->dead_letters) + "\n";
+  }
   family(out, "notibus_config_reloads_total", "counter", "Successful config reloads (SIGHUP).");
   out += "notibus_config_reloads_total " + std::to_string(s.reloads) + "\n";
   family(out, "notibus_config_reload_failures_total", "counter", "Rejected config reloads.");
