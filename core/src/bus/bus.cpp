@@ -316,7 +316,9 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
       t->refuse(ec);
     } else {
       t->spooled_in(segment);
-      t->start();
+      // Not inline: a full queue fails a delivery at once, and the dead-letter
+      // callback must not run (and maybe publish, and wait) on the spool's thread.
+      asio::post(state->executor, [t] { t->start(); });
     }
     if (accepted) accepted(std::move(result));
   });
