@@ -183,3 +183,29 @@ TEST(spool_log, final_segments_are_deleted) {
   log.drop_segments_before(log.current_segment());
   EXPECT_EQ(segments(d.path).size(), 1u);
 }
+
+TEST(spool_log, damage_costs_only_the_records_it_touches) {
+  for (const bool in_length : {false, true}) {
+    temp_dir d;
+    {
+      recovery r;
+      segment_log log(options_for(d.path), r);
+      for (int i = 0; i < 20; ++i) append_sync(log, 1, "record " + std::to_string(i) + " ....");
+    }
+    const fs::path seg = segments(d.path).back();
+    std::size_t record_size = 9 + std::string("record 10 ....").size();
+    {  // damage record 10: its payload, or its length field (now pointing past the end)
+      std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(static_cast<std::streamoff>(10 * record_size + (in_length ? 2 : 12)));
+      f.put('\x7F');
+    }
+    recovery r;
+    segment_log log(options_for(d.path), r);
+    EXPECT_EQ(r.quarantined.size(), 1u) << in_length;
+    ASSERT_EQ(r.records.size(), 19u) << in_length;
+    for (int i = 0, at = 0; i < 20; ++i) {
+      if (i == 10) continue;
+      EXPECT_EQ(r.records[at++].payload, "record " + std::to_string(i) + " ....") << in_length;
+    }
+  }
+}

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 
 #include "crc32c.hpp"
 
@@ -56,27 +57,39 @@ std::vector<std::pair<std::uint64_t, fs::path>> list_segments(const fs::path& di
 
 enum class scan_end { clean, torn, corrupt };
 
-// Reads complete records; says how the segment ends and where the good part stops.
+// The intact record at `at`, if there is one: its size, else 0.
+std::size_t intact_record_at(const std::string& data, std::size_t at) {
+  if (data.size() - at < header_size) return 0;
+  const std::uint32_t length = get_u32(data, at);
+  if (length > max_payload || data.size() - at - header_size < length) return 0;
+  const std::string_view body(data.data() + at + 8, 1 + static_cast<std::size_t>(length));
+  return crc32c(body) == get_u32(data, at + 4) ? header_size + length : 0;
+}
+
+// Reads complete records; says how the segment ends and where the good part
+// stops. Past damage it looks for the next intact record and reads on, so one
+// bad sector costs the records in it, not the rest of the segment.
 scan_end scan(const std::string& data, std::uint64_t segment, std::vector<record>& out,
               std::size_t& good_end) {
   std::size_t at = 0;
+  std::optional<std::size_t> damage;
   while (at < data.size()) {
-    if (data.size() - at < header_size) break;  // a header cut short
-    const std::uint32_t length = get_u32(data, at);
-    const std::uint32_t crc = get_u32(data, at + 4);
-    if (length > max_payload) return good_end = at, scan_end::corrupt;
-    if (data.size() - at - header_size < length) break;  // a payload cut short
-    const std::string_view body(data.data() + at + 8, 1 + static_cast<std::size_t>(length));
-    if (crc32c(body) != crc) {
-      // A bad checksum on the very last record is a torn write (the page with
-      // its end never reached the disk); anywhere else it is corruption.
-      good_end = at;
-      return at + header_size + length == data.size() ? scan_end::torn : scan_end::corrupt;
+    if (const std::size_t size = intact_record_at(data, at)) {
+      out.push_back({static_cast<std::uint8_t>(data[at + 8]),
+                     data.substr(at + header_size, size - header_size), segment});
+      at += size;
+      continue;
     }
-    out.push_back({static_cast<std::uint8_t>(body[0]), std::string(body.substr(1)), segment});
-    at += header_size + length;
+    std::size_t next = at + 1;
+    while (next < data.size() && !intact_record_at(data, next)) ++next;
+    // Nothing intact after a bad record: a torn write (the end of the last
+    // batch never reached the disk), cut off, unless damage came before it.
+    if (next == data.size() && !damage) break;
+    if (!damage) damage = at;
+    at = next;
   }
-  good_end = at;
+  good_end = damage.value_or(at);
+  if (damage) return scan_end::corrupt;
   return at == data.size() ? scan_end::clean : scan_end::torn;
 }
 

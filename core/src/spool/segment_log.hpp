@@ -4,12 +4,12 @@
 // every record waiting, writes them with one write() and (fsync: always) one
 // fdatasync, then completes them all, so a completed append is on disk.
 //
-// Recovery reads every segment in order: a record cut short at the end of the
-// newest segment is a torn write and is truncated away; a bad record with data
-// after it is corruption, and its segment is moved to quarantine/ (logged,
-// never fatal) while later segments are still read. A quarantined segment's
-// good records are returned once and are no longer on disk: the owner must
-// append again whatever of them it still needs.
+// Recovery reads every segment in order: a bad record at the end of the newest
+// segment, with nothing intact after it, is a torn write and is truncated
+// away; a bad record with intact ones after it is damage: reading goes on at
+// the next intact record, and the segment is moved to quarantine/ (logged,
+// never fatal). A quarantined segment's intact records are returned once and
+// are no longer on disk: the owner must append again what it still needs.
 //
 // One process at a time: the log holds an exclusive lock on DIR/lock.
 #pragma once
