@@ -68,14 +68,14 @@ TEST(spool_log, records_survive_a_reopen_in_order) {
     recovery r;
     segment_log log(options_for(d.path), r);
     EXPECT_TRUE(r.records.empty());
-    for (int i = 0; i < 100; ++i) append_sync(log, i % 2, "payload " + std::to_string(i));
+    for (int i = 0; i < 100; ++i) append_sync(log, 1 + i % 2, "payload " + std::to_string(i));
   }
   recovery r;
   segment_log log(options_for(d.path), r);
   ASSERT_EQ(r.records.size(), 100u);
   for (int i = 0; i < 100; ++i) {
     EXPECT_EQ(r.records[i].payload, "payload " + std::to_string(i));
-    EXPECT_EQ(r.records[i].type, i % 2);
+    EXPECT_EQ(r.records[i].type, 1 + i % 2);
   }
   EXPECT_TRUE(r.quarantined.empty());
 }
@@ -208,4 +208,18 @@ TEST(spool_log, damage_costs_only_the_records_it_touches) {
       EXPECT_EQ(r.records[at++].payload, "record " + std::to_string(i) + " ....") << in_length;
     }
   }
+}
+
+TEST(spool_log, searching_past_damage_is_bounded) {
+  // Garbage in which every other offset looks like the header of a 64 KiB
+  // record of a valid type: checking each candidate in full would checksum
+  // about 65 GB; the search gives up instead, keeping what it read first.
+  std::string data = notibus::spool::encode_record(1, "first");
+  for (int i = 0; i < 1024 * 1024; ++i) data += std::string("\x01\x00", 2);
+  data += notibus::spool::encode_record(1, "last");
+  bool damaged = false;
+  const auto records = notibus::spool::read_segment(data, damaged);
+  EXPECT_TRUE(damaged);
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.front().payload, "first");
 }

@@ -1,5 +1,7 @@
 #include "records.hpp"
 
+#include <algorithm>
+
 namespace notibus::spool {
 namespace {
 
@@ -161,7 +163,11 @@ std::int64_t to_unix_ms(std::chrono::system_clock::time_point t) {
 }
 
 std::chrono::system_clock::time_point from_unix_ms(std::int64_t ms) {
-  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+  // system_clock counts nanoseconds in 64 bits (until 2262): a damaged value
+  // must not overflow the conversion.
+  constexpr std::int64_t limit = 9'000'000'000'000;
+  return std::chrono::system_clock::time_point(
+      std::chrono::milliseconds(std::clamp(ms, -limit, limit)));
 }
 
 std::string encode_message(const message& m) {

@@ -25,6 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr std::size_t header_size = 9;                   // length, crc, type
 constexpr std::uint32_t max_payload = 64 * 1024 * 1024;  // anything larger is garbage
+constexpr unsigned max_record_type = 15;                 // types are small numbers
 
 void put_u32(std::string& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
@@ -57,11 +58,17 @@ std::vector<std::pair<std::uint64_t, fs::path>> list_segments(const fs::path& di
 
 enum class scan_end { clean, torn, corrupt };
 
-// The intact record at `at`, if there is one: its size, else 0.
-std::size_t intact_record_at(const std::string& data, std::size_t at) {
+// The intact record at `at`, if there is one: its size, else 0. Checksummed
+// bytes are counted against `budget`, so looking for the next intact record in
+// a large damaged segment cannot take quadratic time.
+std::size_t intact_record_at(const std::string& data, std::size_t at, std::uint64_t& budget) {
   if (data.size() - at < header_size) return 0;
   const std::uint32_t length = get_u32(data, at);
   if (length > max_payload || data.size() - at - header_size < length) return 0;
+  const auto type = static_cast<unsigned char>(data[at + 8]);
+  if (type == 0 || type > max_record_type) return 0;
+  if (budget < length) return 0;
+  budget -= length;
   const std::string_view body(data.data() + at + 8, 1 + static_cast<std::size_t>(length));
   return crc32c(body) == get_u32(data, at + 4) ? header_size + length : 0;
 }
@@ -73,15 +80,18 @@ scan_end scan(const std::string& data, std::uint64_t segment, std::vector<record
               std::size_t& good_end) {
   std::size_t at = 0;
   std::optional<std::size_t> damage;
+  // Reading intact records checksums each byte once; searching past damage
+  // may checksum up to 16 times the segment more (then the rest is given up).
+  std::uint64_t budget = 17 * static_cast<std::uint64_t>(data.size());
   while (at < data.size()) {
-    if (const std::size_t size = intact_record_at(data, at)) {
+    if (const std::size_t size = intact_record_at(data, at, budget)) {
       out.push_back({static_cast<std::uint8_t>(data[at + 8]),
                      data.substr(at + header_size, size - header_size), segment});
       at += size;
       continue;
     }
     std::size_t next = at + 1;
-    while (next < data.size() && !intact_record_at(data, next)) ++next;
+    while (next < data.size() && !intact_record_at(data, next, budget)) ++next;
     // Nothing intact after a bad record: a torn write (the end of the last
     // batch never reached the disk), cut off, unless damage came before it.
     if (next == data.size() && !damage) break;
@@ -163,6 +173,13 @@ std::string encode_record(std::uint8_t type, std::string_view payload) {
   out += payload;
   const std::uint32_t crc = crc32c(std::string_view(out).substr(8));
   for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<char>((crc >> (8 * i)) & 0xFF);
+  return out;
+}
+
+std::vector<record> read_segment(const std::string& data, bool& damaged) {
+  std::vector<record> out;
+  std::size_t good_end = 0;
+  damaged = scan(data, 0, out, good_end) == scan_end::corrupt;
   return out;
 }
 
@@ -378,6 +395,8 @@ void segment_log::close() {
 }
 
 void segment_log::append(std::uint8_t type, std::string payload, done_fn done, bool capped) {
+  if (type == 0 || type > max_record_type)
+    return done(std::make_error_code(std::errc::invalid_argument), 0);
   writer::pending p{encode_record(type, payload), std::move(done), capped};
   {
     std::lock_guard lock(writer_->mutex);

@@ -1,6 +1,6 @@
 // The spool's append-only log: numbered segment files of records, each
-// [u32 payload length][u32 CRC-32C of type+payload][u8 type][payload], little
-// endian. Appends from any thread are group-committed: one writer thread takes
+// [u32 payload length][u32 CRC-32C of type+payload][u8 type 1..15][payload],
+// little endian. Appends from any thread are group-committed: one writer thread takes
 // every record waiting, writes them with one write() and (fsync: always) one
 // fdatasync, then completes them all, so a completed append is on disk.
 //
@@ -55,6 +55,10 @@ struct recovery {
 // is listed under `quarantined`, but nothing is moved or cut.
 recovery read_spool(const std::filesystem::path& dir);
 
+// One segment's bytes as recovery reads them (tests, the fuzzer): the intact
+// records, and whether anything was damaged (a torn tail is not damage).
+std::vector<record> read_segment(const std::string& data, bool& damaged);
+
 class segment_log {
  public:
   // Takes the lock, reads what is there (see above) and opens a fresh segment
@@ -70,7 +74,9 @@ class segment_log {
   // capped record would pass max_bytes, or the I/O error.
   using done_fn = std::function<void(std::error_code, std::uint64_t segment)>;
   // Uncapped records are bookkeeping (outcomes): a full spool must still be
-  // able to note what finished, or it could never empty again.
+  // able to note what finished, or it could never empty again. `type` is 1..15
+  // (recovery uses that to tell records from garbage); others fail with
+  // invalid_argument.
   void append(std::uint8_t type, std::string payload, done_fn done, bool capped = true);
 
   // Writes what is queued, stops the writer and lets go of the lock. Later

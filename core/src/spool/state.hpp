@@ -17,7 +17,7 @@ namespace notibus::spool {
 
 struct spooled_message {
   message msg;
-  std::uint64_t segment = 0;                      // where its newest full copy is
+  std::uint64_t segment = 0;                       // where its newest full copy is
   std::map<std::string, outcome_record> outcomes;  // final states by channel
   bool done = false;
 };
