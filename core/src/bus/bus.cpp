@@ -239,6 +239,12 @@ publish_result bus::try_publish(message m) {
 }
 
 publish_result bus::publish_and_wait(message m, bool refuse_when_full) {
+  if (!impl_->ctx->spool) {  // accepted (or not) before publish_checked returns
+    publish_result out;
+    publish_checked(std::move(m), nullptr, refuse_when_full,
+                    [&out](publish_result r) { out = std::move(r); });
+    return out;
+  }
   std::promise<publish_result> accepted;
   auto future = accepted.get_future();
   publish_checked(std::move(m), nullptr, refuse_when_full,

@@ -78,13 +78,17 @@ void store::load(spool_state& recovered, const recovery& r) {
   const std::set<std::uint64_t> lost(r.quarantined_numbers.begin(), r.quarantined_numbers.end());
 
   // What came from a quarantined segment is on disk nowhere else: write it again.
-  std::vector<std::future<std::uint64_t>> rewritten;
+  using written = std::pair<std::error_code, std::uint64_t>;
+  std::vector<std::future<written>> rewritten;
   auto rewrite = [&](record_type type, std::string payload) {
-    auto done = std::make_shared<std::promise<std::uint64_t>>();
+    auto done = std::make_shared<std::promise<written>>();
     rewritten.push_back(done->get_future());
     log_->append(
         static_cast<std::uint8_t>(type), std::move(payload),
-        [done](std::error_code, std::uint64_t segment) { done->set_value(segment); }, false);
+        [done](std::error_code ec, std::uint64_t segment) {
+          done->set_value({ec, segment});
+        },
+        false);
   };
   for (const auto& m : recovered.unfinished)
     if (lost.count(m.segment)) rewrite(record_type::snapshot, encode_snapshot(snapshot_of(m)));
@@ -96,8 +100,20 @@ void store::load(spool_state& recovered, const recovery& r) {
   // Where the copies are; if they span two segments, the older one (carrying
   // a record forward twice is harmless, missing one is not).
   std::uint64_t now_in = log_->current_segment();
-  for (auto& f : rewritten) now_in = std::min(now_in, f.get());
-  if (!rewritten.empty() && log_sink_)
+  std::error_code failed;
+  for (auto& f : rewritten) {
+    const auto [ec, segment] = f.get();
+    if (ec)
+      failed = ec;
+    else
+      now_in = std::min(now_in, segment);
+  }
+  if (failed && log_sink_)
+    log_sink_(log_level::error, "spool: could not write records from quarantined segments again (" +
+                                    failed.message() +
+                                    "); this run still delivers them, but on disk they are "
+                                    "only in quarantine/");
+  else if (!rewritten.empty() && log_sink_)
     log_sink_(log_level::warn, "spool: wrote " + std::to_string(rewritten.size()) +
                                    " records from quarantined segments again");
 
