@@ -181,7 +181,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         [this, req = std::move(req)](auto completion) mutable {
           // std::function wants a copyable target; the completion is move-only.
           auto shared = std::make_shared<decltype(completion)>(std::move(completion));
-          auto respond = [shared](http_response r) {
+          auto answered = std::make_shared<std::atomic<bool>>(false);
+          auto respond = [shared, answered](http_response r) {
+            if (answered->exchange(true)) return;  // a handler that threw after answering
             auto ex = asio::get_associated_executor(*shared);
             asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
           };
