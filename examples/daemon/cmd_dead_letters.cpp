@@ -54,7 +54,8 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
   const args a(argv, {{"--config"}, {"--json", "--all"}, {{"-c", "--config"}}});
   const auto file = a.get("--config");
   std::vector<std::string> rest = a.positional();
-  if (!file || rest.empty()) throw usage_error("dead-letters needs list, retry or purge, and -c FILE");
+  if (!file || rest.empty())
+    throw usage_error("dead-letters needs list, retry or purge, and -c FILE");
   const std::string action = rest.front();
   rest.erase(rest.begin());
   if (action != "list" && action != "retry" && action != "purge")

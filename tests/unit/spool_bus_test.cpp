@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "../support/temp_dir.hpp"
 #include "../support/test_bus.hpp"
 #include "spool/records.hpp"
 
@@ -18,18 +19,10 @@ using notibus::delivery_state;
 using notibus::errc;
 using notibus::test::fault_log;
 using notibus::test::make_message;
+using notibus::test::temp_dir;
 using notibus::test::test_env;
 
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/notibus-spool-bus-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
 
 // Channel `c` in the given mode (and `broken`, always failing), spooled in `dir`.
 std::string spooled(const fs::path& dir, const std::string& mode, const std::string& extra = "") {
@@ -184,8 +177,8 @@ TEST(spool_bus, dead_letters_and_keys_outlive_the_segments_they_were_written_in)
         << segment_files(d.path) << " segments left";
     b->stop(2s);
   }
-  const auto dead = notibus::list_dead_letters(notibus::test::test_env(spooled(d.path, "ok", cap))
-                                                   .cfg.spool.value());
+  const auto dead = notibus::list_dead_letters(
+      notibus::test::test_env(spooled(d.path, "ok", cap)).cfg.spool.value());
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_EQ(dead[0].msg.id, dead_id);
   ASSERT_EQ(dead[0].failed.size(), 1u);
@@ -222,8 +215,8 @@ TEST(spool_bus, dead_letters_are_retried_and_purged_offline_but_not_while_a_bus_
   }
   EXPECT_TRUE(notibus::list_dead_letters(env.cfg.spool.value()).empty());
   // The copy goes to the channel that failed: make it work now.
-  test_env fixed(spooled(d.path, "ok").replace(spooled(d.path, "ok").find("mode: permanent"), 15,
-                                              "mode: ok"));
+  test_env fixed(
+      spooled(d.path, "ok").replace(spooled(d.path, "ok").find("mode: permanent"), 15, "mode: ok"));
   auto b = fixed.make_bus();
   EXPECT_TRUE(eventually([&] { return delivered(*b, retried); }));
   EXPECT_EQ(fault_log::instance().attempts("broken").size(), 1u);
@@ -235,7 +228,8 @@ TEST(spool_bus, messages_before_a_corrupt_record_are_resumed_and_written_again) 
   {
     test_env env(spooled(d.path, "hang"));
     auto b = env.make_bus();
-    for (int i = 0; i < 5; ++i) ids.push_back(b->publish(make_message("t", "message " + std::to_string(i))));
+    for (int i = 0; i < 5; ++i)
+      ids.push_back(b->publish(make_message("t", "message " + std::to_string(i))));
   }
   fs::path segment;
   for (const auto& e : fs::directory_iterator(d.path))

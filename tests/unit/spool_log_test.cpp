@@ -7,23 +7,16 @@
 #include <future>
 #include <thread>
 
+#include "../support/temp_dir.hpp"
 #include "spool/crc32c.hpp"
 #include "spool/segment_log.hpp"
 
 namespace fs = std::filesystem;
 using notibus::spool::recovery;
 using notibus::spool::segment_log;
+using notibus::test::temp_dir;
 
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/notibus-spool-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
 
 notibus::spool::log_options options_for(const fs::path& dir) {
   notibus::spool::log_options o;
