@@ -359,15 +359,26 @@ segment_log::segment_log(log_options options, recovery& recovered)
                             "spool: cannot open " + lock_path.string());
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
+    char holder[32] = {};
+    (void)!::pread(lock_fd_, holder, sizeof holder - 1, 0);
     ::close(lock_fd_);
     throw std::system_error(err, std::generic_category(),
-                            "spool: " + dir.string() + " is in use by another notibus process");
+                            "spool: " + dir.string() + " is in use by another notibus process" +
+                                (holder[0] ? std::string(" (pid ") + holder + ")" : ""));
   }
-  std::uint64_t last = 0, bytes = 0;
-  recover(dir, true, writer_->options.log, recovered, last, bytes);
-  writer_->bytes = bytes;
-  writer_->open_segment(last + 1);
-  recovered.segments.push_back(last + 1);
+  try {
+    // Who holds it, for the message above (the lock itself is the flock).
+    const std::string pid = std::to_string(::getpid());
+    if (::ftruncate(lock_fd_, 0) == 0) (void)!::pwrite(lock_fd_, pid.data(), pid.size(), 0);
+    std::uint64_t last = 0, bytes = 0;
+    recover(dir, true, writer_->options.log, recovered, last, bytes);
+    writer_->bytes = bytes;
+    writer_->open_segment(last + 1);
+    recovered.segments.push_back(last + 1);
+  } catch (...) {
+    ::close(lock_fd_);
+    throw;
+  }
   writer_thread_ = std::thread([w = writer_] { w->write_loop(); });
   completion_thread_ = std::thread([w = writer_] { w->complete_loop(); });
 }
