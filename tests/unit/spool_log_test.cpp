@@ -216,3 +216,16 @@ TEST(spool_log, searching_past_damage_is_bounded) {
   ASSERT_FALSE(records.empty());
   EXPECT_EQ(records.front().payload, "first");
 }
+
+TEST(spool_log, fsync_batch_syncs_at_most_every_100_ms) {
+  temp_dir d;
+  notibus::spool::log_options o = options_for(d.path);
+  o.fsync = notibus::fsync_mode::batch;
+  recovery r;
+  segment_log log(o, r);
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 200; ++i) append_sync(log, 1, "record " + std::to_string(i));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(log.syncs(), 1u);  // the first write syncs
+  EXPECT_LE(log.syncs(), static_cast<std::uint64_t>(elapsed / std::chrono::milliseconds(100)) + 1);
+}
