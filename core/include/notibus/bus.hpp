@@ -158,11 +158,19 @@ class bus {
   template <class Handler>
   report_handler wrap(Handler handler) {
     // std::function needs a copyable target; completion handlers are move-only.
-    auto shared = std::make_shared<Handler>(std::move(handler));
-    auto ex = boost::asio::get_associated_executor(*shared, get_executor());
-    return [shared, ex](std::error_code ec, delivery_report report) {
-      boost::asio::post(
-          ex, [shared, ec, r = std::move(report)]() mutable { (*shared)(ec, std::move(r)); });
+    // Handler and executor share one allocation, and the std::function holds
+    // just that pointer (small enough to need no allocation of its own): this
+    // is kept per message for as long as it is queued.
+    auto ex = boost::asio::get_associated_executor(handler, get_executor());
+    struct holder {
+      Handler handler;
+      decltype(ex) executor;
+    };
+    auto shared = std::make_shared<holder>(holder{std::move(handler), std::move(ex)});
+    return [shared](std::error_code ec, delivery_report report) {
+      boost::asio::post(shared->executor, [shared, ec, r = std::move(report)]() mutable {
+        shared->handler(ec, std::move(r));
+      });
     };
   }
   using accepted_handler = std::function<void(publish_result)>;

@@ -87,8 +87,10 @@ void channel_runner::enqueue(delivery_task task) {
     return;
   }
   const std::size_t depth = queued_.fetch_add(1, std::memory_order_relaxed);
+  // A message resumed from the spool was accepted long ago: a full queue must
+  // not turn it away (new publishes are refused instead).
   if (depth >= settings_.queue.capacity && settings_.queue.overflow == overflow_policy::reject &&
-      !task.resumed) {
+      !task.owner->resumed()) {
     queued_.fetch_sub(1, std::memory_order_relaxed);
     ++dropped_;
     fail(task, "queue full (capacity " + std::to_string(settings_.queue.capacity) + ")");
@@ -117,7 +119,7 @@ void channel_runner::drain_inbox() {
       fail(task, "bus stopped before delivery");
       continue;
     }
-    const bool resumed = task.resumed;
+    const bool resumed = task.owner->resumed();
     queue_.push_back(std::move(task));
     if (queue_.size() > settings_.queue.capacity && !resumed) {  // drop_oldest
       delivery_task oldest = std::move(queue_.front());

@@ -33,9 +33,6 @@ struct delivery_task {
   std::uint32_t slot = 0;
   std::uint32_t attempts = 0;
   std::chrono::steady_clock::time_point first_queued{};
-  // Resumed from the spool at start-up: the message was accepted long ago, so
-  // a full queue must not turn it away (new publishes are refused instead).
-  bool resumed = false;
 };
 
 class channel_runner : public std::enable_shared_from_this<channel_runner> {

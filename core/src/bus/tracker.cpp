@@ -9,7 +9,6 @@ namespace notibus {
 
 tracker::tracker(message m, bus::report_handler done, std::shared_ptr<const bus_context> ctx)
     : msg_(std::move(m)), done_(std::move(done)), ctx_(std::move(ctx)) {
-  priority_text_ = std::string(to_string(msg_.priority));
   for (const auto& t : msg_.tags) tag_ptrs_.push_back(t.c_str());
   for (const auto& [k, v] : msg_.attributes) attribute_views_.push_back({k.c_str(), v.c_str()});
   created_at_ms_ =
@@ -20,18 +19,21 @@ tracker::tracker(message m, bus::report_handler done, std::shared_ptr<const bus_
 void tracker::set_plan(const delivery_plan& plan,
                        const std::vector<std::shared_ptr<channel_runner>>& runners) {
   std::lock_guard lock(mutex_);
+  std::size_t total = 0;
+  for (const auto& g : plan.groups) total += g.channels.size();
+  slots_.reserve(total);
   for (const auto& g : plan.groups) {
-    group out{g.strategy, {}, 0, false};
+    group out{g.strategy, static_cast<std::uint32_t>(slots_.size()),
+              static_cast<std::uint32_t>(g.channels.size())};
     for (std::size_t index : g.channels) {
       slot s;
       s.runner = runners[index];
       s.group = groups_.size();
       s.delivery.channel = s.runner->name();
-      out.slots.push_back(slots_.size());
       slots_.push_back(std::move(s));
     }
-    out.open = out.slots.size();
-    groups_.push_back(std::move(out));
+    out.open = out.count;
+    groups_.push_back(out);
   }
   open_groups_ = groups_.size();
 }
@@ -47,11 +49,11 @@ void tracker::restore(const std::map<std::string, spool::outcome_record>& outcom
     --groups_[s.group].open;
   }
   for (auto& g : groups_) {
-    const bool served = std::any_of(g.slots.begin(), g.slots.end(), [&](std::size_t i) {
+    const bool served = std::ranges::any_of(g.slots(), [&](std::size_t i) {
       return slots_[i].delivery.state == delivery_state::delivered;
     });
     if (g.strategy != route_strategy::all && served)
-      for (std::size_t i : g.slots)
+      for (std::size_t i : g.slots())
         if (slots_[i].delivery.state == delivery_state::pending) {
           slots_[i].delivery.state = delivery_state::skipped;
           --g.open;
@@ -70,7 +72,7 @@ void tracker::start() {
     std::lock_guard lock(mutex_);
     for (const auto& g : groups_) {
       if (g.done) continue;
-      for (std::size_t i : g.slots) {
+      for (std::size_t i : g.slots()) {
         if (slots_[i].delivery.state != delivery_state::pending) continue;
         first.push_back(i);
         if (g.strategy != route_strategy::all) break;
@@ -86,9 +88,7 @@ void tracker::start() {
 
 void tracker::enqueue(std::size_t index) {
   // slots_ never changes size after set_plan, so the runner pointer is stable.
-  delivery_task task{shared_from_this(), static_cast<std::uint32_t>(index)};
-  task.resumed = resumed_;
-  slots_[index].runner->enqueue(std::move(task));
+  slots_[index].runner->enqueue({shared_from_this(), static_cast<std::uint32_t>(index)});
 }
 
 void tracker::abandon(delivery_report r) {
@@ -152,13 +152,13 @@ void tracker::finish(std::size_t index, delivery_state state, const std::string&
     if (g.strategy != route_strategy::all && !g.done) {
       if (state == delivery_state::delivered) {
         // The group is served: the channels after this one are not needed.
-        for (std::size_t other : g.slots)
+        for (std::size_t other : g.slots())
           if (slots_[other].delivery.state == delivery_state::pending) {
             slots_[other].delivery.state = delivery_state::skipped;
             --g.open;
           }
       } else {
-        for (std::size_t other : g.slots)
+        for (std::size_t other : g.slots())
           if (other > index && slots_[other].delivery.state == delivery_state::pending) {
             next = other;
             break;
@@ -192,7 +192,7 @@ notibus_message_v1 tracker::abi_message(std::uint32_t attempt) const noexcept {
                             msg_.topic.c_str(),
                             msg_.title.c_str(),
                             msg_.body.c_str(),
-                            priority_text_.c_str(),
+                            to_string(msg_.priority).data(),  // views of literals
                             tag_ptrs_.data(),
                             tag_ptrs_.size(),
                             attribute_views_.data(),
@@ -217,8 +217,8 @@ delivery_report tracker::report_locked() const {
       return slots_[i].delivery.state == delivery_state::delivered;
     };
     const bool served = g.strategy == route_strategy::all
-                            ? std::all_of(g.slots.begin(), g.slots.end(), is_delivered)
-                            : std::any_of(g.slots.begin(), g.slots.end(), is_delivered);
+                            ? std::ranges::all_of(g.slots(), is_delivered)
+                            : std::ranges::any_of(g.slots(), is_delivered);
     r.delivered = r.delivered && served;
   }
   return r;

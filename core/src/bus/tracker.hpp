@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,8 @@ class tracker : public std::enable_shared_from_this<tracker> {
               const std::string& detail = {});
 
   const message& msg() const noexcept { return msg_; }
+  // Resumed from the spool at start-up (set before start(), then fixed).
+  bool resumed() const noexcept { return resumed_; }
   // The message as the plugin ABI sees it; valid while the tracker lives.
   notibus_message_v1 abi_message(std::uint32_t attempt) const noexcept;
   delivery_report report() const;
@@ -66,7 +69,9 @@ class tracker : public std::enable_shared_from_this<tracker> {
   };
   struct group {
     route_strategy strategy;
-    std::vector<std::size_t> slots;
+    // set_plan lays a group's slots out next to each other: [first, first + count).
+    std::uint32_t first = 0, count = 0;
+    auto slots() const { return std::views::iota(first, first + count); }
     std::size_t open = 0;  // slots of this group still pending
     bool done = false;
   };
@@ -78,7 +83,6 @@ class tracker : public std::enable_shared_from_this<tracker> {
   void persist_locked(const slot* s, bool complete);
 
   message msg_;
-  std::string priority_text_;
   std::vector<const char*> tag_ptrs_;
   std::vector<notibus_attribute_v1> attribute_views_;
   std::int64_t created_at_ms_ = 0;
