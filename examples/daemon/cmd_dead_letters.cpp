@@ -11,11 +11,10 @@
 
 #include "cli_args.hpp"
 #include "commands.hpp"
+#include "server/dead_letter_json.hpp"
 
 namespace notibus::cli {
 namespace {
-
-namespace json = boost::json;
 
 std::string one_line(std::string s) {
   for (auto& c : s)
@@ -25,18 +24,7 @@ std::string one_line(std::string s) {
 
 int list(const std::vector<spooled_dead_letter>& dead, bool as_json) {
   if (as_json) {
-    json::array out;
-    for (const auto& d : dead) {
-      json::array failed;
-      for (const auto& f : d.failed)
-        failed.push_back(json::object{
-            {"channel", f.channel}, {"attempts", f.attempts}, {"reason", f.last_error}});
-      out.push_back(json::object{{"id", d.msg.id},
-                                 {"topic", d.msg.topic},
-                                 {"title", d.msg.title},
-                                 {"failed", std::move(failed)}});
-    }
-    std::printf("%s\n", json::serialize(out).c_str());
+    std::printf("%s\n", boost::json::serialize(serve::dead_letters_json(dead)).c_str());
     return 0;
   }
   if (dead.empty()) std::printf("no dead letters\n");
@@ -105,7 +93,10 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
     }
     return status;
   } catch (const std::system_error& e) {
-    std::fprintf(stderr, "%s (stop `notibus serve` first for retry and purge)\n", e.what());
+    std::fprintf(stderr,
+                 "%s (while `notibus serve` runs, use its API: POST "
+                 "/v1/dead-letters/ID/retry, DELETE /v1/dead-letters/ID)\n",
+                 e.what());
     return 1;
   }
 }

@@ -236,6 +236,41 @@ class SpoolTest(unittest.TestCase):
         self.assertEqual(len(lines), 1)
         self.assertIn("dead 0", lines[0])
 
+    def test_dead_letters_over_the_api_while_running(self):
+        spool = f"spool:\n  dir: {self.spool}\n"
+        d = Daemon(self.tmp, "  pending: {type: fault, mode: permanent}\n", routes=ROUTES, server_extra=spool)
+        self.daemons.append(d)
+        ids = self.accept(d, 2, "dead")
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            status, _, data = d.request("GET", "/v1/dead-letters")
+            listed = json.loads(data)["dead_letters"]
+            if len(listed) == 2:
+                break
+            time.sleep(0.05)
+        self.assertEqual(status, 200)
+        self.assertEqual(sorted(x["id"] for x in listed), sorted(ids))
+        self.assertEqual(listed[0]["failed"][0]["channel"], "pending")
+        self.assertIn("permanent", listed[0]["failed"][0]["reason"])
+        # Fix the channel by reloading, then retry one and purge the other.
+        d.write_config(DELIVER % self.delivered, ROUTES, spool)
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while "config reloaded" not in d.logs() and time.time() < deadline:
+            time.sleep(0.02)
+        status, _, data = d.request("POST", f"/v1/dead-letters/{ids[0]}/retry")
+        self.assertEqual(status, 202, data)
+        copy = json.loads(data)
+        self.assertEqual(copy["retry_of"], ids[0])
+        self.assertEqual(self.delivered_ids([copy["id"]]), [copy["id"]])
+        self.assertEqual(d.request("DELETE", f"/v1/dead-letters/{ids[1]}")[0], 204)
+        self.assertEqual(d.request("DELETE", f"/v1/dead-letters/{ids[1]}")[0], 404)
+        self.assertEqual(d.request("POST", "/v1/dead-letters/nope/retry")[0], 404)
+        status, headers, _ = d.request("GET", f"/v1/dead-letters/{ids[0]}/retry")
+        self.assertEqual((status, headers["Allow"]), (405, "POST"))
+        self.assertEqual(d.request("GET", "/v1/dead-letters", token=None)[0], 401)
+        self.assertEqual(json.loads(d.request("GET", "/v1/dead-letters")[2])["dead_letters"], [])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -253,3 +253,30 @@ TEST(spool_bus, messages_before_a_corrupt_record_are_resumed_and_written_again) 
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(eventually([&] { return delivered(*b, ids[i]); })) << i;
   EXPECT_FALSE(b->status(ids[3]));
 }
+
+TEST(spool_bus, a_running_bus_retries_and_purges_dead_letters) {
+  temp_dir d;
+  test_env env(spooled(d.path, "ok"));
+  auto b = env.make_bus();
+  const std::string first = b->publish(make_message("bad.thing"));
+  ASSERT_TRUE(eventually([&] { return b->dead_letters().size() == 1; }));
+  EXPECT_EQ(b->dead_letters()[0].msg.id, first);
+  EXPECT_EQ(b->dead_letters()[0].failed[0].channel, "broken");
+  EXPECT_FALSE(b->retry_dead_letter("no-such-id"));
+  const auto retried = b->retry_dead_letter(first);
+  ASSERT_TRUE(retried);
+  EXPECT_FALSE(retried->error);
+  EXPECT_NE(retried->id, first);
+  // The copy fails on `broken` again: a new dead letter replaces the old one.
+  ASSERT_TRUE(eventually([&] {
+    const auto dead = b->dead_letters();
+    return dead.size() == 1 && dead[0].msg.id == retried->id;
+  }));
+  EXPECT_EQ(fault_log::instance().attempts("broken").size(), 2u);
+  EXPECT_TRUE(b->purge_dead_letter(retried->id));
+  EXPECT_FALSE(b->purge_dead_letter(retried->id));
+  EXPECT_TRUE(b->dead_letters().empty());
+  b->stop(2s);
+  b.reset();
+  EXPECT_TRUE(notibus::list_dead_letters(env.cfg.spool.value()).empty());
+}

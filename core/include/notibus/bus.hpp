@@ -152,6 +152,15 @@ class bus {
   std::optional<delivery_report> status(std::string_view message_id) const;
   std::vector<channel_stats> stats() const;
   std::optional<notibus::spool_stats> spool_stats() const;
+
+  // Dead letters kept by the spool (none without a spool), oldest first.
+  std::vector<spooled_dead_letter> dead_letters() const;
+  // Publishes a copy of a dead letter (a new id, the same content, to the
+  // channels that failed) and, once the copy is accepted, drops the dead
+  // letter. nullopt if there is no such dead letter; else the copy's result.
+  std::optional<publish_result> retry_dead_letter(const std::string& message_id);
+  // Drops a dead letter; false if there is no such dead letter.
+  bool purge_dead_letter(const std::string& message_id);
   std::size_t channels_taken_over() const noexcept;
 
  private:

@@ -1,6 +1,8 @@
 // What happened to a message on each channel it was routed to.
 #pragma once
 
+#include <notibus/message.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -46,6 +48,13 @@ struct dead_letter {
   std::string channel;
   std::uint32_t attempts = 0;
   std::string reason;
+};
+
+// A message the spool keeps because deliveries of it failed for good
+// (`notibus dead-letters`, bus::dead_letters).
+struct spooled_dead_letter {
+  message msg;
+  std::vector<channel_delivery> failed;  // each dead delivery: channel, attempts, last_error
 };
 
 }  // namespace notibus

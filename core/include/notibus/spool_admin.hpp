@@ -17,11 +17,6 @@ namespace spool {
 class store;
 }
 
-struct spooled_dead_letter {
-  message msg;
-  std::vector<channel_delivery> failed;  // each dead delivery: channel, attempts, last_error
-};
-
 // Reads the spool without changing it, so it works while `notibus serve` runs.
 std::vector<spooled_dead_letter> list_dead_letters(const spool_settings& settings);
 

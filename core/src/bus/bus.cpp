@@ -133,8 +133,11 @@ struct bus::impl {
         log(log_level::error, "spool: message " + entry.msg.id +
                                   " cannot be delivered with this configuration (" + ec.message() +
                                   "); kept as a dead letter");
-        channel_delivery d{
-            "(none)", delivery_state::failed, 0, "not routable after restart: " + ec.message(), {}};
+        channel_delivery d{spool::unroutable_channel,
+                           delivery_state::failed,
+                           0,
+                           "not routable after restart: " + ec.message(),
+                           {}};
         ctx->spool->record_done(entry.msg, entry.segment, {{entry.msg.id, d, true}});
         continue;
       }
@@ -380,6 +383,30 @@ std::size_t bus::channels_taken_over() const noexcept {
 std::optional<spool_stats> bus::spool_stats() const {
   if (!impl_->ctx->spool) return std::nullopt;
   return impl_->ctx->spool->stats();
+}
+
+std::vector<spooled_dead_letter> bus::dead_letters() const {
+  std::vector<spooled_dead_letter> out;
+  if (impl_->ctx->spool)
+    for (const auto& m : impl_->ctx->spool->dead_letters()) out.push_back(spool::to_dead_letter(m));
+  return out;
+}
+
+std::optional<publish_result> bus::retry_dead_letter(const std::string& message_id) {
+  const auto& spool = impl_->ctx->spool;
+  const auto dead = spool ? spool->dead_letter(message_id) : std::nullopt;
+  if (!dead) return std::nullopt;
+  publish_result r = publish_and_wait(spool::retry_copy(*dead), true);
+  // Only once the copy is on disk: a crash in between retries twice, never not at all.
+  if (!r.error) spool->clear_dead_letter(message_id);
+  return r;
+}
+
+bool bus::purge_dead_letter(const std::string& message_id) {
+  const auto& spool = impl_->ctx->spool;
+  if (!spool || !spool->dead_letter(message_id)) return false;
+  spool->clear_dead_letter(message_id);
+  return true;
 }
 
 std::vector<channel_stats> bus::stats() const {

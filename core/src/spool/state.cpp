@@ -11,6 +11,22 @@ std::vector<outcome_record> dead_outcomes(const spooled_message& m) {
   return out;
 }
 
+spooled_dead_letter to_dead_letter(const spooled_message& m) {
+  spooled_dead_letter out{m.msg, {}};
+  for (const auto& o : dead_outcomes(m)) out.failed.push_back(o.delivery);
+  return out;
+}
+
+message retry_copy(const spooled_message& m) {
+  message copy = m.msg;
+  copy.id = make_message_id();
+  copy.idempotency_key.reset();
+  copy.channels.clear();
+  for (const auto& o : dead_outcomes(m))
+    if (o.delivery.channel != unroutable_channel) copy.channels.push_back(o.delivery.channel);
+  return copy;
+}
+
 spool_state rebuild(const std::vector<record>& records, std::chrono::milliseconds window,
                     std::chrono::system_clock::time_point now) {
   spool_state state;

@@ -3,6 +3,8 @@
 // same way by the bus at start-up and by `notibus dead-letters`.
 #pragma once
 
+#include <notibus/delivery.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -14,6 +16,10 @@
 #include "segment_log.hpp"
 
 namespace notibus::spool {
+
+// The channel name a dead letter gets when, after a restart, the message
+// could not be routed at all.
+inline constexpr const char* unroutable_channel = "(none)";
 
 struct spooled_message {
   message msg;
@@ -40,5 +46,10 @@ spool_state rebuild(const std::vector<record>& records, std::chrono::millisecond
                     std::chrono::system_clock::time_point now);
 
 std::vector<outcome_record> dead_outcomes(const spooled_message& m);
+spooled_dead_letter to_dead_letter(const spooled_message& m);
+// What retrying a dead letter sends: the same content under a new id, to the
+// channels that failed (routed again if none can be named), without the
+// idempotency key, which keeps naming the first message.
+message retry_copy(const spooled_message& m);
 
 }  // namespace notibus::spool

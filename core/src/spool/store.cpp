@@ -202,18 +202,22 @@ void store::record_done(const message& m, std::uint64_t segment, std::vector<out
   }
 }
 
-void store::record_cleared(const std::string& message_id,
-                           std::function<void(std::error_code)> done) {
-  {
-    std::lock_guard lock(mutex_);
-    dead_.erase(message_id);
-  }
+void store::clear_dead_letter(const std::string& message_id) {
+  std::promise<std::error_code> written;
   log_->append(
       static_cast<std::uint8_t>(record_type::cleared), encode_id(message_id),
-      [done = std::move(done)](std::error_code ec, std::uint64_t) {
-        if (done) done(ec);
-      },
-      false);
+      [&written](std::error_code ec, std::uint64_t) { written.set_value(ec); }, false);
+  if (auto ec = written.get_future().get())
+    throw std::system_error(ec, "spool: cannot remove the dead letter");
+  std::lock_guard lock(mutex_);
+  dead_.erase(message_id);
+}
+
+std::optional<spooled_message> store::dead_letter(const std::string& message_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = dead_.find(message_id);
+  if (it == dead_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::vector<spooled_message> store::dead_letters() const {

@@ -58,10 +58,13 @@ class store : public std::enable_shared_from_this<store> {
   // made again (at least once), never that one is lost.
   void record_outcome(const std::string& message_id, const channel_delivery& d, bool dead);
   void record_done(const message& m, std::uint64_t segment, std::vector<outcome_record> dead);
-  // The message's dead letters are dealt with (retried as a new message, or purged).
-  void record_cleared(const std::string& message_id, std::function<void(std::error_code)> done);
+  // The message's dead letters are dealt with (retried as a new message, or
+  // purged); returns once that is on disk. Throws std::system_error if it
+  // cannot be written.
+  void clear_dead_letter(const std::string& message_id);
 
   std::vector<spooled_message> dead_letters() const;
+  std::optional<spooled_message> dead_letter(const std::string& message_id) const;
   spool_stats stats() const;
   std::uint64_t bytes() const noexcept { return log_->bytes(); }
   std::uint64_t syncs() const noexcept { return log_->syncs(); }

@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 
+#include "dead_letter_json.hpp"
 #include "message_request.hpp"
 
 namespace notibus::serve {
@@ -19,6 +20,12 @@ http_response json_response(unsigned status, const json::value& v) {
 http_response error(unsigned status, const std::string& code, const std::string& detail,
                     const std::string& field = "") {
   return {status, {}, error_json({status, code, detail, field})};
+}
+
+http_response method_not_allowed(const char* allow) {
+  http_response r = error(405, "method_not_allowed", std::string("allowed: ") + allow);
+  r.headers.emplace_back("Allow", allow);
+  return r;
 }
 
 json::object report_json(const delivery_report& r) {
@@ -91,11 +98,6 @@ http_response api::route(const http_request& req) {
     ++counters_.requests;
   }
   std::string path = req.target.substr(0, req.target.find('?'));
-  auto method_not_allowed = [](const char* allow) {
-    http_response r = error(405, "method_not_allowed", std::string("allowed: ") + allow);
-    r.headers.emplace_back("Allow", allow);
-    return r;
-  };
   bool health_public = false, metrics_public = false;
   {
     std::lock_guard lock(settings_mutex_);
@@ -114,6 +116,15 @@ http_response api::route(const http_request& req) {
     if (req.method != "GET") return method_not_allowed("GET");
     return get_message(path.substr(13));
   }
+  if (path == "/v1/dead-letters") {
+    if (req.method != "GET") return method_not_allowed("GET");
+    auto b = buses_.current();
+    return json_response(
+        200,
+        json::object{{"dead_letters", dead_letters_json(b ? b->dead_letters()
+                                                          : std::vector<spooled_dead_letter>{})}});
+  }
+  if (path.rfind("/v1/dead-letters/", 0) == 0) return dead_letter(req, path.substr(17));
   if (path == "/v1/channels") {
     if (req.method != "GET") return method_not_allowed("GET");
     return get_channels();
@@ -186,6 +197,25 @@ http_response api::accepted_response(const publish_result& r) {
   }
   if (r.duplicate) return json_response(200, json::object{{"id", r.id}, {"duplicate", true}});
   return json_response(202, json::object{{"id", r.id}});
+}
+
+// POST /v1/dead-letters/{id}/retry, DELETE /v1/dead-letters/{id}. Each waits
+// for one spool write; these are rare operator actions.
+http_response api::dead_letter(const http_request& req, const std::string& rest) {
+  const bool retry = rest.size() > 6 && rest.compare(rest.size() - 6, 6, "/retry") == 0;
+  const std::string id = retry ? rest.substr(0, rest.size() - 6) : rest;
+  if (id.empty() || id.find('/') != std::string::npos)
+    return error(404, "not_found", "no such resource");
+  if (retry && req.method != "POST") return method_not_allowed("POST");
+  if (!retry && req.method != "DELETE") return method_not_allowed("DELETE");
+  auto b = buses_.current();
+  if (!b) return error(503, "not_ready", "starting");
+  const auto missing = [] { return error(404, "not_found", "no dead letter with this id"); };
+  if (!retry) return b->purge_dead_letter(id) ? http_response{204, {}, ""} : missing();
+  const auto r = b->retry_dead_letter(id);
+  if (!r) return missing();
+  if (r->error) return accepted_response(*r);
+  return json_response(202, json::object{{"id", r->id}, {"retry_of", id}});
 }
 
 http_response api::get_message(const std::string& id) {

@@ -52,6 +52,7 @@ class api {
   http_response accepted_response(const publish_result& r);
   http_response get_message(const std::string& id);
   http_response get_channels();
+  http_response dead_letter(const http_request& req, const std::string& rest);
   http_response get_metrics();
 
   bus_holder& buses_;
