@@ -49,9 +49,9 @@ void tracker::restore(const std::map<std::string, spool::outcome_record>& outcom
     --groups_[s.group].open;
   }
   for (auto& g : groups_) {
-    const bool served = std::ranges::any_of(g.slots(), [&](std::size_t i) {
-      return slots_[i].delivery.state == delivery_state::delivered;
-    });
+    bool served = false;
+    for (std::size_t i : g.slots())
+      served = served || slots_[i].delivery.state == delivery_state::delivered;
     if (g.strategy != route_strategy::all && served)
       for (std::size_t i : g.slots())
         if (slots_[i].delivery.state == delivery_state::pending) {
@@ -213,12 +213,10 @@ delivery_report tracker::report_locked() const {
   for (const auto& s : slots_) r.channels.push_back(s.delivery);
   r.delivered = !groups_.empty();
   for (const auto& g : groups_) {
-    const auto is_delivered = [&](std::size_t i) {
-      return slots_[i].delivery.state == delivery_state::delivered;
-    };
-    const bool served = g.strategy == route_strategy::all
-                            ? std::ranges::all_of(g.slots(), is_delivered)
-                            : std::ranges::any_of(g.slots(), is_delivered);
+    std::size_t delivered = 0;
+    for (std::size_t i : g.slots())
+      delivered += slots_[i].delivery.state == delivery_state::delivered;
+    const bool served = g.strategy == route_strategy::all ? delivered == g.count : delivered > 0;
     r.delivered = r.delivered && served;
   }
   return r;

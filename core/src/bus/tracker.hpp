@@ -12,7 +12,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <vector>
 
@@ -67,11 +66,24 @@ class tracker : public std::enable_shared_from_this<tracker> {
     channel_delivery delivery;
     bool dead = false;  // failed, and nothing else in its group can deliver
   };
+  // Slot indexes for a range-for (std::views::iota would do, but clang 14,
+  // which the fuzz build uses, cannot compile libstdc++ 12's ranges).
+  struct slot_range {
+    struct iterator {
+      std::size_t at;
+      std::size_t operator*() const noexcept { return at; }
+      iterator& operator++() noexcept { return ++at, *this; }
+      bool operator!=(const iterator& other) const noexcept { return at != other.at; }
+    };
+    std::size_t first, last;
+    iterator begin() const noexcept { return {first}; }
+    iterator end() const noexcept { return {last}; }
+  };
   struct group {
     route_strategy strategy;
     // set_plan lays a group's slots out next to each other: [first, first + count).
     std::uint32_t first = 0, count = 0;
-    auto slots() const { return std::views::iota(first, first + count); }
+    slot_range slots() const { return {first, first + count}; }
     std::size_t open = 0;  // slots of this group still pending
     bool done = false;
   };
