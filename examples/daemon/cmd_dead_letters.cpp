@@ -77,26 +77,26 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
     int status = 0;
     for (const auto& id : std::set<std::string>(ids.begin(), ids.end())) {
       if (action == "retry") {
-        const std::string copy = admin.retry(id);
-        if (!copy.empty())
+        if (const std::string copy = admin.retry(id); !copy.empty()) {
           std::printf("%s: queued again as %s (delivered by the next `notibus serve`)\n",
                       id.c_str(), copy.c_str());
-        else
-          status = 1;
-        if (copy.empty()) std::fprintf(stderr, "%s: no such dead letter\n", id.c_str());
+          continue;
+        }
       } else if (admin.purge(id)) {
         std::printf("%s: purged\n", id.c_str());
-      } else {
-        std::fprintf(stderr, "%s: no such dead letter\n", id.c_str());
-        status = 1;
+        continue;
       }
+      std::fprintf(stderr, "%s: no such dead letter\n", id.c_str());
+      status = 1;
     }
     return status;
   } catch (const std::system_error& e) {
-    std::fprintf(stderr,
-                 "%s (while `notibus serve` runs, use its API: POST "
-                 "/v1/dead-letters/ID/retry, DELETE /v1/dead-letters/ID)\n",
-                 e.what());
+    // The lock is taken: a daemon holds the spool, and its API can do this.
+    const bool in_use = e.code() == std::errc::resource_unavailable_try_again;
+    std::fprintf(stderr, "%s%s\n", e.what(),
+                 in_use ? " (while `notibus serve` runs, use its API: POST "
+                          "/v1/dead-letters/ID/retry, DELETE /v1/dead-letters/ID)"
+                        : "");
     return 1;
   }
 }

@@ -215,6 +215,7 @@ class SpoolTest(unittest.TestCase):
         busy = subprocess.run([BIN, "dead-letters", "retry", "-c", d.config, ids[0]], capture_output=True, text=True, env=CLI_ENV)
         self.assertEqual(busy.returncode, 1)
         self.assertIn(f"in use by another notibus process (pid {d.proc.pid})", busy.stderr)
+        self.assertIn("POST /v1/dead-letters/ID/retry", busy.stderr)
         d.stop()
         retry = subprocess.run([BIN, "dead-letters", "retry", "-c", d.config, ids[0]], capture_output=True, text=True, env=CLI_ENV)
         self.assertEqual(retry.returncode, 0, retry.stderr)
