@@ -49,10 +49,10 @@ class SpoolTest(unittest.TestCase):
             self.assertNotIn(TOKEN, d.logs())
         shutil.rmtree(self.tmp)
 
-    def start(self, deliver, spool_extra=""):
-        """A daemon whose `pending` channel hangs (deliver=False) or writes to a file."""
+    def start(self, deliver, spool_extra="", channel=None):
+        """A daemon whose `pending` channel hangs (deliver=False), writes to a file, or is `channel`."""
         spool = f"spool:\n  dir: {self.spool}\n{spool_extra}"
-        channel = DELIVER % self.delivered if deliver else HANG
+        channel = channel or (DELIVER % self.delivered if deliver else HANG)
         d = Daemon(self.tmp, channel, routes=ROUTES, server_extra=spool)
         self.daemons.append(d)
         return d
@@ -198,18 +198,21 @@ class SpoolTest(unittest.TestCase):
         got = self.delivered_ids(accepted)
         self.assertTrue(set(accepted) <= set(got))
 
-    def test_dead_letters_are_listed_retried_and_purged(self):
-        spool = f"spool:\n  dir: {self.spool}\n"
-        d = Daemon(self.tmp, "  pending: {type: fault, mode: permanent}\n", routes=ROUTES, server_extra=spool)
-        self.daemons.append(d)
-        ids = self.accept(d, 2, "dead")
+    def start_failing(self, n):
+        """A daemon whose `pending` channel always fails, and n messages that became dead letters."""
+        d = self.start(deliver=False, channel="  pending: {type: fault, mode: permanent}\n")
+        ids = self.accept(d, n, "dead")
         deadline = time.time() + 10
-        while time.time() < deadline:
-            listed = subprocess.run([BIN, "dead-letters", "list", "-c", d.config], capture_output=True, text=True, env=CLI_ENV)
-            if listed.stdout.count("pending") == 2:
-                break
+        while len(json.loads(d.request("GET", "/v1/dead-letters")[2])["dead_letters"]) < n:
+            self.assertLess(time.time(), deadline, "the messages did not become dead letters")
             time.sleep(0.05)
+        return d, ids
+
+    def test_dead_letters_are_listed_retried_and_purged(self):
+        d, ids = self.start_failing(2)
+        listed = subprocess.run([BIN, "dead-letters", "list", "-c", d.config], capture_output=True, text=True, env=CLI_ENV)
         self.assertEqual(listed.returncode, 0)
+        self.assertEqual(listed.stdout.count("pending"), 2)
         for i in ids:
             self.assertIn(i, listed.stdout)
         busy = subprocess.run([BIN, "dead-letters", "retry", "-c", d.config, ids[0]], capture_output=True, text=True, env=CLI_ENV)
@@ -238,23 +241,15 @@ class SpoolTest(unittest.TestCase):
         self.assertIn("dead 0", lines[0])
 
     def test_dead_letters_over_the_api_while_running(self):
-        spool = f"spool:\n  dir: {self.spool}\n"
-        d = Daemon(self.tmp, "  pending: {type: fault, mode: permanent}\n", routes=ROUTES, server_extra=spool)
-        self.daemons.append(d)
-        ids = self.accept(d, 2, "dead")
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            status, _, data = d.request("GET", "/v1/dead-letters")
-            listed = json.loads(data)["dead_letters"]
-            if len(listed) == 2:
-                break
-            time.sleep(0.05)
+        d, ids = self.start_failing(2)
+        status, _, data = d.request("GET", "/v1/dead-letters")
+        listed = json.loads(data)["dead_letters"]
         self.assertEqual(status, 200)
         self.assertEqual(sorted(x["id"] for x in listed), sorted(ids))
         self.assertEqual(listed[0]["failed"][0]["channel"], "pending")
         self.assertIn("permanent", listed[0]["failed"][0]["reason"])
         # Fix the channel by reloading, then retry one and purge the other.
-        d.write_config(DELIVER % self.delivered, ROUTES, spool)
+        d.write_config(DELIVER % self.delivered, ROUTES, f"spool:\n  dir: {self.spool}\n")
         d.proc.send_signal(signal.SIGHUP)
         deadline = time.time() + 10
         while "config reloaded" not in d.logs() and time.time() < deadline:
