@@ -280,3 +280,22 @@ TEST(spool_bus, a_running_bus_retries_and_purges_dead_letters) {
   b.reset();
   EXPECT_TRUE(notibus::list_dead_letters(env.cfg.spool.value()).empty());
 }
+
+TEST(spool_bus, a_full_spool_accepts_again_once_deliveries_finish_without_a_restart) {
+  temp_dir d;
+  // Far below one segment's size: room must come from deleting the segment the
+  // finished messages are in, which has to stop being the one written to.
+  test_env env(spooled(d.path, "ok, delay: 20ms", "  max_bytes: 4096\n"));
+  auto b = env.make_bus();
+  std::vector<std::string> accepted;
+  for (int i = 0; i < 1000; ++i) {
+    auto r = b->try_publish(make_message("t", std::string(100, 'x')));
+    if (r.error == errc::spool_full) break;
+    ASSERT_FALSE(r.error) << r.error.message();
+    accepted.push_back(r.id);
+  }
+  ASSERT_LT(accepted.size(), 1000u) << "the spool never filled up";
+  for (const auto& id : accepted) EXPECT_TRUE(eventually([&] { return delivered(*b, id); })) << id;
+  EXPECT_TRUE(eventually([&] { return !b->try_publish(make_message("t")).error; }))
+      << "still full after every accepted message was delivered";
+}

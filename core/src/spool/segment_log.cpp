@@ -225,13 +225,15 @@ struct segment_log::writer {
     if (fd >= 0) ::close(fd);
   }
 
+  // The current segment stays open if the new one cannot be made.
   void open_segment(std::uint64_t number) {
-    if (fd >= 0) ::close(fd);
     const fs::path path = segment_path(options.dir, number);
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0)
+    const int next = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (next < 0)
       throw std::system_error(errno, std::generic_category(),
                               "spool: cannot open " + path.string());
+    if (fd >= 0) ::close(fd);
+    fd = next;
     sync_directory(options.dir);
     segment_size = 0;
     current = number;
@@ -281,10 +283,12 @@ struct segment_log::writer {
     std::size_t total = 0;
     std::vector<std::error_code> results(batch.size());
     std::uint64_t would_be = bytes;
+    bool refused = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       std::string& record = batch[i].encoded;
       if (batch[i].capped && options.max_bytes && would_be + record.size() > options.max_bytes) {
         results[i] = std::make_error_code(std::errc::no_space_on_device);
+        refused = true;
         continue;
       }
       would_be += record.size();
@@ -296,6 +300,16 @@ struct segment_log::writer {
       if (!r) r = ec;
     w.results = std::move(results);
     w.segment = current;
+    // Full: the owner frees room by deleting segments whose records are all
+    // final, and never the one being written. So leave it now, or a cap below
+    // one segment's size would stay full for good.
+    if (refused && segment_size > 0) {
+      try {
+        open_segment(current + 1);
+      } catch (const std::system_error&) {
+        // The current segment stays open; the next rollover tries again.
+      }
+    }
   }
 
   std::error_code write_and_sync(std::vector<iovec>& parts, std::size_t total) {
