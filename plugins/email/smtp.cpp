@@ -15,6 +15,7 @@
 
 #include "http/tls.hpp"
 #include "io_thread.hpp"
+#include "session_pool.hpp"
 #include "smtp_session.hpp"
 
 namespace notibus::email {
@@ -25,82 +26,26 @@ using clock = std::chrono::steady_clock;
 // Sessions and the partial-delivery memory live on the one io thread: no locks.
 struct smtp_client::impl : std::enable_shared_from_this<impl> {
   explicit impl(smtp_settings s)
-      : settings(std::move(s)),
-        tls(http::detail::make_tls_context(settings.tls_files)),
-        sweeper(io) {}
+      : settings(std::move(s)), tls(http::detail::make_tls_context(settings.tls_files)) {}
 
   using session_ptr = std::unique_ptr<smtp_session>;
 
   asio::awaitable<session_ptr> checkout(deadline until, bool& reused) {
-    for (;;) {
-      while (!idle.empty()) {
-        session_ptr s = std::move(idle.back());
-        idle.pop_back();
-        if (clock::now() - s->idle_since < settings.idle_timeout) {
-          reused = true;
-          co_return s;
-        }
-        co_await retire(std::move(s));
-      }
-      if (open_sessions < settings.max_connections) break;
-      if (clock::now() >= until)
-        throw smtp_failure{NOTIBUS_OUTCOME_TRANSIENT, "no free SMTP session (max_inflight)"};
-      asio::steady_timer wait(io, std::chrono::milliseconds(5));
-      co_await wait.async_wait(asio::use_awaitable);
-    }
-    reused = false;
-    ++open_sessions;
+    session_ptr s;
+    if (!co_await sessions->checkout(until, s))
+      throw smtp_failure{NOTIBUS_OUTCOME_TRANSIENT, "no free SMTP session (max_inflight)"};
+    reused = s != nullptr;
+    if (reused) co_return s;
     ++opened;
-    auto s = std::make_unique<smtp_session>(io.get_executor(), tls, settings);
+    s = std::make_unique<smtp_session>(io.get_executor(), tls, settings);
     try {
       co_await s->open(until);
     } catch (...) {
       s->close();
-      --open_sessions;
+      sessions->release_slot();
       throw;
     }
     co_return s;
-  }
-
-  asio::awaitable<void> retire(session_ptr s) {
-    co_await s->quit();  // RFC 5321: say goodbye
-    --open_sessions;
-  }
-
-  void drop(session_ptr s) {
-    s->close();
-    --open_sessions;
-  }
-
-  void keep(session_ptr s) {
-    s->idle_since = clock::now();
-    idle.push_back(std::move(s));
-    arm_sweeper();
-  }
-
-  void arm_sweeper() {
-    if (sweeper_armed) return;
-    sweeper_armed = true;
-    sweeper.expires_after(settings.idle_timeout);
-    sweeper.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      self->sweeper_armed = false;
-      if (ec) return;
-      asio::co_spawn(self->io, self->sweep(), asio::detached);
-    });
-  }
-
-  asio::awaitable<void> sweep() {
-    std::vector<session_ptr> stale;
-    for (auto it = idle.begin(); it != idle.end();) {
-      if (clock::now() - (*it)->idle_since >= settings.idle_timeout) {
-        stale.push_back(std::move(*it));
-        it = idle.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    for (auto& s : stale) co_await retire(std::move(s));
-    if (!idle.empty()) arm_sweeper();
   }
 
   // Who already has a message (from an attempt that reached some recipients),
@@ -127,17 +72,17 @@ struct smtp_client::impl : std::enable_shared_from_this<impl> {
         send_result r = co_await s->transact(e, reached(e.message_id), accepted, until);
         for (const auto& a : accepted) reached(e.message_id).insert(a);
         if (s->messages >= settings.max_messages_per_connection)
-          co_await retire(std::move(s));
+          co_await sessions->retire(std::move(s));
         else
-          keep(std::move(s));
+          sessions->keep(std::move(s));
         co_return r;
       } catch (const smtp_failure& f) {
         // A session the server closed while idle fails at once; try a fresh one.
         const bool stale = reused && f.connection_lost && accepted.empty() && tries == 0;
         if (f.connection_lost)
-          drop(std::move(s));
+          sessions->drop(std::move(s));
         else
-          keep(std::move(s));
+          sessions->keep(std::move(s));
         if (!stale) throw;
       }
     }
@@ -162,10 +107,11 @@ struct smtp_client::impl : std::enable_shared_from_this<impl> {
   asio::ssl::context tls;
   plugins::io_thread worker;
   asio::io_context& io = worker.context();
-  asio::steady_timer sweeper;
-  bool sweeper_armed = false;
-  std::vector<session_ptr> idle;
-  std::size_t open_sessions = 0;
+  // Retiring a session says QUIT first (RFC 5321: say goodbye).
+  std::shared_ptr<plugins::session_pool<smtp_session>> sessions =
+      std::make_shared<plugins::session_pool<smtp_session>>(
+          io, settings.max_connections, settings.idle_timeout,
+          [](session_ptr s) -> asio::awaitable<void> { co_await s->quit(); });
   std::atomic<std::size_t> opened{0};
   std::map<std::string, std::set<std::string>> reached_by_message;
   std::deque<std::string> reached_order;
@@ -179,11 +125,7 @@ smtp_client::smtp_client(smtp_settings settings)
 smtp_client::~smtp_client() {
   asio::co_spawn(
       impl_->io,
-      [self = impl_]() -> asio::awaitable<void> {
-        self->sweeper.cancel();
-        auto idle = std::move(self->idle);
-        for (auto& s : idle) co_await self->retire(std::move(s));
-      },
+      [self = impl_]() -> asio::awaitable<void> { co_await self->sessions->retire_idle(); },
       asio::detached);
   impl_->worker.finish();
 }

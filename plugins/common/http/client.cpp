@@ -16,6 +16,7 @@
 
 #include "connection.hpp"
 #include "io_thread.hpp"
+#include "session_pool.hpp"
 #include "tls.hpp"
 
 namespace notibus::http {
@@ -36,7 +37,7 @@ std::optional<std::string> response::header(std::string_view name) const {
 
 // All pool state lives on the one io thread: no locks.
 struct client::impl : std::enable_shared_from_this<impl> {
-  explicit impl(client_settings s) : settings(std::move(s)), sweeper(io) {
+  explicit impl(client_settings s) : settings(std::move(s)) {
     if (settings.preload_tls) tls_context.emplace(detail::make_tls_context(settings.tls));
   }
 
@@ -52,82 +53,52 @@ struct client::impl : std::enable_shared_from_this<impl> {
     return (u.tls ? "https://" : "http://") + u.host + ":" + u.port;
   }
 
+  using pool = plugins::session_pool<connection>;
+
+  // One pool per host:port:scheme, made on first use.
+  std::shared_ptr<pool> pool_for(const target_url& url) {
+    auto& p = pools[key_of(url)];
+    if (!p)
+      p = std::make_shared<pool>(io, settings.max_connections, settings.idle_timeout,
+                                 [](conn_ptr c) -> asio::awaitable<void> {
+                                   c->close();
+                                   co_return;
+                                 });
+    return p;
+  }
+
   // An idle connection to reuse, a new one, or an error. Waits while the
   // host's connection limit is reached.
   asio::awaitable<conn_ptr> checkout(const target_url& url, detail::deadline until, result& error,
                                      bool& reused) {
-    const std::string key = key_of(url);
-    const auto give_up = std::min(until, clock::now() + settings.timeouts.connect);
-    for (;;) {
-      auto& idle = idle_by_key[key];
-      while (!idle.empty()) {
-        conn_ptr c = std::move(idle.back());
-        idle.pop_back();
-        if (clock::now() - c->idle_since < settings.idle_timeout) {
-          reused = true;
-          co_return c;
-        }
-        c->close();
-        --open_by_key[key];
-      }
-      if (open_by_key[key] < settings.max_connections) break;
-      if (clock::now() >= give_up) {
-        error.error = failure::timeout;
-        error.message = "no free connection to " + url.host + " (pool max_connections " +
-                        std::to_string(settings.max_connections) + ")";
-        co_return nullptr;
-      }
-      asio::steady_timer wait(io, std::chrono::milliseconds(5));
-      co_await wait.async_wait(asio::use_awaitable);
+    asio::ssl::context* tls_ctx = url.tls ? &tls() : nullptr;  // may throw: before a slot is taken
+    auto p = pool_for(url);
+    conn_ptr c;
+    if (!co_await p->checkout(std::min(until, clock::now() + settings.timeouts.connect), c)) {
+      error.error = failure::timeout;
+      error.message = "no free connection to " + url.host + " (pool max_connections " +
+                      std::to_string(settings.max_connections) + ")";
+      co_return nullptr;
     }
-    ++open_by_key[key];
+    reused = c != nullptr;
+    if (reused) co_return c;
     ++opened;
-    reused = false;
-    auto c = std::make_unique<connection>(io.get_executor(), url.tls ? &tls() : nullptr, url.tls);
+    c = std::make_unique<connection>(io.get_executor(), tls_ctx, url.tls);
     error = co_await detail::open(*c, url, settings, until);
     if (error.error != failure::none) {
       c->close();
-      --open_by_key[key];
+      p->release_slot();
       co_return nullptr;
     }
     co_return c;
   }
 
   void checkin(const target_url& url, conn_ptr c, bool keep_alive) {
-    const std::string key = key_of(url);
-    if (!keep_alive || stopping) {
-      c->close();
-      --open_by_key[key];
-      return;
-    }
-    c->idle_since = clock::now();
-    idle_by_key[key].push_back(std::move(c));
-    arm_sweeper();
-  }
-
-  // Closes connections idle past idle_timeout, so servers are not left holding them.
-  void arm_sweeper() {
-    if (sweeper_armed) return;
-    sweeper_armed = true;
-    sweeper.expires_after(settings.idle_timeout);
-    sweeper.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      self->sweeper_armed = false;
-      if (ec) return;
-      bool any = false;
-      for (auto& [key, idle] : self->idle_by_key) {
-        auto stale = [&](const conn_ptr& c) {
-          return clock::now() - c->idle_since >= self->settings.idle_timeout;
-        };
-        for (auto& c : idle)
-          if (stale(c)) {
-            c->close();
-            --self->open_by_key[key];
-          }
-        idle.erase(std::remove_if(idle.begin(), idle.end(), stale), idle.end());
-        any = any || !idle.empty();
-      }
-      if (any) self->arm_sweeper();
-    });
+    auto p = pool_for(url);
+    if (keep_alive && !stopping)
+      p->keep(std::move(c));
+    else
+      p->drop(std::move(c));
   }
 
   // One request on one connection; a stale kept-alive connection (closed by the
@@ -193,11 +164,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::optional<asio::ssl::context> tls_context;
   plugins::io_thread worker;
   asio::io_context& io = worker.context();
-  asio::steady_timer sweeper;
-  bool sweeper_armed = false;
   bool stopping = false;
-  std::map<std::string, std::vector<conn_ptr>> idle_by_key;
-  std::map<std::string, std::size_t> open_by_key;
+  std::map<std::string, std::shared_ptr<pool>> pools;
   std::atomic<std::size_t> opened{0};
 };
 
@@ -208,10 +176,7 @@ client::client(client_settings settings) : impl_(std::make_shared<impl>(std::mov
 client::~client() {
   asio::post(impl_->io, [self = impl_] {
     self->stopping = true;
-    self->sweeper.cancel();
-    for (auto& [key, idle] : self->idle_by_key)
-      for (auto& c : idle) c->close();
-    self->idle_by_key.clear();
+    for (auto& [key, p] : self->pools) p->close_idle();
   });
   impl_->worker.finish();
 }
