@@ -111,12 +111,7 @@ class bus {
   auto async_try_publish(message m, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(publish_result)>(
         [this](auto handler, message msg) {
-          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-          auto ex = boost::asio::get_associated_executor(*shared, get_executor());
-          publish_checked(std::move(msg), nullptr, true, [shared, ex](publish_result r) {
-            boost::asio::post(ex,
-                              [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
-          });
+          publish_checked(std::move(msg), nullptr, true, wrap<publish_result>(std::move(handler)));
         },
         token, std::move(m));
   }
@@ -128,7 +123,7 @@ class bus {
   auto async_publish(message m, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(std::error_code, delivery_report)>(
         [this](auto handler, message msg) {
-          publish_with(std::move(msg), wrap(std::move(handler)));
+          publish_with(std::move(msg), wrap<std::error_code, delivery_report>(std::move(handler)));
         },
         token, std::move(m));
   }
@@ -139,9 +134,7 @@ class bus {
   auto async_stop(std::chrono::milliseconds grace, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void()>(
         [this](auto handler, std::chrono::milliseconds g) {
-          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-          auto ex = boost::asio::get_associated_executor(*shared, get_executor());
-          stop_with(g, [shared, ex] { boost::asio::post(ex, [shared] { (*shared)(); }); });
+          stop_with(g, wrap<>(std::move(handler)));
         },
         token, grace);
   }
@@ -164,21 +157,21 @@ class bus {
   std::size_t channels_taken_over() const noexcept;
 
  private:
-  template <class Handler>
-  report_handler wrap(Handler handler) {
-    // std::function needs a copyable target; completion handlers are move-only.
-    // Handler and executor share one allocation, and the std::function holds
-    // just that pointer (small enough to need no allocation of its own): this
-    // is kept per message for as long as it is queued.
+  // A completion handler as a std::function (which needs a copyable target;
+  // handlers are move-only) that runs it on its associated executor (the bus's
+  // by default). Handler and executor share one allocation: for a publish it is
+  // kept as long as the message is queued.
+  template <class... Args, class Handler>
+  std::function<void(Args...)> wrap(Handler handler) {
     auto ex = boost::asio::get_associated_executor(handler, get_executor());
     struct holder {
       Handler handler;
       decltype(ex) executor;
     };
     auto shared = std::make_shared<holder>(holder{std::move(handler), std::move(ex)});
-    return [shared](std::error_code ec, delivery_report report) {
-      boost::asio::post(shared->executor, [shared, ec, r = std::move(report)]() mutable {
-        shared->handler(ec, std::move(r));
+    return [shared](Args... args) {
+      boost::asio::post(shared->executor, [shared, ... args = std::move(args)]() mutable {
+        shared->handler(std::move(args)...);
       });
     };
   }

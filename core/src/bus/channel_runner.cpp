@@ -119,9 +119,9 @@ void channel_runner::drain_inbox() {
       fail(task, "bus stopped before delivery");
       continue;
     }
-    const bool resumed = task.owner->resumed();
     queue_.push_back(std::move(task));
-    if (queue_.size() > settings_.queue.capacity && !resumed) {  // drop_oldest
+    if (queue_.size() > settings_.queue.capacity &&
+        !queue_.back().owner->resumed()) {  // drop_oldest
       delivery_task oldest = std::move(queue_.front());
       queue_.pop_front();
       queued_.fetch_sub(1, std::memory_order_relaxed);

@@ -151,7 +151,6 @@ void recover(const fs::path& dir, bool repair, const log_sink& log, recovery& ou
     }
     if (end == scan_end::torn && repair) {
       fs::resize_file(path, good_end);
-      out.truncated_bytes += data.size() - good_end;
       if (log)
         log(log_level::warn, "spool: cut a torn write of " +
                                  std::to_string(data.size() - good_end) + " bytes off " +

@@ -47,7 +47,6 @@ struct recovery {
   std::vector<std::filesystem::path> quarantined;  // segments moved aside
   std::vector<std::uint64_t> quarantined_numbers;  // their numbers (records may carry them)
   std::vector<std::uint64_t> segments;             // numbers still on disk, ascending
-  std::uint64_t truncated_bytes = 0;               // torn tail cut off the newest segment
 };
 
 // Reads a spool without changing it (for `notibus dead-letters list` while a

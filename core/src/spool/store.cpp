@@ -153,12 +153,15 @@ void store::append_message(const message& m, accepted_fn done) {
                });
 }
 
+std::int64_t store::key_cutoff_ms() const {
+  return to_unix_ms(std::chrono::system_clock::now() - settings_.idempotency_window);
+}
+
 void store::remember_key_locked(const std::string& key, const std::string& id, std::int64_t at_ms,
                                 std::uint64_t segment) {
   keys_[key] = {id, at_ms, segment};
   key_order_.emplace_back(at_ms, key);
-  const std::int64_t expired_before =
-      to_unix_ms(std::chrono::system_clock::now() - settings_.idempotency_window);
+  const std::int64_t expired_before = key_cutoff_ms();
   while (!key_order_.empty() &&
          (key_order_.front().first < expired_before || key_order_.size() > max_keys)) {
     auto it = keys_.find(key_order_.front().second);
@@ -171,10 +174,7 @@ void store::remember_key_locked(const std::string& key, const std::string& id, s
 std::optional<std::string> store::find_key(const std::string& key) const {
   std::lock_guard lock(mutex_);
   auto it = keys_.find(key);
-  if (it == keys_.end()) return std::nullopt;
-  const std::int64_t expired_before =
-      to_unix_ms(std::chrono::system_clock::now() - settings_.idempotency_window);
-  if (it->second.created_at_ms < expired_before) return std::nullopt;
+  if (it == keys_.end() || it->second.created_at_ms < key_cutoff_ms()) return std::nullopt;
   return it->second.message_id;
 }
 

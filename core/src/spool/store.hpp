@@ -66,12 +66,12 @@ class store : public std::enable_shared_from_this<store> {
   std::vector<spooled_message> dead_letters() const;
   std::optional<spooled_message> dead_letter(const std::string& message_id) const;
   spool_stats stats() const;
-  std::uint64_t bytes() const noexcept { return log_->bytes(); }
-  std::uint64_t syncs() const noexcept { return log_->syncs(); }
 
  private:
   store(const spool_settings& settings, log_sink log);
   void load(spool_state& recovered, const recovery& r);
+  // Keys accepted before this (unix ms) are outside the window.
+  std::int64_t key_cutoff_ms() const;
   void remember_key_locked(const std::string& key, const std::string& id, std::int64_t at_ms,
                            std::uint64_t segment);
   void maybe_compact();

@@ -80,19 +80,13 @@ bool api::authorized(const http_request& req) const {
 }
 
 void api::handle(const http_request& req, http_server::respond_fn respond) {
-  const std::string path = req.target.substr(0, req.target.find('?'));
-  // The one asynchronous route: answered once the message is accepted.
-  if (path == "/v1/messages" && req.method == "POST" && authorized(req)) {
-    {
-      std::lock_guard lock(counters_mutex_);
-      ++counters_.requests;
-    }
-    return post_message(req, std::move(respond));
-  }
-  respond(route(req));
+  if (auto res = route(req))
+    respond(std::move(*res));
+  else  // the one asynchronous route: answered once the message is accepted
+    post_message(req, std::move(respond));
 }
 
-http_response api::route(const http_request& req) {
+std::optional<http_response> api::route(const http_request& req) {
   {
     std::lock_guard lock(counters_mutex_);
     ++counters_.requests;
@@ -111,7 +105,10 @@ http_response api::route(const http_request& req) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"notibus\"");
     return r;
   }
-  if (path == "/v1/messages") return method_not_allowed("POST");
+  if (path == "/v1/messages") {
+    if (req.method != "POST") return method_not_allowed("POST");
+    return std::nullopt;
+  }
   if (path.rfind("/v1/messages/", 0) == 0) {
     if (req.method != "GET") return method_not_allowed("GET");
     return get_message(path.substr(13));

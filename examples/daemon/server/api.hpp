@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "http_server.hpp"
@@ -48,7 +49,8 @@ class api {
  private:
   bool authorized(const http_request& req) const;
   void post_message(const http_request& req, http_server::respond_fn respond);
-  http_response route(const http_request& req);
+  // The answer, or nullopt for an authorized POST /v1/messages (answered later).
+  std::optional<http_response> route(const http_request& req);
   http_response accepted_response(const publish_result& r);
   http_response get_message(const std::string& id);
   http_response get_channels();
