@@ -138,10 +138,11 @@ struct bus::impl {
                            0,
                            "not routable after restart: " + ec.message(),
                            {}};
-        ctx->spool->record_done(entry.msg, entry.segment, {{entry.msg.id, d, true}});
+        const std::string id = entry.msg.id;  // entry.msg is moved below
+        ctx->spool->record_done(id, entry.segment, {{id, d, true}}, std::move(entry.msg));
         continue;
       }
-      auto t = std::make_shared<tracker>(std::move(entry.msg), nullptr, ctx);
+      auto t = std::make_shared<tracker>(entry.msg, nullptr, ctx);
       t->set_plan(plan, runners);
       t->restore(entry.outcomes);
       status.insert(t);
@@ -298,7 +299,7 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
       return duplicate_of(std::move(r));
     }
 
-  auto t = std::make_shared<tracker>(std::move(m), std::move(done), impl_->ctx);
+  auto t = std::make_shared<tracker>(m, std::move(done), impl_->ctx);  // packs a copy
   t->set_plan(plan, impl_->runners);
   if (auto first = impl_->status.insert(t)) {
     // Seen before: report the first message instead of sending again.
@@ -317,11 +318,13 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
   }
   // Accepted only once on disk; delivery starts then too, so nothing is sent
   // that a crash could forget.
-  spool->append_message(t->msg(), [t, result, accepted = std::move(accepted), state = impl_](
-                                      std::error_code ec, std::uint64_t segment) mutable {
+  // Shared: the spool's callback is a std::function, the completion move-only.
+  auto on_disk = std::make_shared<accepted_handler>(std::move(accepted));
+  spool->append_message(m, [t, result, accepted = std::move(on_disk), state = impl_](
+                               std::error_code ec, std::uint64_t segment) mutable {
     if (ec) {
       result.error = ec;
-      state->status.forget_key(t->msg());  // a retry with the same key must get through
+      state->status.forget_key(*t);  // a retry with the same key must get through
       t->refuse(ec);
     } else {
       t->spooled_in(segment);
@@ -329,11 +332,11 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
       // callback must not run (and maybe publish, and wait) on the spool's thread.
       asio::post(state->executor, [t] { t->start(); });
     }
-    if (accepted) accepted(std::move(result));
+    if (*accepted) (*accepted)(std::move(result));
   });
 }
 
-void bus::stop_with(std::chrono::milliseconds grace, std::function<void()> done) {
+void bus::stop_with(std::chrono::milliseconds grace, detail::completion<> done) {
   impl_->stopping = true;
   auto timer = std::make_shared<asio::steady_timer>(impl_->executor);
   const auto deadline = std::chrono::steady_clock::now() + grace;
@@ -342,12 +345,14 @@ void bus::stop_with(std::chrono::milliseconds grace, std::function<void()> done)
   // Polling keeps the runners free of stop bookkeeping on their hot path; 5 ms
   // is far below any grace period anyone configures.
   auto check = std::make_shared<std::function<void()>>();
-  *check = [state, timer, deadline, aborted, done = std::move(done), check]() mutable {
+  // Shared: std::function needs a copyable target, the completion is move-only.
+  auto finish = std::make_shared<detail::completion<>>(std::move(done));
+  *check = [state, timer, deadline, aborted, finish, check]() mutable {
     if (state->all_idle()) {
       state->stopped = true;
-      auto finish = std::move(done);
-      *check = nullptr;  // break the self-reference
-      if (finish) finish();
+      auto done_once = finish;  // this lambda and its captures go on the next line
+      *check = nullptr;         // break the self-reference
+      if (*done_once) (*done_once)();
       return;
     }
     if (!*aborted && std::chrono::steady_clock::now() >= deadline) {

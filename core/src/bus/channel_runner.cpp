@@ -233,9 +233,9 @@ void channel_runner::settle(delivery_task task, outcome result) {
           break;  // counts are made cumulative when read
         }
       if (ctx_->logs(log_level::debug))
-        ctx_->log(log_level::debug, "channel " + settings_.name + ": message " +
-                                        task.owner->msg().id + " delivered (attempt " +
-                                        std::to_string(task.attempts) + ")");
+        ctx_->log(log_level::debug,
+                  "channel " + settings_.name + ": message " + std::string(task.owner->msg().id()) +
+                      " delivered (attempt " + std::to_string(task.attempts) + ")");
       task.owner->finish(task.slot, delivery_state::delivered, {}, result.detail);
       return;
     }
@@ -268,17 +268,18 @@ void channel_runner::settle(delivery_task task, outcome result) {
   task.owner->attempt_failed(task.slot, error);
   ++retried_;
   if (ctx_->logs(log_level::info))
-    ctx_->log(log_level::info, "channel " + settings_.name + ": message " + task.owner->msg().id +
-                                   " attempt " + std::to_string(task.attempts) +
-                                   " failed: " + error + "; retry in " + format_duration(delay));
+    ctx_->log(log_level::info, "channel " + settings_.name + ": message " +
+                                   std::string(task.owner->msg().id()) + " attempt " +
+                                   std::to_string(task.attempts) + " failed: " + error +
+                                   "; retry in " + format_duration(delay));
   retry_later(std::move(task), delay);
 }
 
 void channel_runner::fail(delivery_task& task, const std::string& reason) {
   ++failed_;
   if (ctx_->logs(log_level::warn))
-    ctx_->log(log_level::warn, "channel " + settings_.name + ": message " + task.owner->msg().id +
-                                   " failed: " + reason);
+    ctx_->log(log_level::warn, "channel " + settings_.name + ": message " +
+                                   std::string(task.owner->msg().id()) + " failed: " + reason);
   task.owner->finish(task.slot, delivery_state::failed, reason);
 }
 

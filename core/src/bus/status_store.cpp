@@ -8,12 +8,12 @@ namespace notibus {
 
 std::shared_ptr<tracker> status_store::insert(std::shared_ptr<tracker> t) {
   const auto now = clock::now();
-  const message& m = t->msg();
-  const std::string_view id = m.id;
+  const std::string_view id = t->msg().id();
+  const auto key = t->msg().idempotency_key();
   std::lock_guard lock(mutex_);
   evict(now);
-  if (m.idempotency_key) {
-    auto it = id_by_key_.find(*m.idempotency_key);
+  if (key) {
+    auto it = id_by_key_.find(*key);
     if (it != id_by_key_.end())
       if (auto first = find_locked(it->second)) return first;
   }
@@ -25,14 +25,13 @@ std::shared_ptr<tracker> status_store::insert(std::shared_ptr<tracker> t) {
     out_of_order_by_id_.emplace(id, t);
     out_of_order_.push_back({now, id, t});
   }
-  if (m.idempotency_key) id_by_key_[*m.idempotency_key] = id;
+  if (key) id_by_key_[*key] = id;
   return nullptr;
 }
 
 void status_store::drop(const record& r) {
-  const message& m = r.t->msg();
-  if (m.idempotency_key) {
-    auto it = id_by_key_.find(*m.idempotency_key);
+  if (const auto key = r.t->msg().idempotency_key()) {
+    auto it = id_by_key_.find(*key);
     if (it != id_by_key_.end() && it->second == r.id) id_by_key_.erase(it);
   }
 }
@@ -63,11 +62,12 @@ std::shared_ptr<tracker> status_store::find_locked(std::string_view id) const {
   return other == out_of_order_by_id_.end() ? nullptr : other->second;
 }
 
-void status_store::forget_key(const message& m) {
-  if (!m.idempotency_key) return;
+void status_store::forget_key(const tracker& t) {
+  const auto key = t.msg().idempotency_key();
+  if (!key) return;
   std::lock_guard lock(mutex_);
-  auto it = id_by_key_.find(*m.idempotency_key);
-  if (it != id_by_key_.end() && it->second == m.id) id_by_key_.erase(it);
+  auto it = id_by_key_.find(*key);
+  if (it != id_by_key_.end() && it->second == t.msg().id()) id_by_key_.erase(it);
 }
 
 std::shared_ptr<tracker> status_store::find(std::string_view id) const {

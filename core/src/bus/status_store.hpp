@@ -17,7 +17,6 @@
 namespace notibus {
 
 class tracker;
-struct message;
 
 class status_store {
  public:
@@ -31,7 +30,7 @@ class status_store {
   std::shared_ptr<tracker> insert(std::shared_ptr<tracker> t);
   std::shared_ptr<tracker> find(std::string_view id) const;
   // The message was not accepted after all: its key no longer names it.
-  void forget_key(const message& m);
+  void forget_key(const tracker& t);
   std::size_t size() const;
 
  private:

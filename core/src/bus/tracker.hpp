@@ -1,6 +1,10 @@
 // The life of one published message: which channels it goes to (the plan), the
 // state of each delivery, fallback order, and the completion handler. Runners on
 // different strands report into it, so it locks.
+//
+// A tracker lives as long as its message is queued (and then in the status
+// store), so it is kept small: the message packed into one block, the first
+// slot and group inline, no mutex of its own, error strings only once needed.
 #pragma once
 
 #include <notibus/plugin/abi.h>
@@ -8,14 +12,17 @@
 #include <notibus/delivery.hpp>
 #include <notibus/message.hpp>
 
+#include <boost/container/small_vector.hpp>
+
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "bus_context.hpp"
+#include "packed_message.hpp"
 #include "router.hpp"
 
 namespace notibus {
@@ -27,7 +34,8 @@ struct outcome_record;
 
 class tracker : public std::enable_shared_from_this<tracker> {
  public:
-  tracker(message m, bus::report_handler done, std::shared_ptr<const bus_context> ctx);
+  // `m` must have its id and created_at set.
+  tracker(const message& m, bus::report_handler done, std::shared_ptr<const bus_context> ctx);
 
   // Lays out one slot per planned channel; `runners` is indexed like the plan.
   void set_plan(const delivery_plan& plan,
@@ -36,6 +44,7 @@ class tracker : public std::enable_shared_from_this<tracker> {
   void restore(const std::map<std::string, spool::outcome_record>& outcomes);
   // The message is on disk in `segment`: outcomes are recorded there from now on.
   void spooled_in(std::uint64_t segment) noexcept { spool_segment_ = segment; }
+  bool spooled() const noexcept { return spool_segment_ != not_spooled; }
   // Hands the first pending channel of each group (every pending channel for
   // `all`) to its runner; completes at once if nothing is pending.
   void start();
@@ -52,19 +61,29 @@ class tracker : public std::enable_shared_from_this<tracker> {
   void finish(std::size_t slot, delivery_state state, const std::string& error,
               const std::string& detail = {});
 
-  const message& msg() const noexcept { return msg_; }
+  const packed_message& msg() const noexcept { return msg_; }
   // Resumed from the spool at start-up (set before start(), then fixed).
   bool resumed() const noexcept { return resumed_; }
   // The message as the plugin ABI sees it; valid while the tracker lives.
-  notibus_message_v1 abi_message(std::uint32_t attempt) const noexcept;
+  notibus_message_v1 abi_message(std::uint32_t attempt) const noexcept { return msg_.abi(attempt); }
   delivery_report report() const;
 
  private:
+  // Set once an attempt fails or a channel adds a note; most deliveries never do.
+  struct slot_notes {
+    std::string last_error;
+    std::string detail;
+  };
   struct slot {
-    std::shared_ptr<channel_runner> runner;
-    std::size_t group = 0;
-    channel_delivery delivery;
+    std::shared_ptr<channel_runner> runner;  // its name is the channel's
+    std::uint32_t group = 0;
+    std::uint32_t attempts = 0;
+    delivery_state state = delivery_state::pending;
     bool dead = false;  // failed, and nothing else in its group can deliver
+    std::unique_ptr<slot_notes> notes;
+
+    channel_delivery delivery() const;
+    slot_notes& noted();
   };
   // Slot indexes for a range-for (std::views::iota would do, but clang 14,
   // which the fuzz build uses, cannot compile libstdc++ 12's ranges).
@@ -84,9 +103,10 @@ class tracker : public std::enable_shared_from_this<tracker> {
     // set_plan lays a group's slots out next to each other: [first, first + count).
     std::uint32_t first = 0, count = 0;
     slot_range slots() const { return {first, first + count}; }
-    std::size_t open = 0;  // slots of this group still pending
+    std::uint32_t open = 0;  // slots of this group still pending
     bool done = false;
   };
+  static constexpr std::uint64_t not_spooled = std::numeric_limits<std::uint64_t>::max();
 
   void enqueue(std::size_t slot);
   delivery_report report_locked() const;
@@ -94,18 +114,19 @@ class tracker : public std::enable_shared_from_this<tracker> {
   // spool; under mutex_, so every outcome is logged before `done`.
   void persist_locked(const slot* s, bool complete);
 
-  message msg_;
-  std::vector<const char*> tag_ptrs_;
-  std::vector<notibus_attribute_v1> attribute_views_;
-  std::int64_t created_at_ms_ = 0;
+  // A mutex from a shared table, picked by address: one per tracker would be
+  // 40 bytes each. Sharing cannot deadlock, as no thread ever holds two
+  // trackers' locks (nor takes one while holding the spool's).
+  std::mutex& mutex() const noexcept;
 
+  packed_message msg_;
   bus::report_handler done_;
   std::shared_ptr<const bus_context> ctx_;
-  mutable std::mutex mutex_;
-  std::vector<slot> slots_;
-  std::vector<group> groups_;
-  std::size_t open_groups_ = 0;
-  std::optional<std::uint64_t> spool_segment_;  // set once the message is on disk
+  // Nearly every plan is one group of one channel.
+  boost::container::small_vector<slot, 1> slots_;
+  boost::container::small_vector<group, 1> groups_;
+  std::uint32_t open_groups_ = 0;
+  std::uint64_t spool_segment_ = not_spooled;  // set once the message is on disk
   bool resumed_ = false;
   bool left_unfinished_ = false;  // a failure at shutdown was not recorded: resume it later
 };

@@ -184,10 +184,11 @@ void store::record_outcome(const std::string& message_id, const channel_delivery
       [](std::error_code, std::uint64_t) {}, false);
 }
 
-void store::record_done(const message& m, std::uint64_t segment, std::vector<outcome_record> dead) {
+void store::record_done(const std::string& message_id, std::uint64_t segment,
+                        std::vector<outcome_record> dead, std::optional<message> kept) {
   std::weak_ptr<store> self = weak_from_this();
   log_->append(
-      static_cast<std::uint8_t>(record_type::done), encode_id(m.id),
+      static_cast<std::uint8_t>(record_type::done), encode_id(message_id),
       [self](std::error_code, std::uint64_t) {
         if (auto s = self.lock()) s->maybe_compact();
       },
@@ -195,10 +196,10 @@ void store::record_done(const message& m, std::uint64_t segment, std::vector<out
   std::lock_guard lock(mutex_);
   if (auto it = unfinished_.find(segment); it != unfinished_.end() && --it->second == 0)
     unfinished_.erase(it);
-  if (!dead.empty()) {
-    spooled_message entry{m, segment, {}, true};
+  if (!dead.empty() && kept) {
+    spooled_message entry{std::move(*kept), segment, {}, true};
     for (auto& o : dead) entry.outcomes[o.delivery.channel] = std::move(o);
-    dead_[m.id] = std::move(entry);
+    dead_[message_id] = std::move(entry);
   }
 }
 

@@ -57,7 +57,10 @@ class store : public std::enable_shared_from_this<store> {
   // Bookkeeping, not waited for: losing one in a crash means a delivery is
   // made again (at least once), never that one is lost.
   void record_outcome(const std::string& message_id, const channel_delivery& d, bool dead);
-  void record_done(const message& m, std::uint64_t segment, std::vector<outcome_record> dead);
+  // Every delivery of a message is final; with `dead` ones, `kept` (the
+  // message itself) stays as a dead letter.
+  void record_done(const std::string& message_id, std::uint64_t segment,
+                   std::vector<outcome_record> dead, std::optional<message> kept);
   // The message's dead letters are dealt with (retried as a new message, or
   // purged); returns once that is on disk. Throws std::system_error if it
   // cannot be written.
