@@ -147,7 +147,7 @@ struct bus::impl {
       t->restore(entry.outcomes);
       status.insert(t);
       t->spooled_in(entry.segment);
-      t->start();
+      tracker::start(t);
       ++resumed;
     }
     if (resumed) log(log_level::info, "spool: resumed " + std::to_string(resumed) + " messages");
@@ -312,7 +312,7 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
     return;
   }
   if (!spool) {
-    t->start();
+    tracker::start(t);
     if (accepted) accepted(std::move(result));
     return;
   }
@@ -330,7 +330,7 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
       t->spooled_in(segment);
       // Not inline: a full queue fails a delivery at once, and the dead-letter
       // callback must not run (and maybe publish, and wait) on the spool's thread.
-      asio::post(state->executor, [t] { t->start(); });
+      asio::post(state->executor, [t] { tracker::start(t); });
     }
     if (*accepted) (*accepted)(std::move(result));
   });

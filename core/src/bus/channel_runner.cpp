@@ -236,7 +236,7 @@ void channel_runner::settle(delivery_task task, outcome result) {
         ctx_->log(log_level::debug,
                   "channel " + settings_.name + ": message " + std::string(task.owner->msg().id()) +
                       " delivered (attempt " + std::to_string(task.attempts) + ")");
-      task.owner->finish(task.slot, delivery_state::delivered, {}, result.detail);
+      tracker::finish(task.owner, task.slot, delivery_state::delivered, {}, result.detail);
       return;
     }
     case NOTIBUS_OUTCOME_PERMANENT:
@@ -280,7 +280,7 @@ void channel_runner::fail(delivery_task& task, const std::string& reason) {
   if (ctx_->logs(log_level::warn))
     ctx_->log(log_level::warn, "channel " + settings_.name + ": message " +
                                    std::string(task.owner->msg().id()) + " failed: " + reason);
-  task.owner->finish(task.slot, delivery_state::failed, reason);
+  tracker::finish(task.owner, task.slot, delivery_state::failed, reason);
 }
 
 void channel_runner::retry_later(delivery_task task, milliseconds delay) {

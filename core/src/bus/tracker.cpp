@@ -42,17 +42,20 @@ void tracker::set_plan(const delivery_plan& plan,
   std::lock_guard lock(mutex());
   std::size_t total = 0;
   for (const auto& g : plan.groups) total += g.channels.size();
-  slots_.reserve(total);
-  for (const auto& g : plan.groups) {
-    group out{g.strategy, static_cast<std::uint32_t>(slots_.size()),
-              static_cast<std::uint32_t>(g.channels.size())};
+  slots_.resize(total);
+  groups_.resize(plan.groups.size());
+  std::uint32_t next = 0;
+  for (std::size_t gi = 0; gi < plan.groups.size(); ++gi) {
+    const plan_group& g = plan.groups[gi];
+    group& out = groups_[gi];
+    out.strategy = g.strategy;
+    out.first = next;
+    out.count = out.open = static_cast<std::uint32_t>(g.channels.size());
     for (std::size_t index : g.channels) {
-      slot& s = slots_.emplace_back();
+      slot& s = slots_[next++];
       s.runner = runners[index];
-      s.group = static_cast<std::uint32_t>(groups_.size());
+      s.group = static_cast<std::uint32_t>(gi);
     }
-    out.open = out.count;
-    groups_.push_back(out);
   }
   open_groups_ = static_cast<std::uint32_t>(groups_.size());
 }
@@ -86,30 +89,30 @@ void tracker::restore(const std::map<std::string, spool::outcome_record>& outcom
   }
 }
 
-void tracker::start() {
+void tracker::start(const std::shared_ptr<tracker>& t) {
   std::vector<std::size_t> first;
   bool complete = false;
   {
-    std::lock_guard lock(mutex());
-    for (const auto& g : groups_) {
+    std::lock_guard lock(t->mutex());
+    for (const auto& g : t->groups_) {
       if (g.done) continue;
       for (std::size_t i : g.slots()) {
-        if (slots_[i].state != delivery_state::pending) continue;
+        if (t->slots_[i].state != delivery_state::pending) continue;
         first.push_back(i);
         if (g.strategy != route_strategy::all) break;
       }
     }
     // A resumed message whose last outcome reached the disk but its `done` did not.
     complete = first.empty();
-    if (complete && spooled()) persist_locked(nullptr, true);
+    if (complete && t->spooled()) t->persist_locked(nullptr, true);
   }
-  for (std::size_t s : first) enqueue(s);
-  if (complete && done_) std::exchange(done_, nullptr)(std::error_code{}, report());
+  for (std::size_t s : first) enqueue(t, s);
+  if (complete && t->done_) std::exchange(t->done_, nullptr)(std::error_code{}, t->report());
 }
 
-void tracker::enqueue(std::size_t index) {
+void tracker::enqueue(const std::shared_ptr<tracker>& t, std::size_t index) {
   // slots_ never changes size after set_plan, so the runner pointer is stable.
-  slots_[index].runner->enqueue({shared_from_this(), static_cast<std::uint32_t>(index)});
+  t->slots_[index].runner->enqueue({t, static_cast<std::uint32_t>(index)});
 }
 
 void tracker::abandon(delivery_report r) {
@@ -158,31 +161,32 @@ void tracker::attempt_failed(std::size_t index, const std::string& error) {
   slots_[index].noted().last_error = error;
 }
 
-void tracker::finish(std::size_t index, delivery_state state, const std::string& error,
-                     const std::string& detail) {
+void tracker::finish(const std::shared_ptr<tracker>& t, std::size_t index, delivery_state state,
+                     const std::string& error, const std::string& detail) {
+  tracker& self = *t;
   std::optional<std::size_t> next;
   std::optional<dead_letter> dead;
   bool complete = false;
   {
-    std::lock_guard lock(mutex());
-    slot& s = slots_[index];
+    std::lock_guard lock(self.mutex());
+    slot& s = self.slots_[index];
     if (s.state != delivery_state::pending) return;  // already final (e.g. aborted)
     s.state = state;
     if (!error.empty()) s.noted().last_error = error;
     if (!detail.empty()) s.noted().detail = detail;
-    group& g = groups_[s.group];
+    group& g = self.groups_[s.group];
     --g.open;
     if (g.strategy != route_strategy::all && !g.done) {
       if (state == delivery_state::delivered) {
         // The group is served: the channels after this one are not needed.
         for (std::size_t other : g.slots())
-          if (slots_[other].state == delivery_state::pending) {
-            slots_[other].state = delivery_state::skipped;
+          if (self.slots_[other].state == delivery_state::pending) {
+            self.slots_[other].state = delivery_state::skipped;
             --g.open;
           }
       } else {
         for (std::size_t other : g.slots())
-          if (other > index && slots_[other].state == delivery_state::pending) {
+          if (other > index && self.slots_[other].state == delivery_state::pending) {
             next = other;
             break;
           }
@@ -190,21 +194,22 @@ void tracker::finish(std::size_t index, delivery_state state, const std::string&
     }
     // A failure is dead only when nothing else in its group can still deliver.
     if (state == delivery_state::failed && !next) {
-      dead = dead_letter{std::string(msg_.id()), std::string(msg_.topic()), s.runner->name(),
-                         s.attempts, s.notes ? s.notes->last_error : std::string()};
+      dead =
+          dead_letter{std::string(self.msg_.id()), std::string(self.msg_.topic()), s.runner->name(),
+                      s.attempts, s.notes ? s.notes->last_error : std::string()};
       s.dead = true;
     }
     if (g.open == 0 && !g.done) {
       g.done = true;
-      complete = --open_groups_ == 0;
+      complete = --self.open_groups_ == 0;
     }
-    if (spooled()) persist_locked(&s, complete);
+    if (self.spooled()) self.persist_locked(&s, complete);
   }
-  if (next) enqueue(*next);
-  if (dead && ctx_->on_dead_letter) ctx_->on_dead_letter(*dead);
-  if (complete && done_) {
-    auto done = std::move(done_);
-    done(std::error_code{}, report());
+  if (next) enqueue(t, *next);
+  if (dead && self.ctx_->on_dead_letter) self.ctx_->on_dead_letter(*dead);
+  if (complete && self.done_) {
+    auto done = std::move(self.done_);
+    done(std::error_code{}, self.report());
   }
 }
 

@@ -12,8 +12,6 @@
 #include <notibus/delivery.hpp>
 #include <notibus/message.hpp>
 
-#include <boost/container/small_vector.hpp>
-
 #include <limits>
 #include <map>
 #include <memory>
@@ -22,6 +20,7 @@
 #include <vector>
 
 #include "bus_context.hpp"
+#include "first_inline_array.hpp"
 #include "packed_message.hpp"
 #include "router.hpp"
 
@@ -32,7 +31,7 @@ namespace spool {
 struct outcome_record;
 }
 
-class tracker : public std::enable_shared_from_this<tracker> {
+class tracker {
  public:
   // `m` must have its id and created_at set.
   tracker(const message& m, bus::report_handler done, std::shared_ptr<const bus_context> ctx);
@@ -46,8 +45,10 @@ class tracker : public std::enable_shared_from_this<tracker> {
   void spooled_in(std::uint64_t segment) noexcept { spool_segment_ = segment; }
   bool spooled() const noexcept { return spool_segment_ != not_spooled; }
   // Hands the first pending channel of each group (every pending channel for
-  // `all`) to its runner; completes at once if nothing is pending.
-  void start();
+  // `all`) to its runner; completes at once if nothing is pending. Static, as
+  // is finish(): a queue entry needs the owning pointer, and a tracker does
+  // not derive from enable_shared_from_this (16 bytes per queued message).
+  static void start(const std::shared_ptr<tracker>& t);
 
   // Completes without sending (a repeated idempotency key) with `r`.
   void abandon(delivery_report r);
@@ -58,8 +59,8 @@ class tracker : public std::enable_shared_from_this<tracker> {
   void attempt_failed(std::size_t slot, const std::string& error);
   // A final outcome for a slot: records it, starts the next fallback if any, and
   // completes the message when every group is done.
-  void finish(std::size_t slot, delivery_state state, const std::string& error,
-              const std::string& detail = {});
+  static void finish(const std::shared_ptr<tracker>& t, std::size_t slot, delivery_state state,
+                     const std::string& error, const std::string& detail = {});
 
   const packed_message& msg() const noexcept { return msg_; }
   // Resumed from the spool at start-up (set before start(), then fixed).
@@ -99,7 +100,7 @@ class tracker : public std::enable_shared_from_this<tracker> {
     iterator end() const noexcept { return {last}; }
   };
   struct group {
-    route_strategy strategy;
+    route_strategy strategy = route_strategy::all;
     // set_plan lays a group's slots out next to each other: [first, first + count).
     std::uint32_t first = 0, count = 0;
     slot_range slots() const { return {first, first + count}; }
@@ -108,7 +109,7 @@ class tracker : public std::enable_shared_from_this<tracker> {
   };
   static constexpr std::uint64_t not_spooled = std::numeric_limits<std::uint64_t>::max();
 
-  void enqueue(std::size_t slot);
+  static void enqueue(const std::shared_ptr<tracker>& t, std::size_t slot);
   delivery_report report_locked() const;
   // Notes a slot's final state (if any) and the message's completion in the
   // spool; under mutex_, so every outcome is logged before `done`.
@@ -122,11 +123,10 @@ class tracker : public std::enable_shared_from_this<tracker> {
   packed_message msg_;
   bus::report_handler done_;
   std::shared_ptr<const bus_context> ctx_;
-  // Nearly every plan is one group of one channel.
-  boost::container::small_vector<slot, 1> slots_;
-  boost::container::small_vector<group, 1> groups_;
-  std::uint32_t open_groups_ = 0;
+  first_inline_array<slot> slots_;
+  first_inline_array<group> groups_;
   std::uint64_t spool_segment_ = not_spooled;  // set once the message is on disk
+  std::uint32_t open_groups_ = 0;
   bool resumed_ = false;
   bool left_unfinished_ = false;  // a failure at shutdown was not recorded: resume it later
 };
