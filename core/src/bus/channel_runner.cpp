@@ -13,6 +13,22 @@ namespace notibus {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
+namespace {
+
+// What a hung plugin keeps past shutdown: its instance, and the attempts it
+// reports on late (they hold the runner, whose timers and strand must not be
+// destroyed once the bus's io_context is gone). Leaked on purpose; the list
+// itself is never destroyed, so it outlives static destructors and leak
+// checkers still see everything as reachable at exit.
+void keep_past_shutdown(std::shared_ptr<void> kept) {
+  static auto* mutex = new std::mutex;
+  static auto* list = new std::vector<std::shared_ptr<void>>;
+  std::lock_guard lock(*mutex);
+  list->push_back(std::move(kept));
+}
+
+}  // namespace
+
 struct channel_runner::attempt {
   std::shared_ptr<channel_runner> runner;
   delivery_task task;
@@ -61,16 +77,8 @@ void channel_runner::close() {
     plugin_->destroy(instance_);
   } else {
     // Destroying it now could free memory a hung send() still uses; leaking one
-    // instance at shutdown is the safe choice. It stays listed, so it is kept on
-    // purpose rather than lost.
-    // Never destroyed, so the list outlives static destructors (and leak checkers
-    // still see the instances as reachable at exit).
-    static auto* kept_mutex = new std::mutex;
-    static auto* kept_instances = new std::vector<void*>;
-    {
-      std::lock_guard kept_lock(*kept_mutex);
-      kept_instances->push_back(instance_);
-    }
+    // instance at shutdown is the safe choice.
+    keep_past_shutdown(std::shared_ptr<void>(instance_, [](void*) {}));
     if (ctx_->log)
       ctx_->log(log_level::warn,
                 "channel " + settings_.name +
@@ -201,7 +209,12 @@ void channel_runner::on_plugin_result(void* context, const notibus_result_v1* r)
   }
   std::lock_guard lock(runner->close_mutex_);
   runner->callbacks_owed_.fetch_sub(1);
-  if (runner->closed_) return;
+  if (runner->closed_) {
+    // Dropping the attempt here could destroy the runner on the plugin's
+    // thread after its io_context (ASan caught it, across unit tests).
+    keep_past_shutdown(std::move(a));
+    return;
+  }
   asio::post(runner->strand_, [a, result = std::move(result)]() mutable {
     a->runner->on_result(a, std::move(result));
   });
