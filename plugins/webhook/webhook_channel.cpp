@@ -13,6 +13,7 @@
 #include <string>
 
 #include "../common/http/client.hpp"
+#include "../common/http/header_name.hpp"
 #include "../common/template/message_template.hpp"
 #include "outcome.hpp"
 #include "standard_webhooks.hpp"
@@ -34,13 +35,6 @@ bool is_token(std::string_view name) {  // RFC 9110 field-name
 bool has_crlf(std::string_view value) {
   return value.find_first_of("\r\n") != std::string_view::npos ||
          value.find('\0') != std::string_view::npos;
-}
-
-bool equals_nocase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // Headers the channel sets itself; a config that sets them would be ignored or
@@ -116,7 +110,7 @@ class webhook_channel {
       else if (has_crlf(value))
         report("headers", "header " + name + " contains CR, LF or NUL");
       else if (std::any_of(std::begin(reserved_headers), std::end(reserved_headers),
-                           [&](std::string_view r) { return equals_nocase(r, name); }))
+                           [&](std::string_view r) { return http::equals_nocase(r, name); }))
         report("headers", "header " + name + " is set by the channel itself");
     }
     if (auto ct = c.get_string("content_type"); ct && has_crlf(*ct))

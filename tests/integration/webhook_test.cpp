@@ -75,6 +75,41 @@ TEST(webhook, posts_the_default_json_document) {
   EXPECT_EQ(doc.at("attributes").as_object().at("host").as_string(), "db1");
 }
 
+TEST(webhook, each_header_goes_once_and_the_last_value_wins) {
+  http_test_server server;
+  webhook_env env(yaml_url(server) +
+                  "    method: PUT\n"
+                  "    content_type: text/plain\n"
+                  "    body: '{{title}}'\n"
+                  "    headers: {User-Agent: custom/1, content-TYPE: text/html, X-A: one}\n");
+  auto report = env.publish(sample());
+  ASSERT_EQ(only(report).state, delivery_state::delivered) << only(report).last_error;
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  const auto& h = reqs[0].headers;
+  EXPECT_EQ(reqs[0].method, "PUT");
+  EXPECT_EQ(h.at("user-agent"), "custom/1");      // the config overrides ours
+  EXPECT_EQ(h.at("content-type"), "text/plain");  // the channel's option wins
+  EXPECT_EQ(h.at("x-a"), "one");
+  EXPECT_EQ(h.at("content-length"), "9");  // "Disk full"
+  EXPECT_EQ(reqs[0].body, "Disk full");
+  EXPECT_EQ(h.count("connection"), 0u);  // HTTP/1.1 keeps alive by default
+}
+
+TEST(webhook, a_get_has_no_body_and_no_length) {
+  http_test_server server;
+  webhook_env env(yaml_url(server) + "    method: GET\n");
+  auto report = env.publish(sample());
+  ASSERT_EQ(only(report).state, delivery_state::delivered) << only(report).last_error;
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "GET");
+  EXPECT_EQ(reqs[0].headers.count("content-length"), 0u);
+  EXPECT_EQ(reqs[0].headers.count("content-type"), 0u);
+  EXPECT_TRUE(reqs[0].body.empty());
+  EXPECT_EQ(reqs[0].headers.at("user-agent").rfind("notibus/", 0), 0u);
+}
+
 TEST(webhook, server_errors_are_retried_and_counted) {
   http_test_server server;
   server.script([](const recorded_request&, std::size_t i) {

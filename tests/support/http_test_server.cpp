@@ -54,7 +54,10 @@ struct http_test_server::impl {
       for (const auto& f : req) {
         std::string name(f.name_string());
         for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        r.headers[name] = std::string(f.value());
+        // A repeated field reads as one joined list (RFC 9110 5.3), so a test
+        // sees a header sent twice.
+        auto [it, fresh] = r.headers.try_emplace(name, f.value());
+        if (!fresh) it->second.append(", ").append(f.value());
       }
       r.body = req.body();
       r.connection = connection;

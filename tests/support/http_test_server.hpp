@@ -19,7 +19,7 @@ namespace notibus::test {
 struct recorded_request {
   std::string method;
   std::string target;
-  std::map<std::string, std::string> headers;  // names lower-cased
+  std::map<std::string, std::string> headers;  // names lower-cased; repeats joined by ", "
   std::string body;
   std::size_t connection = 0;  // 1, 2, ... in accept order
   std::chrono::steady_clock::time_point at;

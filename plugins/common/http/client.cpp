@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "connection.hpp"
+#include "header_name.hpp"
 #include "io_thread.hpp"
 #include "session_pool.hpp"
 #include "tls.hpp"
@@ -27,11 +28,7 @@ using clock = std::chrono::steady_clock;
 
 std::optional<std::string> response::header(std::string_view name) const {
   for (const auto& [k, v] : headers)
-    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        }))
-      return v;
+    if (equals_nocase(k, name)) return v;
   return std::nullopt;
 }
 

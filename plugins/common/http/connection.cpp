@@ -4,8 +4,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
+#include "request_text.hpp"
 #include "resolve.hpp"
 #include "tls.hpp"
 
@@ -56,22 +58,11 @@ template <class Stream>
 asio::awaitable<exchange_outcome> exchange_on(Stream& stream, connection& c, const request& req,
                                               const client_settings& settings, deadline until) {
   exchange_outcome out;
-  bhttp::request<bhttp::string_body> msg;
-  msg.method_string(req.method);
-  msg.target(req.url.target);
-  msg.version(11);
-  msg.set(bhttp::field::host, req.url.authority());
-  msg.set(bhttp::field::user_agent, settings.user_agent);
-  for (const auto& [name, value] : req.headers) msg.set(name, value);
-  msg.keep_alive(true);
-  if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
-    msg.body() = req.body;
-    msg.prepare_payload();
-  }
-
+  const std::string wire = request_text(req, settings.user_agent);
   const auto write_bound = bound(settings.timeouts.write, until);
   c.tcp().expires_after(write_bound);
-  auto [write_ec, written] = co_await bhttp::async_write(stream, msg, tuple_awaitable);
+  auto [write_ec, written] =
+      co_await asio::async_write(stream, asio::buffer(wire), tuple_awaitable);
   if (write_ec) {
     out.r =
         write_ec == beast::error::timeout
