@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "../common/http/client.hpp"
 #include "../common/http/header_name.hpp"
@@ -189,16 +190,41 @@ class webhook_channel {
     return "Basic " + base64_encode(userinfo);
   }
 
+  // All message fields as one JSON document, built in one string (it runs
+  // once per delivery, so no temporaries per field).
   static std::string default_body(const sdk::message_view& m) {
-    auto q = [](std::string_view s) { return "\"" + sdk::json_escape(s) + "\""; };
-    std::string tags, attributes;
-    for (auto t : m.tags()) tags += (tags.empty() ? "" : ",") + q(t);
-    for (auto [k, v] : m.attributes())
-      attributes += (attributes.empty() ? "" : ",") + q(k) + ":" + q(v);
-    return "{\"id\":" + q(m.id()) + ",\"topic\":" + q(m.topic()) + ",\"title\":" + q(m.title()) +
-           ",\"body\":" + q(m.body()) + ",\"priority\":" + q(m.priority()) + ",\"tags\":[" + tags +
-           "],\"attributes\":{" + attributes +
-           "},\"created_at\":" + q(sdk::format_rfc3339_utc(m.created_at_ms())) + "}";
+    std::string out;
+    out.reserve(160 + m.title().size() + m.body().size());
+    auto field = [&out](std::string_view key, std::string_view value, bool first = false) {
+      out.append(first ? "{\"" : ",\"").append(key).append("\":\"");
+      sdk::json_escape_to(out, value);
+      out += '"';
+    };
+    field("id", m.id(), true);
+    field("topic", m.topic());
+    field("title", m.title());
+    field("body", m.body());
+    field("priority", m.priority());
+    out += ",\"tags\":[";
+    bool first = true;
+    for (auto t : m.tags()) {
+      out.append(std::exchange(first, false) ? "\"" : ",\"");
+      sdk::json_escape_to(out, t);
+      out += '"';
+    }
+    out += "],\"attributes\":{";
+    first = true;
+    for (auto [k, v] : m.attributes()) {
+      out.append(std::exchange(first, false) ? "\"" : ",\"");
+      sdk::json_escape_to(out, k);
+      out += "\":\"";
+      sdk::json_escape_to(out, v);
+      out += '"';
+    }
+    out += '}';
+    field("created_at", sdk::format_rfc3339_utc(m.created_at_ms()));
+    out += '}';
+    return out;
   }
 
   std::string method_;

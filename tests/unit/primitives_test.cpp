@@ -4,6 +4,8 @@
 
 #include <notibus/plugin/text.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -80,6 +82,27 @@ TEST(json_escape, always_produces_valid_json_text) {
   EXPECT_EQ(notibus::sdk::json_escape("\xF0\x9F\x94\xA5"), "\xF0\x9F\x94\xA5");
   EXPECT_EQ(notibus::sdk::json_escape("x\xFFy"), "x\xEF\xBF\xBDy");
   EXPECT_EQ(notibus::sdk::format_rfc3339_utc(1795776733958), "2026-11-27T10:52:13.958Z");
+}
+
+TEST(json_escape, appends_runs_and_escapes_at_every_position) {
+  std::string out = "kept:";
+  notibus::sdk::json_escape_to(out,
+                               "\x7f"
+                               "ab\"");
+  EXPECT_EQ(out, "kept:\\u007fab\\\"");  // DEL first, a quote last
+  notibus::sdk::json_escape_to(out, "");
+  EXPECT_EQ(out, "kept:\\u007fab\\\"");
+  // Every byte value, alone and between plain runs, yields text that Boost.JSON
+  // (an independent parser) reads back to the valid UTF-8 it stood for.
+  for (int c = 0; c < 256; ++c) {
+    const std::string in = "run" + std::string(1, static_cast<char>(c)) + "run";
+    const std::string text = "\"" + notibus::sdk::json_escape(in) + "\"";
+    boost::system::error_code ec;
+    const auto value = boost::json::parse(text, ec);
+    ASSERT_FALSE(ec) << "byte " << c << ": " << text;
+    const std::string back(value.as_string());
+    EXPECT_EQ(back, c < 0x80 ? in : "run\xEF\xBF\xBDrun") << "byte " << c;
+  }
 }
 
 TEST(expand, variables_files_and_escapes) {

@@ -57,14 +57,19 @@ inline bool is_valid_utf8(std::string_view text) noexcept {
   return true;
 }
 
-// Escapes for use inside a JSON string literal (without the quotes). Invalid
-// UTF-8 bytes become U+FFFD, so the result is always valid JSON.
-inline std::string json_escape(std::string_view text) {
+// Appends `text` escaped for use inside a JSON string literal (without the
+// quotes). Invalid UTF-8 bytes become U+FFFD, so the result is always valid
+// JSON. Runs of characters that need no escape are copied in one go.
+inline void json_escape_to(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size() + 8);
+  const auto plain = [](unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; };
   std::size_t i = 0;
   while (i < text.size()) {
+    std::size_t run = i;
+    while (run < text.size() && plain(static_cast<unsigned char>(text[run]))) ++run;
+    out.append(text.data() + i, run - i);
+    if (run == text.size()) break;
+    i = run;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
       const std::size_t n = utf8_sequence_length(text, i);
@@ -93,17 +98,20 @@ inline std::string json_escape(std::string_view text) {
       case '\t':
         out += "\\t";
         break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
+      default:  // other control characters and DEL
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
     }
     ++i;
   }
+}
+
+// json_escape_to, as a new string.
+inline std::string json_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  json_escape_to(out, text);
   return out;
 }
 
