@@ -15,6 +15,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <malloc.h>
+
 #include <atomic>
 #include <thread>
 
@@ -81,6 +83,34 @@ void bm_bus_fan_out_4(benchmark::State& state) {
   run_bus(state, yaml, 4);
 }
 
+// Heap bytes the bus keeps per finished message while the status store holds
+// it (`status.max_entries`, 100,000 by default), for a body of state.range(0)
+// bytes: a finished message keeps only its id, key and delivery states, so
+// the figure should not grow with the body.
+void bm_status_retained_bytes(benchmark::State& state) {
+  constexpr int messages = 20000;
+  notibus::plugin_registry registry;
+  registry.add(&notibus_channel_entry_noop, "bench");
+  const auto cfg = notibus::load_config_string(
+      "version: 1\nstatus: {max_entries: 20000}\nchannels:\n"
+      "  a: {type: noop, queue: {capacity: 30000}}\nroutes:\n  - to: [a]\n",
+      "bench.yaml", registry);
+  notibus::message m;
+  m.topic = "bench.topic";
+  m.title = "A title";
+  m.body = std::string(static_cast<std::size_t>(state.range(0)), 'x');
+  for (auto _ : state) {
+    notibus::bus bus(cfg, registry, {1, nullptr, [](notibus::log_level, std::string_view) {}});
+    const std::size_t before = mallinfo2().uordblks;
+    std::string last;
+    for (int i = 0; i < messages; ++i) last = bus.publish(m);
+    while (!bus.status(last) || !bus.status(last)->finished()) std::this_thread::yield();
+    const std::size_t after = mallinfo2().uordblks;
+    state.counters["retained_bytes_per_message"] = static_cast<double>(after - before) / messages;
+    bus.stop(std::chrono::seconds(5));
+  }
+}
+
 // Baseline: one boost::asio::post per message onto a strand served by one thread.
 void bm_baseline_asio_post(benchmark::State& state) {
   boost::asio::io_context io(1);
@@ -106,4 +136,9 @@ void bm_baseline_asio_post(benchmark::State& state) {
 BENCHMARK(bm_baseline_asio_post)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_bus_one_channel)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_bus_fan_out_4)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_status_retained_bytes)
+    ->Arg(80)
+    ->Arg(10000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -99,6 +99,23 @@ TEST(packed_message, a_bare_message_has_no_arrays) {
   EXPECT_TRUE(p.unpack().tags.empty());
 }
 
+TEST(packed_message, releasing_the_content_keeps_id_and_key) {
+  notibus::packed_message p(full_message());
+  const std::string_view id = p.id();  // the status store holds such views
+  p.release_content();
+  EXPECT_EQ(p.id(), "01JA0000000000000000000000");
+  EXPECT_EQ(p.id().data(), id.data());
+  EXPECT_EQ(p.idempotency_key(), std::optional<std::string_view>("key-42"));
+  EXPECT_TRUE(p.body().empty());
+  const notibus_message_v1 v = p.abi(1);
+  EXPECT_STREQ(v.body, "");
+  EXPECT_EQ(v.tag_count, 0u);
+  EXPECT_EQ(v.tags, nullptr);
+  const notibus::message back = p.unpack();
+  EXPECT_EQ(back.id, "01JA0000000000000000000000");
+  EXPECT_TRUE(back.tags.empty());
+}
+
 TEST(completion, a_plain_callable_runs_inline_once) {
   int calls = 0;
   notibus::detail::completion<int> c([&calls](int n) { calls += n; });

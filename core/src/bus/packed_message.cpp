@@ -10,12 +10,16 @@ namespace {
 constexpr std::size_t word = sizeof(std::uintptr_t);
 constexpr std::size_t length_prefix = sizeof(std::uint32_t);
 
-// Appends strings after the pointer arrays; measures first, then writes.
+// Lays strings out in a block: measure them all, allocate, then write them.
 class string_area {
  public:
   explicit string_area(std::size_t start) : end_(start) {}
   void measure(std::string_view s) { end_ += length_prefix + s.size() + 1; }
-  std::size_t end() const noexcept { return end_; }
+  std::size_t end() const {
+    if (end_ > std::numeric_limits<std::uint32_t>::max())
+      throw std::length_error("message too large");
+    return end_;
+  }
 
   void start_writing(char* base, std::size_t start) {
     base_ = base;
@@ -37,12 +41,6 @@ class string_area {
   std::size_t end_;
 };
 
-std::string_view view_at(const char* base, std::size_t at) noexcept {
-  std::uint32_t length;
-  std::memcpy(&length, base + at - length_prefix, length_prefix);
-  return {base + at, length};
-}
-
 std::string_view view_of(const char* s) noexcept {
   std::uint32_t length;
   std::memcpy(&length, s - length_prefix, length_prefix);
@@ -58,28 +56,28 @@ packed_message::packed_message(const message& m)
       created_at_ms_(
           std::chrono::duration_cast<std::chrono::milliseconds>(m.created_at.time_since_epoch())
               .count()),
-      priority_(m.priority) {
+      priority_(m.priority),
+      has_key_(m.idempotency_key.has_value()) {
+  string_area identity(0);
+  identity.measure(m.id);
+  if (has_key_) identity.measure(*m.idempotency_key);
+  identity_ = std::make_unique_for_overwrite<char[]>(identity.end());
+  identity.start_writing(identity_.get(), 0);
+  identity.write(m.id);  // at id_at
+  if (has_key_) identity.write(*m.idempotency_key);
+
   const std::size_t pointers = tag_count_ + 2 * attribute_count_ + channel_count_;
-  const std::size_t strings_start = pointers * word;
-  string_area area(strings_start);
-  for (std::string_view s : {std::string_view(m.id), std::string_view(m.topic),
-                             std::string_view(m.title), std::string_view(m.body)})
-    area.measure(s);
-  if (m.idempotency_key) area.measure(*m.idempotency_key);
+  string_area area(pointers * word);
+  for (std::string_view s : {m.topic, m.title, m.body}) area.measure(s);
   for (const auto& t : m.tags) area.measure(t);
   for (const auto& [k, v] : m.attributes) area.measure(k), area.measure(v);
   for (const auto& c : m.channels) area.measure(c);
-  if (area.end() > std::numeric_limits<std::uint32_t>::max())
-    throw std::length_error("message too large");
-
-  data_ = std::make_unique_for_overwrite<std::uintptr_t[]>((area.end() + word - 1) / word);
-  char* base = reinterpret_cast<char*>(data_.get());
-  area.start_writing(base, strings_start);
-  offset(field::id) = area.write(m.id);
-  offset(field::topic) = area.write(m.topic);
-  offset(field::title) = area.write(m.title);
-  offset(field::body) = area.write(m.body);
-  if (m.idempotency_key) offset(field::key) = area.write(*m.idempotency_key);
+  content_ = std::make_unique_for_overwrite<std::uintptr_t[]>((area.end() + word - 1) / word);
+  char* base = reinterpret_cast<char*>(content_.get());
+  area.start_writing(base, pointers * word);
+  content_at_[static_cast<std::size_t>(field::topic)] = area.write(m.topic);
+  content_at_[static_cast<std::size_t>(field::title)] = area.write(m.title);
+  content_at_[static_cast<std::size_t>(field::body)] = area.write(m.body);
   // The arrays hold pointers into the same block: it never moves.
   auto* pointer = reinterpret_cast<const char**>(base);
   for (const auto& t : m.tags) *pointer++ = base + area.write(t);
@@ -90,41 +88,52 @@ packed_message::packed_message(const message& m)
   for (const auto& c : m.channels) *pointer++ = base + area.write(c);
 }
 
-std::string_view packed_message::fixed(field f) const noexcept {
-  return view_at(reinterpret_cast<const char*>(data_.get()), offsets_[static_cast<std::size_t>(f)]);
+std::string_view packed_message::view(const char* block, std::uint32_t at) noexcept {
+  return view_of(block + at);
 }
 
 std::optional<std::string_view> packed_message::idempotency_key() const noexcept {
-  if (offsets_[static_cast<std::size_t>(field::key)] == 0) return std::nullopt;
-  return fixed(field::key);
+  if (!has_key_) return std::nullopt;
+  const std::string_view id = this->id();
+  return view(identity_.get(), static_cast<std::uint32_t>(id_at + id.size() + 1 + length_prefix));
+}
+
+const char* packed_message::content_bytes() const noexcept {
+  return reinterpret_cast<const char*>(content_.get());
+}
+
+std::string_view packed_message::content(field f) const noexcept {
+  if (!content_) return {};
+  return view(content_bytes(), content_at_[static_cast<std::size_t>(f)]);
 }
 
 const char* const* packed_message::tag_pointers() const noexcept {
-  return reinterpret_cast<const char* const*>(data_.get());
+  return reinterpret_cast<const char* const*>(content_.get());
 }
 
 const notibus_attribute_v1* packed_message::attribute_pointers() const noexcept {
   // notibus_attribute_v1 is two C string pointers: the array is pairs of words.
   static_assert(sizeof(notibus_attribute_v1) == 2 * word);
-  return reinterpret_cast<const notibus_attribute_v1*>(data_.get() + tag_count_);
+  return reinterpret_cast<const notibus_attribute_v1*>(content_.get() + tag_count_);
 }
 
 const char* const* packed_message::channel_pointers() const noexcept {
-  return reinterpret_cast<const char* const*>(data_.get() + tag_count_ + 2 * attribute_count_);
+  return reinterpret_cast<const char* const*>(content_.get() + tag_count_ + 2 * attribute_count_);
 }
 
 notibus_message_v1 packed_message::abi(std::uint32_t attempt) const noexcept {
+  const bool arrays = content_ != nullptr;
   return notibus_message_v1{sizeof(notibus_message_v1),
                             NOTIBUS_ABI_VERSION,
                             id().data(),
-                            topic().data(),
-                            title().data(),
-                            body().data(),
+                            arrays ? topic().data() : "",
+                            arrays ? title().data() : "",
+                            arrays ? body().data() : "",
                             to_string(priority_).data(),  // views of literals
-                            tag_count_ ? tag_pointers() : nullptr,
-                            tag_count_,
-                            attribute_count_ ? attribute_pointers() : nullptr,
-                            attribute_count_,
+                            arrays && tag_count_ ? tag_pointers() : nullptr,
+                            arrays ? tag_count_ : 0,
+                            arrays && attribute_count_ ? attribute_pointers() : nullptr,
+                            arrays ? attribute_count_ : 0,
                             created_at_ms_,
                             attempt};
 }
@@ -132,10 +141,13 @@ notibus_message_v1 packed_message::abi(std::uint32_t attempt) const noexcept {
 message packed_message::unpack() const {
   message m;
   m.id = id();
+  if (auto key = idempotency_key()) m.idempotency_key = std::string(*key);
+  m.priority = priority_;
+  m.created_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(created_at_ms_));
+  if (!content_) return m;
   m.topic = topic();
   m.title = title();
   m.body = body();
-  m.priority = priority_;
   for (std::uint32_t i = 0; i < tag_count_; ++i) m.tags.emplace_back(view_of(tag_pointers()[i]));
   for (std::uint32_t i = 0; i < attribute_count_; ++i) {
     const notibus_attribute_v1& a = attribute_pointers()[i];
@@ -143,8 +155,6 @@ message packed_message::unpack() const {
   }
   for (std::uint32_t i = 0; i < channel_count_; ++i)
     m.channels.emplace_back(view_of(channel_pointers()[i]));
-  if (auto key = idempotency_key()) m.idempotency_key = std::string(*key);
-  m.created_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(created_at_ms_));
   return m;
 }
 

@@ -105,6 +105,7 @@ void tracker::start(const std::shared_ptr<tracker>& t) {
     // A resumed message whose last outcome reached the disk but its `done` did not.
     complete = first.empty();
     if (complete && t->spooled()) t->persist_locked(nullptr, true);
+    if (complete) t->msg_.release_content();
   }
   for (std::size_t s : first) enqueue(t, s);
   if (complete && t->done_) std::exchange(t->done_, nullptr)(std::error_code{}, t->report());
@@ -128,6 +129,7 @@ void tracker::refuse(std::error_code ec) {
     }
     for (auto& g : groups_) g.done = true;
     open_groups_ = 0;
+    msg_.release_content();
   }
   if (auto done = std::move(done_)) done(ec, report());
 }
@@ -204,6 +206,7 @@ void tracker::finish(const std::shared_ptr<tracker>& t, std::size_t index, deliv
       complete = --self.open_groups_ == 0;
     }
     if (self.spooled()) self.persist_locked(&s, complete);
+    if (complete) self.msg_.release_content();  // the status store needs only the id
   }
   if (next) enqueue(t, *next);
   if (dead && self.ctx_->on_dead_letter) self.ctx_->on_dead_letter(*dead);

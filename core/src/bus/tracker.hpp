@@ -3,8 +3,9 @@
 // different strands report into it, so it locks.
 //
 // A tracker lives as long as its message is queued (and then in the status
-// store), so it is kept small: the message packed into one block, the first
-// slot and group inline, no mutex of its own, error strings only once needed.
+// store), so it is kept small: the message packed (its content freed once
+// finished), the first slot and group inline, no mutex of its own, error
+// strings only once needed.
 #pragma once
 
 #include <notibus/plugin/abi.h>
@@ -65,7 +66,8 @@ class tracker {
   const packed_message& msg() const noexcept { return msg_; }
   // Resumed from the spool at start-up (set before start(), then fixed).
   bool resumed() const noexcept { return resumed_; }
-  // The message as the plugin ABI sees it; valid while the tracker lives.
+  // The message as the plugin ABI sees it; valid while the tracker lives. Its
+  // content goes once every delivery is final (no attempt starts after that).
   notibus_message_v1 abi_message(std::uint32_t attempt) const noexcept { return msg_.abi(attempt); }
   delivery_report report() const;
 
