@@ -139,14 +139,14 @@ struct bus::impl {
                            "not routable after restart: " + ec.message(),
                            {}};
         const std::string id = entry.msg.id;  // entry.msg is moved below
-        ctx->spool->record_done(id, entry.segment, {{id, d, true}}, std::move(entry.msg));
+        ctx->spool->record_done(id, {{id, d, true}}, std::move(entry.msg));
         continue;
       }
       auto t = std::make_shared<tracker>(entry.msg, nullptr, ctx);
       t->set_plan(plan, runners);
       t->restore(entry.outcomes);
       status.insert(t);
-      t->spooled_in(entry.segment);
+      t->set_spooled();
       tracker::start(t);
       ++resumed;
     }
@@ -321,13 +321,13 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
   // Shared: the spool's callback is a std::function, the completion move-only.
   auto on_disk = std::make_shared<accepted_handler>(std::move(accepted));
   spool->append_message(m, [t, result, accepted = std::move(on_disk), state = impl_](
-                               std::error_code ec, std::uint64_t segment) mutable {
+                               std::error_code ec, std::uint64_t) mutable {
     if (ec) {
       result.error = ec;
       state->status.forget_key(*t);  // a retry with the same key must get through
       t->refuse(ec);
     } else {
-      t->spooled_in(segment);
+      t->set_spooled();
       // Not inline: a full queue fails a delivery at once, and the dead-letter
       // callback must not run (and maybe publish, and wait) on the spool's thread.
       asio::post(state->executor, [t] { tracker::start(t); });

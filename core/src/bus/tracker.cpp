@@ -150,7 +150,7 @@ void tracker::persist_locked(const slot* s, bool complete) {
     if (other.dead) dead.push_back({std::string(msg_.id()), other.delivery(), true});
   std::optional<message> kept;  // only a dead letter needs the whole message back
   if (!dead.empty()) kept = msg_.unpack();
-  spool.record_done(std::string(msg_.id()), spool_segment_, std::move(dead), std::move(kept));
+  spool.record_done(std::string(msg_.id()), std::move(dead), std::move(kept));
 }
 
 void tracker::attempt_started(std::size_t index) {

@@ -13,7 +13,6 @@
 #include <notibus/delivery.hpp>
 #include <notibus/message.hpp>
 
-#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,9 +41,9 @@ class tracker {
                 const std::vector<std::shared_ptr<channel_runner>>& runners);
   // Final states known from the spool (a resumed message); call before start().
   void restore(const std::map<std::string, spool::outcome_record>& outcomes);
-  // The message is on disk in `segment`: outcomes are recorded there from now on.
-  void spooled_in(std::uint64_t segment) noexcept { spool_segment_ = segment; }
-  bool spooled() const noexcept { return spool_segment_ != not_spooled; }
+  // The message is on disk: its outcomes are recorded in the spool from now on.
+  void set_spooled() noexcept { spooled_ = true; }
+  bool spooled() const noexcept { return spooled_; }
   // Hands the first pending channel of each group (every pending channel for
   // `all`) to its runner; completes at once if nothing is pending. Static, as
   // is finish(): a queue entry needs the owning pointer, and a tracker does
@@ -109,7 +108,6 @@ class tracker {
     std::uint32_t open = 0;  // slots of this group still pending
     bool done = false;
   };
-  static constexpr std::uint64_t not_spooled = std::numeric_limits<std::uint64_t>::max();
 
   static void enqueue(const std::shared_ptr<tracker>& t, std::size_t slot);
   delivery_report report_locked() const;
@@ -127,8 +125,8 @@ class tracker {
   std::shared_ptr<const bus_context> ctx_;
   first_inline_array<slot> slots_;
   first_inline_array<group> groups_;
-  std::uint64_t spool_segment_ = not_spooled;  // set once the message is on disk
   std::uint32_t open_groups_ = 0;
+  bool spooled_ = false;  // set once the message is on disk
   bool resumed_ = false;
   bool left_unfinished_ = false;  // a failure at shutdown was not recorded: resume it later
 };

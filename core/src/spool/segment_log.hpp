@@ -84,6 +84,9 @@ class segment_log {
 
   // Deletes segments older than `segment` (all their records are final).
   void drop_segments_before(std::uint64_t segment);
+  // The intact records of a segment no longer written to (compaction reads
+  // back what it must carry forward); none if the file is gone.
+  std::vector<record> read_back(std::uint64_t segment) const;
 
   std::uint64_t current_segment() const noexcept;
   std::uint64_t bytes() const noexcept;

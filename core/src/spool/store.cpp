@@ -121,6 +121,9 @@ void store::load(spool_state& recovered, const recovery& r) {
   for (auto& m : recovered.unfinished) {
     if (lost.count(m.segment)) m.segment = now_in;
     ++unfinished_[m.segment];
+    open_message& open = open_[m.msg.id];
+    open.segment = m.segment;
+    for (const auto& [channel, o] : m.outcomes) open.outcomes.push_back(o);
   }
   for (auto m : recovered.dead) {
     if (lost.count(m.segment)) m.segment = now_in;
@@ -141,11 +144,12 @@ void store::append_message(const message& m, accepted_fn done) {
   std::optional<key_record> key;
   if (m.idempotency_key) key = key_record{*m.idempotency_key, m.id, to_unix_ms(m.created_at)};
   log_->append(static_cast<std::uint8_t>(record_type::message), encode_message(m),
-               [self, key = std::move(key), done = std::move(done)](std::error_code ec,
-                                                                    std::uint64_t segment) {
+               [self, id = m.id, key = std::move(key), done = std::move(done)](
+                   std::error_code ec, std::uint64_t segment) {
                  if (auto s = self.lock(); s && !ec) {
                    std::lock_guard lock(s->mutex_);
                    ++s->unfinished_[segment];
+                   s->open_[id].segment = segment;
                    if (key)
                      s->remember_key_locked(key->key, key->message_id, key->created_at_ms, segment);
                  }
@@ -179,23 +183,41 @@ std::optional<std::string> store::find_key(const std::string& key) const {
 }
 
 void store::record_outcome(const std::string& message_id, const channel_delivery& d, bool dead) {
+  outcome_record o{message_id, d, dead};
+  std::lock_guard lock(mutex_);
+  // The callback may run inline (a closed log): it must not lock.
   log_->append(
-      static_cast<std::uint8_t>(record_type::outcome), encode_outcome({message_id, d, dead}),
+      static_cast<std::uint8_t>(record_type::outcome), encode_outcome(o),
       [](std::error_code, std::uint64_t) {}, false);
+  auto it = open_.find(message_id);
+  if (it == open_.end()) return;
+  auto& outcomes = it->second.outcomes;
+  auto same = std::find_if(outcomes.begin(), outcomes.end(), [&](const outcome_record& x) {
+    return x.delivery.channel == d.channel;
+  });
+  if (same != outcomes.end())
+    *same = std::move(o);
+  else
+    outcomes.push_back(std::move(o));
 }
 
-void store::record_done(const std::string& message_id, std::uint64_t segment,
-                        std::vector<outcome_record> dead, std::optional<message> kept) {
+void store::record_done(const std::string& message_id, std::vector<outcome_record> dead,
+                        std::optional<message> kept) {
   std::weak_ptr<store> self = weak_from_this();
+  std::lock_guard lock(mutex_);
   log_->append(
       static_cast<std::uint8_t>(record_type::done), encode_id(message_id),
-      [self](std::error_code, std::uint64_t) {
+      [self](std::error_code ec, std::uint64_t) {
+        if (ec) return;  // maybe inline, under mutex_ (a closed log)
         if (auto s = self.lock()) s->maybe_compact();
       },
       false);
-  std::lock_guard lock(mutex_);
-  if (auto it = unfinished_.find(segment); it != unfinished_.end() && --it->second == 0)
-    unfinished_.erase(it);
+  auto it = open_.find(message_id);
+  if (it == open_.end()) return;
+  const std::uint64_t segment = it->second.segment;
+  open_.erase(it);
+  if (auto count = unfinished_.find(segment); count != unfinished_.end() && --count->second == 0)
+    unfinished_.erase(count);
   if (!dead.empty() && kept) {
     spooled_message entry{std::move(*kept), segment, {}, true};
     for (auto& o : dead) entry.outcomes[o.delivery.channel] = std::move(o);
@@ -240,40 +262,95 @@ spool_stats store::stats() const {
 }
 
 void store::maybe_compact() {
-  std::vector<std::pair<record_type, std::string>> carry;
   std::uint64_t from = 0;
   {
     std::lock_guard lock(mutex_);
     if (compacting_) return;
     for (;;) {
-      // Segments go oldest first: an outcome in a later segment may belong to
-      // an unfinished message in an earlier one.
-      if (oldest_ >= log_->current_segment()) return;
-      if (!unfinished_.empty() && unfinished_.begin()->first <= oldest_) return;
-      for (const auto& [id, m] : dead_)
-        if (m.segment == oldest_)
-          carry.emplace_back(record_type::snapshot, encode_snapshot(snapshot_of(m)));
-      for (const auto& [key, k] : keys_)
-        if (k.segment == oldest_)
-          carry.emplace_back(record_type::key, encode_key({key, k.message_id, k.created_at_ms}));
-      if (!carry.empty()) break;
+      const std::uint64_t current = log_->current_segment();
+      if (oldest_ >= current) return;
+      // Unfinished messages are carried only once they hold back two more
+      // segments (segments roll when full): until then they are likely to
+      // finish where they are, and a restart's fresh segment is not traffic.
+      const bool pinned = unfinished_.count(oldest_) != 0;
+      if (pinned && current - oldest_ < 3) return;
+      bool holds = pinned;
+      for (const auto& [id, m] : dead_) holds = holds || m.segment == oldest_;
+      for (const auto& [key, k] : keys_) holds = holds || k.segment == oldest_;
+      if (holds) break;
       log_->drop_segments_before(oldest_ + 1);
       ++oldest_;
     }
     compacting_ = true;
-    carry_pending_ = carry.size();
-    carry_error_ = {};
-    carried_into_ = UINT64_MAX;
     from = oldest_;
   }
+  std::vector<std::pair<record_type, std::string>> carry;
+  if (!collect_carry(from, carry)) {
+    std::lock_guard lock(mutex_);
+    compacting_ = false;
+    return;
+  }
   std::weak_ptr<store> self = weak_from_this();
+  std::lock_guard lock(mutex_);
+  carry_pending_ = carry.size();
+  carry_error_ = {};
+  carried_into_ = UINT64_MAX;
+  if (carry.empty()) {  // everything in it finished meanwhile
+    log_->drop_segments_before(from + 1);
+    oldest_ = from + 1;
+    compacting_ = false;
+    return;  // the next finished message goes on from here
+  }
   for (auto& [type, payload] : carry)
     log_->append(
         static_cast<std::uint8_t>(type), std::move(payload),
         [self, from](std::error_code ec, std::uint64_t segment) {
+          if (ec == std::errc::operation_canceled) return;  // maybe inline, under mutex_
           if (auto s = self.lock()) s->carried(from, segment, ec);
         },
         false);
+}
+
+bool store::collect_carry(std::uint64_t from,
+                          std::vector<std::pair<record_type, std::string>>& out) {
+  std::unordered_map<std::string, message> contents;
+  bool pinned = false;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, m] : open_)
+      if (m.segment == from) contents.emplace(id, message{}), pinned = true;
+  }
+  if (pinned)  // unlocked: a segment is up to 64 MB, publishes go on meanwhile
+    for (const auto& r : log_->read_back(from)) {
+      std::optional<message> m;
+      if (r.type == static_cast<std::uint8_t>(record_type::message))
+        m = decode_message(r.payload);
+      else if (r.type == static_cast<std::uint8_t>(record_type::snapshot))
+        if (auto snap = decode_snapshot(r.payload)) m = std::move(snap->msg);
+      if (!m) continue;
+      if (auto it = contents.find(m->id); it != contents.end()) it->second = std::move(*m);
+    }
+  // Built under the lock, and appended under it too (by the caller), so each
+  // snapshot holds exactly the outcomes recorded before it.
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, m] : open_) {
+    if (m.segment != from) continue;
+    auto content = contents.find(id);
+    if (content == contents.end() || content->second.id.empty()) {
+      if (log_sink_)
+        log_sink_(log_level::error, "spool: message " + id + " is not in segment " +
+                                        std::to_string(from) + " as expected; the segment stays");
+      return false;
+    }
+    out.emplace_back(record_type::snapshot,
+                     encode_snapshot(snapshot_record{content->second, m.outcomes, false}));
+  }
+  for (const auto& [id, m] : dead_)
+    if (m.segment == from) out.emplace_back(record_type::snapshot, encode_snapshot(snapshot_of(m)));
+  for (const auto& [key, k] : keys_)
+    if (k.segment == from)
+      out.emplace_back(record_type::key, encode_key({key, k.message_id, k.created_at_ms}));
+  return true;
 }
 
 void store::carried(std::uint64_t from, std::uint64_t into, std::error_code ec) {
@@ -297,6 +374,12 @@ void store::carried(std::uint64_t from, std::uint64_t into, std::error_code ec) 
       if (m.segment == from) m.segment = to;
     for (auto& [key, k] : keys_)
       if (k.segment == from) k.segment = to;
+    for (auto& [id, m] : open_)
+      if (m.segment == from) {
+        m.segment = to;
+        ++unfinished_[to];
+      }
+    unfinished_.erase(from);
     log_->drop_segments_before(from + 1);
     oldest_ = from + 1;
   }

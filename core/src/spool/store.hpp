@@ -1,11 +1,13 @@
 // The bus's durable side (issue #7): accepted messages, their final outcomes,
 // dead letters and idempotency keys, on top of the segment log.
 //
-// A segment is deleted once no message in it or before it is unfinished. What
-// must outlive it (dead letters, keys still inside their window) is first
-// carried forward: appended again to the newest segment, and only once that
-// copy is on disk is the old segment removed. So the spool's size follows the
-// unfinished work, not the traffic.
+// Segments are deleted oldest first. What must outlive one is first carried
+// forward: appended again to the newest segment, and only once that copy is on
+// disk is the old segment removed. Dead letters and keys still inside their
+// window are carried as soon as their segment is the oldest; unfinished
+// messages (as snapshots with their outcomes so far) once they hold back two
+// newer segments. So the spool's size follows the unfinished work,
+// not the traffic, even while one message retries for hours.
 #pragma once
 
 #include <notibus/bus.hpp>
@@ -59,8 +61,8 @@ class store : public std::enable_shared_from_this<store> {
   void record_outcome(const std::string& message_id, const channel_delivery& d, bool dead);
   // Every delivery of a message is final; with `dead` ones, `kept` (the
   // message itself) stays as a dead letter.
-  void record_done(const std::string& message_id, std::uint64_t segment,
-                   std::vector<outcome_record> dead, std::optional<message> kept);
+  void record_done(const std::string& message_id, std::vector<outcome_record> dead,
+                   std::optional<message> kept);
   // The message's dead letters are dealt with (retried as a new message, or
   // purged); returns once that is on disk. Throws std::system_error if it
   // cannot be written.
@@ -78,15 +80,29 @@ class store : public std::enable_shared_from_this<store> {
   void remember_key_locked(const std::string& key, const std::string& id, std::int64_t at_ms,
                            std::uint64_t segment);
   void maybe_compact();
+  // The records that carry forward what segment `from` still holds. Reads
+  // the segment back (unlocked) when unfinished messages are in it; false if
+  // one of them is not found there (the segment then stays).
+  bool collect_carry(std::uint64_t from, std::vector<std::pair<record_type, std::string>>& out);
   void carried(std::uint64_t from, std::uint64_t into, std::error_code ec);
 
   spool_settings settings_;
   log_sink log_sink_;
   std::unique_ptr<segment_log> log_;
 
+  // An accepted message not yet finished: where its newest full copy is, and
+  // its final outcomes so far (what a snapshot carried forward must say).
+  struct open_message {
+    std::uint64_t segment = 0;
+    std::vector<outcome_record> outcomes;
+  };
+
+  // Outcome and done records are appended under it, so a snapshot built under
+  // it comes after every record it includes and before every one it does not.
   mutable std::mutex mutex_;
-  std::map<std::uint64_t, std::size_t> unfinished_;  // by segment
-  std::map<std::string, spooled_message> dead_;      // by message id
+  std::unordered_map<std::string, open_message> open_;  // by message id
+  std::map<std::uint64_t, std::size_t> unfinished_;     // open_ counted by segment
+  std::map<std::string, spooled_message> dead_;         // by message id
   std::unordered_map<std::string, key_entry> keys_;
   std::deque<std::pair<std::int64_t, std::string>> key_order_;  // (accepted at, key), for expiry
   std::uint64_t oldest_ = 0;  // the oldest segment that may still be on disk
