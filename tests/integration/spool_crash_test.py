@@ -10,6 +10,10 @@ Then: every message answered 202 (or 200 duplicate) reached the receiver
 exactly one of each.
 
   spool_crash_test.py [MESSAGES] [KILLS]       (defaults 10000 and 20)
+CRASH_MAX_BYTES=N caps the spool (small segments, so compaction runs all the
+time); CRASH_FLAKY=1 makes the receiver answer 503 six times to one message in
+25, so those retry for about a second and get carried forward to newer
+segments while the others finish.
 Needs NOTIBUS_BIN (the notibus binary) in the environment, and NOTIBUS_BUILD_DIR
 when the webhook channel is a module (BUILD/plugins).
 """
@@ -18,6 +22,7 @@ import http.client
 import http.server
 import json
 import os
+import zlib
 import random
 import shutil
 import signal
@@ -31,6 +36,8 @@ import time
 BIN = os.environ["NOTIBUS_BIN"]
 MESSAGES = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
 KILLS = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+MAX_BYTES = int(os.environ.get("CRASH_MAX_BYTES", "0"))
+FLAKY = os.environ.get("CRASH_FLAKY") == "1"
 CLIENTS = 8
 MAX_INFLIGHT = 8
 
@@ -46,6 +53,7 @@ class Receiver:
 
     def __init__(self):
         self.counts = collections.Counter()
+        self.refused = collections.Counter()
         self.lock = threading.Lock()
         receiver = self
 
@@ -54,8 +62,19 @@ class Receiver:
 
             def do_POST(self):
                 self.rfile.read(int(self.headers["Content-Length"]))
+                wid = self.headers["webhook-id"]
                 with receiver.lock:
-                    receiver.counts[self.headers["webhook-id"]] += 1
+                    flaky = FLAKY and zlib.crc32(wid.encode()) % 25 == 0
+                    refuse = flaky and receiver.refused[wid] < 6
+                    if refuse:
+                        receiver.refused[wid] += 1
+                    else:
+                        receiver.counts[wid] += 1
+                if refuse:
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(204)
                 self.end_headers()
 
@@ -83,7 +102,7 @@ class Daemon:
         with open(self.config, "w") as f:
             f.write(f"""version: 1
 plugin_dirs: [{os.environ.get("NOTIBUS_BUILD_DIR", ".")}/plugins]
-spool: {{dir: {tmp}/spool, fsync: always}}
+spool: {{dir: {tmp}/spool, fsync: always{f", max_bytes: {MAX_BYTES}" if MAX_BYTES else ""}}}
 server: {{listen: "127.0.0.1:{self.port}", shutdown_grace: 5s}}
 channels:
   hook:
@@ -91,7 +110,7 @@ channels:
     url: http://127.0.0.1:{receiver_port}/hook
     max_inflight: {MAX_INFLIGHT}
     signing: {{secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}}  # sends webhook-id
-    retry: {{initial_backoff: 50ms, max_backoff: 200ms}}
+    retry: {{initial_backoff: 50ms, max_backoff: 200ms, max_attempts: 50}}
 routes:
   - to: [hook]
 """)

@@ -118,7 +118,12 @@ struct bus::impl {
       return;
     }
     spool::spool_state recovered;
-    ctx->spool = spool::store::open(settings, ctx->log, recovered);
+    // The store logs through the bus's level filter (an app's sink may not have one).
+    log_sink filtered = [sink = ctx->log, min = ctx->min_level](log_level level,
+                                                                std::string_view text) {
+      if (level >= min) sink(level, text);
+    };
+    ctx->spool = spool::store::open(settings, std::move(filtered), recovered);
     ctx->spool->attach();
     resume(recovered.unfinished);
   }

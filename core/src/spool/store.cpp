@@ -374,12 +374,18 @@ void store::carried(std::uint64_t from, std::uint64_t into, std::error_code ec) 
       if (m.segment == from) m.segment = to;
     for (auto& [key, k] : keys_)
       if (k.segment == from) k.segment = to;
+    std::size_t moved = 0;
     for (auto& [id, m] : open_)
       if (m.segment == from) {
         m.segment = to;
         ++unfinished_[to];
+        ++moved;
       }
     unfinished_.erase(from);
+    if (moved && log_sink_)
+      log_sink_(log_level::info, "spool: " + std::to_string(moved) +
+                                     " unfinished messages carried forward from segment " +
+                                     std::to_string(from) + " to " + std::to_string(to));
     log_->drop_segments_before(from + 1);
     oldest_ = from + 1;
   }
