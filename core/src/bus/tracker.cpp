@@ -1,5 +1,7 @@
 #include "tracker.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 
 #include "../spool/store.hpp"
@@ -90,7 +92,7 @@ void tracker::restore(const std::map<std::string, spool::outcome_record>& outcom
 }
 
 void tracker::start(const std::shared_ptr<tracker>& t) {
-  std::vector<std::size_t> first;
+  boost::container::small_vector<std::size_t, 4> first;  // no allocation per publish
   bool complete = false;
   {
     std::lock_guard lock(t->mutex());
