@@ -273,7 +273,7 @@ void store::maybe_compact() {
       // segments (segments roll when full): until then they are likely to
       // finish where they are, and a restart's fresh segment is not traffic.
       const bool pinned = unfinished_.count(oldest_) != 0;
-      if (pinned && current - oldest_ < 3) return;
+      if (pinned && (current - oldest_ < 3 || oldest_ == uncarriable_)) return;
       bool holds = pinned;
       for (const auto& [id, m] : dead_) holds = holds || m.segment == oldest_;
       for (const auto& [key, k] : keys_) holds = holds || k.segment == oldest_;
@@ -287,28 +287,35 @@ void store::maybe_compact() {
   std::vector<std::pair<record_type, std::string>> carry;
   if (!collect_carry(from, carry)) {
     std::lock_guard lock(mutex_);
+    // Not read again for every finished message: the segment stays until
+    // what is unfinished in it finishes.
+    uncarriable_ = from;
     compacting_ = false;
     return;
   }
-  std::weak_ptr<store> self = weak_from_this();
-  std::lock_guard lock(mutex_);
-  carry_pending_ = carry.size();
-  carry_error_ = {};
-  carried_into_ = UINT64_MAX;
-  if (carry.empty()) {  // everything in it finished meanwhile
+  {
+    std::weak_ptr<store> self = weak_from_this();
+    std::lock_guard lock(mutex_);
+    carry_pending_ = carry.size();
+    carry_error_ = {};
+    carried_into_ = UINT64_MAX;
+    if (!carry.empty()) {
+      for (auto& [type, payload] : carry)
+        log_->append(
+            static_cast<std::uint8_t>(type), std::move(payload),
+            [self, from](std::error_code ec, std::uint64_t segment) {
+              if (ec == std::errc::operation_canceled) return;  // maybe inline, under mutex_
+              if (auto s = self.lock()) s->carried(from, segment, ec);
+            },
+            false);
+      return;
+    }
+    // Everything in it finished meanwhile.
     log_->drop_segments_before(from + 1);
     oldest_ = from + 1;
     compacting_ = false;
-    return;  // the next finished message goes on from here
   }
-  for (auto& [type, payload] : carry)
-    log_->append(
-        static_cast<std::uint8_t>(type), std::move(payload),
-        [self, from](std::error_code ec, std::uint64_t segment) {
-          if (ec == std::errc::operation_canceled) return;  // maybe inline, under mutex_
-          if (auto s = self.lock()) s->carried(from, segment, ec);
-        },
-        false);
+  maybe_compact();
 }
 
 bool store::collect_carry(std::uint64_t from,

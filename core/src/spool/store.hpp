@@ -105,7 +105,8 @@ class store : public std::enable_shared_from_this<store> {
   std::map<std::string, spooled_message> dead_;         // by message id
   std::unordered_map<std::string, key_entry> keys_;
   std::deque<std::pair<std::int64_t, std::string>> key_order_;  // (accepted at, key), for expiry
-  std::uint64_t oldest_ = 0;  // the oldest segment that may still be on disk
+  std::uint64_t oldest_ = 0;       // the oldest segment that may still be on disk
+  std::uint64_t uncarriable_ = 0;  // a segment whose unfinished messages could not be read back
   std::size_t users_ = 0;
   bool compacting_ = false;
   std::size_t carry_pending_ = 0;
