@@ -287,7 +287,7 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
     if (accepted) accepted(std::move(result));
   };
   if (impl_->stopping.load(std::memory_order_relaxed)) return reject(errc::stopped);
-  if (!message_is_utf8(m)) return reject(errc::invalid_message);
+  if (!message_is_utf8(m) || !packed_message::fits(m)) return reject(errc::invalid_message);
   delivery_plan plan;
   if (auto ec = impl_->routes->plan(m, plan)) return reject(static_cast<errc>(ec.value()));
   if (refuse_when_full)

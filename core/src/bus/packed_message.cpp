@@ -2,7 +2,6 @@
 
 #include <cstring>
 #include <limits>
-#include <stdexcept>
 
 namespace notibus {
 namespace {
@@ -15,11 +14,7 @@ class string_area {
  public:
   explicit string_area(std::size_t start) : end_(start) {}
   void measure(std::string_view s) { end_ += length_prefix + s.size() + 1; }
-  std::size_t end() const {
-    if (end_ > std::numeric_limits<std::uint32_t>::max())
-      throw std::length_error("message too large");
-    return end_;
-  }
+  std::size_t end() const noexcept { return end_; }
 
   void start_writing(char* base, std::size_t start) {
     base_ = base;
@@ -41,6 +36,26 @@ class string_area {
   std::size_t end_;
 };
 
+string_area measured_identity(const message& m) {
+  string_area area(0);
+  area.measure(m.id);
+  if (m.idempotency_key) area.measure(*m.idempotency_key);
+  return area;
+}
+
+std::size_t pointer_bytes(const message& m) {
+  return (m.tags.size() + 2 * m.attributes.size() + m.channels.size()) * word;
+}
+
+string_area measured_content(const message& m) {
+  string_area area(pointer_bytes(m));
+  for (std::string_view s : {m.topic, m.title, m.body}) area.measure(s);
+  for (const auto& t : m.tags) area.measure(t);
+  for (const auto& [k, v] : m.attributes) area.measure(k), area.measure(v);
+  for (const auto& c : m.channels) area.measure(c);
+  return area;
+}
+
 std::string_view view_of(const char* s) noexcept {
   std::uint32_t length;
   std::memcpy(&length, s - length_prefix, length_prefix);
@@ -58,23 +73,16 @@ packed_message::packed_message(const message& m)
               .count()),
       priority_(m.priority),
       has_key_(m.idempotency_key.has_value()) {
-  string_area identity(0);
-  identity.measure(m.id);
-  if (has_key_) identity.measure(*m.idempotency_key);
+  string_area identity = measured_identity(m);
   identity_ = std::make_unique_for_overwrite<char[]>(identity.end());
   identity.start_writing(identity_.get(), 0);
   identity.write(m.id);  // at id_at
   if (has_key_) identity.write(*m.idempotency_key);
 
-  const std::size_t pointers = tag_count_ + 2 * attribute_count_ + channel_count_;
-  string_area area(pointers * word);
-  for (std::string_view s : {m.topic, m.title, m.body}) area.measure(s);
-  for (const auto& t : m.tags) area.measure(t);
-  for (const auto& [k, v] : m.attributes) area.measure(k), area.measure(v);
-  for (const auto& c : m.channels) area.measure(c);
+  string_area area = measured_content(m);
   content_ = std::make_unique_for_overwrite<std::uintptr_t[]>((area.end() + word - 1) / word);
   char* base = reinterpret_cast<char*>(content_.get());
-  area.start_writing(base, pointers * word);
+  area.start_writing(base, pointer_bytes(m));
   content_at_[static_cast<std::size_t>(field::topic)] = area.write(m.topic);
   content_at_[static_cast<std::size_t>(field::title)] = area.write(m.title);
   content_at_[static_cast<std::size_t>(field::body)] = area.write(m.body);
@@ -86,6 +94,11 @@ packed_message::packed_message(const message& m)
     *pointer++ = base + area.write(v);
   }
   for (const auto& c : m.channels) *pointer++ = base + area.write(c);
+}
+
+bool packed_message::fits(const message& m) {
+  constexpr std::size_t most = std::numeric_limits<std::uint32_t>::max();
+  return measured_identity(m).end() <= most && measured_content(m).end() <= most;
 }
 
 std::string_view packed_message::view(const char* block, std::uint32_t at) noexcept {

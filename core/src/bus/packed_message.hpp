@@ -20,7 +20,10 @@ namespace notibus {
 
 class packed_message {
  public:
-  // `m` must have its id and created_at set (the bus does that first).
+  // Whether `m` can be packed: each block is addressed with 32-bit offsets,
+  // so neither may reach 4 GiB.
+  static bool fits(const message& m);
+  // `m` must have its id and created_at set (the bus does that first), and fit.
   explicit packed_message(const message& m);
 
   // Valid as long as this object: the status store keeps views of them.
