@@ -6,7 +6,7 @@
 namespace notibus {
 namespace {
 
-constexpr std::size_t word = sizeof(std::uintptr_t);
+constexpr std::size_t word = sizeof(const char*);
 constexpr std::size_t length_prefix = sizeof(std::uint32_t);
 
 // Lays strings out in a block: measure them all, allocate, then write them.
@@ -80,20 +80,26 @@ packed_message::packed_message(const message& m)
   if (has_key_) identity.write(*m.idempotency_key);
 
   string_area area = measured_content(m);
-  content_ = std::make_unique_for_overwrite<std::uintptr_t[]>((area.end() + word - 1) / word);
+  // A std::byte array provides storage: the pointer and attribute objects the
+  // arrays below write into it begin their lifetime there (C++20 implicit
+  // object creation), and new[] aligns it for them.
+  content_ = std::make_unique_for_overwrite<std::byte[]>(area.end());
   char* base = reinterpret_cast<char*>(content_.get());
   area.start_writing(base, pointer_bytes(m));
   content_at_[static_cast<std::size_t>(field::topic)] = area.write(m.topic);
   content_at_[static_cast<std::size_t>(field::title)] = area.write(m.title);
   content_at_[static_cast<std::size_t>(field::body)] = area.write(m.body);
   // The arrays hold pointers into the same block: it never moves.
-  auto* pointer = reinterpret_cast<const char**>(base);
-  for (const auto& t : m.tags) *pointer++ = base + area.write(t);
+  auto* tag = reinterpret_cast<const char**>(base);
+  for (const auto& t : m.tags) *tag++ = base + area.write(t);
+  auto* attribute = reinterpret_cast<notibus_attribute_v1*>(base + tag_count_ * word);
   for (const auto& [k, v] : m.attributes) {
-    *pointer++ = base + area.write(k);
-    *pointer++ = base + area.write(v);
+    const char* key = base + area.write(k);
+    *attribute++ = {key, base + area.write(v)};
   }
-  for (const auto& c : m.channels) *pointer++ = base + area.write(c);
+  auto* channel = reinterpret_cast<const char**>(
+      base + (tag_count_ + 2 * static_cast<std::size_t>(attribute_count_)) * word);
+  for (const auto& c : m.channels) *channel++ = base + area.write(c);
 }
 
 bool packed_message::fits(const message& m) {
@@ -125,13 +131,15 @@ const char* const* packed_message::tag_pointers() const noexcept {
 }
 
 const notibus_attribute_v1* packed_message::attribute_pointers() const noexcept {
-  // notibus_attribute_v1 is two C string pointers: the array is pairs of words.
+  // notibus_attribute_v1 is two C string pointers: its array comes after the tags'.
   static_assert(sizeof(notibus_attribute_v1) == 2 * word);
-  return reinterpret_cast<const notibus_attribute_v1*>(content_.get() + tag_count_);
+  static_assert(alignof(notibus_attribute_v1) == alignof(const char*));
+  return reinterpret_cast<const notibus_attribute_v1*>(content_.get() + tag_count_ * word);
 }
 
 const char* const* packed_message::channel_pointers() const noexcept {
-  return reinterpret_cast<const char* const*>(content_.get() + tag_count_ + 2 * attribute_count_);
+  return reinterpret_cast<const char* const*>(
+      content_.get() + (tag_count_ + 2 * static_cast<std::size_t>(attribute_count_)) * word);
 }
 
 notibus_message_v1 packed_message::abi(std::uint32_t attempt) const noexcept {

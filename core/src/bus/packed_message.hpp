@@ -11,6 +11,7 @@
 #include <notibus/plugin/abi.h>
 #include <notibus/message.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -61,9 +62,9 @@ class packed_message {
   // Each string is a 4-byte length, its bytes and a NUL: the length makes the
   // views exact even if a string holds a NUL, the NUL makes it a C string for
   // the ABI. The content block starts with the pointer arrays (tags,
-  // attribute pairs, channels), hence words.
+  // attribute pairs, channels).
   std::unique_ptr<char[]> identity_;  // the id, then the key if there is one
-  std::unique_ptr<std::uintptr_t[]> content_;
+  std::unique_ptr<std::byte[]> content_;
   std::uint32_t content_at_[content_fields] = {};
   std::uint32_t tag_count_ = 0, attribute_count_ = 0, channel_count_ = 0;
   std::int64_t created_at_ms_ = 0;
