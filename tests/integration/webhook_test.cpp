@@ -53,6 +53,14 @@ const notibus::channel_delivery& only(const notibus::delivery_report& r) {
   return r.channels[0];
 }
 
+// The one request the server got (throwing fails the test if it got another number).
+recorded_request only(const http_test_server& s) {
+  auto reqs = s.requests();
+  if (reqs.size() != 1)
+    throw std::runtime_error("expected one request, got " + std::to_string(reqs.size()));
+  return reqs[0];
+}
+
 }  // namespace
 
 TEST(webhook, posts_the_default_json_document) {
@@ -60,14 +68,13 @@ TEST(webhook, posts_the_default_json_document) {
   webhook_env env(yaml_url(server) + "    headers: {X-Source: notibus}\n");
   auto report = env.publish(sample());
   EXPECT_EQ(only(report).state, delivery_state::delivered) << only(report).last_error;
-  const auto reqs = server.requests();
-  ASSERT_EQ(reqs.size(), 1u);
-  EXPECT_EQ(reqs[0].method, "POST");
-  EXPECT_EQ(reqs[0].target, "/hook");
-  EXPECT_EQ(reqs[0].headers.at("content-type"), "application/json");
-  EXPECT_EQ(reqs[0].headers.at("x-source"), "notibus");
-  EXPECT_EQ(reqs[0].headers.at("host"), "127.0.0.1:" + std::to_string(server.port()));
-  const auto doc = boost::json::parse(reqs[0].body).as_object();
+  const auto req = only(server);
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.target, "/hook");
+  EXPECT_EQ(req.headers.at("content-type"), "application/json");
+  EXPECT_EQ(req.headers.at("x-source"), "notibus");
+  EXPECT_EQ(req.headers.at("host"), "127.0.0.1:" + std::to_string(server.port()));
+  const auto doc = boost::json::parse(req.body).as_object();
   EXPECT_EQ(doc.at("id").as_string(), report.message_id);
   EXPECT_EQ(doc.at("title").as_string(), "Disk full");
   EXPECT_EQ(doc.at("priority").as_string(), "high");
@@ -84,15 +91,14 @@ TEST(webhook, each_header_goes_once_and_the_last_value_wins) {
                   "    headers: {User-Agent: custom/1, content-TYPE: text/html, X-A: one}\n");
   auto report = env.publish(sample());
   ASSERT_EQ(only(report).state, delivery_state::delivered) << only(report).last_error;
-  const auto reqs = server.requests();
-  ASSERT_EQ(reqs.size(), 1u);
-  const auto& h = reqs[0].headers;
-  EXPECT_EQ(reqs[0].method, "PUT");
+  const auto req = only(server);
+  const auto& h = req.headers;
+  EXPECT_EQ(req.method, "PUT");
   EXPECT_EQ(h.at("user-agent"), "custom/1");      // the config overrides ours
   EXPECT_EQ(h.at("content-type"), "text/plain");  // the channel's option wins
   EXPECT_EQ(h.at("x-a"), "one");
   EXPECT_EQ(h.at("content-length"), "9");  // "Disk full"
-  EXPECT_EQ(reqs[0].body, "Disk full");
+  EXPECT_EQ(req.body, "Disk full");
   EXPECT_EQ(h.count("connection"), 0u);  // HTTP/1.1 keeps alive by default
 }
 
@@ -101,13 +107,12 @@ TEST(webhook, a_get_has_no_body_and_no_length) {
   webhook_env env(yaml_url(server) + "    method: GET\n");
   auto report = env.publish(sample());
   ASSERT_EQ(only(report).state, delivery_state::delivered) << only(report).last_error;
-  const auto reqs = server.requests();
-  ASSERT_EQ(reqs.size(), 1u);
-  EXPECT_EQ(reqs[0].method, "GET");
-  EXPECT_EQ(reqs[0].headers.count("content-length"), 0u);
-  EXPECT_EQ(reqs[0].headers.count("content-type"), 0u);
-  EXPECT_TRUE(reqs[0].body.empty());
-  EXPECT_EQ(reqs[0].headers.at("user-agent").rfind("notibus/", 0), 0u);
+  const auto req = only(server);
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.headers.count("content-length"), 0u);
+  EXPECT_EQ(req.headers.count("content-type"), 0u);
+  EXPECT_TRUE(req.body.empty());
+  EXPECT_EQ(req.headers.at("user-agent").rfind("notibus/", 0), 0u);
 }
 
 TEST(webhook, server_errors_are_retried_and_counted) {
