@@ -4,6 +4,7 @@
 #include <notibus/bus.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <csignal>
@@ -13,6 +14,7 @@
 #include "cli_args.hpp"
 #include "commands.hpp"
 #include "server/api.hpp"
+#include "server/descriptors.hpp"
 #include "server/http_server.hpp"
 
 namespace notibus::cli {
@@ -30,6 +32,12 @@ bool split_listen(const std::string& listen, listener_settings& out) {
   out.host = host.empty() ? "0.0.0.0" : host;
   out.port = listen.substr(colon + 1);
   return out.port.find_first_not_of("0123456789") == std::string::npos;
+}
+
+bool is_loopback(const std::string& host) {
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  return ec ? host == "localhost" : address.is_loopback();
 }
 
 api_settings api_settings_of(const config& cfg) {
@@ -67,15 +75,21 @@ class server_process {
     listener.max_connections = s.max_connections;
     listener.header_timeout = s.header_timeout;
     listener.idle_timeout = s.idle_timeout;
+    listener.access_log = s.access_log;
+    listener.log = common_.log;
+    fit_connections_to_descriptors(listener);
     grace_ = s.shutdown_grace;
     listener_ = listener;
     try {
       buses_.install(make_bus(*cfg, nullptr));
-      api_ = std::make_unique<serve::api>(buses_, api_settings_of(*cfg), io_.get_executor());
+      api_ = std::make_unique<serve::api>(buses_, api_settings_of(*cfg), io_.get_executor(),
+                                          common_.log);
       server_ = std::make_unique<serve::http_server>(
-          io_, listener, [this](serve::http_request r, serve::http_server::respond_fn respond) {
+          io_, listener,
+          [this](serve::http_request r, serve::http_server::respond_fn respond) {
             api_->handle(r, std::move(respond));
-          });
+          },
+          [this](const serve::http_request& head) { return api_->check_head(head); });
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s\n", e.what());
       return 2;
@@ -85,6 +99,10 @@ class server_process {
     common_.log(log_level::info, "listening on " +
                                      std::string(listener.tls_cert.empty() ? "http" : "https") +
                                      "://" + listener.host + ":" + std::to_string(server_->port()));
+    if (s.auth_token.empty() && !is_loopback(listener.host))
+      common_.log(log_level::warn, "server.listen " + s.listen +
+                                       " is reachable beyond this machine without auth_token: "
+                                       "anyone who can connect may publish and read messages");
     wait_for_signals();
     io_.run();
     for (auto& t : retiring_) t.join();
@@ -93,6 +111,20 @@ class server_process {
   }
 
  private:
+  // systemd's default soft limit (1024) equals the default max_connections:
+  // raise it to the hard limit and keep connections below what is left.
+  void fit_connections_to_descriptors(listener_settings& listener) {
+    const std::size_t open_files = serve::raise_open_file_limit();
+    const std::size_t fits = serve::connections_within(open_files);
+    if (listener.max_connections <= fits) return;
+    common_.log(log_level::warn, "server.max_connections " +
+                                     std::to_string(listener.max_connections) + " lowered to " +
+                                     std::to_string(fits) + " (open-file limit " +
+                                     std::to_string(open_files) +
+                                     "; the rest is kept for channels, the spool and logs)");
+    listener.max_connections = fits;
+  }
+
   // Every bus runs on bus_io_, so a reloaded one can take over the channels
   // whose settings did not change, with their queues and deliveries in flight.
   std::shared_ptr<bus> make_bus(const config& cfg, bus* previous) {

@@ -30,7 +30,9 @@ def free_port():
 
 
 class Daemon:
-    def __init__(self, directory, channels, routes="  - to: [archive]\n", server_extra="", env=None):
+    def __init__(self, directory, channels, routes="  - to: [archive]\n", server_extra="", env=None,
+                 preexec_fn=None, header_timeout="1s"):
+        self.header_timeout = header_timeout
         self.dir = directory
         self.port = free_port()
         self.out = os.path.join(directory, "out.jsonl")
@@ -38,7 +40,8 @@ class Daemon:
         self.write_config(channels, routes, server_extra)
         self.log = open(os.path.join(directory, "daemon.log"), "w+")
         self.proc = subprocess.Popen([BIN, "serve", "-c", self.config], stdout=self.log, stderr=self.log,
-                                     env=dict(os.environ, NOTIBUS_TOKEN=TOKEN, **(env or {})))
+                                     env=dict(os.environ, NOTIBUS_TOKEN=TOKEN, **(env or {})),
+                                     preexec_fn=preexec_fn)
         for _ in range(200):
             if "listening on" in self.logs():
                 return
@@ -55,7 +58,7 @@ server:
   listen: "127.0.0.1:{self.port}"
   auth_token: "${{NOTIBUS_TOKEN}}"
   max_body: 4096
-  header_timeout: 1s
+  header_timeout: {self.header_timeout}
   shutdown_grace: 5s
 {server_extra}channels:
   archive: {{type: file, path: "{self.out}"}}
@@ -109,7 +112,9 @@ server:
         return self.proc.returncode
 
 
-class DaemonTest(unittest.TestCase):
+class DaemonTestBase(unittest.TestCase):
+    """Starts daemons in a temp dir; checks at the end that none logged the token."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp()
         self.daemons = []
@@ -145,6 +150,8 @@ class DaemonTest(unittest.TestCase):
         self.daemons.append(d)
         return d
 
+
+class DaemonTest(DaemonTestBase):
     def test_post_is_delivered_and_reported(self):
         d = self.start()
         status, _, body = d.post({"topic": "alerts.disk", "title": "Disk", "body": "full ✓", "priority": "high",

@@ -53,6 +53,7 @@ struct server_settings {
   std::chrono::milliseconds idle_timeout{60000};    // silence allowed on a kept-alive connection
   bool health_without_auth = false;                 // /healthz and /readyz answer without the token
   bool metrics_without_auth = false;                // /metrics answers without the token
+  bool access_log = false;                          // one info line per request
 };
 
 struct status_settings {

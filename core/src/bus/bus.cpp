@@ -43,13 +43,17 @@ bool same_settings(const channel_settings& a, const channel_settings& b) {
          a.options->values() == b.options->values();
 }
 
-bool message_is_utf8(const message& m) {
-  using sdk::is_valid_utf8;
-  if (!is_valid_utf8(m.topic) || !is_valid_utf8(m.title) || !is_valid_utf8(m.body)) return false;
+// Valid UTF-8 without NUL: plugins get C strings, which a NUL would cut short.
+bool valid_text(std::string_view s) {
+  return sdk::is_valid_utf8(s) && s.find('\0') == std::string_view::npos;
+}
+
+bool message_is_valid(const message& m) {
+  if (!valid_text(m.topic) || !valid_text(m.title) || !valid_text(m.body)) return false;
   for (const auto& t : m.tags)
-    if (!is_valid_utf8(t)) return false;
+    if (!valid_text(t)) return false;
   for (const auto& [k, v] : m.attributes)
-    if (!is_valid_utf8(k) || !is_valid_utf8(v)) return false;
+    if (!valid_text(k) || !valid_text(v)) return false;
   return true;
 }
 
@@ -287,7 +291,7 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
     if (accepted) accepted(std::move(result));
   };
   if (impl_->stopping.load(std::memory_order_relaxed)) return reject(errc::stopped);
-  if (!message_is_utf8(m) || !packed_message::fits(m)) return reject(errc::invalid_message);
+  if (!message_is_valid(m) || !packed_message::fits(m)) return reject(errc::invalid_message);
   delivery_plan plan;
   if (auto ec = impl_->routes->plan(m, plan)) return reject(static_cast<errc>(ec.value()));
   if (refuse_when_full)

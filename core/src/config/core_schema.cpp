@@ -95,6 +95,8 @@ const std::vector<option_spec>& server() {
       make("health_without_auth", NOTIBUS_OPTION_BOOL, "/healthz and /readyz need no token.",
            "false"),
       make("metrics_without_auth", NOTIBUS_OPTION_BOOL, "/metrics needs no token.", "false"),
+      make("access_log", NOTIBUS_OPTION_BOOL,
+           "Log one line per request (client, request line, status, bytes, time).", "false"),
   };
   return specs;
 }

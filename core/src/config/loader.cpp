@@ -110,6 +110,7 @@ class loader {
     server.idle_timeout = value_or<milliseconds>(s, "idle_timeout", server.idle_timeout);
     server.health_without_auth = value_or<bool>(s, "health_without_auth", false);
     server.metrics_without_auth = value_or<bool>(s, "metrics_without_auth", false);
+    server.access_log = value_or<bool>(s, "access_log", false);
     if (server.tls_cert.empty() != server.tls_key.empty())
       sink_.add(s.mark_of(server.tls_cert.empty() ? "tls.key" : "tls.cert"), "server.tls",
                 "tls needs both cert and key");

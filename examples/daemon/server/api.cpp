@@ -3,9 +3,8 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/json.hpp>
 
-#include <openssl/crypto.h>
-
 #include "dead_letter_json.hpp"
+#include "http_framing.hpp"
 #include "message_request.hpp"
 
 namespace notibus::serve {
@@ -26,6 +25,13 @@ http_response method_not_allowed(const char* allow) {
   http_response r = error(405, "method_not_allowed", std::string("allowed: ") + allow);
   r.headers.emplace_back("Allow", allow);
   return r;
+}
+
+// Media types are case-insensitive and may carry parameters (RFC 9110 8.3.1).
+std::optional<http_response> unsupported_media_type(const http_request& req) {
+  const std::string* type = req.header("content-type");
+  if (type && media_type(*type) == "application/json") return std::nullopt;
+  return error(415, "unsupported_media_type", "send Content-Type: application/json");
 }
 
 json::object report_json(const delivery_report& r) {
@@ -65,18 +71,29 @@ void api::set_settings(api_settings s) {
   settings_ = std::move(s);
 }
 
-bool api::authorized(const http_request& req) const {
-  std::lock_guard lock(settings_mutex_);
-  if (settings_.auth_token.empty()) return true;
-  const std::string* h = req.header("authorization");
-  const std::string expected = "Bearer " + settings_.auth_token;
-  if (!h || h->size() != expected.size()) {
-    // Compare anyway, so a wrong length takes as long as a wrong token.
-    volatile int sink = CRYPTO_memcmp(expected.data(), expected.data(), expected.size());
-    (void)sink;
-    return false;
+std::optional<http_response> api::refuse_unauthorized(const http_request& req,
+                                                      const std::string& path) {
+  auth_result result = auth_result::allowed;
+  {
+    std::lock_guard lock(settings_mutex_);
+    const bool is_health = path == "/healthz" || path == "/readyz";
+    const bool public_path = (is_health && settings_.health_without_auth) ||
+                             (path == "/metrics" && settings_.metrics_without_auth);
+    if (!public_path) result = check_bearer(req, settings_.auth_token);
   }
-  return CRYPTO_memcmp(h->data(), expected.data(), expected.size()) == 0;
+  if (result == auth_result::allowed) return std::nullopt;
+  refusals_.note(req, result);
+  http_response r = error(401, "unauthorized", "a valid bearer token is required");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"notibus\"");
+  return r;
+}
+
+std::optional<http_response> api::check_head(const http_request& req) {
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  if (auto refused = refuse_unauthorized(req, path)) return refused;
+  if (path == "/v1/messages" && req.method == "POST")
+    if (auto wrong = unsupported_media_type(req)) return wrong;
+  return std::nullopt;
 }
 
 void api::handle(const http_request& req, http_server::respond_fn respond) {
@@ -91,20 +108,8 @@ std::optional<http_response> api::route(const http_request& req) {
     std::lock_guard lock(counters_mutex_);
     ++counters_.requests;
   }
-  std::string path = req.target.substr(0, req.target.find('?'));
-  bool health_public = false, metrics_public = false;
-  {
-    std::lock_guard lock(settings_mutex_);
-    health_public = settings_.health_without_auth;
-    metrics_public = settings_.metrics_without_auth;
-  }
-  const bool is_health = path == "/healthz" || path == "/readyz";
-  const bool public_path = (is_health && health_public) || (path == "/metrics" && metrics_public);
-  if (!public_path && !authorized(req)) {
-    http_response r = error(401, "unauthorized", "a valid bearer token is required");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"notibus\"");
-    return r;
-  }
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  if (auto refused = refuse_unauthorized(req, path)) return refused;
   if (path == "/v1/messages") {
     if (req.method != "POST") return method_not_allowed("POST");
     return std::nullopt;
@@ -145,9 +150,7 @@ void api::post_message(const http_request& req, http_server::respond_fn respond)
     }
     respond(std::move(r));
   };
-  const std::string* type = req.header("content-type");
-  if (!type || type->substr(0, type->find(';')) != "application/json")
-    return rejected(error(415, "unsupported_media_type", "send Content-Type: application/json"));
+  if (auto wrong = unsupported_media_type(req)) return rejected(std::move(*wrong));
   message m;
   if (auto e = parse_message_request(req.body, m)) return rejected({e->status, {}, error_json(*e)});
   auto b = buses_.current();
@@ -186,7 +189,7 @@ http_response api::accepted_response(const publish_result& r) {
   if (r.error == errc::no_route)
     return rejected(error(422, "no_route", "no route matches the message and it names no channel"));
   if (r.error == errc::invalid_message)
-    return rejected(error(400, "invalid_utf8", "a field is not valid UTF-8"));
+    return rejected(error(400, "invalid_message", "a field is not valid UTF-8 or holds a NUL"));
   if (r.error == errc::stopped) return error(503, "stopping", "the server is shutting down");
   {
     std::lock_guard lock(counters_mutex_);

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "auth.hpp"
 #include "http_server.hpp"
 #include "metrics.hpp"
 
@@ -38,16 +39,26 @@ class api {
  public:
   // `executor` runs the HTTP side: an accepted message is answered there, so
   // nothing of the api is touched from the spool's thread after it is gone.
-  api(bus_holder& buses, api_settings settings, boost::asio::any_io_executor executor)
-      : buses_(buses), settings_(std::move(settings)), executor_(std::move(executor)) {}
+  // `log` gets refused authentications (rate-limited).
+  api(bus_holder& buses, api_settings settings, boost::asio::any_io_executor executor,
+      log_sink log = {})
+      : buses_(buses),
+        settings_(std::move(settings)),
+        executor_(std::move(executor)),
+        refusals_(std::move(log)) {}
 
   void handle(const http_request& req, http_server::respond_fn respond);
+  // For a head that expects "100 Continue": a refusal that needs no body
+  // (401, 415), or nullopt to let the client send it.
+  std::optional<http_response> check_head(const http_request& req);
   void set_settings(api_settings s);
   void set_ready(bool ready) { ready_ = ready; }
   void count_reload(bool ok) { ok ? ++reloads_ : ++reload_failures_; }
 
  private:
-  bool authorized(const http_request& req) const;
+  // The 401 for a request that needs the token and lacks it, else nullopt.
+  std::optional<http_response> refuse_unauthorized(const http_request& req,
+                                                   const std::string& path);
   void post_message(const http_request& req, http_server::respond_fn respond);
   // The answer, or nullopt for an authorized POST /v1/messages (answered later).
   std::optional<http_response> route(const http_request& req);
@@ -65,6 +76,7 @@ class api {
   server_counters counters_;  // updated under counters_mutex_
   std::mutex counters_mutex_;
   std::atomic<std::uint64_t> reloads_{0}, reload_failures_{0};
+  refusal_log refusals_;
 };
 
 }  // namespace notibus::serve

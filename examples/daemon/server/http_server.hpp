@@ -1,13 +1,17 @@
 // The HTTP/1.1 listener of `notibus serve`: keep-alive, optional TLS, and the
 // limits that keep slow or greedy clients from hurting others (header-read
-// deadline, idle deadline, header and body size, connection count).
+// deadline, idle deadline, header and body size, connection count, running out
+// of file descriptors). Framing it cannot trust is refused (RFC 9112).
 #pragma once
+
+#include <notibus/log.hpp>
 
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,8 +21,10 @@ namespace notibus::serve {
 struct http_request {
   std::string method;
   std::string target;
+  unsigned version = 11;                                     // 10 or 11
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
+  std::string remote;  // "127.0.0.1:50312", for logs
   const std::string* header(std::string_view name) const;
 };
 
@@ -36,8 +42,12 @@ struct listener_settings {
   std::size_t max_body = 64 * 1024;
   std::size_t max_header = 16 * 1024;
   std::size_t max_connections = 1024;
-  std::chrono::milliseconds header_timeout{10000};  // the whole request head, once it starts
-  std::chrono::milliseconds idle_timeout{60000};    // a kept-alive connection's silence
+  // A new connection's whole request head; on a kept-alive one, the head once
+  // its first byte came.
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds idle_timeout{60000};  // a kept-alive connection's silence
+  bool access_log = false;                        // one info line per request
+  log_sink log;                                   // access lines, running out of descriptors
 };
 
 class http_server {
@@ -46,9 +56,14 @@ class http_server {
   // message is answered once it is on disk, from the spool's completion thread).
   using respond_fn = std::function<void(http_response)>;
   using handler = std::function<void(http_request, respond_fn)>;
+  // Asked about a request head (no body yet) that expects "100 Continue": an
+  // answer refuses it at once, so a client is not invited to send a body that
+  // would be refused anyway (no token, wrong type).
+  using head_check = std::function<std::optional<http_response>(const http_request&)>;
 
   // Binds at once (throws std::runtime_error naming the address on failure).
-  http_server(boost::asio::io_context& io, listener_settings settings, handler h);
+  http_server(boost::asio::io_context& io, listener_settings settings, handler h,
+              head_check check = {});
   ~http_server();
 
   unsigned short port() const;

@@ -16,11 +16,17 @@ std::optional<request_error> wrong_type(const std::string& field, const char* ex
   return request_error{400, "wrong_type", std::string("expected ") + expected, field};
 }
 
+// Messages travel as C strings across the plugin ABI: a NUL would cut them short.
+std::optional<request_error> no_nul(std::string_view text, const std::string& field) {
+  if (text.find('\0') == std::string_view::npos) return std::nullopt;
+  return request_error{400, "invalid_message", "a NUL character (\\u0000) is not allowed", field};
+}
+
 std::optional<request_error> read_string(const json::value& v, const std::string& field,
                                          std::string& out) {
   if (!v.is_string()) return wrong_type(field, "a string");
   out = std::string(v.as_string());
-  return std::nullopt;
+  return no_nul(out, field);
 }
 
 std::optional<request_error> read_strings(const json::value& v, const std::string& field,
@@ -30,7 +36,9 @@ std::optional<request_error> read_strings(const json::value& v, const std::strin
   if (a.size() > max_items)
     return request_error{400, "too_many", "at most " + std::to_string(max_items) + " items", field};
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (!a[i].is_string()) return wrong_type(field + "[" + std::to_string(i) + "]", "a string");
+    const std::string item = field + "[" + std::to_string(i) + "]";
+    if (!a[i].is_string()) return wrong_type(item, "a string");
+    if (auto e = no_nul(a[i].as_string(), item)) return e;
     out.emplace_back(a[i].as_string());
   }
   return std::nullopt;
@@ -78,7 +86,10 @@ std::optional<request_error> parse_message_request(const std::string& body, mess
         return request_error{400, "too_many",
                              "at most " + std::to_string(max_items) + " attributes", k};
       for (const auto& [ak, av] : value.as_object()) {
-        if (!av.is_string()) return wrong_type("attributes." + std::string(ak), "a string");
+        const std::string field = "attributes." + std::string(ak);
+        if (!av.is_string()) return wrong_type(field, "a string");
+        if (auto e = no_nul(ak, "attributes")) return e;
+        if (auto e = no_nul(av.as_string(), field)) return e;
         out.attributes[std::string(ak)] = std::string(av.as_string());
       }
     } else if (k == "idempotency_key") {
