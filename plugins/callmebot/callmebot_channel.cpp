@@ -127,8 +127,15 @@ class callmebot_channel {
       recipient_.user += (recipient_.user.empty() ? "" : "|") + u;
     recipient_.links = c.get_bool("links");
     if (service_.takes_html) recipient_.html = c.get_bool("html").value_or(true);
+    secrets_.add(recipient_.apikey);
+    secrets_.add(recipient_.phone);
+    const auto escaping =
+        recipient_.html.value_or(false) ? plugins::escaping::html : plugins::escaping::none;
     std::string error;
-    if (auto t = c.get_string("text")) text_ = plugins::message_template::parse(*t, error);
+    if (auto t = c.get_string("text"))
+      text_ = plugins::message_template::parse(*t, error, escaping);
+    body_only_ = *plugins::message_template::parse("{{body}}", error, escaping);
+    title_only_ = *plugins::message_template::parse("{{title}}", error, escaping);
     base_ = *http::parse_url(c.string_or("base_url", "https://api.callmebot.com"), error);
 
     http::client_settings s;
@@ -149,25 +156,21 @@ class callmebot_channel {
         build_target(service_, base_.target == "/" ? "" : base_.target, recipient_, text);
     std::string note;
     if (truncated) note = "text truncated to " + std::to_string(max_length_) + " characters";
-    client_->send(
-        std::move(req),
-        [done, note, secrets = std::vector<std::string>{recipient_.apikey, recipient_.phone}](
-            http::result r) mutable { plugins::report(done, classify(r, secrets), note); });
+    // The channel outlives every send until its outcome is reported.
+    client_->send(std::move(req), [this, done, note](http::result r) mutable {
+      plugins::report(done, classify(r, secrets_), note);
+    });
   }
 
  private:
   std::string render(const sdk::message_view& m) const {
-    const bool html = recipient_.html.value_or(false);
-    const auto escaping = html ? plugins::escaping::html : plugins::escaping::none;
-    if (text_) return text_->render(m, escaping);
+    if (text_) return text_->render(m);
     // Default: the title in bold (as the service writes bold), a newline, the body.
-    std::string error;
-    static const auto body_only = *plugins::message_template::parse("{{body}}", error);
-    static const auto title_only = *plugins::message_template::parse("{{title}}", error);
-    std::string out = body_only.render(m, escaping);
+    std::string out = body_only_->render(m);
     if (m.title().empty()) return out;
+    const bool html = recipient_.html.value_or(false);
     const bool bold = !service_.bold_open.empty() && (service_.bold_open != "<b>" || html);
-    std::string title = title_only.render(m, escaping);
+    std::string title = title_only_->render(m);
     if (bold) title = std::string(service_.bold_open) + title + std::string(service_.bold_close);
     return title + "\n" + out;
   }
@@ -175,7 +178,8 @@ class callmebot_channel {
   const service_info& service_;
   recipient recipient_;
   std::size_t max_length_;
-  std::optional<plugins::message_template> text_;
+  std::optional<plugins::message_template> text_, body_only_, title_only_;
+  http::redactor secrets_;  // cut out of response text quoted in errors
   http::target_url base_;
   std::unique_ptr<http::client> client_;
 };

@@ -52,16 +52,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string without_secrets(std::string text, const std::vector<std::string>& secrets) {
-  for (const auto& secret : secrets) {
-    if (secret.empty()) continue;
-    for (const std::string& form : {secret, http::percent_encode(secret)})
-      for (std::size_t at; (at = text.find(form)) != std::string::npos;)
-        text.replace(at, form.size(), "REDACTED");
-  }
-  return text;
-}
-
 }  // namespace
 
 std::string strip_html(std::string_view body, std::size_t limit) {
@@ -99,16 +89,16 @@ std::string strip_html(std::string_view body, std::size_t limit) {
   return out;
 }
 
-verdict classify(const http::result& r, const std::vector<std::string>& secrets) {
+verdict classify(const http::result& r, const http::redactor& secrets) {
   using http::failure;
   if (r.error == failure::certificate || r.error == failure::redirect)
-    return {NOTIBUS_OUTCOME_PERMANENT, without_secrets(r.message, secrets), std::nullopt};
+    return {NOTIBUS_OUTCOME_PERMANENT, secrets.apply(r.message), std::nullopt};
   if (r.error != failure::none)
-    return {NOTIBUS_OUTCOME_TRANSIENT, without_secrets(r.message, secrets), std::nullopt};
+    return {NOTIBUS_OUTCOME_TRANSIENT, secrets.apply(r.message), std::nullopt};
 
   const unsigned status = r.resp.status;
   const std::string text = strip_html(r.resp.body);
-  const std::string said = text.empty() ? "" : ": " + without_secrets(text, secrets);
+  const std::string said = text.empty() ? "" : ": " + secrets.apply(text);
   for (const auto& rule : status_rules)
     if (rule.status == status) return {rule.outcome, std::string(rule.error) + said, std::nullopt};
   if (status == 429 || status == 408 || (status >= 500 && status < 600)) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../common/http/client.hpp"
+#include "../common/http/redact.hpp"
 #include "../common/verdict.hpp"
 
 namespace notibus::callmebot {
@@ -19,7 +20,7 @@ namespace notibus::callmebot {
 using plugins::verdict;
 
 // `secrets` are cut out of any text that goes into an error (raw and encoded).
-verdict classify(const http::result& r, const std::vector<std::string>& secrets);
+verdict classify(const http::result& r, const http::redactor& secrets);
 
 // The first `limit` characters of a body with HTML tags removed and whitespace folded.
 std::string strip_html(std::string_view body, std::size_t limit = 200);

@@ -126,7 +126,7 @@ class email_channel {
                                                  error);
     body_ = *plugins::message_template::parse(c.string_or("body", "{{body}}"), error);
     if (auto html = c.get_string("html_body"))
-      html_ = plugins::message_template::parse(*html, error);
+      html_ = plugins::message_template::parse(*html, error, plugins::escaping::html);
     domain_ = mail_.from.address.substr(mail_.from.address.find('@') + 1);
 
     smtp_settings s;
@@ -164,7 +164,7 @@ class email_channel {
     mail mail = mail_;
     mail.subject = subject_.render(m);
     mail.text_body = body_.render(m);
-    if (html_) mail.html_body = html_->render(m, plugins::escaping::html);
+    if (html_) mail.html_body = html_->render(m);
     mail.message_id = std::string(m.id()) + "@" + domain_;
     mail.date_ms = m.created_at_ms();
     envelope e;

@@ -23,7 +23,4 @@ class signer {
   std::string key_;
 };
 
-std::string base64_encode(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);
-
 }  // namespace notibus::webhook

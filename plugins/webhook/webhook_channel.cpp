@@ -13,8 +13,10 @@
 #include <string>
 #include <utility>
 
+#include "../common/http/base64.hpp"
 #include "../common/http/client.hpp"
 #include "../common/http/header_name.hpp"
+#include "../common/http/redact.hpp"
 #include "../common/template/message_template.hpp"
 #include "outcome.hpp"
 #include "standard_webhooks.hpp"
@@ -58,7 +60,8 @@ class webhook_channel {
         option("headers", NOTIBUS_OPTION_STRING_MAP).doc("Extra request headers."),
         option("content_type", NOTIBUS_OPTION_STRING)
             .fallback("application/json")
-            .doc("Content-Type of the body; a JSON type makes placeholders JSON-escaped."),
+            .doc("Content-Type of the body; placeholders are escaped for it: JSON (a placeholder "
+                 "outside a string becomes a string), form-urlencoded, HTML."),
         option("body", NOTIBUS_OPTION_STRING)
             .doc("Body template with {{title}}, {{body}}, {{topic}}, {{priority}}, {{tags}}, "
                  "{{id}}, "
@@ -90,6 +93,10 @@ class webhook_channel {
             .fallback("0")
             .range(0, 10)
             .doc("Redirects to follow; an unfollowed 3xx is a permanent failure."),
+        option("cross_origin_redirects", NOTIBUS_OPTION_BOOL)
+            .fallback("false")
+            .doc("Follow redirects to another scheme, host or port; they get no Authorization, "
+                 "configured headers or signature. Off: such a redirect is a permanent failure."),
         option("max_response_body", NOTIBUS_OPTION_INT)
             .fallback("65536")
             .range(1024, 16 << 20)
@@ -131,13 +138,20 @@ class webhook_channel {
       : method_(c.string_or("method", "POST")),
         headers_(c.map("headers")),
         content_type_(c.string_or("content_type", "application/json")),
-        json_(content_type_.find("json") != std::string::npos),
         follow_redirects_(static_cast<int>(c.get_int("follow_redirects").value_or(0))) {
     std::string error;
     url_ = *http::parse_url(c.string_or("url", ""), error);  // validated already
+    // Whatever the request carries may come back quoted in a response body.
+    secrets_.add_url(url_);
+    for (const auto& [name, value] : headers_) secrets_.add(value);
     if (!url_.userinfo.empty()) headers_.emplace_back("Authorization", basic_auth(url_.userinfo));
-    if (auto body = c.get_string("body")) body_ = plugins::message_template::parse(*body, error);
-    if (auto secret = c.get_string("signing.secret")) signer_ = signer::from_secret(*secret, error);
+    if (auto body = c.get_string("body"))
+      body_ = plugins::message_template::parse(*body, error,
+                                               plugins::escaping_for_content_type(content_type_));
+    if (auto secret = c.get_string("signing.secret")) {
+      signer_ = signer::from_secret(*secret, error);
+      secrets_.add(*secret);
+    }
 
     http::client_settings s;
     const milliseconds timeout = c.get_duration("timeout").value_or(milliseconds(30000));
@@ -154,6 +168,7 @@ class webhook_channel {
         c.get_int("pool.max_connections").value_or(c.get_int("max_inflight").value_or(1)));
     s.idle_timeout = c.get_duration("pool.idle_timeout").value_or(milliseconds(30000));
     s.follow_redirects = follow_redirects_;
+    s.cross_origin_redirects = c.get_bool("cross_origin_redirects").value_or(false);
     s.preload_tls = url_.tls;  // an http:// hook needs a CA bundle only if redirected to https
     s.max_response_body = static_cast<std::size_t>(c.get_int("max_response_body").value_or(65536));
     if (s.tls.insecure_skip_verify && url_.tls)
@@ -168,8 +183,7 @@ class webhook_channel {
     req.url = url_;
     req.headers = headers_;
     if (method_ != "GET" && method_ != "DELETE") {
-      req.body = body_ ? body_->render(m, json_ ? plugins::escaping::json : plugins::escaping::none)
-                       : default_body(m);
+      req.body = body_ ? body_->render(m) : default_body(m);
       req.headers.emplace_back("Content-Type", content_type_);
     }
     if (signer_) {
@@ -180,14 +194,18 @@ class webhook_channel {
       req.headers.emplace_back("webhook-timestamp", std::to_string(now));
       req.headers.emplace_back("webhook-signature", signer_->signature(m.id(), now, req.body));
     }
-    client_->send(std::move(req), [done, redirects = follow_redirects_](http::result r) mutable {
-      plugins::report(done, classify(r, redirects, std::chrono::system_clock::now()));
+    // The channel outlives every send until its outcome is reported.
+    client_->send(std::move(req), [this, done](http::result r) mutable {
+      verdict v = classify(r, follow_redirects_, std::chrono::system_clock::now());
+      v.error = secrets_.apply(std::move(v.error));
+      plugins::report(done, v);
     });
   }
 
  private:
+  // Userinfo is percent-encoded in a URL; the credentials are the decoded bytes.
   static std::string basic_auth(const std::string& userinfo) {
-    return "Basic " + base64_encode(userinfo);
+    return "Basic " + http::base64_encode(http::percent_decode(userinfo));
   }
 
   // All message fields as one JSON document, built in one string (it runs
@@ -231,8 +249,8 @@ class webhook_channel {
   http::target_url url_;
   http::headers headers_;
   std::string content_type_;
-  bool json_;
   int follow_redirects_;
+  http::redactor secrets_;
   std::optional<plugins::message_template> body_;
   std::optional<signer> signer_;
   std::unique_ptr<http::client> client_;

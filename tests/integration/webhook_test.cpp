@@ -381,3 +381,127 @@ channels:
   EXPECT_THAT(text, Not(HasSubstr("s3cr3t")));
   EXPECT_THAT(text, Not(HasSubstr("not-a-whsec")));
 }
+
+// Issue 17, item 6: escaping follows the body's real syntax, whatever the case
+// of its media type, and a placeholder in JSON stays a value.
+TEST(webhook, json_escaping_does_not_depend_on_the_case_of_the_media_type) {
+  http_test_server server;
+  webhook_env env(yaml_url(server) +
+                  "    content_type: \"Application/JSON; charset=utf-8\"\n"
+                  "    body: '{\"text\": \"{{body}}\"}'\n");
+  auto report = env.publish(sample("t", "a \"quoted\" word"));
+  ASSERT_TRUE(report.all_delivered()) << only(report).last_error;
+  const auto doc = boost::json::parse(only(server).body).as_object();
+  EXPECT_EQ(doc.at("text").as_string(), "a \"quoted\" word");
+}
+
+TEST(webhook, a_placeholder_outside_a_json_string_stays_one_value) {
+  http_test_server server;
+  webhook_env env(yaml_url(server) +
+                  "    body: '{\"text\": {{body}}, \"channel\": \"ops\", \"n\": [{{title}}]}'\n");
+  const std::string attack = "1, \"channel\": \"attacker\", \"x\": \"";
+  auto report = env.publish(sample("}]} trailing", attack));
+  ASSERT_TRUE(report.all_delivered()) << only(report).last_error;
+  const auto doc = boost::json::parse(only(server).body).as_object();
+  EXPECT_EQ(doc.size(), 3u);
+  EXPECT_EQ(doc.at("text").as_string(), attack);
+  EXPECT_EQ(doc.at("channel").as_string(), "ops");
+  EXPECT_EQ(doc.at("n").as_array().at(0).as_string(), "}]} trailing");
+}
+
+TEST(webhook, form_bodies_are_percent_encoded) {
+  http_test_server server;
+  webhook_env env(yaml_url(server) +
+                  "    content_type: application/x-www-form-urlencoded\n"
+                  "    body: 'text={{body}}&channel=ops'\n");
+  auto report = env.publish(sample("t", "hi&channel=attacker =+%"));
+  ASSERT_TRUE(report.all_delivered()) << only(report).last_error;
+  EXPECT_EQ(only(server).body, "text=hi%26channel%3Dattacker%20%3D%2B%25&channel=ops");
+}
+
+TEST(webhook, html_bodies_escape_all_five_characters) {
+  http_test_server server;
+  webhook_env env(yaml_url(server) +
+                  "    content_type: text/html\n"
+                  "    body: \"<p title='{{title}}'>{{body}}</p>\"\n");
+  auto report = env.publish(sample("it's", "<b>&\"</b>"));
+  ASSERT_TRUE(report.all_delivered()) << only(report).last_error;
+  EXPECT_EQ(only(server).body, "<p title='it&#39;s'>&lt;b&gt;&amp;&quot;&lt;/b&gt;</p>");
+}
+
+// Item 2: a redirect to another origin is refused unless allowed, and then it
+// carries none of the first origin's credentials.
+TEST(webhook, cross_origin_redirects_are_refused_or_stripped_of_credentials) {
+  http_test_server elsewhere;
+  http_test_server server;
+  server.script([&](const recorded_request&, std::size_t) {
+    return scripted_response{302, {{"Location", elsewhere.url("/landing?t=1")}}, ""};
+  });
+  const std::string origin = "http://user:pw-secret@127.0.0.1:" + std::to_string(server.port());
+  const std::string channel =
+      "    url: \"" + origin + "/hook\"\n    follow_redirects: 1\n" +
+      "    headers: {X-Api-Key: key-secret-123}\n" +
+      "    signing: {secret: \"whsec_bm90aWJ1cy10ZXN0LXNpZ25pbmcta2V5LTMyLWJ5dGU=\"}\n";
+  {
+    webhook_env env(channel);
+    auto report = env.publish(sample());
+    EXPECT_EQ(only(report).state, delivery_state::failed);
+    EXPECT_EQ(only(report).attempts, 1u);  // permanent
+    EXPECT_THAT(only(report).last_error, HasSubstr("refusing a redirect to another origin"));
+    EXPECT_THAT(only(report).last_error, HasSubstr(":" + std::to_string(elsewhere.port())));
+    EXPECT_TRUE(elsewhere.requests().empty());
+  }
+  webhook_env env(channel + "    cross_origin_redirects: true\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::delivered) << only(report).last_error;
+  const auto landed = only(elsewhere);
+  EXPECT_EQ(landed.target, "/landing?t=1");
+  EXPECT_EQ(landed.headers.count("authorization"), 0u);
+  EXPECT_EQ(landed.headers.count("x-api-key"), 0u);
+  EXPECT_EQ(landed.headers.count("webhook-signature"), 0u);
+  EXPECT_EQ(landed.headers.count("webhook-id"), 0u);
+  EXPECT_EQ(landed.headers.at("content-type"), "application/json");
+  // The first origin got them all.
+  const auto first = server.requests().back();
+  EXPECT_EQ(first.headers.at("x-api-key"), "key-secret-123");
+  EXPECT_EQ(first.headers.count("webhook-signature"), 1u);
+}
+
+TEST(webhook, a_same_origin_redirect_keeps_the_credentials) {
+  http_test_server server;
+  server.script([](const recorded_request& r, std::size_t) {
+    if (r.target == "/old") return scripted_response{307, {{"Location", "/new"}}, ""};
+    return scripted_response{};
+  });
+  webhook_env env("    url: \"http://user:pw@127.0.0.1:" + std::to_string(server.port()) +
+                  "/old\"\n    follow_redirects: 1\n    headers: {X-Api-Key: k1234}\n");
+  auto report = env.publish(sample());
+  ASSERT_EQ(only(report).state, delivery_state::delivered) << only(report).last_error;
+  const auto second = server.requests().back();
+  EXPECT_EQ(second.target, "/new");
+  EXPECT_EQ(second.headers.at("authorization"), "Basic dXNlcjpwdw==");
+  EXPECT_EQ(second.headers.at("x-api-key"), "k1234");
+}
+
+// Item 5: a receiver that echoes the request puts the URL's secrets in its
+// error body; they are cut out of the report and the logs.
+TEST(webhook, an_echoed_request_does_not_put_url_secrets_in_errors) {
+  http_test_server server;
+  server.script([](const recorded_request& r, std::size_t) {
+    std::string echo = "Cannot POST " + r.target + " auth=" + r.headers.at("authorization") +
+                       " key=" + r.headers.at("x-api-key");
+    return scripted_response{404, {}, echo};
+  });
+  const std::string path = "/hooks/T0123/AbCdEfGhIjKlMnOpQrSt";
+  webhook_env env("    url: \"http://bot:p%40ss-word@127.0.0.1:" + std::to_string(server.port()) +
+                  path + "?token=query-secret-9&v=2\"\n    headers: {X-Api-Key: api-key-777}\n");
+  auto report = env.publish(sample());
+  ASSERT_EQ(only(report).state, delivery_state::failed);
+  const std::string everything = only(report).last_error + env.all_logs();
+  EXPECT_THAT(everything, HasSubstr("HTTP 404: Cannot POST"));
+  for (const std::string secret : {"AbCdEfGhIjKlMnOpQrSt", "query-secret-9", "p@ss-word",
+                                   "p%40ss-word", "Ym90OnBAc3Mtd29yZA==", "api-key-777"})
+    EXPECT_THAT(everything, Not(HasSubstr(secret))) << everything;
+  // The Basic credentials are the decoded userinfo.
+  EXPECT_EQ(only(server).headers.at("authorization"), "Basic Ym90OnBAc3Mtd29yZA==");
+}

@@ -32,6 +32,17 @@ std::optional<std::string> response::header(std::string_view name) const {
   return std::nullopt;
 }
 
+namespace {
+
+// What may follow a request to another origin: the description of its body.
+void keep_only_content_headers(headers& h) {
+  std::erase_if(h, [](const auto& field) {
+    return !equals_nocase(field.first, "Content-Type") && !equals_nocase(field.first, "Accept");
+  });
+}
+
+}  // namespace
+
 // All pool state lives on the one io thread: no locks.
 struct client::impl : std::enable_shared_from_this<impl> {
   explicit impl(client_settings s) : settings(std::move(s)) {
@@ -137,6 +148,15 @@ struct client::impl : std::enable_shared_from_this<impl> {
         r.error = failure::redirect;
         r.message = "refusing a redirect from https to http (" + next->redacted + ")";
         co_return r;
+      }
+      if (key_of(*next) != key_of(req.url)) {
+        if (!settings.cross_origin_redirects) {
+          r.error = failure::redirect;
+          r.message = "refusing a redirect to another origin (" + next->redacted +
+                      "; cross_origin_redirects is off)";
+          co_return r;
+        }
+        keep_only_content_headers(req.headers);
       }
       req.url = std::move(*next);
       if (status == 303) {  // See Other: fetch the result, do not resend the body

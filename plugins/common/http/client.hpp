@@ -45,6 +45,10 @@ struct client_settings {
   std::chrono::milliseconds idle_timeout{30000};
   std::size_t max_response_body = 64 * 1024;  // beyond it: read stops, connection dropped
   int follow_redirects = 0;
+  // A redirect to another scheme, host or port is refused unless this is set;
+  // when followed, only Content-Type and Accept go along (no Authorization,
+  // no configured header, no signature: they were meant for the first origin).
+  bool cross_origin_redirects = false;
   // Load the CA bundle at construction (so a bad ca_file fails at start-up)
   // rather than at the first https request. A parsed system bundle costs a few
   // MB, which plain-http channels never need.
