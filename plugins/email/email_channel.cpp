@@ -81,7 +81,8 @@ class email_channel {
       c.error(key, message);
       ++errors;
     };
-    if (auto h = c.get_string("host"); h && !valid_host(*h)) report("host", "not a host name");
+    if (auto h = c.get_string("host"); h && !valid_host(*h))
+      report("host", "not a host name: " + c.shown("host", *h));
     mailbox m;
     if (auto from = c.get_string("from"); from && !parse_mailbox(*from, m))
       report("from",
@@ -89,7 +90,7 @@ class email_channel {
     std::size_t recipients = 0;
     for (const char* key : {"to", "cc", "bcc", "reply_to"}) {
       for (const auto& a : c.list(key)) {
-        if (!parse_mailbox(a, m)) report(key, "not an address: \"" + sdk::json_escape(a) + "\"");
+        if (!parse_mailbox(a, m)) report(key, "not an address: " + c.shown(key, a));
         if (std::string_view(key) != "reply_to") ++recipients;
       }
     }

@@ -91,4 +91,24 @@ expect_exit 0 "$bin" plugins --plugin-dir "$NOTIBUS_TEST_MODULES/fault" --descri
 expect_exit 2 "$bin" plugins --describe nope
 for f in out err; do expect_no_grep $f "tok-do-not-print"; done
 
+# Values that ${file:...} and ${VAR} put into the config never reach `check`'s
+# errors, whether a channel plugin or a route check writes them (issue 17).
+if [[ -f "$NOTIBUS_BUILD_DIR/plugins/libnotibus-channel-email.so" ]]; then
+  printf 'root:x:0:0:root-shadow-line\n' >secret.txt
+  export NOTIBUS_ROUTE_SECRET=env-secret-value-123
+  cat >leaky.yaml <<YAML
+version: 1
+plugin_dirs: [$NOTIBUS_BUILD_DIR/plugins]
+channels:
+  m: {type: email, host: smtp.example.com, from: a@example.com, to: "\${file:$workdir/secret.txt}"}
+routes:
+  - to: [m, "\${NOTIBUS_ROUTE_SECRET}"]
+YAML
+  expect_exit 2 "$bin" check -c leaky.yaml
+  expect_grep err "channels.m.to: not an address: <redacted>"
+  expect_grep err "routes[0].to: unknown channel (a name filled in by \${...})"
+  expect_no_grep err "root-shadow-line"
+  expect_no_grep err "env-secret-value-123"
+fi
+
 finish

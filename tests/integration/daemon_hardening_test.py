@@ -7,6 +7,7 @@ so the test sees exactly the bytes the daemon sends back.
 """
 import os
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -294,6 +295,20 @@ class HardeningTest(DaemonTestBase):
         got = s.recv(4096)
         s.close()
         self.assertTrue(got.startswith(b"HTTP/1.1 401"), got)
+
+    # 3. A rejected reload logs its errors without the values ${...} filled in.
+
+    def test_a_rejected_reload_does_not_log_expanded_values(self):
+        d = self.start(env={"NOTIBUS_RELOAD_SECRET": "reload-secret-value-55"})
+        with open(d.config, "a") as f:
+            f.write('  - to: ["${NOTIBUS_RELOAD_SECRET}"]\n')
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        while "reload rejected: the running config stays" not in d.logs() and time.time() < deadline:
+            time.sleep(0.02)
+        logs = d.logs()
+        self.assertIn("unknown channel (a name filled in by ${...})", logs)
+        self.assertNotIn("reload-secret-value-55", logs)
 
     # 11. A record of failed authentication; an access log; a warning.
 

@@ -3,6 +3,9 @@
 //   fail_times: for `transient`, fail this many times, then deliver (-1: always fail)
 //   retry_after: for `transient`, ask for at least this delay
 //   delay: complete from a worker thread after this long (0: inline in send())
+//   careless: a plugin that quotes its options (`label`, `token`) in errors, as
+//     a badly written one would; `complain` makes validate() report one such
+//     error, saying whether the host told it `label` is sensitive
 // Every attempt is recorded in fault_log so tests can check counts and timing.
 #pragma once
 
@@ -60,7 +63,18 @@ class fault_channel {
         sdk::option("retry_after", NOTIBUS_OPTION_DURATION),
         sdk::option("delay", NOTIBUS_OPTION_DURATION).fallback("0ms"),
         sdk::option("token", NOTIBUS_OPTION_STRING).secret().doc("A secret, for redaction tests."),
+        sdk::option("label", NOTIBUS_OPTION_STRING).doc("Any text; `careless` quotes it."),
+        sdk::option("careless", NOTIBUS_OPTION_BOOL).fallback("false"),
+        sdk::option("complain", NOTIBUS_OPTION_BOOL).fallback("false"),
     };
+  }
+
+  static int validate(sdk::config_view& c) {
+    if (!c.get_bool("complain").value_or(false)) return 0;
+    c.error("label", "careless plugin quotes \"" + c.string_or("label", "") + "\" and \"" +
+                         c.string_or("token", "") + "\" (label is " +
+                         (c.is_sensitive("label") ? "sensitive" : "plain") + ")");
+    return 1;
   }
 
   explicit fault_channel(const sdk::config_view& c)
@@ -69,6 +83,9 @@ class fault_channel {
         fail_times_(c.get_int("fail_times").value_or(1)),
         retry_after_(c.get_duration("retry_after")),
         delay_(c.get_duration("delay").value_or(std::chrono::milliseconds(0))) {
+    if (c.get_bool("careless").value_or(false))
+      careless_text_ =
+          " (label " + c.string_or("label", "") + ", token " + c.string_or("token", "") + ")";
     if (delay_.count() > 0) worker_ = std::thread([this] { run(); });
   }
 
@@ -104,7 +121,7 @@ class fault_channel {
   };
 
   void complete(std::uint32_t attempt, sdk::completion& done) {
-    if (mode_ == "permanent") return done.permanent("scripted permanent failure");
+    if (mode_ == "permanent") return done.permanent("scripted permanent failure" + careless_text_);
     if (mode_ == "transient" &&
         (fail_times_ < 0 || attempt <= static_cast<std::uint32_t>(fail_times_)))
       return done.transient("scripted transient failure " + std::to_string(attempt), retry_after_);
@@ -133,6 +150,7 @@ class fault_channel {
   std::int64_t fail_times_;
   std::optional<std::chrono::milliseconds> retry_after_;
   std::chrono::milliseconds delay_;
+  std::string careless_text_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::priority_queue<pending> pending_;

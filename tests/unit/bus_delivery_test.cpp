@@ -191,3 +191,27 @@ TEST(bus_delivery, slow_asynchronous_completion_from_another_thread) {
   for (auto& f : futures) EXPECT_TRUE(std::get<1>(wait(f)).all_delivered());
   EXPECT_EQ(bus->stats()[0].delivered, 20u);
 }
+
+// Issue 17, item 3: an error text a plugin reports (or a line it logs) that
+// quotes a secret or a value from the environment is redacted by the host.
+TEST(bus_delivery, errors_a_plugin_reports_are_redacted_by_the_host) {
+  ::setenv("NOTIBUS_TEST_LABEL", "label-from-env-42", 1);
+  test_env env(R"(
+version: 1
+channels:
+  c: {type: fault, mode: permanent, careless: true, label: "${NOTIBUS_TEST_LABEL}", token: tok-secret-777}
+routes:
+  - to: [c]
+)");
+  auto b = env.make_bus();
+  auto f = b->async_publish(make_message("t"), boost::asio::use_future);
+  const auto report = std::get<1>(wait(f));
+  ASSERT_EQ(report.channels.at(0).state, delivery_state::failed);
+  EXPECT_EQ(report.channels.at(0).last_error,
+            "scripted permanent failure (label <redacted>, token <redacted>)");
+  std::lock_guard lock(env.logs_mutex);
+  for (const auto& line : env.logs) {
+    EXPECT_EQ(line.find("label-from-env-42"), std::string::npos) << line;
+    EXPECT_EQ(line.find("tok-secret-777"), std::string::npos) << line;
+  }
+}

@@ -5,6 +5,7 @@
 #include <notibus/plugin_registry.hpp>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "../support/fault_channel.hpp"
 
@@ -177,4 +178,55 @@ TEST(config_errors_secrets, expanded_and_secret_values_are_never_echoed) {
   for (const auto& line : d) EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
   EXPECT_NE(d[0].find("${NOTIBUS_TEST_SECRET}"), std::string::npos) << d[0];
   EXPECT_NE(d[1].find("expected string, got a sequence"), std::string::npos) << d[1];
+}
+
+// Issue 17, item 3: values that ${VAR} or ${file:...} filled in never reach an
+// error, whoever writes it: the core, a plugin that quotes its options, a
+// route check.
+TEST(config_errors_secrets, a_careless_plugin_cannot_echo_expanded_or_secret_values) {
+  ::setenv("NOTIBUS_TEST_LABEL", "label-from-env-42", 1);
+  const auto d = diagnostics_of(
+      "version: 1\n"
+      "channels:\n"
+      "  b: {type: fault, complain: true, label: \"x ${NOTIBUS_TEST_LABEL} y\", "
+      "token: tok-secret-777}\n");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0],
+            "t.yaml:3:43: channels.b.label: careless plugin quotes \"x <redacted> y\" and "
+            "\"<redacted>\" (label is sensitive)");
+}
+
+TEST(config_errors_secrets, the_plugin_learns_which_values_were_filled_in) {
+  const auto plain = diagnostics_of(
+      "version: 1\nchannels:\n"
+      "  b: {type: fault, complain: true, label: plain-label-1}\n");
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_NE(plain[0].find("quotes \"plain-label-1\""), std::string::npos) << plain[0];
+  EXPECT_NE(plain[0].find("(label is plain)"), std::string::npos) << plain[0];
+}
+
+TEST(config_errors_secrets, a_route_to_a_name_from_the_environment_does_not_quote_it) {
+  ::setenv("NOTIBUS_TEST_ROUTE", "env-secret-value-123", 1);
+  const auto d = diagnostics_of(
+      "version: 1\n"
+      "channels:\n"
+      "  a: {type: fault}\n"
+      "routes:\n"
+      "  - {to: [\"${NOTIBUS_TEST_ROUTE}\"]}\n");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0], "t.yaml:5:10: routes[0].to: unknown channel (a name filled in by ${...})");
+}
+
+TEST(config_errors_secrets, a_secret_file_is_never_echoed) {
+  const std::string path = ::testing::TempDir() + "/notibus-secret-file";
+  {
+    std::ofstream out(path);
+    out << "root:x:0:0:not-an-address-at-all\n";
+  }
+  const auto d = diagnostics_of(
+      "version: 1\nchannels:\n  b: {type: fault, complain: true, label: "
+      "\"${file:" +
+      path + "}\"}\n");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].find("not-an-address"), std::string::npos) << d[0];
 }

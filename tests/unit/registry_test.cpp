@@ -64,7 +64,7 @@ TEST(registry, refuses_another_major_abi_version) {
   EXPECT_EQ(only_error(r, modules + "/future"),
             modules +
                 "/future/libnotibus-channel-future.so: plugin \"future\" was built for ABI "
-                "2.0, this host speaks 1.0");
+                "2.0, this host speaks 1.1");
   EXPECT_EQ(r.find("future"), nullptr);
 }
 
@@ -104,6 +104,6 @@ TEST(registry, refuses_an_entry_that_declines_the_host) {
   notibus::plugin_registry r;
   auto declines = [](uint32_t) -> const notibus_plugin_v1* { return nullptr; };
   EXPECT_EQ(r.add(declines, "inline"),
-            "inline: the plugin declined this host's ABI 1.0 (it was built for another major "
+            "inline: the plugin declined this host's ABI 1.1 (it was built for another major "
             "version)");
 }

@@ -18,9 +18,16 @@ using option_value =
 
 class channel_options {
  public:
-  void set(std::string key, option_value value, bool secret);
+  // `substituted`: what ${VAR} or ${file:...} put into the value. A secret
+  // option's value and those are never shown (see redact).
+  void set(std::string key, option_value value, bool secret,
+           const std::vector<std::string>& substituted = {});
   const option_value* find(const std::string& key) const;
   bool is_secret(const std::string& key) const;
+  // Secret, or filled in from the environment or a file.
+  bool is_sensitive(const std::string& key) const;
+  // `text` with every sensitive value of these options cut out.
+  std::string redact(std::string text) const;
   const std::map<std::string, option_value>& values() const noexcept { return values_; }
 
   // Textual form of a scalar; secrets come back as "<redacted>" unless asked for.
@@ -29,6 +36,8 @@ class channel_options {
  private:
   std::map<std::string, option_value> values_;
   std::map<std::string, bool> secret_;
+  std::map<std::string, bool> expanded_;
+  std::vector<std::string> sensitive_;  // longest first
 };
 
 }  // namespace notibus

@@ -224,6 +224,10 @@ void channel_runner::on_result(const std::shared_ptr<attempt>& a, outcome result
   int running = 0;
   if (!a->state.compare_exchange_strong(running, 1)) return;  // timed out or aborted already
   inflight_.fetch_sub(1, std::memory_order_relaxed);
+  // A plugin's text may quote a secret of its config (a server echoing a
+  // URL, say): cut them out before the text reaches reports and logs.
+  if (!result.error.empty()) result.error = config_->options().redact(std::move(result.error));
+  if (!result.detail.empty()) result.detail = config_->options().redact(std::move(result.detail));
   while (!in_flight_.empty() && in_flight_.front()->state.load() != 0) in_flight_.pop_front();
   // Nothing left to watch: a pending deadline would keep an application's
   // io_context busy for up to `timeout` after the last delivery.

@@ -1,12 +1,32 @@
 #include <notibus/channel_options.hpp>
 
 #include "duration.hpp"
+#include "sensitive.hpp"
 
 namespace notibus {
 
-void channel_options::set(std::string key, option_value value, bool secret) {
+void channel_options::set(std::string key, option_value value, bool secret,
+                          const std::vector<std::string>& substituted) {
+  for (const auto& piece : substituted) add_sensitive(sensitive_, piece);
+  if (secret) {
+    if (const auto* s = std::get_if<std::string>(&value)) add_sensitive(sensitive_, *s);
+    if (const auto* list = std::get_if<std::vector<std::string>>(&value))
+      for (const auto& item : *list) add_sensitive(sensitive_, item);
+    if (const auto* map = std::get_if<std::vector<std::pair<std::string, std::string>>>(&value))
+      for (const auto& [k, v] : *map) add_sensitive(sensitive_, v);
+  }
   secret_[key] = secret;
+  expanded_[key] = !substituted.empty();
   values_[std::move(key)] = std::move(value);
+}
+
+bool channel_options::is_sensitive(const std::string& key) const {
+  auto it = expanded_.find(key);
+  return is_secret(key) || (it != expanded_.end() && it->second);
+}
+
+std::string channel_options::redact(std::string text) const {
+  return redact_values(std::move(text), sensitive_);
 }
 
 const option_value* channel_options::find(const std::string& key) const {

@@ -55,6 +55,7 @@ expansion expand_variables(std::string_view text) {
       // Files written by editors and `echo` end with a newline that is not part of the secret.
       while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
       out.value += s;
+      out.substituted.push_back(std::move(s));
     } else {
       const std::string name(ref);
       if (!valid_var_name(name)) {
@@ -67,6 +68,7 @@ expansion expand_variables(std::string_view text) {
         return out;
       }
       out.value += v;
+      out.substituted.emplace_back(v);
     }
     i = close + 1;
   }

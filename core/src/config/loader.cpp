@@ -194,7 +194,7 @@ class loader {
     fill_core_settings(s, *plugin->table, ch);
 
     auto options = std::make_shared<channel_options>();
-    for (const auto& [key, v] : s.values) options->set(key, v.value, v.secret);
+    for (const auto& [key, v] : s.values) options->set(key, v.value, v.secret, v.substituted);
     ch.options = options;
 
     if (plugin->table->validate) {
@@ -288,9 +288,13 @@ class loader {
                            const std::vector<std::string>& channel_names) {
     // Channels that failed validation are reported already; naming them again
     // as unknown would only add noise.
+    const located_value* written = s.find("to");
+    const bool from_environment = written && !written->substituted.empty();
     for (const auto& name : to) {
       if (declared_channels_.count(name)) continue;
-      std::string msg = "unknown channel \"" + name + "\"";
+      // A name that ${...} filled in is not quoted: it may be anything.
+      std::string msg = from_environment ? "unknown channel (a name filled in by ${...})"
+                                         : "unknown channel \"" + name + "\"";
       if (auto n = nearest(name, channel_names)) msg += "; did you mean \"" + *n + "\"?";
       sink_.add(s.mark_of("to"), s.path_of("to"), msg);
     }

@@ -35,6 +35,9 @@ class converter {
   converter(const option_spec& spec, const std::string& path, diagnostics_sink& sink)
       : spec_(spec), path_(path), sink_(sink) {}
 
+  // The values ${...} put into what was converted.
+  std::vector<std::string> take_substituted() { return std::move(substituted_); }
+
   std::optional<option_value> convert(const YAML::Node& node) {
     switch (spec_.type) {
       case NOTIBUS_OPTION_STRING_LIST:
@@ -118,6 +121,10 @@ class converter {
       return std::nullopt;
     }
     expanded_ = expanded_ || e.expanded;
+    for (auto& piece : e.substituted) {
+      sink_.add_sensitive(piece);
+      substituted_.push_back(std::move(piece));
+    }
     return std::move(e.value);
   }
 
@@ -178,6 +185,7 @@ class converter {
   const std::string& path_;
   diagnostics_sink& sink_;
   bool expanded_ = false;
+  std::vector<std::string> substituted_;
 };
 
 bool has_children(const std::vector<option_spec>& specs, const std::string& prefix) {
@@ -223,7 +231,8 @@ void walk(const YAML::Node& node, const std::string& prefix, const std::vector<o
       out.present.insert(key);
       converter c(*spec, path, sink);
       if (auto v = c.convert(kv.second))
-        out.values[key] = {std::move(*v), kv.second.Mark(), spec->secret};
+        out.values[key] = {std::move(*v), kv.second.Mark(), spec->secret, false,
+                           c.take_substituted()};
       continue;
     }
     if (has_children(specs, key)) {
@@ -257,6 +266,7 @@ void diagnostics_sink::add(const YAML::Mark& mark, const std::string& path,
 }
 
 std::vector<diagnostic> diagnostics_sink::take() {
+  for (auto& d : list_) d.message = sensitive_.redact(std::move(d.message));
   std::stable_sort(list_.begin(), list_.end(), [](const diagnostic& a, const diagnostic& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
   });
@@ -322,7 +332,7 @@ section_values validate_section(const YAML::Node& node, const std::vector<option
       diagnostics_sink ignored(sink.file());  // defaults are checked by the schema self-test
       converter c(spec, path, ignored);
       if (auto v = c.from_text(*spec.default_value, node))
-        out.values[spec.key] = {std::move(*v), node.Mark(), spec.secret, true};
+        out.values[spec.key] = {std::move(*v), node.Mark(), spec.secret, true, {}};
     }
   }
   return out;

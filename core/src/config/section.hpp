@@ -13,13 +13,18 @@
 #include <vector>
 
 #include "option_spec.hpp"
+#include "sensitive.hpp"
 
 namespace notibus {
 
+// Collects diagnostics. Every value a ${VAR} or ${file:...} put into the
+// config is cut out of their messages, whoever wrote them (the core, a
+// plugin's validate, a route check).
 class diagnostics_sink {
  public:
   explicit diagnostics_sink(std::string file) : file_(std::move(file)) {}
   void add(const YAML::Mark& mark, const std::string& path, const std::string& message);
+  void add_sensitive(const std::string& value) { sensitive_.add(value); }
   const std::string& file() const { return file_; }
   bool empty() const { return list_.empty(); }
   std::vector<diagnostic> take();
@@ -27,6 +32,7 @@ class diagnostics_sink {
  private:
   std::string file_;
   std::vector<diagnostic> list_;
+  sensitive_values sensitive_;
 };
 
 struct located_value {
@@ -34,6 +40,7 @@ struct located_value {
   YAML::Mark mark;
   bool secret = false;
   bool from_default = false;
+  std::vector<std::string> substituted;  // what ${...} put in
 };
 
 struct section_values {

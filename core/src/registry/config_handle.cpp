@@ -36,7 +36,8 @@ channel_config_handle::channel_config_handle(std::string instance_name,
                                    &map_key,
                                    &map_value,
                                    &report_error,
-                                   &log_message};
+                                   &log_message,
+                                   &is_sensitive};
 }
 
 const channel_config_handle& channel_config_handle::self(const void* handle) {
@@ -106,7 +107,12 @@ const char* channel_config_handle::map_value(const void* h, const char* key, siz
 
 void channel_config_handle::report_error(const void* h, const char* key, const char* message) {
   const auto& me = self(h);
-  if (me.on_error_) me.on_error_(key ? key : "", message ? message : "invalid configuration");
+  if (me.on_error_)
+    me.on_error_(key ? key : "", message ? me.options_->redact(message) : "invalid configuration");
+}
+
+int channel_config_handle::is_sensitive(const void* h, const char* key) {
+  return key && self(h).options_->is_sensitive(key) ? 1 : 0;
 }
 
 void channel_config_handle::log_message(const void* h, notibus_log_level level,
@@ -115,7 +121,7 @@ void channel_config_handle::log_message(const void* h, notibus_log_level level,
   if (!me.log_ || !message) return;
   const auto l = static_cast<log_level>(
       level < NOTIBUS_LOG_DEBUG || level > NOTIBUS_LOG_ERROR ? NOTIBUS_LOG_INFO : level);
-  me.log_(l, me.instance_name_ + ": " + message);
+  me.log_(l, me.instance_name_ + ": " + me.options_->redact(message));
 }
 
 }  // namespace notibus

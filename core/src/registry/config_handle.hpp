@@ -40,6 +40,7 @@ class channel_config_handle {
   static const char* map_value(const void* h, const char* key, size_t index);
   static void report_error(const void* h, const char* key, const char* message);
   static void log_message(const void* h, notibus_log_level level, const char* message);
+  static int is_sensitive(const void* h, const char* key);
 
   std::string instance_name_;
   std::shared_ptr<const channel_options> options_;

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 #define NOTIBUS_ABI_MAJOR 1u
-#define NOTIBUS_ABI_MINOR 0u
+#define NOTIBUS_ABI_MINOR 1u
 /* major in the high 16 bits, minor in the low 16 bits */
 #define NOTIBUS_ABI_VERSION ((NOTIBUS_ABI_MAJOR << 16) | NOTIBUS_ABI_MINOR)
 #define NOTIBUS_ABI_VERSION_MAJOR_OF(v) ((uint32_t)(v) >> 16)
@@ -91,6 +91,12 @@ typedef struct notibus_channel_config_v1 {
   void (*report_error)(const void* handle, const char* key, const char* message);
   /* Log through the host (secrets must already be redacted). */
   void (*log)(const void* handle, notibus_log_level level, const char* message);
+  /* Since ABI 1.1 (check struct_size before calling): non-zero when the value
+   * of `key` must never be shown: a secret option, or a value the config filled
+   * in from the environment or a file (${VAR}, ${file:...}). Messages given to
+   * report_error and log, and errors in results, are also redacted by the
+   * host, but a plugin should not quote such a value in the first place. */
+  int (*is_sensitive)(const void* handle, const char* key);
 } notibus_channel_config_v1;
 
 typedef struct notibus_attribute_v1 {

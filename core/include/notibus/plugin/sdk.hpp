@@ -14,7 +14,10 @@
 
 #include <notibus/plugin/abi.h>
 
+#include <notibus/plugin/text.hpp>
+
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -161,6 +164,18 @@ class config_view {
   }
   void error(const char* key, const std::string& message) const {
     c_->report_error(c_->handle, key, message.c_str());
+  }
+  // True when `key`'s value must never be shown (a secret, or filled in by
+  // ${VAR} or ${file:...}). A host older than ABI 1.1 cannot say: false.
+  bool is_sensitive(const char* key) const {
+    constexpr size_t needed =
+        offsetof(notibus_channel_config_v1, is_sensitive) + sizeof c_->is_sensitive;
+    return c_->struct_size >= needed && c_->is_sensitive && c_->is_sensitive(c_->handle, key);
+  }
+  // A value of `key` as an error message may quote it: "\"text\"", or
+  // "<redacted>" when the value is sensitive.
+  std::string shown(const char* key, std::string_view value) const {
+    return is_sensitive(key) ? std::string("<redacted>") : "\"" + json_escape(value) + "\"";
   }
   void log(notibus_log_level level, const std::string& message) const {
     c_->log(c_->handle, level, message.c_str());
