@@ -16,12 +16,6 @@
 namespace notibus::cli {
 namespace {
 
-std::string one_line(std::string s) {
-  for (auto& c : s)
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  return s;
-}
-
 int list(const std::vector<spooled_dead_letter>& dead, bool as_json) {
   if (as_json) {
     std::printf("%s\n", boost::json::serialize(serve::dead_letters_json(dead)).c_str());
@@ -30,9 +24,9 @@ int list(const std::vector<spooled_dead_letter>& dead, bool as_json) {
   if (dead.empty()) std::printf("no dead letters\n");
   for (const auto& d : dead)
     for (const auto& f : d.failed)
-      std::printf("%s  %s  %s  %u attempt%s  %s\n", d.msg.id.c_str(), d.msg.topic.c_str(),
-                  f.channel.c_str(), f.attempts, f.attempts == 1 ? "" : "s",
-                  one_line(f.last_error).c_str());
+      std::printf("%s  %s  %s  %u attempt%s  %s\n", d.msg.id.c_str(),
+                  printable(d.msg.topic).c_str(), f.channel.c_str(), f.attempts,
+                  f.attempts == 1 ? "" : "s", printable(f.last_error).c_str());
   return 0;
 }
 

@@ -70,7 +70,7 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
     const std::string& why = c.state == delivery_state::failed ? c.last_error : c.detail;
     std::fprintf(out, "%s: %s (%u attempt%s)%s%s\n", c.channel.c_str(),
                  std::string(to_string(c.state)).c_str(), c.attempts, c.attempts == 1 ? "" : "s",
-                 why.empty() ? "" : ": ", why.c_str());
+                 why.empty() ? "" : ": ", printable(why).c_str());
   }
   std::printf("message %s\n", report.message_id.c_str());
   return report.all_delivered() ? 0 : 1;

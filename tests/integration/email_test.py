@@ -65,7 +65,8 @@ class Pki:
 class Recorder:
     """aiosmtpd handler: stores messages, counts connections, plays scenarios."""
 
-    def __init__(self, reject=(), fail_data_first=False, abort_data_first=False):
+    def __init__(self, reject=(), fail_data_first=False, abort_data_first=False, data_reply=None):
+        self.data_reply = data_reply
         self.messages, self.peers, self.auth_attempts = [], set(), 0
         self.reject, self.fail_data_first, self.abort_data_first = set(reject), fail_data_first, abort_data_first
         self.data_calls = 0
@@ -89,6 +90,8 @@ class Recorder:
             first = self.data_calls == 1
         if first and self.fail_data_first:
             return "451 4.3.0 Try again later"
+        if self.data_reply:
+            return self.data_reply
         if first and self.abort_data_first:
             server.transport.abort()  # gone before the final reply: the client cannot know
             return "250 2.0.0 never seen"
@@ -295,6 +298,16 @@ channels:
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("mail: delivered (2 attempts)", p.stdout)
         self.assertEqual(len(server.recorder.messages), 1)
+
+    def test_a_hostile_reply_cannot_forge_log_lines_or_drive_the_terminal(self):
+        # A bare LF inside a reply line, an ANSI escape and a C1 CSI (issue 17).
+        server = self.serve(data_reply="554 5.7.1 no\nerror: forged line \x1b[31mred\u009b2J")
+        p = self.send(self.config(server), "--title", "t", "--body", "b")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertNotIn("\x1b", p.stderr)
+        self.assertNotIn("\u009b", p.stderr)
+        self.assertFalse(any(line.startswith("error: forged") for line in p.stderr.splitlines()), p.stderr)
+        self.assertIn("554 5.7.1 no\\nerror: forged line \\x1b[31mred\\u009b2J", p.stderr)
 
     def test_one_refused_recipient_of_three(self):
         server = self.serve(reject=["second@example.com"])

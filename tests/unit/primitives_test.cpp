@@ -2,10 +2,12 @@
 // variable expansion, suggestions.
 #include <gtest/gtest.h>
 
+#include <notibus/log.hpp>
 #include <notibus/plugin/text.hpp>
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
@@ -130,4 +132,23 @@ TEST(suggest, nearest_names) {
 TEST(expand, secret_files_are_bounded) {
   EXPECT_EQ(notibus::expand_variables("${file:/dev/zero}").error,
             "secret file /dev/zero is larger than 64 KiB");
+}
+
+// Issue 17, item 7: remote text in a log line cannot forge another line or
+// reach the terminal as a control sequence.
+TEST(log_sink, control_characters_are_escaped_in_text_lines) {
+  EXPECT_EQ(notibus::printable("550 no\nerror: forged \x1b[31mred\r\t\x7f \xc2\x9b"
+                               "2J \xff ok ✓"),
+            "550 no\\nerror: forged \\x1b[31mred\\r\\t\\x7f \\u009b2J \\xff ok ✓");
+  testing::internal::CaptureStderr();
+  notibus::stderr_log_sink()(notibus::log_level::error, "reply: a\nerror: b\x1b[2J");
+  notibus::stderr_log_sink(notibus::log_level::info, true)(notibus::log_level::error,
+                                                           "reply: a\nerror: b\x1b[2J");
+  const std::string out = testing::internal::GetCapturedStderr();
+  const auto json_at = out.find("{");
+  ASSERT_NE(json_at, std::string::npos);
+  EXPECT_EQ(out.substr(0, json_at), "error: reply: a\\nerror: b\\x1b[2J\n");
+  const std::string json_line = out.substr(json_at);
+  EXPECT_EQ(std::count(json_line.begin(), json_line.end(), '\n'), 1);
+  EXPECT_NE(json_line.find("reply: a\\nerror: b\\u001b[2J"), std::string::npos) << json_line;
 }
