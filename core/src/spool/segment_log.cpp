@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -12,7 +13,6 @@
 #include <climits>
 #include <condition_variable>
 #include <cstdio>
-#include <fstream>
 #include <iterator>
 #include <mutex>
 #include <optional>
@@ -44,12 +44,35 @@ fs::path segment_path(const fs::path& dir, std::uint64_t n) {
   return dir / name;
 }
 
+[[noreturn]] void refuse(const std::string& what, int err = EPERM) {
+  throw std::system_error(err, std::generic_category(), "spool: " + what);
+}
+
+// Every file of the spool is opened without following a symbolic link: a link
+// planted in the directory must not make the daemon write (or truncate) the
+// file it points to.
+int open_in_spool(const fs::path& path, int flags) {
+  return ::open(path.c_str(), flags | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+// The same, throwing a message that says what is wrong with the file.
+int open_or_refuse(const fs::path& path, int flags) {
+  const int fd = open_in_spool(path, flags);
+  if (fd >= 0) return fd;
+  const int err = errno;
+  if (err == ELOOP) refuse(path.string() + " is a symbolic link; refusing to follow it", err);
+  if (err == EEXIST) refuse(path.string() + " exists already; it was not made by notibus", err);
+  refuse("cannot open " + path.string(), err);
+}
+
 std::vector<std::pair<std::uint64_t, fs::path>> list_segments(const fs::path& dir) {
   std::vector<std::pair<std::uint64_t, fs::path>> out;
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
     if (name.size() != 20 || name.substr(16) != ".seg") continue;
     if (name.substr(0, 16).find_first_not_of("0123456789") != std::string::npos) continue;
+    if (!e.is_regular_file() || e.is_symlink())
+      refuse(e.path().string() + " is not a regular file (a symbolic link?); remove it");
     out.emplace_back(std::stoull(name.substr(0, 16)), e.path());
   }
   std::sort(out.begin(), out.end());
@@ -104,8 +127,60 @@ scan_end scan(const std::string& data, std::uint64_t segment, std::vector<record
 }
 
 std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const int fd = open_in_spool(path, O_RDONLY);
+  if (fd < 0) return {};
+  std::string out;
+  char chunk[65536];
+  for (ssize_t n; (n = ::read(fd, chunk, sizeof chunk)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    out.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+void cut_file(const fs::path& path, std::size_t size) {
+  const int fd = open_or_refuse(path, O_WRONLY);
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    const int err = errno;
+    ::close(fd);
+    refuse("cannot cut the torn end off " + path.string(), err);
+  }
+  ::close(fd);
+}
+
+// A subdirectory of the spool, made 0700 if missing; never a symbolic link.
+void own_subdirectory(const fs::path& path) {
+  if (::mkdir(path.c_str(), 0700) == 0 || errno != EEXIST) return;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    refuse(path.string() + " is not a directory (a symbolic link?); remove it");
+}
+
+std::string octal_mode(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+// Makes the spool directory (0700) or checks the one that is there: it must
+// be this user's and writable by nobody else, or anyone who can write there
+// can plant files the daemon reads back as messages.
+void prepare_directory(const fs::path& dir) {
+  if (dir.has_parent_path() && !dir.parent_path().empty())
+    fs::create_directories(dir.parent_path());
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    refuse("cannot create " + dir.string(), errno);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) refuse("cannot read " + dir.string(), errno);
+  if (!S_ISDIR(st.st_mode)) refuse(dir.string() + " is not a directory", ENOTDIR);
+  if (st.st_uid != ::geteuid())
+    refuse(dir.string() + " belongs to uid " + std::to_string(st.st_uid) +
+           ", not to this process (uid " + std::to_string(::geteuid()) + ")");
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    refuse(dir.string() + " is writable by group or others (mode " + octal_mode(st.st_mode) +
+           "); chmod 700 it");
 }
 
 void sync_directory(const fs::path& dir) {
@@ -135,7 +210,7 @@ void recover(const fs::path& dir, bool repair, const log_sink& log, recovery& ou
       // Older segments are complete by construction, so a bad end there is damage too.
       fs::path aside = dir / "quarantine" / path.filename();
       if (repair) {
-        fs::create_directories(aside.parent_path());
+        own_subdirectory(aside.parent_path());
         fs::rename(path, aside);
         sync_directory(dir);
       } else {
@@ -150,7 +225,7 @@ void recover(const fs::path& dir, bool repair, const log_sink& log, recovery& ou
       continue;
     }
     if (end == scan_end::torn && repair) {
-      fs::resize_file(path, good_end);
+      cut_file(path, good_end);
       if (log)
         log(log_level::warn, "spool: cut a torn write of " +
                                  std::to_string(data.size() - good_end) + " bytes off " +
@@ -227,10 +302,8 @@ struct segment_log::writer {
   // The current segment stays open if the new one cannot be made.
   void open_segment(std::uint64_t number) {
     const fs::path path = segment_path(options.dir, number);
-    const int next = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (next < 0)
-      throw std::system_error(errno, std::generic_category(),
-                              "spool: cannot open " + path.string());
+    // O_EXCL: a segment is always new; a file already there was not made by us.
+    const int next = open_or_refuse(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND);
     if (fd >= 0) ::close(fd);
     fd = next;
     sync_directory(options.dir);
@@ -364,12 +437,9 @@ segment_log::segment_log(log_options options, recovery& recovered)
     : writer_(std::make_shared<writer>()) {
   writer_->options = std::move(options);
   const fs::path& dir = writer_->options.dir;
-  fs::create_directories(dir);
+  prepare_directory(dir);
   const fs::path lock_path = dir / "lock";
-  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd_ < 0)
-    throw std::system_error(errno, std::generic_category(),
-                            "spool: cannot open " + lock_path.string());
+  lock_fd_ = open_or_refuse(lock_path, O_RDWR | O_CREAT);
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     char holder[32] = {};
