@@ -40,12 +40,6 @@ smtp_failure lost(const std::string& what, const boost::system::error_code& ec) 
 
 }  // namespace
 
-std::string smtp_reply::summary() const {
-  std::string text;
-  for (const auto& l : lines) text += (text.empty() ? "" : " ") + l;
-  return std::to_string(code) + (text.empty() ? "" : " " + text);
-}
-
 smtp_session::smtp_session(const asio::any_io_executor& ex, asio::ssl::context& tls,
                            const smtp_settings& settings)
     : settings_(settings), stream_(ex, tls) {}
@@ -86,18 +80,17 @@ asio::awaitable<smtp_reply> smtp_session::read_reply(deadline until, millisecond
     if (ec) throw lost("reading the reply of " + settings_.host, ec);
     const std::string line = buffer_.substr(0, n - 2);
     buffer_.erase(0, n);
-    if (line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[0])) ||
-        !std::isdigit(static_cast<unsigned char>(line[1])) ||
-        !std::isdigit(static_cast<unsigned char>(line[2])) ||
-        (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
-      throw smtp_failure{NOTIBUS_OUTCOME_TRANSIENT, "malformed SMTP reply from " + settings_.host,
-                         true};
-    const int code = std::stoi(line.substr(0, 3));
-    if (reply.code != 0 && code != reply.code)
-      throw smtp_failure{NOTIBUS_OUTCOME_TRANSIENT, "inconsistent multi-line SMTP reply", true};
-    reply.code = code;
-    reply.lines.push_back(line.size() > 4 ? line.substr(4) : "");
-    if (line.size() == 3 || line[3] == ' ') co_return reply;  // the last line of the reply
+    switch (add_reply_line(reply, line)) {
+      case reply_line::malformed:
+        throw smtp_failure{NOTIBUS_OUTCOME_TRANSIENT, "malformed SMTP reply from " + settings_.host,
+                           true};
+      case reply_line::inconsistent:
+        throw smtp_failure{NOTIBUS_OUTCOME_TRANSIENT, "inconsistent multi-line SMTP reply", true};
+      case reply_line::last:
+        co_return reply;
+      case reply_line::more:
+        break;
+    }
   }
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "smtp.hpp"
+#include "smtp_reply.hpp"
 
 namespace notibus::email {
 
@@ -21,12 +22,6 @@ struct smtp_failure {
   notibus_outcome outcome;
   std::string message;
   bool connection_lost = false;  // the session is unusable (and may have gone stale)
-};
-
-struct smtp_reply {
-  int code = 0;
-  std::vector<std::string> lines;  // text after "250-" / "250 "
-  std::string summary() const;     // "550 5.1.1 User unknown"
 };
 
 using deadline = std::chrono::steady_clock::time_point;

@@ -30,12 +30,6 @@ using tcp = asio::ip::tcp;
 using clock = std::chrono::steady_clock;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-const std::string* http_request::header(std::string_view name) const {
-  for (const auto& [k, v] : headers)
-    if (k == name) return &v;
-  return nullptr;
-}
-
 namespace {
 
 std::string lower(std::string_view s) {

@@ -25,7 +25,12 @@ struct http_request {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::string remote;  // "127.0.0.1:50312", for logs
-  const std::string* header(std::string_view name) const;
+
+  const std::string* header(std::string_view lower_case_name) const {
+    for (const auto& [k, v] : headers)
+      if (k == lower_case_name) return &v;
+    return nullptr;
+  }
 };
 
 struct http_response {
