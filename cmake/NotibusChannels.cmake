@@ -1,7 +1,10 @@
 # Channels are built either into the notibus library (listed in a generated
 # table of entry functions) or as loadable modules libnotibus-channel-<name>.so.
 #
-#   notibus_add_channel(<name> SOURCES ... [LIBRARIES ...])
+#   notibus_add_channel(<name> SOURCES ... [LIBRARIES ...] [MODULE_SOURCES ...])
+#
+# MODULE_SOURCES are compiled into the module only: code the notibus library
+# already holds, which a built-in channel shares.
 #
 # NOTIBUS_CHANNEL_<NAME> = builtin | module | off picks the mode per channel.
 # NOTIBUS_STATIC forces builtin: a static binary loads no modules.
@@ -15,7 +18,7 @@ function(notibus_register_builtin name)
 endfunction()
 
 function(notibus_add_channel name)
-  cmake_parse_arguments(ARG "" "DEFAULT" "SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "" "DEFAULT" "SOURCES;LIBRARIES;MODULE_SOURCES" ${ARGN})
   string(TOUPPER ${name} upper)
   if(NOT ARG_DEFAULT)
     set(ARG_DEFAULT module)
@@ -34,7 +37,7 @@ function(notibus_add_channel name)
     target_link_libraries(notibus PRIVATE notibus_channel_${name} ${ARG_LIBRARIES})
     notibus_register_builtin(${name})
   elseif(mode STREQUAL "module")
-    add_library(notibus_channel_${name} MODULE ${ARG_SOURCES})
+    add_library(notibus_channel_${name} MODULE ${ARG_SOURCES} ${ARG_MODULE_SOURCES})
     target_compile_definitions(notibus_channel_${name} PRIVATE NOTIBUS_BUILD_AS_MODULE)
     target_link_libraries(notibus_channel_${name} PRIVATE notibus_plugin_sdk ${ARG_LIBRARIES})
     set_target_properties(notibus_channel_${name} PROPERTIES

@@ -20,7 +20,4 @@ using plugins::verdict;
 verdict classify(const http::result& r, int follow_redirects,
                  std::chrono::system_clock::time_point now);
 
-// At most `limit` bytes, control characters escaped, cut on a UTF-8 boundary.
-std::string excerpt(std::string_view body, std::size_t limit = 200);
-
 }  // namespace notibus::webhook

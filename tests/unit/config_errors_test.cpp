@@ -52,10 +52,11 @@ const std::vector<bad_config> cases = {
     {"unknown_channel_type",
      "version: 1\nchannels:\n  a: {type: fil}\n",
      {"t.yaml:3:13: channels.a.type: unknown channel type \"fil\"; did you mean \"file\"? "
-      "(known: console, fault, file)"}},
+      "(known: console, fault, file; services: discord, googlechat, gotify, matrix, mattermost, "
+      "ntfy, pagerduty, pushover, rocketchat, slack, teams, telegram, twilio, zulip)"}},
     {"missing_type",
      "version: 1\nchannels:\n  a: {path: x}\n",
-     {"t.yaml:3:6: channels.a: missing required key \"type\""}},
+     {"t.yaml:3:6: channels.a: missing required key \"type\" (or a service url)"}},
     {"misspelt_option",
      "version: 1\nchannels:\n  a: {type: file, paht: x}\n",
      {"t.yaml:3:6: channels.a: missing required key \"path\"",

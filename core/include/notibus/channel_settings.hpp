@@ -33,7 +33,8 @@ struct queue_settings {
 
 struct channel_settings {
   std::string name;
-  std::string type;
+  std::string type;    // as configured: a plugin's channel type or a service
+  std::string plugin;  // the plugin that runs it: `type`, or the service engine
   bool enabled = true;
   retry_settings retry;
   rate_limit_settings rate_limit;

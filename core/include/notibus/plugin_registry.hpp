@@ -4,6 +4,7 @@
 #pragma once
 
 #include <notibus/plugin/abi.h>
+#include <notibus/diagnostic.hpp>
 
 #include <filesystem>
 #include <memory>
@@ -17,6 +18,24 @@ struct loaded_plugin {
   const notibus_plugin_v1* table = nullptr;
   std::string origin;  // "built-in" or the module's file path
 };
+
+namespace services {
+class catalog;
+}
+
+// A service (Slack, Telegram, ...): a declarative definition run by the
+// service engine, configured like a channel type of its own.
+struct service_info {
+  std::string name;
+  std::string description;
+  std::string docs;                        // the service's documentation the definition follows
+  std::string origin;                      // "built-in" or the definition file
+  std::vector<notibus_option_v1> options;  // its schema, as a plugin gives one
+  std::vector<std::string> url_forms;      // "tgram://{bot_token}/{chat_id}", ...
+};
+
+// The channel type that runs service definitions.
+inline constexpr std::string_view service_engine_name = "service";
 
 class plugin_registry {
  public:
@@ -38,12 +57,21 @@ class plugin_registry {
   const loaded_plugin* find(std::string_view name) const;
   std::vector<const loaded_plugin*> list() const;  // sorted by name
 
+  // Service definitions: the built-in ones, and those read from directories
+  // (config key service_dirs) with one diagnostic per problem, naming its file.
+  std::vector<diagnostic> load_service_directory(const std::filesystem::path& dir);
+  const service_info* find_service(std::string_view name) const;
+  std::vector<const service_info*> services() const;  // sorted by name
+  services::catalog& service_catalog() const;         // internal: the config loader's
+
   // False in a fully static build, where dlopen of C++ code must not happen.
   static bool modules_supported() noexcept;
 
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
+  std::shared_ptr<services::catalog>
+      catalog_;  // made on first use (services/registry_services.cpp)
 };
 
 }  // namespace notibus

@@ -33,7 +33,7 @@ std::shared_ptr<bus_context> make_context(bus_options& options) {
 bool same_settings(const channel_settings& a, const channel_settings& b) {
   const auto& ra = a.retry;
   const auto& rb = b.retry;
-  return a.name == b.name && a.type == b.type && a.enabled == b.enabled &&
+  return a.name == b.name && a.type == b.type && a.plugin == b.plugin && a.enabled == b.enabled &&
          ra.max_attempts == rb.max_attempts && ra.initial_backoff == rb.initial_backoff &&
          ra.max_backoff == rb.max_backoff && ra.multiplier == rb.multiplier &&
          ra.max_age == rb.max_age && a.rate_limit.per_second == b.rate_limit.per_second &&
@@ -74,7 +74,7 @@ struct bus::impl {
         disabled.push_back(ch.name);
         continue;
       }
-      const loaded_plugin* plugin = registry.find(ch.type);
+      const loaded_plugin* plugin = registry.find(ch.plugin.empty() ? ch.type : ch.plugin);
       if (!plugin) {
         errors.push_back("channels." + ch.name + ": unknown channel type \"" + ch.type + "\"");
         continue;

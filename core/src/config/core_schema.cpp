@@ -128,6 +128,8 @@ const std::vector<option_spec>& top_level() {
   static const std::vector<option_spec> specs = {
       required(ranged(make("version", NOTIBUS_OPTION_INT, "Config format version."), 1, 1)),
       make("plugin_dirs", NOTIBUS_OPTION_STRING_LIST, "Where channel modules are looked for."),
+      make("service_dirs", NOTIBUS_OPTION_STRING_LIST,
+           "Folders of service definitions (*.yaml) beside the built-in ones."),
   };
   return specs;
 }

@@ -11,7 +11,10 @@
 #include <sstream>
 
 #include "../registry/config_handle.hpp"
+#include "../services/service_channel.hpp"
+#include "../services/service_url.hpp"
 #include "core_schema.hpp"
+#include "expand.hpp"
 #include "section.hpp"
 #include "suggest.hpp"
 
@@ -60,6 +63,7 @@ class loader {
     section_values top = validate_section(root, schema::top_level(), "", sink_, sections);
     cfg_.version = static_cast<int>(value_or<std::int64_t>(top, "version", 1));
     load_plugin_dirs(top);
+    load_service_dirs(top);
     if (root["spool"]) read_spool(root["spool"]);
     if (root["server"]) read_server(root["server"]);
     if (root["status"]) read_status(root["status"]);
@@ -79,6 +83,22 @@ class loader {
       for (const auto& problem : registry_.load_directory(dir))
         sink_.add(top.mark_of("plugin_dirs"), "plugin_dirs", problem);
     }
+  }
+
+  void load_service_dirs(const section_values& top) {
+    const auto* dirs = list_of(top, "service_dirs");
+    if (!dirs) return;
+    for (const auto& d : *dirs)
+      for (auto& problem : registry_.load_service_directory(d)) {
+        if (problem.line == 0) {  // about the folder itself: point at the key
+          problem.file = sink_.file();
+          problem.line = top.mark_of("service_dirs").line + 1;
+          problem.column = top.mark_of("service_dirs").column + 1;
+          problem.path = "service_dirs";
+          problem.message = d + ": " + problem.message;
+        }
+        sink_.add(std::move(problem));
+      }
   }
 
   void read_spool(const YAML::Node& node) {
@@ -148,53 +168,140 @@ class loader {
     }
   }
 
-  // The plugin of a channel node, or null after reporting why there is none.
-  const loaded_plugin* plugin_of(const YAML::Node& node, const std::string& path) {
+  // What runs a channel: its plugin, or for a service the engine and the
+  // definition it runs.
+  struct runner_of {
+    const loaded_plugin* plugin = nullptr;
+    const services::service_definition* service = nullptr;
+  };
+
+  // The runner of a channel node, or nothing after reporting why there is none.
+  std::optional<runner_of> runner_for(const YAML::Node& node, const std::string& path) {
     const YAML::Node type = node["type"];
     if (!type) {
-      sink_.add(node.Mark(), path, "missing required key \"type\"");
-      return nullptr;
+      sink_.add(node.Mark(), path, "missing required key \"type\" (or a service url)");
+      return std::nullopt;
     }
     if (!type.IsScalar()) {
       sink_.add(type.Mark(), path + ".type", "expected string, got " + describe_node(type, false));
-      return nullptr;
+      return std::nullopt;
     }
-    if (const loaded_plugin* p = registry_.find(type.Scalar())) return p;
-    std::vector<std::string> known;
+    if (const loaded_plugin* p = registry_.find(type.Scalar())) return runner_of{p, nullptr};
+    if (const auto* service = registry_.service_catalog().find(type.Scalar())) {
+      if (const loaded_plugin* engine = registry_.find(service_engine_name))
+        return runner_of{engine, service};
+      sink_.add(type.Mark(), path + ".type",
+                "\"" + service->name + "\" is a service, run by the channel plugin \"" +
+                    std::string(service_engine_name) + "\", which is not loaded" +
+                    (plugin_registry::modules_supported()
+                         ? " (add the folder of libnotibus-channel-service.so to plugin_dirs)"
+                         : ""));
+      return std::nullopt;
+    }
+    std::vector<std::string> known, services;
     for (const auto* p : registry_.list()) known.emplace_back(p->table->name);
+    for (const auto* s : registry_.services()) services.emplace_back(s->name);
     std::string msg = "unknown channel type " + describe_node(type, false);
-    if (auto n = nearest(type.Scalar(), known)) msg += "; did you mean \"" + *n + "\"?";
+    std::vector<std::string> all = known;
+    all.insert(all.end(), services.begin(), services.end());
+    if (auto n = nearest(type.Scalar(), all)) msg += "; did you mean \"" + *n + "\"?";
     std::string list;
     for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    msg += " (known: " + list + ")";
+    std::string service_list;
+    for (const auto& k : services) service_list += (service_list.empty() ? "" : ", ") + k;
+    msg += " (known: " + list + (services.empty() ? "" : "; services: " + service_list) + ")";
     if (!plugin_registry::modules_supported())
       msg += "; this is a static build: channels must be built in";
     sink_.add(type.Mark(), path + ".type", msg);
-    return nullptr;
+    return std::nullopt;
   }
 
-  void read_channel(const std::string& name, const YAML::Node& node, const std::string& path) {
-    if (!node.IsMap()) {
-      sink_.add(node.Mark(), path, "expected a mapping, got " + describe_node(node, false));
+  // `url: "tgram://TOKEN/CHAT"` instead of a type and options: the same
+  // channel written out, every value from the URL treated as a secret.
+  YAML::Node expand_url(const YAML::Node& node, const std::string& path,
+                        std::vector<std::string>& from_url) {
+    const YAML::Node url = node["url"];
+    if (!url.IsScalar()) {
+      sink_.add(url.Mark(), path + ".url",
+                "expected a service URL, got " + describe_node(url, true));
+      return {};
+    }
+    const expansion e = expand_variables(url.Scalar());
+    if (!e.error.empty()) {
+      sink_.add(url.Mark(), path + ".url", e.error);
+      return {};
+    }
+    const services::url_channel c =
+        services::channel_from_url(e.value, registry_.service_catalog());
+    if (!c.error.empty()) {
+      sink_.add(url.Mark(), path + ".url", c.error);
+      return {};
+    }
+    YAML::Node out(YAML::NodeType::Map);
+    out["type"] = c.type;
+    for (const auto& [k, v] : c.options) {
+      if (node[k]) {
+        sink_.add(node[k].Mark(), path + "." + k, "also given by url; give it once");
+        continue;
+      }
+      // A list option given twice in a URL (to=a&to=b) becomes a list.
+      if (out[k] && out[k].IsScalar()) {
+        YAML::Node list(YAML::NodeType::Sequence);
+        list.push_back(out[k].Scalar());
+        out[k] = list;
+      }
+      if (out[k] && out[k].IsSequence())
+        out[k].push_back(v);
+      else
+        out[k] = v;
+      from_url.push_back(v);
+      sink_.add_sensitive(v);
+    }
+    for (const auto& kv : node)
+      if (kv.first.Scalar() != "url") out[kv.first.Scalar()] = kv.second;
+    return out;
+  }
+
+  void read_channel(const std::string& name, const YAML::Node& written, const std::string& path) {
+    if (!written.IsMap()) {
+      sink_.add(written.Mark(), path, "expected a mapping, got " + describe_node(written, false));
       return;
     }
-    const loaded_plugin* plugin = plugin_of(node, path);
+    std::vector<std::string> from_url;
+    const bool by_url = !written["type"] && written["url"];
+    const YAML::Node node = by_url ? expand_url(written, path, from_url) : written;
+    if (!node) return;
+    // What the URL filled in has no place in the file: errors point at `url`.
+    const diagnostics_sink::fallback_mark at_url(
+        sink_, by_url ? written["url"].Mark() : YAML::Mark::null_mark());
+    const std::optional<runner_of> runner = runner_for(node, path);
     // Without its plugin the other keys cannot be judged; the type error says it all.
-    if (!plugin) return;
+    if (!runner) return;
+    const loaded_plugin* plugin = runner->plugin;
     std::vector<option_spec> specs = schema::channel_common();
     for (const auto& problem : specs_from_plugin(*plugin->table, specs))
       sink_.add(
           node.Mark(), path,
           "plugin " + std::string(plugin->table->name) + " (" + plugin->origin + "): " + problem);
+    if (runner->service) services::specs_for_service(*runner->service, specs);
     section_values s = validate_section(node, specs, path, sink_);
 
     channel_settings ch;
     ch.name = name;
-    ch.type = plugin->table->name;
+    ch.type = runner->service ? runner->service->name : plugin->table->name;
+    ch.plugin = plugin->table->name;
     fill_core_settings(s, *plugin->table, ch);
 
     auto options = std::make_shared<channel_options>();
-    for (const auto& [key, v] : s.values) options->set(key, v.value, v.secret, v.substituted);
+    for (const auto& [key, v] : s.values) {
+      // A value from the URL is part of a secret: never shown, like an expanded one.
+      std::vector<std::string> sensitive = v.substituted;
+      if (by_url && key != "type")
+        sensitive.insert(sensitive.end(), from_url.begin(), from_url.end());
+      options->set(key, v.value, v.secret, sensitive);
+    }
+    if (runner->service)
+      options->set(std::string(services::definition_option), runner->service->engine_json, false);
     ch.options = options;
 
     if (plugin->table->validate) {

@@ -32,8 +32,9 @@ std::string join_values(const std::vector<std::string>& v) {
 
 class converter {
  public:
-  converter(const option_spec& spec, const std::string& path, diagnostics_sink& sink)
-      : spec_(spec), path_(path), sink_(sink) {}
+  converter(const option_spec& spec, const std::string& path, diagnostics_sink& sink,
+            bool expand = true)
+      : spec_(spec), path_(path), sink_(sink), expand_(expand) {}
 
   // The values ${...} put into what was converted.
   std::vector<std::string> take_substituted() { return std::move(substituted_); }
@@ -115,6 +116,7 @@ class converter {
                      describe_node(node, spec_.secret));
       return std::nullopt;
     }
+    if (!expand_) return node.Scalar();
     expansion e = expand_variables(node.Scalar());
     if (!e.error.empty()) {
       fail(node, e.error);
@@ -184,6 +186,7 @@ class converter {
   const option_spec& spec_;
   const std::string& path_;
   diagnostics_sink& sink_;
+  bool expand_;
   bool expanded_ = false;
   std::vector<std::string> substituted_;
 };
@@ -215,7 +218,8 @@ const option_spec* find_spec(const std::vector<option_spec>& specs, const std::s
 }
 
 void walk(const YAML::Node& node, const std::string& prefix, const std::vector<option_spec>& specs,
-          const std::set<std::string>& reserved, section_values& out, diagnostics_sink& sink) {
+          const std::set<std::string>& reserved, section_values& out, diagnostics_sink& sink,
+          bool expand) {
   std::set<std::string> seen;
   for (const auto& kv : node) {
     const YAML::Node& k = kv.first;
@@ -229,7 +233,7 @@ void walk(const YAML::Node& node, const std::string& prefix, const std::vector<o
     if (prefix.empty() && reserved.count(name)) continue;
     if (const option_spec* spec = find_spec(specs, key)) {
       out.present.insert(key);
-      converter c(*spec, path, sink);
+      converter c(*spec, path, sink, expand);
       if (auto v = c.convert(kv.second))
         out.values[key] = {std::move(*v), kv.second.Mark(), spec->secret, false,
                            c.take_substituted()};
@@ -237,7 +241,7 @@ void walk(const YAML::Node& node, const std::string& prefix, const std::vector<o
     }
     if (has_children(specs, key)) {
       if (kv.second.IsMap())
-        walk(kv.second, key, specs, reserved, out, sink);
+        walk(kv.second, key, specs, reserved, out, sink, expand);
       else
         sink.add(kv.second.Mark(), path,
                  "expected a mapping, got " + describe_node(kv.second, false));
@@ -256,7 +260,10 @@ void diagnostics_sink::add(const YAML::Mark& mark, const std::string& path,
                            const std::string& message) {
   diagnostic d;
   d.file = file_;
-  if (!mark.is_null()) {
+  if (mark.is_null() && !fallback_.is_null()) {
+    d.line = fallback_.line + 1;
+    d.column = fallback_.column + 1;
+  } else if (!mark.is_null()) {
     d.line = mark.line + 1;
     d.column = mark.column + 1;
   }
@@ -315,7 +322,7 @@ std::string describe_node(const YAML::Node& node, bool secret) {
 
 section_values validate_section(const YAML::Node& node, const std::vector<option_spec>& specs,
                                 const std::string& path, diagnostics_sink& sink,
-                                const std::set<std::string>& reserved) {
+                                const std::set<std::string>& reserved, bool expand) {
   section_values out;
   out.path = path;
   out.mark = node.Mark();
@@ -323,7 +330,7 @@ section_values validate_section(const YAML::Node& node, const std::vector<option
     sink.add(node.Mark(), path, "expected a mapping, got " + describe_node(node, false));
     return out;
   }
-  walk(node, "", specs, reserved, out, sink);
+  walk(node, "", specs, reserved, out, sink, expand);
   for (const auto& spec : specs) {
     if (out.present.count(spec.key)) continue;
     if (spec.required) {

@@ -24,7 +24,23 @@ class diagnostics_sink {
  public:
   explicit diagnostics_sink(std::string file) : file_(std::move(file)) {}
   void add(const YAML::Mark& mark, const std::string& path, const std::string& message);
+  void add(diagnostic d) { list_.push_back(std::move(d)); }  // one about another file
   void add_sensitive(const std::string& value) { sensitive_.add(value); }
+
+  // While it lives, problems at a node that has no place in the file (one made
+  // from a URL) are reported at `mark` instead.
+  class fallback_mark {
+   public:
+    fallback_mark(diagnostics_sink& sink, const YAML::Mark& mark)
+        : sink_(sink), saved_(sink.fallback_) {
+      sink_.fallback_ = mark;
+    }
+    ~fallback_mark() { sink_.fallback_ = saved_; }
+
+   private:
+    diagnostics_sink& sink_;
+    YAML::Mark saved_;
+  };
   const std::string& file() const { return file_; }
   bool empty() const { return list_.empty(); }
   std::vector<diagnostic> take();
@@ -33,6 +49,7 @@ class diagnostics_sink {
   std::string file_;
   std::vector<diagnostic> list_;
   sensitive_values sensitive_;
+  YAML::Mark fallback_ = YAML::Mark::null_mark();
 };
 
 struct located_value {
@@ -56,9 +73,11 @@ struct section_values {
 };
 
 // `reserved` keys are accepted without checks (the caller handles them).
+// `expand`: ${VAR} and ${file:...} are expanded (config files), or the text is
+// taken as written (service definitions).
 section_values validate_section(const YAML::Node& node, const std::vector<option_spec>& specs,
                                 const std::string& path, diagnostics_sink& sink,
-                                const std::set<std::string>& reserved = {});
+                                const std::set<std::string>& reserved = {}, bool expand = true);
 
 // `"abc"` for a scalar as written (control characters escaped, long text cut), or
 // "a mapping" / "a sequence" / "nothing".

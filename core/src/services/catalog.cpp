@@ -1,0 +1,135 @@
+#include "catalog.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace notibus::services {
+namespace {
+
+notibus_option_v1 abi_option(const option_spec& o, std::deque<std::string>& strings) {
+  auto keep = [&](const std::string& s) { return strings.emplace_back(s).c_str(); };
+  std::string values;
+  for (const auto& v : o.enum_values) values += (values.empty() ? "" : "|") + v;
+  return notibus_option_v1{sizeof(notibus_option_v1),
+                           NOTIBUS_ABI_VERSION,
+                           keep(o.key),
+                           o.type,
+                           o.default_value ? keep(*o.default_value) : nullptr,
+                           o.required ? 1 : 0,
+                           o.enum_values.empty() ? nullptr : keep(values),
+                           keep(o.doc),
+                           o.secret ? 1 : 0,
+                           o.min_value,
+                           o.max_value};
+}
+
+}  // namespace
+
+void catalog::load_builtins_locked() {
+  if (builtins_loaded_) return;
+  builtins_loaded_ = true;
+  for (std::size_t i = 0; i < builtin_definition_count; ++i) {
+    diagnostics_sink sink(std::string("built-in ") + builtin_definitions[i].file);
+    auto d = read_definition_text(builtin_definitions[i].text, sink);
+    // The build's own definitions are checked by a unit test; a broken one is
+    // left out rather than taking every config down with it.
+    if (!d) continue;
+    d->origin = "built-in";
+    (void)add_locked(std::move(*d), YAML::Mark::null_mark(), "built-in");
+  }
+}
+
+std::vector<diagnostic> catalog::add_locked(service_definition d, const YAML::Mark& name_mark,
+                                            const std::string& file) {
+  auto problem = [&](const std::string& message) {
+    diagnostic x;
+    x.file = file;
+    if (!name_mark.is_null()) {
+      x.line = name_mark.line + 1;
+      x.column = name_mark.column + 1;
+    }
+    x.path = "service";
+    x.message = message;
+    return std::vector<diagnostic>{x};
+  };
+  if (taken_ && taken_(d.name))
+    return problem("\"" + d.name + "\" is the name of a channel plugin; choose another");
+  if (auto it = entries_.find(d.name); it != entries_.end())
+    return problem("service \"" + d.name + "\" is defined twice (" + it->second->info.origin +
+                   " and " + file + ")");
+  auto e = std::make_unique<entry>();
+  e->definition = std::move(d);
+  service_info& info = e->info;
+  info.name = e->definition.name;
+  info.description = e->definition.description;
+  info.docs = e->definition.docs;
+  info.origin = e->definition.origin;
+  for (const auto& o : e->definition.options) info.options.push_back(abi_option(o, e->strings));
+  for (const auto& u : e->definition.urls) info.url_forms.push_back(u.pattern);
+  const std::string name = info.name;
+  entries_.emplace(name, std::move(e));
+  return {};
+}
+
+const service_definition* catalog::find(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  load_builtins_locked();
+  auto it = entries_.find(name);
+  return it == entries_.end() ? nullptr : &it->second->definition;
+}
+
+const service_info* catalog::info(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  load_builtins_locked();
+  auto it = entries_.find(name);
+  return it == entries_.end() ? nullptr : &it->second->info;
+}
+
+std::vector<const service_info*> catalog::list() {
+  std::lock_guard lock(mutex_);
+  load_builtins_locked();
+  std::vector<const service_info*> out;
+  for (const auto& [name, e] : entries_) out.push_back(&e->info);
+  return out;
+}
+
+std::vector<diagnostic> catalog::load_directory(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::lock_guard lock(mutex_);
+  load_builtins_locked();
+  if (!loaded_dirs_.insert(std::filesystem::weakly_canonical(dir, ec)).second) return {};
+  if (!std::filesystem::is_directory(dir, ec))
+    return {diagnostic{dir.string(), 0, 0, "", "service directory does not exist"}};
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const auto ext = e.path().extension();
+    if ((ext == ".yaml" || ext == ".yml") && e.is_regular_file()) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<diagnostic> out;
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    diagnostics_sink sink(f.string());
+    YAML::Node root;
+    try {
+      root = YAML::Load(text.str());
+    } catch (const YAML::Exception& e) {
+      sink.add(e.mark, "", "invalid YAML: " + e.msg);
+    }
+    auto d = sink.empty() ? read_definition(root, sink) : std::nullopt;
+    auto problems = sink.take();
+    out.insert(out.end(), problems.begin(), problems.end());
+    if (!d) continue;
+    d->origin = f.string();
+    auto refused =
+        add_locked(std::move(*d),
+                   root["service"] ? root["service"].Mark() : YAML::Mark::null_mark(), f.string());
+    out.insert(out.end(), refused.begin(), refused.end());
+  }
+  return out;
+}
+
+}  // namespace notibus::services

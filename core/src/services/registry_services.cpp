@@ -1,0 +1,32 @@
+// The service side of plugin_registry, apart from plugin_registry.cpp so that
+// a registry without services (the static registry test) still compiles alone.
+#include <notibus/plugin_registry.hpp>
+
+#include "catalog.hpp"
+
+namespace notibus {
+
+services::catalog& plugin_registry::service_catalog() const {
+  // Made once, on the first question about services (a const registry may be asked).
+  auto& self = const_cast<plugin_registry&>(*this);
+  static std::mutex creation;
+  std::lock_guard lock(creation);
+  if (!self.catalog_)
+    self.catalog_ = std::make_shared<services::catalog>(
+        [this](std::string_view name) { return find(name) != nullptr; });
+  return *self.catalog_;
+}
+
+std::vector<diagnostic> plugin_registry::load_service_directory(const std::filesystem::path& dir) {
+  return service_catalog().load_directory(dir);
+}
+
+const service_info* plugin_registry::find_service(std::string_view name) const {
+  return service_catalog().info(name);
+}
+
+std::vector<const service_info*> plugin_registry::services() const {
+  return service_catalog().list();
+}
+
+}  // namespace notibus

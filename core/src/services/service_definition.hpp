@@ -1,0 +1,43 @@
+// A service (Slack, Telegram, ...) as data: the options a user writes, the
+// request the service engine sends and the rules that judge the answer. The
+// format is described in plugins/services/README.md; definitions are read
+// from YAML, checked with FILE:LINE:COL diagnostics, and handed to the engine
+// as one JSON document.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../config/option_spec.hpp"
+#include "../config/section.hpp"
+
+namespace notibus::services {
+
+// "discord://{webhook_id}/{webhook_token}" and what it sets.
+struct url_form {
+  std::string pattern;
+  std::vector<std::pair<std::string, std::string>> sets;  // option -> text with {captures}
+};
+
+struct service_definition {
+  std::string name;
+  std::string description;
+  std::string docs;    // the service's documentation the definition follows
+  std::string origin;  // "built-in" or the definition file
+  std::vector<option_spec> options;
+  std::vector<url_form> urls;
+  std::vector<std::pair<std::string, std::string>> query;  // URL query parameter -> option
+  std::string engine_json;                                 // what the engine runs
+};
+
+// Reads one definition document. Problems go to `sink` (whose file is the
+// definition's); nullopt when there were any.
+std::optional<service_definition> read_definition(const YAML::Node& root, diagnostics_sink& sink);
+
+// Reads a definition file's text (YAML syntax errors included).
+std::optional<service_definition> read_definition_text(const std::string& text,
+                                                       diagnostics_sink& sink);
+
+}  // namespace notibus::services

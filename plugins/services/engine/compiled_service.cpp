@@ -1,0 +1,136 @@
+#include "compiled_service.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <stdexcept>
+
+namespace notibus::services {
+namespace {
+
+namespace json = boost::json;
+
+// The core checked every placeholder; here any name is taken as it comes.
+service_template compile(std::string_view text) {
+  std::string error;
+  auto t = service_template::parse(
+      text, [](std::string_view) { return true; }, error);
+  if (!t) throw std::runtime_error(error);
+  return std::move(*t);
+}
+
+std::string text_of(const json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : std::string();
+}
+
+body_node body_from(const json::value& v) {
+  body_node n;
+  if (v.is_object()) {
+    n.type = body_node::kind::object;
+    for (const auto& [k, member] : v.as_object())
+      n.members.emplace_back(parse_member_key(k), body_from(member));
+  } else if (v.is_array()) {
+    n.type = body_node::kind::array;
+    for (const auto& item : v.as_array()) n.items.push_back(body_from(item));
+  } else if (v.is_string()) {
+    n.type = body_node::kind::text;
+    n.text = compile(v.as_string());
+  } else {
+    n.literal = json::serialize(v);
+  }
+  return n;
+}
+
+response_rule rule_from(const json::object& o) {
+  response_rule r;
+  const std::string outcome = text_of(o.at("outcome"));
+  r.outcome = outcome == "delivered"   ? outcome_kind::delivered
+              : outcome == "transient" ? outcome_kind::transient
+                                       : outcome_kind::permanent;
+  if (auto* s = o.if_contains("status"))
+    for (const auto& range : s->as_array())
+      r.status.emplace_back(static_cast<unsigned>(range.as_array().at(0).to_number<int>()),
+                            static_cast<unsigned>(range.as_array().at(1).to_number<int>()));
+  if (auto* j = o.if_contains("json"))
+    for (const auto& [path, expected] : j->as_object())
+      r.json.emplace_back(std::string(path), text_of(expected));
+  if (auto* b = o.if_contains("body")) r.body = text_of(*b);
+  if (auto* e = o.if_contains("error")) r.error = compile(e->as_string());
+  if (auto* ra = o.if_contains("retry_after"))
+    for (const auto& source : ra->as_array()) {
+      const auto& so = source.as_object();
+      retry_source x;
+      if (auto* p = so.if_contains("json")) x.json_path = text_of(*p);
+      if (auto* h = so.if_contains("header")) x.header = text_of(*h);
+      if (auto* u = so.if_contains("unit")) x.milliseconds = text_of(*u) == "ms";
+      r.retry_after.push_back(std::move(x));
+    }
+  return r;
+}
+
+}  // namespace
+
+bool response_rule::needs_json() const {
+  if (!json.empty()) return true;
+  for (const auto& r : retry_after)
+    if (!r.json_path.empty()) return true;
+  return false;
+}
+
+std::optional<compiled_service> compiled_service::from_json(std::string_view text,
+                                                            std::string& error) {
+  try {
+    const json::value doc = json::parse(text);
+    const json::object& o = doc.as_object();
+    compiled_service s;
+    s.name = text_of(o.at("name"));
+    for (const auto& [k, v] : o.at("options").as_object())
+      s.option_types[std::string(k)] = text_of(v);
+    if (auto* t = o.if_contains("text")) {
+      const auto& to = t->as_object();
+      s.text = compile(to.at("format").as_string());
+      const std::string escape = text_of(to.at("escape"));
+      s.escape = escape == "html"    ? text_escape::html
+                 : escape == "slack" ? text_escape::slack
+                                     : text_escape::none;
+      if (auto* l = to.if_contains("limit")) s.text_limit = l->to_number<std::size_t>();
+    }
+    if (auto* p = o.if_contains("priority"))
+      for (const auto& [k, v] : p->as_object()) s.priority[std::string(k)] = json::serialize(v);
+    const auto& request = o.at("request").as_object();
+    s.method = text_of(request.at("method"));
+    s.url = compile(request.at("url").as_string());
+    if (auto* h = request.if_contains("headers"))
+      for (const auto& [k, v] : h->as_object())
+        s.headers.emplace_back(std::string(k), compile(v.as_string()));
+    if (auto* a = request.if_contains("auth"))
+      for (const auto& choice : a->as_array()) {
+        auth_choice c;
+        const auto& co = choice.as_object();
+        if (auto* b = co.if_contains("bearer")) c.bearer = compile(b->as_string());
+        if (auto* b = co.if_contains("basic"))
+          c.basic.emplace(compile(b->as_array().at(0).as_string()),
+                          compile(b->as_array().at(1).as_string()));
+        s.auth.push_back(std::move(c));
+      }
+    if (auto* j = request.if_contains("json")) s.json_body = body_from(*j);
+    if (auto* f = request.if_contains("form"))
+      for (const auto& [k, v] : f->as_object())
+        s.form_body.emplace_back(std::string(k), compile(v.as_string()));
+    if (auto* ct = request.if_contains("content_type")) s.content_type = text_of(*ct);
+    if (s.content_type.empty())
+      s.content_type = s.json_body            ? "application/json"
+                       : !s.form_body.empty() ? "application/x-www-form-urlencoded"
+                                              : "";
+    if (auto* fe = request.if_contains("for_each")) s.for_each = text_of(*fe);
+    for (const auto& r : o.at("responses").as_array())
+      s.responses.push_back(rule_from(r.as_object()));
+    if (auto* e = o.if_contains("error")) s.error = compile(e->as_string());
+    return s;
+  } catch (const std::exception& e) {
+    error = std::string("not a service definition: ") + e.what();
+    return std::nullopt;
+  }
+}
+
+}  // namespace notibus::services

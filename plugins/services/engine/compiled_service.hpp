@@ -1,0 +1,73 @@
+// A service definition ready to run: what the core checked and handed over as
+// JSON, with every template parsed once.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../model/service_template.hpp"
+
+namespace notibus::services {
+
+enum class text_escape { none, html, slack };
+enum class outcome_kind { delivered, transient, permanent };
+
+// A JSON body as a tree whose strings are templates.
+struct body_node {
+  enum class kind { object, array, literal, text } type = kind::literal;
+  std::vector<std::pair<member_key, body_node>> members;  // object
+  std::vector<body_node> items;                           // array
+  std::string literal;                                    // JSON text of a literal
+  service_template text;                                  // a string leaf
+};
+
+struct retry_source {
+  std::string json_path;  // or
+  std::string header;
+  bool milliseconds = false;
+};
+
+struct response_rule {
+  std::vector<std::pair<unsigned, unsigned>> status;      // inclusive ranges; empty: any
+  std::vector<std::pair<std::string, std::string>> json;  // path -> text, "present", "absent"
+  std::optional<std::string> body;
+  outcome_kind outcome = outcome_kind::permanent;
+  std::optional<service_template> error;
+  std::vector<retry_source> retry_after;
+  bool needs_json() const;
+};
+
+struct auth_choice {
+  std::optional<service_template> bearer;
+  std::optional<std::pair<service_template, service_template>> basic;
+};
+
+struct compiled_service {
+  std::string name;
+  std::map<std::string, std::string> option_types;  // name -> "string", "integer", ...
+  std::optional<service_template> text;
+  text_escape escape = text_escape::none;
+  std::size_t text_limit = 0;
+  std::map<std::string, std::string> priority;  // message priority -> JSON value
+  std::string method = "POST";
+  service_template url;
+  std::vector<std::pair<std::string, service_template>> headers;
+  std::vector<auth_choice> auth;
+  std::optional<body_node> json_body;
+  std::vector<std::pair<std::string, service_template>> form_body;
+  std::string content_type;
+  std::string for_each;
+  std::vector<response_rule> responses;
+  std::optional<service_template> error;
+
+  // nullopt with `error` set when the document is not a definition.
+  static std::optional<compiled_service> from_json(std::string_view json, std::string& error);
+};
+
+}  // namespace notibus::services

@@ -1,0 +1,258 @@
+// `service`: the engine that runs service definitions (plugins/services/README.md).
+// A channel of type `telegram` or `slack` is this plugin with the definition
+// the core hands over in the `definition` option; requests go through the
+// shared HTTP client, answers are judged by the definition's rules.
+#include <notibus/plugin/sdk.hpp>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+
+#include "../../common/http/client.hpp"
+#include "../../common/http/redact.hpp"
+#include "compiled_service.hpp"
+#include "request_renderer.hpp"
+#include "response_rules.hpp"
+
+namespace notibus::services {
+namespace {
+
+using sdk::option;
+using std::chrono::milliseconds;
+
+compiled_service compile_definition(const sdk::config_view& c) {
+  std::string error;
+  auto s = compiled_service::from_json(c.string_or("definition", ""), error);
+  if (!s) throw std::runtime_error(error);
+  return std::move(*s);
+}
+
+// Who of a for_each list got a message already, or refused it for good, so a
+// retry goes only to the others. Bounded: the oldest messages are forgotten.
+class recipient_memory {
+ public:
+  struct state {
+    std::set<std::string> delivered;
+    std::map<std::string, std::string> refused;  // recipient -> why
+  };
+  state get(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    auto it = states_.find(id);
+    return it == states_.end() ? state{} : it->second;
+  }
+  void put(const std::string& id, state s) {
+    std::lock_guard lock(mutex_);
+    if (states_.insert_or_assign(id, std::move(s)).second) order_.push_back(id);
+    if (order_.size() > 10000) {
+      states_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+  void forget(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    states_.erase(id);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, state> states_;
+  std::deque<std::string> order_;
+};
+
+class service_engine {
+ public:
+  static std::vector<notibus_option_v1> options() {
+    return {
+        option("definition", NOTIBUS_OPTION_STRING)
+            .doc("The service definition; set by notibus for a service type, not by hand."),
+        option("ca_file", NOTIBUS_OPTION_STRING)
+            .doc("PEM CA bundle (default: /etc/ssl/certs/ca-certificates.crt or SSL_CERT_FILE)."),
+        option("insecure_skip_verify", NOTIBUS_OPTION_BOOL)
+            .fallback("false")
+            .doc("Skip certificate and hostname checks (logs a warning; for tests only)."),
+        option("client_cert", NOTIBUS_OPTION_STRING).doc("PEM client certificate for mutual TLS."),
+        option("client_key", NOTIBUS_OPTION_STRING).doc("PEM key of client_cert."),
+        option("connect_timeout", NOTIBUS_OPTION_DURATION)
+            .doc("DNS and TCP connect (default: timeout)."),
+        option("tls_timeout", NOTIBUS_OPTION_DURATION).doc("TLS handshake (default: timeout)."),
+        option("write_timeout", NOTIBUS_OPTION_DURATION)
+            .doc("Sending the request (default: timeout)."),
+        option("response_timeout", NOTIBUS_OPTION_DURATION)
+            .doc("Waiting for the response (default: timeout)."),
+        option("follow_redirects", NOTIBUS_OPTION_INT)
+            .fallback("0")
+            .range(0, 10)
+            .doc("Redirects to follow (same origin only); an unfollowed 3xx is a permanent "
+                 "failure."),
+        option("max_response_body", NOTIBUS_OPTION_INT)
+            .fallback("65536")
+            .range(1024, 16 << 20)
+            .doc("Bytes of a response body read at most."),
+        option("pool.max_connections", NOTIBUS_OPTION_INT)
+            .range(1, 1000)
+            .doc("Keep-alive connections per host (default: max_inflight)."),
+        option("pool.idle_timeout", NOTIBUS_OPTION_DURATION)
+            .fallback("30s")
+            .doc("Close connections idle this long."),
+    };
+  }
+
+  // The definition was checked by the core; what is left is whether the
+  // options make a request: the URL must come out as an http(s) URL.
+  static int validate(sdk::config_view& c) {
+    if (!c.get_string("definition")) {
+      c.error("type", "the service engine runs service types (telegram, slack, ...); use one");
+      return 1;
+    }
+    const compiled_service s = compile_definition(c);
+    const option_values values = read_options(s, c);
+    const request_renderer renderer(s, values, std::string(c.instance_name()));
+    std::string error;
+    if (http::parse_url(renderer.base_url(), error)) return 0;
+    // Name the option the URL starts with (webhook_url, server...) if there is one.
+    const placeholder* lead =
+        s.url.parts().empty() || s.url.parts()[0].literal() ? nullptr : &s.url.parts()[0].value;
+    const std::string key =
+        lead && lead->name.substr(0, 8) == "options." ? lead->name.substr(8) : "type";
+    c.error(key.c_str(), "the service URL made from it is not usable: " + error);
+    return 1;
+  }
+
+  explicit service_engine(const sdk::config_view& c)
+      : service_(compile_definition(c)),
+        values_(read_options(service_, c)),
+        renderer_(service_, values_, std::string(c.instance_name())) {
+    std::string error;
+    if (auto base = http::parse_url(renderer_.base_url(), error)) secrets_.add_url(*base);
+    for (const auto& [name, type] : service_.option_types)
+      if (c.is_sensitive(name.c_str()))
+        if (auto v = c.get_string(name.c_str())) secrets_.add(*v);
+
+    http::client_settings s;
+    const milliseconds timeout = c.get_duration("timeout").value_or(milliseconds(30000));
+    s.timeouts.total = timeout;
+    s.timeouts.connect = c.get_duration("connect_timeout").value_or(timeout);
+    s.timeouts.handshake = c.get_duration("tls_timeout").value_or(timeout);
+    s.timeouts.write = c.get_duration("write_timeout").value_or(timeout);
+    s.timeouts.response = c.get_duration("response_timeout").value_or(timeout);
+    s.tls.ca_file = c.string_or("ca_file", "");
+    s.tls.insecure_skip_verify = c.get_bool("insecure_skip_verify").value_or(false);
+    s.tls.client_cert = c.string_or("client_cert", "");
+    s.tls.client_key = c.string_or("client_key", "");
+    s.max_connections = static_cast<std::size_t>(
+        c.get_int("pool.max_connections").value_or(c.get_int("max_inflight").value_or(1)));
+    s.idle_timeout = c.get_duration("pool.idle_timeout").value_or(milliseconds(30000));
+    s.follow_redirects = static_cast<int>(c.get_int("follow_redirects").value_or(0));
+    s.max_response_body = static_cast<std::size_t>(c.get_int("max_response_body").value_or(65536));
+    s.preload_tls = renderer_.base_url().rfind("https://", 0) == 0;
+    s.user_agent = "notibus/0.1 (service " + service_.name + ")";
+    if (s.tls.insecure_skip_verify)
+      c.log(NOTIBUS_LOG_WARN, "insecure_skip_verify is on: certificates are NOT checked");
+    client_ = std::make_unique<http::client>(s);  // throws for unreadable TLS files
+  }
+
+  void send(const sdk::message_view& m, sdk::completion done) {
+    if (service_.for_each.empty()) return send_one(m, std::move(done));
+    send_each(m, std::move(done));
+  }
+
+ private:
+  std::string cut_note(bool cut) const {
+    return cut ? "text cut to " + std::to_string(service_.text_limit) + " characters (the " +
+                     service_.name + " limit)"
+               : std::string();
+  }
+
+  // The channel outlives every send until its outcome is reported.
+  void send_one(const sdk::message_view& m, sdk::completion done) {
+    std::string error;
+    auto r = renderer_.render(m, nullptr, error);
+    if (!r) return done.permanent("cannot build the request: " + error);
+    client_->send(std::move(r->request),
+                  [this, done, note = cut_note(r->text_cut)](http::result res) mutable {
+                    plugins::verdict v = judge(service_, res, std::chrono::system_clock::now());
+                    v.error = secrets_.apply(std::move(v.error));
+                    plugins::report(done, v, note);
+                  });
+  }
+
+  // One request per item of the for_each list (Twilio: one SMS per number).
+  // Delivered when every recipient got it or refused it for good and at
+  // least one got it; transient while any failed transiently.
+  void send_each(const sdk::message_view& m, sdk::completion done) {
+    const std::string id(m.id());
+    struct batch {
+      std::mutex mutex;
+      recipient_memory::state state;
+      std::size_t waiting = 0;
+      std::vector<std::string> transient;
+      std::optional<milliseconds> retry_after;
+      std::string note;
+    };
+    auto b = std::make_shared<batch>();
+    b->state = memory_.get(id);
+    std::vector<std::pair<std::string, http::request>> requests;
+    for (const auto& to : values_.at(service_.for_each).list) {
+      if (b->state.delivered.count(to) || b->state.refused.count(to)) continue;
+      std::string error;
+      auto r = renderer_.render(m, &to, error);
+      if (!r) return done.permanent("cannot build the request: " + error);
+      if (r->text_cut) b->note = cut_note(true);
+      requests.emplace_back(to, std::move(r->request));
+    }
+    if (requests.empty()) return finish_each(id, *b, done);
+    b->waiting = requests.size();
+    for (auto& [to, req] : requests)
+      client_->send(std::move(req), [this, b, done, id, to = to](http::result res) mutable {
+        plugins::verdict v = judge(service_, res, std::chrono::system_clock::now());
+        std::lock_guard lock(b->mutex);
+        if (v.outcome == NOTIBUS_OUTCOME_DELIVERED) {
+          b->state.delivered.insert(to);
+        } else if (v.outcome == NOTIBUS_OUTCOME_PERMANENT) {
+          b->state.refused[to] = secrets_.apply(v.error);
+        } else {
+          b->transient.push_back(to + ": " + secrets_.apply(v.error));
+          if (v.retry_after)
+            b->retry_after = std::max(b->retry_after.value_or(milliseconds(0)), *v.retry_after);
+        }
+        if (--b->waiting == 0) finish_each(id, *b, done);
+      });
+  }
+
+  void finish_each(const std::string& id, const auto& b, sdk::completion& done) {
+    std::string refused;
+    for (const auto& [to, why] : b.state.refused)
+      refused += (refused.empty() ? "" : "; ") + to + " (" + why + ")";
+    if (!b.transient.empty()) {
+      memory_.put(id, b.state);
+      std::string error = b.transient.front();
+      if (b.transient.size() > 1)
+        error += " (and " + std::to_string(b.transient.size() - 1) + " more)";
+      return done.transient(error, b.retry_after);
+    }
+    memory_.forget(id);
+    if (b.state.delivered.empty()) return done.permanent("every recipient refused: " + refused);
+    std::string note = b.note;
+    if (!refused.empty())
+      note += (note.empty() ? "" : "; ") + std::string("refused recipients: ") + refused;
+    done.delivered(note);
+  }
+
+  compiled_service service_;
+  option_values values_;
+  request_renderer renderer_;
+  http::redactor secrets_;  // cut out of answers quoted in errors
+  recipient_memory memory_;
+  std::unique_ptr<http::client> client_;
+};
+
+}  // namespace
+}  // namespace notibus::services
+
+NOTIBUS_DEFINE_CHANNEL(
+    service, notibus::services::service_engine,
+    "Runs the service definitions (slack, telegram, ntfy, ...: notibus plugins).", "1.0.0")

@@ -1,0 +1,174 @@
+#include "response_rules.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <cmath>
+
+#include "../../common/http/excerpt.hpp"
+#include "../../common/http/retry_after.hpp"
+
+namespace notibus::services {
+namespace {
+
+namespace json = boost::json;
+using plugins::verdict;
+
+// The answer's JSON document, parsed once and only when a rule asks.
+class answer {
+ public:
+  explicit answer(const http::response& r) : r_(r) {}
+
+  const json::value* at(std::string_view path) {
+    if (!parsed_) {
+      parsed_ = true;
+      json::error_code ec;
+      doc_ = json::parse(r_.body, ec);
+      if (ec) doc_ = nullptr;
+    }
+    const json::value* v = &doc_;
+    while (!path.empty()) {
+      const std::size_t dot = path.find('.');
+      const std::string_view step = path.substr(0, dot);
+      if (v->is_object()) {
+        v = v->as_object().if_contains(step);
+      } else if (v->is_array()) {
+        std::size_t index = 0;
+        for (char c : step) index = c >= '0' && c <= '9' ? index * 10 + (c - '0') : SIZE_MAX;
+        v = index < v->as_array().size() ? &v->as_array()[index] : nullptr;
+      } else {
+        v = nullptr;
+      }
+      if (!v) return nullptr;
+      path = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
+    }
+    return v;
+  }
+
+  // A JSON value as a rule compares it and an error text shows it.
+  static std::string text(const json::value& v) {
+    return v.is_string() ? std::string(v.as_string()) : json::serialize(v);
+  }
+
+  const http::response& response() const { return r_; }
+
+ private:
+  const http::response& r_;
+  bool parsed_ = false;
+  json::value doc_;
+};
+
+std::string trim(std::string_view s) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return std::string(s);
+}
+
+bool matches(const response_rule& rule, answer& a) {
+  const unsigned status = a.response().status;
+  if (!rule.status.empty()) {
+    bool any = false;
+    for (const auto& [lo, hi] : rule.status) any = any || (status >= lo && status <= hi);
+    if (!any) return false;
+  }
+  for (const auto& [path, expected] : rule.json) {
+    const json::value* v = a.at(path);
+    if (expected == "present") {
+      if (!v || v->is_null()) return false;
+    } else if (expected == "absent") {
+      if (v && !v->is_null()) return false;
+    } else if (!v || answer::text(*v) != expected) {
+      return false;
+    }
+  }
+  return !rule.body || trim(a.response().body) == *rule.body;
+}
+
+std::optional<std::chrono::milliseconds> delay(const std::vector<retry_source>& sources, answer& a,
+                                               std::chrono::system_clock::time_point now) {
+  for (const auto& source : sources) {
+    if (!source.header.empty()) {
+      if (auto h = a.response().header(source.header))
+        if (auto d = http::parse_retry_after(*h, now)) return d;
+      continue;
+    }
+    const json::value* v = a.at(source.json_path);
+    if (!v || !v->is_number()) continue;
+    const double amount = v->to_number<double>();
+    if (!std::isfinite(amount) || amount < 0) continue;
+    const double ms = std::ceil(source.milliseconds ? amount : amount * 1000.0);
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::min(ms, 86400000.0)));
+  }
+  if (auto h = a.response().header("Retry-After")) return http::parse_retry_after(*h, now);
+  return std::nullopt;
+}
+
+std::string error_text(const service_template& t, answer& a) {
+  auto value = [&](const placeholder& p) -> std::string {
+    if (p.name == "status") return std::to_string(a.response().status);
+    if (p.name.substr(0, 9) == "response.")
+      if (const json::value* v = a.at(std::string_view(p.name).substr(9))) return answer::text(*v);
+    return {};
+  };
+  std::string out;
+  t.for_each_shown([&](const placeholder& p) { return !value(p).empty(); },
+                   [&](const service_template::part& part) {
+                     out += part.literal() ? part.text : value(part.value);
+                   });
+  return http::excerpt(out, 300);  // the service's words: escaped, bounded
+}
+
+}  // namespace
+
+verdict judge(const compiled_service& s, const http::result& r,
+              std::chrono::system_clock::time_point now) {
+  using http::failure;
+  switch (r.error) {
+    case failure::none:
+      break;
+    case failure::certificate:
+    case failure::redirect:
+      return {NOTIBUS_OUTCOME_PERMANENT, r.message, std::nullopt};
+    default:
+      return {NOTIBUS_OUTCOME_TRANSIENT, r.message, std::nullopt};
+  }
+  answer a(r.resp);
+  const unsigned status = r.resp.status;
+  const response_rule* rule = nullptr;
+  for (const auto& candidate : s.responses)
+    if (matches(candidate, a)) {
+      rule = &candidate;
+      break;
+    }
+  outcome_kind outcome;
+  if (rule) {
+    outcome = rule->outcome;
+  } else {
+    const bool success_defined =
+        std::any_of(s.responses.begin(), s.responses.end(),
+                    [](const response_rule& x) { return x.outcome == outcome_kind::delivered; });
+    outcome = status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600)
+                  ? outcome_kind::transient
+              : status >= 200 && status < 300 && !success_defined ? outcome_kind::delivered
+                                                                  : outcome_kind::permanent;
+  }
+  if (outcome == outcome_kind::delivered) return {NOTIBUS_OUTCOME_DELIVERED, {}, std::nullopt};
+
+  std::string why;
+  if (rule && rule->error) why = error_text(*rule->error, a);
+  if (why.empty() && s.error) why = error_text(*s.error, a);
+  if (why.empty() && !r.resp.body.empty()) why = http::excerpt(r.resp.body);
+  if (why.empty() && status >= 200 && status < 300)
+    why = "the answer does not say it was delivered";
+  std::string error = "HTTP " + std::to_string(status) + (why.empty() ? "" : ": " + why);
+  if (outcome == outcome_kind::permanent) return {NOTIBUS_OUTCOME_PERMANENT, error, std::nullopt};
+  static const std::vector<retry_source> none;
+  return {NOTIBUS_OUTCOME_TRANSIENT, error, delay(rule ? rule->retry_after : none, a, now)};
+}
+
+}  // namespace notibus::services

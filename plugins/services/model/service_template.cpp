@@ -1,0 +1,116 @@
+#include "service_template.hpp"
+
+#include <notibus/plugin/text.hpp>
+
+#include <charconv>
+
+namespace notibus::services {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<service_template> service_template::parse(
+    std::string_view text, const std::function<bool(std::string_view)>& known, std::string& error) {
+  service_template t;
+  std::vector<std::string> sections;  // open {{#name}}s
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t open = text.find("{{", i);
+    const std::size_t end = open == std::string_view::npos ? text.size() : open;
+    if (end > i) t.parts_.push_back({part_kind::literal, std::string(text.substr(i, end - i)), {}});
+    if (open == std::string_view::npos) break;
+    const std::size_t close = text.find("}}", open + 2);
+    if (close == std::string_view::npos) {
+      error = "unclosed \"{{\"";
+      return std::nullopt;
+    }
+    std::string_view inside = trim(text.substr(open + 2, close - open - 2));
+    part_kind kind = part_kind::value;
+    if (!inside.empty() &&
+        (inside.front() == '#' || inside.front() == '^' || inside.front() == '/')) {
+      kind = inside.front() == '#'   ? part_kind::section_start
+             : inside.front() == '^' ? part_kind::inverted_start
+                                     : part_kind::section_end;
+      inside.remove_prefix(1);
+    }
+    const std::size_t bar = inside.find('|');
+    placeholder p;
+    p.name = std::string(trim(inside.substr(0, bar)));
+    if (bar != std::string_view::npos) {
+      const std::string_view filter = trim(inside.substr(bar + 1));
+      std::size_t n = 0;
+      const auto digits = filter.substr(filter.find(':') + 1);
+      const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+      if (filter.substr(0, 4) != "cut:" || ec != std::errc() ||
+          ptr != digits.data() + digits.size() || n == 0) {
+        error = "unknown filter in {{" + std::string(inside) + "}} (known: cut:N)";
+        return std::nullopt;
+      }
+      p.cut = n;
+    }
+    if (p.name.empty() || !known(p.name)) {
+      error = "unknown placeholder {{" + p.name + "}}";
+      return std::nullopt;
+    }
+    if (kind == part_kind::section_start || kind == part_kind::inverted_start)
+      sections.push_back(p.name);
+    if (kind == part_kind::section_end) {
+      if (sections.empty() || sections.back() != p.name) {
+        error = "{{/" + p.name + "}} closes no {{#" + p.name + "}}";
+        return std::nullopt;
+      }
+      sections.pop_back();
+    }
+    t.parts_.push_back({kind, {}, std::move(p)});
+    i = close + 2;
+  }
+  if (!sections.empty()) {
+    error = "{{#" + sections.back() + "}} is not closed";
+    return std::nullopt;
+  }
+  return t;
+}
+
+member_key parse_member_key(std::string_view key) {
+  for (const std::string_view word :
+       {std::string_view(" when options."), std::string_view(" unless options.")}) {
+    const std::size_t at = key.find(word);
+    if (at == std::string_view::npos) continue;
+    return {std::string(key.substr(0, at)), std::string(key.substr(at + word.size())),
+            word == " unless options."};
+  }
+  return {std::string(key), {}, false};
+}
+
+const placeholder* service_template::sole_placeholder() const noexcept {
+  return parts_.size() == 1 && parts_[0].kind == part_kind::value ? &parts_[0].value : nullptr;
+}
+
+std::size_t code_points(std::string_view text) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < text.size(); ++n) {
+    const std::size_t len = sdk::utf8_sequence_length(text, i);
+    i += len ? len : 1;
+  }
+  return n;
+}
+
+bool cut_to_code_points(std::string& text, std::size_t limit) {
+  if (code_points(text) <= limit) return false;
+  std::size_t i = 0;
+  for (std::size_t kept = 0; kept + 1 < limit && i < text.size(); ++kept) {
+    const std::size_t len = sdk::utf8_sequence_length(text, i);
+    i += len ? len : 1;
+  }
+  text.resize(i);
+  text += "\xE2\x80\xA6";  // …
+  return true;
+}
+
+}  // namespace notibus::services

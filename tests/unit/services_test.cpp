@@ -1,0 +1,239 @@
+// Service definitions: every built-in one reads cleanly, broken ones are
+// refused with FILE:LINE:COL, user definitions load from service_dirs, and
+// Apprise-style URLs turn into the same options as written out.
+#include <gtest/gtest.h>
+
+#include <notibus/config.hpp>
+#include <notibus/plugin_registry.hpp>
+
+#include <fstream>
+
+#include "../support/temp_dir.hpp"
+#include "services/catalog.hpp"
+#include "services/service_url.hpp"
+
+using notibus::test::temp_dir;
+
+namespace {
+
+std::vector<std::string> problems_of(const std::string& yaml) {
+  notibus::diagnostics_sink sink("def.yaml");
+  (void)notibus::services::read_definition_text(yaml, sink);
+  std::vector<std::string> out;
+  for (const auto& d : sink.take()) out.push_back(d.to_string());
+  return out;
+}
+
+const char* minimal = R"(service: demo
+description: A demo.
+options:
+  token: {type: string, required: true, secret: true, doc: The token.}
+request:
+  url: "https://example.com/{{options.token}}"
+  json: {text: "{{message.body}}"}
+)";
+
+}  // namespace
+
+TEST(service_definitions, every_built_in_one_reads_cleanly) {
+  ASSERT_GE(notibus::services::builtin_definition_count, 14u);
+  for (std::size_t i = 0; i < notibus::services::builtin_definition_count; ++i) {
+    const auto& b = notibus::services::builtin_definitions[i];
+    EXPECT_EQ(problems_of(b.text), std::vector<std::string>{}) << b.file;
+  }
+  notibus::plugin_registry registry;
+  std::vector<std::string> names;
+  for (const auto* s : registry.services()) names.push_back(s->name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"discord", "googlechat", "gotify", "matrix", "mattermost",
+                                      "ntfy", "pagerduty", "pushover", "rocketchat", "slack",
+                                      "teams", "telegram", "twilio", "zulip"}));
+}
+
+TEST(service_definitions, a_minimal_one_reads) {
+  EXPECT_EQ(problems_of(minimal), std::vector<std::string>{});
+}
+
+TEST(service_definitions, broken_ones_are_refused_with_line_and_column) {
+  std::string text = minimal;
+  text += "responses:\n  - when: {status: 200, jsn: {ok: \"true\"}}\n    outcome: delivered\n";
+  EXPECT_EQ(
+      problems_of(text),
+      std::vector<std::string>{
+          "def.yaml:9:25: responses[0].when.jsn: unknown key \"jsn\"; did you mean \"json\"?"});
+
+  text = minimal;
+  text +=
+      "responses:\n  - when: {status: 200, json: {\"ok..x\": \"true\"}}\n    outcome: delivered\n";
+  EXPECT_EQ(problems_of(text), std::vector<std::string>{"def.yaml:9:31: responses[0].when.json: "
+                                                        "\"ok..x\" is not a JSON path (a.b.c)"});
+
+  text = minimal;
+  text.replace(text.find("{{message.body}}"), 16, "{{message.bdy}}");
+  EXPECT_EQ(problems_of(text),
+            std::vector<std::string>{"def.yaml:7:16: request.json.text: unknown placeholder "
+                                     "{{message.bdy}}"});
+
+  text = minimal;
+  text += "responses:\n  - when: {status: 200}\n    outcome: maybe\n";
+  ASSERT_EQ(problems_of(text).size(), 1u);
+  EXPECT_NE(problems_of(text)[0].find("def.yaml:10:14: responses[0].outcome: expected one of "
+                                      "delivered, transient, permanent"),
+            std::string::npos);
+
+  text = minimal;
+  text += "responses:\n  - when: {status: 2000}\n    outcome: delivered\n";
+  EXPECT_EQ(problems_of(text)[0],
+            "def.yaml:9:20: responses[0].when.status: expected a status (200), a range (500-599) "
+            "or a list of them, got \"2000\"");
+
+  EXPECT_EQ(
+      problems_of("service: x\ndescription: y\nrequest: {url: \"https://a/{{options.nope}}\"}\n"),
+      std::vector<std::string>{"def.yaml:3:16: request.url: unknown placeholder {{options.nope}}"});
+  EXPECT_EQ(problems_of("service: x\ndescription: y\noptions:\n  timeout: {type: string, doc: d}\n"
+                        "request: {url: \"https://a\"}\n"),
+            std::vector<std::string>{"def.yaml:4:3: options.timeout: \"timeout\" is a key every "
+                                     "service channel has already; choose another"});
+}
+
+TEST(service_definitions, user_definitions_load_from_service_dirs) {
+  temp_dir d;
+  std::ofstream(d.path / "demo.yaml") << minimal;
+  std::ofstream(d.path / "broken.yaml") << "service: broken\ndescription: b\nrequest:\n  url: 5\n"
+                                           "  jsn: {}\n";
+  notibus::plugin_registry registry;
+  const std::string yaml = "version: 1\nservice_dirs: [" + d.path.string() +
+                           "]\nchannels:\n  a: {type: demo, token: abc}\n";
+  try {
+    notibus::load_config_string(yaml, "t.yaml", registry);
+    FAIL() << "the broken definition must be reported";
+  } catch (const notibus::config_error& e) {
+    // The engine is a module this test does not load: the channel says so.
+    ASSERT_EQ(e.diagnostics().size(), 2u) << e.what();
+    EXPECT_EQ(e.diagnostics()[0].to_string(),
+              "t.yaml:4:13: channels.a.type: \"demo\" is a service, run by the channel plugin "
+              "\"service\", which is not loaded (add the folder of "
+              "libnotibus-channel-service.so to plugin_dirs)");
+    EXPECT_EQ(e.diagnostics()[1].to_string(),
+              (d.path / "broken.yaml").string() +
+                  ":5:3: request.jsn: unknown key \"jsn\"; did you mean \"json\"?");
+  }
+  ASSERT_NE(registry.find_service("demo"), nullptr);
+  EXPECT_EQ(registry.find_service("demo")->origin, (d.path / "demo.yaml").string());
+}
+
+struct url_case {
+  const char* url;
+  const char* type;
+  std::vector<std::pair<std::string, std::string>> options;
+};
+
+TEST(service_urls, every_form_gives_the_options_written_out) {
+  notibus::plugin_registry registry;
+  auto& catalog = registry.service_catalog();
+  const std::vector<url_case> cases = {
+      {"tgram://123456:ABC-def/-100200?thread=7&silent=yes",
+       "telegram",
+       {{"bot_token", "123456:ABC-def"},
+        {"chat_id", "-100200"},
+        {"thread_id", "7"},
+        {"silent", "yes"}}},
+      {"slack://T1/B2/C3?channel=%23ops",
+       "slack",
+       {{"webhook_url", "https://hooks.slack.com/services/T1/B2/C3"}, {"channel", "#ops"}}},
+      {"slack://bot@T1/B2/C3",
+       "slack",
+       {{"webhook_url", "https://hooks.slack.com/services/T1/B2/C3"}, {"username", "bot"}}},
+      {"discord://123/tok-en",
+       "discord",
+       {{"webhook_url", "https://discord.com/api/webhooks/123/tok-en"}}},
+      {"ntfy://alerts", "ntfy", {{"topic", "alerts"}}},
+      {"ntfys://ntfy.example.com:8443/alerts?token=tk_1",
+       "ntfy",
+       {{"server", "https://ntfy.example.com:8443"}, {"topic", "alerts"}, {"token", "tk_1"}}},
+      {"ntfy://u:p%40ss@host/t",
+       "ntfy",
+       {{"server", "http://host"}, {"topic", "t"}, {"username", "u"}, {"password", "p@ss"}}},
+      {"gotifys://gotify.example.com/AppTok",
+       "gotify",
+       {{"server", "https://gotify.example.com"}, {"app_token", "AppTok"}}},
+      {"pover://userkey@apptoken/phone?sound=siren",
+       "pushover",
+       {{"user_key", "userkey"},
+        {"app_token", "apptoken"},
+        {"device", "phone"},
+        {"sound", "siren"}}},
+      {"mmosts://chat.example.com/abc123",
+       "mattermost",
+       {{"webhook_url", "https://chat.example.com/hooks/abc123"}}},
+      {"rockets://id1/tok2@chat.example.com",
+       "rocketchat",
+       {{"webhook_url", "https://chat.example.com/hooks/id1/tok2"}}},
+      {"gchat://AAA/key1/tok1",
+       "googlechat",
+       {{"webhook_url", "https://chat.googleapis.com/v1/spaces/AAA/messages?key=key1&token=tok1"}}},
+      {"pagerduty://rk@apikey/db1/disk",
+       "pagerduty",
+       {{"routing_key", "rk"}, {"source", "db1"}, {"component", "disk"}}},
+      {"pagerduty://rk", "pagerduty", {{"routing_key", "rk"}}},
+      {"matrixs://syt_tok@matrix.example.org/!room:example.org",
+       "matrix",
+       {{"homeserver", "https://matrix.example.org"},
+        {"access_token", "syt_tok"},
+        {"room_id", "!room:example.org"}}},
+      {"zulip://bot@example.com:key1@zulip.example.com/general/alerts",
+       "zulip",
+       {{"site", "https://zulip.example.com"},
+        {"bot_email", "bot@example.com"},
+        {"api_key", "key1"},
+        {"stream", "general"},
+        {"topic", "alerts"}}},
+      {"twilio://AC1:tok@+15550001111/+15550002222/+15550003333",
+       "twilio",
+       {{"account_sid", "AC1"},
+        {"auth_token", "tok"},
+        {"from", "+15550001111"},
+        {"to", "+15550002222"},
+        {"to", "+15550003333"}}},
+      {"json://hooks.example.com:8080/notify",
+       "webhook",
+       {{"url", "http://hooks.example.com:8080/notify"}}},
+      {"jsons://hooks.example.com/notify",
+       "webhook",
+       {{"url", "https://hooks.example.com/notify"}}},
+      {"mailto://alerts%40example.com:pw@smtp.example.com:587?to=ops@example.com,b@example.com",
+       "email",
+       {{"host", "smtp.example.com"},
+        {"port", "587"},
+        {"tls", "starttls"},
+        {"username", "alerts@example.com"},
+        {"password", "pw"},
+        {"to", "ops@example.com"},
+        {"to", "b@example.com"},
+        {"from", "alerts@example.com"}}},
+  };
+  for (const auto& c : cases) {
+    const auto got = notibus::services::channel_from_url(c.url, catalog);
+    EXPECT_EQ(got.error, "") << c.url;
+    EXPECT_EQ(got.type, c.type) << c.url;
+    auto sorted = [](auto v) {
+      std::sort(v.begin(), v.end());
+      return v;
+    };
+    EXPECT_EQ(sorted(got.options), sorted(c.options)) << c.url;
+  }
+}
+
+TEST(service_urls, an_unknown_or_malformed_url_names_the_expected_form_not_the_url) {
+  notibus::plugin_registry registry;
+  auto& catalog = registry.service_catalog();
+  auto error = notibus::services::channel_from_url("tgram://only-a-token-s3cr3t", catalog).error;
+  EXPECT_EQ(error, "a tgram:// URL is written tgram://{bot_token}/{chat_id}");
+  error = notibus::services::channel_from_url("nope://x/y", catalog).error;
+  EXPECT_EQ(
+      error.rfind("unknown URL scheme \"nope\" (known: discord, gchat, gotify, gotifys, json", 0),
+      0u)
+      << error;
+  error = notibus::services::channel_from_url("discord://1/2?colour=red", catalog).error;
+  EXPECT_EQ(error, "unknown discord:// parameter \"colour\" (known: avatar_url, username, embeds)");
+}
