@@ -218,24 +218,24 @@ class loader {
 
   // `url: "tgram://TOKEN/CHAT"` instead of a type and options: the same
   // channel written out, every value from the URL treated as a secret.
-  YAML::Node expand_url(const YAML::Node& node, const std::string& path,
-                        std::vector<std::string>& from_url) {
+  std::optional<YAML::Node> expand_url(const YAML::Node& node, const std::string& path,
+                                       std::vector<std::string>& from_url) {
     const YAML::Node url = node["url"];
     if (!url.IsScalar()) {
       sink_.add(url.Mark(), path + ".url",
                 "expected a service URL, got " + describe_node(url, true));
-      return {};
+      return std::nullopt;
     }
     const expansion e = expand_variables(url.Scalar());
     if (!e.error.empty()) {
       sink_.add(url.Mark(), path + ".url", e.error);
-      return {};
+      return std::nullopt;
     }
     const services::url_channel c =
         services::channel_from_url(e.value, registry_.service_catalog());
     if (!c.error.empty()) {
       sink_.add(url.Mark(), path + ".url", c.error);
-      return {};
+      return std::nullopt;
     }
     YAML::Node out(YAML::NodeType::Map);
     out["type"] = c.type;
@@ -269,8 +269,10 @@ class loader {
     }
     std::vector<std::string> from_url;
     const bool by_url = !written["type"] && written["url"];
-    const YAML::Node node = by_url ? expand_url(written, path, from_url) : written;
-    if (!node) return;
+    const std::optional<YAML::Node> expanded =
+        by_url ? expand_url(written, path, from_url) : std::optional(written);
+    if (!expanded) return;
+    const YAML::Node& node = *expanded;
     // What the URL filled in has no place in the file: errors point at `url`.
     const diagnostics_sink::fallback_mark at_url(
         sink_, by_url ? written["url"].Mark() : YAML::Mark::null_mark());

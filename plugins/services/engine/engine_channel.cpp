@@ -161,10 +161,13 @@ class service_engine {
   }
 
  private:
-  std::string cut_note(bool cut) const {
-    return cut ? "text cut to " + std::to_string(service_.text_limit) + " characters (the " +
-                     service_.name + " limit)"
-               : std::string();
+  // What a delivery report says when the message did not fit the service.
+  std::string cut_note(const rendered_request& r) const {
+    if (r.text_cut)
+      return "text cut to " + std::to_string(service_.text_limit) + " characters (the " +
+             service_.name + " limit)";
+    if (r.field_cut) return "cut to fit the " + service_.name + " field limits";
+    return {};
   }
 
   // The channel outlives every send until its outcome is reported.
@@ -173,7 +176,7 @@ class service_engine {
     auto r = renderer_.render(m, nullptr, error);
     if (!r) return done.permanent("cannot build the request: " + error);
     client_->send(std::move(r->request),
-                  [this, done, note = cut_note(r->text_cut)](http::result res) mutable {
+                  [this, done, note = cut_note(*r)](http::result res) mutable {
                     plugins::verdict v = judge(service_, res, std::chrono::system_clock::now());
                     v.error = secrets_.apply(std::move(v.error));
                     plugins::report(done, v, note);
@@ -201,7 +204,7 @@ class service_engine {
       std::string error;
       auto r = renderer_.render(m, &to, error);
       if (!r) return done.permanent("cannot build the request: " + error);
-      if (r->text_cut) b->note = cut_note(true);
+      if (r->text_cut || r->field_cut) b->note = cut_note(*r);
       requests.emplace_back(to, std::move(r->request));
     }
     if (requests.empty()) return finish_each(id, *b, done);
@@ -235,7 +238,9 @@ class service_engine {
       return done.transient(error, b.retry_after);
     }
     memory_.forget(id);
-    if (b.state.delivered.empty()) return done.permanent("every recipient refused: " + refused);
+    if (b.state.delivered.empty())
+      return done.permanent(b.state.refused.size() == 1 ? b.state.refused.begin()->second
+                                                        : "every recipient refused: " + refused);
     std::string note = b.note;
     if (!refused.empty())
       note += (note.empty() ? "" : "; ") + std::string("refused recipients: ") + refused;

@@ -76,9 +76,13 @@ class context {
 
   resolved lookup(const placeholder& p) const {
     resolved r = find(p.name);
-    if (p.cut && r.present && cut_to_code_points(r.text, p.cut)) r.json.clear();
+    if (p.cut && r.present && cut_to_code_points(r.text, p.cut)) {
+      r.json.clear();
+      cut_ = true;
+    }
     return r;
   }
+  bool cut() const { return cut_; }
 
   // A placeholder that stands for something: a section around it is shown.
   bool has_value(const placeholder& p) const {
@@ -194,6 +198,7 @@ class context {
   const std::string* recipient_;
   std::string text_;
   std::optional<std::string> body_;
+  mutable bool cut_ = false;  // a cut:N filter shortened something
 };
 
 // The body as JSON text; members whose single placeholder has no value go.
@@ -356,6 +361,7 @@ std::optional<rendered_request> request_renderer::render(const sdk::message_view
     }
   }
   if (!s_.content_type.empty()) req.headers.emplace_back("Content-Type", s_.content_type);
+  out.field_cut = ctx.cut();
   return out;
 }
 

@@ -30,7 +30,8 @@ option_values read_options(const compiled_service& s, const sdk::config_view& c)
 
 struct rendered_request {
   http::request request;
-  bool text_cut = false;  // the composed text was over the service's limit
+  bool text_cut = false;   // the composed text was over the service's limit
+  bool field_cut = false;  // a {{...|cut:N}} value was longer than N
 };
 
 class request_renderer {
