@@ -5,7 +5,15 @@
 
 namespace notibus::cli {
 
+void load_default_modules(plugin_registry& registry) {
+  // A module that cannot load there is no reason to stop: a config that
+  // needs it says so.
+  for (const auto& problem : registry.load_default_directories())
+    std::fprintf(stderr, "notibus: %s (skipped)\n", printable(problem).c_str());
+}
+
 std::optional<config> load_or_report(const std::string& file, plugin_registry& registry) {
+  load_default_modules(registry);
   try {
     return load_config_file(file, registry);
   } catch (const config_error& e) {

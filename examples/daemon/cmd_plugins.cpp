@@ -1,5 +1,6 @@
-// `notibus plugins`: what channel types exist and, with --describe, every option
-// of one, from the plugin's own typed schema. Secret defaults are never shown.
+// `notibus plugins`: what channel types exist (plugins, and services run by
+// the service engine) and, with --describe, every option of one, from its own
+// typed schema. Secret defaults are never shown.
 #include <notibus/plugin/sdk.hpp>
 
 #include <boost/json.hpp>
@@ -13,15 +14,41 @@
 namespace notibus::cli {
 namespace {
 
+// What --describe shows of a plugin or a service.
+struct channel_type {
+  std::string name, version, description, origin, docs;
+  const notibus_option_v1* options = nullptr;
+  std::size_t option_count = 0;
+  std::vector<std::string> url_forms;
+  bool service = false;
+};
+
+channel_type of(const loaded_plugin& p) {
+  return {p.table->name,
+          p.table->version ? p.table->version : "",
+          p.table->description ? p.table->description : "",
+          p.origin,
+          "",
+          p.table->options,
+          p.table->option_count,
+          {},
+          false};
+}
+
+channel_type of(const service_info& s) {
+  return {s.name,           "",          s.description, s.origin, s.docs, s.options.data(),
+          s.options.size(), s.url_forms, true};
+}
+
 std::string default_text(const notibus_option_v1& o) {
   if (!o.default_value) return "";
   return o.secret ? "<redacted>" : o.default_value;
 }
 
-boost::json::object describe_json(const loaded_plugin& p) {
+boost::json::object describe_json(const channel_type& t) {
   boost::json::array options;
-  for (std::size_t i = 0; i < p.table->option_count; ++i) {
-    const auto& o = p.table->options[i];
+  for (std::size_t i = 0; i < t.option_count; ++i) {
+    const auto& o = t.options[i];
     boost::json::object opt{{"key", o.key},
                             {"type", sdk::option_type_name(o.type)},
                             {"required", o.required != 0},
@@ -32,18 +59,32 @@ boost::json::object describe_json(const loaded_plugin& p) {
     if (o.min_value || o.max_value) opt["range"] = {o.min_value, o.max_value};
     options.push_back(std::move(opt));
   }
-  return {{"name", p.table->name},
-          {"version", p.table->version ? p.table->version : ""},
-          {"description", p.table->description ? p.table->description : ""},
-          {"origin", p.origin},
-          {"options", std::move(options)}};
+  boost::json::object out{{"name", t.name},
+                          {"kind", t.service ? "service" : "plugin"},
+                          {"description", t.description},
+                          {"origin", t.origin},
+                          {"options", std::move(options)}};
+  if (!t.service) out["version"] = t.version;
+  if (t.service) {
+    out["docs"] = t.docs;
+    boost::json::array forms;
+    for (const auto& f : t.url_forms) forms.emplace_back(f);
+    out["url_forms"] = std::move(forms);
+  }
+  return out;
 }
 
-void describe_text(const loaded_plugin& p) {
-  std::printf("%s %s (%s)\n  %s\n\noptions:\n", p.table->name, p.table->version, p.origin.c_str(),
-              p.table->description ? p.table->description : "");
-  for (std::size_t i = 0; i < p.table->option_count; ++i) {
-    const auto& o = p.table->options[i];
+void describe_text(const channel_type& t) {
+  if (t.service)
+    std::printf("%s (service, %s)\n  %s\n  docs: %s\n", t.name.c_str(), t.origin.c_str(),
+                t.description.c_str(), t.docs.c_str());
+  else
+    std::printf("%s %s (%s)\n  %s\n", t.name.c_str(), t.version.c_str(), t.origin.c_str(),
+                t.description.c_str());
+  for (const auto& f : t.url_forms) std::printf("  url: %s\n", f.c_str());
+  std::printf("\noptions:\n");
+  for (std::size_t i = 0; i < t.option_count; ++i) {
+    const auto& o = t.options[i];
     std::string line = "  " + std::string(o.key) + " (" + sdk::option_type_name(o.type);
     if (o.type == NOTIBUS_OPTION_ENUM && o.enum_values) line += ": " + std::string(o.enum_values);
     if (o.min_value || o.max_value)
@@ -54,6 +95,11 @@ void describe_text(const loaded_plugin& p) {
     if (o.secret) line += " secret";
     std::printf("%s\n      %s\n", line.c_str(), o.doc ? o.doc : "");
   }
+  if (t.service)
+    std::printf(
+        "\nand the service engine's: ca_file, insecure_skip_verify, client_cert, client_key,\n"
+        "connect_timeout, tls_timeout, write_timeout, response_timeout, follow_redirects,\n"
+        "max_response_body, pool.{max_connections, idle_timeout}\n");
   std::printf(
       "\ncommon to every channel: enabled, timeout, max_inflight, retry.{max_attempts,\n"
       "initial_backoff, max_backoff, multiplier, max_age}, rate_limit.{per_second, per_minute,\n"
@@ -67,31 +113,45 @@ int run_plugins(const std::vector<std::string>& argv, const common_options&) {
                {{"--config", "--plugin-dir", "--describe"}, {"--json"}, {{"-c", "--config"}}});
   if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
   plugin_registry registry;
-  if (auto file = a.get("--config"))
+  if (auto file = a.get("--config")) {
     if (!load_or_report(*file, registry)) return 2;
+  } else {
+    load_default_modules(registry);
+  }
   for (const auto& dir : a.all("--plugin-dir")) {
     for (const auto& e : registry.load_directory(dir)) std::fprintf(stderr, "%s\n", e.c_str());
   }
   const bool json = a.has("--json");
   if (auto name = a.get("--describe")) {
-    const loaded_plugin* p = registry.find(*name);
-    if (!p) {
-      std::fprintf(stderr, "notibus plugins: no channel type \"%s\"\n", name->c_str());
+    std::optional<channel_type> t;
+    if (const loaded_plugin* p = registry.find(*name)) t = of(*p);
+    if (const service_info* s = registry.find_service(*name)) t = of(*s);
+    if (!t) {
+      std::fprintf(stderr, "notibus plugins: no channel type \"%s\"\n", printable(*name).c_str());
       return 2;
     }
     if (json)
-      std::cout << boost::json::serialize(describe_json(*p)) << "\n";
+      std::cout << boost::json::serialize(describe_json(*t)) << "\n";
     else
-      describe_text(*p);
+      describe_text(*t);
     return 0;
   }
   boost::json::array list;
   for (const auto* p : registry.list()) {
     if (json)
-      list.push_back(describe_json(*p));
+      list.push_back(describe_json(of(*p)));
     else
-      std::printf("%-12s %-8s %-10s %s\n", p->table->name, p->table->version,
-                  p->origin == "built-in" ? "built-in" : "module", p->table->description);
+      std::printf("%-12s %-8s %-10s %s%s\n", p->table->name, p->table->version,
+                  p->origin == "built-in" ? "built-in" : "module", p->table->description,
+                  p->origin == "built-in" ? "" : ("  (" + p->origin + ")").c_str());
+  }
+  const bool engine = registry.find(service_engine_name) != nullptr;
+  for (const auto* s : registry.services()) {
+    if (json)
+      list.push_back(describe_json(of(*s)));
+    else
+      std::printf("%-12s %-8s %-10s %s%s\n", s->name.c_str(), "", "service", s->description.c_str(),
+                  engine ? "" : "  (needs the service plugin)");
   }
   if (json) std::cout << boost::json::serialize(list) << "\n";
   return 0;

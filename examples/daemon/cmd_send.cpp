@@ -3,6 +3,8 @@
 
 #include <boost/asio/use_future.hpp>
 
+#include <notibus/plugin/text.hpp>
+
 #include <cstdio>
 
 #include "cli_args.hpp"
@@ -10,14 +12,42 @@
 
 namespace notibus::cli {
 
+namespace {
+
+// `--to URL...` without a config: one channel per URL, in a config made here.
+std::optional<config> config_of_urls(const std::vector<std::string>& urls,
+                                     plugin_registry& registry) {
+  std::string yaml = "version: 1\nchannels:\n";
+  for (std::size_t i = 0; i < urls.size(); ++i)
+    yaml += "  to" + std::to_string(i + 1) + ": {url: \"" + sdk::json_escape(urls[i]) + "\"}\n";
+  load_default_modules(registry);
+  try {
+    return load_config_string(yaml, "--to", registry);
+  } catch (const config_error& e) {
+    // Each --to is channel toN; the URLs are secrets and are not repeated here.
+    static const std::string prefix = "channels.to";
+    for (const auto& d : e.diagnostics()) {
+      std::string which = d.path;
+      if (which.rfind(prefix, 0) == 0)
+        which = "#" + which.substr(prefix.size(), which.find('.', prefix.size()) - prefix.size());
+      std::fprintf(stderr, "notibus send: --to %s: %s\n", which.c_str(), d.message.c_str());
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 int run_send(const std::vector<std::string>& argv, const common_options& common) {
   const args a(argv, {{"--config", "--channel", "--topic", "--title", "--priority", "--tag",
-                       "--attr", "--body", "--idempotency-key"},
+                       "--attr", "--body", "--idempotency-key", "--to"},
                       {},
                       {{"-c", "--config"}}});
   const auto file = a.get("--config");
   const auto body = a.get("--body");
-  if (!file) throw usage_error("send needs -c FILE");
+  const auto urls = a.all("--to");
+  if (!file && urls.empty()) throw usage_error("send needs -c FILE or --to URL");
+  if (file && !urls.empty()) throw usage_error("send takes -c FILE or --to URL, not both");
   if (!body) throw usage_error("send needs --body");
   if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
 
@@ -40,14 +70,17 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
   if (auto key = a.get("--idempotency-key")) m.idempotency_key = *key;
 
   plugin_registry registry;
-  auto cfg = load_or_report(*file, registry);
+  auto cfg = file ? load_or_report(*file, registry) : config_of_urls(urls, registry);
   if (!cfg) return 2;
+  if (!file)
+    for (const auto& c : cfg->channels) m.channels.push_back(c.name);
   // send waits for the outcome itself, so there is nothing to keep on disk;
   // and the spool belongs to `notibus serve`, which may be running.
   cfg->spool.reset();
   for (const auto& name : m.channels)
     if (!cfg->find_channel(name)) {
-      std::fprintf(stderr, "notibus send: no channel \"%s\" in %s\n", name.c_str(), file->c_str());
+      std::fprintf(stderr, "notibus send: no channel \"%s\" in %s\n", name.c_str(),
+                   file ? file->c_str() : "--to");
       return 2;
     }
 

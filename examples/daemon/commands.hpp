@@ -23,7 +23,12 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
 int run_dead_letters(const std::vector<std::string>& argv, const common_options& common);
 int run_serve(const std::vector<std::string>& argv, const common_options& common);
 
-// Loads a config, printing every diagnostic to stderr on failure.
+// Loads the modules of the program's own install (or build tree) and of
+// NOTIBUS_PLUGIN_PATH; a module that cannot load is reported and skipped.
+void load_default_modules(plugin_registry& registry);
+
+// Loads a config (after the default modules), printing every diagnostic to
+// stderr on failure.
 std::optional<config> load_or_report(const std::string& file, plugin_registry& registry);
 
 }  // namespace notibus::cli

@@ -54,6 +54,15 @@ class plugin_registry {
   // Load one module file.
   std::string load_module(const std::filesystem::path& file);
 
+  // Where modules are looked for before a config's plugin_dirs: the module
+  // folder of the install the running program belongs to (or of the build
+  // tree it runs from), then each folder of NOTIBUS_PLUGIN_PATH (a colon
+  // list). Only folders that exist are listed.
+  static std::vector<std::filesystem::path> default_directories();
+  // Loads them; returns one message per refused module. The notibus program
+  // calls it; an application that wants the same does too.
+  std::vector<std::string> load_default_directories();
+
   const loaded_plugin* find(std::string_view name) const;
   std::vector<const loaded_plugin*> list() const;  // sorted by name
 

@@ -240,7 +240,8 @@ class loader {
     YAML::Node out(YAML::NodeType::Map);
     out["type"] = c.type;
     for (const auto& [k, v] : c.options) {
-      if (node[k]) {
+      // The webhook's own option is named url too: the derived one replaces it.
+      if (k != "url" && node[k]) {
         sink_.add(node[k].Mark(), path + "." + k, "also given by url; give it once");
         continue;
       }

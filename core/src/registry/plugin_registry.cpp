@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <set>
@@ -141,6 +142,46 @@ std::vector<std::string> plugin_registry::load_directory(const std::filesystem::
   for (const auto& f : files)
     if (auto error = load_module(f); !error.empty()) errors.push_back(std::move(error));
   return errors;
+}
+
+std::vector<std::filesystem::path> plugin_registry::default_directories() {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> out;
+  if (!modules_supported()) return out;
+  std::error_code ec;
+  auto add = [&](const fs::path& dir) {
+    if (!fs::is_directory(dir, ec)) return;
+    const fs::path canonical = fs::weakly_canonical(dir, ec);
+    if (std::find(out.begin(), out.end(), canonical) == out.end()) out.push_back(canonical);
+  };
+  // Beside the program: bin/../lib/notibus once installed, bin/../plugins in
+  // a build tree. The first that exists is the program's own.
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path prefix = exe.parent_path().parent_path();
+    for (const fs::path candidate : {prefix / NOTIBUS_MODULE_DIR_IN_PREFIX, prefix / "plugins"})
+      if (fs::is_directory(candidate, ec)) {
+        add(candidate);
+        break;
+      }
+  }
+  if (const char* path = std::getenv("NOTIBUS_PLUGIN_PATH")) {
+    std::string_view rest = path;
+    while (!rest.empty()) {
+      const std::size_t colon = rest.find(':');
+      if (colon != 0) add(fs::path(std::string(rest.substr(0, colon))));
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> plugin_registry::load_default_directories() {
+  std::vector<std::string> problems;
+  for (const auto& dir : default_directories())
+    for (auto& p : load_directory(dir)) problems.push_back(std::move(p));
+  return problems;
 }
 
 const loaded_plugin* plugin_registry::find(std::string_view name) const {
