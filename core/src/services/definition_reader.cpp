@@ -307,6 +307,10 @@ class reader {
   }
 
   void read_request(const YAML::Node& node) {
+    if (!node.IsMap()) {
+      sink_.add(node.Mark(), "request", "expected a mapping, got " + describe_node(node, false));
+      return;
+    }
     section_values s =
         validate_section(node, request_schema(), "request", sink_, {"auth", "json", "form"}, false);
     json_.key("request").begin_object();
@@ -429,6 +433,11 @@ class reader {
   }
 
   void read_rule(const YAML::Node& node, const std::string& path) {
+    if (!node.IsMap()) {
+      sink_.add(node.Mark(), path,
+                "expected a rule (when, outcome), got " + describe_node(node, false));
+      return;
+    }
     section_values s =
         validate_section(node, rule_schema(), path, sink_, {"when", "retry_after"}, false);
     json_.begin_object();
@@ -568,7 +577,13 @@ class reader {
 }  // namespace
 
 std::optional<service_definition> read_definition(const YAML::Node& root, diagnostics_sink& sink) {
-  return reader(sink).run(root);
+  try {
+    return reader(sink).run(root);
+  } catch (const YAML::Exception& e) {
+    // A shape the checks above did not foresee: still a refusal with a place.
+    sink.add(e.mark, "", "unexpected structure: " + e.msg);
+    return std::nullopt;
+  }
 }
 
 std::optional<service_definition> read_definition_text(const std::string& text,

@@ -123,8 +123,8 @@ url_channel plugin_url(const std::string& scheme, std::string_view rest,
       has_from = true;
       c.options.emplace_back("from", v);
     } else {
-      c.error = "unknown mailto parameter \"" + sdk::json_escape(k) + "\" (known: to, from)";
-      return c;
+      return url_channel{
+          {}, {}, "unknown mailto parameter \"" + sdk::json_escape(k) + "\" (known: to, from)"};
     }
   }
   if (!has_from && user.find('@') != std::string::npos) c.options.emplace_back("from", user);
@@ -197,8 +197,9 @@ url_channel channel_from_url(std::string_view url, catalog& services) {
                       captures))
         continue;
       out.type = def->name;
-      for (const auto& [option, text] : form.sets) {
-        std::string value = fill(text, captures);
+      for (const auto& set : form.sets) {
+        const std::string& option = set.first;
+        std::string value = fill(set.second, captures);
         const auto spec = std::find_if(def->options.begin(), def->options.end(),
                                        [&](const option_spec& o) { return o.key == option; });
         if (spec == def->options.end() || spec->type != NOTIBUS_OPTION_STRING_LIST) {
@@ -213,12 +214,16 @@ url_channel channel_from_url(std::string_view url, catalog& services) {
           start = slash + 1;
         }
       }
-      for (const auto& [param, value] : params) {
+      for (const auto& given : params) {
+        const std::string& param = given.first;
+        const std::string& value = given.second;
         const auto it = std::find_if(def->query.begin(), def->query.end(),
                                      [&](const auto& m) { return m.first == param; });
         if (it == def->query.end()) {
           std::string names;
           for (const auto& m : def->query) names += (names.empty() ? "" : ", ") + m.first;
+          out.type.clear();
+          out.options.clear();
           out.error = "unknown " + scheme + ":// parameter \"" + sdk::json_escape(param) +
                       "\" (known: " + (names.empty() ? "none" : names) + ")";
           return out;

@@ -27,8 +27,10 @@ body_node body_from(const json::value& v) {
   body_node n;
   if (v.is_object()) {
     n.type = body_node::kind::object;
-    for (const auto& [k, member] : v.as_object())
-      n.members.emplace_back(parse_member_key(k), body_from(member));
+    for (const auto& [k, member] : v.as_object()) {
+      n.keys.push_back(parse_member_key(k));
+      n.items.push_back(body_from(member));
+    }
   } else if (v.is_array()) {
     n.type = body_node::kind::array;
     for (const auto& item : v.as_array()) n.items.push_back(body_from(item));

@@ -21,10 +21,10 @@ enum class outcome_kind { delivered, transient, permanent };
 // A JSON body as a tree whose strings are templates.
 struct body_node {
   enum class kind { object, array, literal, text } type = kind::literal;
-  std::vector<std::pair<member_key, body_node>> members;  // object
-  std::vector<body_node> items;                           // array
-  std::string literal;                                    // JSON text of a literal
-  service_template text;                                  // a string leaf
+  std::vector<member_key> keys;  // object: the key of each item
+  std::vector<body_node> items;  // object members or array items
+  std::string literal;           // JSON text of a literal
+  service_template text;         // a string leaf
 };
 
 struct retry_source {

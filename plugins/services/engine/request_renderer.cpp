@@ -226,22 +226,16 @@ void render_json(const body_node& n, const context& ctx, std::string& out) {
       auto omitted = [&](const body_node& child) {
         return child.type == body_node::kind::text && ctx.leaves_out(child.text);
       };
-      if (object) {
-        for (const auto& [key, child] : n.members) {
-          if (!ctx.holds(key) || omitted(child)) continue;
-          if (!first) out += ',';
-          first = false;
-          out += quoted(key.name);
+      for (std::size_t i = 0; i < n.items.size(); ++i) {
+        const body_node& child = n.items[i];
+        if ((object && !ctx.holds(n.keys[i])) || omitted(child)) continue;
+        if (!first) out += ',';
+        first = false;
+        if (object) {
+          out += quoted(n.keys[i].name);
           out += ':';
-          render_json(child, ctx, out);
         }
-      } else {
-        for (const auto& child : n.items) {
-          if (omitted(child)) continue;
-          if (!first) out += ',';
-          first = false;
-          render_json(child, ctx, out);
-        }
+        render_json(child, ctx, out);
       }
       out += object ? '}' : ']';
       return;
