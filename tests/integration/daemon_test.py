@@ -31,8 +31,9 @@ def free_port():
 
 class Daemon:
     def __init__(self, directory, channels, routes="  - to: [archive]\n", server_extra="", env=None,
-                 preexec_fn=None, header_timeout="1s"):
+                 preexec_fn=None, header_timeout="1s", top_extra=""):
         self.header_timeout = header_timeout
+        self.top_extra = top_extra
         self.dir = directory
         self.port = free_port()
         self.out = os.path.join(directory, "out.jsonl")
@@ -53,7 +54,7 @@ class Daemon:
     def write_config(self, channels, routes, server_extra=""):
         with open(self.config, "w") as f:
             f.write(f"""version: 1
-plugin_dirs: [{MODULES}/fault, {BUILD}/plugins]
+{self.top_extra}plugin_dirs: [{MODULES}/fault, {BUILD}/plugins]
 server:
   listen: "127.0.0.1:{self.port}"
   auth_token: "${{NOTIBUS_TOKEN}}"
@@ -400,6 +401,61 @@ class DaemonTest(DaemonTestBase):
         self.assertEqual(d.post({"body": "still running"})[0], 202)
         status, _, data = d.request("GET", "/metrics")
         self.assertIn("notibus_config_reload_failures_total 1", data.decode())
+
+    def test_a_user_service_definition_is_served_and_reloaded(self):
+        received = []
+
+        class Sink(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                received.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+                body = b'{"accepted": true}'
+                self.send_response(201)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        sink = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+        threading.Thread(target=sink.serve_forever, daemon=True).start()
+        self.addCleanup(sink.shutdown)
+        services = os.path.join(self.tmp, "services")
+        os.mkdir(services)
+
+        def define(path):
+            with open(os.path.join(services, "alertsink.yaml"), "w") as f:
+                f.write(f"""service: alertsink
+description: A test sink.
+options:
+  endpoint: {{type: string, required: true, doc: The sink.}}
+request:
+  url: "{{{{options.endpoint}}}}{path}"
+  json: {{summary: "{{{{message.title}}}}", id: "{{{{delivery_id}}}}"}}
+responses:
+  - when: {{status: 201, json: {{accepted: "true"}}}}
+    outcome: delivered
+""")
+
+        define("/v1")
+        channel = f"  sink: {{type: alertsink, endpoint: \"http://127.0.0.1:{sink.server_port}\"}}\n"
+        d = self.start(channel, routes="  - to: [sink]\n", top_extra=f"service_dirs: [{services}]\n")
+        self.assertEqual(d.post({"title": "first", "body": "b"})[0], 202)
+        deadline = time.time() + 5
+        while not received and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(received[0][0], "/v1")
+        self.assertEqual(received[0][1]["summary"], "first")
+        define("/v2")  # an edited definition is read again on SIGHUP
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        while "config reloaded" not in d.logs() and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(d.post({"title": "second", "body": "b"})[0], 202)
+        deadline = time.time() + 5
+        while len(received) < 2 and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(received[1][0], "/v2", d.logs())
 
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.eE+-]+|\+Inf|-Inf|NaN)$')

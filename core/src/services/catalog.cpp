@@ -41,7 +41,8 @@ void catalog::load_builtins_locked() {
 }
 
 std::vector<diagnostic> catalog::add_locked(service_definition d, const YAML::Mark& name_mark,
-                                            const std::string& file) {
+                                            const std::string& file,
+                                            std::optional<std::filesystem::path> from_dir) {
   auto problem = [&](const std::string& message) {
     diagnostic x;
     x.file = file;
@@ -60,6 +61,7 @@ std::vector<diagnostic> catalog::add_locked(service_definition d, const YAML::Ma
                    " and " + file + ")");
   auto e = std::make_unique<entry>();
   e->definition = std::move(d);
+  e->from_dir = std::move(from_dir);
   service_info& info = e->info;
   info.name = e->definition.name;
   info.description = e->definition.description;
@@ -98,7 +100,12 @@ std::vector<diagnostic> catalog::load_directory(const std::filesystem::path& dir
   std::error_code ec;
   std::lock_guard lock(mutex_);
   load_builtins_locked();
-  if (!loaded_dirs_.insert(std::filesystem::weakly_canonical(dir, ec)).second) return {};
+  // Read afresh every time (a SIGHUP reload picks up edited, new and removed
+  // files): what came from this folder before goes first. Running channels
+  // keep the definition they were made with.
+  const auto folder = std::filesystem::weakly_canonical(dir, ec);
+  std::erase_if(entries_,
+                [&](const auto& e) { return e.second->from_dir && *e.second->from_dir == folder; });
   if (!std::filesystem::is_directory(dir, ec))
     return {diagnostic{dir.string(), 0, 0, "", "service directory does not exist"}};
   std::vector<std::filesystem::path> files;
@@ -124,9 +131,9 @@ std::vector<diagnostic> catalog::load_directory(const std::filesystem::path& dir
     out.insert(out.end(), problems.begin(), problems.end());
     if (!d) continue;
     d->origin = f.string();
-    auto refused =
-        add_locked(std::move(*d),
-                   root["service"] ? root["service"].Mark() : YAML::Mark::null_mark(), f.string());
+    auto refused = add_locked(std::move(*d),
+                              root["service"] ? root["service"].Mark() : YAML::Mark::null_mark(),
+                              f.string(), folder);
     out.insert(out.end(), refused.begin(), refused.end());
   }
   return out;

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# A service channel against the plain webhook channel: the same nginx stand-in,
+# the same load driver, 50 requests in flight, rounds taken in turn. Slack's
+# definition answers by its body ("ok"), Telegram's parses a JSON answer and
+# composes escaped HTML text, so they cover the engine's cheap and dear paths.
+# Prints each run and the median ratio of each service to the webhook.
+#   bench/service_load.sh [N] [ROUNDS]   (default 20000, 5; needs build/main)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-20000}
+rounds=${2:-5}
+inflight=50
+build=${NOTIBUS_BUILD_DIR:-$PWD/build/main}
+work=$(mktemp -d)
+trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$work/logs"
+cat >"$work/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/logs/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/body;
+  server {
+    listen 127.0.0.1:$port;
+    location /hook { return 204; }
+    location /services/ { default_type text/html; return 200 "ok"; }
+    location /bot { default_type application/json; return 200 '{"ok":true,"result":{"message_id":1}}'; }
+  }
+}
+CONF
+nginx -p "$work" -c "$work/nginx.conf"
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+
+config() {  # name, channel lines
+  cat >"$work/$1.yaml" <<YAML
+version: 1
+plugin_dirs: [$build/plugins]
+status: {max_entries: 1000}
+channels:
+  sink:
+$2
+    max_inflight: $inflight
+    queue: {capacity: $((n + 1))}
+routes:
+  - to: [sink]
+YAML
+}
+config webhook "    type: webhook
+    url: http://127.0.0.1:$port/hook"
+config slack "    type: slack
+    webhook_url: http://127.0.0.1:$port/services/T1/B2/token"
+config telegram "    type: telegram
+    bot_token: \"1:token\"
+    chat_id: \"-100\"
+    api_url: http://127.0.0.1:$port"
+
+rate() { sed -E 's/.*= ([0-9]+) msg\/s.*/\1/' <<<"$1"; }
+declare -A rates
+for round in $(seq "$rounds"); do
+  for channel in webhook slack telegram; do
+    out=$("$build/bench/notibus_load" "$work/$channel.yaml" "$n" 1000)
+    echo "round $round $channel: $out"
+    rates[$channel]+="$(rate "$out") "
+  done
+done
+/usr/bin/python3 - "${rates[webhook]}" "${rates[slack]}" "${rates[telegram]}" <<'PY'
+import statistics, sys
+webhook, slack, telegram = ([float(x) for x in a.split()] for a in sys.argv[1:])
+for name, runs in (("slack", slack), ("telegram", telegram)):
+    ratios = [s / w for s, w in zip(runs, webhook)]
+    print(f"{name}: median {statistics.median(runs):.0f} msg/s, webhook {statistics.median(webhook):.0f} msg/s, "
+          f"ratio (same round) median {statistics.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}")
+PY
