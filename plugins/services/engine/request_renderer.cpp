@@ -2,6 +2,8 @@
 
 #include <notibus/plugin/text.hpp>
 
+#include <algorithm>
+
 #include "../../common/http/base64.hpp"
 #include "../../common/http/url.hpp"
 
@@ -319,6 +321,16 @@ option_values read_options(const compiled_service& s, const sdk::config_view& c)
   return out;
 }
 
+request_renderer::request_renderer(const compiled_service& s, const option_values& options,
+                                   std::string channel)
+    : s_(s), options_(options), channel_(std::move(channel)) {
+  const bool options_only = std::all_of(
+      s.url.parts().begin(), s.url.parts().end(),
+      [](const auto& p) { return p.literal() || p.value.name.rfind("options.", 0) == 0; });
+  std::string error;
+  if (options_only) fixed_url_ = http::parse_url(base_url(), error);
+}
+
 std::optional<rendered_request> request_renderer::render(const sdk::message_view& m,
                                                          const std::string* recipient,
                                                          std::string& error) const {
@@ -327,9 +339,13 @@ std::optional<rendered_request> request_renderer::render(const sdk::message_view
   if (s_.text) ctx.set_text(compose_text(s_, ctx, out.text_cut));
   http::request& req = out.request;
   req.method = s_.method;
-  auto url = http::parse_url(render_url(s_.url, ctx), error);
-  if (!url) return std::nullopt;
-  req.url = std::move(*url);
+  if (fixed_url_) {
+    req.url = *fixed_url_;
+  } else {
+    auto url = http::parse_url(render_url(s_.url, ctx), error);
+    if (!url) return std::nullopt;
+    req.url = std::move(*url);
+  }
   for (const auto& [name, t] : s_.headers)
     if (!ctx.leaves_out(t)) req.headers.emplace_back(name, header_safe(ctx.plain(t)));
   for (const auto& a : s_.auth) {

@@ -36,8 +36,7 @@ struct rendered_request {
 
 class request_renderer {
  public:
-  request_renderer(const compiled_service& s, const option_values& options, std::string channel)
-      : s_(s), options_(options), channel_(std::move(channel)) {}
+  request_renderer(const compiled_service& s, const option_values& options, std::string channel);
 
   // nullopt with `error` set when the URL does not come out as an http(s) URL.
   std::optional<rendered_request> render(const sdk::message_view& m, const std::string* recipient,
@@ -50,6 +49,8 @@ class request_renderer {
   const compiled_service& s_;
   const option_values& options_;
   std::string channel_;
+  // A URL made of options only is the same for every message: parsed once.
+  std::optional<http::target_url> fixed_url_;
 };
 
 }  // namespace notibus::services
