@@ -4,21 +4,13 @@
 
 #include "../common/http/excerpt.hpp"
 #include "../common/http/retry_after.hpp"
+#include "../common/http/transport_options.hpp"
 
 namespace notibus::webhook {
 
 verdict classify(const http::result& r, int follow_redirects,
                  std::chrono::system_clock::time_point now) {
-  using http::failure;
-  switch (r.error) {
-    case failure::none:
-      break;
-    case failure::certificate:
-    case failure::redirect:
-      return {NOTIBUS_OUTCOME_PERMANENT, r.message, std::nullopt};
-    default:
-      return {NOTIBUS_OUTCOME_TRANSIENT, r.message, std::nullopt};
-  }
+  if (auto failed = http::transport_failure(r)) return *failed;
   const unsigned status = r.resp.status;
   if (status >= 200 && status < 300) return {NOTIBUS_OUTCOME_DELIVERED, {}, std::nullopt};
   std::string error = "HTTP " + std::to_string(status);

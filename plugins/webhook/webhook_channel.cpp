@@ -17,6 +17,7 @@
 #include "../common/http/client.hpp"
 #include "../common/http/header_name.hpp"
 #include "../common/http/redact.hpp"
+#include "../common/http/transport_options.hpp"
 #include "../common/template/message_template.hpp"
 #include "outcome.hpp"
 #include "standard_webhooks.hpp"
@@ -49,7 +50,7 @@ constexpr std::string_view reserved_headers[] = {
 class webhook_channel {
  public:
   static std::vector<notibus_option_v1> options() {
-    return {
+    std::vector<notibus_option_v1> own = {
         option("url", NOTIBUS_OPTION_STRING)
             .required()
             .doc("http:// or https:// URL to send to; userinfo and query values are never logged."),
@@ -66,42 +67,13 @@ class webhook_channel {
             .doc("Body template with {{title}}, {{body}}, {{topic}}, {{priority}}, {{tags}}, "
                  "{{id}}, "
                  "{{created_at}}, {{attributes.KEY}}; default: a JSON object with every field."),
-        option("connect_timeout", NOTIBUS_OPTION_DURATION)
-            .doc("DNS and TCP connect (default: timeout)."),
-        option("tls_timeout", NOTIBUS_OPTION_DURATION).doc("TLS handshake (default: timeout)."),
-        option("write_timeout", NOTIBUS_OPTION_DURATION)
-            .doc("Sending the request (default: timeout)."),
-        option("response_timeout", NOTIBUS_OPTION_DURATION)
-            .doc("Waiting for the response (default: timeout)."),
-        option("ca_file", NOTIBUS_OPTION_STRING)
-            .doc("PEM CA bundle (default: /etc/ssl/certs/ca-certificates.crt or SSL_CERT_FILE)."),
-        option("insecure_skip_verify", NOTIBUS_OPTION_BOOL)
-            .fallback("false")
-            .doc("Skip certificate and hostname checks (logs a warning; for tests only)."),
-        option("client_cert", NOTIBUS_OPTION_STRING).doc("PEM client certificate for mutual TLS."),
-        option("client_key", NOTIBUS_OPTION_STRING).doc("PEM key of client_cert."),
         option("signing.secret", NOTIBUS_OPTION_STRING)
             .secret()
             .doc("whsec_<base64>: sign requests per Standard Webhooks."),
-        option("pool.max_connections", NOTIBUS_OPTION_INT)
-            .range(1, 1000)
-            .doc("Keep-alive connections per host (default: max_inflight)."),
-        option("pool.idle_timeout", NOTIBUS_OPTION_DURATION)
-            .fallback("30s")
-            .doc("Close connections idle this long."),
-        option("follow_redirects", NOTIBUS_OPTION_INT)
-            .fallback("0")
-            .range(0, 10)
-            .doc("Redirects to follow; an unfollowed 3xx is a permanent failure."),
-        option("cross_origin_redirects", NOTIBUS_OPTION_BOOL)
-            .fallback("false")
-            .doc("Follow redirects to another scheme, host or port; they get no Authorization, "
-                 "configured headers or signature. Off: such a redirect is a permanent failure."),
-        option("max_response_body", NOTIBUS_OPTION_INT)
-            .fallback("65536")
-            .range(1024, 16 << 20)
-            .doc("Bytes of a response body read at most; beyond, the connection is dropped."),
     };
+    const auto transport = http::transport_options();
+    own.insert(own.end(), transport.begin(), transport.end());
+    return own;
   }
 
   static int validate(sdk::config_view& c) {
@@ -128,10 +100,7 @@ class webhook_channel {
     if (auto secret = c.get_string("signing.secret");
         secret && !signer::from_secret(*secret, error))
       report("signing.secret", error);
-    if (c.get_string("client_cert").has_value() != c.get_string("client_key").has_value())
-      report(c.get_string("client_cert") ? "client_cert" : "client_key",
-             "client_cert and client_key go together");
-    return errors;
+    return errors + http::validate_transport(c);
   }
 
   explicit webhook_channel(const sdk::config_view& c)
@@ -153,28 +122,8 @@ class webhook_channel {
       secrets_.add(*secret);
     }
 
-    http::client_settings s;
-    const milliseconds timeout = c.get_duration("timeout").value_or(milliseconds(30000));
-    s.timeouts.total = timeout;
-    s.timeouts.connect = c.get_duration("connect_timeout").value_or(timeout);
-    s.timeouts.handshake = c.get_duration("tls_timeout").value_or(timeout);
-    s.timeouts.write = c.get_duration("write_timeout").value_or(timeout);
-    s.timeouts.response = c.get_duration("response_timeout").value_or(timeout);
-    s.tls.ca_file = c.string_or("ca_file", "");
-    s.tls.insecure_skip_verify = c.get_bool("insecure_skip_verify").value_or(false);
-    s.tls.client_cert = c.string_or("client_cert", "");
-    s.tls.client_key = c.string_or("client_key", "");
-    s.max_connections = static_cast<std::size_t>(
-        c.get_int("pool.max_connections").value_or(c.get_int("max_inflight").value_or(1)));
-    s.idle_timeout = c.get_duration("pool.idle_timeout").value_or(milliseconds(30000));
-    s.follow_redirects = follow_redirects_;
-    s.cross_origin_redirects = c.get_bool("cross_origin_redirects").value_or(false);
-    s.preload_tls = url_.tls;  // an http:// hook needs a CA bundle only if redirected to https
-    s.max_response_body = static_cast<std::size_t>(c.get_int("max_response_body").value_or(65536));
-    if (s.tls.insecure_skip_verify && url_.tls)
-      c.log(NOTIBUS_LOG_WARN,
-            "insecure_skip_verify is on: certificates of " + url_.host + " are NOT checked");
-    client_ = std::make_unique<http::client>(s);  // throws for unreadable TLS files
+    // Throws for unreadable TLS files.
+    client_ = std::make_unique<http::client>(http::transport_settings(c, url_));
   }
 
   void send(const sdk::message_view& m, sdk::completion done) {
@@ -205,7 +154,7 @@ class webhook_channel {
  private:
   // Userinfo is percent-encoded in a URL; the credentials are the decoded bytes.
   static std::string basic_auth(const std::string& userinfo) {
-    return "Basic " + http::base64_encode(http::percent_decode(userinfo));
+    return "Basic " + http::base64_encode(sdk::percent_decode(userinfo));
   }
 
   // All message fields as one JSON document, built in one string (it runs

@@ -593,7 +593,9 @@ TEST_P(services, the_request_has_the_documented_shape) {
   ASSERT_EQ(s.server.requests().size(), 1u);
   const auto r = s.server.requests().at(0);
   EXPECT_EQ(r.method, c.method);
-  if (!c.path(s.server).empty()) EXPECT_EQ(r.target, c.path(s.server));
+  if (!c.path(s.server).empty()) {
+    EXPECT_EQ(r.target, c.path(s.server));
+  }
   EXPECT_THAT(r.headers.at("user-agent"), StartsWith("notibus/"));
   c.check(r, m, report.message_id);
   expect_no_secret(c, report.channels[0].detail + env.all_logs());
@@ -610,8 +612,9 @@ TEST_P(services, a_rate_limit_answer_is_retried_no_sooner_than_asked) {
   EXPECT_EQ(report.channels[0].attempts, 2u);
   const auto reqs = s.server.requests();
   ASSERT_EQ(reqs.size(), 2u);
-  if (c.delay)
+  if (c.delay) {
     EXPECT_GE(reqs[1].at - reqs[0].at, *c.delay - 20ms) << "the service's delay was not honoured";
+  }
   EXPECT_EQ(reqs[0].target, reqs[1].target);  // the same delivery (Matrix: the same txnId)
   EXPECT_EQ(reqs[0].body, reqs[1].body);
   expect_no_secret(c, env.all_logs());

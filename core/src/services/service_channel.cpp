@@ -6,7 +6,7 @@
 namespace notibus::services {
 
 bool is_reserved_option(std::string_view name) {
-  static constexpr std::array<std::string_view, 20> reserved = {"type",
+  static constexpr std::array<std::string_view, 21> reserved = {"type",
                                                                 "enabled",
                                                                 "timeout",
                                                                 "max_inflight",
@@ -24,6 +24,7 @@ bool is_reserved_option(std::string_view name) {
                                                                 "client_cert",
                                                                 "client_key",
                                                                 "follow_redirects",
+                                                                "cross_origin_redirects",
                                                                 "max_response_body",
                                                                 "pool"};
   return std::find(reserved.begin(), reserved.end(), name) != reserved.end();

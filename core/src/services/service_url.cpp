@@ -8,26 +8,6 @@
 namespace notibus::services {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -41,8 +21,9 @@ std::vector<std::pair<std::string, std::string>> query_params(std::string_view q
     const std::string_view pair = query.substr(0, amp);
     const std::size_t eq = pair.find('=');
     if (!pair.empty())
-      out.emplace_back(decode(pair.substr(0, eq)),
-                       eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1)));
+      out.emplace_back(
+          sdk::percent_decode(pair.substr(0, eq)),
+          eq == std::string_view::npos ? "" : sdk::percent_decode(pair.substr(eq + 1)));
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
@@ -95,7 +76,7 @@ url_channel plugin_url(const std::string& scheme, std::string_view rest,
   }
   c.type = "email";
   const std::size_t colon = host_port.rfind(':');
-  c.options.emplace_back("host", decode(host_port.substr(0, colon)));
+  c.options.emplace_back("host", sdk::percent_decode(host_port.substr(0, colon)));
   if (colon != std::string_view::npos)
     c.options.emplace_back("port", std::string(host_port.substr(colon + 1)));
   c.options.emplace_back("tls", scheme == "mailtos" ? "implicit" : "starttls");
@@ -103,10 +84,10 @@ url_channel plugin_url(const std::string& scheme, std::string_view rest,
   if (at != std::string_view::npos) {
     const std::string_view userinfo = rest.substr(0, at);
     const std::size_t sep = userinfo.find(':');
-    user = decode(userinfo.substr(0, sep));
+    user = sdk::percent_decode(userinfo.substr(0, sep));
     c.options.emplace_back("username", user);
     if (sep != std::string_view::npos)
-      c.options.emplace_back("password", decode(userinfo.substr(sep + 1)));
+      c.options.emplace_back("password", sdk::percent_decode(userinfo.substr(sep + 1)));
   }
   bool has_from = false, has_to = false;
   for (const auto& [k, v] : params) {
@@ -159,7 +140,7 @@ bool match_form(std::string_view form, std::string_view text,
             std::tolower(static_cast<unsigned char>(after.front())))
       continue;
     if (after.empty() && n != text.size()) continue;
-    captures.emplace_back(std::string(name), decode(text.substr(0, n)));
+    captures.emplace_back(std::string(name), sdk::percent_decode(text.substr(0, n)));
     if (match_form(after, text.substr(n), captures)) return true;
     captures.pop_back();
   }

@@ -1,41 +1,15 @@
 #include "redact.hpp"
 
+#include <notibus/plugin/text.hpp>
+
 #include <algorithm>
 
 #include "base64.hpp"
 
 namespace notibus::http {
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
-
 void redactor::add(std::string_view secret) {
-  for (std::string form : {std::string(secret), percent_encode(secret), percent_decode(secret)}) {
+  for (std::string form :
+       {std::string(secret), percent_encode(secret), sdk::percent_decode(secret)}) {
     if (form.size() < min_length ||
         std::find(secrets_.begin(), secrets_.end(), form) != secrets_.end())
       continue;
@@ -48,7 +22,7 @@ void redactor::add(std::string_view secret) {
 void redactor::add_url(const target_url& url) {
   if (!url.userinfo.empty()) {
     add(url.userinfo);
-    add(base64_encode(percent_decode(url.userinfo)));
+    add(base64_encode(sdk::percent_decode(url.userinfo)));
     const std::size_t colon = url.userinfo.find(':');
     add(url.userinfo.substr(0, colon));
     if (colon != std::string::npos) add(url.userinfo.substr(colon + 1));

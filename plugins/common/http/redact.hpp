@@ -31,7 +31,4 @@ class redactor {
   std::vector<std::string> secrets_;  // longest first, so a secret inside another goes with it
 };
 
-// RFC 3986 percent-decoding ("%2F" -> "/"); malformed escapes stay as they are.
-std::string percent_decode(std::string_view text);
-
 }  // namespace notibus::http

@@ -14,6 +14,7 @@
 
 #include "../../common/http/client.hpp"
 #include "../../common/http/redact.hpp"
+#include "../../common/http/transport_options.hpp"
 #include "compiled_service.hpp"
 #include "request_renderer.hpp"
 #include "response_rules.hpp"
@@ -66,39 +67,13 @@ class recipient_memory {
 class service_engine {
  public:
   static std::vector<notibus_option_v1> options() {
-    return {
+    std::vector<notibus_option_v1> own = {
         option("definition", NOTIBUS_OPTION_STRING)
             .doc("The service definition; set by notibus for a service type, not by hand."),
-        option("ca_file", NOTIBUS_OPTION_STRING)
-            .doc("PEM CA bundle (default: /etc/ssl/certs/ca-certificates.crt or SSL_CERT_FILE)."),
-        option("insecure_skip_verify", NOTIBUS_OPTION_BOOL)
-            .fallback("false")
-            .doc("Skip certificate and hostname checks (logs a warning; for tests only)."),
-        option("client_cert", NOTIBUS_OPTION_STRING).doc("PEM client certificate for mutual TLS."),
-        option("client_key", NOTIBUS_OPTION_STRING).doc("PEM key of client_cert."),
-        option("connect_timeout", NOTIBUS_OPTION_DURATION)
-            .doc("DNS and TCP connect (default: timeout)."),
-        option("tls_timeout", NOTIBUS_OPTION_DURATION).doc("TLS handshake (default: timeout)."),
-        option("write_timeout", NOTIBUS_OPTION_DURATION)
-            .doc("Sending the request (default: timeout)."),
-        option("response_timeout", NOTIBUS_OPTION_DURATION)
-            .doc("Waiting for the response (default: timeout)."),
-        option("follow_redirects", NOTIBUS_OPTION_INT)
-            .fallback("0")
-            .range(0, 10)
-            .doc("Redirects to follow (same origin only); an unfollowed 3xx is a permanent "
-                 "failure."),
-        option("max_response_body", NOTIBUS_OPTION_INT)
-            .fallback("65536")
-            .range(1024, 16 << 20)
-            .doc("Bytes of a response body read at most."),
-        option("pool.max_connections", NOTIBUS_OPTION_INT)
-            .range(1, 1000)
-            .doc("Keep-alive connections per host (default: max_inflight)."),
-        option("pool.idle_timeout", NOTIBUS_OPTION_DURATION)
-            .fallback("30s")
-            .doc("Close connections idle this long."),
     };
+    const auto transport = http::transport_options();
+    own.insert(own.end(), transport.begin(), transport.end());
+    return own;
   }
 
   // The definition was checked by the core; what is left is whether the
@@ -112,7 +87,7 @@ class service_engine {
     const option_values values = read_options(s, c);
     const request_renderer renderer(s, values, std::string(c.instance_name()));
     std::string error;
-    if (http::parse_url(renderer.base_url(), error)) return 0;
+    if (http::parse_url(renderer.base_url(), error)) return http::validate_transport(c);
     // Name the option the URL starts with (webhook_url, server...) if there is one.
     const placeholder* lead =
         s.url.parts().empty() || s.url.parts()[0].literal() ? nullptr : &s.url.parts()[0].value;
@@ -127,31 +102,14 @@ class service_engine {
         values_(read_options(service_, c)),
         renderer_(service_, values_, std::string(c.instance_name())) {
     std::string error;
-    if (auto base = http::parse_url(renderer_.base_url(), error)) secrets_.add_url(*base);
+    const auto base = http::parse_url(renderer_.base_url(), error);  // checked by validate()
+    if (base) secrets_.add_url(*base);
     for (const auto& [name, type] : service_.option_types)
       if (c.is_sensitive(name.c_str()))
         if (auto v = c.get_string(name.c_str())) secrets_.add(*v);
 
-    http::client_settings s;
-    const milliseconds timeout = c.get_duration("timeout").value_or(milliseconds(30000));
-    s.timeouts.total = timeout;
-    s.timeouts.connect = c.get_duration("connect_timeout").value_or(timeout);
-    s.timeouts.handshake = c.get_duration("tls_timeout").value_or(timeout);
-    s.timeouts.write = c.get_duration("write_timeout").value_or(timeout);
-    s.timeouts.response = c.get_duration("response_timeout").value_or(timeout);
-    s.tls.ca_file = c.string_or("ca_file", "");
-    s.tls.insecure_skip_verify = c.get_bool("insecure_skip_verify").value_or(false);
-    s.tls.client_cert = c.string_or("client_cert", "");
-    s.tls.client_key = c.string_or("client_key", "");
-    s.max_connections = static_cast<std::size_t>(
-        c.get_int("pool.max_connections").value_or(c.get_int("max_inflight").value_or(1)));
-    s.idle_timeout = c.get_duration("pool.idle_timeout").value_or(milliseconds(30000));
-    s.follow_redirects = static_cast<int>(c.get_int("follow_redirects").value_or(0));
-    s.max_response_body = static_cast<std::size_t>(c.get_int("max_response_body").value_or(65536));
-    s.preload_tls = renderer_.base_url().rfind("https://", 0) == 0;
+    http::client_settings s = http::transport_settings(c, base.value_or(http::target_url{}));
     s.user_agent = "notibus/0.1 (service " + service_.name + ")";
-    if (s.tls.insecure_skip_verify)
-      c.log(NOTIBUS_LOG_WARN, "insecure_skip_verify is on: certificates are NOT checked");
     client_ = std::make_unique<http::client>(s);  // throws for unreadable TLS files
   }
 

@@ -8,6 +8,7 @@
 
 #include "../../common/http/excerpt.hpp"
 #include "../../common/http/retry_after.hpp"
+#include "../../common/http/transport_options.hpp"
 
 namespace notibus::services {
 namespace {
@@ -127,16 +128,7 @@ std::string error_text(const service_template& t, answer& a) {
 
 verdict judge(const compiled_service& s, const http::result& r,
               std::chrono::system_clock::time_point now) {
-  using http::failure;
-  switch (r.error) {
-    case failure::none:
-      break;
-    case failure::certificate:
-    case failure::redirect:
-      return {NOTIBUS_OUTCOME_PERMANENT, r.message, std::nullopt};
-    default:
-      return {NOTIBUS_OUTCOME_TRANSIENT, r.message, std::nullopt};
-  }
+  if (auto failed = http::transport_failure(r)) return *failed;
   answer a(r.resp);
   const unsigned status = r.resp.status;
   const response_rule* rule = nullptr;

@@ -115,6 +115,28 @@ inline std::string json_escape(std::string_view text) {
   return out;
 }
 
+// RFC 3986 percent-decoding ("a%2Fb" -> "a/b"); a malformed escape stays as
+// it is written.
+inline std::string percent_decode(std::string_view text) {
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 // "2026-11-27T10:52:13.958Z" (RFC 3339, UTC, milliseconds).
 inline std::string format_rfc3339_utc(std::int64_t epoch_ms) {
   const std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
