@@ -21,6 +21,7 @@ class NotibusConan(ConanFile):
         "channel_webhook": CHANNEL_MODES,
         "channel_callmebot": CHANNEL_MODES,
         "channel_email": CHANNEL_MODES,
+        "channel_service": CHANNEL_MODES,  # the engine of the service definitions
     }
     default_options = {
         "shared": False,
@@ -28,6 +29,7 @@ class NotibusConan(ConanFile):
         "channel_webhook": "module",
         "channel_callmebot": "module",
         "channel_email": "module",
+        "channel_service": "module",
     }
 
     def export_sources(self):
@@ -60,7 +62,7 @@ class NotibusConan(ConanFile):
         tc.variables["BUILD_SHARED_LIBS"] = bool(self.options.shared)
         tc.variables["NOTIBUS_BUILD_TESTS"] = False
         tc.variables["NOTIBUS_BUILD_BENCH"] = False
-        for channel in ("webhook", "callmebot", "email"):
+        for channel in ("webhook", "callmebot", "email", "service"):
             tc.variables[f"NOTIBUS_CHANNEL_{channel.upper()}"] = str(self.options.get_safe(f"channel_{channel}"))
         tc.generate()
         CMakeDeps(self).generate()
@@ -99,11 +101,14 @@ class NotibusConan(ConanFile):
                 core.requires.append(component)
             else:
                 core.system_libs += system_libs
+        # Channel modules, for a config's plugin_dirs; the program also finds
+        # them itself through NOTIBUS_PLUGIN_PATH.
+        modules = os.path.join(self.package_folder, "lib", "notibus")
+        self.runenv_info.define_path("NOTIBUS_PLUGIN_DIR", modules)
+        self.runenv_info.prepend_path("NOTIBUS_PLUGIN_PATH", modules)
 
     def _packaged(self, name):
         try:
             return self.dependencies[name].package_folder is not None
         except KeyError:
             return False
-        # Channel modules, for a config's plugin_dirs.
-        self.runenv_info.define_path("NOTIBUS_PLUGIN_DIR", os.path.join(self.package_folder, "lib", "notibus"))
