@@ -23,15 +23,13 @@ namespace {
 using serve::api_settings;
 using serve::listener_settings;
 
+// The config loader checked server.listen already.
 bool split_listen(const std::string& listen, listener_settings& out) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 == listen.size()) return false;
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  out.host = host.empty() ? "0.0.0.0" : host;
-  out.port = listen.substr(colon + 1);
-  return out.port.find_first_not_of("0123456789") == std::string::npos;
+  const auto address = notibus::split_listen(listen);
+  if (!address) return false;
+  out.host = address->host;
+  out.port = address->port;
+  return true;
 }
 
 bool is_loopback(const std::string& host) {

@@ -56,6 +56,14 @@ struct server_settings {
   bool access_log = false;                          // one info line per request
 };
 
+// server.listen split: "127.0.0.1:8025", "[::1]:8025", ":8025" (every address,
+// host "0.0.0.0"); nullopt unless it is host:port with a port in 0..65535.
+struct listen_address {
+  std::string host;
+  std::string port;
+};
+std::optional<listen_address> split_listen(std::string_view listen);
+
 struct status_settings {
   std::chrono::milliseconds retention{60 * 60 * 1000};
   std::size_t max_entries = 100000;

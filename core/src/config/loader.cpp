@@ -17,6 +17,7 @@
 #include "expand.hpp"
 #include "section.hpp"
 #include "suggest.hpp"
+#include "yaml_text.hpp"
 
 namespace notibus {
 namespace {
@@ -47,6 +48,7 @@ class loader {
   }
 
   config run(const std::string& text) {
+    if (!check_utf8(text, sink_)) throw config_error(sink_.take());
     YAML::Node root;
     try {
       root = YAML::Load(text);
@@ -54,6 +56,8 @@ class loader {
       sink_.add(e.mark, "", "invalid YAML: " + e.msg);
       throw config_error(sink_.take());
     }
+    check_quoted_scalars(root, text, sink_);
+    if (!sink_.empty()) throw config_error(sink_.take());
     if (!root.IsMap()) {
       sink_.add(root.Mark(), "",
                 "expected a mapping at the top of the file, got " + describe_node(root, false));
@@ -67,7 +71,10 @@ class loader {
     if (root["spool"]) read_spool(root["spool"]);
     if (root["server"]) read_server(root["server"]);
     if (root["status"]) read_status(root["status"]);
-    if (root["channels"]) read_channels(root["channels"]);
+    if (root["channels"])
+      read_channels(root["channels"]);
+    else
+      sink_.add(root.Mark(), "channels", "no channels: nothing could be delivered (add one)");
     if (root["routes"]) read_routes(root["routes"]);
     if (!sink_.empty()) throw config_error(sink_.take());
     return std::move(cfg_);
@@ -119,6 +126,10 @@ class loader {
     section_values s = validate_section(node, schema::server(), "server", sink_);
     server_settings server;
     server.listen = value_or<std::string>(s, "listen", server.listen);
+    if (!split_listen(server.listen))
+      sink_.add(s.mark_of("listen"), "server.listen",
+                "expected host:port (127.0.0.1:8025, [::1]:8025 or :8025 for every address), got " +
+                    describe_node(node["listen"], false));
     server.auth_token = value_or<std::string>(s, "auth_token", "");
     server.max_body = static_cast<std::size_t>(value_or<std::int64_t>(s, "max_body", 65536));
     server.shutdown_grace = value_or<milliseconds>(s, "shutdown_grace", server.shutdown_grace);
@@ -150,6 +161,8 @@ class loader {
                 "expected a mapping of channel names, got " + describe_node(node, false));
       return;
     }
+    if (node.size() == 0)
+      sink_.add(node.Mark(), "channels", "no channels: nothing could be delivered (add one)");
     std::set<std::string> seen;
     for (const auto& kv : node) {
       const std::string name = kv.first.Scalar();
@@ -423,6 +436,21 @@ config load(const std::string& text, const std::string& source, plugin_registry&
 }
 
 }  // namespace
+
+std::optional<listen_address> split_listen(std::string_view listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == listen.size()) return std::nullopt;
+  std::string_view host = listen.substr(0, colon);
+  const std::string_view port = listen.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  else if (host.find(':') != std::string_view::npos)
+    return std::nullopt;  // an IPv6 address goes in brackets
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
+      std::stoi(std::string(port)) > 65535)
+    return std::nullopt;
+  return listen_address{host.empty() ? "0.0.0.0" : std::string(host), std::string(port)};
+}
 
 const channel_settings* config::find_channel(const std::string& name) const {
   for (const auto& c : channels)
