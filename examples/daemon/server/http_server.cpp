@@ -85,8 +85,8 @@ bool expects_continue(const bhttp::request_header<>& head) {
 
 // What a response is logged as, and when its exchange started.
 struct exchange_note {
-  std::string remote;
-  std::string request_line = "-";  // "POST /v1/messages HTTP/1.1"
+  std::string_view remote;
+  std::string request_line = "-";  // "POST /v1/messages HTTP/1.1", only for the access log
   clock::time_point started = clock::now();
   unsigned version = 11;
   bool head_only = false;
@@ -271,7 +271,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       // header_timeout for the head, so a client trickling bytes is cut off.
       if (buffer.size() == 0) {
         tcp.expires_after(first ? settings.header_timeout : settings.idle_timeout);
-        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(512), tuple_awaitable);
+        auto [ec, n] =
+            co_await stream.async_read_some(buffer.prepare(first ? 512 : 8192), tuple_awaitable);
         if (ec) co_return;
         buffer.commit(n);
         note.started = clock::now();
@@ -294,8 +295,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       const auto& head = parser.get().base();
       http_request req = request_of(head, remote);
       note.version = req.version;
-      note.request_line = req.method + " " + loggable_target(req.target) +
-                          (req.version == 10 ? " HTTP/1.0" : " HTTP/1.1");
+      if (settings.access_log)
+        note.request_line = req.method + " " + loggable_target(req.target) +
+                            (req.version == 10 ? " HTTP/1.0" : " HTTP/1.1");
       note.head_only = req.method == "HEAD";
       if (auto te = transfer_encoding(head)) {
         // RFC 9112 6.1/6.3: a length that cannot be known ends the connection.
@@ -411,8 +413,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     if (settings.access_log && settings.log) {
       const auto ms =
           std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - note.started);
-      settings.log(log_level::info, "access: " + note.remote + " \"" + note.request_line + "\" " +
-                                        std::to_string(r.status) + " " +
+      settings.log(log_level::info, "access: " + std::string(note.remote) + " \"" +
+                                        note.request_line + "\" " + std::to_string(r.status) + " " +
                                         std::to_string(note.head_only ? 0 : r.body.size()) + " " +
                                         std::to_string(ms.count()) + "ms");
     }
