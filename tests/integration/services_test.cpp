@@ -217,6 +217,12 @@ std::vector<service_case> cases() {
   teams.delay = 1000ms;
   teams.refused = answer(400, R"({"error":{"code":"InvalidRequestContent","message":"bad card"}})");
   teams.secrets = {hook_token};
+  teams.limit = 6000;
+  teams.limited = [](const recorded_request& r) {
+    return std::string(
+        json_of(r).at("attachments").at(0).at("content").at("body").at(1).at("text").as_string());
+  };
+  teams.report_note = "cut to fit the teams field limits";
   out.push_back(teams);
 
   service_case telegram;
@@ -389,6 +395,11 @@ std::vector<service_case> cases() {
   rocket.refused = answer(400, R"({"success":false,"error":"invalid-channel"})");
   rocket.failure_2xx = answer(200, R"({"success":false,"error":"error-invalid-integration"})");
   rocket.secrets = {hook_token};
+  rocket.limit = 5000;
+  rocket.limited = [](const recorded_request& r) {
+    return std::string(json_of(r).at("text").as_string());
+  };
+  rocket.report_note = "text cut to 5000 characters (the rocketchat limit)";
   out.push_back(rocket);
 
   service_case gchat;
@@ -477,6 +488,11 @@ std::vector<service_case> cases() {
   matrix.delay = 900ms;
   matrix.refused = answer(403, R"({"errcode":"M_FORBIDDEN","error":"User not in room"})");
   matrix.secrets = {"syt_secret_matrix_token"};
+  matrix.limit = 16000;
+  matrix.limited = [](const recorded_request& r) {
+    return std::string(json_of(r).at("body").as_string());
+  };
+  matrix.report_note = "text cut to 16000 characters (the matrix limit)";
   out.push_back(matrix);
 
   service_case zulip;
