@@ -114,7 +114,8 @@ void bm_accept(benchmark::State& state, const char* fsync) {
             if (--active == 0) finished.set_value();
             return;
           }
-          bus.async_try_publish(m, [self](const notibus::publish_result&) { (*self)(); });
+          bus.async_try_publish(
+              m, [self](notibus::error_code, const notibus::publish_result&) { (*self)(); });
         };
       for (auto& loop : loops) loop();
       finished.get_future().wait();

@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
         publisher_waiting = false;
       }
     }
-    bus.async_publish(m, [&](std::error_code ec, notibus::delivery_report r) {
+    bus.async_publish(m, [&](notibus::error_code ec, notibus::delivery_report r) {
       std::lock_guard lock(mutex);
       ++done;
       if (ec || !r.all_delivered()) ++failed;

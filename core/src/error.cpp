@@ -5,7 +5,7 @@
 namespace notibus {
 namespace {
 
-class category final : public std::error_category {
+class category final : public boost::system::error_category {
  public:
   const char* name() const noexcept override { return "notibus"; }
   std::string message(int e) const override {
@@ -31,12 +31,12 @@ class category final : public std::error_category {
 
 }  // namespace
 
-const std::error_category& error_category() noexcept {
+const boost::system::error_category& error_category() noexcept {
   static const category c;
   return c;
 }
 
-std::error_code make_error_code(errc e) noexcept {
+error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
 

@@ -1,11 +1,10 @@
 // `notibus send`: publish one message and wait for every channel's outcome.
 #include <notibus/bus.hpp>
 
-#include <boost/asio/use_future.hpp>
-
 #include <notibus/plugin/text.hpp>
 
 #include <cstdio>
+#include <future>
 
 #include "cli_args.hpp"
 #include "commands.hpp"
@@ -91,7 +90,11 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
     std::fprintf(stderr, "%s\n", e.what());
     return 2;
   }
-  auto [ec, report] = b->async_publish(m, boost::asio::use_future).get();
+  std::promise<std::pair<error_code, delivery_report>> outcome;
+  b->async_publish(m, [&outcome](error_code ec, delivery_report r) {
+    outcome.set_value({ec, std::move(r)});
+  });
+  auto [ec, report] = outcome.get_future().get();
   b->stop(std::chrono::milliseconds(0));
   if (ec) {
     std::fprintf(stderr, "notibus send: %s\n", ec.message().c_str());

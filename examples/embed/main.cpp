@@ -23,9 +23,13 @@ int main(int argc, char** argv) {
   m.topic = "example.hello";
   m.title = "Hello";
   m.body = "notibus is linked and delivering.";
-  auto [ec, report] = bus.async_publish(m, boost::asio::use_future).get();
-  if (ec) {
-    std::cerr << "publish failed: " << ec.message() << "\n";
+  notibus::delivery_report report;
+  try {
+    // use_future: the report, or the message-level error thrown
+    // (boost::system::system_error: no route, invalid message, ...).
+    report = bus.async_publish(m, boost::asio::use_future).get();
+  } catch (const boost::system::system_error& e) {
+    std::cerr << "publish failed: " << e.code().message() << "\n";
     return 1;
   }
   for (const auto& c : report.channels)

@@ -13,6 +13,7 @@
 
 #include "../support/channel_env.hpp"
 #include "../support/http_test_server.hpp"
+#include "../support/publish_future.hpp"
 
 using namespace std::chrono_literals;
 using notibus::delivery_state;
@@ -213,9 +214,8 @@ TEST(webhook, an_endless_body_is_cut_off_and_the_connection_dropped) {
 TEST(webhook, keep_alive_reuses_connections) {
   http_test_server server;
   webhook_env env(yaml_url(server) + "    max_inflight: 4\n");
-  std::vector<std::future<std::tuple<std::error_code, notibus::delivery_report>>> all;
-  for (int i = 0; i < 1000; ++i)
-    all.push_back(env.b->async_publish(sample(), boost::asio::use_future));
+  std::vector<std::future<std::tuple<notibus::error_code, notibus::delivery_report>>> all;
+  for (int i = 0; i < 1000; ++i) all.push_back(notibus::test::publish_future(*env.b, sample()));
   for (auto& f : all) ASSERT_TRUE(std::get<1>(f.get()).all_delivered());
   EXPECT_EQ(server.requests().size(), 1000u);
   EXPECT_LE(server.connections(), 4u);

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "publish_future.hpp"
+
 namespace notibus::test {
 
 inline void ensure_plugin(plugin_registry& registry, const std::string& type) {
@@ -53,7 +55,7 @@ struct channel_env {
   }
 
   delivery_report publish(message m, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-    auto f = b->async_publish(std::move(m), boost::asio::use_future);
+    auto f = notibus::test::publish_future(*b, std::move(m));
     if (f.wait_for(limit) != std::future_status::ready) throw std::runtime_error("timed out");
     return std::get<1>(f.get());
   }

@@ -2,13 +2,16 @@
 // backoff, retry-after, permanent failures, dead letters, timeouts.
 #include <gtest/gtest.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <future>
 
+#include "../support/publish_future.hpp"
 #include "../support/test_bus.hpp"
 
 using namespace std::chrono_literals;
@@ -50,8 +53,8 @@ std::string with_mode(std::string mode_and_more) {
 TEST(bus_delivery, callback_token_reports_delivery) {
   test_env env(with_mode("ok"));
   auto bus = env.make_bus();
-  std::promise<std::pair<std::error_code, notibus::delivery_report>> done;
-  bus->async_publish(make_message("a.b"), [&](std::error_code ec, notibus::delivery_report r) {
+  std::promise<std::pair<notibus::error_code, notibus::delivery_report>> done;
+  bus->async_publish(make_message("a.b"), [&](notibus::error_code ec, notibus::delivery_report r) {
     done.set_value({ec, std::move(r)});
   });
   auto fut = done.get_future();
@@ -65,36 +68,99 @@ TEST(bus_delivery, callback_token_reports_delivery) {
   EXPECT_EQ(report.message_id.size(), 26u);
 }
 
+// use_future: a future of the report; a message-level error is thrown.
 TEST(bus_delivery, use_future_token) {
   test_env env(with_mode("ok"));
   auto bus = env.make_bus();
   auto fut = bus->async_publish(make_message("a.b"), boost::asio::use_future);
-  auto [ec, report] = wait(fut);
-  EXPECT_FALSE(ec);
-  EXPECT_TRUE(report.all_delivered());
+  EXPECT_TRUE(wait(fut).all_delivered());
+  notibus::message unknown_channel = make_message("a.b");
+  unknown_channel.channels = {"nope"};
+  auto unknown = bus->async_publish(unknown_channel, boost::asio::use_future);
+  try {
+    wait(unknown);
+    FAIL() << "an unknown channel must throw";
+  } catch (const boost::system::system_error& e) {
+    EXPECT_EQ(e.code(), notibus::errc::unknown_channel);
+  }
 }
 
-TEST(bus_delivery, use_awaitable_token) {
+// use_awaitable: the report is the value, a message-level error an exception.
+TEST(bus_delivery, use_awaitable_token_throws_message_errors) {
   test_env env(with_mode("ok"));
   auto bus = env.make_bus();
-  std::promise<bool> delivered;
+  std::promise<std::string> outcome;
   boost::asio::co_spawn(
       bus->get_executor(),
       [&]() -> boost::asio::awaitable<void> {
-        auto [ec, report] =
+        const notibus::delivery_report report =
             co_await bus->async_publish(make_message("a.b"), boost::asio::use_awaitable);
-        delivered.set_value(!ec && report.all_delivered());
+        std::string seen = report.all_delivered() ? "delivered" : "not delivered";
+        notibus::message m = make_message("a.b");
+        m.channels = {"nope"};
+        try {
+          co_await bus->async_publish(m, boost::asio::use_awaitable);
+          seen += ", no error";
+        } catch (const boost::system::system_error& e) {
+          seen += e.code() == notibus::errc::unknown_channel ? ", unknown_channel" : ", other";
+        }
+        outcome.set_value(seen);
       },
       boost::asio::detached);
-  auto fut = delivered.get_future();
-  EXPECT_TRUE(wait(fut));
+  auto fut = outcome.get_future();
+  EXPECT_EQ(wait(fut), "delivered, unknown_channel");
+}
+
+// as_tuple and redirect_error: the error as a value, as with any Asio operation.
+TEST(bus_delivery, as_tuple_and_redirect_error_tokens) {
+  test_env env(with_mode("ok"));
+  auto bus = env.make_bus();
+  std::promise<std::string> outcome;
+  boost::asio::co_spawn(
+      bus->get_executor(),
+      [&]() -> boost::asio::awaitable<void> {
+        notibus::message m = make_message("a.b");
+        m.channels = {"nope"};
+        auto [ec, report] =
+            co_await bus->async_publish(m, boost::asio::as_tuple(boost::asio::use_awaitable));
+        notibus::error_code redirected;
+        const auto delivered = co_await bus->async_publish(
+            make_message("a.b"),
+            boost::asio::redirect_error(boost::asio::use_awaitable, redirected));
+        auto [try_ec, accepted] = co_await bus->async_try_publish(
+            make_message("a.b"), boost::asio::as_tuple(boost::asio::use_awaitable));
+        outcome.set_value(ec.message() + "; " + (redirected ? "error" : "ok") + " " +
+                          (delivered.all_delivered() ? "delivered" : "not") + "; " +
+                          (try_ec ? "refused" : "accepted " + std::to_string(accepted.id.size())));
+      },
+      boost::asio::detached);
+  auto fut = outcome.get_future();
+  EXPECT_EQ(wait(fut),
+            "the message names a channel that is not configured; ok delivered; accepted 26");
+}
+
+// publish() is fire and forget, but a message refused at once is not dropped silently.
+TEST(bus_delivery, publish_throws_what_it_refuses) {
+  test_env env(with_mode("ok"));
+  auto bus = env.make_bus();
+  EXPECT_EQ(bus->publish(make_message("a.b")).size(), 26u);
+  notibus::message m = make_message("a.b");
+  m.channels = {"nope"};
+  try {
+    bus->publish(m);
+    FAIL() << "publish must throw";
+  } catch (const boost::system::system_error& e) {
+    EXPECT_EQ(e.code(), notibus::errc::unknown_channel);
+  }
+  notibus::message bad = make_message("a.b", std::string("a\0b", 3));
+  EXPECT_THROW(bus->publish(bad), boost::system::system_error);
 }
 
 TEST(bus_delivery, transient_failures_are_retried_until_delivered) {
   test_env env(with_mode(
       "transient\n    fail_times: 2\n    retry: {initial_backoff: 20ms, max_backoff: 40ms}"));
   auto bus = env.make_bus();
-  auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto fut = notibus::test::publish_future(*bus, make_message("x"));
   auto [ec, report] = wait(fut);
   EXPECT_TRUE(report.all_delivered());
   EXPECT_EQ(report.channels[0].attempts, 3u);
@@ -109,7 +175,7 @@ TEST(bus_delivery, backoff_stays_under_its_exponential_ceiling_and_gives_up) {
       "transient\n    fail_times: -1\n"
       "    retry: {max_attempts: 4, initial_backoff: 200ms, multiplier: 2, max_backoff: 1s}"));
   auto bus = env.make_bus();
-  auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto fut = notibus::test::publish_future(*bus, make_message("x"));
   auto [ec, report] = wait(fut);
   EXPECT_EQ(report.channels[0].state, delivery_state::failed);
   EXPECT_EQ(report.channels[0].attempts, 4u);
@@ -132,7 +198,7 @@ TEST(bus_delivery, retry_after_from_the_plugin_is_honoured) {
       with_mode("transient\n    fail_times: 1\n    retry_after: 300ms\n"
                 "    retry: {initial_backoff: 1ms, max_backoff: 2ms}"));
   auto bus = env.make_bus();
-  auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto fut = notibus::test::publish_future(*bus, make_message("x"));
   auto [ec, report] = wait(fut);
   EXPECT_TRUE(report.all_delivered());
   const auto a = fault_log::instance().attempts("c");
@@ -143,7 +209,7 @@ TEST(bus_delivery, retry_after_from_the_plugin_is_honoured) {
 TEST(bus_delivery, permanent_failure_is_not_retried_and_is_dead_lettered) {
   test_env env(with_mode("permanent"));
   auto bus = env.make_bus();
-  auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto fut = notibus::test::publish_future(*bus, make_message("x"));
   auto [ec, report] = wait(fut);
   EXPECT_FALSE(ec);
   EXPECT_FALSE(report.all_delivered());
@@ -160,7 +226,7 @@ TEST(bus_delivery, max_age_stops_retries_early) {
       with_mode("transient\n    fail_times: -1\n    retry_after: 200ms\n"
                 "    retry: {max_attempts: 100, initial_backoff: 1ms, max_age: 150ms}"));
   auto bus = env.make_bus();
-  auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto fut = notibus::test::publish_future(*bus, make_message("x"));
   auto [ec, report] = wait(fut);
   EXPECT_EQ(report.channels[0].state, delivery_state::failed);
   EXPECT_EQ(report.channels[0].attempts, 1u);
@@ -173,7 +239,7 @@ TEST(bus_delivery, a_hanging_attempt_times_out_and_is_retried) {
       with_mode("hang\n    timeout: 100ms\n    retry: {max_attempts: 2, initial_backoff: 10ms}"));
   auto bus = env.make_bus();
   const auto start = std::chrono::steady_clock::now();
-  auto fut = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto fut = notibus::test::publish_future(*bus, make_message("x"));
   auto [ec, report] = wait(fut);
   EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
   EXPECT_EQ(report.channels[0].state, delivery_state::failed);
@@ -185,9 +251,9 @@ TEST(bus_delivery, a_hanging_attempt_times_out_and_is_retried) {
 TEST(bus_delivery, slow_asynchronous_completion_from_another_thread) {
   test_env env(with_mode("ok\n    delay: 30ms\n    max_inflight: 8"));
   auto bus = env.make_bus(2);
-  std::vector<std::future<std::tuple<std::error_code, notibus::delivery_report>>> futures;
+  std::vector<std::future<std::tuple<notibus::error_code, notibus::delivery_report>>> futures;
   for (int i = 0; i < 20; ++i)
-    futures.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+    futures.push_back(notibus::test::publish_future(*bus, make_message("x")));
   for (auto& f : futures) EXPECT_TRUE(std::get<1>(wait(f)).all_delivered());
   EXPECT_EQ(bus->stats()[0].delivered, 20u);
 }
@@ -204,7 +270,7 @@ routes:
   - to: [c]
 )");
   auto b = env.make_bus();
-  auto f = b->async_publish(make_message("t"), boost::asio::use_future);
+  auto f = notibus::test::publish_future(*b, make_message("t"));
   const auto report = std::get<1>(wait(f));
   ASSERT_EQ(report.channels.at(0).state, delivery_state::failed);
   EXPECT_EQ(report.channels.at(0).last_error,

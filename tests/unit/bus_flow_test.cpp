@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "../support/publish_future.hpp"
 #include "../support/test_bus.hpp"
 
 using namespace std::chrono_literals;
@@ -18,7 +19,7 @@ using notibus::test::test_env;
 
 namespace {
 
-using report_future = std::future<std::tuple<std::error_code, notibus::delivery_report>>;
+using report_future = std::future<std::tuple<notibus::error_code, notibus::delivery_report>>;
 
 notibus::delivery_report get(report_future& f, std::chrono::milliseconds limit = 10s) {
   if (f.wait_for(limit) != std::future_status::ready) throw std::runtime_error("timed out");
@@ -40,11 +41,11 @@ std::string channel_yaml(const std::string& options) {
 TEST(bus_flow, full_queue_rejects_and_counts) {
   test_env env(channel_yaml("mode: hang, queue: {capacity: 2, overflow: reject}"));
   auto bus = env.make_bus();
-  auto first = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto first = notibus::test::publish_future(*bus, make_message("x"));
   wait_for_attempts("c", 1);  // the first one is in flight, the queue is empty
   std::vector<report_future> rest;
   for (int i = 0; i < 3; ++i)
-    rest.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+    rest.push_back(notibus::test::publish_future(*bus, make_message("x")));
   auto rejected = get(rest[2], 2s);
   EXPECT_EQ(rejected.channels[0].state, delivery_state::failed);
   EXPECT_EQ(rejected.channels[0].last_error, "queue full (capacity 2)");
@@ -56,11 +57,11 @@ TEST(bus_flow, full_queue_rejects_and_counts) {
 TEST(bus_flow, drop_oldest_evicts_the_oldest_queued) {
   test_env env(channel_yaml("mode: hang, queue: {capacity: 2, overflow: drop_oldest}"));
   auto bus = env.make_bus();
-  auto first = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto first = notibus::test::publish_future(*bus, make_message("x"));
   wait_for_attempts("c", 1);
   std::vector<report_future> rest;
   for (int i = 0; i < 3; ++i)
-    rest.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+    rest.push_back(notibus::test::publish_future(*bus, make_message("x")));
   auto dropped = get(rest[0], 2s);
   EXPECT_EQ(dropped.channels[0].state, delivery_state::failed);
   EXPECT_EQ(dropped.channels[0].last_error,
@@ -75,8 +76,7 @@ TEST(bus_flow, max_inflight_bounds_concurrency) {
   auto bus = env.make_bus();
   const auto start = std::chrono::steady_clock::now();
   std::vector<report_future> all;
-  for (int i = 0; i < 6; ++i)
-    all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (int i = 0; i < 6; ++i) all.push_back(notibus::test::publish_future(*bus, make_message("x")));
   for (auto& f : all) EXPECT_TRUE(get(f).all_delivered());
   // Three waves of two: at least 300 ms; unbounded it would take about 100 ms.
   EXPECT_GE(std::chrono::steady_clock::now() - start, 290ms);
@@ -86,8 +86,7 @@ TEST(bus_flow, rate_limit_spaces_sends) {
   test_env env(channel_yaml("mode: ok, rate_limit: {per_second: 5, burst: 2}"));
   auto bus = env.make_bus();
   std::vector<report_future> all;
-  for (int i = 0; i < 6; ++i)
-    all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (int i = 0; i < 6; ++i) all.push_back(notibus::test::publish_future(*bus, make_message("x")));
   for (auto& f : all) EXPECT_TRUE(get(f).all_delivered());
   const auto a = fault_log::instance().attempts("c");
   ASSERT_EQ(a.size(), 6u);
@@ -101,8 +100,7 @@ TEST(bus_flow, per_minute_rate_limit) {
   test_env env(channel_yaml("mode: ok, rate_limit: {per_minute: 600}"));  // one per 100 ms
   auto bus = env.make_bus();
   std::vector<report_future> all;
-  for (int i = 0; i < 3; ++i)
-    all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (int i = 0; i < 3; ++i) all.push_back(notibus::test::publish_future(*bus, make_message("x")));
   for (auto& f : all) get(f);
   const auto a = fault_log::instance().attempts("c");
   EXPECT_GE(a[2].at - a[0].at, 195ms);
@@ -113,18 +111,18 @@ TEST(bus_flow, stop_drains_queued_and_in_flight_deliveries) {
   auto bus = env.make_bus();
   std::vector<report_future> all;
   for (int i = 0; i < 10; ++i)
-    all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+    all.push_back(notibus::test::publish_future(*bus, make_message("x")));
   bus->stop(5s);
   for (auto& f : all) EXPECT_TRUE(get(f, 1s).all_delivered());
-  EXPECT_EQ(std::get<0>(bus->async_publish(make_message("x"), boost::asio::use_future).get()),
+  EXPECT_EQ(std::get<0>(notibus::test::publish_future(*bus, make_message("x")).get()),
             errc::stopped);
 }
 
 TEST(bus_flow, stop_fails_what_is_left_after_the_grace_period) {
   test_env env(channel_yaml("mode: hang"));
   auto bus = env.make_bus();
-  auto in_flight = bus->async_publish(make_message("x"), boost::asio::use_future);
-  auto queued = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto in_flight = notibus::test::publish_future(*bus, make_message("x"));
+  auto queued = notibus::test::publish_future(*bus, make_message("x"));
   wait_for_attempts("c", 1);
   const auto start = std::chrono::steady_clock::now();
   bus->stop(100ms);
@@ -142,7 +140,7 @@ TEST(bus_flow, stop_cancels_waiting_retries_after_grace) {
   test_env env(channel_yaml(
       "mode: transient, fail_times: -1, retry: {initial_backoff: 10s, max_backoff: 10s}"));
   auto bus = env.make_bus();
-  auto f = bus->async_publish(make_message("x"), boost::asio::use_future);
+  auto f = notibus::test::publish_future(*bus, make_message("x"));
   wait_for_attempts("c", 1);
   std::this_thread::sleep_for(20ms);
   EXPECT_EQ(bus->stats()[0].retrying, 1u);
@@ -158,7 +156,7 @@ TEST(bus_flow, runs_on_an_application_executor) {
   std::thread t([&] { io.run(); });
   {
     notibus::bus bus(io.get_executor(), env.cfg, env.registry, env.options());
-    auto f = bus.async_publish(make_message("x"), boost::asio::use_future);
+    auto f = notibus::test::publish_future(bus, make_message("x"));
     EXPECT_TRUE(get(f).all_delivered());
     bus.stop(1s);
   }
@@ -185,8 +183,7 @@ TEST(bus_flow, stats_count_publications_and_latency) {
   test_env env(channel_yaml("mode: ok, delay: 20ms, max_inflight: 4"));
   auto bus = env.make_bus();
   std::vector<report_future> all;
-  for (int i = 0; i < 4; ++i)
-    all.push_back(bus->async_publish(make_message("x"), boost::asio::use_future));
+  for (int i = 0; i < 4; ++i) all.push_back(notibus::test::publish_future(*bus, make_message("x")));
   for (auto& f : all) get(f);
   const auto s = bus->stats()[0];
   EXPECT_EQ(s.published, 4u);
@@ -218,10 +215,10 @@ TEST(bus_flow, a_reloaded_bus_takes_over_unchanged_channels_with_their_queues) {
     notibus::bus old_bus(io.get_executor(), first.cfg, first.registry, first.options());
     std::vector<report_future> queued;
     for (int i = 0; i < 4; ++i)
-      queued.push_back(old_bus.async_publish(make_message("x"), boost::asio::use_future));
+      queued.push_back(notibus::test::publish_future(old_bus, make_message("x")));
     auto stuck = make_message("x");
     stuck.channels = {"changed"};
-    auto stuck_report = old_bus.async_publish(stuck, boost::asio::use_future);
+    auto stuck_report = notibus::test::publish_future(old_bus, stuck);
     wait_for_attempts("changed", 1);
 
     auto options = second.options();

@@ -3,6 +3,7 @@
 
 #include <boost/asio/use_future.hpp>
 
+#include "../support/publish_future.hpp"
 #include "../support/test_bus.hpp"
 
 using namespace std::chrono_literals;
@@ -15,7 +16,7 @@ using notibus::test::test_env;
 namespace {
 
 auto publish(notibus::bus& bus, notibus::message m) {
-  auto f = bus.async_publish(std::move(m), boost::asio::use_future);
+  auto f = notibus::test::publish_future(bus, std::move(m));
   if (f.wait_for(10s) != std::future_status::ready) throw std::runtime_error("timed out");
   return f.get();
 }

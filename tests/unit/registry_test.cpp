@@ -7,6 +7,8 @@
 
 #include <boost/asio/use_future.hpp>
 
+#include "../support/publish_future.hpp"
+
 namespace {
 
 const std::string modules = NOTIBUS_TEST_MODULE_DIR;
@@ -42,7 +44,7 @@ TEST(registry, loads_a_module_and_delivers_through_it) {
   notibus::message m;
   m.topic = "t";
   m.body = "b";
-  auto [ec, report] = bus.async_publish(m, boost::asio::use_future).get();
+  auto [ec, report] = notibus::test::publish_future(bus, m).get();
   EXPECT_TRUE(report.all_delivered());
   EXPECT_EQ(report.channels[0].detail, "counted");
 }

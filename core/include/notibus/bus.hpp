@@ -71,15 +71,15 @@ struct spool_stats {
 };
 
 struct publish_result {
-  std::string id;         // the message's id, or the first one's for a repeated key
-  std::error_code error;  // errc::queue_full, no_route, unknown_channel, ...
+  std::string id;    // the message's id, or the first one's for a repeated key
+  error_code error;  // errc::queue_full, no_route, unknown_channel, ...
   bool duplicate = false;
 };
 
 class bus {
  public:
   using executor_type = boost::asio::any_io_executor;
-  using report_handler = detail::completion<std::error_code, delivery_report>;
+  using report_handler = detail::completion<error_code, delivery_report>;
 
   // Runs on an io_context of its own with options.threads threads.
   bus(const config& cfg, plugin_registry& registry, bus_options options = {});
@@ -95,7 +95,9 @@ class bus {
   executor_type get_executor() const noexcept;
 
   // Fire and forget; returns the message id (or the first id for a repeated
-  // idempotency key). Failures show in status() and the dead-letter callback.
+  // idempotency key). Delivery failures show in status() and the dead-letter
+  // callback; a message refused at once (no route, unknown channel, invalid,
+  // stopped, spool full) throws boost::system::system_error with its errc.
   // With a spool, returns once the message is on disk (fsync: always).
   std::string publish(message m);
 
@@ -106,25 +108,29 @@ class bus {
   // the message is on disk when there is a spool: servers use the async form.
   publish_result try_publish(message m);
 
-  // try_publish that completes with void(publish_result) once the message is
-  // accepted (on disk, with a spool) or refused.
+  // try_publish that completes with void(error_code, publish_result) once the
+  // message is accepted (on disk, with a spool) or refused (the error, also in
+  // publish_result::error).
   template <class CompletionToken>
   auto async_try_publish(message m, CompletionToken&& token) {
-    return boost::asio::async_initiate<CompletionToken, void(publish_result)>(
+    return boost::asio::async_initiate<CompletionToken, void(error_code, publish_result)>(
         [this](auto handler, message msg) {
-          publish_checked(std::move(msg), nullptr, true, wrap<publish_result>(std::move(handler)));
+          publish_checked(std::move(msg), nullptr, true,
+                          wrap<error_code, publish_result>(std::move(handler)));
         },
         token, std::move(m));
   }
 
-  // Completes with void(std::error_code, delivery_report) once every channel the
-  // message went to has a final state. Works with callbacks, use_future and
-  // use_awaitable.
+  // Completes with void(error_code, delivery_report) once every channel the
+  // message went to has a final state; the error is for the message as a whole
+  // (errc), per-channel failures are in the report. Any completion token:
+  // use_awaitable and use_future throw the error and give the report,
+  // as_tuple gives both.
   template <class CompletionToken>
   auto async_publish(message m, CompletionToken&& token) {
-    return boost::asio::async_initiate<CompletionToken, void(std::error_code, delivery_report)>(
+    return boost::asio::async_initiate<CompletionToken, void(error_code, delivery_report)>(
         [this](auto handler, message msg) {
-          publish_with(std::move(msg), wrap<std::error_code, delivery_report>(std::move(handler)));
+          publish_with(std::move(msg), wrap<error_code, delivery_report>(std::move(handler)));
         },
         token, std::move(m));
   }
@@ -170,7 +176,7 @@ class bus {
         return detail::completion<Args...>::posted_to(*io, std::move(handler));
     return detail::completion<Args...>::posted_to(std::move(ex), std::move(handler));
   }
-  using accepted_handler = detail::completion<publish_result>;
+  using accepted_handler = detail::completion<error_code, publish_result>;
   void publish_with(message m, report_handler done);
   // `accepted` runs once the message is accepted or refused: at once, or (with
   // a spool) from the spool's completion thread once the record is on disk.

@@ -1,9 +1,15 @@
 // Message-level errors of the bus (per-channel failures are in delivery_report).
+// They are Boost.System error codes, as Asio's own: with use_awaitable or
+// use_future an error is thrown as boost::system::system_error, as_tuple and
+// redirect_error see it as any Asio error.
 #pragma once
 
-#include <system_error>
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
 
 namespace notibus {
+
+using error_code = boost::system::error_code;
 
 enum class errc {
   no_route = 1,     // no route matched and the message named no channel
@@ -15,10 +21,10 @@ enum class errc {
   spool_failed,     // the spool could not write the message (an I/O error)
 };
 
-const std::error_category& error_category() noexcept;
-std::error_code make_error_code(errc e) noexcept;
+const boost::system::error_category& error_category() noexcept;
+error_code make_error_code(errc e) noexcept;
 
 }  // namespace notibus
 
 template <>
-struct std::is_error_code_enum<notibus::errc> : std::true_type {};
+struct boost::system::is_error_code_enum<notibus::errc> : std::true_type {};

@@ -244,7 +244,9 @@ bus::executor_type bus::get_executor() const noexcept {
 }
 
 std::string bus::publish(message m) {
-  return publish_and_wait(std::move(m), false).id;
+  publish_result r = publish_and_wait(std::move(m), false);
+  if (r.error) throw boost::system::system_error(r.error);
+  return std::move(r.id);
 }
 
 publish_result bus::try_publish(message m) {
@@ -255,13 +257,13 @@ publish_result bus::publish_and_wait(message m, bool refuse_when_full) {
   if (!impl_->ctx->spool) {  // accepted (or not) before publish_checked returns
     publish_result out;
     publish_checked(std::move(m), nullptr, refuse_when_full,
-                    [&out](publish_result r) { out = std::move(r); });
+                    [&out](error_code, publish_result r) { out = std::move(r); });
     return out;
   }
   std::promise<publish_result> accepted;
   auto future = accepted.get_future();
   publish_checked(std::move(m), nullptr, refuse_when_full,
-                  [&accepted](publish_result r) { accepted.set_value(std::move(r)); });
+                  [&accepted](error_code, publish_result r) { accepted.set_value(std::move(r)); });
   return future.get();
 }
 
@@ -281,14 +283,14 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
     delivery_report r;
     r.message_id = m.id;
     if (done) done(result.error, std::move(r));
-    if (accepted) accepted(std::move(result));
+    if (accepted) accepted(result.error, std::move(result));
   };
   auto duplicate_of = [&](delivery_report first) {
     first.duplicate = true;  // `delivered` stays as the first message's
     result.id = first.message_id;
     result.duplicate = true;
-    if (done) done(std::error_code{}, std::move(first));
-    if (accepted) accepted(std::move(result));
+    if (done) done(error_code{}, std::move(first));
+    if (accepted) accepted(error_code{}, std::move(result));
   };
   if (impl_->stopping.load(std::memory_order_relaxed)) return reject(errc::stopped);
   if (!message_is_valid(m) || !packed_message::fits(m)) return reject(errc::invalid_message);
@@ -317,12 +319,12 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
     result.id = r.message_id;
     result.duplicate = true;
     t->abandon(std::move(r));
-    if (accepted) accepted(std::move(result));
+    if (accepted) accepted(error_code{}, std::move(result));
     return;
   }
   if (!spool) {
     tracker::start(t);
-    if (accepted) accepted(std::move(result));
+    if (accepted) accepted(error_code{}, std::move(result));
     return;
   }
   // Accepted only once on disk; delivery starts then too, so nothing is sent
@@ -330,7 +332,7 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
   // Shared: the spool's callback is a std::function, the completion move-only.
   auto on_disk = std::make_shared<accepted_handler>(std::move(accepted));
   spool->append_message(m, [t, result, accepted = std::move(on_disk), state = impl_](
-                               std::error_code ec, std::uint64_t) mutable {
+                               error_code ec, std::uint64_t) mutable {
     if (ec) {
       result.error = ec;
       state->status.forget_key(*t);  // a retry with the same key must get through
@@ -341,7 +343,7 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
       // callback must not run (and maybe publish, and wait) on the spool's thread.
       asio::post(state->executor, [t] { tracker::start(t); });
     }
-    if (*accepted) (*accepted)(std::move(result));
+    if (*accepted) (*accepted)(result.error, std::move(result));
   });
 }
 

@@ -27,7 +27,7 @@ bool router::matches(const route& r, const message& m) const {
   return true;
 }
 
-std::error_code router::plan(const message& m, delivery_plan& out) const {
+error_code router::plan(const message& m, delivery_plan& out) const {
   out.groups.clear();
   // A channel gets a message at most once; plans are a handful of channels, so
   // a linear scan beats a set.
@@ -70,7 +70,7 @@ std::error_code router::plan(const message& m, delivery_plan& out) const {
       if (!r.continue_matching) break;
     }
   }
-  return out.groups.empty() ? make_error_code(errc::no_route) : std::error_code{};
+  return out.groups.empty() ? make_error_code(errc::no_route) : error_code{};
 }
 
 }  // namespace notibus

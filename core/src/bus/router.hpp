@@ -31,7 +31,7 @@ class router {
   router(const std::vector<route>& routes, std::map<std::string, std::size_t> enabled,
          std::vector<std::string> disabled);
 
-  std::error_code plan(const message& m, delivery_plan& out) const;
+  error_code plan(const message& m, delivery_plan& out) const;
 
  private:
   bool matches(const route& r, const message& m) const;

@@ -110,7 +110,7 @@ void tracker::start(const std::shared_ptr<tracker>& t) {
     if (complete) t->msg_.release_content();
   }
   for (std::size_t s : first) enqueue(t, s);
-  if (complete && t->done_) std::exchange(t->done_, nullptr)(std::error_code{}, t->report());
+  if (complete && t->done_) std::exchange(t->done_, nullptr)(error_code{}, t->report());
 }
 
 void tracker::enqueue(const std::shared_ptr<tracker>& t, std::size_t index) {
@@ -119,10 +119,10 @@ void tracker::enqueue(const std::shared_ptr<tracker>& t, std::size_t index) {
 }
 
 void tracker::abandon(delivery_report r) {
-  if (auto done = std::move(done_)) done(std::error_code{}, std::move(r));
+  if (auto done = std::move(done_)) done(error_code{}, std::move(r));
 }
 
-void tracker::refuse(std::error_code ec) {
+void tracker::refuse(error_code ec) {
   {
     std::lock_guard lock(mutex());
     for (auto& s : slots_) {
@@ -214,7 +214,7 @@ void tracker::finish(const std::shared_ptr<tracker>& t, std::size_t index, deliv
   if (dead && self.ctx_->on_dead_letter) self.ctx_->on_dead_letter(*dead);
   if (complete && self.done_) {
     auto done = std::move(self.done_);
-    done(std::error_code{}, self.report());
+    done(error_code{}, self.report());
   }
 }
 

@@ -53,7 +53,7 @@ class tracker {
   // Completes without sending (a repeated idempotency key) with `r`.
   void abandon(delivery_report r);
   // The spool could not store the message: nothing is sent, every channel fails.
-  void refuse(std::error_code ec);
+  void refuse(error_code ec);
 
   void attempt_started(std::size_t slot);
   void attempt_failed(std::size_t slot, const std::string& error);

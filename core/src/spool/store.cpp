@@ -21,8 +21,8 @@ std::uint64_t segment_bytes_for(const spool_settings& s) {
   return std::clamp<std::uint64_t>(s.max_bytes / 8, smallest, largest);
 }
 
-std::error_code accepted_error(std::error_code ec) {
-  if (!ec) return ec;
+error_code accepted_error(std::error_code ec) {
+  if (!ec) return {};
   if (ec == std::errc::no_space_on_device) return make_error_code(errc::spool_full);
   return make_error_code(errc::spool_failed);
 }

@@ -50,7 +50,7 @@ class store : public std::enable_shared_from_this<store> {
   // `done` runs on the spool's completion thread once the message is on disk (per
   // the fsync mode), with the segment it is in, or with errc::spool_full or
   // errc::spool_failed.
-  using accepted_fn = std::function<void(std::error_code, std::uint64_t segment)>;
+  using accepted_fn = std::function<void(error_code, std::uint64_t segment)>;
   void append_message(const message& m, accepted_fn done);
 
   // The first message's id if this key was accepted inside the window.

@@ -155,10 +155,10 @@ void api::post_message(const http_request& req, http_server::respond_fn respond)
   if (auto e = parse_message_request(req.body, m)) return rejected({e->status, {}, error_json(*e)});
   auto b = buses_.current();
   if (!b) return respond(error(503, "not_ready", "starting"));
-  b->async_try_publish(std::move(m),
-                       boost::asio::bind_executor(executor_, [this, respond](publish_result r) {
-                         respond(accepted_response(r));
-                       }));
+  b->async_try_publish(std::move(m), boost::asio::bind_executor(
+                                         executor_, [this, respond](error_code, publish_result r) {
+                                           respond(accepted_response(r));
+                                         }));
 }
 
 http_response api::accepted_response(const publish_result& r) {
