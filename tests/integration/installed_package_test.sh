@@ -10,6 +10,41 @@ expect_exit 0 cmake --install "$NOTIBUS_BUILD_DIR" --prefix "$prefix"
 expect_exit 0 test -f "$prefix/lib/cmake/notibus/notibusConfig.cmake"
 expect_exit 0 test -f "$prefix/include/notibus/plugin/abi.h"
 
+# The installed program finds its own modules (prefix/lib/notibus) with no
+# plugin_dirs: it lists them with where they came from, and delivers through
+# the webhook module to a receiver here.
+expect_exit 0 env -u NOTIBUS_PLUGIN_PATH "$prefix/bin/notibus" plugins
+for channel in webhook email callmebot service; do
+  expect_grep out "$prefix/lib/notibus/libnotibus-channel-$channel.so"
+done
+expect_grep out "telegram"
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+/usr/bin/python3 - "$port" "$workdir/received" <<'PY' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        open(sys.argv[2], "wb").write(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(204)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+receiver=$!
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+cat >"$workdir/hook.yaml" <<YAML
+version: 1
+channels:
+  hook: {type: webhook, url: "http://127.0.0.1:$port/hook"}
+routes:
+  - to: [hook]
+YAML
+expect_exit 0 env -u NOTIBUS_PLUGIN_PATH "$prefix/bin/notibus" send -c "$workdir/hook.yaml" --body "from the install"
+expect_grep out "hook: delivered (1 attempt)"
+kill "$receiver"
+checks=$((checks + 1))
+grep -q '"body":"from the install"' "$workdir/received" || { failures=$((failures + 1)); echo "FAIL: the receiver got no message"; }
+
 # The custom channel: configure and build against the installed headers only.
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
