@@ -21,31 +21,30 @@ std::string json_string(std::string_view s) {
 
 class dropdir_channel {
  public:
-  // The typed schema: the host validates config against it and
-  // `notibus plugins --describe dropdir` prints it.
-  static std::vector<notibus_option_v1> options() {
-    using notibus::sdk::option;
-    return {
-        option("dir", NOTIBUS_OPTION_STRING).required().doc("Directory to drop messages into."),
-        option("fsync", NOTIBUS_OPTION_BOOL)
-            .fallback("true")
-            .doc("fsync each file before renaming it."),
-    };
+  // The options, each declared once: the struct holds the defaults, the
+  // schema binds each key to a member. The host validates config against it,
+  // and `notibus plugins --describe dropdir` prints it.
+  struct config {
+    std::string dir;
+    bool fsync = true;
+  };
+  static const notibus::sdk::schema<config>& schema() {
+    static const auto s =
+        notibus::sdk::schema<config>()
+            .field("dir", &config::dir, "Directory to drop messages into.", {.required = true})
+            .field("fsync", &config::fsync, "fsync each file before renaming it.");
+    return s;
   }
 
   // Cross-field checks beyond types: report each problem against its key.
-  static int validate(notibus::sdk::config_view& config) {
-    const auto dir = config.get_string("dir");
-    if (dir && dir->empty()) {
-      config.error("dir", "must not be empty");
-      return 1;
-    }
-    return 0;
+  static int validate(const config& c, notibus::sdk::config_view& view) {
+    if (!c.dir.empty()) return 0;
+    view.error("dir", "must not be empty");
+    return 1;
   }
 
   // Throwing here refuses to start the channel, with this message.
-  explicit dropdir_channel(const notibus::sdk::config_view& config)
-      : dir_(config.string_or("dir", ".")), fsync_(config.get_bool("fsync").value_or(true)) {
+  explicit dropdir_channel(const config& c) : dir_(c.dir), fsync_(c.fsync) {
     for (const char* sub : {"", "/tmp", "/new"}) {
       const std::string path = dir_ + sub;
       if (::mkdir(path.c_str(), 0750) != 0 && errno != EEXIST)

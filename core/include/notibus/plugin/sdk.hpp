@@ -1,19 +1,24 @@
-// C++ helper for channel plugin authors: write a class, declare its options, and
-// NOTIBUS_DEFINE_CHANNEL turns it into the C table of abi.h. Header-only and free
-// of Boost, so an out-of-tree plugin needs nothing but this file and abi.h.
+// C++ helper for channel plugin authors: write a class, declare its options
+// once, and NOTIBUS_DEFINE_CHANNEL turns it into the C table of abi.h.
+// Header-only and free of Boost, so an out-of-tree plugin needs nothing but the
+// notibus/plugin headers.
 //
 //   class my_channel {
 //    public:
-//     static std::vector<notibus_option_v1> options();   // typed schema
-//     static int validate(notibus::sdk::config_view&);    // optional cross-field checks
-//     explicit my_channel(const notibus::sdk::config_view&);  // throw to refuse
+//     struct config { std::string url; int retries = 3; };         // defaults here
+//     static const notibus::sdk::schema<config>& schema();         // keys bound to it
+//     static int validate(const config&, notibus::sdk::config_view&);  // optional checks
+//     explicit my_channel(const config&);                          // throw to refuse
 //     void send(const notibus::sdk::message_view&, notibus::sdk::completion);
 //   };
 //   NOTIBUS_DEFINE_CHANNEL(my, my_channel, "What it does", "1.0.0")
+//
+// (A channel may instead give `static std::vector<notibus_option_v1> options()`
+// and a constructor from config_view, as before 1.0.)
 #pragma once
 
 #include <notibus/plugin/abi.h>
-
+#include <notibus/plugin/schema.hpp>
 #include <notibus/plugin/text.hpp>
 
 #include <chrono>
@@ -185,6 +190,43 @@ class config_view {
   const notibus_channel_config_v1* c_;
 };
 
+template <class Config>
+template <class T>
+bool schema<Config>::read_into(const config_view& c, const char* key, T& out) {
+  if constexpr (detail::is_optional<T>::value) {
+    typename T::value_type v{};
+    if (!read_into(c, key, v)) return false;
+    out = std::move(v);
+    return true;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    auto v = c.get_string(key);
+    if (v) out = std::move(*v);
+    return v.has_value();
+  } else if constexpr (std::is_same_v<T, bool>) {
+    auto v = c.get_bool(key);
+    if (v) out = *v;
+    return v.has_value();
+  } else if constexpr (std::is_integral_v<T>) {
+    auto v = c.get_int(key);
+    if (v) out = static_cast<T>(*v);
+    return v.has_value();
+  } else if constexpr (std::is_floating_point_v<T>) {
+    auto v = c.get_number(key);
+    if (v) out = static_cast<T>(*v);
+    return v.has_value();
+  } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
+    auto v = c.get_duration(key);
+    if (v) out = *v;
+    return v.has_value();
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    out = c.list(key);
+    return true;
+  } else {
+    out = c.map(key);
+    return true;
+  }
+}
+
 // The promise to report one outcome. Copies share one state; the first report
 // wins, and if every copy is dropped without a report the delivery fails
 // permanently instead of hanging forever.
@@ -250,21 +292,38 @@ inline void copy_error(char* dst, size_t size, const char* what) {
 template <class C>
 struct adapter {
   static int validate(const notibus_channel_config_v1* c) {
-    if constexpr (requires(config_view & v) { C::validate(v); }) {
-      config_view view(c);
-      try {
+    config_view view(c);
+    try {
+      if constexpr (requires { C::schema(); }) {
+        if constexpr (requires(const typename C::config& s) { C::validate(s, view); })
+          return C::validate(C::schema().read(view), view);
+        else
+          return 0;
+      } else if constexpr (requires { C::validate(view); }) {
         return C::validate(view);
-      } catch (const std::exception& e) {
-        view.error("", e.what());
-        return 1;
+      } else {
+        return 0;
       }
+    } catch (const std::exception& e) {
+      view.error("", e.what());
+      return 1;
+    }
+  }
+  // A channel with a schema is made from its typed config (and may take the
+  // view too, to log or ask what is sensitive); one without, from the view.
+  static C* make(const config_view& view) {
+    if constexpr (requires { C::schema(); }) {
+      if constexpr (std::is_constructible_v<C, const typename C::config&, const config_view&>)
+        return new C(C::schema().read(view), view);
+      else
+        return new C(C::schema().read(view));
     } else {
-      return 0;
+      return new C(view);
     }
   }
   static int create(const notibus_channel_config_v1* c, void** instance, char* error, size_t size) {
     try {
-      *instance = new C(config_view(c));
+      *instance = make(config_view(c));
       return 0;
     } catch (const std::exception& e) {
       copy_error(error, size, e.what());
@@ -293,7 +352,12 @@ template <class C>
 const notibus_plugin_v1* plugin_table(const char* name, const char* description,
                                       const char* version, uint32_t host_abi) {
   if (NOTIBUS_ABI_VERSION_MAJOR_OF(host_abi) != NOTIBUS_ABI_MAJOR) return nullptr;
-  static const std::vector<notibus_option_v1> options = C::options();
+  static const std::vector<notibus_option_v1> options = [] {
+    if constexpr (requires { C::schema(); })
+      return C::schema().options();
+    else
+      return C::options();
+  }();
   static const notibus_plugin_v1 table = [&] {
     plugin_defaults d;
     if constexpr (requires { C::defaults(); }) d = C::defaults();
