@@ -25,7 +25,6 @@
 namespace notibus::webhook {
 namespace {
 
-using sdk::option;
 using std::chrono::milliseconds;
 
 bool is_token(std::string_view name) {  // RFC 9110 field-name
@@ -49,42 +48,47 @@ constexpr std::string_view reserved_headers[] = {
 
 class webhook_channel {
  public:
-  static std::vector<notibus_option_v1> options() {
-    std::vector<notibus_option_v1> own = {
-        option("url", NOTIBUS_OPTION_STRING)
-            .required()
-            .doc("http:// or https:// URL to send to; userinfo and query values are never logged."),
-        option("method", NOTIBUS_OPTION_ENUM)
-            .one_of("POST|PUT|PATCH|GET|DELETE")
-            .fallback("POST")
-            .doc("HTTP method."),
-        option("headers", NOTIBUS_OPTION_STRING_MAP).doc("Extra request headers."),
-        option("content_type", NOTIBUS_OPTION_STRING)
-            .fallback("application/json")
-            .doc("Content-Type of the body; placeholders are escaped for it: JSON (a placeholder "
-                 "outside a string becomes a string), form-urlencoded, HTML."),
-        option("body", NOTIBUS_OPTION_STRING)
-            .doc("Body template with {{title}}, {{body}}, {{topic}}, {{priority}}, {{tags}}, "
-                 "{{id}}, "
-                 "{{created_at}}, {{attributes.KEY}}; default: a JSON object with every field."),
-        option("signing.secret", NOTIBUS_OPTION_STRING)
-            .secret()
-            .doc("whsec_<base64>: sign requests per Standard Webhooks."),
-    };
-    const auto transport = http::transport_options();
-    own.insert(own.end(), transport.begin(), transport.end());
-    return own;
+  struct config {
+    std::string url;
+    std::string method = "POST";
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string content_type = "application/json";
+    std::optional<std::string> body;
+    std::optional<std::string> signing_secret;
+    http::transport_config transport;
+  };
+
+  static const sdk::schema<config>& schema() {
+    static const auto s =
+        sdk::schema<config>()
+            .field("url", &config::url,
+                   "http:// or https:// URL to send to; userinfo and query values are never "
+                   "logged.",
+                   {.required = true})
+            .field("method", &config::method, "HTTP method.", {.values = "POST|PUT|PATCH|GET|DELETE"})
+            .field("headers", &config::headers, "Extra request headers.")
+            .field("content_type", &config::content_type,
+                   "Content-Type of the body; placeholders are escaped for it: JSON (a "
+                   "placeholder outside a string becomes a string), form-urlencoded, HTML.")
+            .field("body", &config::body,
+                   "Body template with {{title}}, {{body}}, {{topic}}, {{priority}}, {{tags}}, "
+                   "{{id}}, {{created_at}}, {{attributes.KEY}}; default: a JSON object with every "
+                   "field.")
+            .field("signing.secret", &config::signing_secret,
+                   "whsec_<base64>: sign requests per Standard Webhooks.", {.secret = true})
+            .include(&config::transport, http::transport_schema());
+    return s;
   }
 
-  static int validate(sdk::config_view& c) {
+  static int validate(const config& c, sdk::config_view& view) {
     int errors = 0;
     auto report = [&](const char* key, const std::string& message) {
-      c.error(key, message);
+      view.error(key, message);
       ++errors;
     };
     std::string error;
-    if (auto url = c.get_string("url"); url && !http::parse_url(*url, error)) report("url", error);
-    for (const auto& [name, value] : c.map("headers")) {
+    if (!http::parse_url(c.url, error)) report("url", error);
+    for (const auto& [name, value] : c.headers) {
       if (!is_token(name))
         report("headers", "header name \"" + sdk::json_escape(name) + "\" is not a valid token");
       else if (has_crlf(value))
@@ -93,37 +97,33 @@ class webhook_channel {
                            [&](std::string_view r) { return http::equals_nocase(r, name); }))
         report("headers", "header " + name + " is set by the channel itself");
     }
-    if (auto ct = c.get_string("content_type"); ct && has_crlf(*ct))
-      report("content_type", "contains CR, LF or NUL");
-    if (auto body = c.get_string("body"); body && !plugins::message_template::parse(*body, error))
-      report("body", error);
-    if (auto secret = c.get_string("signing.secret");
-        secret && !signer::from_secret(*secret, error))
+    if (has_crlf(c.content_type)) report("content_type", "contains CR, LF or NUL");
+    if (c.body && !plugins::message_template::parse(*c.body, error)) report("body", error);
+    if (c.signing_secret && !signer::from_secret(*c.signing_secret, error))
       report("signing.secret", error);
-    return errors + http::validate_transport(c);
+    return errors + http::validate_transport(c.transport, view);
   }
 
-  explicit webhook_channel(const sdk::config_view& c)
-      : method_(c.string_or("method", "POST")),
-        headers_(c.map("headers")),
-        content_type_(c.string_or("content_type", "application/json")),
-        follow_redirects_(static_cast<int>(c.get_int("follow_redirects").value_or(0))) {
+  webhook_channel(const config& c, const sdk::config_view& view)
+      : method_(c.method),
+        headers_(c.headers),
+        content_type_(c.content_type),
+        follow_redirects_(static_cast<int>(c.transport.follow_redirects)) {
     std::string error;
-    url_ = *http::parse_url(c.string_or("url", ""), error);  // validated already
+    url_ = *http::parse_url(c.url, error);  // validated already
     // Whatever the request carries may come back quoted in a response body.
     secrets_.add_url(url_);
     for (const auto& [name, value] : headers_) secrets_.add(value);
     if (!url_.userinfo.empty()) headers_.emplace_back("Authorization", basic_auth(url_.userinfo));
-    if (auto body = c.get_string("body"))
-      body_ = plugins::message_template::parse(*body, error,
+    if (c.body)
+      body_ = plugins::message_template::parse(*c.body, error,
                                                plugins::escaping_for_content_type(content_type_));
-    if (auto secret = c.get_string("signing.secret")) {
-      signer_ = signer::from_secret(*secret, error);
-      secrets_.add(*secret);
+    if (c.signing_secret) {
+      signer_ = signer::from_secret(*c.signing_secret, error);
+      secrets_.add(*c.signing_secret);
     }
-
     // Throws for unreadable TLS files.
-    client_ = std::make_unique<http::client>(http::transport_settings(c, url_));
+    client_ = std::make_unique<http::client>(http::transport_settings(c.transport, url_, view));
   }
 
   void send(const sdk::message_view& m, sdk::completion done) {

@@ -2,74 +2,67 @@
 
 namespace notibus::http {
 
-using sdk::option;
 using std::chrono::milliseconds;
 
-std::vector<notibus_option_v1> transport_options() {
-  return {
-      option("connect_timeout", NOTIBUS_OPTION_DURATION)
-          .doc("DNS and TCP connect (default: timeout)."),
-      option("tls_timeout", NOTIBUS_OPTION_DURATION).doc("TLS handshake (default: timeout)."),
-      option("write_timeout", NOTIBUS_OPTION_DURATION)
-          .doc("Sending the request (default: timeout)."),
-      option("response_timeout", NOTIBUS_OPTION_DURATION)
-          .doc("Waiting for the response (default: timeout)."),
-      option("ca_file", NOTIBUS_OPTION_STRING)
-          .doc("PEM CA bundle (default: /etc/ssl/certs/ca-certificates.crt or SSL_CERT_FILE)."),
-      option("insecure_skip_verify", NOTIBUS_OPTION_BOOL)
-          .fallback("false")
-          .doc("Skip certificate and hostname checks (logs a warning; for tests only)."),
-      option("client_cert", NOTIBUS_OPTION_STRING).doc("PEM client certificate for mutual TLS."),
-      option("client_key", NOTIBUS_OPTION_STRING).doc("PEM key of client_cert."),
-      option("pool.max_connections", NOTIBUS_OPTION_INT)
-          .range(1, 1000)
-          .doc("Keep-alive connections per host (default: max_inflight)."),
-      option("pool.idle_timeout", NOTIBUS_OPTION_DURATION)
-          .fallback("30s")
-          .doc("Close connections idle this long."),
-      option("follow_redirects", NOTIBUS_OPTION_INT)
-          .fallback("0")
-          .range(0, 10)
-          .doc("Redirects to follow; an unfollowed 3xx is a permanent failure."),
-      option("cross_origin_redirects", NOTIBUS_OPTION_BOOL)
-          .fallback("false")
-          .doc("Follow redirects to another scheme, host or port; they get no Authorization, "
-               "configured headers or signature. Off: such a redirect is a permanent failure."),
-      option("max_response_body", NOTIBUS_OPTION_INT)
-          .fallback("65536")
-          .range(1024, 16 << 20)
-          .doc("Bytes of a response body read at most; beyond, the connection is dropped."),
-  };
+const sdk::schema<transport_config>& transport_schema() {
+  using c = transport_config;
+  static const auto s =
+      sdk::schema<transport_config>()
+          .from_core("timeout", &c::timeout)
+          .from_core("max_inflight", &c::max_inflight)
+          .field("connect_timeout", &c::connect_timeout, "DNS and TCP connect (default: timeout).")
+          .field("tls_timeout", &c::tls_timeout, "TLS handshake (default: timeout).")
+          .field("write_timeout", &c::write_timeout, "Sending the request (default: timeout).")
+          .field("response_timeout", &c::response_timeout,
+                 "Waiting for the response (default: timeout).")
+          .field("ca_file", &c::ca_file,
+                 "PEM CA bundle (default: /etc/ssl/certs/ca-certificates.crt or SSL_CERT_FILE).")
+          .field("insecure_skip_verify", &c::insecure_skip_verify,
+                 "Skip certificate and hostname checks (logs a warning; for tests only).")
+          .field("client_cert", &c::client_cert, "PEM client certificate for mutual TLS.")
+          .field("client_key", &c::client_key, "PEM key of client_cert.")
+          .field("pool.max_connections", &c::pool_max_connections,
+                 "Keep-alive connections per host (default: max_inflight).", {.min = 1, .max = 1000})
+          .field("pool.idle_timeout", &c::pool_idle_timeout, "Close connections idle this long.")
+          .field("follow_redirects", &c::follow_redirects,
+                 "Redirects to follow; an unfollowed 3xx is a permanent failure.",
+                 {.min = 0, .max = 10})
+          .field("cross_origin_redirects", &c::cross_origin_redirects,
+                 "Follow redirects to another scheme, host or port; they get no Authorization, "
+                 "configured headers or signature. Off: such a redirect is a permanent failure.")
+          .field("max_response_body", &c::max_response_body,
+                 "Bytes of a response body read at most; beyond, the connection is dropped.",
+                 {.min = 1024, .max = 16 << 20});
+  return s;
 }
 
-int validate_transport(sdk::config_view& c) {
-  if (c.get_string("client_cert").has_value() == c.get_string("client_key").has_value()) return 0;
-  c.error(c.get_string("client_cert") ? "client_cert" : "client_key",
+int validate_transport(const transport_config& t, sdk::config_view& c) {
+  if (t.client_cert.empty() == t.client_key.empty()) return 0;
+  c.error(t.client_cert.empty() ? "client_key" : "client_cert",
           "client_cert and client_key go together");
   return 1;
 }
 
-client_settings transport_settings(const sdk::config_view& c, const target_url& base) {
+client_settings transport_settings(const transport_config& t, const target_url& base,
+                                   const sdk::config_view& c) {
   client_settings s;
-  const milliseconds timeout = c.get_duration("timeout").value_or(milliseconds(30000));
-  s.timeouts.total = timeout;
-  s.timeouts.connect = c.get_duration("connect_timeout").value_or(timeout);
-  s.timeouts.handshake = c.get_duration("tls_timeout").value_or(timeout);
-  s.timeouts.write = c.get_duration("write_timeout").value_or(timeout);
-  s.timeouts.response = c.get_duration("response_timeout").value_or(timeout);
-  s.tls.ca_file = c.string_or("ca_file", "");
-  s.tls.insecure_skip_verify = c.get_bool("insecure_skip_verify").value_or(false);
-  s.tls.client_cert = c.string_or("client_cert", "");
-  s.tls.client_key = c.string_or("client_key", "");
-  s.max_connections = static_cast<std::size_t>(
-      c.get_int("pool.max_connections").value_or(c.get_int("max_inflight").value_or(1)));
-  s.idle_timeout = c.get_duration("pool.idle_timeout").value_or(milliseconds(30000));
-  s.follow_redirects = static_cast<int>(c.get_int("follow_redirects").value_or(0));
-  s.cross_origin_redirects = c.get_bool("cross_origin_redirects").value_or(false);
-  s.max_response_body = static_cast<std::size_t>(c.get_int("max_response_body").value_or(65536));
+  s.timeouts.total = t.timeout;
+  s.timeouts.connect = t.connect_timeout.value_or(t.timeout);
+  s.timeouts.handshake = t.tls_timeout.value_or(t.timeout);
+  s.timeouts.write = t.write_timeout.value_or(t.timeout);
+  s.timeouts.response = t.response_timeout.value_or(t.timeout);
+  s.tls.ca_file = t.ca_file;
+  s.tls.insecure_skip_verify = t.insecure_skip_verify;
+  s.tls.client_cert = t.client_cert;
+  s.tls.client_key = t.client_key;
+  s.max_connections = static_cast<std::size_t>(t.pool_max_connections.value_or(t.max_inflight));
+  s.idle_timeout = t.pool_idle_timeout;
+  s.follow_redirects = static_cast<int>(t.follow_redirects);
+  s.cross_origin_redirects = t.cross_origin_redirects;
+  s.max_response_body = static_cast<std::size_t>(t.max_response_body);
   // An http:// channel needs a CA bundle only if redirected to https.
   s.preload_tls = base.tls;
-  if (s.tls.insecure_skip_verify && base.tls)
+  if (t.insecure_skip_verify && base.tls)
     c.log(NOTIBUS_LOG_WARN,
           "insecure_skip_verify is on: certificates of " + base.host + " are NOT checked");
   return s;

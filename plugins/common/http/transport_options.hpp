@@ -4,26 +4,42 @@
 
 #include <notibus/plugin/sdk.hpp>
 
+#include <chrono>
 #include <optional>
-#include <vector>
+#include <string>
 
 #include "../verdict.hpp"
 #include "client.hpp"
 
 namespace notibus::http {
 
+struct transport_config {
+  std::chrono::milliseconds timeout{30000};  // the core's: bounds each attempt
+  std::int64_t max_inflight = 1;             // the core's: deliveries at once
+  std::optional<std::chrono::milliseconds> connect_timeout, tls_timeout, write_timeout,
+      response_timeout;  // each phase; default: timeout
+  std::string ca_file;   // empty: the system bundle
+  bool insecure_skip_verify = false;
+  std::string client_cert, client_key;
+  std::optional<std::int64_t> pool_max_connections;  // default: max_inflight
+  std::chrono::milliseconds pool_idle_timeout{30000};
+  std::int64_t follow_redirects = 0;
+  bool cross_origin_redirects = false;
+  std::int64_t max_response_body = 65536;
+};
+
 // connect_timeout, tls_timeout, write_timeout, response_timeout, ca_file,
 // insecure_skip_verify, client_cert, client_key, pool.max_connections,
 // pool.idle_timeout, follow_redirects, cross_origin_redirects, max_response_body.
-std::vector<notibus_option_v1> transport_options();
+const sdk::schema<transport_config>& transport_schema();
 
 // Cross-field checks of those keys; returns how many problems it reported.
-int validate_transport(sdk::config_view& c);
+int validate_transport(const transport_config& t, sdk::config_view& c);
 
-// Client settings from those keys and the core's `timeout` and `max_inflight`,
-// for a channel that sends to `base`. Warns through the channel's log when
-// certificates will not be checked.
-client_settings transport_settings(const sdk::config_view& c, const target_url& base);
+// Client settings for a channel that sends to `base`. Warns through the
+// channel's log when certificates will not be checked.
+client_settings transport_settings(const transport_config& t, const target_url& base,
+                                   const sdk::config_view& c);
 
 // What an exchange that got no answer means: a certificate or redirect
 // refusal is permanent, the rest (DNS, connect, timeout, reset) transient;

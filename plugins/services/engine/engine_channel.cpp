@@ -22,12 +22,11 @@
 namespace notibus::services {
 namespace {
 
-using sdk::option;
 using std::chrono::milliseconds;
 
-compiled_service compile_definition(const sdk::config_view& c) {
+compiled_service compile_definition(const std::string& definition) {
   std::string error;
-  auto s = compiled_service::from_json(c.string_or("definition", ""), error);
+  auto s = compiled_service::from_json(definition, error);
   if (!s) throw std::runtime_error(error);
   return std::move(*s);
 }
@@ -66,49 +65,56 @@ class recipient_memory {
 
 class service_engine {
  public:
-  static std::vector<notibus_option_v1> options() {
-    std::vector<notibus_option_v1> own = {
-        option("definition", NOTIBUS_OPTION_STRING)
-            .doc("The service definition; set by notibus for a service type, not by hand."),
-    };
-    const auto transport = http::transport_options();
-    own.insert(own.end(), transport.begin(), transport.end());
-    return own;
+  // The definition and the HTTP transport; the service's own options (its
+  // definition declares them, the core checked them) are read through the view.
+  struct config {
+    std::string definition;
+    http::transport_config transport;
+  };
+
+  static const sdk::schema<config>& schema() {
+    static const auto s =
+        sdk::schema<config>()
+            .field("definition", &config::definition,
+                   "The service definition; set by notibus for a service type, not by hand.")
+            .include(&config::transport, http::transport_schema());
+    return s;
   }
 
   // The definition was checked by the core; what is left is whether the
   // options make a request: the URL must come out as an http(s) URL.
-  static int validate(sdk::config_view& c) {
-    if (!c.get_string("definition")) {
-      c.error("type", "the service engine runs service types (telegram, slack, ...); use one");
+  static int validate(const config& c, sdk::config_view& view) {
+    if (c.definition.empty()) {
+      view.error("type", "the service engine runs service types (telegram, slack, ...); use one");
       return 1;
     }
-    const compiled_service s = compile_definition(c);
-    const option_values values = read_options(s, c);
-    const request_renderer renderer(s, values, std::string(c.instance_name()));
+    const compiled_service s = compile_definition(c.definition);
+    const option_values values = read_options(s, view);
+    const request_renderer renderer(s, values, std::string(view.instance_name()));
     std::string error;
-    if (http::parse_url(renderer.base_url(), error)) return http::validate_transport(c);
+    if (http::parse_url(renderer.base_url(), error)) return http::validate_transport(c.transport, view);
     // Name the option the URL starts with (webhook_url, server...) if there is one.
     const placeholder* lead =
         s.url.parts().empty() || s.url.parts()[0].literal() ? nullptr : &s.url.parts()[0].value;
     const std::string key =
         lead && lead->name.substr(0, 8) == "options." ? lead->name.substr(8) : "type";
-    c.error(key.c_str(), "the service URL made from it is not usable: " + error);
+    view.error(key.c_str(), "the service URL made from it is not usable: " + error);
     return 1;
   }
 
-  explicit service_engine(const sdk::config_view& c)
-      : service_(compile_definition(c)),
-        values_(read_options(service_, c)),
-        renderer_(service_, values_, std::string(c.instance_name())) {
+  service_engine(const config& c, const sdk::config_view& view)
+      : service_(compile_definition(c.definition)),
+        values_(read_options(service_, view)),
+        renderer_(service_, values_, std::string(view.instance_name())) {
     std::string error;
     const auto base = http::parse_url(renderer_.base_url(), error);  // checked by validate()
     if (base) secrets_.add_url(*base);
     for (const auto& [name, type] : service_.option_types)
-      if (c.is_sensitive(name.c_str()))
-        if (auto v = c.get_string(name.c_str())) secrets_.add(*v);
+      if (view.is_sensitive(name.c_str()))
+        if (auto v = view.get_string(name.c_str())) secrets_.add(*v);
 
-    http::client_settings s = http::transport_settings(c, base.value_or(http::target_url{}));
+    http::client_settings s =
+        http::transport_settings(c.transport, base.value_or(http::target_url{}), view);
     s.user_agent = "notibus/0.1 (service " + service_.name + ")";
     client_ = std::make_unique<http::client>(s);  // throws for unreadable TLS files
   }

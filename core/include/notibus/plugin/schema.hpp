@@ -41,6 +41,7 @@ class config_view;
 struct field_options {
   bool required = false;
   bool secret = false;
+  const char* values = nullptr;  // a string member that is one of "a|b|c" (an enum)
   std::int64_t min = 0;  // integers and numbers; both 0: unbounded
   std::int64_t max = 0;
 };
@@ -112,7 +113,9 @@ class schema {
   template <class T>
   schema& field(const char* key, T Config::*member, const char* doc, field_options o = {}) {
     const auto fallback = o.required ? std::nullopt : detail::default_text(Config{}.*member);
-    add(key, detail::option_type_of<T>(), doc, o, fallback, nullptr,
+    const std::string values = o.values ? o.values : "";
+    add(key, o.values ? NOTIBUS_OPTION_ENUM : detail::option_type_of<T>(), doc, o, fallback,
+        o.values ? &values : nullptr,
         [key, member](const config_view& c, Config& out) { read_into(c, key, out.*member); });
     return *this;
   }
