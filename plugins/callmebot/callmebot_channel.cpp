@@ -4,9 +4,11 @@
 #include <notibus/plugin/sdk.hpp>
 #include <notibus/plugin/text.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "../common/http/client.hpp"
 #include "../common/template/message_template.hpp"
@@ -16,7 +18,6 @@
 namespace notibus::callmebot {
 namespace {
 
-using sdk::option;
 using std::chrono::milliseconds;
 
 constexpr const char* ellipsis = "\xE2\x80\xA6";  // …
@@ -38,33 +39,46 @@ std::string truncate_chars(const std::string& text, std::size_t limit, bool& tru
 
 class callmebot_channel {
  public:
-  static std::vector<notibus_option_v1> options() {
-    return {
-        option("service", NOTIBUS_OPTION_ENUM)
-            .one_of("whatsapp|signal|telegram|telegram_group|facebook")
-            .required()
-            .doc("Which Callmebot API to use."),
-        option("phone", NOTIBUS_OPTION_STRING).doc("whatsapp, signal: your number, +34600000000."),
-        option("apikey", NOTIBUS_OPTION_STRING)
-            .secret()
-            .doc("whatsapp, signal, facebook, telegram_group: the key the bot sent you."),
-        option("user", NOTIBUS_OPTION_STRING_LIST)
-            .doc("telegram: @username or +phone; several get the same message."),
-        option("text", NOTIBUS_OPTION_STRING)
-            .doc("Text template ({{title}}, {{body}}, ...); default: the title in bold, a newline, "
-                 "the body."),
-        option("html", NOTIBUS_OPTION_BOOL)
-            .doc("telegram, telegram_group: send html=yes|no (default yes, for the bold title)."),
-        option("links", NOTIBUS_OPTION_BOOL).doc("telegram: link previews (links=yes|no)."),
-        option("max_length", NOTIBUS_OPTION_INT)
-            .fallback("2000")
-            .range(10, 100000)
-            .doc("Longer text is cut at a character boundary with \"…\"."),
-        option("base_url", NOTIBUS_OPTION_STRING)
-            .fallback("https://api.callmebot.com")
-            .doc("The API's address (proxies, tests)."),
-        option("ca_file", NOTIBUS_OPTION_STRING).doc("PEM CA bundle (default: the system's)."),
-    };
+  struct config {
+    std::string service;
+    std::optional<std::string> phone;
+    std::optional<std::string> apikey;
+    std::vector<std::string> user;
+    std::optional<std::string> text;
+    std::optional<bool> html;
+    std::optional<bool> links;
+    std::int64_t max_length = 2000;
+    std::string base_url = "https://api.callmebot.com";
+    std::string ca_file;
+    milliseconds timeout{30000};    // the core's, bounding one attempt
+    std::int64_t max_inflight = 1;  // the core's: connections at once
+  };
+
+  static const sdk::schema<config>& schema() {
+    static const auto s =
+        sdk::schema<config>()
+            .field("service", &config::service, "Which Callmebot API to use.",
+                   {.required = true, .values = "whatsapp|signal|telegram|telegram_group|facebook"})
+            .field("phone", &config::phone, "whatsapp, signal: your number, +34600000000.")
+            .field("apikey", &config::apikey,
+                   "whatsapp, signal, facebook, telegram_group: the key the bot sent you.",
+                   {.secret = true})
+            .field("user", &config::user,
+                   "telegram: @username or +phone; several get the same message.")
+            .field("text", &config::text,
+                   "Text template ({{title}}, {{body}}, ...); default: the title in bold, a "
+                   "newline, the body.")
+            .field("html", &config::html,
+                   "telegram, telegram_group: send html=yes|no (default yes, for the bold title).")
+            .field("links", &config::links, "telegram: link previews (links=yes|no).")
+            .field("max_length", &config::max_length,
+                   "Longer text is cut at a character boundary with \"…\".",
+                   {.min = 10, .max = 100000})
+            .field("base_url", &config::base_url, "The API's address (proxies, tests).")
+            .field("ca_file", &config::ca_file, "PEM CA bundle (default: the system's).")
+            .from_core("timeout", &config::timeout)
+            .from_core("max_inflight", &config::max_inflight);
+    return s;
   }
 
   // Callmebot limits senders hard; be gentle unless told otherwise, and wait
@@ -78,71 +92,55 @@ class callmebot_channel {
     return d;
   }
 
-  static int validate(sdk::config_view& c) {
+  static int validate(const config& c, sdk::config_view& view) {
     int errors = 0;
-    const auto* s = find_service(c.string_or("service", ""));
-    if (!s) return 0;  // the enum check reported it
-    auto need = [&](bool needed, const char* key, bool present) {
-      if (needed && !present) {
-        c.error(key, "required for service " + std::string(s->name));
-        ++errors;
-      } else if (!needed && present) {
-        c.error(key, "not used by service " + std::string(s->name));
-        ++errors;
-      }
+    auto report = [&](const char* key, const std::string& message) {
+      view.error(key, message);
+      ++errors;
     };
-    need(s->needs_phone, "phone", c.get_string("phone").has_value());
-    need(s->needs_apikey, "apikey", c.get_string("apikey").has_value());
-    need(s->needs_user, "user", !c.list("user").empty());
-    if (!s->takes_html && c.get_bool("html")) {
-      c.error("html", "not used by service " + std::string(s->name));
-      ++errors;
-    }
-    if (!s->takes_links && c.get_bool("links")) {
-      c.error("links", "not used by service " + std::string(s->name));
-      ++errors;
-    }
+    const auto* s = find_service(c.service);
+    if (!s) return 0;  // the enum check reported it
+    const std::string unused = "not used by service " + std::string(s->name);
+    auto need = [&](bool needed, const char* key, bool present) {
+      if (needed && !present) report(key, "required for service " + std::string(s->name));
+      if (!needed && present) report(key, unused);
+    };
+    need(s->needs_phone, "phone", c.phone.has_value());
+    need(s->needs_apikey, "apikey", c.apikey.has_value());
+    need(s->needs_user, "user", !c.user.empty());
+    if (!s->takes_html && c.html) report("html", unused);
+    if (!s->takes_links && c.links) report("links", unused);
     std::string error;
-    if (auto t = c.get_string("text"); t && !plugins::message_template::parse(*t, error)) {
-      c.error("text", error);
-      ++errors;
-    }
-    auto base = http::parse_url(c.string_or("base_url", "https://api.callmebot.com"), error);
-    if (!base) {
-      c.error("base_url", error);
-      ++errors;
-    } else if (!base->tls && base->host != "127.0.0.1" && base->host != "localhost") {
-      c.error("base_url", "must be https (the apikey travels in it)");
-      ++errors;
-    }
+    if (c.text && !plugins::message_template::parse(*c.text, error)) report("text", error);
+    auto base = http::parse_url(c.base_url, error);
+    if (!base)
+      report("base_url", error);
+    else if (!base->tls && base->host != "127.0.0.1" && base->host != "localhost")
+      report("base_url", "must be https (the apikey travels in it)");
     return errors;
   }
 
-  explicit callmebot_channel(const sdk::config_view& c)
-      : service_(*find_service(c.string_or("service", ""))),
-        max_length_(static_cast<std::size_t>(c.get_int("max_length").value_or(2000))) {
-    recipient_.phone = c.string_or("phone", "");
-    recipient_.apikey = c.string_or("apikey", "");
-    for (const auto& u : c.list("user"))
-      recipient_.user += (recipient_.user.empty() ? "" : "|") + u;
-    recipient_.links = c.get_bool("links");
-    if (service_.takes_html) recipient_.html = c.get_bool("html").value_or(true);
+  explicit callmebot_channel(const config& c)
+      : service_(*find_service(c.service)), max_length_(static_cast<std::size_t>(c.max_length)) {
+    recipient_.phone = c.phone.value_or("");
+    recipient_.apikey = c.apikey.value_or("");
+    for (const auto& u : c.user) recipient_.user += (recipient_.user.empty() ? "" : "|") + u;
+    recipient_.links = c.links;
+    if (service_.takes_html) recipient_.html = c.html.value_or(true);
     secrets_.add(recipient_.apikey);
     secrets_.add(recipient_.phone);
     const auto escaping =
         recipient_.html.value_or(false) ? plugins::escaping::html : plugins::escaping::none;
-    std::string error;
-    if (auto t = c.get_string("text"))
-      text_ = plugins::message_template::parse(*t, error, escaping);
+    std::string error;  // everything here was validated already
+    if (c.text) text_ = plugins::message_template::parse(*c.text, error, escaping);
     body_only_ = *plugins::message_template::parse("{{body}}", error, escaping);
     title_only_ = *plugins::message_template::parse("{{title}}", error, escaping);
-    base_ = *http::parse_url(c.string_or("base_url", "https://api.callmebot.com"), error);
+    base_ = *http::parse_url(c.base_url, error);
 
     http::client_settings s;
-    const milliseconds timeout = c.get_duration("timeout").value_or(milliseconds(30000));
-    s.timeouts = {timeout, timeout, timeout, timeout, timeout};
-    s.tls.ca_file = c.string_or("ca_file", "");
-    s.max_connections = static_cast<std::size_t>(c.get_int("max_inflight").value_or(1));
+    s.timeouts = {c.timeout, c.timeout, c.timeout, c.timeout, c.timeout};
+    s.tls.ca_file = c.ca_file;
+    s.max_connections = static_cast<std::size_t>(c.max_inflight);
     client_ = std::make_unique<http::client>(s);
   }
 

@@ -3,9 +3,12 @@
 #include <notibus/plugin/sdk.hpp>
 #include <notibus/plugin/text.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mime.hpp"
 #include "smtp.hpp"
@@ -15,7 +18,6 @@
 namespace notibus::email {
 namespace {
 
-using sdk::option;
 using std::chrono::milliseconds;
 
 bool valid_host(std::string_view h) {
@@ -24,141 +26,130 @@ bool valid_host(std::string_view h) {
 
 class email_channel {
  public:
-  static std::vector<notibus_option_v1> options() {
-    return {
-        option("host", NOTIBUS_OPTION_STRING).required().doc("SMTP submission server."),
-        option("port", NOTIBUS_OPTION_INT)
-            .range(1, 65535)
-            .doc("Default 587 (starttls), 465 (implicit), 25 (none)."),
-        option("tls", NOTIBUS_OPTION_ENUM)
-            .one_of("starttls|implicit|none")
-            .fallback("starttls")
-            .doc(
-                "starttls: upgrade or refuse; implicit: TLS from the first byte; none: plaintext."),
-        option("ca_file", NOTIBUS_OPTION_STRING).doc("PEM CA bundle (default: the system's)."),
-        option("username", NOTIBUS_OPTION_STRING).doc("AUTH user; empty: no AUTH."),
-        option("password", NOTIBUS_OPTION_STRING).secret().doc("AUTH password."),
-        option("auth", NOTIBUS_OPTION_ENUM)
-            .one_of("auto|plain|login|none")
-            .fallback("auto")
-            .doc("auto: PLAIN if offered, else LOGIN."),
-        option("allow_plaintext_auth", NOTIBUS_OPTION_BOOL)
-            .fallback("false")
-            .doc("Allow AUTH without TLS (never do this across a network)."),
-        option("from", NOTIBUS_OPTION_STRING)
-            .required()
-            .doc("\"Name <addr@example.com>\" or addr."),
-        option("to", NOTIBUS_OPTION_STRING_LIST).doc("Recipients in To."),
-        option("cc", NOTIBUS_OPTION_STRING_LIST).doc("Recipients in Cc."),
-        option("bcc", NOTIBUS_OPTION_STRING_LIST).doc("Recipients in the envelope only."),
-        option("reply_to", NOTIBUS_OPTION_STRING_LIST).doc("Reply-To addresses."),
-        option("subject", NOTIBUS_OPTION_STRING)
-            .fallback("[{{priority}}] {{title}}")
-            .doc("Subject template (placeholders as in the webhook channel)."),
-        option("body", NOTIBUS_OPTION_STRING).fallback("{{body}}").doc("Plain-text body template."),
-        option("html_body", NOTIBUS_OPTION_STRING)
-            .doc("HTML body template; with it the mail is multipart/alternative."),
-        option("helo_name", NOTIBUS_OPTION_STRING).fallback("localhost").doc("Name given in EHLO."),
-        option("connect_timeout", NOTIBUS_OPTION_DURATION)
-            .doc("DNS, TCP, TLS and greeting (default: timeout)."),
-        option("command_timeout", NOTIBUS_OPTION_DURATION)
-            .doc("Each command's reply (default: timeout)."),
-        option("data_timeout", NOTIBUS_OPTION_DURATION)
-            .doc("Sending the message (default: timeout)."),
-        option("max_messages_per_connection", NOTIBUS_OPTION_INT)
-            .fallback("100")
-            .range(1, 100000)
-            .doc("A session is closed (QUIT) after this many messages."),
-        option("idle_timeout", NOTIBUS_OPTION_DURATION)
-            .fallback("30s")
-            .doc("An idle session is closed (QUIT) after this long."),
-    };
+  struct config {
+    std::string host;
+    std::optional<std::int64_t> port;
+    tls_mode tls = tls_mode::starttls;
+    std::string ca_file;
+    std::optional<std::string> username;
+    std::optional<std::string> password;
+    auth_mode auth = auth_mode::automatic;
+    bool allow_plaintext_auth = false;
+    std::string from;
+    std::vector<std::string> to, cc, bcc, reply_to;
+    std::string subject = "[{{priority}}] {{title}}";
+    std::string body = "{{body}}";
+    std::optional<std::string> html_body;
+    std::string helo_name = "localhost";
+    std::optional<milliseconds> connect_timeout, command_timeout, data_timeout;
+    std::int64_t max_messages_per_connection = 100;
+    milliseconds idle_timeout{30000};
+    milliseconds timeout{30000};    // the core's, bounding one attempt
+    std::int64_t max_inflight = 1;  // the core's: sessions at once
+  };
+
+  static const sdk::schema<config>& schema() {
+    static const auto s =
+        sdk::schema<config>()
+            .field("host", &config::host, "SMTP submission server.", {.required = true})
+            .field("port", &config::port, "Default 587 (starttls), 465 (implicit), 25 (none).",
+                   {.min = 1, .max = 65535})
+            .choice("tls", &config::tls,
+                    {{"starttls", tls_mode::starttls},
+                     {"implicit", tls_mode::implicit},
+                     {"none", tls_mode::none}},
+                    "starttls: upgrade or refuse; implicit: TLS from the first byte; none: "
+                    "plaintext.")
+            .field("ca_file", &config::ca_file, "PEM CA bundle (default: the system's).")
+            .field("username", &config::username, "AUTH user; empty: no AUTH.")
+            .field("password", &config::password, "AUTH password.", {.secret = true})
+            .choice("auth", &config::auth,
+                    {{"auto", auth_mode::automatic},
+                     {"plain", auth_mode::plain},
+                     {"login", auth_mode::login},
+                     {"none", auth_mode::none}},
+                    "auto: PLAIN if offered, else LOGIN.")
+            .field("allow_plaintext_auth", &config::allow_plaintext_auth,
+                   "Allow AUTH without TLS (never do this across a network).")
+            .field("from", &config::from, "\"Name <addr@example.com>\" or addr.",
+                   {.required = true})
+            .field("to", &config::to, "Recipients in To.")
+            .field("cc", &config::cc, "Recipients in Cc.")
+            .field("bcc", &config::bcc, "Recipients in the envelope only.")
+            .field("reply_to", &config::reply_to, "Reply-To addresses.")
+            .field("subject", &config::subject,
+                   "Subject template (placeholders as in the webhook channel).")
+            .field("body", &config::body, "Plain-text body template.")
+            .field("html_body", &config::html_body,
+                   "HTML body template; with it the mail is multipart/alternative.")
+            .field("helo_name", &config::helo_name, "Name given in EHLO.")
+            .field("connect_timeout", &config::connect_timeout,
+                   "DNS, TCP, TLS and greeting (default: timeout).")
+            .field("command_timeout", &config::command_timeout,
+                   "Each command's reply (default: timeout).")
+            .field("data_timeout", &config::data_timeout, "Sending the message (default: timeout).")
+            .field("max_messages_per_connection", &config::max_messages_per_connection,
+                   "A session is closed (QUIT) after this many messages.",
+                   {.min = 1, .max = 100000})
+            .field("idle_timeout", &config::idle_timeout,
+                   "An idle session is closed (QUIT) after this long.")
+            .from_core("timeout", &config::timeout)
+            .from_core("max_inflight", &config::max_inflight);
+    return s;
   }
 
-  static int validate(sdk::config_view& c) {
+  static int validate(const config& c, sdk::config_view& view) {
     int errors = 0;
     auto report = [&](const char* key, const std::string& message) {
-      c.error(key, message);
+      view.error(key, message);
       ++errors;
     };
-    if (auto h = c.get_string("host"); h && !valid_host(*h))
-      report("host", "not a host name: " + c.shown("host", *h));
+    if (!c.host.empty() && !valid_host(c.host))
+      report("host", "not a host name: " + view.shown("host", c.host));
     mailbox m;
-    if (auto from = c.get_string("from"); from && !parse_mailbox(*from, m))
+    if (!c.from.empty() && !parse_mailbox(c.from, m))
       report("from",
              "not an address (\"Name <addr@example.com>\" or addr@example.com; no CR or LF)");
-    std::size_t recipients = 0;
-    for (const char* key : {"to", "cc", "bcc", "reply_to"}) {
-      for (const auto& a : c.list(key)) {
-        if (!parse_mailbox(a, m)) report(key, "not an address: " + c.shown(key, a));
-        if (std::string_view(key) != "reply_to") ++recipients;
-      }
-    }
-    if (recipients == 0) report("to", "give at least one recipient in to, cc or bcc");
-    if (c.get_string("username") && !c.get_string("password"))
-      report("password", "required with username");
+    const std::pair<const char*, const std::vector<std::string>*> lists[] = {
+        {"to", &c.to}, {"cc", &c.cc}, {"bcc", &c.bcc}, {"reply_to", &c.reply_to}};
+    for (const auto& [key, list] : lists)
+      for (const auto& a : *list)
+        if (!parse_mailbox(a, m)) report(key, "not an address: " + view.shown(key, a));
+    if (c.to.empty() && c.cc.empty() && c.bcc.empty())
+      report("to", "give at least one recipient in to, cc or bcc");
+    if (c.username && !c.password) report("password", "required with username");
     std::string error;
-    for (const char* key : {"subject", "body", "html_body"})
-      if (auto t = c.get_string(key); t && !plugins::message_template::parse(*t, error))
-        report(key, error);
-    if (auto name = c.get_string("helo_name"); name && !valid_host(*name))
-      report("helo_name", "not a host name");
+    if (!plugins::message_template::parse(c.subject, error)) report("subject", error);
+    if (!plugins::message_template::parse(c.body, error)) report("body", error);
+    if (c.html_body && !plugins::message_template::parse(*c.html_body, error))
+      report("html_body", error);
+    if (!valid_host(c.helo_name)) report("helo_name", "not a host name");
     return errors;
   }
 
-  explicit email_channel(const sdk::config_view& c) {
-    std::string error;
-    parse_mailbox(c.string_or("from", ""), mail_.from);
-    auto read_list = [&](const char* key, std::vector<mailbox>& out) {
-      for (const auto& a : c.list(key)) {
+  explicit email_channel(const config& c) {
+    std::string error;  // everything below was validated already
+    parse_mailbox(c.from, mail_.from);
+    auto read_list = [&](const std::vector<std::string>& in, std::vector<mailbox>& out,
+                         bool envelope) {
+      for (const auto& a : in) {
         mailbox m;
-        if (parse_mailbox(a, m)) {
-          out.push_back(m);
-          if (std::string_view(key) != "reply_to") recipients_.push_back(m.address);
-        }
+        if (!parse_mailbox(a, m)) continue;
+        out.push_back(m);
+        if (envelope) recipients_.push_back(m.address);
       }
     };
-    read_list("to", mail_.to);
-    read_list("cc", mail_.cc);
+    read_list(c.to, mail_.to, true);
+    read_list(c.cc, mail_.cc, true);
     std::vector<mailbox> bcc;
-    read_list("bcc", bcc);  // the envelope only
-    read_list("reply_to", mail_.reply_to);
-    subject_ = *plugins::message_template::parse(c.string_or("subject", "[{{priority}}] {{title}}"),
-                                                 error);
-    body_ = *plugins::message_template::parse(c.string_or("body", "{{body}}"), error);
-    if (auto html = c.get_string("html_body"))
-      html_ = plugins::message_template::parse(*html, error, plugins::escaping::html);
+    read_list(c.bcc, bcc, true);  // the envelope only
+    read_list(c.reply_to, mail_.reply_to, false);
+    subject_ = *plugins::message_template::parse(c.subject, error);
+    body_ = *plugins::message_template::parse(c.body, error);
+    if (c.html_body)
+      html_ = plugins::message_template::parse(*c.html_body, error, plugins::escaping::html);
     domain_ = mail_.from.address.substr(mail_.from.address.find('@') + 1);
-
-    smtp_settings s;
-    s.host = c.string_or("host", "");
-    const std::string tls = c.string_or("tls", "starttls");
-    s.tls = tls == "implicit" ? tls_mode::implicit
-            : tls == "none"   ? tls_mode::none
-                              : tls_mode::starttls;
-    const char* default_port = s.tls == tls_mode::implicit ? "465"
-                               : s.tls == tls_mode::none   ? "25"
-                                                           : "587";
-    s.port = c.get_int("port") ? std::to_string(*c.get_int("port")) : default_port;
-    s.tls_files.ca_file = c.string_or("ca_file", "");
-    s.username = c.string_or("username", "");
-    s.password = c.string_or("password", "");
-    const std::string auth = c.string_or("auth", "auto");
-    s.auth = auth == "plain"   ? auth_mode::plain
-             : auth == "login" ? auth_mode::login
-             : auth == "none"  ? auth_mode::none
-                               : auth_mode::automatic;
-    s.allow_plaintext_auth = c.get_bool("allow_plaintext_auth").value_or(false);
-    s.helo_name = c.string_or("helo_name", "localhost");
-    s.total = c.get_duration("timeout").value_or(milliseconds(30000));
-    s.connect = c.get_duration("connect_timeout").value_or(s.total);
-    s.command = c.get_duration("command_timeout").value_or(s.total);
-    s.data = c.get_duration("data_timeout").value_or(s.total);
-    s.max_connections = static_cast<std::size_t>(c.get_int("max_inflight").value_or(1));
-    s.max_messages_per_connection =
-        static_cast<std::size_t>(c.get_int("max_messages_per_connection").value_or(100));
-    s.idle_timeout = c.get_duration("idle_timeout").value_or(milliseconds(30000));
-    client_ = std::make_unique<smtp_client>(s);
+    client_ = std::make_unique<smtp_client>(settings(c));
   }
 
   void send(const sdk::message_view& m, sdk::completion done) {
@@ -179,6 +170,30 @@ class email_channel {
   }
 
  private:
+  static smtp_settings settings(const config& c) {
+    smtp_settings s;
+    s.host = c.host;
+    s.tls = c.tls;
+    const char* default_port = c.tls == tls_mode::implicit ? "465"
+                               : c.tls == tls_mode::none   ? "25"
+                                                           : "587";
+    s.port = c.port ? std::to_string(*c.port) : default_port;
+    s.tls_files.ca_file = c.ca_file;
+    s.username = c.username.value_or("");
+    s.password = c.password.value_or("");
+    s.auth = c.auth;
+    s.allow_plaintext_auth = c.allow_plaintext_auth;
+    s.helo_name = c.helo_name;
+    s.total = c.timeout;
+    s.connect = c.connect_timeout.value_or(c.timeout);
+    s.command = c.command_timeout.value_or(c.timeout);
+    s.data = c.data_timeout.value_or(c.timeout);
+    s.max_connections = static_cast<std::size_t>(c.max_inflight);
+    s.max_messages_per_connection = static_cast<std::size_t>(c.max_messages_per_connection);
+    s.idle_timeout = c.idle_timeout;
+    return s;
+  }
+
   mail mail_;  // the parts every message shares
   std::vector<std::string> recipients_;
   std::string domain_;

@@ -65,7 +65,8 @@ class webhook_channel {
                    "http:// or https:// URL to send to; userinfo and query values are never "
                    "logged.",
                    {.required = true})
-            .field("method", &config::method, "HTTP method.", {.values = "POST|PUT|PATCH|GET|DELETE"})
+            .field("method", &config::method, "HTTP method.",
+                   {.values = "POST|PUT|PATCH|GET|DELETE"})
             .field("headers", &config::headers, "Extra request headers.")
             .field("content_type", &config::content_type,
                    "Content-Type of the body; placeholders are escaped for it: JSON (a "
