@@ -156,7 +156,9 @@ class callmebot_channel {
     if (truncated) note = "text truncated to " + std::to_string(max_length_) + " characters";
     // The channel outlives every send until its outcome is reported.
     client_->send(std::move(req), [this, done, note](http::result r) mutable {
-      plugins::report(done, classify(r, secrets_), note);
+      sdk::outcome v = classify(r, secrets_);
+      if (v.is_delivered()) v.detail = note;
+      done.finish(v);
     });
   }
 

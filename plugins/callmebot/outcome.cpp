@@ -89,38 +89,36 @@ std::string strip_html(std::string_view body, std::size_t limit) {
   return out;
 }
 
-verdict classify(const http::result& r, const http::redactor& secrets) {
+outcome classify(const http::result& r, const http::redactor& secrets) {
   using http::failure;
   if (r.error == failure::certificate || r.error == failure::redirect)
-    return {NOTIBUS_OUTCOME_PERMANENT, secrets.apply(r.message), std::nullopt};
-  if (r.error != failure::none)
-    return {NOTIBUS_OUTCOME_TRANSIENT, secrets.apply(r.message), std::nullopt};
+    return outcome::permanent(secrets.apply(r.message));
+  if (r.error != failure::none) return outcome::transient(secrets.apply(r.message));
 
   const unsigned status = r.resp.status;
   const std::string text = strip_html(r.resp.body);
   const std::string said = text.empty() ? "" : ": " + secrets.apply(text);
   for (const auto& rule : status_rules)
-    if (rule.status == status) return {rule.outcome, std::string(rule.error) + said, std::nullopt};
+    if (rule.status == status)
+      return {rule.outcome, std::string(rule.error) + said, std::nullopt, {}};
   if (status == 429 || status == 408 || (status >= 500 && status < 600)) {
     std::optional<std::chrono::milliseconds> after;
     if (auto h = r.resp.header("Retry-After"))
       after = http::parse_retry_after(*h, std::chrono::system_clock::now());
-    return {NOTIBUS_OUTCOME_TRANSIENT, "Callmebot HTTP " + std::to_string(status) + said, after};
+    return outcome::transient("Callmebot HTTP " + std::to_string(status) + said, after);
   }
   const std::string body = lower(strip_html(r.resp.body, r.resp.body.size()));
   for (const auto& m : markers) {
     if (body.find(m.contains) == std::string::npos) continue;
     // Markers of failure count whatever the status; success only with a 200.
     if (m.outcome != NOTIBUS_OUTCOME_DELIVERED)
-      return {m.outcome, std::string(m.error), std::nullopt};
-    if (status == 200) return {NOTIBUS_OUTCOME_DELIVERED, {}, std::nullopt};
+      return {m.outcome, std::string(m.error), std::nullopt, {}};
+    if (status == 200) return outcome::delivered();
   }
   if (status == 203 && body.find("too many") != std::string::npos)
-    return {NOTIBUS_OUTCOME_TRANSIENT, "Callmebot 203: too many requests", std::nullopt};
-  if (status != 200)
-    return {NOTIBUS_OUTCOME_PERMANENT, "Callmebot HTTP " + std::to_string(status) + said,
-            std::nullopt};
-  return {NOTIBUS_OUTCOME_PERMANENT, "unrecognised Callmebot response" + said, std::nullopt};
+    return outcome::transient("Callmebot 203: too many requests");
+  if (status != 200) return outcome::permanent("Callmebot HTTP " + std::to_string(status) + said);
+  return outcome::permanent("unrecognised Callmebot response" + said);
 }
 
 }  // namespace notibus::callmebot

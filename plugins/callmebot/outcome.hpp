@@ -4,7 +4,7 @@
 // message would send it twice).
 #pragma once
 
-#include <notibus/plugin/abi.h>
+#include <notibus/plugin/sdk.hpp>
 
 #include <chrono>
 #include <optional>
@@ -13,14 +13,13 @@
 
 #include "../common/http/client.hpp"
 #include "../common/http/redact.hpp"
-#include "../common/verdict.hpp"
 
 namespace notibus::callmebot {
 
-using plugins::verdict;
+using sdk::outcome;
 
 // `secrets` are cut out of any text that goes into an error (raw and encoded).
-verdict classify(const http::result& r, const http::redactor& secrets);
+outcome classify(const http::result& r, const http::redactor& secrets);
 
 // The first `limit` characters of a body with HTML tags removed and whitespace folded.
 std::string strip_html(std::string_view body, std::size_t limit = 200);

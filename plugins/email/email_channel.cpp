@@ -13,7 +13,6 @@
 #include "mime.hpp"
 #include "smtp.hpp"
 #include "template/message_template.hpp"
-#include "verdict.hpp"
 
 namespace notibus::email {
 namespace {
@@ -164,9 +163,7 @@ class email_channel {
     e.from = mail_.from.address;
     e.recipients = recipients_;
     e.data = render(mail, m.id());
-    client_->send(std::move(e), [done](send_result r) mutable {
-      plugins::report(done, {r.outcome, r.error, std::nullopt}, r.detail);
-    });
+    client_->send(std::move(e), [done](send_result r) mutable { done.finish(r); });
   }
 
  private:

@@ -93,13 +93,11 @@ struct smtp_client::impl : std::enable_shared_from_this<impl> {
     try {
       result = co_await attempt(e);
     } catch (const smtp_failure& f) {
-      result.outcome = f.outcome;
-      result.error = f.message;
+      result = {f.outcome, f.message, std::nullopt, {}};
     } catch (const std::exception& ex) {
-      result.outcome = NOTIBUS_OUTCOME_TRANSIENT;
-      result.error = std::string("SMTP client error: ") + ex.what();
+      result = send_result::transient(std::string("SMTP client error: ") + ex.what());
     }
-    if (result.outcome == NOTIBUS_OUTCOME_DELIVERED) reached_by_message.erase(e.message_id);
+    if (result.is_delivered()) reached_by_message.erase(e.message_id);
     done(std::move(result));
   }
 

@@ -4,7 +4,7 @@
 // PIPELINING when offered. It runs on an io_context and thread of its own.
 #pragma once
 
-#include <notibus/plugin/abi.h>
+#include <notibus/plugin/sdk.hpp>
 
 #include <chrono>
 #include <functional>
@@ -45,11 +45,8 @@ struct envelope {
   std::string data;  // the rendered message, not dot-stuffed
 };
 
-struct send_result {
-  notibus_outcome outcome = NOTIBUS_OUTCOME_PERMANENT;
-  std::string error;
-  std::string detail;  // on delivery: recipients that were refused
-};
+// On delivery, detail names the recipients that were refused.
+using send_result = sdk::outcome;
 
 class smtp_client {
  public:

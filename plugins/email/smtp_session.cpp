@@ -274,15 +274,9 @@ asio::awaitable<send_result> smtp_session::transact(const envelope& e,
     accepted.clear();  // nothing was delivered
     fail_with("message refused", done);
   }
-  send_result result;
-  result.outcome = NOTIBUS_OUTCOME_DELIVERED;
-  if (!refused.empty()) result.detail = "refused recipients: " + refused;
-  if (!deferred.empty()) {
-    // The accepted ones have it; a retry goes to the deferred ones only.
-    result.outcome = NOTIBUS_OUTCOME_TRANSIENT;
-    result.error = "deferred recipients: " + deferred;
-  }
-  co_return result;
+  // The accepted ones have it; a retry goes to the deferred ones only.
+  if (!deferred.empty()) co_return send_result::transient("deferred recipients: " + deferred);
+  co_return send_result::delivered(refused.empty() ? "" : "refused recipients: " + refused);
 }
 
 asio::awaitable<void> smtp_session::quit() {

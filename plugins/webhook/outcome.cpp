@@ -8,27 +8,26 @@
 
 namespace notibus::webhook {
 
-verdict classify(const http::result& r, int follow_redirects,
+outcome classify(const http::result& r, int follow_redirects,
                  std::chrono::system_clock::time_point now) {
   if (auto failed = http::transport_failure(r)) return *failed;
   const unsigned status = r.resp.status;
-  if (status >= 200 && status < 300) return {NOTIBUS_OUTCOME_DELIVERED, {}, std::nullopt};
+  if (status >= 200 && status < 300) return outcome::delivered();
   std::string error = "HTTP " + std::to_string(status);
   if (!r.resp.body.empty()) error += ": " + http::excerpt(r.resp.body);
   if (status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600)) {
     std::optional<std::chrono::milliseconds> after;
     if (auto h = r.resp.header("Retry-After")) after = http::parse_retry_after(*h, now);
-    return {NOTIBUS_OUTCOME_TRANSIENT, error, after};
+    return outcome::transient(error, after);
   }
   if (status >= 300 && status < 400) {
     const auto location = r.resp.header("Location");
     const std::string where = location ? " to " + http::redact_reference(*location) : "";
-    return {NOTIBUS_OUTCOME_PERMANENT,
-            "HTTP " + std::to_string(status) + " redirect" + where +
-                " not followed (follow_redirects: " + std::to_string(follow_redirects) + ")",
-            std::nullopt};
+    return outcome::permanent(
+        "HTTP " + std::to_string(status) + " redirect" + where +
+        " not followed (follow_redirects: " + std::to_string(follow_redirects) + ")");
   }
-  return {NOTIBUS_OUTCOME_PERMANENT, error, std::nullopt};
+  return outcome::permanent(error);
 }
 
 }  // namespace notibus::webhook

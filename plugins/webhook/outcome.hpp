@@ -4,20 +4,19 @@
 //   was not followed permanent; network trouble transient; certificates permanent.
 #pragma once
 
-#include <notibus/plugin/abi.h>
+#include <notibus/plugin/sdk.hpp>
 
 #include <chrono>
 #include <optional>
 #include <string>
 
 #include "../common/http/client.hpp"
-#include "../common/verdict.hpp"
 
 namespace notibus::webhook {
 
-using plugins::verdict;
+using sdk::outcome;
 
-verdict classify(const http::result& r, int follow_redirects,
+outcome classify(const http::result& r, int follow_redirects,
                  std::chrono::system_clock::time_point now);
 
 }  // namespace notibus::webhook

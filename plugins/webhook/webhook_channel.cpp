@@ -133,7 +133,7 @@ class webhook_channel {
     req.url = url_;
     req.headers = headers_;
     if (method_ != "GET" && method_ != "DELETE") {
-      req.body = body_ ? body_->render(m) : default_body(m);
+      req.body = body_ ? body_->render(m) : sdk::to_json(m);
       req.headers.emplace_back("Content-Type", content_type_);
     }
     if (signer_) {
@@ -146,9 +146,9 @@ class webhook_channel {
     }
     // The channel outlives every send until its outcome is reported.
     client_->send(std::move(req), [this, done](http::result r) mutable {
-      verdict v = classify(r, follow_redirects_, std::chrono::system_clock::now());
+      outcome v = classify(r, follow_redirects_, std::chrono::system_clock::now());
       v.error = secrets_.apply(std::move(v.error));
-      plugins::report(done, v);
+      done.finish(v);
     });
   }
 
@@ -156,43 +156,6 @@ class webhook_channel {
   // Userinfo is percent-encoded in a URL; the credentials are the decoded bytes.
   static std::string basic_auth(const std::string& userinfo) {
     return "Basic " + http::base64_encode(sdk::percent_decode(userinfo));
-  }
-
-  // All message fields as one JSON document, built in one string (it runs
-  // once per delivery, so no temporaries per field).
-  static std::string default_body(const sdk::message_view& m) {
-    std::string out;
-    out.reserve(160 + m.title().size() + m.body().size());
-    auto field = [&out](std::string_view key, std::string_view value, bool first = false) {
-      out.append(first ? "{\"" : ",\"").append(key).append("\":\"");
-      sdk::json_escape_to(out, value);
-      out += '"';
-    };
-    field("id", m.id(), true);
-    field("topic", m.topic());
-    field("title", m.title());
-    field("body", m.body());
-    field("priority", m.priority());
-    out += ",\"tags\":[";
-    bool first = true;
-    for (auto t : m.tags()) {
-      out.append(std::exchange(first, false) ? "\"" : ",\"");
-      sdk::json_escape_to(out, t);
-      out += '"';
-    }
-    out += "],\"attributes\":{";
-    first = true;
-    for (auto [k, v] : m.attributes()) {
-      out.append(std::exchange(first, false) ? "\"" : ",\"");
-      sdk::json_escape_to(out, k);
-      out += "\":\"";
-      sdk::json_escape_to(out, v);
-      out += '"';
-    }
-    out += '}';
-    field("created_at", sdk::format_rfc3339_utc(m.created_at_ms()));
-    out += '}';
-    return out;
   }
 
   std::string method_;

@@ -4,8 +4,6 @@
 #include <cstdio>
 #include <mutex>
 
-#include "message_json.hpp"
-
 namespace notibus {
 namespace {
 
@@ -48,7 +46,7 @@ class console_channel {
   void send(const sdk::message_view& m, sdk::completion done) {
     std::string line;
     if (json_) {
-      line = message_to_json(m);
+      line = sdk::to_json(m);
     } else {
       line = "[" + std::string(m.priority()) + "] " + printable(m.topic());
       if (!m.title().empty()) line += ": " + printable(m.title());

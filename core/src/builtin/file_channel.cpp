@@ -10,8 +10,6 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "message_json.hpp"
-
 namespace notibus {
 namespace {
 
@@ -34,7 +32,7 @@ class file_channel {
   ~file_channel() { ::close(fd_); }
 
   void send(const sdk::message_view& m, sdk::completion done) {
-    const std::string line = message_to_json(m) + "\n";
+    const std::string line = sdk::to_json(m) + "\n";
     std::lock_guard lock(mutex_);
     // One write() per line with O_APPEND keeps lines whole even with other writers.
     std::size_t written = 0;

@@ -22,7 +22,8 @@ const sdk::schema<transport_config>& transport_schema() {
           .field("client_cert", &c::client_cert, "PEM client certificate for mutual TLS.")
           .field("client_key", &c::client_key, "PEM key of client_cert.")
           .field("pool.max_connections", &c::pool_max_connections,
-                 "Keep-alive connections per host (default: max_inflight).", {.min = 1, .max = 1000})
+                 "Keep-alive connections per host (default: max_inflight).",
+                 {.min = 1, .max = 1000})
           .field("pool.idle_timeout", &c::pool_idle_timeout, "Close connections idle this long.")
           .field("follow_redirects", &c::follow_redirects,
                  "Redirects to follow; an unfollowed 3xx is a permanent failure.",
@@ -68,15 +69,15 @@ client_settings transport_settings(const transport_config& t, const target_url& 
   return s;
 }
 
-std::optional<plugins::verdict> transport_failure(const result& r) {
+std::optional<sdk::outcome> transport_failure(const result& r) {
   switch (r.error) {
     case failure::none:
       return std::nullopt;
     case failure::certificate:
     case failure::redirect:
-      return plugins::verdict{NOTIBUS_OUTCOME_PERMANENT, r.message, std::nullopt};
+      return sdk::outcome::permanent(r.message);
     default:
-      return plugins::verdict{NOTIBUS_OUTCOME_TRANSIENT, r.message, std::nullopt};
+      return sdk::outcome::transient(r.message);
   }
 }
 

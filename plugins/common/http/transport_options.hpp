@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 
-#include "../verdict.hpp"
 #include "client.hpp"
 
 namespace notibus::http {
@@ -44,6 +43,6 @@ client_settings transport_settings(const transport_config& t, const target_url& 
 // What an exchange that got no answer means: a certificate or redirect
 // refusal is permanent, the rest (DNS, connect, timeout, reset) transient;
 // nullopt when there was an answer to judge.
-std::optional<plugins::verdict> transport_failure(const result& r);
+std::optional<sdk::outcome> transport_failure(const result& r);
 
 }  // namespace notibus::http

@@ -92,7 +92,8 @@ class service_engine {
     const option_values values = read_options(s, view);
     const request_renderer renderer(s, values, std::string(view.instance_name()));
     std::string error;
-    if (http::parse_url(renderer.base_url(), error)) return http::validate_transport(c.transport, view);
+    if (http::parse_url(renderer.base_url(), error))
+      return http::validate_transport(c.transport, view);
     // Name the option the URL starts with (webhook_url, server...) if there is one.
     const placeholder* lead =
         s.url.parts().empty() || s.url.parts()[0].literal() ? nullptr : &s.url.parts()[0].value;
@@ -141,9 +142,10 @@ class service_engine {
     if (!r) return done.permanent("cannot build the request: " + error);
     client_->send(std::move(r->request),
                   [this, done, note = cut_note(*r)](http::result res) mutable {
-                    plugins::verdict v = judge(service_, res, std::chrono::system_clock::now());
+                    sdk::outcome v = judge(service_, res, std::chrono::system_clock::now());
                     v.error = secrets_.apply(std::move(v.error));
-                    plugins::report(done, v, note);
+                    if (v.is_delivered()) v.detail = note;
+                    done.finish(v);
                   });
   }
 
@@ -175,11 +177,11 @@ class service_engine {
     b->waiting = requests.size();
     for (auto& [to, req] : requests)
       client_->send(std::move(req), [this, b, done, id, to = to](http::result res) mutable {
-        plugins::verdict v = judge(service_, res, std::chrono::system_clock::now());
+        sdk::outcome v = judge(service_, res, std::chrono::system_clock::now());
         std::lock_guard lock(b->mutex);
-        if (v.outcome == NOTIBUS_OUTCOME_DELIVERED) {
+        if (v.kind == NOTIBUS_OUTCOME_DELIVERED) {
           b->state.delivered.insert(to);
-        } else if (v.outcome == NOTIBUS_OUTCOME_PERMANENT) {
+        } else if (v.kind == NOTIBUS_OUTCOME_PERMANENT) {
           b->state.refused[to] = secrets_.apply(v.error);
         } else {
           b->transient.push_back(to + ": " + secrets_.apply(v.error));

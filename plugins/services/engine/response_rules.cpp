@@ -14,7 +14,7 @@ namespace notibus::services {
 namespace {
 
 namespace json = boost::json;
-using plugins::verdict;
+using sdk::outcome;
 
 // The answer's JSON document, parsed once and only when a rule asks.
 class answer {
@@ -126,7 +126,7 @@ std::string error_text(const service_template& t, answer& a) {
 
 }  // namespace
 
-verdict judge(const compiled_service& s, const http::result& r,
+outcome judge(const compiled_service& s, const http::result& r,
               std::chrono::system_clock::time_point now) {
   if (auto failed = http::transport_failure(r)) return *failed;
   answer a(r.resp);
@@ -137,19 +137,19 @@ verdict judge(const compiled_service& s, const http::result& r,
       rule = &candidate;
       break;
     }
-  outcome_kind outcome;
+  outcome_kind kind;
   if (rule) {
-    outcome = rule->outcome;
+    kind = rule->outcome;
   } else {
     const bool success_defined =
         std::any_of(s.responses.begin(), s.responses.end(),
                     [](const response_rule& x) { return x.outcome == outcome_kind::delivered; });
-    outcome = status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600)
-                  ? outcome_kind::transient
-              : status >= 200 && status < 300 && !success_defined ? outcome_kind::delivered
-                                                                  : outcome_kind::permanent;
+    kind = status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600)
+               ? outcome_kind::transient
+           : status >= 200 && status < 300 && !success_defined ? outcome_kind::delivered
+                                                               : outcome_kind::permanent;
   }
-  if (outcome == outcome_kind::delivered) return {NOTIBUS_OUTCOME_DELIVERED, {}, std::nullopt};
+  if (kind == outcome_kind::delivered) return outcome::delivered();
 
   std::string why;
   if (rule && rule->error) why = error_text(*rule->error, a);
@@ -158,9 +158,9 @@ verdict judge(const compiled_service& s, const http::result& r,
   if (why.empty() && status >= 200 && status < 300)
     why = "the answer does not say it was delivered";
   std::string error = "HTTP " + std::to_string(status) + (why.empty() ? "" : ": " + why);
-  if (outcome == outcome_kind::permanent) return {NOTIBUS_OUTCOME_PERMANENT, error, std::nullopt};
+  if (kind == outcome_kind::permanent) return outcome::permanent(error);
   static const std::vector<retry_source> none;
-  return {NOTIBUS_OUTCOME_TRANSIENT, error, delay(rule ? rule->retry_after : none, a, now)};
+  return outcome::transient(error, delay(rule ? rule->retry_after : none, a, now));
 }
 
 }  // namespace notibus::services

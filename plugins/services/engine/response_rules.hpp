@@ -5,15 +5,16 @@
 // passed on, so the core never retries sooner.
 #pragma once
 
+#include <notibus/plugin/sdk.hpp>
+
 #include <chrono>
 
 #include "../../common/http/client.hpp"
-#include "../../common/verdict.hpp"
 #include "compiled_service.hpp"
 
 namespace notibus::services {
 
-plugins::verdict judge(const compiled_service& s, const http::result& r,
-                       std::chrono::system_clock::time_point now);
+sdk::outcome judge(const compiled_service& s, const http::result& r,
+                   std::chrono::system_clock::time_point now);
 
 }  // namespace notibus::services

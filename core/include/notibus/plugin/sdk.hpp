@@ -124,6 +124,46 @@ class message_view {
   const notibus_message_v1* m_;
 };
 
+// Every field of a message as one compact JSON object (id, topic, title, body,
+// priority, tags, attributes, created_at in RFC 3339 UTC): what the webhook
+// sends by default and the file and console channels write. Built in one
+// string, since it runs once per delivery.
+inline std::string to_json(const message_view& m) {
+  const notibus_message_v1& raw = m.raw();
+  std::string out;
+  out.reserve(160 + m.title().size() + m.body().size());
+  auto string = [&out](std::string_view value) {
+    out += '"';
+    json_escape_to(out, value);
+    out += '"';
+  };
+  auto field = [&](std::string_view key, std::string_view value) {
+    out.append(out.empty() ? "{\"" : ",\"").append(key).append("\":");
+    string(value);
+  };
+  field("id", m.id());
+  field("topic", m.topic());
+  field("title", m.title());
+  field("body", m.body());
+  field("priority", m.priority());
+  out += ",\"tags\":[";
+  for (size_t i = 0; i < raw.tag_count; ++i) {
+    if (i) out += ',';
+    string(raw.tags[i]);
+  }
+  out += "],\"attributes\":{";
+  for (size_t i = 0; i < raw.attribute_count; ++i) {
+    if (i) out += ',';
+    string(raw.attributes[i].key);
+    out += ':';
+    string(raw.attributes[i].value);
+  }
+  out += '}';
+  field("created_at", format_rfc3339_utc(m.created_at_ms()));
+  out += '}';
+  return out;
+}
+
 class config_view {
  public:
   explicit config_view(const notibus_channel_config_v1* c) : c_(c) {}
@@ -227,9 +267,30 @@ bool schema<Config>::read_into(const config_view& c, const char* key, T& out) {
   }
 }
 
-// The promise to report one outcome. Copies share one state; the first report
-// wins, and if every copy is dropped without a report the delivery fails
-// permanently instead of hanging forever.
+// One attempt as the channel judges it. A channel's classifier returns one;
+// completion::finish() hands it to the core.
+struct outcome {
+  notibus_outcome kind = NOTIBUS_OUTCOME_PERMANENT;
+  std::string error;  // transient, permanent: why, as reports and logs show it
+  std::optional<std::chrono::milliseconds> retry_after;  // transient: the service's wait
+  std::string detail;  // delivered: a note for the report ("text truncated to ...")
+
+  static outcome delivered(std::string detail = {}) {
+    return {NOTIBUS_OUTCOME_DELIVERED, {}, std::nullopt, std::move(detail)};
+  }
+  static outcome transient(std::string error,
+                           std::optional<std::chrono::milliseconds> retry_after = std::nullopt) {
+    return {NOTIBUS_OUTCOME_TRANSIENT, std::move(error), retry_after, {}};
+  }
+  static outcome permanent(std::string error) {
+    return {NOTIBUS_OUTCOME_PERMANENT, std::move(error), std::nullopt, {}};
+  }
+  bool is_delivered() const { return kind == NOTIBUS_OUTCOME_DELIVERED; }
+};
+
+// The one-shot handle through which a channel reports a delivery's outcome.
+// Copies share it; the first report counts, and if every copy is dropped
+// without one the core records a permanent failure rather than waiting forever.
 class completion {
   struct state {
     state(notibus_completion_fn f, void* c) : fn(f), ctx(c) {}
@@ -265,6 +326,14 @@ class completion {
   }
   void permanent(const std::string& error) {
     s_->finish(NOTIBUS_OUTCOME_PERMANENT, error.c_str(), nullptr, -1);
+  }
+  void finish(const outcome& o) {
+    if (o.kind == NOTIBUS_OUTCOME_DELIVERED)
+      delivered(o.detail);
+    else if (o.kind == NOTIBUS_OUTCOME_TRANSIENT)
+      transient(o.error, o.retry_after);
+    else
+      permanent(o.error);
   }
   bool done() const { return s_->done; }
 
