@@ -9,6 +9,8 @@
 # NOTIBUS_CHANNEL_<NAME> = builtin | module | off picks the mode per channel.
 # NOTIBUS_STATIC forces builtin: a static binary loads no modules.
 
+include(${CMAKE_CURRENT_LIST_DIR}/notibusChannelModule.cmake)
+
 define_property(GLOBAL PROPERTY NOTIBUS_BUILTIN_CHANNELS
   BRIEF_DOCS "channels compiled into the notibus library"
   FULL_DOCS "names whose entry functions go into the generated built-in table")
@@ -37,15 +39,11 @@ function(notibus_add_channel name)
     target_link_libraries(notibus PRIVATE notibus_channel_${name} ${ARG_LIBRARIES})
     notibus_register_builtin(${name})
   elseif(mode STREQUAL "module")
-    add_library(notibus_channel_${name} MODULE ${ARG_SOURCES} ${ARG_MODULE_SOURCES})
-    target_compile_definitions(notibus_channel_${name} PRIVATE NOTIBUS_BUILD_AS_MODULE)
-    target_link_libraries(notibus_channel_${name} PRIVATE notibus_plugin_sdk ${ARG_LIBRARIES})
+    # The same function third-party channels get from the installed package.
+    notibus_add_channel_module(${name} SOURCES ${ARG_SOURCES} ${ARG_MODULE_SOURCES}
+      LIBRARIES ${ARG_LIBRARIES})
     set_target_properties(notibus_channel_${name} PROPERTIES
-      OUTPUT_NAME notibus-channel-${name}
-      PREFIX lib
-      LIBRARY_OUTPUT_DIRECTORY ${NOTIBUS_PLUGIN_OUTPUT_DIR}
-      CXX_VISIBILITY_PRESET hidden
-      VISIBILITY_INLINES_HIDDEN ON)
+      LIBRARY_OUTPUT_DIRECTORY ${NOTIBUS_PLUGIN_OUTPUT_DIR})
     install(TARGETS notibus_channel_${name} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/notibus)
   else()
     message(FATAL_ERROR "NOTIBUS_CHANNEL_${upper} must be builtin, module or off (got '${mode}')")

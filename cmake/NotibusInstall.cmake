@@ -1,5 +1,6 @@
 # cmake --install: headers, the library, the plugin SDK target, channel modules,
-# notibusConfig.cmake (targets notibus::notibus, notibus::plugin_sdk) and notibus.pc.
+# notibusConfig.cmake (targets notibus::notibus, notibus::plugin_sdk; the function
+# notibus_add_channel_module) and notibus.pc.
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/notibus DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -22,6 +23,7 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/notibusConfig.cmake.in
 write_basic_package_version_file(${CMAKE_BINARY_DIR}/notibusConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/notibusConfig.cmake ${CMAKE_BINARY_DIR}/notibusConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/notibusChannelModule.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/notibus)
 
 file(RELATIVE_PATH NOTIBUS_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")

@@ -84,6 +84,9 @@ class NotibusConan(ConanFile):
         sdk.includedirs = ["include"]
         sdk.libdirs = []
         sdk.bindirs = []
+        # notibus_add_channel_module(), for out-of-tree channels.
+        self.cpp_info.set_property("cmake_build_modules",
+                                   [os.path.join("lib", "cmake", "notibus", "notibusChannelModule.cmake")])
 
         core = self.cpp_info.components["notibus"]
         core.set_property("cmake_target_name", "notibus::notibus")

@@ -2,7 +2,6 @@
 // maildir does (write to tmp/, fsync, rename into new/), so another program can
 // pick messages up without ever seeing half a file.
 #include <notibus/plugin/sdk.hpp>
-#include <notibus/plugin/text.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,10 +13,6 @@
 #include <string>
 
 namespace {
-
-std::string json_string(std::string_view s) {
-  return "\"" + notibus::sdk::json_escape(s) + "\"";
-}
 
 class dropdir_channel {
  public:
@@ -57,10 +52,7 @@ class dropdir_channel {
   void send(const notibus::sdk::message_view& m, notibus::sdk::completion done) {
     const std::string name = std::string(m.id()) + ".json";
     const std::string tmp = dir_ + "/tmp/" + name;
-    const std::string json =
-        "{\"id\":" + json_string(m.id()) + ",\"topic\":" + json_string(m.topic()) +
-        ",\"title\":" + json_string(m.title()) + ",\"body\":" + json_string(m.body()) +
-        ",\"priority\":" + json_string(m.priority()) + "}\n";
+    const std::string json = notibus::sdk::to_json(m) + "\n";  // every field
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) return done.transient("cannot create " + tmp + ": " + std::strerror(errno));
     const bool written =

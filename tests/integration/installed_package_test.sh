@@ -45,7 +45,8 @@ kill "$receiver"
 checks=$((checks + 1))
 grep -q '"body":"from the install"' "$workdir/received" || { failures=$((failures + 1)); echo "FAIL: the receiver got no message"; }
 
-# The custom channel: configure and build against the installed headers only.
+# The custom channel: three lines of CMake (find_package,
+# notibus_add_channel_module, install) against the installed headers only.
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 expect_exit 0 cmake -S "$src/examples/custom-channel" -B "$workdir/channel" -G Ninja \
@@ -67,10 +68,17 @@ expect_exit 0 "$prefix/bin/notibus" send -c "$workdir/custom.yaml" --title hi --
 expect_grep out "drop: delivered (1 attempt)"
 count=$(ls "$workdir/drop/new" 2>/dev/null | wc -l)
 checks=$((checks + 1))
-if [[ $count -ne 1 ]] || ! grep -q '"body":"through a module"' "$workdir"/drop/new/*.json; then
+if [[ $count -ne 1 ]] || ! grep -q '"body":"through a module","priority":"normal","tags":\[\]' "$workdir"/drop/new/*.json; then
   failures=$((failures + 1))
   echo "FAIL: dropdir holds $count files"
 fi
+
+# Installed into notibus's module folder, the host finds it with no plugin_dirs.
+expect_exit 0 cmake --install "$workdir/channel"
+expect_exit 0 test -f "$prefix/lib/notibus/libnotibus-channel-dropdir.so"
+grep -v '^plugin_dirs' "$workdir/custom.yaml" >"$workdir/custom-installed.yaml"
+expect_exit 0 env -u NOTIBUS_PLUGIN_PATH "$prefix/bin/notibus" send -c "$workdir/custom-installed.yaml" --body "installed"
+expect_grep out "drop: delivered (1 attempt)"
 
 # The embedding example, out of tree with find_package(notibus CONFIG).
 expect_exit 0 cmake -S "$src/examples/embed" -B "$workdir/embed" -G Ninja \
