@@ -79,7 +79,7 @@ class server_process {
     grace_ = s.shutdown_grace;
     listener_ = listener;
     try {
-      buses_.install(make_bus(*cfg, nullptr));
+      buses_.install(std::make_shared<bus>(bus_io_.get_executor(), *cfg, registry_, options()));
       api_ = std::make_unique<serve::api>(buses_, api_settings_of(*cfg), io_.get_executor(),
                                           common_.log);
       server_ = std::make_unique<serve::http_server>(
@@ -125,10 +125,7 @@ class server_process {
 
   // Every bus runs on bus_io_, so a reloaded one can take over the channels
   // whose settings did not change, with their queues and deliveries in flight.
-  std::shared_ptr<bus> make_bus(const config& cfg, bus* previous) {
-    return std::make_shared<bus>(bus_io_.get_executor(), cfg, registry_,
-                                 bus_options{1, nullptr, common_.log, common_.level, previous});
-  }
+  bus_options options() const { return bus_options{1, nullptr, common_.log, common_.level}; }
 
   void wait_for_signals() {
     signals_.async_wait([this](boost::system::error_code ec, int signal) {
@@ -155,7 +152,7 @@ class server_process {
     }
     std::shared_ptr<bus> next;
     try {
-      next = make_bus(*cfg, buses_.current().get());
+      next = buses_.current()->reload(*cfg, registry_, options());
     } catch (const std::exception& e) {
       common_.log(log_level::error, std::string("reload rejected: ") + e.what());
       api_->count_reload(false);
@@ -176,7 +173,7 @@ class server_process {
     // The old bus finishes what it holds (its queues are not lost), then stops.
     retiring_.emplace_back([old, grace = grace_] { old->stop(grace); });
     common_.log(log_level::info, "config reloaded from " + file_ + " (" +
-                                     std::to_string(next->channels_taken_over()) +
+                                     std::to_string(next->channels_kept()) +
                                      " unchanged channel(s) kept their queues)");
   }
 

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 
 #include <future>
 
@@ -66,6 +69,29 @@ TEST(bus_delivery, callback_token_reports_delivery) {
   EXPECT_EQ(report.channels[0].attempts, 1u);
   EXPECT_TRUE(report.all_delivered());
   EXPECT_EQ(report.message_id.size(), 26u);
+}
+
+// A handler runs on its associated executor, never inside the bus's call
+// stack; here one bound to the application's own io_context.
+TEST(bus_delivery, a_handler_runs_on_its_bound_executor) {
+  test_env env(with_mode("ok"));
+  auto bus = env.make_bus();
+  boost::asio::io_context app;
+  auto work = boost::asio::make_work_guard(app);
+  std::thread app_thread([&] { app.run(); });
+  std::promise<std::pair<bool, notibus::delivery_report>> done;
+  bus->async_publish(make_message("a.b"),
+                     boost::asio::bind_executor(app, [&](notibus::error_code ec,
+                                                          notibus::delivery_report r) {
+                       EXPECT_FALSE(ec);
+                       done.set_value({app.get_executor().running_in_this_thread(), std::move(r)});
+                     }));
+  auto fut = done.get_future();
+  auto [on_app_thread, report] = wait(fut);
+  EXPECT_TRUE(on_app_thread);
+  EXPECT_TRUE(report.all_delivered());
+  work.reset();
+  app_thread.join();
 }
 
 // use_future: a future of the report; a message-level error is thrown.

@@ -221,10 +221,11 @@ TEST(bus_flow, a_reloaded_bus_takes_over_unchanged_channels_with_their_queues) {
     auto stuck_report = notibus::test::publish_future(old_bus, stuck);
     wait_for_attempts("changed", 1);
 
-    auto options = second.options();
-    options.take_over_from = &old_bus;
-    notibus::bus new_bus(io.get_executor(), second.cfg, second.registry, options);
-    EXPECT_EQ(new_bus.channels_taken_over(), 1u);
+    std::unique_ptr<notibus::bus> reloaded =
+        old_bus.reload(second.cfg, second.registry, second.options());
+    notibus::bus& new_bus = *reloaded;
+    EXPECT_EQ(new_bus.channels_kept(), 1u);
+    EXPECT_EQ(new_bus.get_executor(), old_bus.get_executor());
     // Stopping the old bus at once fails what it still owns; the queue of the
     // unchanged channel is the new bus's now and keeps draining.
     old_bus.stop(0ms);

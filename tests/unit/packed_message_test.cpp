@@ -2,14 +2,13 @@
 // and the move-only completion handler.
 #include <gtest/gtest.h>
 
-#include <notibus/detail/completion.hpp>
-
 #include <boost/asio/io_context.hpp>
 
 #include <memory>
 #include <string>
 #include <thread>
 
+#include "bus/completion.hpp"
 #include "bus/packed_message.hpp"
 
 using namespace std::string_literals;

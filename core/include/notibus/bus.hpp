@@ -4,15 +4,13 @@
 
 #include <notibus/config.hpp>
 #include <notibus/delivery.hpp>
-#include <notibus/detail/completion.hpp>
 #include <notibus/error.hpp>
 #include <notibus/log.hpp>
 #include <notibus/message.hpp>
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -33,10 +31,6 @@ struct bus_options {
   std::function<void(const dead_letter&)> on_dead_letter;
   log_sink log;                               // empty: stderr
   log_level min_log_level = log_level::info;  // events below it are not even formatted
-  // Reload: channels whose settings did not change keep their runner from this
-  // bus (queue, deliveries in flight, retries, rate limiter, counters), if it
-  // runs on the same executor. That bus then leaves them alone when it stops.
-  bus* take_over_from = nullptr;
 };
 
 // Live counters of one channel (for metrics and GET /v1/channels).
@@ -79,7 +73,6 @@ struct publish_result {
 class bus {
  public:
   using executor_type = boost::asio::any_io_executor;
-  using report_handler = detail::completion<error_code, delivery_report>;
 
   // Runs on an io_context of its own with options.threads threads.
   bus(const config& cfg, plugin_registry& registry, bus_options options = {});
@@ -114,10 +107,7 @@ class bus {
   template <class CompletionToken>
   auto async_try_publish(message m, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(error_code, publish_result)>(
-        [this](auto handler, message msg) {
-          publish_checked(std::move(msg), nullptr, true,
-                          wrap<error_code, publish_result>(std::move(handler)));
-        },
+        [this](auto handler, message msg) { try_publish_with(std::move(msg), std::move(handler)); },
         token, std::move(m));
   }
 
@@ -129,9 +119,7 @@ class bus {
   template <class CompletionToken>
   auto async_publish(message m, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(error_code, delivery_report)>(
-        [this](auto handler, message msg) {
-          publish_with(std::move(msg), wrap<error_code, delivery_report>(std::move(handler)));
-        },
+        [this](auto handler, message msg) { publish_with(std::move(msg), std::move(handler)); },
         token, std::move(m));
   }
 
@@ -140,9 +128,7 @@ class bus {
   template <class CompletionToken>
   auto async_stop(std::chrono::milliseconds grace, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void()>(
-        [this](auto handler, std::chrono::milliseconds g) {
-          stop_with(g, wrap<>(std::move(handler)));
-        },
+        [this](auto handler, std::chrono::milliseconds g) { stop_with(g, std::move(handler)); },
         token, grace);
   }
   // Blocking form of async_stop; never call it from a thread running the bus.
@@ -161,31 +147,32 @@ class bus {
   std::optional<publish_result> retry_dead_letter(const std::string& message_id);
   // Drops a dead letter; false if there is no such dead letter.
   bool purge_dead_letter(const std::string& message_id);
-  std::size_t channels_taken_over() const noexcept;
+
+  // Reload: a bus for `cfg`, on this bus's executor, that takes over every
+  // channel whose settings did not change (its queue, deliveries in flight,
+  // retries, rate limiter and counters) and the spool when its directory is
+  // the same. This bus leaves those alone from then on: stop it to let it
+  // finish what it still holds. Throws like the constructor, and this bus is
+  // untouched then. (A bus that owns its io_context hands over the spool only:
+  // the new one owns another io_context, with options.threads threads.)
+  std::unique_ptr<bus> reload(const config& cfg, plugin_registry& registry,
+                              bus_options options = {});
+  // How many channels this bus took over from the one it reloads.
+  std::size_t channels_kept() const noexcept;
 
  private:
-  // A completion handler as a type-erased completion that runs it on its
-  // associated executor (the bus's by default). It is kept as long as the
-  // message is queued, so the bus's own executor is stored as its concrete
-  // type when that is an io_context's: 8 bytes instead of 56.
-  template <class... Args, class Handler>
-  detail::completion<Args...> wrap(Handler handler) {
-    auto ex = boost::asio::get_associated_executor(handler, get_executor());
-    if constexpr (std::is_same_v<decltype(ex), executor_type>)
-      if (auto* io = ex.template target<boost::asio::io_context::executor_type>())
-        return detail::completion<Args...>::posted_to(*io, std::move(handler));
-    return detail::completion<Args...>::posted_to(std::move(ex), std::move(handler));
-  }
-  using accepted_handler = detail::completion<error_code, publish_result>;
-  void publish_with(message m, report_handler done);
-  // `accepted` runs once the message is accepted or refused: at once, or (with
-  // a spool) from the spool's completion thread once the record is on disk.
-  void publish_checked(message m, report_handler done, bool refuse_when_full,
-                       accepted_handler accepted);
-  publish_result publish_and_wait(message m, bool refuse_when_full);
-  void stop_with(std::chrono::milliseconds grace, detail::completion<> done);
-
   struct impl;
+  struct reload_tag {};
+  bus(reload_tag, bus& previous, const config& cfg, plugin_registry& registry,
+      bus_options options);
+
+  template <class... Args>
+  using handler = boost::asio::any_completion_handler<void(Args...)>;
+  void publish_with(message m, handler<error_code, delivery_report> done);
+  void try_publish_with(message m, handler<error_code, publish_result> accepted);
+  void stop_with(std::chrono::milliseconds grace, handler<> done);
+  publish_result publish_and_wait(message m, bool refuse_when_full);
+
   std::shared_ptr<impl> impl_;
 };
 

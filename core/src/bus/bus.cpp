@@ -61,7 +61,7 @@ bool message_is_valid(const message& m) {
 
 struct bus::impl {
   impl(std::unique_ptr<asio::io_context> own, executor_type ex, const config& cfg,
-       plugin_registry& registry, bus_options& options)
+       plugin_registry& registry, bus_options& options, bus* previous = nullptr)
       : own_context(std::move(own)),
         executor(std::move(ex)),
         ctx(make_context(options)),
@@ -79,7 +79,7 @@ struct bus::impl {
         errors.push_back("channels." + ch.name + ": unknown channel type \"" + ch.type + "\"");
         continue;
       }
-      if (auto kept = take_over(options.take_over_from, ch)) {
+      if (auto kept = take_over(previous, ch)) {
         enabled[ch.name] = runners.size();
         runners.push_back(std::move(kept));
         ++taken_over;
@@ -104,7 +104,7 @@ struct bus::impl {
     for (std::size_t i = 0; i < runners.size(); ++i) handed_over[i] = false;
     if (cfg.spool) {
       try {
-        open_spool(*cfg.spool, options.take_over_from);
+        open_spool(*cfg.spool, previous);
       } catch (...) {
         for (auto& r : runners) r->close();
         throw;
@@ -198,6 +198,26 @@ struct bus::impl {
     });
   }
 
+  static std::shared_ptr<impl> with_own_context(const config& cfg, plugin_registry& registry,
+                                                bus_options& options, bus* previous) {
+    const unsigned threads = std::max(1u, options.threads);
+    auto context = std::make_unique<asio::io_context>(static_cast<int>(threads));
+    auto executor = context->get_executor();
+    auto self =
+        std::make_shared<impl>(std::move(context), executor, cfg, registry, options, previous);
+    self->work.emplace(self->own_context->get_executor());
+    for (unsigned i = 0; i < threads; ++i)
+      self->threads.emplace_back([ctx = self->own_context.get()] { ctx->run(); });
+    return self;
+  }
+
+  // `accepted` runs once the message is accepted or refused: at once, or (with
+  // a spool) from the spool's completion thread once the record is on disk.
+  static void publish(const std::shared_ptr<impl>& self, message m, report_completion done,
+                      bool refuse_when_full, accepted_completion accepted);
+  static void stop_after(const std::shared_ptr<impl>& self, std::chrono::milliseconds grace,
+                         detail::completion<> done);
+
   // First member, so destroyed last: the runners' timers belong to it.
   std::unique_ptr<asio::io_context> own_context;  // only when the bus owns its io_context
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -214,18 +234,25 @@ struct bus::impl {
   std::atomic<bool> stopped{false};
 };
 
-bus::bus(const config& cfg, plugin_registry& registry, bus_options options) {
-  const unsigned threads = std::max(1u, options.threads);
-  auto context = std::make_unique<asio::io_context>(static_cast<int>(threads));
-  auto executor = context->get_executor();
-  impl_ = std::make_shared<impl>(std::move(context), executor, cfg, registry, options);
-  impl_->work.emplace(impl_->own_context->get_executor());
-  for (unsigned i = 0; i < threads; ++i)
-    impl_->threads.emplace_back([ctx = impl_->own_context.get()] { ctx->run(); });
-}
+bus::bus(const config& cfg, plugin_registry& registry, bus_options options)
+    : impl_(impl::with_own_context(cfg, registry, options, nullptr)) {}
 
 bus::bus(executor_type executor, const config& cfg, plugin_registry& registry, bus_options options)
     : impl_(std::make_shared<impl>(nullptr, std::move(executor), cfg, registry, options)) {}
+
+bus::bus(reload_tag, bus& previous, const config& cfg, plugin_registry& registry,
+         bus_options options) {
+  if (previous.impl_->own_context)  // another io_context: only the spool is handed over
+    impl_ = impl::with_own_context(cfg, registry, options, &previous);
+  else
+    impl_ = std::make_shared<impl>(nullptr, previous.impl_->executor, cfg, registry, options,
+                                   &previous);
+}
+
+std::unique_ptr<bus> bus::reload(const config& cfg, plugin_registry& registry,
+                                 bus_options options) {
+  return std::unique_ptr<bus>(new bus(reload_tag{}, *this, cfg, registry, std::move(options)));
+}
 
 bus::~bus() {
   if (!impl_) return;
@@ -256,23 +283,29 @@ publish_result bus::try_publish(message m) {
 publish_result bus::publish_and_wait(message m, bool refuse_when_full) {
   if (!impl_->ctx->spool) {  // accepted (or not) before publish_checked returns
     publish_result out;
-    publish_checked(std::move(m), nullptr, refuse_when_full,
-                    [&out](error_code, publish_result r) { out = std::move(r); });
+    impl::publish(impl_, std::move(m), nullptr, refuse_when_full,
+                  [&out](error_code, publish_result r) { out = std::move(r); });
     return out;
   }
   std::promise<publish_result> accepted;
   auto future = accepted.get_future();
-  publish_checked(std::move(m), nullptr, refuse_when_full,
-                  [&accepted](error_code, publish_result r) { accepted.set_value(std::move(r)); });
+  impl::publish(impl_, std::move(m), nullptr, refuse_when_full,
+                [&accepted](error_code, publish_result r) { accepted.set_value(std::move(r)); });
   return future.get();
 }
 
-void bus::publish_with(message m, report_handler done) {
-  publish_checked(std::move(m), std::move(done), false, nullptr);
+void bus::publish_with(message m, handler<error_code, delivery_report> done) {
+  impl::publish(impl_, std::move(m), report_completion::from_caller(std::move(done), impl_->executor),
+                false, nullptr);
 }
 
-void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
-                          accepted_handler accepted) {
+void bus::try_publish_with(message m, handler<error_code, publish_result> accepted) {
+  impl::publish(impl_, std::move(m), nullptr, true,
+                accepted_completion::from_caller(std::move(accepted), impl_->executor));
+}
+
+void bus::impl::publish(const std::shared_ptr<impl>& self, message m, report_completion done,
+                        bool refuse_when_full, accepted_completion accepted) {
   if (m.id.empty()) m.id = make_message_id();
   if (m.created_at == std::chrono::system_clock::time_point{})
     m.created_at = std::chrono::system_clock::now();
@@ -292,27 +325,27 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
     if (done) done(error_code{}, std::move(first));
     if (accepted) accepted(error_code{}, std::move(result));
   };
-  if (impl_->stopping.load(std::memory_order_relaxed)) return reject(errc::stopped);
+  if (self->stopping.load(std::memory_order_relaxed)) return reject(errc::stopped);
   if (!message_is_valid(m) || !packed_message::fits(m)) return reject(errc::invalid_message);
   delivery_plan plan;
-  if (auto ec = impl_->routes->plan(m, plan)) return reject(static_cast<errc>(ec.value()));
+  if (auto ec = self->routes->plan(m, plan)) return reject(static_cast<errc>(ec.value()));
   if (refuse_when_full)
     for (const auto& g : plan.groups)
       for (std::size_t index : g.channels)
-        if (impl_->runners[index]->full()) return reject(errc::queue_full);
-  const std::shared_ptr<spool::store>& spool = impl_->ctx->spool;
+        if (self->runners[index]->full()) return reject(errc::queue_full);
+  const std::shared_ptr<spool::store>& spool = self->ctx->spool;
   if (spool && m.idempotency_key)
     if (auto first_id = spool->find_key(*m.idempotency_key)) {
       // Accepted before (maybe before a restart, or past status.retention).
-      auto first = impl_->status.find(*first_id);
+      auto first = self->status.find(*first_id);
       delivery_report r = first ? first->report() : delivery_report{};
       r.message_id = *first_id;
       return duplicate_of(std::move(r));
     }
 
-  auto t = std::make_shared<tracker>(m, std::move(done), impl_->ctx);  // packs a copy
-  t->set_plan(plan, impl_->runners);
-  if (auto first = impl_->status.insert(t)) {
+  auto t = std::make_shared<tracker>(m, std::move(done), self->ctx);  // packs a copy
+  t->set_plan(plan, self->runners);
+  if (auto first = self->status.insert(t)) {
     // Seen before: report the first message instead of sending again.
     delivery_report r = first->report();
     r.duplicate = true;
@@ -330,8 +363,8 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
   // Accepted only once on disk; delivery starts then too, so nothing is sent
   // that a crash could forget.
   // Shared: the spool's callback is a std::function, the completion move-only.
-  auto on_disk = std::make_shared<accepted_handler>(std::move(accepted));
-  spool->append_message(m, [t, result, accepted = std::move(on_disk), state = impl_](
+  auto on_disk = std::make_shared<accepted_completion>(std::move(accepted));
+  spool->append_message(m, [t, result, accepted = std::move(on_disk), state = self](
                                error_code ec, std::uint64_t) mutable {
     if (ec) {
       result.error = ec;
@@ -347,11 +380,17 @@ void bus::publish_checked(message m, report_handler done, bool refuse_when_full,
   });
 }
 
-void bus::stop_with(std::chrono::milliseconds grace, detail::completion<> done) {
-  impl_->stopping = true;
-  auto timer = std::make_shared<asio::steady_timer>(impl_->executor);
+void bus::stop_with(std::chrono::milliseconds grace, handler<> caller) {
+  impl::stop_after(impl_, grace,
+                   detail::completion<>::from_caller(std::move(caller), impl_->executor));
+}
+
+void bus::impl::stop_after(const std::shared_ptr<impl>& self, std::chrono::milliseconds grace,
+                           detail::completion<> done) {
+  self->stopping = true;
+  auto timer = std::make_shared<asio::steady_timer>(self->executor);
   const auto deadline = std::chrono::steady_clock::now() + grace;
-  auto state = impl_;
+  auto state = self;
   auto aborted = std::make_shared<bool>(false);
   // Polling keeps the runners free of stop bookkeeping on their hot path; 5 ms
   // is far below any grace period anyone configures.
@@ -377,12 +416,12 @@ void bus::stop_with(std::chrono::milliseconds grace, detail::completion<> done) 
       if (*check) (*check)();
     });
   };
-  asio::post(impl_->executor, [check] { (*check)(); });
+  asio::post(self->executor, [check] { (*check)(); });
 }
 
 void bus::stop(std::chrono::milliseconds grace) {
   std::promise<void> finished;
-  stop_with(grace, [&finished] { finished.set_value(); });
+  impl::stop_after(impl_, grace, [&finished] { finished.set_value(); });
   finished.get_future().wait();
 }
 
@@ -392,7 +431,7 @@ std::optional<delivery_report> bus::status(std::string_view message_id) const {
   return t->report();
 }
 
-std::size_t bus::channels_taken_over() const noexcept {
+std::size_t bus::channels_kept() const noexcept {
   return impl_->taken_over;
 }
 

@@ -9,7 +9,7 @@
 
 namespace notibus {
 
-tracker::tracker(const message& m, bus::report_handler done, std::shared_ptr<const bus_context> ctx)
+tracker::tracker(const message& m, report_completion done, std::shared_ptr<const bus_context> ctx)
     : msg_(m), done_(std::move(done)), ctx_(std::move(ctx)) {}
 
 std::mutex& tracker::mutex() const noexcept {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bus_context.hpp"
+#include "completion.hpp"
 #include "first_inline_array.hpp"
 #include "packed_message.hpp"
 #include "router.hpp"
@@ -31,10 +32,14 @@ namespace spool {
 struct outcome_record;
 }
 
+// What the bus calls once a message is final, or once it is accepted.
+using report_completion = detail::completion<error_code, delivery_report>;
+using accepted_completion = detail::completion<error_code, publish_result>;
+
 class tracker {
  public:
   // `m` must have its id and created_at set.
-  tracker(const message& m, bus::report_handler done, std::shared_ptr<const bus_context> ctx);
+  tracker(const message& m, report_completion done, std::shared_ptr<const bus_context> ctx);
 
   // Lays out one slot per planned channel; `runners` is indexed like the plan.
   void set_plan(const delivery_plan& plan,
@@ -121,7 +126,7 @@ class tracker {
   std::mutex& mutex() const noexcept;
 
   packed_message msg_;
-  bus::report_handler done_;
+  report_completion done_;
   std::shared_ptr<const bus_context> ctx_;
   first_inline_array<slot> slots_;
   first_inline_array<group> groups_;
