@@ -6,11 +6,11 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 
 #include <future>
 
@@ -80,12 +80,12 @@ TEST(bus_delivery, a_handler_runs_on_its_bound_executor) {
   auto work = boost::asio::make_work_guard(app);
   std::thread app_thread([&] { app.run(); });
   std::promise<std::pair<bool, notibus::delivery_report>> done;
-  bus->async_publish(make_message("a.b"),
-                     boost::asio::bind_executor(app, [&](notibus::error_code ec,
-                                                          notibus::delivery_report r) {
-                       EXPECT_FALSE(ec);
-                       done.set_value({app.get_executor().running_in_this_thread(), std::move(r)});
-                     }));
+  bus->async_publish(
+      make_message("a.b"),
+      boost::asio::bind_executor(app, [&](notibus::error_code ec, notibus::delivery_report r) {
+        EXPECT_FALSE(ec);
+        done.set_value({app.get_executor().running_in_this_thread(), std::move(r)});
+      }));
   auto fut = done.get_future();
   auto [on_app_thread, report] = wait(fut);
   EXPECT_TRUE(on_app_thread);

@@ -163,8 +163,7 @@ class bus {
  private:
   struct impl;
   struct reload_tag {};
-  bus(reload_tag, bus& previous, const config& cfg, plugin_registry& registry,
-      bus_options options);
+  bus(reload_tag, bus& previous, const config& cfg, plugin_registry& registry, bus_options options);
 
   template <class... Args>
   using handler = boost::asio::any_completion_handler<void(Args...)>;

@@ -29,6 +29,7 @@ class channel_options {
   // `text` with every sensitive value of these options cut out.
   std::string redact(std::string text) const;
   const std::map<std::string, option_value>& values() const noexcept { return values_; }
+  bool operator==(const channel_options&) const = default;
 
   // Textual form of a scalar; secrets come back as "<redacted>" unless asked for.
   std::optional<std::string> text(const std::string& key, bool reveal_secret = false) const;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace notibus {
 
@@ -17,11 +18,13 @@ struct retry_settings {
   std::chrono::milliseconds max_backoff{5 * 60 * 1000};
   double multiplier = 2.0;
   std::optional<std::chrono::milliseconds> max_age;  // give up once a delivery is this old
+  bool operator==(const retry_settings&) const = default;
 };
 
 struct rate_limit_settings {
   double per_second = 0;  // 0: unlimited
   double burst = 1;
+  bool operator==(const rate_limit_settings&) const = default;
 };
 
 enum class overflow_policy { reject, drop_oldest };
@@ -29,6 +32,17 @@ enum class overflow_policy { reject, drop_oldest };
 struct queue_settings {
   std::size_t capacity = 10000;
   overflow_policy overflow = overflow_policy::reject;
+  bool operator==(const queue_settings&) const = default;
+};
+
+// The plugin's options, shared and immutable, compared by value: two channels
+// configured alike compare equal however their options were loaded.
+class shared_channel_options : public std::shared_ptr<const channel_options> {
+ public:
+  using std::shared_ptr<const channel_options>::shared_ptr;
+  shared_channel_options(std::shared_ptr<const channel_options> p)  // NOLINT: converts
+      : std::shared_ptr<const channel_options>(std::move(p)) {}
+  friend bool operator==(const shared_channel_options& a, const shared_channel_options& b);
 };
 
 struct channel_settings {
@@ -41,7 +55,10 @@ struct channel_settings {
   int max_inflight = 1;
   queue_settings queue;
   std::chrono::milliseconds timeout{30000};  // bounds one attempt
-  std::shared_ptr<const channel_options> options;
+  shared_channel_options options;
+
+  // Equal settings: a reload keeps such a channel running as it is.
+  bool operator==(const channel_settings&) const = default;
 };
 
 }  // namespace notibus

@@ -30,19 +30,6 @@ std::shared_ptr<bus_context> make_context(bus_options& options) {
   return ctx;
 }
 
-bool same_settings(const channel_settings& a, const channel_settings& b) {
-  const auto& ra = a.retry;
-  const auto& rb = b.retry;
-  return a.name == b.name && a.type == b.type && a.plugin == b.plugin && a.enabled == b.enabled &&
-         ra.max_attempts == rb.max_attempts && ra.initial_backoff == rb.initial_backoff &&
-         ra.max_backoff == rb.max_backoff && ra.multiplier == rb.multiplier &&
-         ra.max_age == rb.max_age && a.rate_limit.per_second == b.rate_limit.per_second &&
-         a.rate_limit.burst == b.rate_limit.burst && a.max_inflight == b.max_inflight &&
-         a.queue.capacity == b.queue.capacity && a.queue.overflow == b.queue.overflow &&
-         a.timeout == b.timeout && a.options && b.options &&
-         a.options->values() == b.options->values();
-}
-
 // Valid UTF-8 without NUL: plugins get C strings, which a NUL would cut short.
 bool valid_text(std::string_view s) {
   return sdk::is_valid_utf8(s) && s.find('\0') == std::string_view::npos;
@@ -171,7 +158,7 @@ struct bus::impl {
     if (!previous || previous->impl_->executor != executor) return nullptr;
     impl& old = *previous->impl_;
     for (std::size_t i = 0; i < old.runners.size(); ++i) {
-      if (!same_settings(old.runners[i]->settings(), ch)) continue;
+      if (old.runners[i]->settings() != ch) continue;
       bool expected = false;
       if (old.handed_over[i].compare_exchange_strong(expected, true)) return old.runners[i];
     }
@@ -295,8 +282,8 @@ publish_result bus::publish_and_wait(message m, bool refuse_when_full) {
 }
 
 void bus::publish_with(message m, handler<error_code, delivery_report> done) {
-  impl::publish(impl_, std::move(m), report_completion::from_caller(std::move(done), impl_->executor),
-                false, nullptr);
+  impl::publish(impl_, std::move(m),
+                report_completion::from_caller(std::move(done), impl_->executor), false, nullptr);
 }
 
 void bus::try_publish_with(message m, handler<error_code, publish_result> accepted) {

@@ -33,9 +33,15 @@ struct channel_runner::attempt {
   std::shared_ptr<channel_runner> runner;
   delivery_task task;
   clock::time_point deadline;
-  // 0 running, 1 finished by the plugin, 2 finished by the core (timeout, abort):
-  // whoever moves it off 0 owns the outcome; a late plugin result is dropped.
-  std::atomic<int> state{0};
+  // Whoever moves it off `running` owns the outcome; a plugin result that
+  // comes after a timeout or abort is dropped.
+  enum class state_type { running, finished_by_plugin, finished_by_core };
+  std::atomic<state_type> state{state_type::running};
+  bool finish(state_type by) {
+    auto expected = state_type::running;
+    return state.compare_exchange_strong(expected, by);
+  }
+  bool is_running() const { return state.load() == state_type::running; }
   std::shared_ptr<attempt> self;  // keeps it alive until the plugin reports
 };
 
@@ -145,7 +151,7 @@ void channel_runner::pump() {
   if (pumping_) return;  // a result reported inline from send(); the loop below goes on
   pumping_ = true;
   while (!queue_.empty() && !aborted_ &&
-         inflight_.load(std::memory_order_relaxed) <
+         running_count_.load(std::memory_order_relaxed) <
              static_cast<std::size_t>(settings_.max_inflight)) {
     if (bucket_.limited()) {
       const auto now = clock::now();
@@ -175,11 +181,11 @@ void channel_runner::start_attempt(delivery_task task) {
       std::clamp(settings_.timeout / 10, milliseconds(50), milliseconds(1000));
   a->deadline = clock::now() + settings_.timeout + grace;
   a->self = a;
-  inflight_.fetch_add(1, std::memory_order_relaxed);
+  running_count_.fetch_add(1, std::memory_order_relaxed);
   callbacks_owed_.fetch_add(1);
   plugin_->send(instance_, &m, &channel_runner::on_plugin_result, a.get());
-  if (a->state.load() == 0) {  // still running: watch its deadline
-    in_flight_.push_back(std::move(a));
+  if (a->is_running()) {  // still running: watch its deadline
+    running_attempts_.push_back(std::move(a));
     arm_deadline_timer();
   }
 }
@@ -221,17 +227,17 @@ void channel_runner::on_plugin_result(void* context, const notibus_result_v1* r)
 }
 
 void channel_runner::on_result(const std::shared_ptr<attempt>& a, outcome result) {
-  int running = 0;
-  if (!a->state.compare_exchange_strong(running, 1)) return;  // timed out or aborted already
-  inflight_.fetch_sub(1, std::memory_order_relaxed);
+  if (!a->finish(attempt::state_type::finished_by_plugin)) return;  // timed out or aborted already
+  running_count_.fetch_sub(1, std::memory_order_relaxed);
   // A plugin's text may quote a secret of its config (a server echoing a
   // URL, say): cut them out before the text reaches reports and logs.
   if (!result.error.empty()) result.error = config_->options().redact(std::move(result.error));
   if (!result.detail.empty()) result.detail = config_->options().redact(std::move(result.detail));
-  while (!in_flight_.empty() && in_flight_.front()->state.load() != 0) in_flight_.pop_front();
+  while (!running_attempts_.empty() && !running_attempts_.front()->is_running())
+    running_attempts_.pop_front();
   // Nothing left to watch: a pending deadline would keep an application's
   // io_context busy for up to `timeout` after the last delivery.
-  if (in_flight_.empty() && deadline_armed_) deadline_timer_.cancel();
+  if (running_attempts_.empty() && deadline_armed_) deadline_timer_.cancel();
   settle(std::move(a->task), std::move(result));
   pump();
 }
@@ -333,9 +339,9 @@ void channel_runner::on_retry_timer() {
 }
 
 void channel_runner::arm_deadline_timer() {
-  if (deadline_armed_ || in_flight_.empty()) return;
+  if (deadline_armed_ || running_attempts_.empty()) return;
   deadline_armed_ = true;
-  deadline_timer_.expires_at(in_flight_.front()->deadline);
+  deadline_timer_.expires_at(running_attempts_.front()->deadline);
   deadline_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     self->deadline_armed_ = false;
     if (!ec) self->on_deadlines();
@@ -344,17 +350,16 @@ void channel_runner::arm_deadline_timer() {
 
 void channel_runner::on_deadlines() {
   const auto now = clock::now();
-  while (!in_flight_.empty()) {
-    std::shared_ptr<attempt> a = in_flight_.front();
-    if (a->state.load() != 0) {
-      in_flight_.pop_front();
+  while (!running_attempts_.empty()) {
+    std::shared_ptr<attempt> a = running_attempts_.front();
+    if (!a->is_running()) {
+      running_attempts_.pop_front();
       continue;
     }
     if (a->deadline > now) break;
-    in_flight_.pop_front();
-    int running = 0;
-    if (!a->state.compare_exchange_strong(running, 2)) continue;
-    inflight_.fetch_sub(1, std::memory_order_relaxed);
+    running_attempts_.pop_front();
+    if (!a->finish(attempt::state_type::finished_by_core)) continue;
+    running_count_.fetch_sub(1, std::memory_order_relaxed);
     outcome timeout;
     timeout.kind = NOTIBUS_OUTCOME_TRANSIENT;
     timeout.error = "attempt timed out after " + format_duration(settings_.timeout);
@@ -390,13 +395,12 @@ void channel_runner::abort_on_strand(const std::string& reason) {
     fail(task, reason + " (was waiting to retry)");
   }
   waiting_.clear();
-  for (auto& a : in_flight_) {
-    int running = 0;
-    if (!a->state.compare_exchange_strong(running, 2)) continue;
-    inflight_.fetch_sub(1, std::memory_order_relaxed);
+  for (auto& a : running_attempts_) {
+    if (!a->finish(attempt::state_type::finished_by_core)) continue;
+    running_count_.fetch_sub(1, std::memory_order_relaxed);
     fail(a->task, reason + " (attempt in flight)");
   }
-  in_flight_.clear();
+  running_attempts_.clear();
   deadline_timer_.cancel();
   retry_timer_.cancel();
   rate_timer_.cancel();
@@ -417,7 +421,7 @@ bool channel_runner::full() const noexcept {
 }
 
 bool channel_runner::idle() const noexcept {
-  return queued_.load() == 0 && inflight_.load() == 0 && retrying_.load() == 0;
+  return queued_.load() == 0 && running_count_.load() == 0 && retrying_.load() == 0;
 }
 
 channel_stats channel_runner::stats() const {
@@ -425,7 +429,7 @@ channel_stats channel_runner::stats() const {
   s.name = settings_.name;
   s.type = settings_.type;
   s.queued = queued_.load();
-  s.inflight = inflight_.load();
+  s.inflight = running_count_.load();
   s.retrying = retrying_.load();
   s.published = published_.load();
   s.delivered = delivered_.load();

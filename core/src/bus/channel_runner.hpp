@@ -97,8 +97,8 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
   std::mutex inbox_mutex_;
   std::vector<delivery_task> inbox_;
   bool drain_posted_ = false;
-  std::atomic<std::size_t> queued_{0};  // inbox + queue
-  std::atomic<std::size_t> inflight_{0};
+  std::atomic<std::size_t> queued_{0};         // inbox + queue
+  std::atomic<std::size_t> running_count_{0};  // attempts the plugin holds
   std::atomic<std::size_t> retrying_{0};
   std::atomic<std::uint64_t> published_{0}, delivered_{0}, failed_{0}, retried_{0}, dropped_{0};
   std::array<std::atomic<std::uint64_t>, std::size(latency_bucket_bounds)> latency_buckets_{};
@@ -110,7 +110,7 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
 
   // Strand only.
   std::deque<delivery_task> queue_;
-  std::deque<std::shared_ptr<attempt>> in_flight_;           // in start order = deadline order
+  std::deque<std::shared_ptr<attempt>> running_attempts_;    // in start order = deadline order
   std::multimap<clock::time_point, delivery_task> waiting_;  // retries by due time
   token_bucket bucket_;
   boost::asio::steady_timer deadline_timer_, retry_timer_, rate_timer_;

@@ -50,8 +50,8 @@ class completion {
     if (auto* io = bus_executor.target<io_executor>())
       c.impl_ = std::make_unique<caller<io_executor>>(std::move(handler), *io);
     else
-      c.impl_ = std::make_unique<caller<boost::asio::any_io_executor>>(std::move(handler),
-                                                                       bus_executor);
+      c.impl_ =
+          std::make_unique<caller<boost::asio::any_io_executor>>(std::move(handler), bus_executor);
     return c;
   }
 
@@ -95,13 +95,13 @@ class completion {
     using handler_type = boost::asio::any_completion_handler<void(Args...)>;
     caller(handler_type h, BusExecutor ex) : handler(std::move(h)), executor(std::move(ex)) {}
     void run(Args... args) override {
-      boost::asio::post(executor, [h = std::move(handler), ex = executor,
-                                   ... args = std::move(args)]() mutable {
-        auto target = boost::asio::get_associated_executor(h, ex);
-        boost::asio::dispatch(target, [h = std::move(h), ... args = std::move(args)]() mutable {
-          std::move(h)(std::move(args)...);
-        });
-      });
+      boost::asio::post(
+          executor, [h = std::move(handler), ex = executor, ... args = std::move(args)]() mutable {
+            auto target = boost::asio::get_associated_executor(h, ex);
+            boost::asio::dispatch(target, [h = std::move(h), ... args = std::move(args)]() mutable {
+              std::move(h)(std::move(args)...);
+            });
+          });
     }
     handler_type handler;
     BusExecutor executor;

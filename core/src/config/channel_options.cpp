@@ -1,4 +1,5 @@
 #include <notibus/channel_options.hpp>
+#include <notibus/channel_settings.hpp>
 
 #include "duration.hpp"
 #include "sensitive.hpp"
@@ -18,6 +19,11 @@ void channel_options::set(std::string key, option_value value, bool secret,
   secret_[key] = secret;
   expanded_[key] = !substituted.empty();
   values_[std::move(key)] = std::move(value);
+}
+
+bool operator==(const shared_channel_options& a, const shared_channel_options& b) {
+  if (!a || !b) return !a && !b;
+  return a.get() == b.get() || *a == *b;
 }
 
 bool channel_options::is_sensitive(const std::string& key) const {

@@ -36,7 +36,7 @@ snapshot_record snapshot_of(const spooled_message& m) {
 }  // namespace
 
 store::store(const spool_settings& settings, log_sink log)
-    : settings_(settings), log_sink_(std::move(log)) {}
+    : settings_(settings), report_(std::move(log)) {}
 
 store::~store() = default;
 
@@ -50,7 +50,7 @@ void store::detach() {
     std::lock_guard lock(mutex_);
     if (--users_ > 0) return;
   }
-  log_->close();
+  segments_->close();
 }
 
 std::shared_ptr<store> store::open(const spool_settings& settings, log_sink log,
@@ -61,9 +61,9 @@ std::shared_ptr<store> store::open(const spool_settings& settings, log_sink log,
   o.fsync = settings.fsync;
   o.max_bytes = settings.max_bytes;
   o.segment_bytes = segment_bytes_for(settings);
-  o.log = s->log_sink_;
+  o.log = s->report_;
   recovery r;
-  s->log_ = std::make_unique<segment_log>(std::move(o), r);
+  s->segments_ = std::make_unique<segment_log>(std::move(o), r);
   s->load(recovered, r);
   s->maybe_compact();
   return s;
@@ -71,10 +71,10 @@ std::shared_ptr<store> store::open(const spool_settings& settings, log_sink log,
 
 void store::load(spool_state& recovered, const recovery& r) {
   recovered = rebuild(r.records, settings_.idempotency_window, std::chrono::system_clock::now());
-  if (recovered.unreadable && log_sink_)
-    log_sink_(log_level::error, "spool: " + std::to_string(recovered.unreadable) +
-                                    " records could not be read (written by a newer notibus?)");
-  oldest_ = r.segments.empty() ? log_->current_segment() : r.segments.front();
+  if (recovered.unreadable && report_)
+    report_(log_level::error, "spool: " + std::to_string(recovered.unreadable) +
+                                  " records could not be read (written by a newer notibus?)");
+  oldest_ = r.segments.empty() ? segments_->current_segment() : r.segments.front();
   const std::set<std::uint64_t> lost(r.quarantined_numbers.begin(), r.quarantined_numbers.end());
 
   // What came from a quarantined segment is on disk nowhere else: write it again.
@@ -83,7 +83,7 @@ void store::load(spool_state& recovered, const recovery& r) {
   auto rewrite = [&](record_type type, std::string payload) {
     auto done = std::make_shared<std::promise<written>>();
     rewritten.push_back(done->get_future());
-    log_->append(
+    segments_->append(
         static_cast<std::uint8_t>(type), std::move(payload),
         [done](std::error_code ec, std::uint64_t segment) {
           done->set_value({ec, segment});
@@ -99,7 +99,7 @@ void store::load(spool_state& recovered, const recovery& r) {
       rewrite(record_type::key, encode_key({key, k.message_id, k.created_at_ms}));
   // Where the copies are; if they span two segments, the older one (carrying
   // a record forward twice is harmless, missing one is not).
-  std::uint64_t now_in = log_->current_segment();
+  std::uint64_t now_in = segments_->current_segment();
   std::error_code failed;
   for (auto& f : rewritten) {
     const auto [ec, segment] = f.get();
@@ -108,14 +108,14 @@ void store::load(spool_state& recovered, const recovery& r) {
     else
       now_in = std::min(now_in, segment);
   }
-  if (failed && log_sink_)
-    log_sink_(log_level::error, "spool: could not write records from quarantined segments again (" +
-                                    failed.message() +
-                                    "); this run still delivers them, but on disk they are "
-                                    "only in quarantine/");
-  else if (!rewritten.empty() && log_sink_)
-    log_sink_(log_level::warn, "spool: wrote " + std::to_string(rewritten.size()) +
-                                   " records from quarantined segments again");
+  if (failed && report_)
+    report_(log_level::error, "spool: could not write records from quarantined segments again (" +
+                                  failed.message() +
+                                  "); this run still delivers them, but on disk they are "
+                                  "only in quarantine/");
+  else if (!rewritten.empty() && report_)
+    report_(log_level::warn, "spool: wrote " + std::to_string(rewritten.size()) +
+                                 " records from quarantined segments again");
 
   std::lock_guard lock(mutex_);
   for (auto& m : recovered.unfinished) {
@@ -143,18 +143,19 @@ void store::append_message(const message& m, accepted_fn done) {
   std::weak_ptr<store> self = weak_from_this();
   std::optional<key_record> key;
   if (m.idempotency_key) key = key_record{*m.idempotency_key, m.id, to_unix_ms(m.created_at)};
-  log_->append(static_cast<std::uint8_t>(record_type::message), encode_message(m),
-               [self, id = m.id, key = std::move(key), done = std::move(done)](
-                   std::error_code ec, std::uint64_t segment) {
-                 if (auto s = self.lock(); s && !ec) {
-                   std::lock_guard lock(s->mutex_);
-                   ++s->unfinished_[segment];
-                   s->open_[id].segment = segment;
-                   if (key)
-                     s->remember_key_locked(key->key, key->message_id, key->created_at_ms, segment);
-                 }
-                 done(accepted_error(ec), segment);
-               });
+  segments_->append(static_cast<std::uint8_t>(record_type::message), encode_message(m),
+                    [self, id = m.id, key = std::move(key), done = std::move(done)](
+                        std::error_code ec, std::uint64_t segment) {
+                      if (auto s = self.lock(); s && !ec) {
+                        std::lock_guard lock(s->mutex_);
+                        ++s->unfinished_[segment];
+                        s->open_[id].segment = segment;
+                        if (key)
+                          s->remember_key_locked(key->key, key->message_id, key->created_at_ms,
+                                                 segment);
+                      }
+                      done(accepted_error(ec), segment);
+                    });
 }
 
 std::int64_t store::key_cutoff_ms() const {
@@ -186,7 +187,7 @@ void store::record_outcome(const std::string& message_id, const channel_delivery
   outcome_record o{message_id, d, dead};
   std::lock_guard lock(mutex_);
   // The callback may run inline (a closed log): it must not lock.
-  log_->append(
+  segments_->append(
       static_cast<std::uint8_t>(record_type::outcome), encode_outcome(o),
       [](std::error_code, std::uint64_t) {}, false);
   auto it = open_.find(message_id);
@@ -205,7 +206,7 @@ void store::record_done(const std::string& message_id, std::vector<outcome_recor
                         std::optional<message> kept) {
   std::weak_ptr<store> self = weak_from_this();
   std::lock_guard lock(mutex_);
-  log_->append(
+  segments_->append(
       static_cast<std::uint8_t>(record_type::done), encode_id(message_id),
       [self](std::error_code ec, std::uint64_t) {
         if (ec) return;  // maybe inline, under mutex_ (a closed log)
@@ -227,7 +228,7 @@ void store::record_done(const std::string& message_id, std::vector<outcome_recor
 
 void store::clear_dead_letter(const std::string& message_id) {
   std::promise<std::error_code> written;
-  log_->append(
+  segments_->append(
       static_cast<std::uint8_t>(record_type::cleared), encode_id(message_id),
       [&written](std::error_code ec, std::uint64_t) { written.set_value(ec); }, false);
   if (auto ec = written.get_future().get())
@@ -252,9 +253,9 @@ std::vector<spooled_message> store::dead_letters() const {
 
 spool_stats store::stats() const {
   spool_stats s;
-  s.bytes = log_->bytes();
+  s.bytes = segments_->bytes();
   s.max_bytes = settings_.max_bytes;
-  s.fsyncs = log_->syncs();
+  s.fsyncs = segments_->syncs();
   std::lock_guard lock(mutex_);
   for (const auto& [segment, count] : unfinished_) s.unfinished += count;
   s.dead_letters = dead_.size();
@@ -267,7 +268,7 @@ void store::maybe_compact() {
     std::lock_guard lock(mutex_);
     if (compacting_) return;
     for (;;) {
-      const std::uint64_t current = log_->current_segment();
+      const std::uint64_t current = segments_->current_segment();
       if (oldest_ >= current) return;
       // Unfinished messages are carried only once they hold back two more
       // segments (segments roll when full): until then they are likely to
@@ -278,7 +279,7 @@ void store::maybe_compact() {
       for (const auto& [id, m] : dead_) holds = holds || m.segment == oldest_;
       for (const auto& [key, k] : keys_) holds = holds || k.segment == oldest_;
       if (holds) break;
-      log_->drop_segments_before(oldest_ + 1);
+      segments_->drop_segments_before(oldest_ + 1);
       ++oldest_;
     }
     compacting_ = true;
@@ -301,7 +302,7 @@ void store::maybe_compact() {
     carried_into_ = UINT64_MAX;
     if (!carry.empty()) {
       for (auto& [type, payload] : carry)
-        log_->append(
+        segments_->append(
             static_cast<std::uint8_t>(type), std::move(payload),
             [self, from](std::error_code ec, std::uint64_t segment) {
               if (ec == std::errc::operation_canceled) return;  // maybe inline, under mutex_
@@ -311,7 +312,7 @@ void store::maybe_compact() {
       return;
     }
     // Everything in it finished meanwhile.
-    log_->drop_segments_before(from + 1);
+    segments_->drop_segments_before(from + 1);
     oldest_ = from + 1;
     compacting_ = false;
   }
@@ -328,7 +329,7 @@ bool store::collect_carry(std::uint64_t from,
       if (m.segment == from) contents.emplace(id, message{}), pinned = true;
   }
   if (pinned)  // unlocked: a segment is up to 64 MB, publishes go on meanwhile
-    for (const auto& r : log_->read_back(from)) {
+    for (const auto& r : segments_->read_back(from)) {
       std::optional<message> m;
       if (r.type == static_cast<std::uint8_t>(record_type::message))
         m = decode_message(r.payload);
@@ -344,9 +345,9 @@ bool store::collect_carry(std::uint64_t from,
     if (m.segment != from) continue;
     auto content = contents.find(id);
     if (content == contents.end() || content->second.id.empty()) {
-      if (log_sink_)
-        log_sink_(log_level::error, "spool: message " + id + " is not in segment " +
-                                        std::to_string(from) + " as expected; the segment stays");
+      if (report_)
+        report_(log_level::error, "spool: message " + id + " is not in segment " +
+                                      std::to_string(from) + " as expected; the segment stays");
       return false;
     }
     out.emplace_back(record_type::snapshot,
@@ -369,9 +370,9 @@ void store::carried(std::uint64_t from, std::uint64_t into, std::error_code ec) 
     compacting_ = false;
     if (carry_error_) {
       // Keep the old segment; the next finished message tries again.
-      if (log_sink_)
-        log_sink_(log_level::error, "spool: could not carry records forward from segment " +
-                                        std::to_string(from) + ": " + carry_error_.message());
+      if (report_)
+        report_(log_level::error, "spool: could not carry records forward from segment " +
+                                      std::to_string(from) + ": " + carry_error_.message());
       return;
     }
     // Every copy is on disk, in a segment newer than `from` (the older one if
@@ -389,11 +390,11 @@ void store::carried(std::uint64_t from, std::uint64_t into, std::error_code ec) 
         ++moved;
       }
     unfinished_.erase(from);
-    if (moved && log_sink_)
-      log_sink_(log_level::info, "spool: " + std::to_string(moved) +
-                                     " unfinished messages carried forward from segment " +
-                                     std::to_string(from) + " to " + std::to_string(to));
-    log_->drop_segments_before(from + 1);
+    if (moved && report_)
+      report_(log_level::info, "spool: " + std::to_string(moved) +
+                                   " unfinished messages carried forward from segment " +
+                                   std::to_string(from) + " to " + std::to_string(to));
+    segments_->drop_segments_before(from + 1);
     oldest_ = from + 1;
   }
   maybe_compact();

@@ -87,8 +87,8 @@ class store : public std::enable_shared_from_this<store> {
   void carried(std::uint64_t from, std::uint64_t into, std::error_code ec);
 
   spool_settings settings_;
-  log_sink log_sink_;
-  std::unique_ptr<segment_log> log_;
+  log_sink report_;  // where the spool says what went wrong (errors, recovery)
+  std::unique_ptr<segment_log> segments_;  // the records on disk
 
   // An accepted message not yet finished: where its newest full copy is, and
   // its final outcomes so far (what a snapshot carried forward must say).
