@@ -1,6 +1,7 @@
 # cmake --install: headers, the library, the plugin SDK target, channel modules,
-# notibusConfig.cmake (targets notibus::notibus, notibus::plugin_sdk; the function
-# notibus_add_channel_module) and notibus.pc.
+# notibusConfig.cmake (targets notibus::notibus, notibus::server,
+# notibus::plugin_sdk; the function notibus_add_channel_module), notibus.pc and
+# notibus-server.pc.
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/notibus DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -10,7 +11,7 @@ if(NOTIBUS_STATIC)
   return()
 endif()
 
-install(TARGETS notibus notibus_plugin_sdk
+install(TARGETS notibus notibus_server notibus_plugin_sdk
   EXPORT notibusTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -28,4 +29,6 @@ install(FILES ${CMAKE_BINARY_DIR}/notibusConfig.cmake ${CMAKE_BINARY_DIR}/notibu
 
 file(RELATIVE_PATH NOTIBUS_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/notibus.pc.in ${CMAKE_BINARY_DIR}/notibus.pc @ONLY)
-install(FILES ${CMAKE_BINARY_DIR}/notibus.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/notibus-server.pc.in ${CMAKE_BINARY_DIR}/notibus-server.pc @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/notibus.pc ${CMAKE_BINARY_DIR}/notibus-server.pc
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -104,6 +104,19 @@ class NotibusConan(ConanFile):
                 core.requires.append(component)
             else:
                 core.system_libs += system_libs
+        # A bus served over HTTP (notibus/http_service.hpp): Beast and Boost.JSON
+        # inside, OpenSSL for the HTTPS listener.
+        server = self.cpp_info.components["server"]
+        server.set_property("cmake_target_name", "notibus::server")
+        server.set_property("pkg_config_name", "notibus-server")
+        server.libs = ["notibus_server"]
+        server.requires = ["notibus"]
+        for dep, component, system_libs in (("boost", "boost::json", ["boost_json"]),
+                                            ("openssl", "openssl::openssl", ["ssl", "crypto"])):
+            if self._packaged(dep):
+                server.requires.append(component)
+            else:
+                server.system_libs += system_libs
         # Channel modules, for a config's plugin_dirs; the program also finds
         # them itself through NOTIBUS_PLUGIN_PATH.
         modules = os.path.join(self.package_folder, "lib", "notibus")

@@ -1,3 +1,5 @@
+#include <notibus/server_settings.hpp>
+
 #include <cstdio>
 
 #include "cli_args.hpp"
@@ -12,10 +14,14 @@ void load_default_modules(plugin_registry& registry) {
     std::fprintf(stderr, "notibus: %s (skipped)\n", printable(problem).c_str());
 }
 
+load_options program_sections() {
+  return {{server_section()}};
+}
+
 std::optional<config> load_or_report(const std::string& file, plugin_registry& registry) {
   load_default_modules(registry);
   try {
-    return load_config_file(file, registry);
+    return load_config_file(file, registry, program_sections());
   } catch (const config_error& e) {
     for (const auto& d : e.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
     std::fprintf(stderr, "%zu error%s in %s\n", e.diagnostics().size(),

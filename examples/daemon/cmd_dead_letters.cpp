@@ -11,7 +11,7 @@
 
 #include "cli_args.hpp"
 #include "commands.hpp"
-#include "server/dead_letter_json.hpp"
+#include "server/dead_letter_json.hpp"  // core/server
 
 namespace notibus::cli {
 namespace {

@@ -27,6 +27,9 @@ int run_serve(const std::vector<std::string>& argv, const common_options& common
 // NOTIBUS_PLUGIN_PATH; a module that cannot load is reported and skipped.
 void load_default_modules(plugin_registry& registry);
 
+// The config sections the program owns besides the core's: `server:`.
+load_options program_sections();
+
 // Loads a config (after the default modules), printing every diagnostic to
 // stderr on failure.
 std::optional<config> load_or_report(const std::string& file, plugin_registry& registry);

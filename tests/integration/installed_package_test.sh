@@ -94,4 +94,54 @@ expect_exit 0 bash -c "g++ -O1 -o '$workdir/embed-pc' '$src/examples/embed/main.
 expect_exit 0 "$workdir/embed-pc"
 expect_grep out "screen: delivered"
 
+# The HTTP API embedded (notibus::server), built above out of tree: it serves
+# the bus on the config's server.listen behind its token until SIGTERM.
+http_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$workdir/serve.yaml" <<YAML
+version: 1
+plugin_dirs: [$prefix/lib/notibus]  # a program outside the prefix names the module folder
+server: {listen: "127.0.0.1:$http_port", auth_token: tok-installed}
+channels:
+  drop: {type: dropdir, dir: $workdir/drop-http}
+routes:
+  - to: [drop]
+YAML
+"$workdir/embed/notibus_embed_serve" "$workdir/serve.yaml" >"$workdir/serve.out" 2>&1 &
+served=$!
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$http_port) 2>/dev/null && break; sleep 0.05; done
+expect_exit 0 /usr/bin/python3 - "$http_port" <<'PY'
+import json, sys, time, urllib.request, urllib.error
+base = "http://127.0.0.1:%s" % sys.argv[1]
+def post(token):
+    req = urllib.request.Request(base + "/v1/messages", data=b'{"topic":"t","body":"over http"}',
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": "Bearer " + token})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, None
+assert post("wrong")[0] == 401
+status, body = post("tok-installed")
+assert status == 202, status
+req = urllib.request.Request(base + "/v1/messages/" + body["id"],
+                             headers={"Authorization": "Bearer tok-installed"})
+for _ in range(200):
+    state = json.load(urllib.request.urlopen(req))["channels"][0]["state"]
+    if state == "delivered":
+        break
+    time.sleep(0.02)
+assert state == "delivered", state
+PY
+kill -TERM "$served"
+wait "$served"
+rc=$?
+checks=$((checks + 1))
+[[ $rc -eq 0 ]] || { failures=$((failures + 1)); echo "FAIL: notibus_embed_serve did not stop cleanly"; cat "$workdir/serve.out"; }
+count=$(ls "$workdir/drop-http/new" 2>/dev/null | wc -l)
+checks=$((checks + 1))
+[[ $count -eq 1 ]] || { failures=$((failures + 1)); echo "FAIL: the embedded server delivered $count messages"; }
+expect_exit 0 bash -c "g++ -O1 -o '$workdir/serve-pc' '$src/examples/embed/serve.cpp' \
+  \$(pkg-config --cflags --libs --static notibus-server)"
+
 finish

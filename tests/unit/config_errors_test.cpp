@@ -3,6 +3,7 @@
 
 #include <notibus/config.hpp>
 #include <notibus/plugin_registry.hpp>
+#include <notibus/server_settings.hpp>
 
 #include <cstdlib>
 #include <fstream>
@@ -26,7 +27,8 @@ std::vector<std::string> diagnostics_of(const std::string& yaml) {
   notibus::plugin_registry registry;
   registry.add(&notibus_channel_entry_fault, "test");
   try {
-    notibus::load_config_string(yaml, "t.yaml", registry);
+    // As the notibus program loads it: with its `server:` section declared.
+    notibus::load_config_string(yaml, "t.yaml", registry, {{notibus::server_section()}});
   } catch (const notibus::config_error& e) {
     std::vector<std::string> out;
     for (const auto& d : e.diagnostics()) out.push_back(d.to_string());
@@ -150,7 +152,7 @@ const std::vector<bad_config> cases = {
      {"t.yaml:1:1: channels: no channels: nothing could be delivered (add one)"}},
     {"tls_cert_without_key",
      "version: 1\nserver: {tls: {cert: /c.pem}}\nchannels: {a: {type: console}}\n",
-     {"t.yaml:2:22: server.tls: tls needs both cert and key"}},
+     {"t.yaml:2:22: server.tls.cert: tls needs both cert and key"}},
     {"missing_plugin_dir",
      "version: 1\nplugin_dirs: [/nonexistent/notibus-plugins]\nchannels: {a: {type: console}}\n",
      {"t.yaml:2:14: plugin_dirs: plugin directory /nonexistent/notibus-plugins does not exist"}},

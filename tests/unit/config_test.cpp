@@ -4,6 +4,7 @@
 #include <notibus/channel_options.hpp>
 #include <notibus/config.hpp>
 #include <notibus/plugin_registry.hpp>
+#include <notibus/server_settings.hpp>
 
 #include <cstdlib>
 
@@ -36,13 +37,15 @@ routes:
     to: screen
     strategy: fallback
 )",
-                                               "full.yaml", r);
+                                               "full.yaml", r, {{notibus::server_section()}});
   ASSERT_TRUE(cfg.spool);
   EXPECT_EQ(cfg.spool->fsync, notibus::fsync_mode::batch);
   EXPECT_EQ(cfg.spool->max_bytes, 1048576u);
-  ASSERT_TRUE(cfg.server);
-  EXPECT_EQ(cfg.server->auth_token, "tok-123");
-  EXPECT_EQ(cfg.server->max_body, 65536u);
+  const notibus::server_settings server = notibus::server_settings_of(cfg);
+  EXPECT_EQ(server.listen, "127.0.0.1:9000");
+  EXPECT_EQ(server.auth_token, "tok-123");
+  EXPECT_EQ(server.max_body, 65536u);
+  EXPECT_EQ(server.shutdown_grace, 10s);
   EXPECT_EQ(cfg.status.retention, 10min);
   const auto* s = cfg.find_channel("screen");
   ASSERT_NE(s, nullptr);
@@ -78,8 +81,75 @@ TEST(config, core_defaults) {
   EXPECT_EQ(c.retry.max_backoff, 5min);
   EXPECT_EQ(c.rate_limit.per_second, 0);
   EXPECT_EQ(c.queue.capacity, 10000u);
-  EXPECT_FALSE(cfg.server);
+  EXPECT_TRUE(cfg.sections.empty());
+  EXPECT_EQ(notibus::server_settings_of(cfg), notibus::server_settings{});
   EXPECT_FALSE(cfg.spool);
+}
+
+// An application's own section: declared by a schema, validated like the
+// core's (types, unknown keys, its own checks, FILE:LINE:COL), read back into
+// its struct; undeclared, it is an unknown key.
+namespace {
+struct console_ui {
+  std::string theme = "dark";
+  std::int64_t width = 80;
+  std::optional<std::string> password;
+};
+const notibus::sdk::schema<console_ui>& ui_schema() {
+  static const auto s =
+      notibus::sdk::schema<console_ui>()
+          .field("theme", &console_ui::theme, "Colours.", {.values = "dark|light"})
+          .field("width", &console_ui::width, "Columns.", {.min = 20, .max = 400})
+          .field("password", &console_ui::password, "Login.", {.secret = true});
+  return s;
+}
+notibus::config_section ui_section() {
+  return {"ui", ui_schema().options(), [](notibus::sdk::config_view& view) {
+            if (view.get_int("width").value_or(80) < 40 && view.get_string("theme") == "light")
+              view.error("width", "the light theme needs 40 columns");
+          }};
+}
+std::vector<std::string> problems(const std::string& yaml, const notibus::load_options& o) {
+  notibus::plugin_registry r;
+  try {
+    notibus::load_config_string(yaml, "ui.yaml", r, o);
+  } catch (const notibus::config_error& e) {
+    std::vector<std::string> out;
+    for (const auto& d : e.diagnostics()) out.push_back(d.to_string());
+    return out;
+  }
+  return {};
+}
+}  // namespace
+
+TEST(config, an_application_section_is_validated_and_read_into_its_struct) {
+  ::setenv("NOTIBUS_T_UI_PASSWORD", "pw-secret-1", 1);
+  const std::string channels = "channels:\n  c: {type: console}\n";
+  notibus::plugin_registry r;
+  const auto cfg = notibus::load_config_string(
+      "version: 1\nui:\n  theme: light\n  password: ${NOTIBUS_T_UI_PASSWORD}\n" + channels,
+      "ui.yaml", r, {{ui_section()}});
+  const auto ui = notibus::read_section(cfg, "ui", ui_schema());
+  ASSERT_TRUE(ui);
+  EXPECT_EQ(ui->theme, "light");
+  EXPECT_EQ(ui->width, 80);  // the struct's default
+  EXPECT_EQ(ui->password, "pw-secret-1");
+  EXPECT_FALSE(notibus::read_section(
+      notibus::load_config_string("version: 1\n" + channels, "ui.yaml", r, {{ui_section()}}), "ui",
+      ui_schema()));
+
+  EXPECT_EQ(problems("version: 1\nui: {theme: blue, widht: 30}\n" + channels, {{ui_section()}}),
+            (std::vector<std::string>{
+                "ui.yaml:2:13: ui.theme: expected one of dark, light, got \"blue\"",
+                "ui.yaml:2:19: ui.widht: unknown key \"widht\"; did you mean \"width\"?"}));
+  EXPECT_EQ(problems("version: 1\nui: {theme: light, width: 30}\n" + channels, {{ui_section()}}),
+            (std::vector<std::string>{"ui.yaml:2:27: ui.width: the light theme needs 40 columns"}));
+  const auto undeclared = problems("version: 1\nui: {theme: light}\n" + channels, {});
+  ASSERT_EQ(undeclared.size(), 1u);
+  EXPECT_NE(undeclared[0].find("ui.yaml:2:1: ui: unknown key"), std::string::npos) << undeclared[0];
+  EXPECT_THROW(notibus::load_config_string("version: 1\n" + channels, "x.yaml", r,
+                                           {{{"channels", {}, nullptr}}}),
+               std::invalid_argument);
 }
 
 TEST(config, secret_options_are_redacted_in_text) {

@@ -3,13 +3,17 @@
 
 #include <notibus/channel_settings.hpp>
 #include <notibus/diagnostic.hpp>
+#include <notibus/plugin/sdk.hpp>
 #include <notibus/priority.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace notibus {
@@ -41,32 +45,25 @@ struct spool_settings {
   std::chrono::milliseconds idempotency_window = std::chrono::hours(24);
 };
 
-struct server_settings {
-  std::string listen = "127.0.0.1:8025";
-  std::string auth_token;  // secret; empty: no auth
-  std::size_t max_body = 64 * 1024;
-  std::chrono::milliseconds shutdown_grace{10000};
-  std::string tls_cert;
-  std::string tls_key;
-  std::size_t max_connections = 1024;
-  std::chrono::milliseconds header_timeout{10000};  // a request head must arrive within it
-  std::chrono::milliseconds idle_timeout{60000};    // silence allowed on a kept-alive connection
-  bool health_without_auth = false;                 // /healthz and /readyz answer without the token
-  bool metrics_without_auth = false;                // /metrics answers without the token
-  bool access_log = false;                          // one info line per request
-};
-
-// server.listen split: "127.0.0.1:8025", "[::1]:8025", ":8025" (every address,
-// host "0.0.0.0"); nullopt unless it is host:port with a port in 0..65535.
-struct listen_address {
-  std::string host;
-  std::string port;
-};
-std::optional<listen_address> split_listen(std::string_view listen);
-
 struct status_settings {
   std::chrono::milliseconds retention{60 * 60 * 1000};
   std::size_t max_entries = 100000;
+};
+
+// A top-level section an application owns (the notibus program's `server:`).
+// Its keys are declared like a channel's options, usually by an sdk::schema,
+// and the loader checks them like its own: types, ranges, unknown keys, ${VAR},
+// secrets, with FILE:LINE:COL in every error. Undeclared, the section is an
+// unknown key like any misspelt one.
+struct config_section {
+  std::string name;
+  std::vector<notibus_option_v1> options;  // e.g. schema.options(); kept alive by the caller
+  // Checks beyond types; report each problem with view.error(key, message).
+  std::function<void(sdk::config_view& view)> validate;
+};
+
+struct load_options {
+  std::vector<config_section> sections;
 };
 
 struct config {
@@ -74,10 +71,11 @@ struct config {
   int version = 1;
   std::vector<std::filesystem::path> plugin_dirs;
   std::optional<spool_settings> spool;
-  std::optional<server_settings> server;
   status_settings status;
   std::vector<channel_settings> channels;
   std::vector<route> routes;
+  // The validated values of each declared section the file has (defaults applied).
+  std::map<std::string, shared_channel_options, std::less<>> sections;
 
   const channel_settings* find_channel(const std::string& name) const;
 };
@@ -85,8 +83,23 @@ struct config {
 // Parse and validate; throws config_error listing every problem. Modules named by
 // plugin_dirs are loaded into `registry`, which must outlive any bus built from
 // the result.
-config load_config_file(const std::filesystem::path& file, plugin_registry& registry);
+config load_config_file(const std::filesystem::path& file, plugin_registry& registry,
+                        const load_options& options = {});
 config load_config_string(const std::string& yaml, const std::string& source_name,
-                          plugin_registry& registry);
+                          plugin_registry& registry, const load_options& options = {});
+
+// Runs `read` on a view of a section's values; false when the file has none.
+bool view_section(const config& cfg, std::string_view name,
+                  const std::function<void(const sdk::config_view&)>& read);
+
+// A declared section read into its struct through the schema that declared
+// it; nullopt when the file does not have the section.
+template <class T>
+std::optional<T> read_section(const config& cfg, std::string_view name,
+                              const sdk::schema<T>& schema) {
+  std::optional<T> out;
+  view_section(cfg, name, [&](const sdk::config_view& view) { out = schema.read(view); });
+  return out;
+}
 
 }  // namespace notibus

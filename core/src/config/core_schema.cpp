@@ -77,30 +77,6 @@ const std::vector<option_spec>& spool() {
   return specs;
 }
 
-const std::vector<option_spec>& server() {
-  static const std::vector<option_spec> specs = {
-      make("listen", NOTIBUS_OPTION_STRING, "host:port of the HTTP API.", "127.0.0.1:8025"),
-      secret(make("auth_token", NOTIBUS_OPTION_STRING, "Bearer token; empty disables auth.")),
-      ranged(make("max_body", NOTIBUS_OPTION_INT, "Largest request body in bytes.", "65536"), 1,
-             64 << 20),
-      make("shutdown_grace", NOTIBUS_OPTION_DURATION, "How long SIGTERM waits for deliveries.",
-           "10s"),
-      make("tls.cert", NOTIBUS_OPTION_STRING, "PEM certificate chain for an HTTPS listener."),
-      make("tls.key", NOTIBUS_OPTION_STRING, "PEM private key for an HTTPS listener."),
-      ranged(make("max_connections", NOTIBUS_OPTION_INT, "Open connections at most.", "1024"), 1,
-             100000),
-      make("header_timeout", NOTIBUS_OPTION_DURATION, "A request head must arrive within it.",
-           "10s"),
-      make("idle_timeout", NOTIBUS_OPTION_DURATION, "Silence allowed between requests.", "60s"),
-      make("health_without_auth", NOTIBUS_OPTION_BOOL, "/healthz and /readyz need no token.",
-           "false"),
-      make("metrics_without_auth", NOTIBUS_OPTION_BOOL, "/metrics needs no token.", "false"),
-      make("access_log", NOTIBUS_OPTION_BOOL,
-           "Log one line per request (client, request line, status, bytes, time).", "false"),
-  };
-  return specs;
-}
-
 const std::vector<option_spec>& status() {
   static const std::vector<option_spec> specs = {
       make("retention", NOTIBUS_OPTION_DURATION, "How long delivery states are kept.", "1h"),

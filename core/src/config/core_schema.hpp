@@ -9,7 +9,6 @@ namespace notibus::schema {
 
 const std::vector<option_spec>& channel_common();  // type, retry, rate_limit, queue, ...
 const std::vector<option_spec>& spool();
-const std::vector<option_spec>& server();
 const std::vector<option_spec>& status();
 const std::vector<option_spec>& route();
 const std::vector<option_spec>& top_level();  // version, plugin_dirs (sections handled apart)

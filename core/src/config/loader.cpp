@@ -43,8 +43,13 @@ bool valid_channel_name(const std::string& name) {
 
 class loader {
  public:
-  loader(std::string source, plugin_registry& registry) : sink_(source), registry_(registry) {
+  loader(std::string source, plugin_registry& registry, const load_options& options)
+      : sink_(source), registry_(registry), options_(options) {
     cfg_.source = std::move(source);
+    for (const auto& section : options_.sections)
+      if (core_keys().count(section.name) || section.name.empty())
+        throw std::invalid_argument("config section \"" + section.name +
+                                    "\" cannot be declared: the core owns it");
   }
 
   config run(const std::string& text) {
@@ -63,14 +68,16 @@ class loader {
                 "expected a mapping at the top of the file, got " + describe_node(root, false));
       throw config_error(sink_.take());
     }
-    const std::set<std::string> sections{"spool", "server", "status", "channels", "routes"};
+    std::set<std::string> sections{"spool", "status", "channels", "routes"};
+    for (const auto& section : options_.sections) sections.insert(section.name);
     section_values top = validate_section(root, schema::top_level(), "", sink_, sections);
     cfg_.version = static_cast<int>(value_or<std::int64_t>(top, "version", 1));
     load_plugin_dirs(top);
     load_service_dirs(top);
     if (root["spool"]) read_spool(root["spool"]);
-    if (root["server"]) read_server(root["server"]);
     if (root["status"]) read_status(root["status"]);
+    for (const auto& section : options_.sections)
+      if (root[section.name]) read_declared_section(section, root[section.name]);
     if (root["channels"])
       read_channels(root["channels"]);
     else
@@ -122,30 +129,54 @@ class loader {
     cfg_.spool = spool;
   }
 
-  void read_server(const YAML::Node& node) {
-    section_values s = validate_section(node, schema::server(), "server", sink_);
-    server_settings server;
-    server.listen = value_or<std::string>(s, "listen", server.listen);
-    if (!split_listen(server.listen))
-      sink_.add(s.mark_of("listen"), "server.listen",
-                "expected host:port (127.0.0.1:8025, [::1]:8025 or :8025 for every address), got " +
-                    describe_node(node["listen"], false));
-    server.auth_token = value_or<std::string>(s, "auth_token", "");
-    server.max_body = static_cast<std::size_t>(value_or<std::int64_t>(s, "max_body", 65536));
-    server.shutdown_grace = value_or<milliseconds>(s, "shutdown_grace", server.shutdown_grace);
-    server.tls_cert = value_or<std::string>(s, "tls.cert", "");
-    server.tls_key = value_or<std::string>(s, "tls.key", "");
-    server.max_connections =
-        static_cast<std::size_t>(value_or<std::int64_t>(s, "max_connections", 1024));
-    server.header_timeout = value_or<milliseconds>(s, "header_timeout", server.header_timeout);
-    server.idle_timeout = value_or<milliseconds>(s, "idle_timeout", server.idle_timeout);
-    server.health_without_auth = value_or<bool>(s, "health_without_auth", false);
-    server.metrics_without_auth = value_or<bool>(s, "metrics_without_auth", false);
-    server.access_log = value_or<bool>(s, "access_log", false);
-    if (server.tls_cert.empty() != server.tls_key.empty())
-      sink_.add(s.mark_of(server.tls_cert.empty() ? "tls.key" : "tls.cert"), "server.tls",
-                "tls needs both cert and key");
-    cfg_.server = server;
+  static const std::set<std::string>& core_keys() {
+    static const std::set<std::string> names{"version", "plugin_dirs", "service_dirs", "spool",
+                                             "status",  "channels",    "routes"};
+    return names;
+  }
+
+  // Validated values as the options a plugin or an application reads; what
+  // ${...} (or a service URL) filled in stays marked sensitive.
+  static std::shared_ptr<channel_options> options_of(
+      const section_values& s, const std::vector<std::string>& also_sensitive = {}) {
+    auto options = std::make_shared<channel_options>();
+    for (const auto& [key, v] : s.values) {
+      std::vector<std::string> sensitive = v.substituted;
+      if (key != "type")
+        sensitive.insert(sensitive.end(), also_sensitive.begin(), also_sensitive.end());
+      options->set(key, v.value, v.secret, sensitive);
+    }
+    return options;
+  }
+
+  // Hands the options to a validate function through the ABI view, with its
+  // errors placed at the key they name.
+  void validate_through_view(const std::string& name, const section_values& s,
+                             std::shared_ptr<const channel_options> options,
+                             const std::function<void(const notibus_channel_config_v1*)>& check) {
+    channel_config_handle handle(
+        name, std::move(options),
+        [&](const std::string& key, const std::string& message) {
+          sink_.add(s.mark_of(key), s.path_of(key), message);
+        },
+        nullptr);
+    check(handle.abi());
+  }
+
+  void read_declared_section(const config_section& section, const YAML::Node& node) {
+    std::vector<option_spec> specs;
+    for (const auto& problem :
+         specs_from_options(section.options.data(), section.options.size(), specs))
+      sink_.add(node.Mark(), section.name,
+                "the application declared this section badly: " + problem);
+    section_values s = validate_section(node, specs, section.name, sink_);
+    auto options = options_of(s);
+    if (section.validate)
+      validate_through_view(section.name, s, options, [&](const notibus_channel_config_v1* abi) {
+        sdk::config_view view(abi);
+        section.validate(view);
+      });
+    cfg_.sections[section.name] = std::move(options);
   }
 
   void read_status(const YAML::Node& node) {
@@ -308,27 +339,13 @@ class loader {
     ch.plugin = plugin->table->name;
     fill_core_settings(s, *plugin->table, ch);
 
-    auto options = std::make_shared<channel_options>();
-    for (const auto& [key, v] : s.values) {
-      // A value from the URL is part of a secret: never shown, like an expanded one.
-      std::vector<std::string> sensitive = v.substituted;
-      if (by_url && key != "type")
-        sensitive.insert(sensitive.end(), from_url.begin(), from_url.end());
-      options->set(key, v.value, v.secret, sensitive);
-    }
+    // A value from the URL is part of a secret: never shown, like an expanded one.
+    auto options = options_of(s, by_url ? from_url : std::vector<std::string>{});
     if (runner->service)
       options->set(std::string(services::definition_option), runner->service->engine_json, false);
     ch.options = options;
 
-    if (plugin->table->validate) {
-      channel_config_handle handle(
-          name, options,
-          [&](const std::string& key, const std::string& message) {
-            sink_.add(s.mark_of(key), s.path_of(key), message);
-          },
-          nullptr);
-      plugin->table->validate(handle.abi());
-    }
+    if (plugin->table->validate) validate_through_view(name, s, options, plugin->table->validate);
     cfg_.channels.push_back(std::move(ch));
   }
 
@@ -425,32 +442,19 @@ class loader {
 
   diagnostics_sink sink_;
   plugin_registry& registry_;
+  const load_options& options_;
   config cfg_;
   std::set<std::string> declared_channels_;  // every name under channels, valid or not
 };
 
 // Relative paths (plugin_dirs, spool.dir, a file channel's path) are relative to
 // the working directory, like every other path the program is given.
-config load(const std::string& text, const std::string& source, plugin_registry& registry) {
-  return loader(source, registry).run(text);
+config load(const std::string& text, const std::string& source, plugin_registry& registry,
+            const load_options& options) {
+  return loader(source, registry, options).run(text);
 }
 
 }  // namespace
-
-std::optional<listen_address> split_listen(std::string_view listen) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string_view::npos || colon + 1 == listen.size()) return std::nullopt;
-  std::string_view host = listen.substr(0, colon);
-  const std::string_view port = listen.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  else if (host.find(':') != std::string_view::npos)
-    return std::nullopt;  // an IPv6 address goes in brackets
-  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
-      std::stoi(std::string(port)) > 65535)
-    return std::nullopt;
-  return listen_address{host.empty() ? "0.0.0.0" : std::string(host), std::string(port)};
-}
 
 const channel_settings* config::find_channel(const std::string& name) const {
   for (const auto& c : channels)
@@ -458,17 +462,27 @@ const channel_settings* config::find_channel(const std::string& name) const {
   return nullptr;
 }
 
-config load_config_file(const std::filesystem::path& file, plugin_registry& registry) {
+config load_config_file(const std::filesystem::path& file, plugin_registry& registry,
+                        const load_options& options) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw config_error({diagnostic{file.string(), 0, 0, "", "cannot read the file"}});
   std::ostringstream text;
   text << in.rdbuf();
-  return load(text.str(), file.string(), registry);
+  return load(text.str(), file.string(), registry, options);
 }
 
 config load_config_string(const std::string& yaml, const std::string& source_name,
-                          plugin_registry& registry) {
-  return load(yaml, source_name, registry);
+                          plugin_registry& registry, const load_options& options) {
+  return load(yaml, source_name, registry, options);
+}
+
+bool view_section(const config& cfg, std::string_view name,
+                  const std::function<void(const sdk::config_view&)>& read) {
+  const auto it = cfg.sections.find(name);
+  if (it == cfg.sections.end() || !it->second) return false;
+  channel_config_handle handle(std::string(name), it->second, nullptr, nullptr);
+  read(sdk::config_view(handle.abi()));
+  return true;
 }
 
 }  // namespace notibus

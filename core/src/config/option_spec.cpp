@@ -4,11 +4,11 @@
 
 namespace notibus {
 
-std::vector<std::string> specs_from_plugin(const notibus_plugin_v1& plugin,
-                                           std::vector<option_spec>& out) {
+std::vector<std::string> specs_from_options(const notibus_option_v1* options, std::size_t count,
+                                            std::vector<option_spec>& out) {
   std::vector<std::string> problems;
-  for (std::size_t i = 0; i < plugin.option_count; ++i) {
-    const notibus_option_v1& o = plugin.options[i];
+  for (std::size_t i = 0; i < count; ++i) {
+    const notibus_option_v1& o = options[i];
     // Fields are only ever appended: a shorter struct is an older plugin, and
     // anything shorter than version 1.0 cannot be read at all.
     if (o.struct_size < sizeof(notibus_option_v1) || o.key == nullptr) {

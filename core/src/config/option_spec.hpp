@@ -3,6 +3,7 @@
 
 #include <notibus/plugin/abi.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,8 +23,13 @@ struct option_spec {
   std::int64_t max_value = 0;
 };
 
-// Reads a plugin's C schema; returns the problems found in it (empty when sound).
-std::vector<std::string> specs_from_plugin(const notibus_plugin_v1& plugin,
-                                           std::vector<option_spec>& out);
+// Reads a C schema (a plugin's, an application's config section); returns the
+// problems found in it (empty when sound).
+std::vector<std::string> specs_from_options(const notibus_option_v1* options, std::size_t count,
+                                            std::vector<option_spec>& out);
+inline std::vector<std::string> specs_from_plugin(const notibus_plugin_v1& plugin,
+                                                  std::vector<option_spec>& out) {
+  return specs_from_options(plugin.options, plugin.option_count, out);
+}
 
 }  // namespace notibus

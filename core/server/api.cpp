@@ -52,6 +52,7 @@ json::object report_json(const delivery_report& r) {
 
 void bus_holder::install(std::shared_ptr<bus> next) {
   std::lock_guard lock(mutex_);
+  if (next == current_) return;  // installed twice: the one before stays reachable
   previous_ = std::move(current_);
   current_ = std::move(next);
 }

@@ -1,0 +1,52 @@
+// The `server:` section of the config file (DESIGN.md section 5): where the
+// HTTP API listens, its token, TLS and limits. The core does not own it: an
+// application that serves a bus over HTTP (http_service.hpp) declares it when
+// it loads the config.
+//
+//   auto cfg = notibus::load_config_file(file, registry, {{notibus::server_section()}});
+//   notibus::server_settings s = notibus::server_settings_of(cfg);
+#pragma once
+
+#include <notibus/config.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace notibus {
+
+struct server_settings {
+  std::string listen = "127.0.0.1:8025";
+  std::string auth_token;  // secret; empty: no auth
+  std::size_t max_body = 64 * 1024;
+  std::chrono::milliseconds shutdown_grace{10000};
+  std::string tls_cert;
+  std::string tls_key;
+  std::size_t max_connections = 1024;
+  std::chrono::milliseconds header_timeout{10000};  // a request head must arrive within it
+  std::chrono::milliseconds idle_timeout{60000};    // silence allowed on a kept-alive connection
+  bool health_without_auth = false;                 // /healthz and /readyz answer without the token
+  bool metrics_without_auth = false;                // /metrics answers without the token
+  bool access_log = false;                          // one info line per request
+
+  bool operator==(const server_settings&) const = default;
+};
+
+// The section for load_options::sections: keys, defaults, docs and checks
+// (listen is host:port, TLS needs both files).
+config_section server_section();
+
+// The file's `server:` settings, or the defaults when it has none.
+server_settings server_settings_of(const config& cfg);
+
+// server.listen split: "127.0.0.1:8025", "[::1]:8025", ":8025" (every address,
+// host "0.0.0.0"); nullopt unless it is host:port with a port in 0..65535.
+struct listen_address {
+  std::string host;
+  std::string port;
+};
+std::optional<listen_address> split_listen(std::string_view listen);
+
+}  // namespace notibus

@@ -1,0 +1,168 @@
+// notibus::http_service embedded the way an application would: a bus of its
+// own, the HTTP API on an io_context it runs, a real client over 127.0.0.1.
+#include <notibus/bus.hpp>
+#include <notibus/http_service.hpp>
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+
+#include <thread>
+
+#include "../support/test_bus.hpp"
+
+using namespace std::chrono_literals;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+struct reply {
+  unsigned status = 0;
+  std::string body;
+};
+
+// One request on a connection of its own.
+reply request(unsigned short port, http::verb verb, const std::string& target,
+              const std::string& token = {}, const std::string& body = {}) {
+  boost::asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  http::request<http::string_body> req(verb, target, 11);
+  req.set(http::field::host, "127.0.0.1");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  if (!body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+  }
+  req.prepare_payload();
+  http::write(socket, req);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(socket, buffer, res);
+  return {res.result_int(), res.body()};
+}
+
+// The HTTP side on a thread of its own, as an application would run it.
+struct served {
+  boost::asio::io_context io;
+  notibus::http_service http;
+  std::thread runner;
+
+  served(std::shared_ptr<notibus::bus> bus, const notibus::server_settings& s)
+      : http(io, std::move(bus), s) {
+    http.start();
+    runner = std::thread([this] { io.run(); });
+  }
+  ~served() {
+    http.stop();
+    io.stop();
+    runner.join();
+  }
+};
+
+notibus::server_settings settings_with_token(const std::string& token) {
+  notibus::server_settings s;
+  s.listen = "127.0.0.1:0";
+  s.auth_token = token;
+  return s;
+}
+
+std::string state_of(unsigned short port, const std::string& id, const std::string& token) {
+  for (int i = 0; i < 500; ++i) {
+    const reply r = request(port, http::verb::get, "/v1/messages/" + id, token);
+    if (r.status == 200) {
+      const auto doc = boost::json::parse(r.body).as_object();
+      const auto& first = doc.at("channels").as_array().at(0).as_object();
+      const std::string state(first.at("state").as_string());
+      if (state == "delivered" || state == "failed") return state;
+    }
+    std::this_thread::sleep_for(2ms);
+  }
+  return "timed out";
+}
+
+const std::string yaml =
+    "version: 1\nchannels:\n  c: {type: fault, mode: ok}\nroutes:\n  - to: [c]\n";
+
+}  // namespace
+
+TEST(http_service, serves_an_applications_bus_behind_its_token) {
+  notibus::test::test_env env(yaml);
+  std::shared_ptr<notibus::bus> bus = env.make_bus();
+  served s(bus, settings_with_token("tok-embedded"));
+  ASSERT_NE(s.http.port(), 0);
+
+  const std::string message = R"({"topic":"t","title":"hi","body":"from the app"})";
+  EXPECT_EQ(request(s.http.port(), http::verb::post, "/v1/messages", {}, message).status, 401u);
+  EXPECT_EQ(request(s.http.port(), http::verb::post, "/v1/messages", "wrong", message).status,
+            401u);
+  const reply accepted =
+      request(s.http.port(), http::verb::post, "/v1/messages", "tok-embedded", message);
+  ASSERT_EQ(accepted.status, 202u) << accepted.body;
+  const std::string id(boost::json::parse(accepted.body).as_object().at("id").as_string());
+  EXPECT_EQ(state_of(s.http.port(), id, "tok-embedded"), "delivered");
+  EXPECT_EQ(notibus::test::fault_log::instance().attempts("c").size(), 1u);
+
+  const reply metrics = request(s.http.port(), http::verb::get, "/metrics", "tok-embedded");
+  EXPECT_EQ(metrics.status, 200u);
+  EXPECT_NE(metrics.body.find("notibus_messages_accepted_total 1\n"), std::string::npos)
+      << metrics.body;
+  EXPECT_EQ(request(s.http.port(), http::verb::get, "/readyz", "tok-embedded").status, 200u);
+  bus->stop(1s);
+}
+
+TEST(http_service, replace_serves_the_next_bus_and_keeps_the_last_ones_messages) {
+  notibus::test::test_env env(yaml);
+  std::shared_ptr<notibus::bus> first = env.make_bus();
+  const auto before = settings_with_token("tok-1");
+  served s(first, before);
+  const unsigned short port = s.http.port();
+  const std::string message = R"({"topic":"t","body":"x"})";
+  const reply old_one = request(port, http::verb::post, "/v1/messages", "tok-1", message);
+  ASSERT_EQ(old_one.status, 202u);
+  const std::string old_id(boost::json::parse(old_one.body).as_object().at("id").as_string());
+  EXPECT_EQ(state_of(port, old_id, "tok-1"), "delivered");
+
+  // A new token takes effect at once; the bound port stays.
+  std::shared_ptr<notibus::bus> second = env.make_bus();
+  auto after = before;
+  after.auth_token = "tok-2";
+  after.listen = "127.0.0.1:" + std::to_string(port);
+  EXPECT_FALSE(s.http.replace(second, after));  // listen differs in text: needs a restart
+  after.listen = before.listen;
+  EXPECT_TRUE(s.http.replace(second, after));
+  EXPECT_EQ(s.http.current_bus(), second);
+  EXPECT_EQ(s.http.previous_bus(), first);
+  EXPECT_EQ(request(port, http::verb::post, "/v1/messages", "tok-1", message).status, 401u);
+  const reply new_one = request(port, http::verb::post, "/v1/messages", "tok-2", message);
+  ASSERT_EQ(new_one.status, 202u);
+  const std::string new_id(boost::json::parse(new_one.body).as_object().at("id").as_string());
+  EXPECT_EQ(state_of(port, new_id, "tok-2"), "delivered");
+  EXPECT_EQ(state_of(port, old_id, "tok-2"), "delivered");  // asked of the bus before
+  EXPECT_EQ(first->stats()[0].delivered, 1u);
+  EXPECT_EQ(second->stats()[0].delivered, 1u);
+  first->stop(1s);
+  second->stop(1s);
+}
+
+TEST(http_service, refuses_an_address_it_cannot_bind_and_names_it) {
+  notibus::test::test_env env(yaml);
+  std::shared_ptr<notibus::bus> bus = env.make_bus();
+  served s(bus, settings_with_token(""));
+  auto clash = settings_with_token("");
+  clash.listen = "127.0.0.1:" + std::to_string(s.http.port());
+  boost::asio::io_context io;
+  try {
+    notibus::http_service second(io, bus, clash);
+    FAIL() << "bound a port already in use";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(clash.listen), std::string::npos) << e.what();
+  }
+  bus->stop(1s);
+}
