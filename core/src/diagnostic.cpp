@@ -17,13 +17,13 @@ std::string join(const std::vector<diagnostic>& ds) {
 std::string diagnostic::to_string() const {
   std::string out = file;
   if (line > 0) out += ':' + std::to_string(line) + ':' + std::to_string(column);
-  out += ": ";
+  if (!out.empty()) out += ": ";
   if (!path.empty()) out += path + ": ";
   out += message;
   return out;
 }
 
-config_error::config_error(std::vector<diagnostic> diagnostics)
-    : std::runtime_error(join(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+error::error(std::vector<diagnostic> diagnostics, error_code code)
+    : std::runtime_error(join(diagnostics)), diagnostics_(std::move(diagnostics)), code_(code) {}
 
 }  // namespace notibus

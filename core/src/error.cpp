@@ -24,6 +24,12 @@ class category final : public boost::system::error_category {
         return "the spool is full";
       case errc::spool_failed:
         return "the spool could not store the message";
+      case errc::invalid_config:
+        return "invalid configuration";
+      case errc::channel_failed:
+        return "a channel could not start";
+      case errc::spool_in_use:
+        return "the spool is in use by another process";
     }
     return "unknown notibus error";
   }

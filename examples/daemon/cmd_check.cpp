@@ -11,7 +11,7 @@ void load_default_modules(plugin_registry& registry) {
   // A module that cannot load there is no reason to stop: a config that
   // needs it says so.
   for (const auto& problem : registry.load_default_directories())
-    std::fprintf(stderr, "notibus: %s (skipped)\n", printable(problem).c_str());
+    std::fprintf(stderr, "notibus: %s (skipped)\n", printable(problem.to_string()).c_str());
 }
 
 load_options program_sections() {

@@ -84,9 +84,9 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
       status = 1;
     }
     return status;
-  } catch (const std::system_error& e) {
+  } catch (const notibus::error& e) {
     // The lock is taken: a daemon holds the spool, and its API can do this.
-    const bool in_use = e.code() == std::errc::resource_unavailable_try_again;
+    const bool in_use = e.code() == errc::spool_in_use;
     std::fprintf(stderr, "%s%s\n", e.what(),
                  in_use ? " (while `notibus serve` runs, use its API: POST "
                           "/v1/dead-letters/ID/retry, DELETE /v1/dead-letters/ID)"

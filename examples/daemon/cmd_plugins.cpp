@@ -119,7 +119,8 @@ int run_plugins(const std::vector<std::string>& argv, const common_options&) {
     load_default_modules(registry);
   }
   for (const auto& dir : a.all("--plugin-dir")) {
-    for (const auto& e : registry.load_directory(dir)) std::fprintf(stderr, "%s\n", e.c_str());
+    for (const auto& e : registry.load_directory(dir))
+      std::fprintf(stderr, "%s\n", printable(e.to_string()).c_str());
   }
   const bool json = a.has("--json");
   if (auto name = a.get("--describe")) {

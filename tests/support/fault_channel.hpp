@@ -3,6 +3,7 @@
 //   fail_times: for `transient`, fail this many times, then deliver (-1: always fail)
 //   retry_after: for `transient`, ask for at least this delay
 //   delay: complete from a worker thread after this long (0: inline in send())
+//   refuse_start: the constructor throws, so the bus cannot start the channel
 //   careless: a plugin that quotes its options (`label`, `token`) in errors, as
 //     a badly written one would; `complain` makes validate() report one such
 //     error, saying whether the host told it `label` is sensitive
@@ -66,6 +67,7 @@ class fault_channel {
         sdk::option("label", NOTIBUS_OPTION_STRING).doc("Any text; `careless` quotes it."),
         sdk::option("careless", NOTIBUS_OPTION_BOOL).fallback("false"),
         sdk::option("complain", NOTIBUS_OPTION_BOOL).fallback("false"),
+        sdk::option("refuse_start", NOTIBUS_OPTION_BOOL).fallback("false"),
     };
   }
 
@@ -86,6 +88,8 @@ class fault_channel {
     if (c.get_bool("careless").value_or(false))
       careless_text_ =
           " (label " + c.string_or("label", "") + ", token " + c.string_or("token", "") + ")";
+    if (c.get_bool("refuse_start").value_or(false))
+      throw std::runtime_error("scripted refusal to start");
     if (delay_.count() > 0) worker_ = std::thread([this] { run(); });
   }
 

@@ -307,3 +307,31 @@ routes:
     EXPECT_EQ(line.find("tok-secret-777"), std::string::npos) << line;
   }
 }
+
+// Set-up problems come as one exception type, whatever found them: the config
+// loader, a plugin refusing to start, the spool (spool_bus_test).
+TEST(bus_delivery, channels_that_cannot_start_are_one_error_naming_each) {
+  test_env env(
+      "version: 1\nchannels:\n  a: {type: fault, refuse_start: true}\n  b: {type: fault}\n"
+      "  c: {type: fault, refuse_start: true}\nroutes:\n  - to: [a, b, c]\n");
+  try {
+    env.make_bus();
+    FAIL() << "a bus started without its channels";
+  } catch (const notibus::error& e) {
+    EXPECT_EQ(e.code(), notibus::errc::channel_failed);
+    ASSERT_EQ(e.diagnostics().size(), 2u);
+    EXPECT_EQ(e.diagnostics()[0].to_string(),
+              "test.yaml: channels.a: cannot start fault channel: scripted refusal to start");
+    EXPECT_EQ(e.diagnostics()[1].path, "channels.c");
+    EXPECT_EQ(std::string(e.what()),
+              e.diagnostics()[0].to_string() + "\n" + e.diagnostics()[1].to_string());
+  }
+  try {
+    notibus::plugin_registry registry;
+    notibus::load_config_string("version: 1\nchannels: []\n", "bad.yaml", registry);
+    FAIL() << "loaded a config without channels";
+  } catch (const notibus::error& e) {
+    EXPECT_EQ(e.code(), notibus::errc::invalid_config);
+    EXPECT_EQ(e.diagnostics().at(0).file, "bad.yaml");
+  }
+}

@@ -155,7 +155,7 @@ const std::vector<bad_config> cases = {
      {"t.yaml:2:22: server.tls.cert: tls needs both cert and key"}},
     {"missing_plugin_dir",
      "version: 1\nplugin_dirs: [/nonexistent/notibus-plugins]\nchannels: {a: {type: console}}\n",
-     {"t.yaml:2:14: plugin_dirs: plugin directory /nonexistent/notibus-plugins does not exist"}},
+     {"t.yaml:2:14: plugin_dirs: /nonexistent/notibus-plugins: plugin directory does not exist"}},
     {"negative_rate",
      "version: 1\nchannels:\n  a: {type: console, rate_limit: {per_second: -1}}\n",
      {"t.yaml:3:47: channels.a.rate_limit.per_second: expected number in 0..1000000, got \"-1\""}},

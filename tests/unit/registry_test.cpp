@@ -15,7 +15,7 @@ const std::string modules = NOTIBUS_TEST_MODULE_DIR;
 
 std::string only_error(notibus::plugin_registry& r, const std::string& dir) {
   auto errors = r.load_directory(dir);
-  return errors.size() == 1 ? errors[0]
+  return errors.size() == 1 ? errors[0].to_string()
                             : "expected one error, got " + std::to_string(errors.size());
 }
 
@@ -74,7 +74,7 @@ TEST(registry, refuses_a_module_without_the_entry_symbol) {
   notibus::plugin_registry r;
   EXPECT_EQ(
       only_error(r, modules + "/no_entry"),
-      "module " + modules +
+      modules +
           "/no_entry/libnotibus-channel-noentry.so: missing symbol notibus_channel_entry (was "
           "it built with NOTIBUS_BUILD_AS_MODULE?)");
 }
@@ -82,30 +82,34 @@ TEST(registry, refuses_a_module_without_the_entry_symbol) {
 TEST(registry, refuses_a_duplicate_name) {
   notibus::plugin_registry r;
   EXPECT_EQ(only_error(r, modules + "/duplicate"),
-            "duplicate channel type \"file\": " + modules +
-                "/duplicate/libnotibus-channel-file.so and built-in");
+            modules +
+                "/duplicate/libnotibus-channel-file.so: duplicate channel type \"file\" (also in "
+                "built-in)");
   EXPECT_EQ(r.find("file")->origin, "built-in");
 }
 
 TEST(registry, refuses_a_module_whose_file_name_lies) {
   notibus::plugin_registry r;
   EXPECT_EQ(only_error(r, modules + "/mismatch"),
-            "module " + modules +
+            modules +
                 "/mismatch/libnotibus-channel-alpha.so: file name says channel \"alpha\" but the "
                 "plugin is \"goodmod\"");
 }
 
 TEST(registry, refuses_an_unloadable_file) {
   notibus::plugin_registry r;
-  const std::string error = r.load_module("/nonexistent/libnotibus-channel-x.so");
-  EXPECT_EQ(error.rfind("cannot load module /nonexistent/libnotibus-channel-x.so: ", 0), 0u)
-      << error;
+  const auto error = r.load_module("/nonexistent/libnotibus-channel-x.so");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->file, "/nonexistent/libnotibus-channel-x.so");
+  EXPECT_EQ(error->message.rfind("cannot load the module: ", 0), 0u) << error->message;
 }
 
 TEST(registry, refuses_an_entry_that_declines_the_host) {
   notibus::plugin_registry r;
   auto declines = [](uint32_t) -> const notibus_plugin_v1* { return nullptr; };
-  EXPECT_EQ(r.add(declines, "inline"),
+  const auto refused = r.add(declines, "inline");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->to_string(),
             "inline: the plugin declined this host's ABI 1.1 (it was built for another major "
             "version)");
 }

@@ -96,7 +96,7 @@ TEST(sdk_schema, defaults_come_from_the_struct) {
 
 TEST(sdk_schema, a_validated_config_reads_into_the_struct) {
   notibus::plugin_registry registry;
-  ASSERT_EQ(registry.add(&notibus_channel_entry_schema_demo, "test"), "");
+  ASSERT_FALSE(registry.add(&notibus_channel_entry_schema_demo, "test"));
   const auto cfg = notibus::load_config_string(
       "version: 1\nchannels:\n  d:\n    type: schema_demo\n    url: https://x\n    verbose: yes\n"
       "    tags: [a, b]\n    headers: {X-A: b}\n    how: fast\n    ca_file: /ca.pem\n"

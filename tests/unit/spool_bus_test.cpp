@@ -243,7 +243,24 @@ TEST(spool_bus, dead_letters_are_retried_and_purged_offline_but_not_while_a_bus_
     auto b = env.make_bus();
     for (int i = 0; i < 2; ++i) dead_ids.push_back(b->publish(make_message("bad.thing")));
     EXPECT_TRUE(eventually([&] { return b->status(dead_ids[1])->finished(); }));
-    EXPECT_THROW(notibus::spool_admin(env.cfg.spool.value()), std::system_error);
+    try {
+      notibus::spool_admin admin(env.cfg.spool.value());
+      ADD_FAILURE() << "opened a spool a running bus holds";
+    } catch (const notibus::error& e) {
+      EXPECT_EQ(e.code(), notibus::errc::spool_in_use);
+      ASSERT_EQ(e.diagnostics().size(), 1u);
+      EXPECT_EQ(e.diagnostics()[0].path, "spool");
+      EXPECT_NE(e.diagnostics()[0].message.find("is in use by another notibus process"),
+                std::string::npos)
+          << e.what();
+    }
+    // A second bus on it is refused the same way.
+    try {
+      env.make_bus();
+      ADD_FAILURE() << "two buses share a spool";
+    } catch (const notibus::error& e) {
+      EXPECT_EQ(e.code(), notibus::errc::spool_in_use);
+    }
     b->stop(2s);
   }
   test_env env(spooled(d.path, "ok"));

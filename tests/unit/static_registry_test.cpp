@@ -19,9 +19,10 @@ TEST(static_registry, refuses_to_load_modules) {
   const std::string dir = std::string(NOTIBUS_TEST_MODULE_DIR) + "/good";
   const auto errors = registry.load_directory(dir);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0],
-            "cannot load module " + dir +
-                "/libnotibus-channel-goodmod.so: this notibus is a static build and loads "
-                "no modules (build the channel in with -DNOTIBUS_CHANNEL_<NAME>=builtin)");
+  EXPECT_EQ(errors[0].to_string(),
+            dir +
+                "/libnotibus-channel-goodmod.so: cannot load the module: this notibus is a static "
+                "build and loads no modules (build the channel in with "
+                "-DNOTIBUS_CHANNEL_<NAME>=builtin)");
   EXPECT_EQ(registry.find("goodmod"), nullptr);
 }

@@ -1,5 +1,5 @@
 // The notification bus: routes each published message to channel instances and
-// delivers it with queues, rate limits and retries (DESIGN.md section 2).
+// delivers it with queues, rate limits and retries (README: "Using the library").
 #pragma once
 
 #include <notibus/config.hpp>

@@ -1,4 +1,4 @@
-// Core-owned settings of one channel instance (DESIGN.md section 5: common keys).
+// Core-owned settings of one channel instance: the keys common to every channel.
 #pragma once
 
 #include <chrono>

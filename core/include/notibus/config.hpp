@@ -1,4 +1,4 @@
-// The whole YAML configuration (DESIGN.md section 5), validated.
+// The whole YAML configuration (README: "Configuration"), validated.
 #pragma once
 
 #include <notibus/channel_settings.hpp>

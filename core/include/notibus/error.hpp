@@ -1,4 +1,5 @@
-// Message-level errors of the bus (per-channel failures are in delivery_report).
+// Message-level errors of the bus (per-channel failures are in delivery_report),
+// and the codes of set-up errors (notibus::error, diagnostic.hpp).
 // They are Boost.System error codes, as Asio's own: with use_awaitable or
 // use_future an error is thrown as boost::system::system_error, as_tuple and
 // redirect_error see it as any Asio error.
@@ -19,6 +20,10 @@ enum class errc {
   queue_full,       // try_publish: a channel's queue is full
   spool_full,       // the spool reached max_bytes (or the disk is full)
   spool_failed,     // the spool could not write the message (an I/O error)
+  // Set-up errors (notibus::error::code()):
+  invalid_config,  // the config does not load
+  channel_failed,  // a channel's plugin refused to start
+  spool_in_use,    // another process (a running daemon) holds the spool
 };
 
 const boost::system::error_category& error_category() noexcept;

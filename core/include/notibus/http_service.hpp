@@ -1,4 +1,4 @@
-// A bus served over HTTP: the API of DESIGN.md section 6 (publish, message
+// A bus served over HTTP: the API of `notibus serve` (publish, message
 // status, channels, dead letters, health, readiness, Prometheus metrics)
 // behind an optional bearer token, with the limits that keep slow or greedy
 // clients from hurting others. The `notibus serve` program is this plus

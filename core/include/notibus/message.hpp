@@ -1,4 +1,4 @@
-// The unit an application publishes (DESIGN.md section 2).
+// The unit an application publishes: topic, title, body, priority, tags, attributes.
 #pragma once
 
 #include <notibus/priority.hpp>

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,24 +45,26 @@ class plugin_registry {
   plugin_registry(const plugin_registry&) = delete;
   plugin_registry& operator=(const plugin_registry&) = delete;
 
-  // Register a channel from its entry function. Returns an empty string on
-  // success, else why it was refused (naming origin, versions and plugin).
-  std::string add(notibus_channel_entry_fn entry, const std::string& origin);
+  // Register a channel from its entry function. Returns nothing on success,
+  // else why it was refused (file: the origin; the message names versions
+  // and plugin).
+  std::optional<diagnostic> add(notibus_channel_entry_fn entry, const std::string& origin);
 
   // Load every libnotibus-channel-<name>.so in `dir` (RTLD_NOW | RTLD_LOCAL).
-  // Returns one message per refused module. Directories already loaded are skipped.
-  std::vector<std::string> load_directory(const std::filesystem::path& dir);
+  // Returns one diagnostic per refused module (file: the module); the others
+  // are loaded. Directories already loaded are skipped.
+  std::vector<diagnostic> load_directory(const std::filesystem::path& dir);
   // Load one module file.
-  std::string load_module(const std::filesystem::path& file);
+  std::optional<diagnostic> load_module(const std::filesystem::path& file);
 
   // Where modules are looked for before a config's plugin_dirs: the module
   // folder of the install the running program belongs to (or of the build
   // tree it runs from), then each folder of NOTIBUS_PLUGIN_PATH (a colon
   // list). Only folders that exist are listed.
   static std::vector<std::filesystem::path> default_directories();
-  // Loads them; returns one message per refused module. The notibus program
-  // calls it; an application that wants the same does too.
-  std::vector<std::string> load_default_directories();
+  // Loads them; returns one diagnostic per refused module. The notibus
+  // program calls it; an application that wants the same does too.
+  std::vector<diagnostic> load_default_directories();
 
   const loaded_plugin* find(std::string_view name) const;
   std::vector<const loaded_plugin*> list() const;  // sorted by name

@@ -1,4 +1,4 @@
-// The `server:` section of the config file (DESIGN.md section 5): where the
+// The `server:` section of the config file: where the
 // HTTP API listens, its token, TLS and limits. The core does not own it: an
 // application that serves a bus over HTTP (http_service.hpp) declares it when
 // it loads the config.

@@ -4,6 +4,7 @@
 
 #include <notibus/config.hpp>
 #include <notibus/delivery.hpp>
+#include <notibus/diagnostic.hpp>
 #include <notibus/log.hpp>
 #include <notibus/message.hpp>
 
@@ -18,10 +19,11 @@ class store;
 }
 
 // Reads the spool without changing it, so it works while `notibus serve` runs.
+// Errors (an unreadable directory) throw notibus::error.
 std::vector<spooled_dead_letter> list_dead_letters(const spool_settings& settings);
 
-// Changes need the spool to themselves: the constructor throws
-// std::system_error while another process (a running daemon) holds it.
+// Changes need the spool to themselves: the constructor throws notibus::error
+// with errc::spool_in_use while another process (a running daemon) holds it.
 class spool_admin {
  public:
   explicit spool_admin(const spool_settings& settings, log_sink log = {});
@@ -38,6 +40,8 @@ class spool_admin {
   bool purge(const std::string& message_id);
 
  private:
+  void clear(const std::string& message_id);
+
   std::shared_ptr<spool::store> store_;
 };
 

@@ -55,7 +55,10 @@ struct bus::impl {
         status(cfg.status.retention, cfg.status.max_entries) {
     std::map<std::string, std::size_t> enabled;
     std::vector<std::string> disabled;
-    std::vector<std::string> errors;
+    std::vector<diagnostic> errors;
+    auto refuse = [&](const channel_settings& ch, std::string why) {
+      errors.push_back({cfg.source, 0, 0, "channels." + ch.name, std::move(why)});
+    };
     for (const auto& ch : cfg.channels) {
       if (!ch.enabled) {
         disabled.push_back(ch.name);
@@ -63,7 +66,7 @@ struct bus::impl {
       }
       const loaded_plugin* plugin = registry.find(ch.plugin.empty() ? ch.type : ch.plugin);
       if (!plugin) {
-        errors.push_back("channels." + ch.name + ": unknown channel type \"" + ch.type + "\"");
+        refuse(ch, "unknown channel type \"" + ch.type + "\"");
         continue;
       }
       if (auto kept = take_over(previous, ch)) {
@@ -74,7 +77,7 @@ struct bus::impl {
       }
       auto runner = std::make_shared<channel_runner>(executor, ch, *plugin, ctx);
       if (auto error = runner->open(); !error.empty()) {
-        errors.push_back(std::move(error));
+        refuse(ch, std::move(error));
         continue;
       }
       enabled[ch.name] = runners.size();
@@ -82,9 +85,7 @@ struct bus::impl {
     }
     if (!errors.empty()) {
       for (auto& r : runners) r->close();
-      std::string all;
-      for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
-      throw std::runtime_error(all);
+      throw error(std::move(errors), errc::channel_failed);
     }
     routes = std::make_unique<router>(cfg.routes, std::move(enabled), std::move(disabled));
     handed_over = std::make_unique<std::atomic<bool>[]>(runners.size());
@@ -92,6 +93,9 @@ struct bus::impl {
     if (cfg.spool) {
       try {
         open_spool(*cfg.spool, previous);
+      } catch (const std::system_error& e) {
+        for (auto& r : runners) r->close();
+        throw spool::as_error(e);
       } catch (...) {
         for (auto& r : runners) r->close();
         throw;

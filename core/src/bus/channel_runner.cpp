@@ -67,8 +67,7 @@ std::string channel_runner::open() {
   char error[512] = {0};
   if (plugin_->create(config_->abi(), &instance_, error, sizeof error) != 0) {
     instance_ = nullptr;
-    return "channels." + settings_.name + ": cannot start " + settings_.type +
-           " channel: " + (error[0] ? error : "unknown error");
+    return "cannot start " + settings_.type + " channel: " + (error[0] ? error : "unknown error");
   }
   return {};
 }

@@ -95,7 +95,7 @@ class loader {
       const std::filesystem::path dir = d;
       cfg_.plugin_dirs.push_back(dir);
       for (const auto& problem : registry_.load_directory(dir))
-        sink_.add(top.mark_of("plugin_dirs"), "plugin_dirs", problem);
+        sink_.add(top.mark_of("plugin_dirs"), "plugin_dirs", problem.to_string());
     }
   }
 

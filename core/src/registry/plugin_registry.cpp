@@ -53,48 +53,50 @@ bool plugin_registry::modules_supported() noexcept {
 #endif
 }
 
-std::string plugin_registry::add(notibus_channel_entry_fn entry, const std::string& origin) {
+std::optional<diagnostic> plugin_registry::add(notibus_channel_entry_fn entry,
+                                               const std::string& origin) {
+  auto refused = [&](std::string why) { return diagnostic{origin, 0, 0, "", std::move(why)}; };
   const std::string host = version_text(NOTIBUS_ABI_VERSION);
   const notibus_plugin_v1* table = entry ? entry(NOTIBUS_ABI_VERSION) : nullptr;
   if (!table)
-    return origin + ": the plugin declined this host's ABI " + host +
-           " (it was built for another major version)";
+    return refused("the plugin declined this host's ABI " + host +
+                   " (it was built for another major version)");
   const std::string name = table->struct_size >= min_table_size && table->name ? table->name : "?";
-  const std::string who = origin + ": plugin \"" + name + "\"";
+  const std::string who = "plugin \"" + name + "\"";
   if (NOTIBUS_ABI_VERSION_MAJOR_OF(table->abi_version) != NOTIBUS_ABI_MAJOR)
-    return who + " was built for ABI " + version_text(table->abi_version) + ", this host speaks " +
-           host;
+    return refused(who + " was built for ABI " + version_text(table->abi_version) +
+                   ", this host speaks " + host);
   if (table->struct_size < min_table_size)
-    return who + ": plugin table is " + std::to_string(table->struct_size) +
-           " bytes, smaller than any ABI " + host + " table";
-  if (name == "?" || name.empty()) return origin + ": plugin has no name";
+    return refused(who + ": plugin table is " + std::to_string(table->struct_size) +
+                   " bytes, smaller than any ABI " + host + " table");
+  if (name == "?" || name.empty()) return refused("plugin has no name");
   if (!table->create || !table->send || !table->destroy)
-    return who + ": plugin table lacks create, send or destroy";
+    return refused(who + ": plugin table lacks create, send or destroy");
   std::lock_guard lock(impl_->mutex);
   auto [it, inserted] = impl_->plugins.try_emplace(name, loaded_plugin{table, origin});
   if (!inserted)
-    return "duplicate channel type \"" + name + "\": " + origin + " and " + it->second.origin;
-  return {};
+    return refused("duplicate channel type \"" + name + "\" (also in " + it->second.origin + ")");
+  return std::nullopt;
 }
 
-std::string plugin_registry::load_module(const std::filesystem::path& file) {
+std::optional<diagnostic> plugin_registry::load_module(const std::filesystem::path& file) {
   const std::string path = file.string();
+  auto refused = [&](std::string why) { return diagnostic{path, 0, 0, "", std::move(why)}; };
   if (!modules_supported())
-    return "cannot load module " + path +
-           ": this notibus is a static build and loads no modules (build the channel in with "
-           "-DNOTIBUS_CHANNEL_<NAME>=builtin)";
+    return refused(
+        "cannot load the module: this notibus is a static build and loads no modules (build the "
+        "channel in with -DNOTIBUS_CHANNEL_<NAME>=builtin)");
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char* why = ::dlerror();
-    return "cannot load module " + path + ": " + (why ? why : "unknown dlopen error");
+    return refused(std::string("cannot load the module: ") + (why ? why : "unknown dlopen error"));
   }
   auto entry =
       reinterpret_cast<notibus_channel_entry_fn>(::dlsym(handle, NOTIBUS_CHANNEL_ENTRY_SYMBOL));
   if (!entry) {
     ::dlclose(handle);  // none of its code has run yet
-    return "module " + path +
-           ": missing symbol " NOTIBUS_CHANNEL_ENTRY_SYMBOL
-           " (was it built with NOTIBUS_BUILD_AS_MODULE?)";
+    return refused("missing symbol " NOTIBUS_CHANNEL_ENTRY_SYMBOL
+                   " (was it built with NOTIBUS_BUILD_AS_MODULE?)");
   }
   // The file name promises a channel type; a different one inside is a packaging error.
   const std::string stem = file.filename().string();
@@ -105,22 +107,22 @@ std::string plugin_registry::load_module(const std::filesystem::path& file) {
       NOTIBUS_ABI_VERSION_MAJOR_OF(table->abi_version) == NOTIBUS_ABI_MAJOR &&
       expected != table->name) {
     // Build the message first: the table lives in the module's memory.
-    std::string error = "module " + path + ": file name says channel \"" + expected +
-                        "\" but the plugin is \"" + table->name + "\"";
+    auto error = refused("file name says channel \"" + expected + "\" but the plugin is \"" +
+                         table->name + "\"");
     ::dlclose(handle);
     return error;
   }
-  std::string error = add(entry, path);  // copies what it needs before returning
-  if (!error.empty()) {
+  auto error = add(entry, path);  // copies what it needs before returning
+  if (error) {
     ::dlclose(handle);
     return error;
   }
   std::lock_guard lock(impl_->mutex);
   impl_->handles.push_back(handle);
-  return {};
+  return std::nullopt;
 }
 
-std::vector<std::string> plugin_registry::load_directory(const std::filesystem::path& dir) {
+std::vector<diagnostic> plugin_registry::load_directory(const std::filesystem::path& dir) {
   std::error_code ec;
   const auto canonical = std::filesystem::weakly_canonical(dir, ec);
   {
@@ -128,7 +130,7 @@ std::vector<std::string> plugin_registry::load_directory(const std::filesystem::
     if (!impl_->loaded_dirs.insert(canonical).second) return {};
   }
   if (!std::filesystem::is_directory(dir, ec))
-    return {"plugin directory " + dir.string() + " does not exist"};
+    return {diagnostic{dir.string(), 0, 0, "", "plugin directory does not exist"}};
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
@@ -138,9 +140,9 @@ std::vector<std::string> plugin_registry::load_directory(const std::filesystem::
       files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());  // deterministic "duplicate" messages
-  std::vector<std::string> errors;
+  std::vector<diagnostic> errors;
   for (const auto& f : files)
-    if (auto error = load_module(f); !error.empty()) errors.push_back(std::move(error));
+    if (auto error = load_module(f)) errors.push_back(std::move(*error));
   return errors;
 }
 
@@ -177,8 +179,8 @@ std::vector<std::filesystem::path> plugin_registry::default_directories() {
   return out;
 }
 
-std::vector<std::string> plugin_registry::load_default_directories() {
-  std::vector<std::string> problems;
+std::vector<diagnostic> plugin_registry::load_default_directories() {
+  std::vector<diagnostic> problems;
   for (const auto& dir : default_directories())
     for (auto& p : load_directory(dir)) problems.push_back(std::move(p));
   return problems;

@@ -7,7 +7,12 @@
 namespace notibus {
 
 std::vector<spooled_dead_letter> list_dead_letters(const spool_settings& settings) {
-  const spool::recovery r = spool::read_spool(settings.dir);
+  spool::recovery r;
+  try {
+    r = spool::read_spool(settings.dir);
+  } catch (const std::system_error& e) {
+    throw spool::as_error(e);
+  }
   const spool::spool_state state =
       spool::rebuild(r.records, settings.idempotency_window, std::chrono::system_clock::now());
   std::vector<spooled_dead_letter> out;
@@ -17,7 +22,11 @@ std::vector<spooled_dead_letter> list_dead_letters(const spool_settings& setting
 
 spool_admin::spool_admin(const spool_settings& settings, log_sink log) {
   spool::spool_state ignored;
-  store_ = spool::store::open(settings, std::move(log), ignored);
+  try {
+    store_ = spool::store::open(settings, std::move(log), ignored);
+  } catch (const std::system_error& e) {
+    throw spool::as_error(e);
+  }
 }
 
 spool_admin::~spool_admin() = default;
@@ -35,17 +44,25 @@ std::string spool_admin::retry(const std::string& message_id) {
   std::promise<std::error_code> written;
   store_->append_message(copy, [&](std::error_code ec, std::uint64_t) { written.set_value(ec); });
   if (auto ec = written.get_future().get())
-    throw std::system_error(ec, "spool: cannot queue the retry");
+    throw spool::as_error(std::system_error(ec, "cannot queue the retry"));
   // The copy is on disk before the dead letter goes: a crash in between
   // leaves both (a retry twice), never neither.
-  store_->clear_dead_letter(message_id);
+  clear(message_id);
   return copy.id;
 }
 
 bool spool_admin::purge(const std::string& message_id) {
   if (!store_->dead_letter(message_id)) return false;
-  store_->clear_dead_letter(message_id);
+  clear(message_id);
   return true;
+}
+
+void spool_admin::clear(const std::string& message_id) {
+  try {
+    store_->clear_dead_letter(message_id);
+  } catch (const std::system_error& e) {
+    throw spool::as_error(e);
+  }
 }
 
 }  // namespace notibus

@@ -400,4 +400,14 @@ void store::carried(std::uint64_t from, std::uint64_t into, std::error_code ec) 
   maybe_compact();
 }
 
+error as_error(const std::system_error& e) {
+  std::string what = e.what();
+  if (what.rfind("spool: ", 0) == 0) what.erase(0, 7);
+  const int value = e.code().value();
+  const error_code code = value == EWOULDBLOCK
+                              ? make_error_code(errc::spool_in_use)
+                              : error_code(value, boost::system::generic_category());
+  return error({diagnostic{"", 0, 0, "spool", std::move(what)}}, code);
+}
+
 }  // namespace notibus::spool

@@ -114,4 +114,9 @@ class store : public std::enable_shared_from_this<store> {
   std::error_code carry_error_;
 };
 
+// The spool's own failures (std::system_error from the file system, the lock)
+// as the library reports set-up problems: notibus::error, errc::spool_in_use
+// when another process holds it, else the system's error code.
+error as_error(const std::system_error& e);
+
 }  // namespace notibus::spool
