@@ -7,6 +7,9 @@
 #include <notibus/server_settings.hpp>
 
 #include <cstdlib>
+#include <map>
+
+#include "config/core_schema.hpp"
 
 using namespace std::chrono_literals;
 
@@ -157,4 +160,37 @@ TEST(config, secret_options_are_redacted_in_text) {
   o.set("apikey", std::string("k-123"), true);
   EXPECT_EQ(o.text("apikey"), "<redacted>");
   EXPECT_EQ(o.text("apikey", true), "k-123");
+}
+
+// The core's spool and status sections are schemas over their structs: the
+// declared defaults are the structs' initializers, and the declarations are
+// sound (the loader relies on it).
+TEST(config, the_cores_own_sections_declare_their_structs_defaults) {
+  for (const auto& options :
+       {notibus::schema::spool().options(), notibus::schema::status().options()}) {
+    std::vector<notibus::option_spec> specs;
+    EXPECT_TRUE(notibus::specs_from_options(options.data(), options.size(), specs).empty());
+  }
+  std::map<std::string, std::string> defaults;
+  for (const auto& o : notibus::schema::spool().options())
+    defaults[o.key] = o.default_value ? o.default_value : "(none)";
+  for (const auto& o : notibus::schema::status().options())
+    defaults[std::string("status.") + o.key] = o.default_value ? o.default_value : "(none)";
+  EXPECT_EQ(defaults, (std::map<std::string, std::string>{{"dir", "(none)"},
+                                                          {"fsync", "always"},
+                                                          {"max_bytes", "0"},
+                                                          {"idempotency_window", "24h"},
+                                                          {"status.retention", "1h"},
+                                                          {"status.max_entries", "100000"}}));
+  notibus::plugin_registry r;
+  const auto cfg = notibus::load_config_string(
+      "version: 1\nspool: {dir: /tmp/x, fsync: batch}\nstatus: {max_entries: 5}\n"
+      "channels:\n  c: {type: console}\n",
+      "s.yaml", r);
+  ASSERT_TRUE(cfg.spool);
+  EXPECT_EQ(cfg.spool->dir, "/tmp/x");
+  EXPECT_EQ(cfg.spool->fsync, notibus::fsync_mode::batch);
+  EXPECT_EQ(cfg.spool->idempotency_window, std::chrono::hours(24));
+  EXPECT_EQ(cfg.status.max_entries, 5u);
+  EXPECT_EQ(cfg.status.retention, std::chrono::hours(1));
 }

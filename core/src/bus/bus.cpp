@@ -206,6 +206,14 @@ struct bus::impl {
   // a spool) from the spool's completion thread once the record is on disk.
   static void publish(const std::shared_ptr<impl>& self, message m, report_completion done,
                       bool refuse_when_full, accepted_completion accepted);
+  // Why `m` cannot be taken now (stopping, invalid, no route, a full queue
+  // when asked), or nothing, with its delivery plan filled in.
+  std::optional<errc> refusal(const message& m, delivery_plan& plan, bool refuse_when_full) const;
+  // The report of the first message the spool remembers with m's idempotency key.
+  std::optional<delivery_report> spooled_first(const message& m) const;
+  static void start_once_on_disk(const std::shared_ptr<impl>& self, const message& m,
+                                 std::shared_ptr<tracker> t, publish_result result,
+                                 accepted_completion accepted);
   static void stop_after(const std::shared_ptr<impl>& self, std::chrono::milliseconds grace,
                          detail::completion<> done);
 
@@ -295,6 +303,18 @@ void bus::try_publish_with(message m, handler<error_code, publish_result> accept
                 accepted_completion::from_caller(std::move(accepted), impl_->executor));
 }
 
+namespace {
+
+// Answers both completions of a publish that goes no further (refused, or a
+// duplicate): the report's caller and the acceptance's.
+void answer_now(report_completion& done, accepted_completion& accepted, error_code ec,
+                delivery_report report, publish_result result) {
+  if (done) done(ec, std::move(report));
+  if (accepted) accepted(ec, std::move(result));
+}
+
+}  // namespace
+
 void bus::impl::publish(const std::shared_ptr<impl>& self, message m, report_completion done,
                         bool refuse_when_full, accepted_completion accepted) {
   if (m.id.empty()) m.id = make_message_id();
@@ -302,37 +322,20 @@ void bus::impl::publish(const std::shared_ptr<impl>& self, message m, report_com
     m.created_at = std::chrono::system_clock::now();
   publish_result result;
   result.id = m.id;
-  auto reject = [&](errc e) {
-    result.error = make_error_code(e);
+  delivery_plan plan;
+  if (const auto refused = self->refusal(m, plan, refuse_when_full)) {
+    result.error = make_error_code(*refused);
     delivery_report r;
     r.message_id = m.id;
-    if (done) done(result.error, std::move(r));
-    if (accepted) accepted(result.error, std::move(result));
-  };
-  auto duplicate_of = [&](delivery_report first) {
-    first.duplicate = true;  // `delivered` stays as the first message's
-    result.id = first.message_id;
+    return answer_now(done, accepted, result.error, std::move(r), std::move(result));
+  }
+  if (auto first = self->spooled_first(m)) {
+    // Accepted before (maybe before a restart, or past status.retention).
+    first->duplicate = true;  // `delivered` stays as the first message's
+    result.id = first->message_id;
     result.duplicate = true;
-    if (done) done(error_code{}, std::move(first));
-    if (accepted) accepted(error_code{}, std::move(result));
-  };
-  if (self->stopping.load(std::memory_order_relaxed)) return reject(errc::stopped);
-  if (!message_is_valid(m) || !packed_message::fits(m)) return reject(errc::invalid_message);
-  delivery_plan plan;
-  if (auto ec = self->routes->plan(m, plan)) return reject(static_cast<errc>(ec.value()));
-  if (refuse_when_full)
-    for (const auto& g : plan.groups)
-      for (std::size_t index : g.channels)
-        if (self->runners[index]->full()) return reject(errc::queue_full);
-  const std::shared_ptr<spool::store>& spool = self->ctx->spool;
-  if (spool && m.idempotency_key)
-    if (auto first_id = spool->find_key(*m.idempotency_key)) {
-      // Accepted before (maybe before a restart, or past status.retention).
-      auto first = self->status.find(*first_id);
-      delivery_report r = first ? first->report() : delivery_report{};
-      r.message_id = *first_id;
-      return duplicate_of(std::move(r));
-    }
+    return answer_now(done, accepted, error_code{}, std::move(*first), std::move(result));
+  }
 
   auto t = std::make_shared<tracker>(m, std::move(done), self->ctx);  // packs a copy
   t->set_plan(plan, self->runners);
@@ -346,17 +349,45 @@ void bus::impl::publish(const std::shared_ptr<impl>& self, message m, report_com
     if (accepted) accepted(error_code{}, std::move(result));
     return;
   }
-  if (!spool) {
+  if (!self->ctx->spool) {
     tracker::start(t);
     if (accepted) accepted(error_code{}, std::move(result));
     return;
   }
-  // Accepted only once on disk; delivery starts then too, so nothing is sent
-  // that a crash could forget.
+  start_once_on_disk(self, m, std::move(t), std::move(result), std::move(accepted));
+}
+
+std::optional<errc> bus::impl::refusal(const message& m, delivery_plan& plan,
+                                       bool refuse_when_full) const {
+  if (stopping.load(std::memory_order_relaxed)) return errc::stopped;
+  if (!message_is_valid(m) || !packed_message::fits(m)) return errc::invalid_message;
+  if (auto ec = routes->plan(m, plan)) return static_cast<errc>(ec.value());
+  if (refuse_when_full)
+    for (const auto& g : plan.groups)
+      for (std::size_t index : g.channels)
+        if (runners[index]->full()) return errc::queue_full;
+  return std::nullopt;
+}
+
+std::optional<delivery_report> bus::impl::spooled_first(const message& m) const {
+  if (!ctx->spool || !m.idempotency_key) return std::nullopt;
+  const auto first_id = ctx->spool->find_key(*m.idempotency_key);
+  if (!first_id) return std::nullopt;
+  auto first = status.find(*first_id);
+  delivery_report r = first ? first->report() : delivery_report{};
+  r.message_id = *first_id;
+  return r;
+}
+
+// Accepted only once on disk; delivery starts then too, so nothing is sent
+// that a crash could forget.
+void bus::impl::start_once_on_disk(const std::shared_ptr<impl>& self, const message& m,
+                                   std::shared_ptr<tracker> t, publish_result result,
+                                   accepted_completion accepted) {
   // Shared: the spool's callback is a std::function, the completion move-only.
   auto on_disk = std::make_shared<accepted_completion>(std::move(accepted));
-  spool->append_message(m, [t, result, accepted = std::move(on_disk), state = self](
-                               error_code ec, std::uint64_t) mutable {
+  self->ctx->spool->append_message(m, [t = std::move(t), result, accepted = std::move(on_disk),
+                                       state = self](error_code ec, std::uint64_t) mutable {
     if (ec) {
       result.error = ec;
       state->status.forget_key(*t);  // a retry with the same key must get through

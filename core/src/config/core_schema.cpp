@@ -65,25 +65,31 @@ const std::vector<option_spec>& channel_common() {
   return specs;
 }
 
-const std::vector<option_spec>& spool() {
-  static const std::vector<option_spec> specs = {
-      required(make("dir", NOTIBUS_OPTION_STRING, "Spool directory.")),
-      one_of(make("fsync", NOTIBUS_OPTION_ENUM, "When records reach the disk.", "always"),
-             {"always", "batch", "never"}),
-      ranged(make("max_bytes", NOTIBUS_OPTION_INT, "Size cap; 0 is unbounded.", "0"), 0, INT64_MAX),
-      make("idempotency_window", NOTIBUS_OPTION_DURATION,
-           "How long idempotency keys are remembered, across restarts.", "24h"),
-  };
-  return specs;
+const sdk::schema<spool_settings>& spool() {
+  using s = spool_settings;
+  static const auto schema =
+      sdk::schema<s>()
+          .field("dir", &s::dir, "Spool directory.", {.required = true})
+          .choice("fsync", &s::fsync,
+                  {{"always", fsync_mode::always},
+                   {"batch", fsync_mode::batch},
+                   {"never", fsync_mode::never}},
+                  "When records reach the disk.")
+          .field("max_bytes", &s::max_bytes, "Size cap; 0 is unbounded.",
+                 {.min = 0, .max = INT64_MAX})
+          .field("idempotency_window", &s::idempotency_window,
+                 "How long idempotency keys are remembered, across restarts.");
+  return schema;
 }
 
-const std::vector<option_spec>& status() {
-  static const std::vector<option_spec> specs = {
-      make("retention", NOTIBUS_OPTION_DURATION, "How long delivery states are kept.", "1h"),
-      ranged(make("max_entries", NOTIBUS_OPTION_INT, "Most messages kept.", "100000"), 1,
-             100000000),
-  };
-  return specs;
+const sdk::schema<status_settings>& status() {
+  using s = status_settings;
+  static const auto schema =
+      sdk::schema<s>()
+          .field("retention", &s::retention, "How long delivery states are kept.")
+          .field("max_entries", &s::max_entries, "Most messages kept.",
+                 {.min = 1, .max = 100000000});
+  return schema;
 }
 
 const std::vector<option_spec>& route() {

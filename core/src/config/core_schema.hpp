@@ -1,5 +1,11 @@
-// The core's own config keys as option_specs (DESIGN.md section 5).
+// The core's own config keys. The spool and status sections are schemas bound
+// to their settings structs (the struct's initializers are the defaults, as
+// for a plugin); channels' common keys and routes are read by hand into
+// richer types, so they stay option_spec tables.
 #pragma once
+
+#include <notibus/config.hpp>
+#include <notibus/plugin/sdk.hpp>
 
 #include <vector>
 
@@ -8,8 +14,8 @@
 namespace notibus::schema {
 
 const std::vector<option_spec>& channel_common();  // type, retry, rate_limit, queue, ...
-const std::vector<option_spec>& spool();
-const std::vector<option_spec>& status();
+const sdk::schema<spool_settings>& spool();
+const sdk::schema<status_settings>& status();
 const std::vector<option_spec>& route();
 const std::vector<option_spec>& top_level();  // version, plugin_dirs (sections handled apart)
 

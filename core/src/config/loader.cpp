@@ -116,17 +116,26 @@ class loader {
   }
 
   void read_spool(const YAML::Node& node) {
-    section_values s = validate_section(node, schema::spool(), "spool", sink_);
-    spool_settings spool;
-    spool.dir = value_or<std::string>(s, "dir", "");
-    const std::string fsync = value_or<std::string>(s, "fsync", "always");
-    spool.fsync = fsync == "never"   ? fsync_mode::never
-                  : fsync == "batch" ? fsync_mode::batch
-                                     : fsync_mode::always;
-    spool.max_bytes = static_cast<std::uint64_t>(value_or<std::int64_t>(s, "max_bytes", 0));
-    spool.idempotency_window =
-        value_or<milliseconds>(s, "idempotency_window", spool.idempotency_window);
-    cfg_.spool = spool;
+    cfg_.spool = read_core_section(node, schema::spool(), "spool");
+  }
+
+  void read_status(const YAML::Node& node) {
+    cfg_.status = read_core_section(node, schema::status(), "status");
+  }
+
+  // A section of the core's own declared by an sdk::schema: checked like
+  // any section, then read into its struct.
+  template <class T>
+  T read_core_section(const YAML::Node& node, const sdk::schema<T>& schema, const char* name) {
+    const std::vector<notibus_option_v1> options = schema.options();
+    std::vector<option_spec> specs;
+    (void)specs_from_options(options.data(), options.size(), specs);  // ours: sound (tested)
+    section_values s = validate_section(node, specs, name, sink_);
+    T out{};
+    validate_through_view(name, s, options_of(s), [&](const notibus_channel_config_v1* abi) {
+      out = schema.read(sdk::config_view(abi));
+    });
+    return out;
   }
 
   static const std::set<std::string>& core_keys() {
@@ -177,13 +186,6 @@ class loader {
         section.validate(view);
       });
     cfg_.sections[section.name] = std::move(options);
-  }
-
-  void read_status(const YAML::Node& node) {
-    section_values s = validate_section(node, schema::status(), "status", sink_);
-    cfg_.status.retention = value_or<milliseconds>(s, "retention", cfg_.status.retention);
-    cfg_.status.max_entries =
-        static_cast<std::size_t>(value_or<std::int64_t>(s, "max_entries", 100000));
   }
 
   void read_channels(const YAML::Node& node) {

@@ -193,6 +193,16 @@ void sync_directory(const fs::path& dir) {
 }
 
 // Reads every segment; with `repair`, cuts a torn tail and quarantines damage.
+// Moves a damaged segment into DIR/quarantine/, where an operator can look
+// at it and recovery does not read it again.
+fs::path set_aside(const fs::path& dir, const fs::path& segment) {
+  const fs::path aside = dir / "quarantine" / segment.filename();
+  own_subdirectory(aside.parent_path());
+  fs::rename(segment, aside);
+  sync_directory(dir);
+  return aside;
+}
+
 void recover(const fs::path& dir, bool repair, const log_sink& log, recovery& out,
              std::uint64_t& last, std::uint64_t& bytes) {
   const auto segments = list_segments(dir);
@@ -208,14 +218,7 @@ void recover(const fs::path& dir, bool repair, const log_sink& log, recovery& ou
                        std::make_move_iterator(records.end()));
     if (end == scan_end::corrupt || (end == scan_end::torn && !newest)) {
       // Older segments are complete by construction, so a bad end there is damage too.
-      fs::path aside = dir / "quarantine" / path.filename();
-      if (repair) {
-        own_subdirectory(aside.parent_path());
-        fs::rename(path, aside);
-        sync_directory(dir);
-      } else {
-        aside = path;
-      }
+      const fs::path aside = repair ? set_aside(dir, path) : path;
       out.quarantined.push_back(aside);
       out.quarantined_numbers.push_back(number);
       if (log && repair)
@@ -392,6 +395,15 @@ struct segment_log::writer {
     } catch (const std::system_error& e) {
       return e.code();
     }
+    if (auto ec = write_all(parts, total)) return ec;
+    segment_size += total;
+    bytes += total;
+    return sync_if_due();
+  }
+
+  // writev until every part is out; a partial write is cut off again, so the
+  // next batch does not follow garbage.
+  std::error_code write_all(std::vector<iovec>& parts, std::size_t total) {
     std::size_t written = 0, next = 0;
     while (written < total) {
       const int count = static_cast<int>(std::min<std::size_t>(parts.size() - next, IOV_MAX));
@@ -399,7 +411,6 @@ struct segment_log::writer {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         const std::error_code ec(errno, std::generic_category());
-        // Cut a partial write off, so the next batch does not follow garbage.
         if (written > 0) (void)!::ftruncate(fd, static_cast<off_t>(segment_size));
         return ec;
       }
@@ -415,11 +426,13 @@ struct segment_log::writer {
         }
       }
     }
-    segment_size += total;
-    bytes += total;
-    // One fdatasync for the whole batch: that is the group commit. `batch`
-    // syncs at most every 100 ms (a crash may lose that much); `never` leaves
-    // it to the OS.
+    return {};
+  }
+
+  // One fdatasync for the whole batch: that is the group commit. `batch`
+  // syncs at most every 100 ms (a crash may lose that much); `never` leaves
+  // it to the OS.
+  std::error_code sync_if_due() {
     const auto now = std::chrono::steady_clock::now();
     const bool sync =
         options.fsync == fsync_mode::always ||

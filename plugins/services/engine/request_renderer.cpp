@@ -17,7 +17,7 @@ struct resolved {
   std::string json;  // empty: a string (quote `text`)
 };
 
-std::string quoted(std::string_view text) {
+std::string json_quoted(std::string_view text) {
   std::string out = "\"";
   sdk::json_escape_to(out, text);
   return out + '"';
@@ -145,7 +145,8 @@ class context {
           break;
         case option_value::kind::list:
           r.json = "[";
-          for (const auto& item : v.list) r.json += (r.json.size() > 1 ? "," : "") + quoted(item);
+          for (const auto& item : v.list)
+            r.json += (r.json.size() > 1 ? "," : "") + json_quoted(item);
           r.json += ']';
           break;
         default:
@@ -181,7 +182,7 @@ class context {
       resolved r{true, {}, "["};
       for (auto t : m_->tags()) {
         r.text += (r.text.empty() ? "" : ", ") + std::string(t);
-        r.json += (r.json.size() > 1 ? "," : "") + quoted(t);
+        r.json += (r.json.size() > 1 ? "," : "") + json_quoted(t);
       }
       r.json += ']';
       return r;
@@ -212,7 +213,7 @@ void render_json(const body_node& n, const context& ctx, std::string& out) {
     case body_node::kind::text:
       if (const placeholder* p = n.text.sole_placeholder()) {
         const resolved r = ctx.lookup(*p);
-        out += r.json.empty() ? quoted(r.text) : r.json;
+        out += r.json.empty() ? json_quoted(r.text) : r.json;
         return;
       }
       out += '"';
@@ -234,7 +235,7 @@ void render_json(const body_node& n, const context& ctx, std::string& out) {
         if (!first) out += ',';
         first = false;
         if (object) {
-          out += quoted(n.keys[i].name);
+          out += json_quoted(n.keys[i].name);
           out += ':';
         }
         render_json(child, ctx, out);

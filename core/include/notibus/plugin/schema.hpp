@@ -15,8 +15,8 @@
 //     return s;
 //   }
 //
-// Member types: std::string, bool, integers, double, std::chrono::milliseconds
-// (a duration), std::vector<std::string> (a list), string pairs (a map),
+// Member types: std::string, std::filesystem::path, bool, integers, double,
+// std::chrono::milliseconds (a duration), std::vector<std::string> (a list), string pairs (a map),
 // std::optional of a scalar (no default), and enums through choice().
 #pragma once
 
@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <optional>
@@ -42,7 +43,7 @@ struct field_options {
   bool required = false;
   bool secret = false;
   const char* values = nullptr;  // a string member that is one of "a|b|c" (an enum)
-  std::int64_t min = 0;  // integers and numbers; both 0: unbounded
+  std::int64_t min = 0;          // integers and numbers; both 0: unbounded
   std::int64_t max = 0;
 };
 
@@ -59,7 +60,7 @@ template <class T>
 constexpr notibus_option_type option_type_of() {
   if constexpr (is_optional<T>::value)
     return option_type_of<typename T::value_type>();
-  else if constexpr (std::is_same_v<T, std::string>)
+  else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::filesystem::path>)
     return NOTIBUS_OPTION_STRING;
   else if constexpr (std::is_same_v<T, bool>)
     return NOTIBUS_OPTION_BOOL;
@@ -82,7 +83,7 @@ template <class T>
 std::optional<std::string> default_text(const T& v) {
   if constexpr (is_optional<T>::value) {
     return std::nullopt;
-  } else if constexpr (std::is_same_v<T, std::string>) {
+  } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::filesystem::path>) {
     return v.empty() ? std::nullopt : std::optional<std::string>(v);
   } else if constexpr (std::is_same_v<T, bool>) {
     return std::string(v ? "true" : "false");

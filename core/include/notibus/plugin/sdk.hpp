@@ -238,7 +238,7 @@ bool schema<Config>::read_into(const config_view& c, const char* key, T& out) {
     if (!read_into(c, key, v)) return false;
     out = std::move(v);
     return true;
-  } else if constexpr (std::is_same_v<T, std::string>) {
+  } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::filesystem::path>) {
     auto v = c.get_string(key);
     if (v) out = std::move(*v);
     return v.has_value();
