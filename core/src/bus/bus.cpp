@@ -22,8 +22,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::shared_ptr<bus_context> make_context(bus_options& options) {
+std::shared_ptr<bus_context> make_context(bus_options& options,
+                                          const bus::executor_type& executor) {
   auto ctx = std::make_shared<bus_context>();
+  ctx->executor = executor;
   ctx->log = options.log ? std::move(options.log) : stderr_log_sink(options.min_log_level);
   ctx->min_level = options.min_log_level;
   ctx->on_dead_letter = std::move(options.on_dead_letter);
@@ -51,7 +53,7 @@ struct bus::impl {
        plugin_registry& registry, bus_options& options, bus* previous = nullptr)
       : own_context(std::move(own)),
         executor(std::move(ex)),
-        ctx(make_context(options)),
+        ctx(make_context(options, executor)),
         status(cfg.status.retention, cfg.status.max_entries) {
     std::map<std::string, std::size_t> enabled;
     std::vector<std::string> disabled;
@@ -295,12 +297,13 @@ publish_result bus::publish_and_wait(message m, bool refuse_when_full) {
 
 void bus::publish_with(message m, handler<error_code, delivery_report> done) {
   impl::publish(impl_, std::move(m),
-                report_completion::from_caller(std::move(done), impl_->executor), false, nullptr);
+                report_completion::from_caller(std::move(done), impl_->ctx->executor), false,
+                nullptr);
 }
 
 void bus::try_publish_with(message m, handler<error_code, publish_result> accepted) {
   impl::publish(impl_, std::move(m), nullptr, true,
-                accepted_completion::from_caller(std::move(accepted), impl_->executor));
+                accepted_completion::from_caller(std::move(accepted), impl_->ctx->executor));
 }
 
 namespace {
@@ -404,7 +407,7 @@ void bus::impl::start_once_on_disk(const std::shared_ptr<impl>& self, const mess
 
 void bus::stop_with(std::chrono::milliseconds grace, handler<> caller) {
   impl::stop_after(impl_, grace,
-                   detail::completion<>::from_caller(std::move(caller), impl_->executor));
+                   detail::completion<>::from_caller(std::move(caller), impl_->ctx->executor));
 }
 
 void bus::impl::stop_after(const std::shared_ptr<impl>& self, std::chrono::milliseconds grace,

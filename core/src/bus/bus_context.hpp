@@ -1,6 +1,8 @@
 // What every part of one bus shares: where logs and dead letters go.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <notibus/delivery.hpp>
 #include <notibus/log.hpp>
 
@@ -15,6 +17,9 @@ class store;
 }
 
 struct bus_context {
+  // The bus's executor: callers' handlers are posted to it first. Kept here,
+  // where every tracker can reach it, so a pending handler need not hold a copy.
+  boost::asio::any_io_executor executor;
   log_sink log;
   log_level min_level = log_level::info;
   std::function<void(const dead_letter&)> on_dead_letter;

@@ -1,7 +1,8 @@
 // The bus's own move-only, type-erased completion. A std::function needs a
 // copyable target, so a move-only asio handler had to sit behind a shared_ptr:
 // two allocations and a 32-byte std::function for every pending publish. Here
-// the handler (and the executor it runs on) share one block behind one pointer.
+// a callable has one block behind one pointer, and a caller's handler (already
+// type-erased by any_completion_handler) is held as it came, with no block.
 #pragma once
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -23,6 +24,19 @@ class completion {
  public:
   completion() = default;
   completion(std::nullptr_t) noexcept {}  // NOLINT: as for std::function
+  // Moving leaves an empty completion behind (the executor pointer too).
+  completion(completion&& other) noexcept
+      : impl_(std::move(other.impl_)),
+        caller_(std::move(other.caller_)),
+        bus_executor_(std::exchange(other.bus_executor_, nullptr)) {}
+  completion& operator=(completion&& other) noexcept {
+    impl_ = std::move(other.impl_);
+    // Not caller_ = std::move(...): Boost 1.81's move assignment of an
+    // any_completion_handler wraps it in itself without end.
+    caller_handler(std::move(other.caller_)).swap(caller_);
+    bus_executor_ = std::exchange(other.bus_executor_, nullptr);
+    return *this;
+  }
   // A plain callable: runs inline, on the thread that completes.
   template <class F>
   requires(!std::is_same_v<std::decay_t<F>, completion> && std::is_invocable_v<F&, Args...>)
@@ -39,31 +53,35 @@ class completion {
   }
 
   // A caller's handler from the public API: it runs on its associated
-  // executor, by default the bus's. It is kept as long as the message is
-  // queued, so the bus's executor is stored as its concrete type when that is
-  // an io_context's: 8 bytes instead of 56.
+  // executor, by default the bus's. `bus_executor` must outlive this
+  // completion (the bus context, which every tracker shares, holds it): a
+  // pending message keeps a pointer, not a 56-byte copy.
   static completion from_caller(boost::asio::any_completion_handler<void(Args...)> handler,
                                 const boost::asio::any_io_executor& bus_executor) {
-    completion c;
-    if (!handler) return c;
-    using io_executor = boost::asio::io_context::executor_type;
-    if (auto* io = bus_executor.target<io_executor>())
-      c.impl_ = std::make_unique<caller<io_executor>>(std::move(handler), *io);
-    else
-      c.impl_ =
-          std::make_unique<caller<boost::asio::any_io_executor>>(std::move(handler), bus_executor);
-    return c;
+    return completion(std::move(handler), &bus_executor);
   }
 
-  explicit operator bool() const noexcept { return impl_ != nullptr; }
+  explicit operator bool() const noexcept { return impl_ != nullptr || bus_executor_ != nullptr; }
 
   // Completes; at most once (afterwards this is empty).
   void operator()(Args... args) {
+    if (const auto* executor = std::exchange(bus_executor_, nullptr)) {
+      // An io_context's executor is posted to as its concrete type: cheaper.
+      using io_executor = boost::asio::io_context::executor_type;
+      if (const auto* io = executor->template target<io_executor>())
+        return post_to_caller(*io, std::move(caller_), std::move(args)...);
+      return post_to_caller(*executor, std::move(caller_), std::move(args)...);
+    }
     auto target = std::move(impl_);
     target->run(std::move(args)...);
   }
 
  private:
+  using caller_handler = boost::asio::any_completion_handler<void(Args...)>;
+
+  completion(caller_handler handler, const boost::asio::any_io_executor* bus_executor)
+      : caller_(std::move(handler)), bus_executor_(caller_ ? bus_executor : nullptr) {}
+
   struct base {
     virtual ~base() = default;
     virtual void run(Args... args) = 0;
@@ -90,24 +108,20 @@ class completion {
   // call stack), then dispatched to the handler's associated executor (the
   // same one unless the caller bound another): Boost 1.81's
   // any_completion_executor cannot be posted to directly.
-  template <class BusExecutor>
-  struct caller final : base {
-    using handler_type = boost::asio::any_completion_handler<void(Args...)>;
-    caller(handler_type h, BusExecutor ex) : handler(std::move(h)), executor(std::move(ex)) {}
-    void run(Args... args) override {
-      boost::asio::post(
-          executor, [h = std::move(handler), ex = executor, ... args = std::move(args)]() mutable {
-            auto target = boost::asio::get_associated_executor(h, ex);
-            boost::asio::dispatch(target, [h = std::move(h), ... args = std::move(args)]() mutable {
-              std::move(h)(std::move(args)...);
-            });
+  template <class Executor>
+  static void post_to_caller(const Executor& executor, caller_handler handler, Args... args) {
+    boost::asio::post(
+        executor, [h = std::move(handler), ex = executor, ... args = std::move(args)]() mutable {
+          auto target = boost::asio::get_associated_executor(h, ex);
+          boost::asio::dispatch(target, [h = std::move(h), ... args = std::move(args)]() mutable {
+            std::move(h)(std::move(args)...);
           });
-    }
-    handler_type handler;
-    BusExecutor executor;
-  };
+        });
+  }
 
   std::unique_ptr<base> impl_;
+  caller_handler caller_;  // a caller's handler; then bus_executor_ is set
+  const boost::asio::any_io_executor* bus_executor_ = nullptr;
 };
 
 }  // namespace notibus::detail
