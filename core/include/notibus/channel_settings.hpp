@@ -28,6 +28,10 @@ struct rate_limit_settings {
 };
 
 enum class overflow_policy { reject, drop_oldest };
+// "reject", "drop_oldest": as the config file writes it.
+constexpr const char* to_string(overflow_policy p) noexcept {
+  return p == overflow_policy::drop_oldest ? "drop_oldest" : "reject";
+}
 
 struct queue_settings {
   std::size_t capacity = 10000;

@@ -1,5 +1,8 @@
 #include "core_schema.hpp"
 
+#include <deque>
+#include <string>
+
 namespace notibus::schema {
 namespace {
 
@@ -36,20 +39,33 @@ option_spec secret(option_spec s) {
 
 }  // namespace
 
+// Text of a default taken from the settings struct's initializer, so the
+// declaration and the struct cannot drift apart.
+template <class T>
+const char* default_of(const T& value) {
+  static std::deque<std::string> kept;  // the specs point into it for good
+  return kept.emplace_back(*sdk::detail::default_text(value)).c_str();
+}
+
 const std::vector<option_spec>& channel_common() {
+  static const channel_settings defaults;
   static const std::vector<option_spec> specs = {
       required(
           make("type", NOTIBUS_OPTION_STRING, "Channel plugin type (notibus plugins lists them).")),
-      make("enabled", NOTIBUS_OPTION_BOOL, "A disabled channel is skipped by routes.", "true"),
-      make("timeout", NOTIBUS_OPTION_DURATION, "Bounds each delivery attempt.", "30s"),
-      ranged(make("max_inflight", NOTIBUS_OPTION_INT, "Deliveries in flight at once.", "1"), 1,
-             10000),
+      make("enabled", NOTIBUS_OPTION_BOOL, "A disabled channel is skipped by routes.",
+           default_of(defaults.enabled)),
+      make("timeout", NOTIBUS_OPTION_DURATION, "Bounds each delivery attempt.",
+           default_of(defaults.timeout)),
+      ranged(make("max_inflight", NOTIBUS_OPTION_INT, "Deliveries in flight at once.",
+                  default_of(defaults.max_inflight)),
+             1, 10000),
       ranged(make("retry.max_attempts", NOTIBUS_OPTION_INT, "Attempts before giving up."), 1, 1000),
       make("retry.initial_backoff", NOTIBUS_OPTION_DURATION,
            "Backoff ceiling after the first failure."),
       make("retry.max_backoff", NOTIBUS_OPTION_DURATION, "Largest backoff ceiling."),
-      ranged(make("retry.multiplier", NOTIBUS_OPTION_NUMBER, "Backoff growth per attempt.", "2"), 1,
-             100),
+      ranged(make("retry.multiplier", NOTIBUS_OPTION_NUMBER, "Backoff growth per attempt.",
+                  default_of(defaults.retry.multiplier)),
+             1, 100),
       make("retry.max_age", NOTIBUS_OPTION_DURATION, "Give up once a delivery is this old."),
       ranged(make("rate_limit.per_second", NOTIBUS_OPTION_NUMBER, "Sustained sends per second."), 0,
              1000000),
@@ -57,10 +73,12 @@ const std::vector<option_spec>& channel_common() {
              60000000),
       ranged(make("rate_limit.burst", NOTIBUS_OPTION_NUMBER, "Sends allowed at once after idling."),
              1, 1000000),
-      ranged(make("queue.capacity", NOTIBUS_OPTION_INT, "Deliveries waiting per channel.", "10000"),
+      ranged(make("queue.capacity", NOTIBUS_OPTION_INT, "Deliveries waiting per channel.",
+                  default_of(defaults.queue.capacity)),
              1, 100000000),
-      one_of(make("queue.overflow", NOTIBUS_OPTION_ENUM, "What a full queue does.", "reject"),
-             {"reject", "drop_oldest"}),
+      one_of(make("queue.overflow", NOTIBUS_OPTION_ENUM, "What a full queue does.",
+                  to_string(defaults.queue.overflow)),
+             {to_string(overflow_policy::reject), to_string(overflow_policy::drop_oldest)}),
   };
   return specs;
 }

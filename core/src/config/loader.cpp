@@ -353,9 +353,10 @@ class loader {
 
   void fill_core_settings(const section_values& s, const notibus_plugin_v1& plugin,
                           channel_settings& ch) {
-    ch.enabled = value_or<bool>(s, "enabled", true);
+    // The fallbacks are the struct's initializers, as the schema's defaults are.
+    ch.enabled = value_or<bool>(s, "enabled", ch.enabled);
     ch.timeout = value_or<milliseconds>(s, "timeout", ch.timeout);
-    ch.max_inflight = static_cast<int>(value_or<std::int64_t>(s, "max_inflight", 1));
+    ch.max_inflight = static_cast<int>(value_or<std::int64_t>(s, "max_inflight", ch.max_inflight));
 
     // A plugin's defaults sit between the core's and the channel's own settings.
     retry_settings& r = ch.retry;
@@ -389,11 +390,11 @@ class loader {
       rl.per_second = std::get<double>(per_minute->value) / 60.0;
     rl.burst = value_or<double>(s, "rate_limit.burst", rl.burst);
 
-    ch.queue.capacity =
-        static_cast<std::size_t>(value_or<std::int64_t>(s, "queue.capacity", 10000));
-    ch.queue.overflow = value_or<std::string>(s, "queue.overflow", "reject") == "drop_oldest"
-                            ? overflow_policy::drop_oldest
-                            : overflow_policy::reject;
+    ch.queue.capacity = static_cast<std::size_t>(
+        value_or<std::int64_t>(s, "queue.capacity", static_cast<std::int64_t>(ch.queue.capacity)));
+    if (value_or<std::string>(s, "queue.overflow", to_string(ch.queue.overflow)) ==
+        to_string(overflow_policy::drop_oldest))
+      ch.queue.overflow = overflow_policy::drop_oldest;
   }
 
   void read_routes(const YAML::Node& node) {
