@@ -5,6 +5,8 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/notibus DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${CMAKE_BINARY_DIR}/generated/include/notibus/version.hpp
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/notibus)
 if(NOTIBUS_STATIC)
   # The static build ships one binary (examples/daemon installs it); the
   # library package comes from the default build.

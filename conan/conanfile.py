@@ -11,7 +11,7 @@ CHANNEL_MODES = ["builtin", "module", "off"]
 
 class NotibusConan(ConanFile):
     name = "notibus"
-    version = "0.1.0"
+    version = "1.0.0"
     description = "C++20 notification bus: webhook, email, Callmebot and custom channels, one YAML file"
     topics = ("notifications", "webhook", "smtp", "asio")
     settings = "os", "arch", "compiler", "build_type"

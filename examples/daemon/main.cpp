@@ -1,4 +1,6 @@
-// `notibus`: serve, check, plugins and send (DESIGN.md section 6).
+// `notibus`: serve, check, plugins, send and dead-letters.
+#include <notibus/version.hpp>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@ namespace {
 
 constexpr const char* usage_text =
     "usage: notibus [--log-format text|json] [--log-level debug|info|warn|error] COMMAND ...\n"
+    "       notibus --version | --help\n"
     "  serve   -c FILE                         the HTTP API (SIGTERM drains, SIGHUP reloads)\n"
     "  check   -c FILE                         validate a config (exit 0, or 2 listing every "
     "error)\n"
@@ -48,6 +51,10 @@ int main(int argc, char** argv) {
                    usage_text);
       return 2;
     }
+  }
+  if (!args.empty() && args.front() == "--version") {
+    std::printf("notibus %s\n", notibus::version());
+    return 0;
   }
   if (args.empty() || args.front() == "--help" || args.front() == "-h") {
     std::fputs(usage_text, args.empty() ? stderr : stdout);

@@ -19,6 +19,11 @@ routes:
 YAML
 export NOTIBUS_CLI_TOKEN=tok-do-not-print
 
+# --version says the project's version (CMakeLists.txt is where it is set).
+project_version=$(sed -nE 's/^project\(notibus VERSION ([0-9.]+).*/\1/p' "$NOTIBUS_SOURCE_DIR/CMakeLists.txt")
+expect_exit 0 "$bin" --version
+expect_grep out "notibus $project_version"
+
 expect_exit 0 "$bin" check -c good.yaml
 expect_grep out "good.yaml: ok (4 channels, 2 routes)"
 

@@ -9,6 +9,13 @@ src=$NOTIBUS_SOURCE_DIR
 expect_exit 0 cmake --install "$NOTIBUS_BUILD_DIR" --prefix "$prefix"
 expect_exit 0 test -f "$prefix/lib/cmake/notibus/notibusConfig.cmake"
 expect_exit 0 test -f "$prefix/include/notibus/plugin/abi.h"
+# One version everywhere: the program, the generated header, pkg-config.
+project_version=$(sed -nE 's/^project\(notibus VERSION ([0-9.]+).*/\1/p' "$src/CMakeLists.txt")
+expect_exit 0 "$prefix/bin/notibus" --version
+expect_grep out "notibus $project_version"
+expect_exit 0 grep -F "#define NOTIBUS_VERSION_STRING \"$project_version\"" "$prefix/include/notibus/version.hpp"
+expect_exit 0 env PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --modversion notibus
+expect_grep out "$project_version"
 
 # The installed program finds its own modules (prefix/lib/notibus) with no
 # plugin_dirs: it lists them with where they came from, and delivers through
