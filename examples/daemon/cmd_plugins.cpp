@@ -1,6 +1,7 @@
 // `notibus plugins`: what channel types exist (plugins, and services run by
 // the service engine) and, with --describe, every option of one, from its own
 // typed schema. Secret defaults are never shown.
+#include <notibus/config.hpp>
 #include <notibus/plugin/sdk.hpp>
 
 #include <boost/json.hpp>
@@ -45,10 +46,10 @@ std::string default_text(const notibus_option_v1& o) {
   return o.secret ? "<redacted>" : o.default_value;
 }
 
-boost::json::object describe_json(const channel_type& t) {
+boost::json::array options_json(const notibus_option_v1* list, std::size_t count) {
   boost::json::array options;
-  for (std::size_t i = 0; i < t.option_count; ++i) {
-    const auto& o = t.options[i];
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& o = list[i];
     boost::json::object opt{{"key", o.key},
                             {"type", sdk::option_type_name(o.type)},
                             {"required", o.required != 0},
@@ -59,11 +60,17 @@ boost::json::object describe_json(const channel_type& t) {
     if (o.min_value || o.max_value) opt["range"] = {o.min_value, o.max_value};
     options.push_back(std::move(opt));
   }
+  return options;
+}
+
+boost::json::object describe_json(const channel_type& t) {
+  const auto& common = common_channel_options();
   boost::json::object out{{"name", t.name},
                           {"kind", t.service ? "service" : "plugin"},
                           {"description", t.description},
                           {"origin", t.origin},
-                          {"options", std::move(options)}};
+                          {"options", options_json(t.options, t.option_count)},
+                          {"common_options", options_json(common.data(), common.size())}};
   if (!t.service) out["version"] = t.version;
   if (t.service) {
     out["docs"] = t.docs;
@@ -74,6 +81,8 @@ boost::json::object describe_json(const channel_type& t) {
   return out;
 }
 
+void options_text(const notibus_option_v1* list, std::size_t count);
+
 void describe_text(const channel_type& t) {
   if (t.service)
     std::printf("%s (service, %s)\n  %s\n  docs: %s\n", t.name.c_str(), t.origin.c_str(),
@@ -83,8 +92,20 @@ void describe_text(const channel_type& t) {
                 t.description.c_str());
   for (const auto& f : t.url_forms) std::printf("  url: %s\n", f.c_str());
   std::printf("\noptions:\n");
-  for (std::size_t i = 0; i < t.option_count; ++i) {
-    const auto& o = t.options[i];
+  options_text(t.options, t.option_count);
+  if (t.service)
+    std::printf(
+        "\nand the service engine's: ca_file, insecure_skip_verify, client_cert, client_key,\n"
+        "connect_timeout, tls_timeout, write_timeout, response_timeout, follow_redirects,\n"
+        "max_response_body, pool.{max_connections, idle_timeout}\n");
+  const auto& common = common_channel_options();
+  std::printf("\ncommon to every channel (checked by notibus itself):\n");
+  options_text(common.data(), common.size());
+}
+
+void options_text(const notibus_option_v1* list, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& o = list[i];
     std::string line = "  " + std::string(o.key) + " (" + sdk::option_type_name(o.type);
     if (o.type == NOTIBUS_OPTION_ENUM && o.enum_values) line += ": " + std::string(o.enum_values);
     if (o.min_value || o.max_value)
@@ -95,15 +116,6 @@ void describe_text(const channel_type& t) {
     if (o.secret) line += " secret";
     std::printf("%s\n      %s\n", line.c_str(), o.doc ? o.doc : "");
   }
-  if (t.service)
-    std::printf(
-        "\nand the service engine's: ca_file, insecure_skip_verify, client_cert, client_key,\n"
-        "connect_timeout, tls_timeout, write_timeout, response_timeout, follow_redirects,\n"
-        "max_response_body, pool.{max_connections, idle_timeout}\n");
-  std::printf(
-      "\ncommon to every channel: enabled, timeout, max_inflight, retry.{max_attempts,\n"
-      "initial_backoff, max_backoff, multiplier, max_age}, rate_limit.{per_second, per_minute,\n"
-      "burst}, queue.{capacity, overflow}\n");
 }
 
 }  // namespace

@@ -90,8 +90,13 @@ expect_grep out "console"
 expect_grep out "file"
 expect_exit 0 "$bin" plugins -c good.yaml --describe fault
 expect_grep out "token (string) secret"
+# The keys every channel has come from the core's own table, defaults included.
+expect_grep out "common to every channel (checked by notibus itself):"
+expect_grep out "timeout (duration) default 30s"
+expect_grep out "queue.overflow (enum: reject|drop_oldest) default reject"
+expect_grep out "Attempts before giving up; the plugin's default, else 5."
 expect_exit 0 "$bin" plugins --plugin-dir "$NOTIBUS_TEST_MODULES/fault" --describe fault --json
-/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"]=="fault"; assert any(o["key"]=="token" and o["secret"] for o in d["options"])' "$workdir/out" ||
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"]=="fault"; assert any(o["key"]=="token" and o["secret"] for o in d["options"]); assert any(o["key"]=="queue.capacity" and o["default"]=="10000" for o in d["common_options"])' "$workdir/out" ||
   { failures=$((failures + 1)); echo "FAIL: describe --json"; }
 expect_exit 2 "$bin" plugins --describe nope
 for f in out err; do expect_no_grep $f "tok-do-not-print"; done

@@ -88,6 +88,12 @@ config load_config_file(const std::filesystem::path& file, plugin_registry& regi
 config load_config_string(const std::string& yaml, const std::string& source_name,
                           plugin_registry& registry, const load_options& options = {});
 
+// The keys every channel takes besides its plugin's own, checked by the core
+// (enabled, timeout, max_inflight, retry.*, rate_limit.*, queue.*), declared
+// as a plugin declares its options: for documentation (`notibus plugins
+// --describe`). The strings live as long as the program.
+const std::vector<notibus_option_v1>& common_channel_options();
+
 // Runs `read` on a view of a section's values; false when the file has none.
 bool view_section(const config& cfg, std::string_view name,
                   const std::function<void(const sdk::config_view&)>& read);

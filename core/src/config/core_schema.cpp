@@ -47,6 +47,16 @@ const char* default_of(const T& value) {
   return kept.emplace_back(*sdk::detail::default_text(value)).c_str();
 }
 
+// A doc for a key whose default a plugin may set: "..., the plugin's default or 5."
+template <class T>
+const char* plugin_or(const char* doc, const T& core_default) {
+  static std::deque<std::string> kept;
+  return kept
+      .emplace_back(std::string(doc) + "; the plugin's default, else " +
+                    *sdk::detail::default_text(core_default) + ".")
+      .c_str();
+}
+
 const std::vector<option_spec>& channel_common() {
   static const channel_settings defaults;
   static const std::vector<option_spec> specs = {
@@ -59,10 +69,14 @@ const std::vector<option_spec>& channel_common() {
       ranged(make("max_inflight", NOTIBUS_OPTION_INT, "Deliveries in flight at once.",
                   default_of(defaults.max_inflight)),
              1, 10000),
-      ranged(make("retry.max_attempts", NOTIBUS_OPTION_INT, "Attempts before giving up."), 1, 1000),
+      // No declared default: a plugin may bring its own, which the core's yields to.
+      ranged(make("retry.max_attempts", NOTIBUS_OPTION_INT,
+                  plugin_or("Attempts before giving up", defaults.retry.max_attempts)),
+             1, 1000),
       make("retry.initial_backoff", NOTIBUS_OPTION_DURATION,
-           "Backoff ceiling after the first failure."),
-      make("retry.max_backoff", NOTIBUS_OPTION_DURATION, "Largest backoff ceiling."),
+           plugin_or("Backoff ceiling after the first failure", defaults.retry.initial_backoff)),
+      make("retry.max_backoff", NOTIBUS_OPTION_DURATION,
+           plugin_or("Largest backoff ceiling", defaults.retry.max_backoff)),
       ranged(make("retry.multiplier", NOTIBUS_OPTION_NUMBER, "Backoff growth per attempt.",
                   default_of(defaults.retry.multiplier)),
              1, 100),
@@ -135,3 +149,29 @@ const std::vector<option_spec>& top_level() {
 }
 
 }  // namespace notibus::schema
+
+namespace notibus {
+
+const std::vector<notibus_option_v1>& common_channel_options() {
+  static const std::vector<notibus_option_v1> options = [] {
+    static std::deque<std::string> enum_texts;  // "a|b", as plugins write them
+    std::vector<notibus_option_v1> out;
+    for (const option_spec& spec : schema::channel_common()) {
+      if (spec.key == "type") continue;  // names the plugin; not one of its options
+      const char* values = nullptr;
+      if (!spec.enum_values.empty()) {
+        std::string joined;
+        for (const auto& v : spec.enum_values) joined += (joined.empty() ? "" : "|") + v;
+        values = enum_texts.emplace_back(std::move(joined)).c_str();
+      }
+      out.push_back({sizeof(notibus_option_v1), NOTIBUS_ABI_VERSION, spec.key.c_str(), spec.type,
+                     spec.default_value ? spec.default_value->c_str() : nullptr,
+                     spec.required ? 1 : 0, values, spec.doc.c_str(), spec.secret ? 1 : 0,
+                     spec.min_value, spec.max_value});
+    }
+    return out;
+  }();
+  return options;
+}
+
+}  // namespace notibus
