@@ -82,20 +82,20 @@ class server_process {
   }
 
   void reload() {
+    // A config that does not load and channels that cannot start are refused
+    // alike (notibus::error), each problem on a line of its own.
     std::optional<config> cfg;
+    const auto old = http_->current_bus();
+    std::shared_ptr<bus> next;
     try {
       cfg = load_config_file(file_, registry_, program_sections());
-    } catch (const config_error& e) {
+      next = old->reload(*cfg, registry_, options());
+    } catch (const notibus::error& e) {
       for (const auto& d : e.diagnostics())
         common_.log(log_level::error, "reload rejected: " + d.to_string());
       common_.log(log_level::error, "reload rejected: the running config stays in force");
       http_->count_reload(false);
       return;
-    }
-    const auto old = http_->current_bus();
-    std::shared_ptr<bus> next;
-    try {
-      next = old->reload(*cfg, registry_, options());
     } catch (const std::exception& e) {
       common_.log(log_level::error, std::string("reload rejected: ") + e.what());
       http_->count_reload(false);

@@ -402,6 +402,17 @@ class DaemonTest(DaemonTestBase):
         status, _, data = d.request("GET", "/metrics")
         self.assertIn("notibus_config_reload_failures_total 1", data.decode())
 
+        # A config that loads but whose channel cannot start is refused the same way.
+        d.write_config("  refuser: {type: fault, refuse_start: true}\n", "  - to: [refuser]\n")
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        while "notibus_config_reload_failures_total 2" not in d.request("GET", "/metrics")[2].decode() \
+                and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertIn("reload rejected: " + d.config + ": channels.refuser: cannot start fault channel: "
+                      "scripted refusal to start", d.logs())
+        self.assertEqual(d.post({"body": "still the first config"})[0], 202)
+
     def test_a_user_service_definition_is_served_and_reloaded(self):
         received = []
 
