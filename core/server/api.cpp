@@ -178,6 +178,15 @@ http_response api::accepted_response(const publish_result& r) {
     res.headers.emplace_back("Retry-After", "5");
     return res;
   }
+  if (r.error == errc::queue_unavailable) {
+    std::lock_guard lock(counters_mutex_);
+    ++counters_.refused;
+    http_response res =
+        error(503, "queue_unavailable",
+              "the shared queue (JetStream) cannot store the message now; retry later");
+    res.headers.emplace_back("Retry-After", "2");
+    return res;
+  }
   if (r.error == errc::queue_full) {
     std::lock_guard lock(counters_mutex_);
     ++counters_.refused;
@@ -253,11 +262,13 @@ http_response api::get_metrics() {
   snapshot.reload_failures = reload_failures_.load();
   std::vector<channel_stats> stats;
   std::optional<spool_stats> spool;
+  std::optional<queue_stats> queue;
   if (auto b = buses_.current()) {
     stats = b->stats();
     spool = b->spool_stats();
+    queue = b->queue_stats();
   }
-  http_response r{200, {}, render_metrics(stats, snapshot, spool)};
+  http_response r{200, {}, render_metrics(stats, snapshot, spool, queue)};
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return r;
 }

@@ -33,8 +33,54 @@ void family(std::string& out, const char* name, const char* type, const char* he
 
 }  // namespace
 
+namespace {
+
+// This instance's side of the shared queue, and the shared consumer's backlog
+// as JetStream reports it (the same figures on every instance).
+void render_queue(std::string& out, const queue_stats& q) {
+  family(out, "notibus_queue_connected", "gauge", "1 while the broker is reachable.");
+  out += "notibus_queue_connected " + std::string(q.connected ? "1" : "0") + "\n";
+  struct figure {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::uint64_t value;
+  };
+  const figure figures[] = {
+      {"notibus_queue_accepted_total", "counter", "Messages this instance stored in the queue.",
+       q.accepted},
+      {"notibus_queue_duplicates_total", "counter",
+       "Repeated idempotency keys answered with the first id.", q.duplicates},
+      {"notibus_queue_refused_total", "counter", "Messages not stored (broker unreachable).",
+       q.refused},
+      {"notibus_queue_fetched_total", "counter", "Deliveries this instance took from the queue.",
+       q.fetched},
+      {"notibus_queue_redelivered_total", "counter",
+       "Of those, ones another holder had before (taken over).", q.redelivered},
+      {"notibus_queue_acked_total", "counter", "Messages this instance finished.", q.acked},
+      {"notibus_queue_terminated_total", "counter", "Messages finished with a dead letter.",
+       q.terminated},
+      {"notibus_queue_released_total", "counter", "Messages handed back unfinished.", q.released},
+      {"notibus_queue_held_messages", "gauge", "Messages this instance holds (not yet final).",
+       q.held},
+      {"notibus_queue_consumer_pending_messages", "gauge",
+       "Stored messages no instance has taken yet (the shared consumer).", q.pending},
+      {"notibus_queue_consumer_ack_pending_messages", "gauge",
+       "Messages taken by some instance, not yet final (the shared consumer).", q.ack_pending},
+      {"notibus_queue_consumer_redelivered_messages", "gauge",
+       "Messages handed out more than once (the shared consumer).", q.redelivered_total},
+  };
+  for (const auto& f : figures) {
+    family(out, f.name, f.type, f.help);
+    out += std::string(f.name) + " " + std::to_string(f.value) + "\n";
+  }
+}
+
+}  // namespace
+
 std::string render_metrics(const std::vector<channel_stats>& channels, const server_counters& s,
-                           const std::optional<spool_stats>& spool) {
+                           const std::optional<spool_stats>& spool,
+                           const std::optional<queue_stats>& queue) {
   std::string out;
   struct counter {
     const char* name;
@@ -94,7 +140,7 @@ std::string render_metrics(const std::vector<channel_stats>& channels, const ser
   family(out, "notibus_messages_accepted_total", "counter", "Messages accepted (202).");
   out += "notibus_messages_accepted_total " + std::to_string(s.accepted) + "\n";
   family(out, "notibus_messages_refused_total", "counter",
-         "Messages refused with 503 (queues or spool full).");
+         "Messages refused with 503 (queues, spool or shared queue full or unreachable).");
   out += "notibus_messages_refused_total " + std::to_string(s.refused) + "\n";
   family(out, "notibus_messages_rejected_total", "counter", "Messages rejected as invalid (4xx).");
   out += "notibus_messages_rejected_total " + std::to_string(s.rejected) + "\n";
@@ -111,6 +157,7 @@ std::string render_metrics(const std::vector<channel_stats>& channels, const ser
     family(out, "notibus_spool_dead_letters", "gauge", "Dead letters kept in the spool.");
     out += "notibus_spool_dead_letters " + std::to_string(spool->dead_letters) + "\n";
   }
+  if (queue) render_queue(out, *queue);
   family(out, "notibus_config_reloads_total", "counter", "Successful config reloads (SIGHUP).");
   out += "notibus_config_reloads_total " + std::to_string(s.reloads) + "\n";
   family(out, "notibus_config_reload_failures_total", "counter", "Rejected config reloads.");

@@ -21,6 +21,7 @@ struct server_counters {
 
 std::string render_metrics(const std::vector<channel_stats>& channels,
                            const server_counters& server,
-                           const std::optional<spool_stats>& spool = std::nullopt);
+                           const std::optional<spool_stats>& spool = std::nullopt,
+                           const std::optional<queue_stats>& queue = std::nullopt);
 
 }  // namespace notibus::serve

@@ -30,6 +30,10 @@ class category final : public boost::system::error_category {
         return "a channel could not start";
       case errc::spool_in_use:
         return "the spool is in use by another process";
+      case errc::queue_unavailable:
+        return "the shared queue is unavailable";
+      case errc::queue_mismatch:
+        return "the shared queue exists with other settings";
     }
     return "unknown notibus error";
   }

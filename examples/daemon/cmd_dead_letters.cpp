@@ -2,6 +2,9 @@
 // the deliveries a spool keeps after they failed for good. `list` reads the
 // spool as it is (also while `notibus serve` runs); `retry` and `purge` need
 // it to themselves, and a retried copy is delivered by the next `serve`.
+// With a shared queue, all three work on the queue's dead letters while the
+// instances run (a retried copy goes to them).
+#include <notibus/bus.hpp>
 #include <notibus/spool_admin.hpp>
 
 #include <boost/json.hpp>
@@ -30,6 +33,47 @@ int list(const std::vector<spooled_dead_letter>& dead, bool as_json) {
   return 0;
 }
 
+// The shared queue's dead letters, through a bus that only publishes (it
+// takes no deliveries from the queue: the serving instances do).
+int shared_queue_dead_letters(const config& cfg, const std::string& action,
+                              std::vector<std::string> ids, bool all, bool as_json,
+                              const common_options& common, plugin_registry& registry) {
+  try {
+    bus_options options;
+    options.log = common.log;
+    options.min_log_level = common.level;
+    options.deliver_from_queue = false;
+    bus b(cfg, registry, std::move(options));
+    if (action == "list") return list(b.dead_letters(), as_json);
+    if (all)
+      for (const auto& d : b.dead_letters()) ids.push_back(d.msg.id);
+    int status = 0;
+    for (const auto& id : std::set<std::string>(ids.begin(), ids.end())) {
+      if (action == "retry") {
+        if (const auto r = b.retry_dead_letter(id); r && !r->error) {
+          std::printf("%s: queued again as %s\n", id.c_str(), r->id.c_str());
+          continue;
+        } else if (r) {
+          std::fprintf(stderr, "%s: not queued again: %s\n", id.c_str(),
+                       r->error.message().c_str());
+          status = 1;
+          continue;
+        }
+      } else if (b.purge_dead_letter(id)) {
+        std::printf("%s: purged\n", id.c_str());
+        continue;
+      }
+      std::fprintf(stderr, "%s: no such dead letter\n", id.c_str());
+      status = 1;
+    }
+    b.stop(std::chrono::seconds(5));
+    return status;
+  } catch (const notibus::error& e) {
+    for (const auto& d : e.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    return 1;
+  }
+}
+
 }  // namespace
 
 int run_dead_letters(const std::vector<std::string>& argv, const common_options& common) {
@@ -50,8 +94,11 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
   plugin_registry registry;
   const auto cfg = load_or_report(*file, registry);
   if (!cfg) return 2;
+  if (cfg->queue)
+    return shared_queue_dead_letters(*cfg, action, rest, a.has("--all"), a.has("--json"), common,
+                                     registry);
   if (!cfg->spool) {
-    std::fprintf(stderr, "%s: no spool is configured, so no dead letters are kept\n",
+    std::fprintf(stderr, "%s: no spool or queue is configured, so no dead letters are kept\n",
                  file->c_str());
     return 2;
   }

@@ -31,6 +31,10 @@ struct bus_options {
   std::function<void(const dead_letter&)> on_dead_letter;
   log_sink log;                               // empty: stderr
   log_level min_log_level = log_level::info;  // events below it are not even formatted
+  // With `queue:` in the config: whether this bus takes deliveries from the
+  // shared queue. false: it only publishes into it (an application that
+  // leaves delivering to the `notibus serve` instances, or a one-shot command).
+  bool deliver_from_queue = true;
 };
 
 // Live counters of one channel (for metrics and GET /v1/channels).
@@ -62,6 +66,25 @@ struct spool_stats {
   std::uint64_t fsyncs = 0;      // since start
   std::size_t unfinished = 0;    // messages with a delivery not yet final
   std::size_t dead_letters = 0;  // messages kept for `notibus dead-letters`
+};
+
+// The shared queue's state (for metrics), when there is one: this
+// instance's counters and, from JetStream, the consumer's backlog.
+struct queue_stats {
+  bool connected = false;
+  std::uint64_t accepted = 0;     // stored by this instance since start
+  std::uint64_t duplicates = 0;   // repeated idempotency keys answered with the first id
+  std::uint64_t refused = 0;      // not stored: broker unreachable or refusing
+  std::uint64_t fetched = 0;      // deliveries this instance took from the consumer
+  std::uint64_t redelivered = 0;  // of those, ones another holder had before
+  std::uint64_t acked = 0;
+  std::uint64_t terminated = 0;  // final with a dead letter
+  std::uint64_t released = 0;    // handed back unfinished (stopping)
+  std::size_t held = 0;          // fetched, not yet final
+  // The shared consumer, as JetStream last reported it (every few seconds):
+  std::uint64_t pending = 0;            // stored, not yet handed to any instance
+  std::uint64_t ack_pending = 0;        // handed out, not yet acked (all instances)
+  std::uint64_t redelivered_total = 0;  // handed out again after ack_wait or a release
 };
 
 struct publish_result {
@@ -138,8 +161,9 @@ class bus {
   std::optional<delivery_report> status(std::string_view message_id) const;
   std::vector<channel_stats> stats() const;
   std::optional<notibus::spool_stats> spool_stats() const;
+  std::optional<notibus::queue_stats> queue_stats() const;  // with `queue:` in the config
 
-  // Dead letters kept by the spool (none without a spool), oldest first.
+  // Dead letters kept by the spool or the shared queue (none without either), oldest first.
   std::vector<spooled_dead_letter> dead_letters() const;
   // Publishes a copy of a dead letter (a new id, the same content, to the
   // channels that failed) and, once the copy is accepted, drops the dead

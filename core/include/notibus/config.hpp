@@ -45,6 +45,34 @@ struct spool_settings {
   std::chrono::milliseconds idempotency_window = std::chrono::hours(24);
 };
 
+// A queue shared by several instances (README: "Running several instances"):
+// accepted messages go to a NATS JetStream stream, and every instance pulls
+// deliveries from one durable consumer. Exclusive with `spool`.
+struct shared_queue_settings {
+  std::string type = "jetstream";
+  std::vector<std::string> servers;  // nats://host:port or tls://host:port
+  std::string stream = "NOTIBUS";    // created if missing; also names the KV buckets
+  std::int64_t replicas = 1;
+  std::string consumer = "notibus";  // the durable pull consumer every instance shares
+  // How long a delivery may go without word from the instance holding it
+  // before JetStream hands it to another (an instance that died).
+  std::chrono::milliseconds ack_wait{30000};
+  // Messages one instance holds (fetched, not yet final) at once.
+  std::int64_t max_held = 1000;
+  // How long an idempotency key dedups (the stream's duplicate window).
+  std::chrono::milliseconds idempotency_window{2 * 60 * 1000};
+  std::chrono::milliseconds connect_timeout{5000};
+  std::filesystem::path credentials;  // a .creds file (JWT + NKey)
+  std::string user;
+  std::string password;
+  std::string token;
+  std::filesystem::path tls_ca;  // trust these for tls:// servers (else the system's)
+  std::filesystem::path tls_cert;
+  std::filesystem::path tls_key;
+
+  bool operator==(const shared_queue_settings&) const = default;
+};
+
 struct status_settings {
   std::chrono::milliseconds retention{60 * 60 * 1000};
   std::size_t max_entries = 100000;
@@ -71,6 +99,7 @@ struct config {
   int version = 1;
   std::vector<std::filesystem::path> plugin_dirs;
   std::optional<spool_settings> spool;
+  std::optional<shared_queue_settings> queue;  // exclusive with spool
   status_settings status;
   std::vector<channel_settings> channels;
   std::vector<route> routes;

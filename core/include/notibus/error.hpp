@@ -24,6 +24,9 @@ enum class errc {
   invalid_config,  // the config does not load
   channel_failed,  // a channel's plugin refused to start
   spool_in_use,    // another process (a running daemon) holds the spool
+  // Added in 1.1 (after the set-up errors, so no earlier value moved):
+  queue_unavailable,  // the shared queue (JetStream) cannot be reached or refused the message
+  queue_mismatch,     // set-up: the stream or consumer exists with other settings
 };
 
 const boost::system::error_category& error_category() noexcept;

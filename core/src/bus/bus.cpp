@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <notibus/plugin/text.hpp>
+#include "../queue/jetstream_queue.hpp"
 #include "../spool/store.hpp"
 #include "channel_runner.hpp"
 #include "router.hpp"
@@ -29,6 +30,7 @@ std::shared_ptr<bus_context> make_context(bus_options& options,
   ctx->log = options.log ? std::move(options.log) : stderr_log_sink(options.min_log_level);
   ctx->min_level = options.min_log_level;
   ctx->on_dead_letter = std::move(options.on_dead_letter);
+  ctx->deliver_from_queue = options.deliver_from_queue;
   return ctx;
 }
 
@@ -92,17 +94,79 @@ struct bus::impl {
     routes = std::make_unique<router>(cfg.routes, std::move(enabled), std::move(disabled));
     handed_over = std::make_unique<std::atomic<bool>[]>(runners.size());
     for (std::size_t i = 0; i < runners.size(); ++i) handed_over[i] = false;
-    if (cfg.spool) {
-      try {
-        open_spool(*cfg.spool, previous);
-      } catch (const std::system_error& e) {
-        for (auto& r : runners) r->close();
-        throw spool::as_error(e);
-      } catch (...) {
-        for (auto& r : runners) r->close();
-        throw;
-      }
+    try {
+      if (cfg.spool) open_spool(*cfg.spool, previous);
+      if (cfg.queue) open_queue(*cfg.queue, cfg.status, cfg.source, previous);
+    } catch (const std::system_error& e) {
+      for (auto& r : runners) r->close();
+      throw spool::as_error(e);
+    } catch (...) {
+      for (auto& r : runners) r->close();
+      throw;
     }
+  }
+
+  log_sink filtered_log() const {
+    // The spool and queue log through the bus's level filter (an app's sink may not have one).
+    return [sink = ctx->log, min = ctx->min_level](log_level level, std::string_view text) {
+      if (level >= min) sink(level, text);
+    };
+  }
+
+  void open_queue(const shared_queue_settings& settings, const status_settings& status,
+                  const std::string& source, bus* previous) {
+    // A reload keeps the connection when the queue's settings are the same.
+    if (previous && previous->impl_->ctx->queue &&
+        previous->impl_->ctx->queue->settings() == settings) {
+      ctx->queue = previous->impl_->ctx->queue;
+      return;
+    }
+    try {
+      ctx->queue = queue::jetstream_queue::open(settings, status, filtered_log());
+    } catch (const error& e) {
+      std::vector<diagnostic> located = e.diagnostics();
+      for (auto& d : located) d.file = source;  // the queue does not know the file's name
+      throw error(std::move(located), e.code());
+    }
+  }
+
+  // Deliveries come from the shared queue: what this instance fetched.
+  static void start_delivering(const std::shared_ptr<impl>& self) {
+    if (!self->ctx->queue || !self->ctx->deliver_from_queue) return;
+    std::weak_ptr<impl> weak = self;
+    self->ctx->queue->deliver_to(self.get(), [weak](queue::fetched& f) {
+      auto state = weak.lock();
+      if (!state || state->stopping) return false;  // released: another instance takes it
+      asio::post(state->executor,
+                 [state, f = std::move(f)]() mutable { state->deliver_fetched(std::move(f)); });
+      return true;
+    });
+  }
+
+  void deliver_fetched(queue::fetched f) {
+    if (stopping) return ctx->queue->release(f.msg.id);
+    delivery_plan plan;
+    if (auto ec = routes->plan(f.msg, plan)) {
+      log(log_level::error, "queue: message " + f.msg.id +
+                                " cannot be delivered with this configuration (" + ec.message() +
+                                "); kept as a dead letter");
+      channel_delivery d{spool::unroutable_channel,
+                         delivery_state::failed,
+                         0,
+                         "not routable here: " + ec.message(),
+                         {}};
+      delivery_report r{f.msg.id, {d}, false, false};
+      const std::string id = f.msg.id;
+      ctx->queue->finish(id, r, {{id, d, true}}, std::move(f.msg));
+      return;
+    }
+    auto t = std::make_shared<tracker>(f.msg, nullptr, ctx);
+    t->set_plan(plan, runners);
+    if (!f.outcomes.empty()) t->restore(f.outcomes);
+    // An id seen here before (a redelivery): the newer tracker is the live one.
+    (void)status.insert(t);
+    t->set_spooled();
+    tracker::start(t);
   }
 
   void open_spool(const spool_settings& settings, bus* previous) {
@@ -115,12 +179,7 @@ struct bus::impl {
       return;
     }
     spool::spool_state recovered;
-    // The store logs through the bus's level filter (an app's sink may not have one).
-    log_sink filtered = [sink = ctx->log, min = ctx->min_level](log_level level,
-                                                                std::string_view text) {
-      if (level >= min) sink(level, text);
-    };
-    ctx->spool = spool::store::open(settings, std::move(filtered), recovered);
+    ctx->spool = spool::store::open(settings, filtered_log(), recovered);
     ctx->spool->attach();
     resume(recovered.unfinished);
   }
@@ -216,6 +275,9 @@ struct bus::impl {
   static void start_once_on_disk(const std::shared_ptr<impl>& self, const message& m,
                                  std::shared_ptr<tracker> t, publish_result result,
                                  accepted_completion accepted);
+  // With a shared queue: stored there, and delivered by whichever instance fetches it.
+  void append_to_queue(const message& m, const delivery_plan& plan, report_completion done,
+                       publish_result result, accepted_completion accepted) const;
   static void stop_after(const std::shared_ptr<impl>& self, std::chrono::milliseconds grace,
                          detail::completion<> done);
 
@@ -236,10 +298,14 @@ struct bus::impl {
 };
 
 bus::bus(const config& cfg, plugin_registry& registry, bus_options options)
-    : impl_(impl::with_own_context(cfg, registry, options, nullptr)) {}
+    : impl_(impl::with_own_context(cfg, registry, options, nullptr)) {
+  impl::start_delivering(impl_);
+}
 
 bus::bus(executor_type executor, const config& cfg, plugin_registry& registry, bus_options options)
-    : impl_(std::make_shared<impl>(nullptr, std::move(executor), cfg, registry, options)) {}
+    : impl_(std::make_shared<impl>(nullptr, std::move(executor), cfg, registry, options)) {
+  impl::start_delivering(impl_);
+}
 
 bus::bus(reload_tag, bus& previous, const config& cfg, plugin_registry& registry,
          bus_options options) {
@@ -248,6 +314,7 @@ bus::bus(reload_tag, bus& previous, const config& cfg, plugin_registry& registry
   else
     impl_ = std::make_shared<impl>(nullptr, previous.impl_->executor, cfg, registry, options,
                                    &previous);
+  impl::start_delivering(impl_);
 }
 
 std::unique_ptr<bus> bus::reload(const config& cfg, plugin_registry& registry,
@@ -257,6 +324,7 @@ std::unique_ptr<bus> bus::reload(const config& cfg, plugin_registry& registry,
 
 bus::~bus() {
   if (!impl_) return;
+  if (impl_->ctx->queue) impl_->ctx->queue->stop_delivering(impl_.get());
   if (impl_->own_context) {
     if (!impl_->stopped) stop(std::chrono::milliseconds(0));
     impl_->work.reset();
@@ -282,7 +350,7 @@ publish_result bus::try_publish(message m) {
 }
 
 publish_result bus::publish_and_wait(message m, bool refuse_when_full) {
-  if (!impl_->ctx->spool) {  // accepted (or not) before publish_checked returns
+  if (!impl_->ctx->spool && !impl_->ctx->queue) {  // accepted (or not) before this returns
     publish_result out;
     impl::publish(impl_, std::move(m), nullptr, refuse_when_full,
                   [&out](error_code, publish_result r) { out = std::move(r); });
@@ -332,6 +400,8 @@ void bus::impl::publish(const std::shared_ptr<impl>& self, message m, report_com
     r.message_id = m.id;
     return answer_now(done, accepted, result.error, std::move(r), std::move(result));
   }
+  if (self->ctx->queue)
+    return self->append_to_queue(m, plan, std::move(done), std::move(result), std::move(accepted));
   if (auto first = self->spooled_first(m)) {
     // Accepted before (maybe before a restart, or past status.retention).
     first->duplicate = true;  // `delivered` stays as the first message's
@@ -405,6 +475,30 @@ void bus::impl::start_once_on_disk(const std::shared_ptr<impl>& self, const mess
   });
 }
 
+void bus::impl::append_to_queue(const message& m, const delivery_plan& plan, report_completion done,
+                                publish_result result, accepted_completion accepted) const {
+  // What status() answers on any instance until one delivers it.
+  delivery_report pending;
+  pending.message_id = m.id;
+  for (const auto& g : plan.groups)
+    for (std::size_t index : g.channels)
+      pending.channels.push_back({runners[index]->name(), delivery_state::pending, 0, {}, {}});
+  // Shared: the queue's callback is a std::function, the completions move-only.
+  auto answers = std::make_shared<std::pair<report_completion, accepted_completion>>(
+      std::move(done), std::move(accepted));
+  ctx->queue->append(
+      m, pending,
+      [answers, result, pending](error_code ec, std::optional<std::string> first) mutable {
+        delivery_report r = pending;
+        result.error = ec;
+        if (first) {
+          result.id = r.message_id = *first;
+          result.duplicate = r.duplicate = true;
+        }
+        answer_now(answers->first, answers->second, ec, std::move(r), std::move(result));
+      });
+}
+
 void bus::stop_with(std::chrono::milliseconds grace, handler<> caller) {
   impl::stop_after(impl_, grace,
                    detail::completion<>::from_caller(std::move(caller), impl_->ctx->executor));
@@ -451,9 +545,10 @@ void bus::stop(std::chrono::milliseconds grace) {
 }
 
 std::optional<delivery_report> bus::status(std::string_view message_id) const {
-  auto t = impl_->status.find(message_id);
-  if (!t) return std::nullopt;
-  return t->report();
+  if (auto t = impl_->status.find(message_id)) return t->report();
+  // Delivered (or being delivered) by another instance, or before a restart.
+  if (impl_->ctx->queue) return impl_->ctx->queue->status(std::string(message_id));
+  return std::nullopt;
 }
 
 std::size_t bus::channels_kept() const noexcept {
@@ -465,28 +560,54 @@ std::optional<spool_stats> bus::spool_stats() const {
   return impl_->ctx->spool->stats();
 }
 
+std::optional<notibus::queue_stats> bus::queue_stats() const {
+  if (!impl_->ctx->queue) return std::nullopt;
+  return impl_->ctx->queue->stats();
+}
+
+namespace {
+
+// The spool's and the queue's dead letters, read and cleared alike.
+template <class Store>
+std::optional<publish_result> retry_from(Store& store, const std::string& message_id,
+                                         const std::function<publish_result(message)>& publish) {
+  const auto dead = store.dead_letter(message_id);
+  if (!dead) return std::nullopt;
+  publish_result r = publish(spool::retry_copy(*dead));
+  // Only once the copy is stored: a crash in between retries twice, never not at all.
+  if (!r.error) store.clear_dead_letter(message_id);
+  return r;
+}
+
+}  // namespace
+
 std::vector<spooled_dead_letter> bus::dead_letters() const {
   std::vector<spooled_dead_letter> out;
   if (impl_->ctx->spool)
     for (const auto& m : impl_->ctx->spool->dead_letters()) out.push_back(spool::to_dead_letter(m));
+  if (impl_->ctx->queue)
+    for (const auto& m : impl_->ctx->queue->dead_letters()) out.push_back(spool::to_dead_letter(m));
   return out;
 }
 
 std::optional<publish_result> bus::retry_dead_letter(const std::string& message_id) {
-  const auto& spool = impl_->ctx->spool;
-  const auto dead = spool ? spool->dead_letter(message_id) : std::nullopt;
-  if (!dead) return std::nullopt;
-  publish_result r = publish_and_wait(spool::retry_copy(*dead), true);
-  // Only once the copy is on disk: a crash in between retries twice, never not at all.
-  if (!r.error) spool->clear_dead_letter(message_id);
-  return r;
+  auto publish = [this](message m) { return publish_and_wait(std::move(m), true); };
+  if (const auto& spool = impl_->ctx->spool) return retry_from(*spool, message_id, publish);
+  if (const auto& queue = impl_->ctx->queue) return retry_from(*queue, message_id, publish);
+  return std::nullopt;
 }
 
 bool bus::purge_dead_letter(const std::string& message_id) {
-  const auto& spool = impl_->ctx->spool;
-  if (!spool || !spool->dead_letter(message_id)) return false;
-  spool->clear_dead_letter(message_id);
-  return true;
+  const auto& ctx = *impl_->ctx;
+  if (ctx.spool && ctx.spool->dead_letter(message_id)) {
+    ctx.spool->clear_dead_letter(message_id);
+    return true;
+  }
+  if (ctx.queue && ctx.queue->dead_letter(message_id)) {
+    ctx.queue->clear_dead_letter(message_id);
+    return true;
+  }
+  return false;
 }
 
 std::vector<channel_stats> bus::stats() const {

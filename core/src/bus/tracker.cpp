@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "../queue/jetstream_queue.hpp"
 #include "../spool/store.hpp"
 #include "channel_runner.hpp"
 
@@ -137,6 +138,7 @@ void tracker::refuse(error_code ec) {
 }
 
 void tracker::persist_locked(const slot* s, bool complete) {
+  if (ctx_->queue) return persist_to_queue_locked(s, complete);
   spool::store& spool = *ctx_->spool;
   if (s) {
     if (s->state == delivery_state::failed && ctx_->aborting.load())
@@ -153,6 +155,26 @@ void tracker::persist_locked(const slot* s, bool complete) {
   std::optional<message> kept;  // only a dead letter needs the whole message back
   if (!dead.empty()) kept = msg_.unpack();
   spool.record_done(std::string(msg_.id()), std::move(dead), std::move(kept));
+}
+
+// The queue's calls do not block: status writes are asynchronous, and a dead
+// letter is stored by the queue's worker before the message is terminated.
+void tracker::persist_to_queue_locked(const slot* s, bool complete) {
+  queue::jetstream_queue& q = *ctx_->queue;
+  const std::string id(msg_.id());
+  if (s && s->state == delivery_state::failed && ctx_->aborting.load())
+    left_unfinished_ = true;  // the grace period ran out: another instance finishes it
+  if (left_unfinished_) {
+    if (complete) q.release(id);
+    return;
+  }
+  if (!complete) return q.record_progress(id, report_locked());
+  std::vector<spool::outcome_record> dead;
+  for (const auto& other : slots_)
+    if (other.dead) dead.push_back({id, other.delivery(), true});
+  std::optional<message> kept;
+  if (!dead.empty()) kept = msg_.unpack();
+  q.finish(id, report_locked(), std::move(dead), std::move(kept));
 }
 
 void tracker::attempt_started(std::size_t index) {

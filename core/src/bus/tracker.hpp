@@ -46,7 +46,8 @@ class tracker {
                 const std::vector<std::shared_ptr<channel_runner>>& runners);
   // Final states known from the spool (a resumed message); call before start().
   void restore(const std::map<std::string, spool::outcome_record>& outcomes);
-  // The message is on disk: its outcomes are recorded in the spool from now on.
+  // The message is on disk (the spool, or the shared queue it was fetched
+  // from): its outcomes are recorded there from now on.
   void set_spooled() noexcept { spooled_ = true; }
   bool spooled() const noexcept { return spooled_; }
   // Hands the first pending channel of each group (every pending channel for
@@ -119,6 +120,7 @@ class tracker {
   // Notes a slot's final state (if any) and the message's completion in the
   // spool; under mutex_, so every outcome is logged before `done`.
   void persist_locked(const slot* s, bool complete);
+  void persist_to_queue_locked(const slot* s, bool complete);
 
   // A mutex from a shared table, picked by address: one per tracker would be
   // 40 bytes each. Sharing cannot deadlock, as no thread ever holds two

@@ -114,6 +114,34 @@ const sdk::schema<spool_settings>& spool() {
   return schema;
 }
 
+const sdk::schema<shared_queue_settings>& queue() {
+  using s = shared_queue_settings;
+  static const auto schema =
+      sdk::schema<s>()
+          .field("type", &s::type, "The shared queue's kind.", {.values = "jetstream"})
+          .field("servers", &s::servers, "NATS servers (nats:// or tls://), any of the cluster.",
+                 {.required = true})
+          .field("stream", &s::stream, "JetStream stream; created if missing.")
+          .field("replicas", &s::replicas, "Copies of the stream (and buckets) in the cluster.",
+                 {.min = 1, .max = 5})
+          .field("consumer", &s::consumer, "Durable pull consumer every instance shares.")
+          .field("ack_wait", &s::ack_wait,
+                 "Silence after which a held delivery goes to another instance.")
+          .field("max_held", &s::max_held, "Messages one instance holds at once.",
+                 {.min = 1, .max = 1000000})
+          .field("idempotency_window", &s::idempotency_window,
+                 "How long an idempotency key dedups (the stream's duplicate window).")
+          .field("connect_timeout", &s::connect_timeout, "Bounds connecting to a server.")
+          .field("credentials", &s::credentials, "NATS .creds file (JWT and NKey seed).")
+          .field("user", &s::user, "NATS user name.")
+          .field("password", &s::password, "NATS password.", {.secret = true})
+          .field("token", &s::token, "NATS token.", {.secret = true})
+          .field("tls.ca", &s::tls_ca, "CA certificates trusted for tls:// servers.")
+          .field("tls.cert", &s::tls_cert, "Client certificate (mutual TLS).")
+          .field("tls.key", &s::tls_key, "The client certificate's key.");
+  return schema;
+}
+
 const sdk::schema<status_settings>& status() {
   using s = status_settings;
   static const auto schema =

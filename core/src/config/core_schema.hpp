@@ -16,6 +16,7 @@ namespace notibus::schema {
 const std::vector<option_spec>& channel_common();  // type, retry, rate_limit, queue, ...
 const sdk::schema<spool_settings>& spool();
 const sdk::schema<status_settings>& status();
+const sdk::schema<shared_queue_settings>& queue();
 const std::vector<option_spec>& route();
 const std::vector<option_spec>& top_level();  // version, plugin_dirs (sections handled apart)
 

@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "../queue/server_url.hpp"
 #include "../registry/config_handle.hpp"
 #include "../services/service_channel.hpp"
 #include "../services/service_url.hpp"
@@ -68,13 +69,14 @@ class loader {
                 "expected a mapping at the top of the file, got " + describe_node(root, false));
       throw config_error(sink_.take());
     }
-    std::set<std::string> sections{"spool", "status", "channels", "routes"};
+    std::set<std::string> sections{"spool", "queue", "status", "channels", "routes"};
     for (const auto& section : options_.sections) sections.insert(section.name);
     section_values top = validate_section(root, schema::top_level(), "", sink_, sections);
     cfg_.version = static_cast<int>(value_or<std::int64_t>(top, "version", 1));
     load_plugin_dirs(top);
     load_service_dirs(top);
     if (root["spool"]) read_spool(root["spool"]);
+    if (root["queue"]) read_queue(root, root["queue"]);
     if (root["status"]) read_status(root["status"]);
     for (const auto& section : options_.sections)
       if (root[section.name]) read_declared_section(section, root[section.name]);
@@ -119,6 +121,38 @@ class loader {
     cfg_.spool = read_core_section(node, schema::spool(), "spool");
   }
 
+  void read_queue(const YAML::Node& root, const YAML::Node& node) {
+    const std::size_t problems = sink_.size();
+    auto q = read_core_section(node, schema::queue(), "queue");
+    if (sink_.size() != problems) return;  // already reported
+    if (root["spool"]) {
+      sink_.add(node.Mark(), "queue",
+                "`spool` and `queue` are exclusive: accepted messages live in one place "
+                "(remove one)");
+      return;
+    }
+    if (q.servers.empty()) sink_.add(node["servers"].Mark(), "queue.servers", "no servers given");
+    for (const auto& url : q.servers)
+      if (!url.starts_with("nats://") && !url.starts_with("tls://"))
+        sink_.add(node["servers"].Mark(), "queue.servers",
+                  "\"" + queue::redact_url_userinfo(url) + "\" is not a nats:// or tls:// URL");
+    if (!q.user.empty() != !q.password.empty())
+      sink_.add(node.Mark(), "queue.user", "user and password go together");
+    if (!q.tls_cert.empty() != !q.tls_key.empty())
+      sink_.add(node.Mark(), "queue.tls.cert", "tls.cert and tls.key go together");
+    if (q.ack_wait < std::chrono::seconds(1))
+      sink_.add(node["ack_wait"] ? node["ack_wait"].Mark() : node.Mark(), "queue.ack_wait",
+                "must be at least 1s");
+    for (std::string* name : {&q.stream, &q.consumer})
+      if (name->empty() ||
+          name->find_first_not_of(
+              "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+              std::string::npos)
+        sink_.add(node.Mark(), name == &q.stream ? "queue.stream" : "queue.consumer",
+                  "\"" + *name + "\": letters, digits, _ and - only");
+    cfg_.queue = std::move(q);
+  }
+
   void read_status(const YAML::Node& node) {
     cfg_.status = read_core_section(node, schema::status(), "status");
   }
@@ -140,7 +174,7 @@ class loader {
 
   static const std::set<std::string>& core_keys() {
     static const std::set<std::string> names{"version", "plugin_dirs", "service_dirs", "spool",
-                                             "status",  "channels",    "routes"};
+                                             "queue",   "status",      "channels",     "routes"};
     return names;
   }
 

@@ -43,6 +43,7 @@ class diagnostics_sink {
   };
   const std::string& file() const { return file_; }
   bool empty() const { return list_.empty(); }
+  std::size_t size() const { return list_.size(); }
   std::vector<diagnostic> take();
 
  private:
