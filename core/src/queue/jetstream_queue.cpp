@@ -58,7 +58,11 @@ struct jetstream_queue::impl {
   // Fetched messages not yet final, by message id.
   std::mutex held_mutex;
   std::condition_variable held_room;
-  std::unordered_map<std::string, natsMsg*> held;
+  struct held_message {
+    natsMsg* msg;
+    std::string key_hex;  // the idempotency key's, or empty
+  };
+  std::unordered_map<std::string, held_message> held;
 
   std::mutex target_mutex;
   const void* owner = nullptr;
@@ -116,15 +120,12 @@ struct jetstream_queue::impl {
     } else if (pa) {
       ++self->duplicates;
       if (p.key_hex.empty()) return p.done(error_code{}, p.id);  // the same message sent again
-      // The first message's id: its accepting instance writes it just after
-      // its ack, so wait for it briefly (on the worker: this thread delivers acks).
-      self->post_work([self, p = std::move(p)]() mutable {
-        std::optional<std::string> first;
-        for (int i = 0; i < 40 && !first && !self->stopping; ++i) {
-          first = self->nats.get(self->nats.keys_bucket, p.key_hex);
-          if (!first) std::this_thread::sleep_for(50ms);
-        }
-        p.done(error_code{}, first ? *first : p.id);
+      // The first message's id: from the stream while it is there, else from
+      // the keys bucket (its accepting instance writes it just after the ack,
+      // its delivering one before the ack). Blocking: on the worker, as this
+      // thread delivers every accept's ack.
+      self->post_work([self, p = std::move(p), sequence = pa->Sequence]() mutable {
+        p.done(error_code{}, self->first_id(sequence, p.key_hex).value_or(p.id));
       });
     } else {
       ++self->refused;
@@ -135,6 +136,16 @@ struct jetstream_queue::impl {
                                    : std::string(natsStatus_GetText(pae ? pae->Err : NATS_ERR))));
       p.done(make_error_code(errc::queue_unavailable), std::nullopt);
     }
+  }
+
+  std::optional<std::string> first_id(std::uint64_t sequence, const std::string& key_hex) {
+    for (int i = 0; i < 40 && !stopping; ++i) {
+      if (auto stored = nats.stored_message(sequence))
+        if (auto m = spool::decode_message(*stored)) return m->id;
+      if (auto id = nats.get(nats.keys_bucket, key_hex)) return id;
+      std::this_thread::sleep_for(50ms);
+    }
+    return std::nullopt;
   }
 
   void append(const message& m, const delivery_report& pending_report, accepted_fn done) {
@@ -245,12 +256,13 @@ struct jetstream_queue::impl {
     }
     {
       std::lock_guard lock(held_mutex);
-      auto [it, fresh] = held.try_emplace(f.msg.id, msg);
+      auto [it, fresh] = held.try_emplace(
+          f.msg.id, held_message{msg, f.msg.idempotency_key ? hex(*f.msg.idempotency_key) : ""});
       if (!fresh) {
         // Held here already (JetStream redelivered it while we worked on it):
         // the newer copy's ack is the one that counts; one delivery goes on.
-        natsMsg_Destroy(it->second);
-        it->second = msg;
+        natsMsg_Destroy(it->second.msg);
+        it->second.msg = msg;
         return;
       }
     }
@@ -275,24 +287,27 @@ struct jetstream_queue::impl {
         f.outcomes[d.channel] = {f.msg.id, d, d.state == delivery_state::failed};
   }
 
-  natsMsg* take_held(const std::string& id) {
-    natsMsg* msg = nullptr;
+  std::optional<held_message> take_held(const std::string& id) {
+    std::optional<held_message> out;
     {
       std::lock_guard lock(held_mutex);
       auto it = held.find(id);
-      if (it == held.end()) return nullptr;
-      msg = it->second;
+      if (it == held.end()) return std::nullopt;
+      out = std::move(it->second);
       held.erase(it);
     }
     held_room.notify_one();
-    return msg;
+    return out;
   }
 
   void finish(const std::string& id, const delivery_report& report,
               std::vector<spool::outcome_record> dead, std::optional<message> kept) {
     if (usable_key(id)) nats.put_async(nats.status_bucket, id, encode_report(report, true), false);
-    natsMsg* msg = take_held(id);
-    if (!msg) return;
+    auto h = take_held(id);
+    if (!h) return;
+    natsMsg* msg = h->msg;
+    // Once acked the message leaves the stream; a repeated key then finds its id here.
+    if (!h->key_hex.empty()) nats.put_async(nats.keys_bucket, h->key_hex, id, false);
     if (dead.empty() || !kept) {
       natsMsg_Ack(msg, nullptr);
       natsMsg_Destroy(msg);
@@ -316,10 +331,10 @@ struct jetstream_queue::impl {
   }
 
   void release(const std::string& id) {
-    natsMsg* msg = take_held(id);
-    if (!msg) return;
-    natsMsg_Nak(msg, nullptr);
-    natsMsg_Destroy(msg);
+    auto h = take_held(id);
+    if (!h) return;
+    natsMsg_Nak(h->msg, nullptr);
+    natsMsg_Destroy(h->msg);
     ++released;
   }
 
@@ -333,7 +348,9 @@ struct jetstream_queue::impl {
       std::function<void()> job;
       {
         std::unique_lock lock(work_mutex);
-        work_ready.wait_until(lock, std::min(next_keep_alive, next_info),
+        // Woken at least every 250 ms: failed status writes are sent again.
+        const auto tick = std::chrono::steady_clock::now() + 250ms;
+        work_ready.wait_until(lock, std::min({next_keep_alive, next_info, tick}),
                               [&] { return stopping || !work.empty(); });
         if (!work.empty()) {
           job = std::move(work.front());
@@ -343,6 +360,7 @@ struct jetstream_queue::impl {
         }
       }
       if (job) job();
+      nats.retry_failed_writes();
       const auto now = std::chrono::steady_clock::now();
       if (now >= next_keep_alive) {
         keep_alive();
@@ -359,7 +377,7 @@ struct jetstream_queue::impl {
   // not hand the message to another instance after ack_wait.
   void keep_alive() {
     std::lock_guard lock(held_mutex);
-    for (auto& [id, msg] : held) natsMsg_InProgress(msg, nullptr);
+    for (auto& [id, h] : held) natsMsg_InProgress(h.msg, nullptr);
   }
 
   void refresh_consumer_info() {
@@ -382,7 +400,7 @@ struct jetstream_queue::impl {
     std::vector<std::string> ids;
     {
       std::lock_guard lock(held_mutex);
-      for (const auto& [id, msg] : held) ids.push_back(id);
+      for (const auto& [id, h] : held) ids.push_back(id);
     }
     for (const auto& id : ids) release(id);
     nats.flush(2000ms);

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "server_url.hpp"
 
 namespace notibus::queue {
@@ -271,26 +273,80 @@ bool nats_handles::put(const bucket& b, const std::string& key, const std::strin
          NATS_OK;
 }
 
+namespace {
+
+constexpr const char* attempt_header = "Notibus-Attempt";
+constexpr int max_write_attempts = 120;  // at 250 ms apart: half a minute of fail-over
+
+// A progress report (not final, not an accept's first): a later one replaces
+// it, so a lost one is not sent again (it could land after the final one).
+bool replaceable(std::string_view value, bool only_if_new) {
+  return !only_if_new && value.size() >= 2 && value[0] == '\x01' && !(value[1] & 2);
+}
+
+}  // namespace
+
 void nats_handles::put_async(const bucket& b, const std::string& key, const std::string& value,
                              bool only_if_new) {
-  const std::string subject = "$KV." + b.name + "." + key;
+  failed_write w{"$KV." + b.name + "." + key, value, only_if_new, 0};
+  natsMsg* m = nullptr;
+  if (natsMsg_Create(&m, w.subject.c_str(), nullptr, w.value.data(),
+                     static_cast<int>(w.value.size())) != NATS_OK)
+    return;
   jsPubOptions po;
   jsPubOptions_Init(&po);
   po.ExpectNoMessage = only_if_new;
-  if (js_PublishAsync(js_, subject.c_str(), value.data(), static_cast<int>(value.size()), &po) !=
-          NATS_OK &&
-      say_)
-    say_(log_level::warn,
-         "a status write for " + key + " was not sent (" + last_error_text(NATS_ERR) + ")");
+  if (js_PublishMsgAsync(js_, &m, &po) == NATS_OK) return;
+  natsMsg_Destroy(m);
+  if (replaceable(w.value, only_if_new)) return;
+  std::lock_guard lock(failed_mutex_);
+  failed_.push_back(std::move(w));
 }
 
 void nats_handles::on_book_error(jsCtx*, jsPubAckErr* pae, void* closure) {
   auto* self = static_cast<nats_handles*>(closure);
   // An accept's pending report arriving after the final one: meant to be refused.
-  if (pae->ErrCode == JSStreamWrongLastSequenceErr) return;
-  if (self->say_)
-    self->say_(log_level::warn, std::string("a status write was not stored: ") +
-                                    (pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err)));
+  if (pae->ErrCode == JSStreamWrongLastSequenceErr || !pae->Msg) return;
+  natsMsg* m = pae->Msg;
+  failed_write w;
+  w.subject = natsMsg_GetSubject(m);
+  w.value.assign(natsMsg_GetData(m), static_cast<std::size_t>(natsMsg_GetDataLength(m)));
+  const char* v = nullptr;
+  w.only_if_new = natsMsgHeader_Get(m, "Nats-Expected-Last-Subject-Sequence", &v) == NATS_OK;
+  if (natsMsgHeader_Get(m, attempt_header, &v) == NATS_OK) w.attempt = std::atoi(v);
+  if (replaceable(w.value, w.only_if_new)) return;
+  if (++w.attempt >= max_write_attempts) {
+    if (self->say_)
+      self->say_(log_level::warn,
+                 "a status write was not stored: " +
+                     std::string(pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err)));
+    return;
+  }
+  std::lock_guard lock(self->failed_mutex_);
+  self->failed_.push_back(std::move(w));
+}
+
+void nats_handles::retry_failed_writes() {
+  std::vector<failed_write> again;
+  {
+    std::lock_guard lock(failed_mutex_);
+    again.swap(failed_);
+  }
+  for (auto& w : again) {
+    natsMsg* m = nullptr;
+    if (natsMsg_Create(&m, w.subject.c_str(), nullptr, w.value.data(),
+                       static_cast<int>(w.value.size())) != NATS_OK)
+      continue;
+    natsMsgHeader_Set(m, attempt_header, std::to_string(w.attempt).c_str());
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.ExpectNoMessage = w.only_if_new;
+    if (js_PublishMsgAsync(js_, &m, &po) != NATS_OK) {
+      natsMsg_Destroy(m);
+      std::lock_guard lock(failed_mutex_);
+      failed_.push_back(std::move(w));
+    }
+  }
 }
 
 std::optional<std::string> nats_handles::get(const bucket& b, const std::string& key) const {
@@ -331,6 +387,15 @@ std::optional<consumer_figures_t> nats_handles::consumer_figures() const {
   consumer_figures_t out{ci->NumPending, static_cast<std::uint64_t>(ci->NumAckPending),
                          static_cast<std::uint64_t>(ci->NumRedelivered)};
   jsConsumerInfo_Destroy(ci);
+  return out;
+}
+
+std::optional<std::string> nats_handles::stored_message(std::uint64_t sequence) const {
+  natsMsg* m = nullptr;
+  jsErrCode jerr{};
+  if (js_GetMsg(&m, js_, stream_.c_str(), sequence, nullptr, &jerr) != NATS_OK) return std::nullopt;
+  std::string out(natsMsg_GetData(m), static_cast<std::size_t>(natsMsg_GetDataLength(m)));
+  natsMsg_Destroy(m);
   return out;
 }
 

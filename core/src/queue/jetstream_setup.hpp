@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,12 @@ class nats_handles {
   // Throws notibus::error (queue_unavailable) if the broker does not confirm.
   void purge(const bucket& b, const std::string& key);
   std::optional<consumer_figures_t> consumer_figures() const;
+  // The stream's message at `sequence` (nullopt once acked and gone).
+  std::optional<std::string> stored_message(std::uint64_t sequence) const;
+  // Sends again the asynchronous writes JetStream did not store (no leader
+  // during a fail-over): final reports and keys, for about 30 s. Called
+  // every few hundred ms by the queue's worker.
+  void retry_failed_writes();
   // Waits (up to `limit`) for asynchronous writes to be stored.
   void flush(std::chrono::milliseconds limit);
 
@@ -80,6 +87,13 @@ class nats_handles {
   say_fn say_;
   std::atomic<bool> connected_{false};
   std::atomic<bool> closing_{false};
+  struct failed_write {
+    std::string subject, value;
+    bool only_if_new = false;
+    int attempt = 0;
+  };
+  std::mutex failed_mutex_;
+  std::vector<failed_write> failed_;
 };
 
 }  // namespace notibus::queue

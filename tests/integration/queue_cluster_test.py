@@ -1,0 +1,213 @@
+#!/usr/bin/python3
+"""Several `notibus serve` instances on one JetStream queue (issue #15).
+
+A real 3-node nats-server cluster (JetStream, R3) and three instances with a
+signed webhook channel to a counting receiver. Clients post MESSAGES messages
+with idempotency keys through all three (re-posting to the next instance
+after a failed request, as a real client would). Meanwhile two instances are
+killed with SIGKILL (and restarted) and one NATS node is killed (and
+restarted). Then:
+  - every accepted message reached the receiver: 0 lost;
+  - duplicates are bounded (by what the killed instances held) and each
+    message is there once after dedup by webhook-id;
+  - GET /v1/messages/{id} answers the same on every instance;
+  - a dead letter is visible from every instance and `notibus dead-letters`;
+  - takeover: an instance killed while holding (slow) deliveries: another
+    instance delivers them after ack_wait;
+  - the broker going away: 503 + Retry-After on ingest; deliveries resume.
+
+  queue_cluster_test.py [MESSAGES]     (default 10000)
+"""
+import os
+import sys
+import tempfile
+import threading
+import time
+import subprocess
+
+from queue_lib import BIN, Instance, NatsCluster, Receiver, wait_until
+
+MESSAGES = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+CLIENTS = 8
+ACK_WAIT = 3
+
+
+def post_all(instances, accepted, failures):
+    """Clients post m0..m{MESSAGES-1}; each key until some instance accepts it."""
+    next_index = [0]
+    lock = threading.Lock()
+
+    def client(c):
+        target = c
+        while True:
+            with lock:
+                i = next_index[0]
+                next_index[0] += 1
+            if i >= MESSAGES:
+                return
+            body = {"topic": "api", "title": f"m{i}", "body": "cluster test", "idempotency_key": f"m{i}"}
+            for attempt in range(600):
+                inst = instances[target % len(instances)]
+                try:
+                    status, answer, _ = inst.request("POST", "/v1/messages", body, timeout=10)
+                except OSError:
+                    status, answer = None, None
+                if status in (200, 202):
+                    with lock:
+                        accepted[f"m{i}"] = answer["id"]
+                    break
+                with lock:
+                    failures[status] = failures.get(status, 0) + 1
+                target += 1  # the next instance
+                time.sleep(0.05)
+            else:
+                raise AssertionError(f"m{i} was never accepted")
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def chaos(cluster, instances, accepted, log):
+    """Kill -9 two instances and one NATS node at points of the run; restart them."""
+    def at(fraction):
+        wait_until(f"{fraction:.0%} accepted", lambda: len(accepted) >= MESSAGES * fraction, 600)
+
+    at(0.15)
+    log.append("kill -9 instance a")
+    instances[0].kill()
+    time.sleep(1)
+    instances[0].start()
+    at(0.35)
+    log.append("kill -9 nats node 1")
+    cluster.kill(1)
+    at(0.55)
+    log.append("restart nats node 1")
+    cluster.start(1)
+    at(0.7)
+    log.append("kill -9 instance b")
+    instances[1].kill()
+    time.sleep(1)
+    instances[1].start()
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="notibus-queue-")
+    cluster = NatsCluster(tmp, 3)
+    cluster.start()
+    cluster.wait_healthy()
+    receiver = Receiver(slow_seconds=ACK_WAIT * 3)
+    instances = [Instance(tmp, name, cluster.urls, receiver.port, 3, ack_wait=f"{ACK_WAIT}s")
+                 for name in ("a", "b", "c")]
+    try:
+        for inst in instances:
+            inst.start()
+
+        # --- 10,000 messages through all three, with kills ---------------------
+        accepted, failures, events = {}, {}, []
+        started = time.monotonic()
+        clients = post_all(instances, accepted, failures)
+        chaos_thread = threading.Thread(target=chaos, args=(cluster, instances, accepted, events))
+        chaos_thread.start()
+        for t in clients:
+            t.join()
+        chaos_thread.join()
+        post_seconds = time.monotonic() - started
+        ids = set(accepted.values())
+        wait_until("every accepted message delivered",
+                   lambda: ids <= set(receiver.snapshot()), timeout=180, every=0.5)
+        counts = receiver.snapshot()
+        lost = len(ids - set(counts))
+        duplicates = sum(counts[i] - 1 for i in ids)
+        strangers = set(counts) - ids
+        print(f"{MESSAGES} posted in {post_seconds:.1f}s through 3 instances ({'; '.join(events)}); "
+              f"refused/failed requests by status: {failures}; "
+              f"delivered {len(ids)}, lost {lost}, duplicates {duplicates}")
+        assert len(accepted) == MESSAGES
+        assert len(ids) == MESSAGES, f"{MESSAGES - len(ids)} keys answered with a repeated id"
+        assert lost == 0, f"{lost} accepted messages never delivered"
+        assert not strangers, f"deliveries of messages never accepted: {list(strangers)[:5]}"
+        # At least once: a kill may repeat what the instance held (max_held 200
+        # each) and what was in flight; never more than that.
+        assert duplicates <= 2 * 200 + 100, f"{duplicates} duplicates"
+
+        # --- the same status from every instance --------------------------------
+        sample = sorted(ids)[:: max(1, len(ids) // 20)]
+        for mid in sample:
+            answers = set()
+            for inst in instances:
+                status, report, _ = inst.request("GET", f"/v1/messages/{mid}")
+                assert status == 200, (inst.name, mid, status, report)
+                assert report["delivered"] and report["finished"], report
+                answers.add((report["channels"][0]["channel"], report["channels"][0]["state"]))
+            assert answers == {("hook", "delivered")}, answers
+
+        # --- a dead letter, seen from everywhere --------------------------------
+        status, answer, _ = instances[0].request(
+            "POST", "/v1/messages", {"topic": "api", "title": "doomed", "body": "x", "channels": ["dead"]})
+        assert status == 202, (status, answer)
+        dead_id = answer["id"]
+        for inst in instances:
+            wait_until(f"dead letter on {inst.name}", lambda inst=inst: any(
+                d["id"] == dead_id for d in inst.request("GET", "/v1/dead-letters")[1]["dead_letters"]), 30)
+        listed = subprocess.run([BIN, "dead-letters", "list", "-c", instances[2].config],
+                                capture_output=True, text=True, timeout=60)
+        assert listed.returncode == 0 and dead_id in listed.stdout, (listed.stdout, listed.stderr)
+        # Retried from another instance: delivered to `dead` again (fails again:
+        # a new dead letter), the first is gone everywhere.
+        status, answer, _ = instances[1].request("POST", f"/v1/dead-letters/{dead_id}/retry")
+        assert status in (200, 202), (status, answer)
+        wait_until("the retried dead letter gone", lambda: all(
+            all(d["id"] != dead_id for d in inst.request("GET", "/v1/dead-letters")[1]["dead_letters"])
+            for inst in instances), 30)
+
+        # --- takeover: an instance dies holding deliveries ----------------------
+        instances[0].stop()
+        instances[1].stop()
+        slow_ids = []
+        for k in range(5):
+            status, answer, _ = instances[2].request(
+                "POST", "/v1/messages", {"topic": "slow", "title": f"slow {k}", "body": Receiver.SLOW_MARK.decode()})
+            assert status == 202, (status, answer)
+            slow_ids.append(answer["id"])
+        wait_until("c holds the slow deliveries", lambda: all(receiver.started[i] >= 1 for i in slow_ids), 30)
+        instances[2].kill()  # mid-delivery: nothing acked
+        instances[0].start()
+        instances[1].start()
+        wait_until("the held deliveries taken over", lambda: all(receiver.snapshot()[i] >= 1 for i in slow_ids),
+                   timeout=ACK_WAIT * 10)
+        taken = sum(inst.metric("notibus_queue_redelivered_total") or 0 for inst in instances[:2])
+        assert taken >= len(slow_ids), f"redelivered_total {taken}"
+        print(f"takeover: {len(slow_ids)} deliveries held by a killed instance were delivered by the others "
+              f"(redelivered_total {taken:.0f})")
+        instances[2].start()
+
+        # --- the broker goes away, and comes back -------------------------------
+        cluster.stop_all()
+        wait_until("503 while the broker is away", lambda: instances[0].request(
+            "POST", "/v1/messages", {"topic": "api", "title": "t", "body": "x"})[0] == 503, 30)
+        status, answer, headers = instances[0].request("POST", "/v1/messages", {"topic": "api", "title": "t", "body": "x"})
+        assert status == 503 and answer["error"] == "queue_unavailable" and "Retry-After" in headers, (status, answer)
+        cluster.start()
+        cluster.wait_healthy()
+        resumed = []
+
+        def accepted_again():
+            status, answer, _ = instances[0].request("POST", "/v1/messages", {"topic": "api", "title": "back", "body": "x"})
+            if status == 202:
+                resumed.append(answer["id"])
+            return status == 202
+
+        wait_until("ingest back after the broker returns", accepted_again, 60, every=0.5)
+        wait_until("delivery after the broker returns", lambda: receiver.snapshot()[resumed[0]] >= 1, 60)
+        print("broker away: 503 queue_unavailable with Retry-After; back: accepted and delivered")
+        print("queue cluster test passed")
+    finally:
+        for inst in instances:
+            inst.kill()
+        cluster.stop_all()
+
+
+if __name__ == "__main__":
+    main()
