@@ -79,6 +79,8 @@ struct jetstream_queue::impl {
   // Counters (queue_stats); the consumer's figures are refreshed by the worker.
   std::atomic<std::uint64_t> accepted{0}, duplicates{0}, refused{0}, fetched_count{0},
       redelivered{0}, acked{0}, terminated{0}, released{0};
+  std::atomic<std::int64_t> last_refusal_log{0};
+  std::atomic<std::uint64_t> refusals_unlogged{0};
   mutable std::mutex consumer_mutex;
   std::uint64_t pending = 0, ack_pending = 0, redelivered_total = 0;
 
@@ -129,11 +131,9 @@ struct jetstream_queue::impl {
       });
     } else {
       ++self->refused;
-      self->say(
-          log_level::warn,
-          "message " + p.id + " not stored: " +
-              (pae && pae->ErrText ? std::string(pae->ErrText)
-                                   : std::string(natsStatus_GetText(pae ? pae->Err : NATS_ERR))));
+      self->note_refusal(pae && pae->ErrText ? std::string(pae->ErrText)
+                                             : std::string(natsStatus_GetText(pae ? pae->Err
+                                                                                  : NATS_ERR)));
       p.done(make_error_code(errc::queue_unavailable), std::nullopt);
     }
   }
@@ -146,6 +146,19 @@ struct jetstream_queue::impl {
       std::this_thread::sleep_for(50ms);
     }
     return std::nullopt;
+  }
+
+  // One line per second at most: in a fail-over every accept in flight is
+  // refused at once (each client gets its 503).
+  void note_refusal(const std::string& why) {
+    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    auto last = last_refusal_log.load();
+    ++refusals_unlogged;
+    if (now - last < std::chrono::nanoseconds(1s).count() ||
+        !last_refusal_log.compare_exchange_strong(last, now))
+      return;
+    say(log_level::warn, std::to_string(refusals_unlogged.exchange(0)) +
+                             " message(s) not stored, answered 503: " + why);
   }
 
   void append(const message& m, const delivery_report& pending_report, accepted_fn done) {
@@ -302,18 +315,26 @@ struct jetstream_queue::impl {
 
   void finish(const std::string& id, const delivery_report& report,
               std::vector<spool::outcome_record> dead, std::optional<message> kept) {
-    if (usable_key(id)) nats.put_async(nats.status_bucket, id, encode_report(report, true), false);
     auto h = take_held(id);
     if (!h) return;
     natsMsg* msg = h->msg;
     // Once acked the message leaves the stream; a repeated key then finds its id here.
     if (!h->key_hex.empty()) nats.put_async(nats.keys_bucket, h->key_hex, id, false);
     if (dead.empty() || !kept) {
-      natsMsg_Ack(msg, nullptr);
-      natsMsg_Destroy(msg);
-      ++acked;
+      // Acked once the final report is stored: GET answers on every instance
+      // from then on, even if this one dies right after.
+      auto ack = [this, msg] {
+        natsMsg_Ack(msg, nullptr);
+        natsMsg_Destroy(msg);
+        ++acked;
+      };
+      if (usable_key(id))
+        nats.put_async(nats.status_bucket, id, encode_report(report, true), false, std::move(ack));
+      else
+        ack();
       return;
     }
+    if (usable_key(id)) nats.put_async(nats.status_bucket, id, encode_report(report, true), false);
     // The dead letter is stored before the message goes: a crash in between
     // redelivers it (a second dead letter under the same id), never loses it.
     post_work([this, id, msg,

@@ -35,9 +35,17 @@ std::string host_name() {
 std::string last_error_text(natsStatus s) {
   std::string out = natsStatus_GetText(s);
   natsStatus last_status = NATS_OK;
-  const char* last = nats_GetLastError(&last_status);
-  if (last && *last && out.find(last) == std::string::npos) out += std::string(": ") + last;
-  return out;
+  const char* last_error = nats_GetLastError(&last_status);
+  if (!last_error || !*last_error) return out;
+  // libnats writes "Error: (conn.c:2088): No server available ...": the
+  // source location means nothing to an operator.
+  std::string last = last_error;
+  if (const auto at = last.find("): "); at != std::string::npos && last.find(".c:") < at)
+    last.erase(0, at + 3);
+  if (last.starts_with("Error: ")) last.erase(0, 7);
+  if (last == out || out.find(last) != std::string::npos) return out;
+  if (last.find(out) != std::string::npos) return last;
+  return out + ": " + last;
 }
 
 nats_handles::~nats_handles() {
@@ -66,8 +74,8 @@ void nats_handles::open(const shared_queue_settings& settings, const status_sett
   jsOptions_Init(&o);
   o.Wait = 5000;
   o.PublishAsync.MaxPending = 100000;
-  o.PublishAsync.ErrHandler = &nats_handles::on_book_error;
-  o.PublishAsync.ErrHandlerClosure = this;
+  o.PublishAsync.AckHandler = &nats_handles::on_book_ack;
+  o.PublishAsync.AckHandlerClosure = this;
   if (natsConnection_JetStream(&js_, nc_, &o) != NATS_OK)
     fail(errc::queue_unavailable, "queue", "JetStream: " + last_error_text(NATS_ERR));
   jsOptions a;
@@ -287,66 +295,77 @@ bool replaceable(std::string_view value, bool only_if_new) {
 }  // namespace
 
 void nats_handles::put_async(const bucket& b, const std::string& key, const std::string& value,
-                             bool only_if_new) {
-  failed_write w{"$KV." + b.name + "." + key, value, only_if_new, 0};
-  natsMsg* m = nullptr;
-  if (natsMsg_Create(&m, w.subject.c_str(), nullptr, w.value.data(),
-                     static_cast<int>(w.value.size())) != NATS_OK)
-    return;
-  jsPubOptions po;
-  jsPubOptions_Init(&po);
-  po.ExpectNoMessage = only_if_new;
-  if (js_PublishMsgAsync(js_, &m, &po) == NATS_OK) return;
-  natsMsg_Destroy(m);
-  if (replaceable(w.value, only_if_new)) return;
-  std::lock_guard lock(failed_mutex_);
-  failed_.push_back(std::move(w));
+                             bool only_if_new, std::function<void()> stored) {
+  send({"$KV." + b.name + "." + key, value, only_if_new, 0, std::move(stored)});
 }
 
-void nats_handles::on_book_error(jsCtx*, jsPubAckErr* pae, void* closure) {
+void nats_handles::send(pending_write w) {
+  natsMsg* m = nullptr;
+  if (natsMsg_Create(&m, w.subject.c_str(), nullptr, w.value.data(),
+                     static_cast<int>(w.value.size())) != NATS_OK) {
+    if (w.stored) w.stored();
+    return;
+  }
+  if (w.attempt > 0) natsMsgHeader_Set(m, attempt_header, std::to_string(w.attempt).c_str());
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.ExpectNoMessage = w.only_if_new;
+  const natsMsg* sent = m;
+  {
+    std::lock_guard lock(writes_mutex_);
+    in_flight_.emplace(sent, std::move(w));
+  }
+  if (js_PublishMsgAsync(js_, &m, &po) == NATS_OK) return;
+  natsMsg_Destroy(m);  // not taken by the library: no ack will come for it
+  std::lock_guard lock(writes_mutex_);
+  auto it = in_flight_.find(sent);
+  if (it == in_flight_.end()) return;
+  failed_.push_back(std::move(it->second));
+  in_flight_.erase(it);
+}
+
+void nats_handles::on_book_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae,
+                               void* closure) {
   auto* self = static_cast<nats_handles*>(closure);
-  // An accept's pending report arriving after the final one: meant to be refused.
-  if (pae->ErrCode == JSStreamWrongLastSequenceErr || !pae->Msg) return;
-  natsMsg* m = pae->Msg;
-  failed_write w;
-  w.subject = natsMsg_GetSubject(m);
-  w.value.assign(natsMsg_GetData(m), static_cast<std::size_t>(natsMsg_GetDataLength(m)));
-  const char* v = nullptr;
-  w.only_if_new = natsMsgHeader_Get(m, "Nats-Expected-Last-Subject-Sequence", &v) == NATS_OK;
-  if (natsMsgHeader_Get(m, attempt_header, &v) == NATS_OK) w.attempt = std::atoi(v);
-  if (replaceable(w.value, w.only_if_new)) return;
+  pending_write w;
+  {
+    std::lock_guard lock(self->writes_mutex_);
+    auto it = self->in_flight_.find(msg);
+    if (it == self->in_flight_.end()) {
+      natsMsg_Destroy(msg);
+      return;
+    }
+    w = std::move(it->second);
+    self->in_flight_.erase(it);
+  }
+  natsMsg_Destroy(msg);
+  // Stored; or an accept's pending report arriving after the final one
+  // (refused, as meant); or a progress report a later one replaces.
+  if (pa || (pae && pae->ErrCode == JSStreamWrongLastSequenceErr) ||
+      replaceable(w.value, w.only_if_new)) {
+    if (w.stored) w.stored();
+    return;
+  }
   if (++w.attempt >= max_write_attempts) {
     if (self->say_)
       self->say_(log_level::warn,
                  "a status write was not stored: " +
-                     std::string(pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err)));
+                     std::string(pae && pae->ErrText ? pae->ErrText
+                                                     : natsStatus_GetText(pae ? pae->Err : NATS_ERR)));
+    if (w.stored) w.stored();
     return;
   }
-  std::lock_guard lock(self->failed_mutex_);
+  std::lock_guard lock(self->writes_mutex_);
   self->failed_.push_back(std::move(w));
 }
 
 void nats_handles::retry_failed_writes() {
-  std::vector<failed_write> again;
+  std::vector<pending_write> again;
   {
-    std::lock_guard lock(failed_mutex_);
+    std::lock_guard lock(writes_mutex_);
     again.swap(failed_);
   }
-  for (auto& w : again) {
-    natsMsg* m = nullptr;
-    if (natsMsg_Create(&m, w.subject.c_str(), nullptr, w.value.data(),
-                       static_cast<int>(w.value.size())) != NATS_OK)
-      continue;
-    natsMsgHeader_Set(m, attempt_header, std::to_string(w.attempt).c_str());
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.ExpectNoMessage = w.only_if_new;
-    if (js_PublishMsgAsync(js_, &m, &po) != NATS_OK) {
-      natsMsg_Destroy(m);
-      std::lock_guard lock(failed_mutex_);
-      failed_.push_back(std::move(w));
-    }
-  }
+  for (auto& w : again) send(std::move(w));
 }
 
 std::optional<std::string> nats_handles::get(const bucket& b, const std::string& key) const {

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace notibus::queue {
@@ -49,10 +50,13 @@ class nats_handles {
 
   // Stores value under key; waits for JetStream (false if it did not store it).
   bool put(const bucket& b, const std::string& key, const std::string& value);
-  // Not waited for; failures are logged. `only_if_new`: only when the key has
-  // no value yet (an accept's pending report must not overwrite a final one).
+  // Not waited for: a write JetStream does not store (no leader during a
+  // fail-over) is sent again for about 30 s, except a progress report, which
+  // a later one replaces. `only_if_new`: only when the key has no value yet
+  // (an accept's pending report must not overwrite a final one). `stored`
+  // runs (on a libnats thread) once JetStream has it, or once given up on.
   void put_async(const bucket& b, const std::string& key, const std::string& value,
-                 bool only_if_new);
+                 bool only_if_new, std::function<void()> stored = nullptr);
   std::optional<std::string> get(const bucket& b, const std::string& key) const;
   std::vector<std::string> keys(const bucket& b) const;
   // Throws notibus::error (queue_unavailable) if the broker does not confirm.
@@ -60,8 +64,7 @@ class nats_handles {
   std::optional<consumer_figures_t> consumer_figures() const;
   // The stream's message at `sequence` (nullopt once acked and gone).
   std::optional<std::string> stored_message(std::uint64_t sequence) const;
-  // Sends again the asynchronous writes JetStream did not store (no leader
-  // during a fail-over): final reports and keys, for about 30 s. Called
+  // Sends again the asynchronous writes JetStream did not store; called
   // every few hundred ms by the queue's worker.
   void retry_failed_writes();
   // Waits (up to `limit`) for asynchronous writes to be stored.
@@ -78,7 +81,14 @@ class nats_handles {
   bucket ensure_bucket(const std::string& name, std::chrono::milliseconds ttl, int replicas);
   static void on_disconnected(natsConnection*, void* closure);
   static void on_reconnected(natsConnection*, void* closure);
-  static void on_book_error(jsCtx*, jsPubAckErr* pae, void* closure);
+  struct pending_write {
+    std::string subject, value;
+    bool only_if_new = false;
+    int attempt = 0;
+    std::function<void()> stored;
+  };
+  void send(pending_write w);
+  static void on_book_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure);
 
   natsOptions* options_ = nullptr;
   natsConnection* nc_ = nullptr;
@@ -87,13 +97,9 @@ class nats_handles {
   say_fn say_;
   std::atomic<bool> connected_{false};
   std::atomic<bool> closing_{false};
-  struct failed_write {
-    std::string subject, value;
-    bool only_if_new = false;
-    int attempt = 0;
-  };
-  std::mutex failed_mutex_;
-  std::vector<failed_write> failed_;
+  std::mutex writes_mutex_;
+  std::unordered_map<const natsMsg*, pending_write> in_flight_;  // by the message sent
+  std::vector<pending_write> failed_;                            // to send again
 };
 
 }  // namespace notibus::queue
