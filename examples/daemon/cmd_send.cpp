@@ -85,7 +85,9 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
 
   std::unique_ptr<bus> b;
   try {
-    b = std::make_unique<bus>(*cfg, registry, bus_options{1, nullptr, common.log, common.level});
+    bus_options options{1, nullptr, common.log, common.level};
+    options.deliver_from_queue = false;  // with a shared queue: the serving instances deliver
+    b = std::make_unique<bus>(*cfg, registry, std::move(options));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;
@@ -99,6 +101,12 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
   if (ec) {
     std::fprintf(stderr, "notibus send: %s\n", ec.message().c_str());
     return ec == errc::no_route || ec == errc::unknown_channel ? 2 : 1;
+  }
+  if (cfg->queue) {  // stored: where it goes is up to the instances
+    std::printf(
+        "message %s stored in the shared queue (%s); `notibus serve` instances deliver it\n",
+        report.message_id.c_str(), report.duplicate ? "a repeat of it" : "new");
+    return 0;
   }
   for (const auto& c : report.channels) {
     std::FILE* out = c.state == delivery_state::failed ? stderr : stdout;

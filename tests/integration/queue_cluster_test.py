@@ -143,6 +143,13 @@ def main():
                 answers.add((report["channels"][0]["channel"], report["channels"][0]["state"]))
             assert answers == {("hook", "delivered")}, answers
 
+        # --- an application's bus publishing into the queue (`notibus send`) ---
+        sent = subprocess.run([BIN, "send", "-c", instances[0].config, "--topic", "api", "--title",
+                               "from the CLI", "--body", "x"], capture_output=True, text=True, timeout=60)
+        assert sent.returncode == 0 and "stored in the shared queue" in sent.stdout, (sent.stdout, sent.stderr)
+        sent_id = sent.stdout.split()[1]
+        wait_until("the CLI's message delivered", lambda: receiver.snapshot()[sent_id] >= 1, 30)
+
         # --- a dead letter, seen from everywhere --------------------------------
         status, answer, _ = instances[0].request(
             "POST", "/v1/messages", {"topic": "api", "title": "doomed", "body": "x", "channels": ["dead"]})

@@ -131,9 +131,9 @@ struct jetstream_queue::impl {
       });
     } else {
       ++self->refused;
-      self->note_refusal(pae && pae->ErrText ? std::string(pae->ErrText)
-                                             : std::string(natsStatus_GetText(pae ? pae->Err
-                                                                                  : NATS_ERR)));
+      self->note_refusal(pae && pae->ErrText
+                             ? std::string(pae->ErrText)
+                             : std::string(natsStatus_GetText(pae ? pae->Err : NATS_ERR)));
       p.done(make_error_code(errc::queue_unavailable), std::nullopt);
     }
   }

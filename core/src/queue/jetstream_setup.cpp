@@ -348,10 +348,11 @@ void nats_handles::on_book_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* 
   }
   if (++w.attempt >= max_write_attempts) {
     if (self->say_)
-      self->say_(log_level::warn,
-                 "a status write was not stored: " +
-                     std::string(pae && pae->ErrText ? pae->ErrText
-                                                     : natsStatus_GetText(pae ? pae->Err : NATS_ERR)));
+      self->say_(
+          log_level::warn,
+          "a status write was not stored: " +
+              std::string(pae && pae->ErrText ? pae->ErrText
+                                              : natsStatus_GetText(pae ? pae->Err : NATS_ERR)));
     if (w.stored) w.stored();
     return;
   }
