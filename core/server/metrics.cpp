@@ -61,6 +61,8 @@ void render_queue(std::string& out, const queue_stats& q) {
       {"notibus_queue_terminated_total", "counter", "Messages finished with a dead letter.",
        q.terminated},
       {"notibus_queue_released_total", "counter", "Messages handed back unfinished.", q.released},
+      {"notibus_queue_deferred_total", "counter",
+       "Messages handed back until the service's Retry-After.", q.deferred},
       {"notibus_queue_held_messages", "gauge", "Messages this instance holds (not yet final).",
        q.held},
       {"notibus_queue_consumer_pending_messages", "gauge",

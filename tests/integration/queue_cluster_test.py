@@ -14,6 +14,8 @@ restarted). Then:
   - a dead letter is visible from every instance and `notibus dead-letters`;
   - takeover: an instance killed while holding (slow) deliveries: another
     instance delivers them after ack_wait;
+  - 429 with Retry-After: the message goes back to JetStream until then
+    (NakWithDelay) and is delivered afterwards, its attempts counted on;
   - the broker going away: 503 + Retry-After on ingest; deliveries resume.
 
   queue_cluster_test.py [MESSAGES]     (default 10000)
@@ -115,8 +117,18 @@ def main():
         chaos_thread.join()
         post_seconds = time.monotonic() - started
         ids = set(accepted.values())
-        wait_until("every accepted message delivered",
-                   lambda: ids <= set(receiver.snapshot()), timeout=180, every=0.5)
+        try:
+            wait_until("every accepted message delivered",
+                       lambda: ids <= set(receiver.snapshot()), timeout=180, every=0.5)
+        except AssertionError:
+            missing = sorted(ids - set(receiver.snapshot()))
+            print(f"{len(missing)} not delivered, e.g. {missing[:3]}")
+            for inst in instances:
+                print(inst.name, [inst.request("GET", f"/v1/messages/{m}")[:2] for m in missing[:2]])
+                print(inst.name, {k: inst.metric(k) for k in ("notibus_queue_held_messages",
+                      "notibus_queue_consumer_pending_messages", "notibus_queue_consumer_ack_pending_messages",
+                      "notibus_queue_fetched_total", "notibus_queue_acked_total")})
+            raise
         counts = receiver.snapshot()
         lost = len(ids - set(counts))
         duplicates = sum(counts[i] - 1 for i in ids)
@@ -168,6 +180,22 @@ def main():
         wait_until("the retried dead letter gone", lambda: all(
             all(d["id"] != dead_id for d in inst.request("GET", "/v1/dead-letters")[1]["dead_letters"])
             for inst in instances), 30)
+
+        # --- 429 + Retry-After: back to the queue until then (NakWithDelay) -----
+        status, answer, _ = instances[0].request(
+            "POST", "/v1/messages", {"topic": "later", "title": "later", "body": Receiver.RETRY_MARK.decode()})
+        assert status == 202, (status, answer)
+        later_id = answer["id"]
+        asked = time.monotonic()
+        wait_until("the deferred message delivered", lambda: receiver.snapshot()[later_id] >= 1, 30)
+        waited = time.monotonic() - asked
+        assert waited >= 1.9, f"delivered again after {waited:.1f}s, before the Retry-After"
+        deferred = sum(inst.metric("notibus_queue_deferred_total") or 0 for inst in instances)
+        assert deferred >= 1, deferred
+        wait_until("its report final", lambda: instances[1].request("GET", f"/v1/messages/{later_id}")[1].get("finished"), 10)
+        report = instances[1].request("GET", f"/v1/messages/{later_id}")[1]
+        assert report["channels"][0]["attempts"] == 2 and report["delivered"], report
+        print(f"429 with Retry-After: 2: handed back to the queue, delivered after {waited:.1f}s, 2 attempts")
 
         # --- takeover: an instance dies holding deliveries ----------------------
         instances[0].stop()

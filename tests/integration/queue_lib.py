@@ -94,9 +94,11 @@ jetstream {{ store_dir: "{tmp}/js{i}" }}
 
 class Receiver:
     """Counts deliveries by webhook-id. Messages whose body holds SLOW_MARK are
-    held for `slow_seconds` the first time each is delivered (a long send)."""
+    held for `slow_seconds` the first time each is delivered (a long send);
+    RETRY_MARK ones are refused the first time with 429 and Retry-After: 2."""
 
     SLOW_MARK = b"slow-delivery"
+    RETRY_MARK = b"come-back-later"  # the first delivery gets 429 with Retry-After: 2
 
     def __init__(self, slow_seconds=0.0, status=204):
         self.counts = collections.Counter()
@@ -117,6 +119,12 @@ class Receiver:
                     first = receiver.started[wid] == 1
                 if first and receiver.SLOW_MARK in body and receiver.slow_seconds:
                     time.sleep(receiver.slow_seconds)
+                if first and receiver.RETRY_MARK in body:
+                    self.send_response(429)
+                    self.send_header("Retry-After", "2")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if receiver.status >= 400:
                     self.send_response(receiver.status)
                     self.send_header("Content-Length", "0")
@@ -172,7 +180,7 @@ channels:
     url: http://127.0.0.1:{dead_port}/nobody
     retry: {{max_attempts: 1}}
 routes:
-  - match: {{topic: [api, slow]}}
+  - match: {{topic: [api, slow, later]}}
     to: [hook]
 """)
 

@@ -80,6 +80,7 @@ struct queue_stats {
   std::uint64_t acked = 0;
   std::uint64_t terminated = 0;  // final with a dead letter
   std::uint64_t released = 0;    // handed back unfinished (stopping)
+  std::uint64_t deferred = 0;    // handed back until the service's retry-after (NakWithDelay)
   std::size_t held = 0;          // fetched, not yet final
   // The shared consumer, as JetStream last reported it (every few seconds):
   std::uint64_t pending = 0;            // stored, not yet handed to any instance

@@ -545,7 +545,7 @@ void bus::stop(std::chrono::milliseconds grace) {
 }
 
 std::optional<delivery_report> bus::status(std::string_view message_id) const {
-  if (auto t = impl_->status.find(message_id)) return t->report();
+  if (auto t = impl_->status.find(message_id); t && !t->handed_back()) return t->report();
   // Delivered (or being delivered) by another instance, or before a restart.
   if (impl_->ctx->queue) return impl_->ctx->queue->status(std::string(message_id));
   return std::nullopt;

@@ -68,8 +68,13 @@ void tracker::restore(const std::map<std::string, spool::outcome_record>& outcom
   resumed_ = true;
   for (auto& s : slots_) {
     auto it = outcomes.find(s.runner->name());
-    if (it == outcomes.end() || it->second.delivery.state == delivery_state::pending) continue;
+    if (it == outcomes.end()) continue;
     const channel_delivery& d = it->second.delivery;
+    if (d.state == delivery_state::pending) {  // handed back: its attempts so far count
+      s.attempts = d.attempts;
+      if (!d.last_error.empty()) s.noted().last_error = d.last_error;
+      continue;
+    }
     s.state = d.state;
     s.attempts = d.attempts;
     if (!d.last_error.empty() || !d.detail.empty()) s.noted() = {d.last_error, d.detail};
@@ -116,7 +121,9 @@ void tracker::start(const std::shared_ptr<tracker>& t) {
 
 void tracker::enqueue(const std::shared_ptr<tracker>& t, std::size_t index) {
   // slots_ never changes size after set_plan, so the runner pointer is stable.
-  t->slots_[index].runner->enqueue({t, static_cast<std::uint32_t>(index)});
+  // A message handed back through the shared queue goes on counting attempts.
+  t->slots_[index].runner->enqueue(
+      {t, static_cast<std::uint32_t>(index), t->slots_[index].attempts, {}});
 }
 
 void tracker::abandon(delivery_report r) {
@@ -175,6 +182,24 @@ void tracker::persist_to_queue_locked(const slot* s, bool complete) {
   std::optional<message> kept;
   if (!dead.empty()) kept = msg_.unpack();
   q.finish(id, report_locked(), std::move(dead), std::move(kept));
+}
+
+bool tracker::can_hand_back(std::size_t index) const {
+  if (!ctx_->queue || !spooled_ || ctx_->aborting.load()) return false;
+  std::lock_guard lock(mutex());
+  for (std::size_t i = 0; i < slots_.size(); ++i)
+    if (i != index && slots_[i].state == delivery_state::pending) return false;
+  return true;
+}
+
+void tracker::hand_back(const std::shared_ptr<tracker>& t, std::chrono::milliseconds delay) {
+  delivery_report r;
+  {
+    std::lock_guard lock(t->mutex());
+    t->handed_back_ = true;
+    r = t->report_locked();
+  }
+  t->ctx_->queue->release_later(r.message_id, r, delay);
 }
 
 void tracker::attempt_started(std::size_t index) {

@@ -13,6 +13,8 @@
 #include <notibus/delivery.hpp>
 #include <notibus/message.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,7 +46,9 @@ class tracker {
   // Lays out one slot per planned channel; `runners` is indexed like the plan.
   void set_plan(const delivery_plan& plan,
                 const std::vector<std::shared_ptr<channel_runner>>& runners);
-  // Final states known from the spool (a resumed message); call before start().
+  // Final states known from the spool (a resumed message), and from the shared
+  // queue also the attempts of pending ones (a message handed back); call
+  // before start().
   void restore(const std::map<std::string, spool::outcome_record>& outcomes);
   // The message is on disk (the spool, or the shared queue it was fetched
   // from): its outcomes are recorded there from now on.
@@ -60,6 +64,16 @@ class tracker {
   void abandon(delivery_report r);
   // The spool could not store the message: nothing is sent, every channel fails.
   void refuse(error_code ec);
+
+  // With the shared queue: whether a transient failure of `slot` with the
+  // service's retry-after may hand the message back to the queue (to be
+  // redelivered after the delay, to any instance): its other deliveries are
+  // final and the bus is not stopping.
+  bool can_hand_back(std::size_t slot) const;
+  // Hands it back: the report (with the attempts so far) is stored and
+  // JetStream redelivers the message after `delay`. This tracker is done with.
+  static void hand_back(const std::shared_ptr<tracker>& t, std::chrono::milliseconds delay);
+  bool handed_back() const noexcept { return handed_back_.load(std::memory_order_relaxed); }
 
   void attempt_started(std::size_t slot);
   void attempt_failed(std::size_t slot, const std::string& error);
@@ -136,6 +150,7 @@ class tracker {
   bool spooled_ = false;  // set once the message is on disk
   bool resumed_ = false;
   bool left_unfinished_ = false;  // a failure at shutdown was not recorded: resume it later
+  std::atomic<bool> handed_back_{false};  // back in the shared queue: status is read there
 };
 
 }  // namespace notibus

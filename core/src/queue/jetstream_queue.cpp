@@ -78,7 +78,7 @@ struct jetstream_queue::impl {
 
   // Counters (queue_stats); the consumer's figures are refreshed by the worker.
   std::atomic<std::uint64_t> accepted{0}, duplicates{0}, refused{0}, fetched_count{0},
-      redelivered{0}, acked{0}, terminated{0}, released{0};
+      redelivered{0}, acked{0}, terminated{0}, released{0}, deferred{0};
   std::atomic<std::int64_t> last_refusal_log{0};
   std::atomic<std::uint64_t> refusals_unlogged{0};
   mutable std::mutex consumer_mutex;
@@ -295,9 +295,9 @@ struct jetstream_queue::impl {
     if (!stored) return;
     const auto report = decode_report(*stored);
     if (!report) return;
+    // Pending ones too: a message handed back goes on counting its attempts.
     for (const auto& d : report->channels)
-      if (d.state != delivery_state::pending)
-        f.outcomes[d.channel] = {f.msg.id, d, d.state == delivery_state::failed};
+      f.outcomes[d.channel] = {f.msg.id, d, d.state == delivery_state::failed};
   }
 
   std::optional<held_message> take_held(const std::string& id) {
@@ -357,6 +357,21 @@ struct jetstream_queue::impl {
     natsMsg_Nak(h->msg, nullptr);
     natsMsg_Destroy(h->msg);
     ++released;
+  }
+
+  void release_later(const std::string& id, const delivery_report& report,
+                     std::chrono::milliseconds delay) {
+    auto h = take_held(id);
+    if (!h) return;
+    ++deferred;
+    auto nak = [this, msg = h->msg, delay] {
+      natsMsg_NakWithDelay(msg, delay.count(), nullptr);
+      natsMsg_Destroy(msg);
+    };
+    if (usable_key(id))
+      nats.put_async(nats.status_bucket, id, encode_report(report, false), false, std::move(nak));
+    else
+      nak();
   }
 
   // --- the worker: blocking calls, keep-alives, the consumer's figures -------
@@ -487,6 +502,11 @@ void jetstream_queue::release(const std::string& message_id) {
   impl_->release(message_id);
 }
 
+void jetstream_queue::release_later(const std::string& message_id, const delivery_report& report,
+                                    std::chrono::milliseconds delay) {
+  impl_->release_later(message_id, report, delay);
+}
+
 std::optional<delivery_report> jetstream_queue::status(const std::string& message_id) const {
   if (!usable_key(message_id)) return std::nullopt;
   const auto stored = impl_->nats.get(impl_->nats.status_bucket, message_id);
@@ -542,6 +562,7 @@ notibus::queue_stats jetstream_queue::stats() const {
   s.acked = i.acked;
   s.terminated = i.terminated;
   s.released = i.released;
+  s.deferred = i.deferred;
   {
     std::lock_guard lock(impl_->held_mutex);
     s.held = i.held.size();

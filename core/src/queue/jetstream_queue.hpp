@@ -77,6 +77,10 @@ class jetstream_queue {
               std::vector<spool::outcome_record> dead, std::optional<message> kept);
   // Not final (the instance is stopping): JetStream gives it to another now.
   void release(const std::string& message_id);
+  // Not final, and the service asked to wait: the report (attempts so far) is
+  // stored, then JetStream redelivers the message after `delay` (NakWithDelay).
+  void release_later(const std::string& message_id, const delivery_report& report,
+                     std::chrono::milliseconds delay);
 
   // Reads from the buckets (block for a round trip).
   std::optional<delivery_report> status(const std::string& message_id) const;

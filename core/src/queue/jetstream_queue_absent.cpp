@@ -30,6 +30,8 @@ void jetstream_queue::record_progress(const std::string&, const delivery_report&
 void jetstream_queue::finish(const std::string&, const delivery_report&,
                              std::vector<spool::outcome_record>, std::optional<message>) {}
 void jetstream_queue::release(const std::string&) {}
+void jetstream_queue::release_later(const std::string&, const delivery_report&,
+                                    std::chrono::milliseconds) {}
 std::optional<delivery_report> jetstream_queue::status(const std::string&) const {
   return {};
 }
