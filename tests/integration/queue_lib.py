@@ -87,6 +87,27 @@ jetstream {{ store_dir: "{tmp}/js{i}" }}
             if p:
                 wait_until(f"nats node {i} healthy", lambda i=i: self.healthy(i), timeout)
 
+    def consumer_leader(self, stream="NOTIBUS", consumer="notibus"):
+        """The index of the node leading the shared consumer (None if unknown)."""
+        for i, p in enumerate(self.procs):
+            if not p:
+                continue
+            try:
+                url = f"http://127.0.0.1:{self.http_ports[i]}/jsz?accounts=true&streams=true&consumers=true"
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    jsz = json.load(r)
+            except Exception:
+                continue
+            for account in jsz.get("account_details", []):
+                for st in account.get("stream_detail", []):
+                    if st.get("name") != stream:
+                        continue
+                    for c in st.get("consumer_detail", []):
+                        leader = (c.get("cluster") or {}).get("leader", "")
+                        if c.get("name") == consumer and leader.startswith("n"):
+                            return int(leader[1:])
+        return None
+
     def stop_all(self):
         for i in range(len(self.procs)):
             self.kill(i, signal.SIGTERM)

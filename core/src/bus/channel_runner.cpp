@@ -294,11 +294,11 @@ void channel_runner::settle(delivery_task task, outcome result) {
   // free, instead of this one holding it.
   const bool hand_back = result.retry_after_ms >= 0 && task.owner->can_hand_back(task.slot);
   if (ctx_->logs(log_level::info))
-    ctx_->log(log_level::info,
-              "channel " + settings_.name + ": message " + std::string(task.owner->msg().id()) +
-                  " attempt " + std::to_string(task.attempts) + " failed: " + error +
-                  (hand_back ? "; back to the queue for " : "; retry in ") +
-                  format_duration(delay));
+    ctx_->log(log_level::info, "channel " + settings_.name + ": message " +
+                                   std::string(task.owner->msg().id()) + " attempt " +
+                                   std::to_string(task.attempts) + " failed: " + error +
+                                   (hand_back ? "; back to the queue for " : "; retry in ") +
+                                   format_duration(delay));
   if (hand_back) return tracker::hand_back(task.owner, delay);
   retry_later(std::move(task), delay);
 }

@@ -149,7 +149,7 @@ class tracker {
   std::uint32_t open_groups_ = 0;
   bool spooled_ = false;  // set once the message is on disk
   bool resumed_ = false;
-  bool left_unfinished_ = false;  // a failure at shutdown was not recorded: resume it later
+  bool left_unfinished_ = false;          // a failure at shutdown was not recorded: resume it later
   std::atomic<bool> handed_back_{false};  // back in the shared queue: status is read there
 };
 

@@ -73,6 +73,7 @@ struct jetstream_queue::impl {
   std::deque<std::function<void()>> work;
 
   std::atomic<bool> stopping{false};
+  std::chrono::steady_clock::time_point suspect_until{};  // the fetch thread's own
   std::thread fetcher;
   std::thread worker;
 
@@ -228,6 +229,7 @@ struct jetstream_queue::impl {
           say(log_level::warn, "cannot fetch deliveries (" + last_error_text(s) +
                                    "); retrying until the broker is back");
         failing = true;
+        suspect_until = std::chrono::steady_clock::now() + 2 * settings.ack_wait + 5s;
         std::this_thread::sleep_for(250ms);
         continue;
       }
@@ -257,16 +259,16 @@ struct jetstream_queue::impl {
     }
     ++fetched_count;
     std::uint64_t deliveries = 1;
+    std::int64_t stored_ns = 0;
     jsMsgMetaData* meta = nullptr;
     if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
       deliveries = meta->NumDelivered;
+      stored_ns = meta->Timestamp;
       jsMsgMetaData_Destroy(meta);
     }
     fetched f{std::move(*m), {}};
-    if (deliveries > 1) {
-      ++redelivered;
-      restore_outcomes(f);
-    }
+    if (deliveries > 1) ++redelivered;
+    if (maybe_delivered_before(deliveries, stored_ns)) restore_outcomes(f);
     {
       std::lock_guard lock(held_mutex);
       auto [it, fresh] = held.try_emplace(
@@ -286,6 +288,22 @@ struct jetstream_queue::impl {
     }
     const std::string id = f.msg.id;
     if (!to || !to(f)) release(id);
+  }
+
+  // Whether another holder may have had this message: then what it finished
+  // is read back (one round trip) so it is not sent again. A redelivery says
+  // so, but not always: when the consumer's leader changes, messages the old
+  // one handed out without the cluster agreeing on it come again as first
+  // deliveries. So also: a message stored over a second ago (normally one is
+  // fetched within milliseconds), and anything fetched soon after a fetch
+  // failed (a fail-over).
+  bool maybe_delivered_before(std::uint64_t deliveries, std::int64_t stored_ns) const {
+    if (deliveries > 1) return true;
+    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    if (stored_ns > 0 && now_ns - stored_ns > std::chrono::nanoseconds(1s).count()) return true;
+    return std::chrono::steady_clock::now() < suspect_until;
   }
 
   // What an earlier holder finished: those channels are not sent again.
