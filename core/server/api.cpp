@@ -3,6 +3,8 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/json.hpp>
 
+#include "console_api.hpp"
+#include "console_assets.hpp"
 #include "dead_letter_json.hpp"
 #include "http_framing.hpp"
 #include "message_request.hpp"
@@ -32,20 +34,6 @@ std::optional<http_response> unsupported_media_type(const http_request& req) {
   const std::string* type = req.header("content-type");
   if (type && media_type(*type) == "application/json") return std::nullopt;
   return error(415, "unsupported_media_type", "send Content-Type: application/json");
-}
-
-json::object report_json(const delivery_report& r) {
-  json::array channels;
-  for (const auto& c : r.channels)
-    channels.push_back(json::object{{"channel", c.channel},
-                                    {"state", std::string(to_string(c.state))},
-                                    {"attempts", c.attempts},
-                                    {"last_error", c.last_error},
-                                    {"detail", c.detail}});
-  return {{"id", r.message_id},
-          {"finished", r.finished()},
-          {"delivered", r.all_delivered()},
-          {"channels", std::move(channels)}};
 }
 
 }  // namespace
@@ -91,6 +79,7 @@ std::optional<http_response> api::refuse_unauthorized(const http_request& req,
 
 std::optional<http_response> api::check_head(const http_request& req) {
   const std::string path = req.target.substr(0, req.target.find('?'));
+  if (path == "/" || path == "/ui" || path.rfind("/ui/", 0) == 0) return std::nullopt;  // public
   if (auto refused = refuse_unauthorized(req, path)) return refused;
   if (path == "/v1/messages" && req.method == "POST")
     if (auto wrong = unsupported_media_type(req)) return wrong;
@@ -110,10 +99,33 @@ std::optional<http_response> api::route(const http_request& req) {
     ++counters_.requests;
   }
   const std::string path = req.target.substr(0, req.target.find('?'));
+  // The console's page and files: public (they hold no secret; the page asks
+  // for the token, and every API call it makes needs it).
+  if (path == "/" || path == "/ui" || path.rfind("/ui/", 0) == 0) {
+    if (req.method != "GET" && req.method != "HEAD") return method_not_allowed("GET, HEAD");
+    if (path == "/") {
+      http_response r{302, {}, {}, "text/plain"};
+      r.headers.emplace_back("Location", "/ui/");
+      return r;
+    }
+    if (auto asset = console_asset(path)) return asset;
+    return error(404, "not_found", "no such file");
+  }
   if (auto refused = refuse_unauthorized(req, path)) return refused;
   if (path == "/v1/messages") {
-    if (req.method != "POST") return method_not_allowed("POST");
+    if (req.method == "GET") {
+      auto b = buses_.current();
+      if (!b) return error(503, "not_ready", "starting");
+      return list_messages(*b, req.target);
+    }
+    if (req.method != "POST") return method_not_allowed("GET, POST");
     return std::nullopt;
+  }
+  if (path == "/v1/config") {
+    if (req.method != "GET") return method_not_allowed("GET");
+    auto b = buses_.current();
+    if (!b) return error(503, "not_ready", "starting");
+    return json_response(200, config_json(*b));
   }
   if (path.rfind("/v1/messages/", 0) == 0) {
     if (req.method != "GET") return method_not_allowed("GET");
@@ -236,20 +248,8 @@ http_response api::get_message(const std::string& id) {
 }
 
 http_response api::get_channels() {
-  json::array out;
-  if (auto b = buses_.current())
-    for (const auto& s : b->stats())
-      out.push_back(json::object{{"name", s.name},
-                                 {"type", s.type},
-                                 {"queued", s.queued},
-                                 {"inflight", s.inflight},
-                                 {"retrying", s.retrying},
-                                 {"published", s.published},
-                                 {"delivered", s.delivered},
-                                 {"failed", s.failed},
-                                 {"retried", s.retried},
-                                 {"dropped", s.dropped}});
-  return json_response(200, json::object{{"channels", std::move(out)}});
+  if (auto b = buses_.current()) return json_response(200, channels_json(*b));
+  return json_response(200, json::object{{"channels", json::array{}}});
 }
 
 http_response api::get_metrics() {

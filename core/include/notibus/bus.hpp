@@ -57,6 +57,22 @@ struct channel_stats {
   // Cumulative counts per latency_bucket_bounds entry (then +Inf = delivered).
   std::vector<std::uint64_t> latency_buckets;
   double latency_sum_seconds = 0;
+  // The latest failed attempt (transient or final) and the latest delivery,
+  // unix ms (0: none yet): a channel whose last word was a failure is failing.
+  std::string last_error;
+  std::int64_t last_error_at_ms = 0;
+  std::int64_t last_delivered_at_ms = 0;
+};
+
+// Which recent messages bus::recent() lists (those the status store keeps).
+struct message_query {
+  std::size_t limit = 50;
+  // The last id of the previous page: the list goes newest first, so the
+  // next page starts with the one before it.
+  std::string after;
+  // pending (some delivery not final), delivered (all served), failed
+  // (finished, not all served); empty: any.
+  std::string state;
 };
 
 // The spool's state (for metrics), when there is one.
@@ -160,6 +176,12 @@ class bus {
 
   // The current state of a message, while it is kept (config `status`).
   std::optional<delivery_report> status(std::string_view message_id) const;
+  // The first message accepted with this idempotency key, while it is kept.
+  std::optional<delivery_report> status_by_key(std::string_view key) const;
+  // Recent messages, newest first (this instance's, with a shared queue).
+  std::vector<delivery_report> recent(const message_query& query) const;
+  // The configuration this bus runs, secrets redacted (for a console).
+  const config_summary& configuration() const noexcept;
   std::vector<channel_stats> stats() const;
   std::optional<notibus::spool_stats> spool_stats() const;
   std::optional<notibus::queue_stats> queue_stats() const;  // with `queue:` in the config

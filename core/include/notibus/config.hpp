@@ -109,6 +109,22 @@ struct config {
   const channel_settings* find_channel(const std::string& name) const;
 };
 
+// What a configuration says, fit to show (a console, an API answer): every
+// secret option, and every value that came from ${VAR} or ${file:...}, is
+// "<redacted>"; URLs lose their user info.
+struct config_summary {
+  struct channel {
+    std::string name;
+    std::string type;
+    bool enabled = true;
+    std::vector<std::pair<std::string, std::string>> options;  // key, value as text
+  };
+  std::vector<channel> channels;
+  std::vector<std::string> routes;  // one line each: "topic a.* -> x, y (fallback)"
+  std::string durability;           // "memory", "spool DIR (fsync always)", "queue ..."
+};
+config_summary summarize(const config& cfg);
+
 // Parse and validate; throws config_error listing every problem. Modules named by
 // plugin_dirs are loaded into `registry`, which must outlive any bus built from
 // the result.

@@ -56,7 +56,8 @@ struct bus::impl {
       : own_context(std::move(own)),
         executor(std::move(ex)),
         ctx(make_context(options, executor)),
-        status(cfg.status.retention, cfg.status.max_entries) {
+        status(cfg.status.retention, cfg.status.max_entries),
+        summary(summarize(cfg)) {
     std::map<std::string, std::size_t> enabled;
     std::vector<std::string> disabled;
     std::vector<diagnostic> errors;
@@ -293,6 +294,7 @@ struct bus::impl {
   std::unique_ptr<std::atomic<bool>[]> handed_over;  // per runner
   std::size_t taken_over = 0;
   status_store status;
+  config_summary summary;  // secrets redacted, for a console
   std::atomic<bool> stopping{false};
   std::atomic<bool> stopped{false};
 };
@@ -549,6 +551,29 @@ std::optional<delivery_report> bus::status(std::string_view message_id) const {
   // Delivered (or being delivered) by another instance, or before a restart.
   if (impl_->ctx->queue) return impl_->ctx->queue->status(std::string(message_id));
   return std::nullopt;
+}
+
+std::optional<delivery_report> bus::status_by_key(std::string_view key) const {
+  if (auto t = impl_->status.find_key(key)) return t->report();
+  return std::nullopt;
+}
+
+std::vector<delivery_report> bus::recent(const message_query& query) const {
+  auto state_of = [](const delivery_report& r) {
+    if (!r.finished()) return "pending";
+    return r.all_delivered() ? "delivered" : "failed";
+  };
+  std::vector<delivery_report> out;
+  // A sweep over the kept messages: reports are made for the ones listed only.
+  for (const auto& t : impl_->status.newest(query.limit, query.after, [&](const tracker& t) {
+         return query.state.empty() || query.state == state_of(t.report());
+       }))
+    out.push_back(t->report());
+  return out;
+}
+
+const config_summary& bus::configuration() const noexcept {
+  return impl_->summary;
 }
 
 std::size_t bus::channels_kept() const noexcept {

@@ -27,6 +27,12 @@ void keep_past_shutdown(std::shared_ptr<void> kept) {
   list->push_back(std::move(kept));
 }
 
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 struct channel_runner::attempt {
@@ -245,6 +251,7 @@ void channel_runner::settle(delivery_task task, outcome result) {
   switch (result.kind) {
     case NOTIBUS_OUTCOME_DELIVERED: {
       ++delivered_;
+      last_delivered_at_ms_.store(unix_ms_now(), std::memory_order_relaxed);
       const double seconds =
           std::chrono::duration<double>(clock::now() - task.first_queued).count();
       latency_sum_us_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6),
@@ -289,6 +296,7 @@ void channel_runner::settle(delivery_task task, outcome result) {
   }
   task.owner->attempt_failed(task.slot, error);
   ++retried_;
+  note_error(error);
   // The service said when to come back: with the shared queue, JetStream
   // holds the message until then (NakWithDelay), for whichever instance is
   // free, instead of this one holding it.
@@ -303,8 +311,15 @@ void channel_runner::settle(delivery_task task, outcome result) {
   retry_later(std::move(task), delay);
 }
 
+void channel_runner::note_error(const std::string& error) {
+  std::lock_guard lock(last_error_mutex_);
+  last_error_ = error;
+  last_error_at_ms_.store(unix_ms_now(), std::memory_order_relaxed);
+}
+
 void channel_runner::fail(delivery_task& task, const std::string& reason) {
   ++failed_;
+  note_error(reason);
   if (ctx_->logs(log_level::warn))
     ctx_->log(log_level::warn, "channel " + settings_.name + ": message " +
                                    std::string(task.owner->msg().id()) + " failed: " + reason);
@@ -445,6 +460,10 @@ channel_stats channel_runner::stats() const {
   s.failed = failed_.load();
   s.retried = retried_.load();
   s.dropped = dropped_.load();
+  s.last_delivered_at_ms = last_delivered_at_ms_.load(std::memory_order_relaxed);
+  std::lock_guard lock(last_error_mutex_);
+  s.last_error = last_error_;
+  s.last_error_at_ms = last_error_at_ms_.load(std::memory_order_relaxed);
   return s;
 }
 

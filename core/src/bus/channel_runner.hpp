@@ -104,6 +104,11 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
   std::atomic<std::uint64_t> published_{0}, delivered_{0}, failed_{0}, retried_{0}, dropped_{0};
   std::array<std::atomic<std::uint64_t>, std::size(latency_bucket_bounds)> latency_buckets_{};
   std::atomic<std::uint64_t> latency_sum_us_{0};
+  // The console's "failing": the latest failure against the latest delivery.
+  std::atomic<std::int64_t> last_error_at_ms_{0}, last_delivered_at_ms_{0};
+  mutable std::mutex last_error_mutex_;
+  std::string last_error_;
+  void note_error(const std::string& error);
   std::atomic<std::size_t> callbacks_owed_{0};
   std::atomic<bool> aborted_{false};
   std::mutex close_mutex_;  // orders late callbacks against close()

@@ -75,6 +75,31 @@ std::shared_ptr<tracker> status_store::find(std::string_view id) const {
   return find_locked(id);
 }
 
+std::shared_ptr<tracker> status_store::find_key(std::string_view key) const {
+  std::lock_guard lock(mutex_);
+  auto it = id_by_key_.find(key);
+  return it == id_by_key_.end() ? nullptr : find_locked(it->second);
+}
+
+std::vector<std::shared_ptr<tracker>> status_store::newest(
+    std::size_t limit, std::string_view after,
+    const std::function<bool(const tracker&)>& keep) const {
+  std::vector<std::shared_ptr<tracker>> out;
+  std::lock_guard lock(mutex_);
+  // Both deques, merged by id, from the highest down (ids sort by time).
+  std::vector<const record*> all;
+  all.reserve(in_order_.size() + out_of_order_.size());
+  for (const auto& r : in_order_) all.push_back(&r);
+  for (const auto& r : out_of_order_) all.push_back(&r);
+  std::sort(all.begin(), all.end(), [](const record* a, const record* b) { return a->id > b->id; });
+  for (const record* r : all) {
+    if (out.size() >= limit) break;
+    if (!after.empty() && r->id >= after) continue;
+    if (keep(*r->t)) out.push_back(r->t);
+  }
+  return out;
+}
+
 std::size_t status_store::size() const {
   std::lock_guard lock(mutex_);
   return in_order_.size() + out_of_order_.size();

@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
+#include <vector>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -32,6 +34,13 @@ class status_store {
   // The message was not accepted after all: its key no longer names it.
   void forget_key(const tracker& t);
   std::size_t size() const;
+  // The first message with this idempotency key, while kept.
+  std::shared_ptr<tracker> find_key(std::string_view key) const;
+  // Newest first: up to `limit` trackers that `keep` accepts, starting after
+  // the one with id `after` (empty: from the newest).
+  std::vector<std::shared_ptr<tracker>> newest(
+      std::size_t limit, std::string_view after,
+      const std::function<bool(const tracker&)>& keep) const;
 
  private:
   // Views point into the tracked message, which the record keeps alive.

@@ -1,0 +1,141 @@
+#include "console_api.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include <charconv>
+
+#include "message_request.hpp"
+
+namespace notibus::serve {
+
+namespace json = boost::json;
+
+namespace {
+
+http_response bad_parameter(const std::string& name, const std::string& why) {
+  return {400, {}, error_json({400, "invalid_parameter", why, name})};
+}
+
+// The upper bound (seconds) under which `q` of the deliveries fell, from the
+// cumulative histogram; 0 when there are none.
+double quantile(const channel_stats& s, double q) {
+  if (s.latency_buckets.empty() || s.delivered == 0) return 0;
+  const double wanted = q * static_cast<double>(s.delivered);
+  for (std::size_t i = 0; i < s.latency_buckets.size(); ++i)
+    if (static_cast<double>(s.latency_buckets[i]) >= wanted) return latency_bucket_bounds[i];
+  return latency_bucket_bounds[std::size(latency_bucket_bounds) - 1];  // beyond the last bound
+}
+
+// failing: its latest word was a failure; busy: work waiting; idle; ok.
+const char* state_of(const channel_stats& s) {
+  if (s.last_error_at_ms > s.last_delivered_at_ms) return "failing";
+  if (s.retrying) return "retrying";
+  if (s.queued || s.inflight) return "busy";
+  return s.delivered ? "ok" : "idle";
+}
+
+}  // namespace
+
+json::object report_json(const delivery_report& r) {
+  json::array channels;
+  for (const auto& c : r.channels)
+    channels.push_back(json::object{{"channel", c.channel},
+                                    {"state", std::string(to_string(c.state))},
+                                    {"attempts", c.attempts},
+                                    {"last_error", c.last_error},
+                                    {"detail", c.detail}});
+  return {{"id", r.message_id},
+          {"finished", r.finished()},
+          {"delivered", r.all_delivered()},
+          {"channels", std::move(channels)}};
+}
+
+http_response list_messages(const bus& b, std::string_view target) {
+  message_query q;
+  std::string key;
+  const auto url = boost::urls::parse_origin_form(target);
+  if (!url) return bad_parameter("", "the query string does not parse");
+  for (const auto& p : url->params()) {
+    if (p.key == "limit") {
+      std::size_t n = 0;
+      const auto [end, ec] = std::from_chars(p.value.data(), p.value.data() + p.value.size(), n);
+      if (ec != std::errc{} || end != p.value.data() + p.value.size() || n < 1 || n > 1000)
+        return bad_parameter("limit", "limit is a number from 1 to 1000");
+      q.limit = n;
+    } else if (p.key == "after") {
+      q.after = p.value;
+    } else if (p.key == "state") {
+      if (p.value != "pending" && p.value != "delivered" && p.value != "failed" && !p.value.empty())
+        return bad_parameter("state", "state is pending, delivered or failed");
+      q.state = p.value;
+    } else if (p.key == "key") {
+      key = p.value;
+    } else {
+      return bad_parameter(p.key, "unknown parameter (limit, after, state, key)");
+    }
+  }
+  json::array out;
+  if (!key.empty()) {
+    if (auto r = b.status_by_key(key)) out.push_back(report_json(*r));
+  } else {
+    for (const auto& r : b.recent(q)) out.push_back(report_json(r));
+  }
+  json::object body{{"messages", std::move(out)}};
+  if (key.empty() && body["messages"].as_array().size() == q.limit)
+    body["next_after"] = body["messages"].as_array().back().as_object()["id"];
+  return {200, {}, json::serialize(body)};
+}
+
+json::object channels_json(const bus& b) {
+  json::array out;
+  for (const auto& s : b.stats())
+    out.push_back(json::object{{"name", s.name},
+                               {"type", s.type},
+                               {"state", state_of(s)},
+                               {"queued", s.queued},
+                               {"inflight", s.inflight},
+                               {"retrying", s.retrying},
+                               {"published", s.published},
+                               {"delivered", s.delivered},
+                               {"failed", s.failed},
+                               {"retried", s.retried},
+                               {"dropped", s.dropped},
+                               {"p50_seconds", quantile(s, 0.5)},
+                               {"p99_seconds", quantile(s, 0.99)},
+                               {"last_error", s.last_error},
+                               {"last_error_at_ms", s.last_error_at_ms},
+                               {"last_delivered_at_ms", s.last_delivered_at_ms}});
+  return {{"channels", std::move(out)}};
+}
+
+json::object config_json(const bus& b) {
+  const config_summary& c = b.configuration();
+  json::array channels;
+  for (const auto& ch : c.channels) {
+    json::object options;
+    for (const auto& [k, v] : ch.options) options[k] = v;
+    channels.push_back(json::object{{"name", ch.name},
+                                    {"type", ch.type},
+                                    {"enabled", ch.enabled},
+                                    {"options", std::move(options)}});
+  }
+  json::array routes;
+  for (const auto& r : c.routes) routes.push_back(json::string(r));
+  json::object out{{"channels", std::move(channels)},
+                   {"routes", std::move(routes)},
+                   {"durability", c.durability}};
+  if (auto s = b.spool_stats())
+    out["spool"] = json::object{{"bytes", s->bytes},
+                                {"max_bytes", s->max_bytes},
+                                {"unfinished", s->unfinished},
+                                {"dead_letters", s->dead_letters}};
+  if (auto q = b.queue_stats())
+    out["queue"] = json::object{{"connected", q->connected},   {"accepted", q->accepted},
+                                {"fetched", q->fetched},       {"acked", q->acked},
+                                {"held", q->held},             {"pending", q->pending},
+                                {"ack_pending", q->ack_pending}, {"redelivered", q->redelivered}};
+  return out;
+}
+
+}  // namespace notibus::serve
