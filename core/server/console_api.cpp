@@ -131,10 +131,14 @@ json::object config_json(const bus& b) {
                                 {"unfinished", s->unfinished},
                                 {"dead_letters", s->dead_letters}};
   if (auto q = b.queue_stats())
-    out["queue"] = json::object{{"connected", q->connected},   {"accepted", q->accepted},
-                                {"fetched", q->fetched},       {"acked", q->acked},
-                                {"held", q->held},             {"pending", q->pending},
-                                {"ack_pending", q->ack_pending}, {"redelivered", q->redelivered}};
+    out["queue"] = json::object{{"connected", q->connected},
+                                {"accepted", q->accepted},
+                                {"fetched", q->fetched},
+                                {"acked", q->acked},
+                                {"held", q->held},
+                                {"pending", q->pending},
+                                {"ack_pending", q->ack_pending},
+                                {"redelivered", q->redelivered}};
   return out;
 }
 

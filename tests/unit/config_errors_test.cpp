@@ -159,6 +159,31 @@ const std::vector<bad_config> cases = {
     {"negative_rate",
      "version: 1\nchannels:\n  a: {type: console, rate_limit: {per_second: -1}}\n",
      {"t.yaml:3:47: channels.a.rate_limit.per_second: expected number in 0..1000000, got \"-1\""}},
+    {"queue_and_spool",
+     "version: 1\nspool: {dir: /tmp/s}\nqueue: {servers: [nats://127.0.0.1:4222]}\n"
+     "channels: {a: {type: console}}\n",
+     {"t.yaml:3:8: queue: `spool` and `queue` are exclusive: accepted messages live in one place "
+      "(remove one)"}},
+    {"queue_url_not_nats",
+     "version: 1\nqueue: {servers: [\"http://me:pa55w0rd@10.0.0.1:4222\"]}\n"
+     "channels: {a: {type: console}}\n",
+     {"t.yaml:2:18: queue.servers: \"http://<redacted>@10.0.0.1:4222\" is not a nats:// or tls:// "
+      "URL"}},
+    {"queue_misspelt_key",
+     "version: 1\nqueue: {servers: [nats://n1:4222], replica: 3}\nchannels: {a: {type: console}}\n",
+     {"t.yaml:2:36: queue.replica: unknown key \"replica\"; did you mean \"replicas\"?"}},
+    {"queue_without_servers",
+     "version: 1\nqueue: {stream: N}\nchannels: {a: {type: console}}\n",
+     {"t.yaml:2:8: queue: missing required key \"servers\""}},
+    {"queue_short_ack_wait",
+     "version: 1\nqueue: {servers: [nats://n1:4222], ack_wait: 100ms, user: u}\n"
+     "channels: {a: {type: console}}\n",
+     {"t.yaml:2:46: queue.ack_wait: must be at least 1s",
+      "t.yaml:2:59: queue.user: user and password go together"}},
+    {"queue_bad_stream_name",
+     "version: 1\nqueue: {servers: [nats://n1:4222], stream: \"a.b\"}\n"
+     "channels: {a: {type: console}}\n",
+     {"t.yaml:2:44: queue.stream: \"a.b\": letters, digits, _ and - only"}},
 };
 
 class config_errors : public ::testing::TestWithParam<bad_config> {};

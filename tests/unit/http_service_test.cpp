@@ -166,3 +166,87 @@ TEST(http_service, refuses_an_address_it_cannot_bind_and_names_it) {
   }
   bus->stop(1s);
 }
+
+// The answers the web console uses: recent messages page by page, filtered by
+// state, found by idempotency key; bad parameters refused; the configuration
+// with secrets (declared, and from ${VAR}) redacted; the page's files public
+// and locked down by their Content-Security-Policy.
+TEST(http_service, answers_what_the_console_asks) {
+  ::setenv("CONSOLE_TEST_LABEL", "label-from-the-environment", 1);
+  notibus::test::test_env env(
+      "version: 1\nchannels:\n"
+      "  c: {type: fault, mode: ok, token: token-in-the-file, label: \"${CONSOLE_TEST_LABEL}\"}\n"
+      "  d: {type: fault, mode: permanent}\n"
+      "routes:\n  - match: {topic: \"fail.*\"}\n    to: [d]\n  - to: [c]\n");
+  std::shared_ptr<notibus::bus> bus = env.make_bus();
+  served s(bus, settings_with_token("tok"));
+  const auto port = s.http.port();
+  auto post = [&](const std::string& body) {
+    const reply r = request(port, http::verb::post, "/v1/messages", "tok", body);
+    EXPECT_EQ(r.status, 202u) << r.body;
+    return std::string(boost::json::parse(r.body).as_object().at("id").as_string());
+  };
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(post(R"({"topic":"ok","title":"t","body":"b"})"));
+  ids.push_back(post(R"({"topic":"fail.x","title":"t","body":"b"})"));
+  ids.push_back(post(R"({"topic":"ok","title":"t","body":"b","idempotency_key":"order-7"})"));
+  for (const auto& id : ids) EXPECT_NE(state_of(port, id, "tok"), "timed out");
+
+  auto list = [&](const std::string& query) {
+    const reply r = request(port, http::verb::get, "/v1/messages" + query, "tok");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    return boost::json::parse(r.body).as_object();
+  };
+  // Newest first, three at a time, until no next page.
+  std::vector<std::string> seen;
+  std::string after;
+  for (int page = 0; page < 5; ++page) {
+    auto doc = list("?limit=3" + (after.empty() ? "" : "&after=" + after));
+    for (const auto& m : doc.at("messages").as_array())
+      seen.emplace_back(m.as_object().at("id").as_string());
+    if (!doc.contains("next_after")) break;
+    after = std::string(doc.at("next_after").as_string());
+  }
+  EXPECT_EQ(seen, std::vector<std::string>(ids.rbegin(), ids.rend()));
+  auto failed = list("?state=failed").at("messages").as_array();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].as_object().at("id").as_string(), ids[5]);
+  EXPECT_EQ(list("?state=delivered").at("messages").as_array().size(), 6u);
+  auto by_key = list("?key=order-7").at("messages").as_array();
+  ASSERT_EQ(by_key.size(), 1u);
+  EXPECT_EQ(by_key[0].as_object().at("id").as_string(), ids[6]);
+  EXPECT_TRUE(list("?key=unknown").at("messages").as_array().empty());
+  for (const char* bad : {"?limit=0", "?limit=x", "?limit=1001", "?state=lost", "?colour=red"})
+    EXPECT_EQ(request(port, http::verb::get, std::string("/v1/messages") + bad, "tok").status, 400u)
+        << bad;
+  EXPECT_EQ(request(port, http::verb::get, "/v1/messages", "").status, 401u);
+  EXPECT_EQ(request(port, http::verb::get, "/v1/config", "").status, 401u);
+
+  const reply config = request(port, http::verb::get, "/v1/config", "tok");
+  ASSERT_EQ(config.status, 200u);
+  EXPECT_EQ(config.body.find("token-in-the-file"), std::string::npos) << config.body;
+  EXPECT_EQ(config.body.find("label-from-the-environment"), std::string::npos) << config.body;
+  const auto doc = boost::json::parse(config.body).as_object();
+  const auto& c = doc.at("channels").as_array().at(0).as_object();
+  EXPECT_EQ(c.at("options").as_object().at("token").as_string(), "<redacted>");
+  EXPECT_EQ(c.at("options").as_object().at("label").as_string(), "<redacted>");
+  EXPECT_EQ(doc.at("routes").as_array().at(0).as_string(), "topic fail.* -> d");
+  EXPECT_EQ(doc.at("durability").as_string().subview().substr(0, 6), "memory");
+
+  const reply channels = request(port, http::verb::get, "/v1/channels", "tok");
+  const auto chans = boost::json::parse(channels.body).as_object().at("channels").as_array();
+  for (const auto& ch : chans) {
+    const auto& o = ch.as_object();
+    EXPECT_EQ(o.at("state").as_string(), o.at("name").as_string() == "d" ? "failing" : "ok");
+  }
+
+  // The page: without the token, with a policy that allows no inline script.
+  const reply page = request(port, http::verb::get, "/ui/");
+  EXPECT_EQ(page.status, 200u);
+  EXPECT_NE(page.body.find("/ui/console.js"), std::string::npos);
+  EXPECT_EQ(page.body.find("<script>"), std::string::npos);  // none inline
+  EXPECT_EQ(request(port, http::verb::get, "/ui/nothing-here.js").status, 404u);
+  EXPECT_EQ(request(port, http::verb::post, "/ui/", "tok").status, 405u);
+  EXPECT_EQ(request(port, http::verb::get, "/").status, 302u);
+  bus->stop(1s);
+}

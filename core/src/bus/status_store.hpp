@@ -10,11 +10,11 @@
 #include <chrono>
 #include <deque>
 #include <functional>
-#include <vector>
 #include <memory>
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace notibus {
 

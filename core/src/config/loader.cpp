@@ -121,6 +121,7 @@ class loader {
     cfg_.spool = read_core_section(node, schema::spool(), "spool");
   }
 
+  // Checks beyond types: the section's keys are known good by now.
   void read_queue(const YAML::Node& root, const YAML::Node& node) {
     const std::size_t problems = sink_.size();
     auto q = read_core_section(node, schema::queue(), "queue");
@@ -131,25 +132,32 @@ class loader {
                 "(remove one)");
       return;
     }
-    if (q.servers.empty()) sink_.add(node["servers"].Mark(), "queue.servers", "no servers given");
+    // At the key when the file has it (tls.* keys are nested), else the section.
+    auto at = [&](const char* key) {
+      const YAML::Node n = node[key];
+      return n ? n.Mark() : node.Mark();
+    };
     for (const auto& url : q.servers)
       if (!url.starts_with("nats://") && !url.starts_with("tls://"))
-        sink_.add(node["servers"].Mark(), "queue.servers",
+        sink_.add(at("servers"), "queue.servers",
                   "\"" + queue::redact_url_userinfo(url) + "\" is not a nats:// or tls:// URL");
-    if (!q.user.empty() != !q.password.empty())
-      sink_.add(node.Mark(), "queue.user", "user and password go together");
-    if (!q.tls_cert.empty() != !q.tls_key.empty())
-      sink_.add(node.Mark(), "queue.tls.cert", "tls.cert and tls.key go together");
-    if (q.ack_wait < std::chrono::seconds(1))
-      sink_.add(node["ack_wait"] ? node["ack_wait"].Mark() : node.Mark(), "queue.ack_wait",
-                "must be at least 1s");
+    if (q.servers.empty()) sink_.add(at("servers"), "queue.servers", "no servers given");
     for (std::string* name : {&q.stream, &q.consumer})
       if (name->empty() ||
           name->find_first_not_of(
               "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
-              std::string::npos)
-        sink_.add(node.Mark(), name == &q.stream ? "queue.stream" : "queue.consumer",
+              std::string::npos) {
+        const bool stream = name == &q.stream;
+        sink_.add(at(stream ? "stream" : "consumer"), stream ? "queue.stream" : "queue.consumer",
                   "\"" + *name + "\": letters, digits, _ and - only");
+      }
+    if (q.ack_wait < std::chrono::seconds(1))
+      sink_.add(at("ack_wait"), "queue.ack_wait", "must be at least 1s");
+    if (!q.user.empty() != !q.password.empty())
+      sink_.add(at(q.user.empty() ? "password" : "user"), "queue.user",
+                "user and password go together");
+    if (!q.tls_cert.empty() != !q.tls_key.empty())
+      sink_.add(at("tls"), "queue.tls", "tls.cert and tls.key go together");
     cfg_.queue = std::move(q);
   }
 

@@ -1,6 +1,6 @@
 // config_summary: the running configuration as a console may show it.
-#include <notibus/config.hpp>
 #include <notibus/channel_options.hpp>
+#include <notibus/config.hpp>
 
 #include "../queue/server_url.hpp"
 
