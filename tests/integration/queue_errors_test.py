@@ -4,7 +4,9 @@ clear errors at start-up, naming the file and key, never a secret.
   - `spool` and `queue` together, a URL that is not nats://: `notibus check`;
   - no server at the address;
   - credentials the server refuses (also inside a URL), and the right ones;
-  - a stream or consumer that exists with other settings.
+  - a stream or consumer that exists with other settings;
+  - TLS: a server whose certificate is not trusted is refused (verification
+    on); trusted through queue.tls.ca, it works.
 """
 import os
 import subprocess
@@ -87,6 +89,35 @@ def main():
         print("consumer mismatch:", out.strip().splitlines()[-1])
     finally:
         nats.stop_all()
+
+    # TLS, with certificates made now: a CA and a server certificate for 127.0.0.1.
+    ca_key, ca, key, csr, cert = (os.path.join(tmp, f) for f in ("ca.key", "ca.pem", "srv.key", "srv.csr", "srv.pem"))
+    ext = os.path.join(tmp, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    for cmd in (["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca,
+                 "-days", "1", "-subj", "/CN=notibus test CA"],
+                ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
+                ["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert,
+                 "-days", "1", "-extfile", ext]):
+        subprocess.run(cmd, check=True, capture_output=True)
+    os.makedirs(tmp + "/tls")
+    secure = NatsCluster(tmp + "/tls", 1, extra=f'tls {{ cert_file: "{cert}", key_file: "{key}" }}')
+    secure.start()
+    secure.wait_healthy()
+    try:
+        url = secure.urls[0].replace("nats://", "tls://")
+        instance_config(config, free_port(), [url], receiver.port, 1)
+        out = expect_failure(config, "queue.servers", "cannot connect to " + url)
+        print("untrusted certificate:", out.strip().splitlines()[-1])
+        trusted = Instance(tmp, "trusted", [url], receiver.port, 1, extra_queue=f"  tls: {{ca: {ca}}}")
+        trusted.start()
+        status, answer, _ = trusted.request("POST", "/v1/messages", {"topic": "api", "title": "t", "body": "x"})
+        assert status == 202, (status, answer)
+        trusted.stop()
+        print("trusted through queue.tls.ca: accepted")
+    finally:
+        secure.stop_all()
     print("queue errors test passed")
 
 
