@@ -22,6 +22,7 @@ class NotibusConan(ConanFile):
         "channel_callmebot": CHANNEL_MODES,
         "channel_email": CHANNEL_MODES,
         "channel_service": CHANNEL_MODES,  # the engine of the service definitions
+        "with_jetstream": [True, False],  # the shared queue (`queue:`), through libnats
     }
     default_options = {
         "shared": False,
@@ -30,6 +31,7 @@ class NotibusConan(ConanFile):
         "channel_callmebot": "module",
         "channel_email": "module",
         "channel_service": "module",
+        "with_jetstream": True,
     }
 
     def export_sources(self):
@@ -53,6 +55,8 @@ class NotibusConan(ConanFile):
         self.requires("boost/1.81.0", transitive_headers=True)  # Asio is in the public API
         self.requires("openssl/3.0.13")
         self.requires("yaml-cpp/0.7.0")
+        if self.options.with_jetstream:
+            self.requires("cnats/3.4.1")
 
     def build_requirements(self):
         self.test_requires("gtest/1.12.1")
@@ -62,6 +66,7 @@ class NotibusConan(ConanFile):
         tc.variables["BUILD_SHARED_LIBS"] = bool(self.options.shared)
         tc.variables["NOTIBUS_BUILD_TESTS"] = False
         tc.variables["NOTIBUS_BUILD_BENCH"] = False
+        tc.variables["NOTIBUS_JETSTREAM"] = bool(self.options.with_jetstream)
         for channel in ("webhook", "callmebot", "email", "service"):
             tc.variables[f"NOTIBUS_CHANNEL_{channel.upper()}"] = str(self.options.get_safe(f"channel_{channel}"))
         tc.generate()
@@ -97,9 +102,12 @@ class NotibusConan(ConanFile):
         # A dependency the profile declares in [platform_requires] has no package
         # to point at (and CMakeDeps refuses component requires on it, conan
         # issue 17348): link the system's library by name instead.
-        for dep, component, system_libs in (("boost", "boost::headers", []),
-                                            ("openssl", "openssl::openssl", ["ssl", "crypto"]),
-                                            ("yaml-cpp", "yaml-cpp::yaml-cpp", ["yaml-cpp"])):
+        core_deps = [("boost", "boost::headers", []),
+                     ("openssl", "openssl::openssl", ["ssl", "crypto"]),
+                     ("yaml-cpp", "yaml-cpp::yaml-cpp", ["yaml-cpp"])]
+        if self.options.with_jetstream:
+            core_deps.append(("cnats", "cnats::cnats", ["nats"]))
+        for dep, component, system_libs in core_deps:
             if self._packaged(dep):
                 core.requires.append(component)
             else:
@@ -112,6 +120,7 @@ class NotibusConan(ConanFile):
         server.libs = ["notibus_server"]
         server.requires = ["notibus"]
         for dep, component, system_libs in (("boost", "boost::json", ["boost_json"]),
+                                            ("boost", "boost::url", ["boost_url"]),
                                             ("openssl", "openssl::openssl", ["ssl", "crypto"])):
             if self._packaged(dep):
                 server.requires.append(component)

@@ -208,7 +208,7 @@ class DaemonTest(DaemonTestBase):
                 if field is not None:
                     self.assertEqual(doc["field"], field)
                 if status == 405:
-                    self.assertEqual(hdrs["Allow"], "POST")
+                    self.assertEqual(hdrs["Allow"], "GET, POST")
         # Queues full: 503 with Retry-After, never a silent drop.
         self.assertEqual(d.post({"body": "1", "channels": ["stuck"]})[0], 202)  # in flight
         time.sleep(0.2)
