@@ -32,11 +32,6 @@ option_spec required(option_spec s) {
   return s;
 }
 
-option_spec secret(option_spec s) {
-  s.secret = true;
-  return s;
-}
-
 }  // namespace
 
 // Text of a default taken from the settings struct's initializer, so the

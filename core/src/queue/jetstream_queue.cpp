@@ -49,7 +49,6 @@ struct pending_accept {
 struct jetstream_queue::impl {
   shared_queue_settings settings;
   log_sink log;
-  nats_handles nats;  // connection, contexts, buckets, subscription
   std::string subject;
 
   std::mutex accept_mutex;
@@ -85,6 +84,10 @@ struct jetstream_queue::impl {
   mutable std::mutex consumer_mutex;
   std::uint64_t pending = 0, ack_pending = 0, redelivered_total = 0;
 
+  // Last, so destroyed first: libnats may still call back while it closes,
+  // and the callbacks use the members above.
+  nats_handles nats;  // connection, contexts, buckets, subscription
+
   void say(log_level level, const std::string& text) const {
     if (log) log(level, "queue: " + text);
   }
@@ -115,8 +118,8 @@ struct jetstream_queue::impl {
     natsMsg_Destroy(msg);
     if (pa && !pa->Duplicate) {
       ++self->accepted;
-      // Bookkeeping, not waited for: a lost status write shows as "unknown"
-      // until the delivering instance writes its own.
+      // Bookkeeping, not waited for: without it, GET on another instance
+      // answers 404 until the delivering instance writes its report.
       self->nats.put_async(self->nats.status_bucket, p.id, p.status, /*only_if_new=*/true);
       if (!p.key_hex.empty()) self->nats.put_async(self->nats.keys_bucket, p.key_hex, p.id, false);
       p.done(error_code{}, std::nullopt);
@@ -458,6 +461,13 @@ struct jetstream_queue::impl {
     }
     for (const auto& id : ids) release(id);
     nats.flush(2000ms);
+    // Accepts JetStream did not answer by now are not known to be stored.
+    std::unordered_map<const natsMsg*, pending_accept> unanswered;
+    {
+      std::lock_guard lock(accept_mutex);
+      unanswered.swap(accepts);
+    }
+    for (auto& [msg, p] : unanswered) p.done(make_error_code(errc::queue_unavailable), std::nullopt);
   }
 };
 
