@@ -467,7 +467,8 @@ struct jetstream_queue::impl {
       std::lock_guard lock(accept_mutex);
       unanswered.swap(accepts);
     }
-    for (auto& [msg, p] : unanswered) p.done(make_error_code(errc::queue_unavailable), std::nullopt);
+    for (auto& [msg, p] : unanswered)
+      p.done(make_error_code(errc::queue_unavailable), std::nullopt);
   }
 };
 
