@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include <cstdio>
+#include <functional>
 #include <set>
 
 #include "cli_args.hpp"
@@ -33,6 +34,39 @@ int list(const std::vector<spooled_dead_letter>& dead, bool as_json) {
   return 0;
 }
 
+// retry's answer: the copy's id, or none with the reason (none: no such dead letter).
+struct retried {
+  std::string copy;
+  std::string why;
+};
+
+// `retry` or `purge` on each id (once each); 1 if any was not done.
+int apply(const std::string& action, const std::vector<std::string>& ids,
+          const std::function<retried(const std::string&)>& retry,
+          const std::function<bool(const std::string&)>& purge, const char* delivered_by) {
+  int status = 0;
+  for (const auto& id : std::set<std::string>(ids.begin(), ids.end())) {
+    if (action == "retry") {
+      const retried r = retry(id);
+      if (!r.copy.empty()) {
+        std::printf("%s: queued again as %s%s\n", id.c_str(), r.copy.c_str(), delivered_by);
+        continue;
+      }
+      if (!r.why.empty()) {
+        std::fprintf(stderr, "%s: not queued again: %s\n", id.c_str(), r.why.c_str());
+        status = 1;
+        continue;
+      }
+    } else if (purge(id)) {
+      std::printf("%s: purged\n", id.c_str());
+      continue;
+    }
+    std::fprintf(stderr, "%s: no such dead letter\n", id.c_str());
+    status = 1;
+  }
+  return status;
+}
+
 // The shared queue's dead letters, through a bus that only publishes (it
 // takes no deliveries from the queue: the serving instances do).
 int shared_queue_dead_letters(const config& cfg, const std::string& action,
@@ -47,25 +81,15 @@ int shared_queue_dead_letters(const config& cfg, const std::string& action,
     if (action == "list") return list(b.dead_letters(), as_json);
     if (all)
       for (const auto& d : b.dead_letters()) ids.push_back(d.msg.id);
-    int status = 0;
-    for (const auto& id : std::set<std::string>(ids.begin(), ids.end())) {
-      if (action == "retry") {
-        if (const auto r = b.retry_dead_letter(id); r && !r->error) {
-          std::printf("%s: queued again as %s\n", id.c_str(), r->id.c_str());
-          continue;
-        } else if (r) {
-          std::fprintf(stderr, "%s: not queued again: %s\n", id.c_str(),
-                       r->error.message().c_str());
-          status = 1;
-          continue;
-        }
-      } else if (b.purge_dead_letter(id)) {
-        std::printf("%s: purged\n", id.c_str());
-        continue;
-      }
-      std::fprintf(stderr, "%s: no such dead letter\n", id.c_str());
-      status = 1;
-    }
+    const int status = apply(
+        action, ids,
+        [&](const std::string& id) -> retried {
+          const auto r = b.retry_dead_letter(id);
+          if (!r) return {};
+          if (r->error) return {"", r->error.message()};
+          return {r->id, ""};
+        },
+        [&](const std::string& id) { return b.purge_dead_letter(id); }, "");
     b.stop(std::chrono::seconds(5));
     return status;
   } catch (const notibus::error& e) {
@@ -115,21 +139,13 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
     std::vector<std::string> ids = rest;
     if (a.has("--all"))
       for (const auto& d : admin.dead_letters()) ids.push_back(d.msg.id);
-    int status = 0;
-    for (const auto& id : std::set<std::string>(ids.begin(), ids.end())) {
-      if (action == "retry") {
-        if (const std::string copy = admin.retry(id); !copy.empty()) {
-          std::printf("%s: queued again as %s (delivered by the next `notibus serve`)\n",
-                      id.c_str(), copy.c_str());
-          continue;
-        }
-      } else if (admin.purge(id)) {
-        std::printf("%s: purged\n", id.c_str());
-        continue;
-      }
-      std::fprintf(stderr, "%s: no such dead letter\n", id.c_str());
-      status = 1;
-    }
+    const int status = apply(
+        action, ids,
+        [&](const std::string& id) {
+          return retried{admin.retry(id), ""};
+        },
+        [&](const std::string& id) { return admin.purge(id); },
+        " (delivered by the next `notibus serve`)");
     return status;
   } catch (const notibus::error& e) {
     // The lock is taken: a daemon holds the spool, and its API can do this.

@@ -148,14 +148,7 @@ struct bus::impl {
     if (stopping) return ctx->queue->release(f.msg.id);
     delivery_plan plan;
     if (auto ec = routes->plan(f.msg, plan)) {
-      log(log_level::error, "queue: message " + f.msg.id +
-                                " cannot be delivered with this configuration (" + ec.message() +
-                                "); kept as a dead letter");
-      channel_delivery d{spool::unroutable_channel,
-                         delivery_state::failed,
-                         0,
-                         "not routable here: " + ec.message(),
-                         {}};
+      const channel_delivery d = unroutable("queue", f.msg.id, ec, "not routable here: ");
       delivery_report r{f.msg.id, {d}, false, false};
       const std::string id = f.msg.id;
       ctx->queue->finish(id, r, {{id, d, true}}, std::move(f.msg));
@@ -192,14 +185,8 @@ struct bus::impl {
     for (auto& entry : unfinished) {
       delivery_plan plan;
       if (auto ec = routes->plan(entry.msg, plan)) {
-        log(log_level::error, "spool: message " + entry.msg.id +
-                                  " cannot be delivered with this configuration (" + ec.message() +
-                                  "); kept as a dead letter");
-        channel_delivery d{spool::unroutable_channel,
-                           delivery_state::failed,
-                           0,
-                           "not routable after restart: " + ec.message(),
-                           {}};
+        const channel_delivery d =
+            unroutable("spool", entry.msg.id, ec, "not routable after restart: ");
         const std::string id = entry.msg.id;  // entry.msg is moved below
         ctx->spool->record_done(id, {{id, d, true}}, std::move(entry.msg));
         continue;
@@ -213,6 +200,16 @@ struct bus::impl {
       ++resumed;
     }
     if (resumed) log(log_level::info, "spool: resumed " + std::to_string(resumed) + " messages");
+  }
+
+  // A stored message this configuration cannot route (its channels are
+  // gone): logged, and the dead letter's one failed delivery.
+  channel_delivery unroutable(const char* from, const std::string& id, error_code ec,
+                              const std::string& why) const {
+    log(log_level::error, std::string(from) + ": message " + id +
+                              " cannot be delivered with this configuration (" + ec.message() +
+                              "); kept as a dead letter");
+    return {spool::unroutable_channel, delivery_state::failed, 0, why + ec.message(), {}};
   }
 
   void log(log_level level, const std::string& text) const {
