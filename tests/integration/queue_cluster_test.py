@@ -12,6 +12,7 @@ shared consumer, is killed (and restarted). Then:
     message is there once after dedup by webhook-id;
   - GET /v1/messages/{id} answers the same on every instance;
   - a dead letter is visible from every instance and `notibus dead-letters`;
+  - a send longer than ack_wait on a live instance stays with it (InProgress);
   - takeover: an instance killed while holding (slow) deliveries: another
     instance delivers them after ack_wait;
   - 429 with Retry-After: the message goes back to JetStream until then
@@ -184,6 +185,15 @@ def main():
         wait_until("the retried dead letter gone", lambda: all(
             all(d["id"] != dead_id for d in inst.request("GET", "/v1/dead-letters")[1]["dead_letters"])
             for inst in instances), 30)
+        copy_id = answer["id"]  # fails on `dead` again: a dead letter of its own
+        wait_until("the copy's dead letter", lambda: any(
+            d["id"] == copy_id for d in instances[2].request("GET", "/v1/dead-letters")[1]["dead_letters"]), 30)
+        purged = subprocess.run([BIN, "dead-letters", "purge", "-c", instances[0].config, "--all"],
+                                capture_output=True, text=True, timeout=60)
+        assert purged.returncode == 0 and f"{copy_id}: purged" in purged.stdout, (purged.stdout, purged.stderr)
+        for inst in instances:
+            assert inst.request("GET", "/v1/dead-letters")[1]["dead_letters"] == [], inst.name
+        print("dead letters: seen from every instance and the CLI, retried through one, purged by the CLI")
 
         # --- 429 + Retry-After: back to the queue until then (NakWithDelay) -----
         status, answer, _ = instances[0].request(
@@ -200,6 +210,15 @@ def main():
         report = instances[1].request("GET", f"/v1/messages/{later_id}")[1]
         assert report["channels"][0]["attempts"] == 2 and report["delivered"], report
         print(f"429 with Retry-After: 2: handed back to the queue, delivered after {waited:.1f}s, 2 attempts")
+
+        # --- a long send (3 x ack_wait) on a live instance: kept (InProgress) --
+        status, answer, _ = instances[1].request(
+            "POST", "/v1/messages", {"topic": "slow", "title": "long", "body": Receiver.SLOW_MARK.decode()})
+        assert status == 202, (status, answer)
+        long_id = answer["id"]
+        wait_until("the long send delivered", lambda: receiver.snapshot()[long_id] >= 1, ACK_WAIT * 6)
+        assert receiver.started[long_id] == 1, f"started {receiver.started[long_id]} times: taken over while alive"
+        print(f"a send of {ACK_WAIT * 3}s (ack_wait {ACK_WAIT}s) on a live instance: kept by it, sent once")
 
         # --- takeover: an instance dies holding deliveries ----------------------
         instances[0].stop()
