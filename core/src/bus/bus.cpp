@@ -556,14 +556,12 @@ std::optional<delivery_report> bus::status_by_key(std::string_view key) const {
 }
 
 std::vector<delivery_report> bus::recent(const message_query& query) const {
-  auto state_of = [](const delivery_report& r) {
-    if (!r.finished()) return "pending";
-    return r.all_delivered() ? "delivered" : "failed";
-  };
   std::vector<delivery_report> out;
-  // A sweep over the kept messages: reports are made for the ones listed only.
+  // Walked under the status store's lock: the check is cheap (no report
+  // built), reports are made for the ones listed only.
   for (const auto& t : impl_->status.newest(query.limit, query.after, [&](const tracker& t) {
-         return query.state.empty() || query.state == state_of(t.report());
+         if (t.handed_back()) return false;  // back in the shared queue: its state is there
+         return query.state.empty() || query.state == t.overall();
        }))
     out.push_back(t->report());
   return out;

@@ -86,15 +86,26 @@ std::vector<std::shared_ptr<tracker>> status_store::newest(
     const std::function<bool(const tracker&)>& keep) const {
   std::vector<std::shared_ptr<tracker>> out;
   std::lock_guard lock(mutex_);
-  // Both deques, merged by id, from the highest down (ids sort by time).
-  std::vector<const record*> all;
-  all.reserve(in_order_.size() + out_of_order_.size());
-  for (const auto& r : in_order_) all.push_back(&r);
-  for (const auto& r : out_of_order_) all.push_back(&r);
-  std::sort(all.begin(), all.end(), [](const record* a, const record* b) { return a->id > b->id; });
-  for (const record* r : all) {
-    if (out.size() >= limit) break;
-    if (!after.empty() && r->id >= after) continue;
+  // in_order_ is sorted already; the few out of order are sorted here. Both
+  // are walked from the highest id down (ids sort by time), merged.
+  std::vector<const record*> others;
+  for (const auto& r : out_of_order_)
+    if (after.empty() || r.id < after) others.push_back(&r);
+  std::sort(others.begin(), others.end(),
+            [](const record* a, const record* b) { return a->id > b->id; });
+  auto first_not_below =
+      after.empty()
+          ? in_order_.end()
+          : std::lower_bound(in_order_.begin(), in_order_.end(), after,
+                             [](const record& r, std::string_view v) { return r.id < v; });
+  auto mine = std::make_reverse_iterator(first_not_below);
+  auto other = others.begin();
+  while (out.size() < limit && (mine != in_order_.rend() || other != others.end())) {
+    const record* r;
+    if (other == others.end() || (mine != in_order_.rend() && mine->id > (*other)->id))
+      r = &*mine++;
+    else
+      r = *other++;
     if (keep(*r->t)) out.push_back(r->t);
   }
   return out;
