@@ -176,7 +176,8 @@ TEST(http_service, answers_what_the_console_asks) {
   notibus::test::test_env env(
       "version: 1\nchannels:\n"
       "  c: {type: fault, mode: ok, token: token-in-the-file, label: \"${CONSOLE_TEST_LABEL}\"}\n"
-      "  d: {type: fault, mode: permanent}\n"
+      "  d: {type: fault, mode: permanent, label: "
+      "\"https://u:pw-in-url@h.example/p?key=k-in-query\"}\n"
       "routes:\n  - match: {topic: \"fail.*\"}\n    to: [d]\n  - to: [c]\n");
   std::shared_ptr<notibus::bus> bus = env.make_bus();
   served s(bus, settings_with_token("tok"));
@@ -232,6 +233,10 @@ TEST(http_service, answers_what_the_console_asks) {
   ASSERT_EQ(config.status, 200u);
   EXPECT_EQ(config.body.find("token-in-the-file"), std::string::npos) << config.body;
   EXPECT_EQ(config.body.find("label-from-the-environment"), std::string::npos) << config.body;
+  EXPECT_EQ(config.body.find("pw-in-url"), std::string::npos) << config.body;
+  EXPECT_EQ(config.body.find("k-in-query"), std::string::npos) << config.body;
+  EXPECT_NE(config.body.find("https://<redacted>@h.example/p?<redacted>"), std::string::npos)
+      << config.body;
   const auto doc = boost::json::parse(config.body).as_object();
   const auto& c = doc.at("channels").as_array().at(0).as_object();
   EXPECT_EQ(c.at("options").as_object().at("token").as_string(), "<redacted>");

@@ -16,6 +16,16 @@ std::string joined(const std::vector<std::string>& items, const char* separator 
   return out;
 }
 
+// URLs often carry a credential inline (user info, a ?token=): a console
+// shows the scheme, host and path only.
+std::string without_url_secrets(std::string text) {
+  if (text.find("://") == std::string::npos) return text;
+  text = queue::redact_url_userinfo(text);
+  if (const auto q = text.find('?'); q != std::string::npos)
+    text = text.substr(0, q) + "?<redacted>";
+  return text;
+}
+
 // A value as text; lists and maps joined. Secrets and expanded values are
 // the caller's to withhold; substrings of them are cut out here too.
 std::string shown(const channel_options& options, const std::string& key) {
@@ -32,7 +42,7 @@ std::string shown(const channel_options& options, const std::string& key) {
   } else {
     text = options.text(key).value_or("");
   }
-  return queue::redact_url_userinfo(options.redact(std::move(text)));
+  return without_url_secrets(options.redact(std::move(text)));
 }
 
 const char* strategy_name(route_strategy s) {
