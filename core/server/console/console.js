@@ -214,7 +214,8 @@ async function act(action, ids) {
   for (const id of ids) {
     const path = "/v1/dead-letters/" + encodeURIComponent(id) + (action === "retry" ? "/retry" : "");
     const res = await api(action === "retry" ? "POST" : "DELETE", path);
-    done.push(action === "retry" ? `${id} → ${res.data.id || "?"}` : id);
+    if (res.status === 404) done.push(`${id} (already gone)`);
+    else done.push(action === "retry" ? `${id} → ${res.data.id}` : id);
   }
   await loadDead();
   say((action === "retry" ? "Queued again: " : "Purged: ") + done.join(", "));
