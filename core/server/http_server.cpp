@@ -1,5 +1,8 @@
 #include "http_server.hpp"
 
+#include <notibus/diagnostic.hpp>
+#include <notibus/error.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -111,16 +114,19 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         tls->use_certificate_chain_file(settings.tls_cert);
         tls->use_private_key_file(settings.tls_key, asio::ssl::context::pem);
       } catch (const boost::system::system_error& e) {
-        throw std::runtime_error("server.tls: cannot load " + settings.tls_cert + " / " +
-                                 settings.tls_key + ": " + e.code().message());
+        throw error({{"", 0, 0, "server.tls",
+                      "cannot load " + settings.tls_cert + " / " + settings.tls_key + ": " +
+                          e.code().message()}},
+                    e.code());
       }
     }
     boost::system::error_code ec;
     tcp::resolver resolver(io);
     auto endpoints = resolver.resolve(settings.host, settings.port, ec);
     if (ec || endpoints.empty())
-      throw std::runtime_error("server.listen: cannot resolve " + settings.host + ":" +
-                               settings.port);
+      throw error(
+          {{"", 0, 0, "server.listen", "cannot resolve " + settings.host + ":" + settings.port}},
+          ec ? ec : make_error_code(errc::invalid_config));
     const tcp::endpoint ep = *endpoints.begin();
     acceptor.open(ep.protocol(), ec);
     if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
@@ -129,8 +135,10 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     // Synchronous accepts (shedding, below) must never block the loop.
     if (!ec) acceptor.non_blocking(true, ec);
     if (ec)
-      throw std::runtime_error("server.listen: cannot listen on " + settings.host + ":" +
-                               settings.port + ": " + ec.message());
+      throw error(
+          {{"", 0, 0, "server.listen",
+            "cannot listen on " + settings.host + ":" + settings.port + ": " + ec.message()}},
+          ec);
   }
 
   asio::awaitable<void> accept_loop() {

@@ -17,7 +17,7 @@ serve::api_settings api_settings_of(const server_settings& s) {
 serve::listener_settings listener_of(const server_settings& s, log_sink log) {
   const auto address = split_listen(s.listen);
   if (!address)
-    throw std::runtime_error("server.listen: expected host:port, got \"" + s.listen + "\"");
+    throw error({{"", 0, 0, "server.listen", "expected host:port, got \"" + s.listen + "\""}});
   serve::listener_settings l;
   l.host = address->host;
   l.port = address->port;

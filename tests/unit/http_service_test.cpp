@@ -161,8 +161,11 @@ TEST(http_service, refuses_an_address_it_cannot_bind_and_names_it) {
   try {
     notibus::http_service second(io, bus, clash);
     FAIL() << "bound a port already in use";
-  } catch (const std::runtime_error& e) {
+  } catch (const notibus::error& e) {  // one error type for set-up problems
     EXPECT_NE(std::string(e.what()).find(clash.listen), std::string::npos) << e.what();
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_EQ(e.diagnostics()[0].path, "server.listen");
+    EXPECT_EQ(e.code(), boost::system::errc::address_in_use);
   }
   bus->stop(1s);
 }

@@ -26,7 +26,8 @@ class bus;
 
 class http_service {
  public:
-  // Binds at once (throws std::runtime_error naming the address). The HTTP
+  // Binds at once (throws notibus::error naming the address: server.listen,
+  // or server.tls for certificates that do not load; code() is the system's). The HTTP
   // side runs on `io`, which the application keeps running; the bus may run
   // anywhere. `log` gets the access log, refused authentications and warnings.
   // start, stop and replace may be called from any thread.
