@@ -76,14 +76,15 @@ http_response list_messages(const bus& b, std::string_view target) {
     }
   }
   json::array out;
+  message_page page;
   if (!key.empty()) {
     if (auto r = b.status_by_key(key)) out.push_back(report_json(*r));
   } else {
-    for (const auto& r : b.recent(q)) out.push_back(report_json(r));
+    page = b.recent(q);
+    for (const auto& r : page.messages) out.push_back(report_json(r));
   }
   json::object body{{"messages", std::move(out)}};
-  if (key.empty() && body["messages"].as_array().size() == q.limit)
-    body["next_after"] = body["messages"].as_array().back().as_object()["id"];
+  if (!page.next_after.empty()) body["next_after"] = page.next_after;
   return {200, {}, json::serialize(body)};
 }
 

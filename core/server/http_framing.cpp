@@ -1,5 +1,7 @@
 #include "http_framing.hpp"
 
+#include <notibus/plugin/text.hpp>
+
 #include <cctype>
 #include <vector>
 
@@ -59,6 +61,22 @@ std::string loggable_target(std::string_view target) {
   const std::size_t query = target.find('?');
   if (query == std::string_view::npos) return std::string(target);
   return std::string(target.substr(0, query)) + "?REDACTED";
+}
+
+std::string with_valid_utf8(const std::string& text) {
+  std::string out;
+  std::size_t copied = 0;  // text[0, copied) is in `out` already (only once one is bad)
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = sdk::utf8_sequence_length(text, i);
+    if (n != 0) {
+      i += n;
+      continue;
+    }
+    out.append(text, copied, i - copied).append("\xEF\xBF\xBD");
+    copied = ++i;
+  }
+  if (copied == 0) return text;
+  return out.append(text, copied, std::string::npos);
 }
 
 }  // namespace notibus::serve

@@ -28,4 +28,8 @@ std::string_view bearer_credentials(std::string_view authorization);
 // often travel there ("/v1/x?token=..." -> "/v1/x?REDACTED").
 std::string loggable_target(std::string_view target);
 
+// `text` with every byte that is not part of a valid UTF-8 sequence replaced
+// by U+FFFD (the text itself when it is valid, as nearly always).
+std::string with_valid_utf8(const std::string& text);
+
 }  // namespace notibus::serve

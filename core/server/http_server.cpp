@@ -45,6 +45,10 @@ template <class Body>
 void set_fields(bhttp::response<Body>& res, const http_response& r) {
   res.set(bhttp::field::server, "notibus");
   if (!r.body.empty() || r.status != 204) res.set(bhttp::field::content_type, r.content_type);
+  // Answers may hold statuses, configuration, dead letters: no cache keeps
+  // them, and no browser reads them as anything but what they say.
+  res.set(bhttp::field::x_content_type_options, "nosniff");
+  if (r.content_type.starts_with("application/json")) res.set(bhttp::field::cache_control, "no-store");
   for (const auto& [k, v] : r.headers) res.set(k, v);
 }
 
@@ -198,7 +202,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     static const std::string answer = [] {
       const std::string body = plain_error(503, "too_many_connections", "try again later").body;
       return "HTTP/1.1 503 Service Unavailable\r\nServer: notibus\r\nRetry-After: 1\r\n"
-             "Connection: close\r\nContent-Type: application/json\r\nContent-Length: " +
+             "Connection: close\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
+             "X-Content-Type-Options: nosniff\r\nContent-Length: " +
              std::to_string(body.size()) + "\r\n\r\n" + body;
     }();
     boost::system::error_code ec;
@@ -400,16 +405,21 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
                               bool keep_alive, const exchange_note& note) {
     tcp.expires_after(settings.header_timeout);
     beast::error_code ec;
+    // JSON is UTF-8: a byte a client sent (a parameter name quoted in an
+    // error, say) that is not becomes U+FFFD rather than breaking the answer.
+    std::string body = r.content_type.starts_with("application/json")
+                                 ? with_valid_utf8(r.body)
+                                 : r.body;
     if (note.head_only) {
       bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(r.status), note.version};
       set_fields(res, r);
       res.keep_alive(keep_alive);
-      res.content_length(r.body.size());
+      res.content_length(body.size());
       std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, res, tuple_awaitable);
     } else {
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), note.version};
       set_fields(res, r);
-      res.body() = r.body;
+      res.body() = std::move(body);
       res.keep_alive(keep_alive);
       res.prepare_payload();
       std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, res, tuple_awaitable);

@@ -24,6 +24,19 @@ std::string_view to_string(log_level level) noexcept {
   return "info";
 }
 
+namespace {
+
+// U+200E, U+200F (marks), U+202A..U+202E (embeddings, overrides), U+2066..U+2069
+// (isolates), as UTF-8.
+bool is_bidi_control(std::string_view s) {
+  if (static_cast<unsigned char>(s[0]) != 0xE2) return false;
+  const auto b1 = static_cast<unsigned char>(s[1]), b2 = static_cast<unsigned char>(s[2]);
+  if (b1 == 0x80) return b2 == 0x8E || b2 == 0x8F || (b2 >= 0xAA && b2 <= 0xAE);
+  return b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9;
+}
+
+}  // namespace
+
 std::string printable(std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
@@ -37,11 +50,18 @@ std::string printable(std::string_view text) {
     }
     const std::size_t n = c < 0x80 ? 1 : sdk::utf8_sequence_length(text, i);
     if (n > 1) {
+      const auto second = static_cast<unsigned char>(text[i + 1]);
       // U+0080..U+009F (C2 80..C2 9F) are control characters too: CSI is one.
-      if (n == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
+      if (n == 2 && c == 0xC2 && second < 0xA0) {
         out += "\\u00";
-        out += hex[static_cast<unsigned char>(text[i + 1]) >> 4];
-        out += hex[static_cast<unsigned char>(text[i + 1]) & 15];
+        out += hex[second >> 4];
+        out += hex[second & 15];
+      } else if (n == 3 && is_bidi_control(text.substr(i, 3))) {
+        // They reorder what a terminal shows after them: a forged line.
+        const unsigned code = ((c & 0x0Fu) << 12) | ((second & 0x3Fu) << 6) |
+                              (static_cast<unsigned char>(text[i + 2]) & 0x3Fu);
+        out += "\\u";
+        for (int shift = 12; shift >= 0; shift -= 4) out += hex[(code >> shift) & 15];
       } else {
         out.append(text.substr(i, n));
       }

@@ -23,9 +23,12 @@ std::optional<config> load_or_report(const std::string& file, plugin_registry& r
   try {
     return load_config_file(file, registry, program_sections());
   } catch (const config_error& e) {
-    for (const auto& d : e.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    // A value quoted from the file may hold ESC, CR or a bidi override: shown
+    // raw, it could rewrite the terminal (or forge an "ok" line).
+    for (const auto& d : e.diagnostics())
+      std::fprintf(stderr, "%s\n", printable(d.to_string()).c_str());
     std::fprintf(stderr, "%zu error%s in %s\n", e.diagnostics().size(),
-                 e.diagnostics().size() == 1 ? "" : "s", file.c_str());
+                 e.diagnostics().size() == 1 ? "" : "s", printable(file).c_str());
   }
   return std::nullopt;
 }
@@ -37,7 +40,8 @@ int run_check(const std::vector<std::string>& argv, const common_options&) {
   plugin_registry registry;
   const auto cfg = load_or_report(*file, registry);
   if (!cfg) return 2;
-  std::printf("%s: ok (%zu channel%s, %zu route%s)\n", file->c_str(), cfg->channels.size(),
+  std::printf("%s: ok (%zu channel%s, %zu route%s)\n", printable(*file).c_str(),
+              cfg->channels.size(),
               cfg->channels.size() == 1 ? "" : "s", cfg->routes.size(),
               cfg->routes.size() == 1 ? "" : "s");
   return 0;

@@ -49,19 +49,20 @@ int apply(const std::string& action, const std::vector<std::string>& ids,
     if (action == "retry") {
       const retried r = retry(id);
       if (!r.copy.empty()) {
-        std::printf("%s: queued again as %s%s\n", id.c_str(), r.copy.c_str(), delivered_by);
+        std::printf("%s: queued again as %s%s\n", printable(id).c_str(), r.copy.c_str(), delivered_by);
         continue;
       }
       if (!r.why.empty()) {
-        std::fprintf(stderr, "%s: not queued again: %s\n", id.c_str(), r.why.c_str());
+        std::fprintf(stderr, "%s: not queued again: %s\n", printable(id).c_str(),
+                     printable(r.why).c_str());
         status = 1;
         continue;
       }
     } else if (purge(id)) {
-      std::printf("%s: purged\n", id.c_str());
+      std::printf("%s: purged\n", printable(id).c_str());
       continue;
     }
-    std::fprintf(stderr, "%s: no such dead letter\n", id.c_str());
+    std::fprintf(stderr, "%s: no such dead letter\n", printable(id).c_str());
     status = 1;
   }
   return status;
@@ -93,7 +94,8 @@ int shared_queue_dead_letters(const config& cfg, const std::string& action,
     b.stop(std::chrono::seconds(5));
     return status;
   } catch (const notibus::error& e) {
-    for (const auto& d : e.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    for (const auto& d : e.diagnostics())
+      std::fprintf(stderr, "%s\n", printable(d.to_string()).c_str());
     return 1;
   }
 }
@@ -130,7 +132,7 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
     try {
       return list(list_dead_letters(*cfg->spool), a.has("--json"));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "%s\n", e.what());
+      std::fprintf(stderr, "%s\n", printable(e.what()).c_str());
       return 1;
     }
   }
@@ -150,7 +152,7 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
   } catch (const notibus::error& e) {
     // The lock is taken: a daemon holds the spool, and its API can do this.
     const bool in_use = e.code() == errc::spool_in_use;
-    std::fprintf(stderr, "%s%s\n", e.what(),
+    std::fprintf(stderr, "%s%s\n", printable(e.what()).c_str(),
                  in_use ? " (while `notibus serve` runs, use its API: POST "
                           "/v1/dead-letters/ID/retry, DELETE /v1/dead-letters/ID)"
                         : "");

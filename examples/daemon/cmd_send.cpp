@@ -29,7 +29,8 @@ std::optional<config> config_of_urls(const std::vector<std::string>& urls,
       std::string which = d.path;
       if (which.rfind(prefix, 0) == 0)
         which = "#" + which.substr(prefix.size(), which.find('.', prefix.size()) - prefix.size());
-      std::fprintf(stderr, "notibus send: --to %s: %s\n", which.c_str(), d.message.c_str());
+      std::fprintf(stderr, "notibus send: --to %s: %s\n", printable(which).c_str(),
+                   printable(d.message).c_str());
     }
   }
   return std::nullopt;
@@ -89,7 +90,7 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
     options.deliver_from_queue = false;  // with a shared queue: the serving instances deliver
     b = std::make_unique<bus>(*cfg, registry, std::move(options));
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\n", e.what());
+    std::fprintf(stderr, "%s\n", printable(e.what()).c_str());
     return 2;
   }
   std::promise<std::pair<error_code, delivery_report>> outcome;

@@ -6,8 +6,10 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <atomic>
 #include <csignal>
 #include <optional>
 #include <thread>
@@ -41,13 +43,19 @@ class server_process {
       auto first = std::make_shared<bus>(bus_io_.get_executor(), *cfg, registry_, options());
       http_.emplace(io_, std::move(first), s, common_.log);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "%s\n", e.what());
+      std::fprintf(stderr, "%s\n", printable(e.what()).c_str());
       return 2;
     }
     http_->start();
     wait_for_signals();
     io_.run();
     for (auto& t : retiring_) t.join();
+    // A reload still reading its file (a FIFO nobody writes) must not keep
+    // the process from exiting: it sees stopping_ and builds nothing.
+    if (reload_thread_.joinable()) {
+      if (reloading_) reload_thread_.detach();
+      else reload_thread_.join();
+    }
     common_.log(log_level::info, "stopped");
     return 0;
   }
@@ -73,7 +81,7 @@ class server_process {
     signals_.async_wait([this](boost::system::error_code ec, int signal) {
       if (ec) return;
       if (signal == SIGHUP) {
-        reload();
+        start_reload();
         wait_for_signals();
         return;
       }
@@ -81,42 +89,83 @@ class server_process {
     });
   }
 
-  void reload() {
+  // What a reload made off the API's thread: the next bus and its settings,
+  // or nothing (rejected, already logged).
+  struct prepared_reload {
+    std::shared_ptr<bus> next;
+    std::shared_ptr<bus> old;
+    server_settings settings;
+  };
+
+  // Loading a file can take long (a slow disk, a ${file:} that is a FIFO):
+  // it runs on a thread of its own while the API goes on answering, and the
+  // new bus is swapped in on the API's thread once ready. A SIGHUP during a
+  // reload makes one more reload after it, however many came.
+  void start_reload() {
+    if (stopping_) return;
+    if (reloading_) {
+      reload_again_ = true;
+      return;
+    }
+    reloading_ = true;
+    if (reload_thread_.joinable()) reload_thread_.join();
+    reload_thread_ = std::thread([this, old = http_->current_bus()] {
+      std::optional<prepared_reload> p = prepare_reload(old);
+      boost::asio::post(io_, [this, p = std::move(p)]() mutable { finish_reload(std::move(p)); });
+    });
+  }
+
+  std::optional<prepared_reload> prepare_reload(const std::shared_ptr<bus>& old) {
     // A config that does not load and channels that cannot start are refused
     // alike (notibus::error), each problem on a line of its own.
-    std::optional<config> cfg;
-    const auto old = http_->current_bus();
-    std::shared_ptr<bus> next;
     try {
-      cfg = load_config_file(file_, registry_, program_sections());
-      next = old->reload(*cfg, registry_, options());
+      config cfg = load_config_file(file_, registry_, program_sections());
+      if (stopping_) return std::nullopt;
+      prepared_reload p;
+      p.old = old;
+      p.next = p.old->reload(cfg, registry_, options());
+      p.settings = server_settings_of(cfg);
+      p.settings.max_connections =
+          std::min(p.settings.max_connections, fit_connections_to_open_file_limit());
+      return p;
     } catch (const notibus::error& e) {
       for (const auto& d : e.diagnostics())
         common_.log(log_level::error, "reload rejected: " + d.to_string());
       common_.log(log_level::error, "reload rejected: the running config stays in force");
-      http_->count_reload(false);
-      return;
     } catch (const std::exception& e) {
       common_.log(log_level::error, std::string("reload rejected: ") + e.what());
-      http_->count_reload(false);
+    }
+    return std::nullopt;
+  }
+
+  // On the API's thread.
+  void finish_reload(std::optional<prepared_reload> p) {
+    reloading_ = false;
+    if (stopping_) {
+      if (p) retiring_.emplace_back([next = p->next] { next->stop(std::chrono::milliseconds(0)); });
       return;
     }
-    server_settings s = server_settings_of(*cfg);
-    s.max_connections = std::min(s.max_connections, fit_connections_to_open_file_limit());
-    if (!http_->replace(next, s))
+    if (p) apply(std::move(*p));
+    else http_->count_reload(false);
+    if (std::exchange(reload_again_, false)) start_reload();
+  }
+
+  void apply(prepared_reload p) {
+    if (!http_->replace(p.next, p.settings))
       common_.log(log_level::warn,
                   "server.listen, tls, max_body, max_connections, header_timeout, idle_timeout "
                   "and access_log take effect on restart only");
-    grace_ = s.shutdown_grace;
+    grace_ = p.settings.shutdown_grace;
     http_->count_reload(true);
     // The old bus finishes what it holds (its queues are not lost), then stops.
-    retiring_.emplace_back([old, grace = grace_] { old->stop(grace); });
+    retiring_.emplace_back([old = p.old, grace = grace_] { old->stop(grace); });
     common_.log(log_level::info, "config reloaded from " + file_ + " (" +
-                                     std::to_string(next->channels_kept()) +
+                                     std::to_string(p.next->channels_kept()) +
                                      " unchanged channel(s) kept their queues)");
   }
 
   void shut_down(int signal) {
+    stopping_ = true;
     common_.log(log_level::info, std::string("signal ") + (signal == SIGTERM ? "TERM" : "INT") +
                                      ": draining for up to " + std::to_string(grace_.count()) +
                                      " ms");
@@ -140,6 +189,10 @@ class server_process {
   std::optional<http_service> http_;
   std::chrono::milliseconds grace_{10000};
   std::vector<std::thread> retiring_;
+  std::thread reload_thread_;
+  bool reloading_ = false;      // API thread only
+  bool reload_again_ = false;   // API thread only
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 Every request here is written by hand on a raw socket where the framing matters,
 so the test sees exactly the bytes the daemon sends back.
 """
+import json
 import os
 import resource
 import signal
@@ -309,6 +310,54 @@ class HardeningTest(DaemonTestBase):
         logs = d.logs()
         self.assertIn("unknown channel (a name filled in by ${...})", logs)
         self.assertNotIn("reload-secret-value-55", logs)
+
+    # Round 2, 5. A reload reads its file off the API's thread: a ${file:} that
+    # is a FIFO nobody writes (1.0 stalled every request for as long) leaves
+    # /healthz and POSTs answering; SIGHUPs meanwhile make one more reload.
+
+    def test_a_slow_reload_does_not_stall_the_api(self):
+        fifo = os.path.join(self.tmp, "slow-secret")
+        os.mkfifo(fifo)
+        d = self.start()
+        with open(d.config, "a") as f:
+            f.write(f'  - match: {{topic: "${{file:{fifo}}}"}}\n    to: [archive]\n')
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        d.proc.send_signal(signal.SIGHUP)  # coalesced into one more reload
+        started = time.time()
+        for _ in range(5):
+            status, _, _ = d.request("GET", "/healthz", token=None)
+            self.assertEqual(status, 200)
+            status, _, _ = d.post({"topic": "t", "title": "during", "body": "a reload"})
+            self.assertEqual(status, 202)
+        self.assertLess(time.time() - started, 3.0, "the API waited for the reload")
+        self.assertNotIn("config reloaded", d.logs())
+        for _ in range(2):  # the first reload, then the coalesced one
+            with open(fifo, "w") as w:
+                w.write("fifo-topic")
+        deadline = time.time() + 10
+        while d.logs().count("config reloaded") < 2 and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(d.logs().count("config reloaded"), 2, d.logs())
+        self.assertEqual(len(d.wait_for_lines(5)), 5)
+
+    # Round 2, 7 and 11: every JSON answer (errors included) is kept from caches
+    # and sniffing, and is UTF-8 even when it quotes a byte the client sent.
+
+    def test_json_answers_are_no_store_nosniff_and_utf8(self):
+        d = self.start()
+        for method, path, token, expected in [("GET", "/v1/channels", TOKEN, 200),
+                                              ("GET", "/v1/channels", "wrong", 401),
+                                              ("GET", "/v1/nowhere", TOKEN, 404),
+                                              ("GET", "/v1/messages?%FF=1", TOKEN, 400)]:
+            status, headers, body = d.request(method, path, token=token)
+            self.assertEqual(status, expected, path)
+            headers = {k.lower(): v for k, v in headers.items()}
+            self.assertEqual(headers.get("cache-control"), "no-store", path)
+            self.assertEqual(headers.get("x-content-type-options"), "nosniff", path)
+            doc = json.loads(body.decode("utf-8"))  # strict: 1.0 sent a raw 0xFF
+            if expected == 400:
+                self.assertEqual(doc["field"], "\ufffd")
 
     # 11. A record of failed authentication; an access log; a warning.
 

@@ -14,11 +14,13 @@
 
 #include <openssl/evp.h>
 
+#include <fstream>
 #include <functional>
 #include <optional>
 
 #include "../support/channel_env.hpp"
 #include "../support/http_test_server.hpp"
+#include "../support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 using notibus::delivery_state;
@@ -782,4 +784,58 @@ TEST(service_urls, a_bad_url_is_a_config_error_that_shows_the_form) {
             "t.yaml:4:10: channels.d.url: a discord:// URL is written "
             "discord://{webhook_id}/{webhook_token} or "
             "discord://{username}@{webhook_id}/{webhook_token}");
+}
+
+// What GET /v1/config shows (notibus::summarize): no header value, no webhook
+// path (the credential of Slack-style incoming webhooks), no definition body
+// (a user's may hold literal headers), no ${VAR} value anywhere, and a user
+// definition's secret list and map options withheld whole.
+TEST(config_summary, shows_no_credential_of_any_kind) {
+  notibus::test::temp_dir d;
+  std::ofstream(d.path / "vault.yaml") << R"(service: vault
+description: A service with a literal credential in its definition.
+options:
+  keys: {type: list, required: true, secret: true, doc: Keys.}
+  extra: {type: map, secret: true, doc: Extra headers.}
+  server: {type: string, required: true, doc: The server.}
+request:
+  method: POST
+  url: "{{options.server}}/send"
+  headers:
+    X-Literal-Key: literal-header-secret-1
+  json: {text: "{{message.body}}"}
+responses:
+  - when: {status: 200}
+    outcome: delivered
+)";
+  ::setenv("SUMMARY_TOPIC", "topic-from-the-environment", 1);
+  ::setenv("SUMMARY_DIR", (d.path / "spool-from-the-environment").c_str(), 1);
+  notibus::plugin_registry registry;
+  notibus::test::ensure_plugin(registry, "webhook");
+  const auto cfg = notibus::load_config_string(
+      "version: 1\nservice_dirs: [" + d.path.string() +
+          "]\nspool: {dir: \"${SUMMARY_DIR}\"}\n"
+          "channels:\n"
+          "  hook:\n    type: webhook\n"
+          "    url: \"https://hooks.slack.example/services/T0/B0/path-secret-2\"\n"
+          "    headers: {Authorization: \"Bearer header-secret-3\", X-Api-Key: header-secret-4}\n"
+          "  v:\n    type: vault\n    server: \"http://127.0.0.1:9\"\n"
+          "    keys: \"ab, list-secret-5\"\n    extra: {X-Api-Key: map-secret-6}\n"
+          "routes:\n  - match: {topic: \"${SUMMARY_TOPIC}\"}\n    to: [hook]\n  - to: [v]\n",
+      "t.yaml", registry);
+  const notibus::config_summary s = notibus::summarize(cfg);
+  std::string all = s.durability;
+  for (const auto& r : s.routes) all += "\n" + r;
+  for (const auto& c : s.channels)
+    for (const auto& [k, v] : c.options) all += "\n" + c.name + "." + k + " = " + v;
+  for (const char* secret :
+       {"path-secret-2", "header-secret-3", "header-secret-4", "literal-header-secret-1",
+        "list-secret-5", "map-secret-6", "topic-from-the-environment", "spool-from-the-environment"})
+    EXPECT_THAT(all, Not(HasSubstr(secret))) << all;
+  EXPECT_THAT(all, HasSubstr("hook.url = https://hooks.slack.example/<redacted>"));
+  EXPECT_THAT(all, HasSubstr("hook.headers = Authorization: <redacted>, X-Api-Key: <redacted>"));
+  EXPECT_THAT(all, HasSubstr("v.definition = vault (" + (d.path / "vault.yaml").string() + ")"));
+  EXPECT_THAT(all, HasSubstr("v.keys = <redacted>"));
+  EXPECT_THAT(all, HasSubstr("v.extra = <redacted>"));
+  EXPECT_THAT(all, HasSubstr("topic <redacted> -> hook"));
 }

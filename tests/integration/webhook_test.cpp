@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <thread>
+
 #include "../support/channel_env.hpp"
 #include "../support/http_test_server.hpp"
 #include "../support/publish_future.hpp"
@@ -370,7 +372,8 @@ channels:
 )",
                                                         "bad.yaml");
   ASSERT_FALSE(text.empty()) << "expected config errors";
-  EXPECT_THAT(text, HasSubstr("bad.yaml:5:10: channels.a.url: URL scheme must be http or https"));
+  EXPECT_THAT(text, HasSubstr("bad.yaml:5:10: channels.a.url: URL scheme must be http or https, "
+                              "got ftp"));
   EXPECT_THAT(text, HasSubstr("channels.a.headers: header X-Bad contains CR, LF or NUL"));
   EXPECT_THAT(text,
               HasSubstr("channels.a.headers: header Content-Length is set by the channel itself"));
@@ -380,6 +383,15 @@ channels:
   EXPECT_THAT(text, HasSubstr("channels.a.client_cert: client_cert and client_key go together"));
   EXPECT_THAT(text, Not(HasSubstr("s3cr3t")));
   EXPECT_THAT(text, Not(HasSubstr("not-a-whsec")));
+  // 1.0 wrapped the port: ":99999" passed and was delivered to port 34463.
+  for (const char* port : {"99999", "65536", "0"})
+    EXPECT_THAT(notibus::test::config_errors(
+                    "webhook",
+                    std::string("version: 1\nchannels:\n  a: {type: webhook, url: "
+                                "\"http://127.0.0.1:") +
+                        port + "/x\"}\n",
+                    "p.yaml"),
+                HasSubstr(std::string("channels.a.url: URL port must be in 1..65535, got ") + port));
 }
 
 // Issue 17, item 6: escaping follows the body's real syntax, whatever the case
@@ -504,4 +516,71 @@ TEST(webhook, an_echoed_request_does_not_put_url_secrets_in_errors) {
     EXPECT_THAT(everything, Not(HasSubstr(secret))) << everything;
   // The Basic credentials are the decoded userinfo.
   EXPECT_EQ(only(server).headers.at("authorization"), "Basic Ym90OnBAc3Mtd29yZA==");
+}
+
+// RFC 9110 15.2: interim answers come before the final one and are not it.
+TEST(webhook, interim_responses_are_read_past_to_the_final_one) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t i) {
+    const std::string final_answer = i == 1 ? "HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\n\r\nbad"
+                                            : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    const std::string interim = i == 0 ? "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+                                       : "HTTP/1.1 100 Continue\r\n\r\n";
+    return scripted_response{0, {}, interim + final_answer, server_action::raw};
+  });
+  webhook_env env(yaml_url(server) + "    retry: {max_attempts: 1}\n");
+  EXPECT_EQ(only(env.publish(sample())).state, delivery_state::delivered);
+  const auto second = env.publish(sample());
+  EXPECT_EQ(only(second).state, delivery_state::failed);
+  EXPECT_THAT(only(second).last_error, HasSubstr("HTTP 400"));
+  EXPECT_EQ(only(env.publish(sample())).state, delivery_state::delivered);
+  EXPECT_EQ(server.requests().size(), 3u);
+}
+
+TEST(webhook, an_unasked_switching_protocols_is_a_protocol_error) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t) {
+    return scripted_response{0, {}, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n",
+                             server_action::raw};
+  });
+  webhook_env env(yaml_url(server) + "    retry: {max_attempts: 1}\n");
+  const auto report = env.publish(sample());
+  EXPECT_EQ(only(report).state, delivery_state::failed);
+  EXPECT_THAT(only(report).last_error, HasSubstr("101"));
+}
+
+// A receiver that answers the first request twice: the extra answer must not
+// be taken for the second request's (which the receiver refuses).
+TEST(webhook, bytes_left_after_a_response_are_not_the_next_answer) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t i) {
+    const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    if (i == 0) return scripted_response{0, {}, ok + ok, server_action::raw};
+    return scripted_response{400, {}, "refused"};
+  });
+  webhook_env env(yaml_url(server) + "    retry: {max_attempts: 1}\n");
+  EXPECT_EQ(only(env.publish(sample())).state, delivery_state::delivered);
+  std::this_thread::sleep_for(50ms);  // the extra answer may come in a segment of its own
+  const auto second = env.publish(sample());
+  EXPECT_EQ(only(second).state, delivery_state::failed);
+  EXPECT_THAT(only(second).last_error, HasSubstr("HTTP 400"));
+  EXPECT_EQ(server.connections(), 2u) << "the connection with unread bytes must not be reused";
+}
+
+// 1.0 parked the first for 31.7 years, and retried the second (a date past
+// 2262, which overflowed) at once.
+TEST(webhook, a_retry_after_beyond_a_day_fails_into_a_dead_letter) {
+  for (const std::string value : {"999999999", "99999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"}) {
+    http_test_server server;
+    server.script([&](const recorded_request&, std::size_t) {
+      return scripted_response{429, {{"Retry-After", value}}, "slow down"};
+    });
+    webhook_env env(yaml_url(server));
+    const auto report = env.publish(sample());
+    EXPECT_EQ(only(report).state, delivery_state::failed) << value;
+    EXPECT_EQ(only(report).attempts, 1u) << value;
+    EXPECT_THAT(only(report).last_error, HasSubstr("beyond the 24h bound: HTTP 429: slow down"))
+        << value;
+    EXPECT_EQ(server.requests().size(), 1u) << value;
+  }
 }

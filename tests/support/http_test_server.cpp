@@ -104,6 +104,9 @@ struct http_test_server::impl {
         while (!ec && !stopping) asio::write(stream, asio::buffer(chunk), ec);
         return false;
       }
+      case server_action::raw:
+        asio::write(stream, asio::buffer(plan.body), ec);
+        return !ec;
       case server_action::respond:
         break;
     }

@@ -25,7 +25,9 @@ struct recorded_request {
   std::chrono::steady_clock::time_point at;
 };
 
-enum class server_action { respond, hang, reset_mid_response, endless_body, close_silently };
+// `raw`: the response's `body` is written to the socket as it is (interim
+// answers, a response sent twice...); the connection then stays open.
+enum class server_action { respond, hang, reset_mid_response, endless_body, close_silently, raw };
 
 struct scripted_response {
   unsigned status = 200;

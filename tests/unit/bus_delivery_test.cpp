@@ -335,3 +335,47 @@ TEST(bus_delivery, channels_that_cannot_start_are_one_error_naming_each) {
     EXPECT_EQ(e.diagnostics().at(0).file, "bad.yaml");
   }
 }
+
+// Retry-After: 999999999 must not park a message for 31 years: beyond a day
+// the delivery fails into a dead letter, with the receiver's words.
+TEST(bus_delivery, a_receiver_delay_beyond_a_day_fails_into_a_dead_letter) {
+  test_env env(with_mode("transient\n    fail_times: -1\n    retry_after: 25h"));
+  auto bus = env.make_bus();
+  auto fut = notibus::test::publish_future(*bus, make_message("x"));
+  auto [ec, report] = wait(fut);
+  EXPECT_EQ(report.channels[0].state, delivery_state::failed);
+  EXPECT_EQ(report.channels[0].attempts, 1u);
+  EXPECT_EQ(report.channels[0].last_error,
+            "the receiver asked to retry in 25h, beyond the 24h bound: "
+            "scripted transient failure 1");
+  ASSERT_EQ(env.dead.size(), 1u);
+  EXPECT_EQ(bus->stats()[0].retrying, 0u);
+}
+
+// A filter that matches little must not walk every kept status under the lock
+// every publish takes (1.0: four filtering clients raised the POST p50 from
+// 0.2 ms to 16-21 ms): each call looks at a bounded number and says where to
+// go on.
+TEST(bus_delivery, a_filtered_list_looks_at_a_bounded_number_per_call) {
+  test_env env(
+      "version: 1\nchannels:\n  ok: {type: fault, mode: ok}\n  bad: {type: fault, mode: permanent}\n"
+      "routes:\n  - match: {topic: \"fail\"}\n    to: [bad]\n  - to: [ok]\n");
+  auto bus = env.make_bus();
+  std::vector<std::future<std::tuple<notibus::error_code, notibus::delivery_report>>> all;
+  all.push_back(notibus::test::publish_future(*bus, make_message("fail")));
+  for (int i = 0; i < 4500; ++i) all.push_back(notibus::test::publish_future(*bus, make_message("ok")));
+  for (auto& f : all) f.wait();
+  const std::string failed_id = std::get<1>(all[0].get()).message_id;
+  notibus::message_query q;
+  q.state = "failed";
+  std::vector<std::string> found;
+  int calls = 0;
+  for (;; ++calls) {
+    const notibus::message_page page = bus->recent(q);
+    for (const auto& r : page.messages) found.push_back(r.message_id);
+    if (page.next_after.empty()) break;
+    q.after = page.next_after;
+  }
+  EXPECT_EQ(found, std::vector<std::string>{failed_id});
+  EXPECT_EQ(calls, 2) << "4501 kept, at most 2000 looked at per call: three calls";
+}

@@ -240,3 +240,23 @@ TEST(bus_flow, a_reloaded_bus_takes_over_unchanged_channels_with_their_queues) {
   t.join();  // no timer of the buses may keep the application's io_context busy
   EXPECT_LT(std::chrono::steady_clock::now() - drained, 2s);
 }
+
+// A receiver that keeps asking for later cannot park deliveries without bound:
+// those waiting to retry count against the queue's capacity.
+TEST(bus_flow, deliveries_waiting_to_retry_count_against_the_capacity) {
+  test_env env(channel_yaml(
+      "mode: transient, fail_times: -1, retry_after: 1h, queue: {capacity: 3, overflow: reject}"));
+  auto bus = env.make_bus();
+  std::vector<report_future> waiting;
+  for (int i = 0; i < 3; ++i) {
+    waiting.push_back(notibus::test::publish_future(*bus, make_message("x")));
+    wait_for_attempts("c", static_cast<std::size_t>(i) + 1);
+  }
+  for (int i = 0; i < 100 && bus->stats()[0].retrying < 3; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(bus->stats()[0].retrying, 3u);
+  auto refused = notibus::test::publish_future(*bus, make_message("x"));
+  const auto report = get(refused, 2s);
+  EXPECT_EQ(report.channels[0].state, delivery_state::failed);
+  EXPECT_EQ(report.channels[0].last_error, "queue full (capacity 3)");
+  bus->stop(0ms);
+}

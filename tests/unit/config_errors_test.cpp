@@ -275,3 +275,44 @@ TEST(config_errors_secrets, a_secret_file_is_never_echoed) {
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].find("not-an-address"), std::string::npos) << d[0];
 }
+
+// Aliases of aliases: 600 bytes that stood for billions of nodes (18 s of CPU
+// in 1.0's check), and files too large to be configs, are refused at once.
+TEST(config_errors, yaml_that_costs_far_more_than_its_size_is_refused) {
+  std::string laughs = "version: 1\na: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'j'; ++c)
+    laughs += std::string(1, c) + ": &" + c + " [*" + static_cast<char>(c - 1) + ", *" +
+              static_cast<char>(c - 1) + ", *" + static_cast<char>(c - 1) + ", *" +
+              static_cast<char>(c - 1) + ", *" + static_cast<char>(c - 1) + ", *" +
+              static_cast<char>(c - 1) + ", *" + static_cast<char>(c - 1) + ", *" +
+              static_cast<char>(c - 1) + ", *" + static_cast<char>(c - 1) + ", *" +
+              static_cast<char>(c - 1) + "]\n";
+  const auto start = std::chrono::steady_clock::now();
+  const auto found = diagnostics_of(laughs);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].substr(0, 7), "t.yaml:");
+  EXPECT_NE(found[0].find("more than 100000 values once aliases are expanded"), std::string::npos)
+      << found[0];
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << "not bounded";
+
+  const std::string long_text(600'000, 'y');
+  std::string wide = "version: 1\na: &a \"" + long_text + "\"\nb: [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n";
+  EXPECT_NE(diagnostics_of(wide).at(0).find("MiB of text once aliases are expanded"),
+            std::string::npos);
+
+  std::string deep = "version: 1\na: " + std::string(100, '[') + std::string(100, ']') + "\n";
+  EXPECT_NE(diagnostics_of(deep).at(0).find("nested more than 64 levels deep"), std::string::npos);
+
+  std::string huge = "version: 1\n";
+  while (huge.size() <= 1024 * 1024) huge += "# a comment that makes the file large\n";
+  EXPECT_EQ(diagnostics_of(huge),
+            std::vector<std::string>{"t.yaml: the file is " + std::to_string(huge.size()) +
+                                     " bytes; the limit is 1024 KiB"});
+
+  // Anchors and aliases as people use them stay fine.
+  const auto usual = diagnostics_of(
+      "version: 1\nx: &retry {max_attempts: 3}\nchannels:\n"
+      "  a: {type: fault, retry: *retry}\n  b: {type: fault, retry: *retry}\n");
+  ASSERT_EQ(usual.size(), 1u);
+  EXPECT_NE(usual[0].find("t.yaml:2:1: x: unknown key \"x\""), std::string::npos) << usual[0];
+}

@@ -16,6 +16,7 @@
 #include "bus/token_bucket.hpp"
 #include "config/expand.hpp"
 #include "config/suggest.hpp"
+#include "queue/server_url.hpp"
 
 using namespace std::chrono_literals;
 
@@ -140,6 +141,9 @@ TEST(log_sink, control_characters_are_escaped_in_text_lines) {
   EXPECT_EQ(notibus::printable("550 no\nerror: forged \x1b[31mred\r\t\x7f \xc2\x9b"
                                "2J \xff ok ✓"),
             "550 no\\nerror: forged \\x1b[31mred\\r\\t\\x7f \\u009b2J \\xff ok ✓");
+  // Bidi overrides and isolates reorder what follows on a terminal (round 2, 10).
+  EXPECT_EQ(notibus::printable("a \u202e\u2066\u2069\u200f b \u2013 \u20ac"),
+            "a \\u202e\\u2066\\u2069\\u200f b \u2013 \u20ac");
   testing::internal::CaptureStderr();
   notibus::stderr_log_sink()(notibus::log_level::error, "reply: a\nerror: b\x1b[2J");
   notibus::stderr_log_sink(notibus::log_level::info, true)(notibus::log_level::error,
@@ -151,4 +155,17 @@ TEST(log_sink, control_characters_are_escaped_in_text_lines) {
   const std::string json_line = out.substr(json_at);
   EXPECT_EQ(std::count(json_line.begin(), json_line.end(), '\n'), 1);
   EXPECT_NE(json_line.find("reply: a\\nerror: b\\u001b[2J"), std::string::npos) << json_line;
+}
+
+// Round 2, item 8: a password holding '@' (libnats ends the user info at the
+// last one) and a list of URLs in one value lose every user info.
+TEST(url_redaction, user_info_is_cut_to_the_last_at_of_each_url) {
+  using notibus::queue::redact_url_userinfo;
+  EXPECT_EQ(redact_url_userinfo("nats://user:p@ss@w0rd@127.0.0.1:4222"),
+            "nats://<redacted>@127.0.0.1:4222");
+  EXPECT_EQ(redact_url_userinfo("nats://a:b@h1:4222,nats://c:d@e@h2:4222"),
+            "nats://<redacted>@h1:4222,nats://<redacted>@h2:4222");
+  EXPECT_EQ(redact_url_userinfo("nats://h1:4222,tls://h2:4222"), "nats://h1:4222,tls://h2:4222");
+  EXPECT_EQ(redact_url_userinfo("nats://tok@h"), "nats://<redacted>@h");
+  EXPECT_EQ(redact_url_userinfo("no url@all"), "no url@all");
 }

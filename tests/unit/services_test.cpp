@@ -237,3 +237,17 @@ TEST(service_urls, an_unknown_or_malformed_url_names_the_expected_form_not_the_u
   error = notibus::services::channel_from_url("discord://1/2?colour=red", catalog).error;
   EXPECT_EQ(error, "unknown discord:// parameter \"colour\" (known: avatar_url, username, embeds)");
 }
+
+// 1.0 expanded aliases into a definition's JSON body: 579 bytes took 1.96 GB.
+TEST(service_definitions, aliases_that_expand_past_the_bounds_are_refused) {
+  std::string def = std::string(minimal) + "x0: &x0 [\"" + std::string(100, 'z') + "\"]\n";
+  for (int i = 1; i <= 8; ++i) {
+    const std::string prev = "*x" + std::to_string(i - 1);
+    def += "x" + std::to_string(i) + ": &x" + std::to_string(i) + " [" + prev + ", " + prev +
+           ", " + prev + ", " + prev + ", " + prev + ", " + prev + ", " + prev + ", " + prev + "]\n";
+  }
+  const auto problems = problems_of(def);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("once aliases are expanded: refused"), std::string::npos)
+      << problems[0];
+}

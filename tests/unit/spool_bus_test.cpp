@@ -360,3 +360,30 @@ TEST(spool_bus, a_full_spool_accepts_again_once_deliveries_finish_without_a_rest
   EXPECT_TRUE(eventually([&] { return !b->try_publish(make_message("t")).error; }))
       << "still full after every accepted message was delivered";
 }
+
+// A delay the receiver asked for is kept on disk: a restart does not send the
+// delivery again before it (1.0 retried every parked delivery at once).
+TEST(spool_bus, a_receivers_delay_outlives_a_restart) {
+  temp_dir d;
+  std::string id;
+  std::chrono::steady_clock::time_point first_attempt;
+  {
+    test_env env(spooled(d.path, "transient, fail_times: -1, retry_after: 3s"));
+    auto b = env.make_bus();
+    id = b->publish(make_message("t"));
+    ASSERT_TRUE(eventually([&] { return b->stats()[0].retrying == 1; }));
+    first_attempt = fault_log::instance().attempts("c").at(0).at;
+    b->stop(0ms);
+  }
+  test_env env(spooled(d.path, "ok"));
+  auto b = env.make_bus();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(fault_log::instance().attempts("c").size(), 0u) << "retried before the receiver's delay";
+  EXPECT_EQ(b->stats()[0].retrying, 1u);
+  ASSERT_TRUE(eventually([&] { return delivered(*b, id); }));
+  const auto second_attempt = fault_log::instance().attempts("c").at(0).at;
+  EXPECT_GE(second_attempt - first_attempt, 2900ms);
+  const auto report = b->status(id);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->channels[0].attempts, 2u) << "the attempts before the restart count";
+}

@@ -75,6 +75,15 @@ struct message_query {
   std::string state;
 };
 
+// One page of bus::recent(). A filtered page may hold fewer than `limit`
+// messages (each call looks at a bounded number, so that a filter matching
+// little does not walk every kept status while publishes wait): go on from
+// `next_after` until it is empty.
+struct message_page {
+  std::vector<delivery_report> messages;
+  std::string next_after;  // empty: nothing older
+};
+
 // The spool's state (for metrics), when there is one.
 struct spool_stats {
   std::uint64_t bytes = 0;       // on disk, all segments
@@ -179,7 +188,7 @@ class bus {
   // The first message accepted with this idempotency key, while it is kept.
   std::optional<delivery_report> status_by_key(std::string_view key) const;
   // Recent messages, newest first (this instance's, with a shared queue).
-  std::vector<delivery_report> recent(const message_query& query) const;
+  message_page recent(const message_query& query) const;
   // The configuration this bus runs, secrets redacted (for a console).
   const config_summary& configuration() const noexcept;
   std::vector<channel_stats> stats() const;

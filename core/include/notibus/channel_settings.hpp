@@ -53,6 +53,7 @@ struct channel_settings {
   std::string name;
   std::string type;    // as configured: a plugin's channel type or a service
   std::string plugin;  // the plugin that runs it: `type`, or the service engine
+  std::string definition_origin;  // a service's: "built-in" or its definition file
   bool enabled = true;
   retry_settings retry;
   rate_limit_settings rate_limit;

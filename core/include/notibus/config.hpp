@@ -105,6 +105,9 @@ struct config {
   std::vector<route> routes;
   // The validated values of each declared section the file has (defaults applied).
   std::map<std::string, shared_channel_options, std::less<>> sections;
+  // Every value ${VAR} or ${file:...} put in anywhere (routes, spool.dir...),
+  // to be cut out of whatever shows the configuration.
+  std::vector<std::string> expanded_values;
 
   const channel_settings* find_channel(const std::string& name) const;
 };

@@ -555,16 +555,19 @@ std::optional<delivery_report> bus::status_by_key(std::string_view key) const {
   return std::nullopt;
 }
 
-std::vector<delivery_report> bus::recent(const message_query& query) const {
-  std::vector<delivery_report> out;
+message_page bus::recent(const message_query& query) const {
+  message_page page;
   // Walked under the status store's lock: the check is cheap (no report
   // built), reports are made for the ones listed only.
-  for (const auto& t : impl_->status.newest(query.limit, query.after, [&](const tracker& t) {
-         if (t.handed_back()) return false;  // back in the shared queue: its state is there
-         return query.state.empty() || query.state == t.overall();
-       }))
-    out.push_back(t->report());
-  return out;
+  for (const auto& t : impl_->status.newest(
+           query.limit, query.after,
+           [&](const tracker& t) {
+             if (t.handed_back()) return false;  // back in the shared queue: its state is there
+             return query.state.empty() || query.state == t.overall();
+           },
+           page.next_after))
+    page.messages.push_back(t->report());
+  return page;
 }
 
 const config_summary& bus::configuration() const noexcept {

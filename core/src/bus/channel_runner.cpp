@@ -27,6 +27,11 @@ void keep_past_shutdown(std::shared_ptr<void> kept) {
   list->push_back(std::move(kept));
 }
 
+// The longest a receiver may make a delivery wait (Retry-After and the like):
+// beyond it the delivery fails into a dead letter, which can be seen, retried
+// and purged, instead of lying parked for years.
+constexpr milliseconds max_receiver_delay = std::chrono::hours(24);
+
 std::int64_t unix_ms_now() {
   return std::chrono::duration_cast<milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -105,7 +110,9 @@ void channel_runner::enqueue(delivery_task task) {
     fail(task, "bus stopped before delivery");
     return;
   }
-  const std::size_t depth = queued_.fetch_add(1, std::memory_order_relaxed);
+  // Deliveries waiting to retry count against the capacity too.
+  const std::size_t depth = queued_.fetch_add(1, std::memory_order_relaxed) +
+                            retrying_.load(std::memory_order_relaxed);
   // A message resumed from the spool was accepted long ago: a full queue must
   // not turn it away (new publishes are refused instead).
   if (depth >= settings_.queue.capacity && settings_.queue.overflow == overflow_policy::reject &&
@@ -138,8 +145,14 @@ void channel_runner::drain_inbox() {
       fail(task, "bus stopped before delivery");
       continue;
     }
+    if (const auto wait = task.not_before_ms - unix_ms_now(); wait > 0) {
+      queued_.fetch_sub(1, std::memory_order_relaxed);  // its delay outlived a restart
+      task.not_before_ms = 0;
+      retry_later(std::move(task), std::min(milliseconds(wait), max_receiver_delay));
+      continue;
+    }
     queue_.push_back(std::move(task));
-    if (queue_.size() > settings_.queue.capacity &&
+    if (queue_.size() + waiting_.size() > settings_.queue.capacity &&
         !queue_.back().owner->resumed()) {  // drop_oldest
       delivery_task oldest = std::move(queue_.front());
       queue_.pop_front();
@@ -287,20 +300,29 @@ void channel_runner::settle(delivery_task task, outcome result) {
   }
   milliseconds delay =
       jittered_backoff(r, task.attempts, std::uniform_real_distribution<double>(0, 1)(rng_));
-  if (result.retry_after_ms >= 0 && milliseconds(result.retry_after_ms) > delay)
-    delay = milliseconds(result.retry_after_ms);  // the receiver asked for at least this
+  const bool receiver_delay = result.retry_after_ms >= 0;
+  if (receiver_delay) {
+    const milliseconds asked(result.retry_after_ms);
+    if (asked > max_receiver_delay) {
+      fail(task, "the receiver asked to retry in " + format_duration(asked) + ", beyond the " +
+                     format_duration(max_receiver_delay) + " bound: " + error);
+      return;
+    }
+    delay = std::max(delay, asked);  // the receiver asked for at least this
+  }
   if (r.max_age && clock::now() + delay - task.first_queued > *r.max_age) {
     fail(task,
          "gave up: next attempt would pass max_age " + format_duration(*r.max_age) + ": " + error);
     return;
   }
-  task.owner->attempt_failed(task.slot, error);
-  ++retried_;
-  note_error(error);
   // The service said when to come back: with the shared queue, JetStream
   // holds the message until then (NakWithDelay), for whichever instance is
   // free, instead of this one holding it.
-  const bool hand_back = result.retry_after_ms >= 0 && task.owner->can_hand_back(task.slot);
+  const bool hand_back = receiver_delay && task.owner->can_hand_back(task.slot);
+  task.owner->attempt_failed(task.slot, error,
+                             receiver_delay && !hand_back ? unix_ms_now() + delay.count() : 0);
+  ++retried_;
+  note_error(error);
   if (ctx_->logs(log_level::info))
     ctx_->log(log_level::info, "channel " + settings_.name + ": message " +
                                    std::string(task.owner->msg().id()) + " attempt " +
@@ -437,7 +459,8 @@ void channel_runner::cancel_timers() {
 
 bool channel_runner::full() const noexcept {
   return settings_.queue.overflow == overflow_policy::reject &&
-         queued_.load(std::memory_order_relaxed) >= settings_.queue.capacity;
+         queued_.load(std::memory_order_relaxed) + retrying_.load(std::memory_order_relaxed) >=
+             settings_.queue.capacity;
 }
 
 bool channel_runner::idle() const noexcept {

@@ -33,6 +33,7 @@ struct delivery_task {
   std::uint32_t slot = 0;
   std::uint32_t attempts = 0;
   std::chrono::steady_clock::time_point first_queued{};
+  std::int64_t not_before_ms = 0;  // Unix ms: a receiver's delay kept across a restart
 };
 
 class channel_runner : public std::enable_shared_from_this<channel_runner> {

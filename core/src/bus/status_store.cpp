@@ -82,9 +82,10 @@ std::shared_ptr<tracker> status_store::find_key(std::string_view key) const {
 }
 
 std::vector<std::shared_ptr<tracker>> status_store::newest(
-    std::size_t limit, std::string_view after,
-    const std::function<bool(const tracker&)>& keep) const {
+    std::size_t limit, std::string_view after, const std::function<bool(const tracker&)>& keep,
+    std::string& resume_after) const {
   std::vector<std::shared_ptr<tracker>> out;
+  resume_after.clear();
   std::lock_guard lock(mutex_);
   // in_order_ is sorted already; the few out of order are sorted here. Both
   // are walked from the highest id down (ids sort by time), merged.
@@ -100,12 +101,20 @@ std::vector<std::shared_ptr<tracker>> status_store::newest(
                              [](const record& r, std::string_view v) { return r.id < v; });
   auto mine = std::make_reverse_iterator(first_not_below);
   auto other = others.begin();
-  while (out.size() < limit && (mine != in_order_.rend() || other != others.end())) {
+  std::size_t examined = 0;
+  std::string_view last;
+  while (mine != in_order_.rend() || other != others.end()) {
+    if (out.size() == limit || examined == max_examined) {
+      resume_after = out.size() == limit ? std::string(out.back()->msg().id()) : last;
+      break;
+    }
     const record* r;
     if (other == others.end() || (mine != in_order_.rend() && mine->id > (*other)->id))
       r = &*mine++;
     else
       r = *other++;
+    ++examined;
+    last = r->id;
     if (keep(*r->t)) out.push_back(r->t);
   }
   return out;

@@ -38,9 +38,13 @@ class status_store {
   std::shared_ptr<tracker> find_key(std::string_view key) const;
   // Newest first: up to `limit` trackers that `keep` accepts, starting after
   // the one with id `after` (empty: from the newest).
-  std::vector<std::shared_ptr<tracker>> newest(
-      std::size_t limit, std::string_view after,
-      const std::function<bool(const tracker&)>& keep) const;
+  // At most `max_examined` are looked at per call (the lock is the one every
+  // publish takes); `resume_after` is then the id to go on from, or empty
+  // when nothing older is left.
+  static constexpr std::size_t max_examined = 2000;
+  std::vector<std::shared_ptr<tracker>> newest(std::size_t limit, std::string_view after,
+                                               const std::function<bool(const tracker&)>& keep,
+                                               std::string& resume_after) const;
 
  private:
   // Views point into the tracked message, which the record keeps alive.

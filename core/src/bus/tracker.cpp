@@ -73,6 +73,7 @@ void tracker::restore(const std::map<std::string, spool::outcome_record>& outcom
     if (d.state == delivery_state::pending) {  // handed back: its attempts so far count
       s.attempts = d.attempts;
       if (!d.last_error.empty()) s.noted().last_error = d.last_error;
+      if (it->second.retry_at_ms > 0) s.noted().retry_at_ms = it->second.retry_at_ms;
       continue;
     }
     s.state = d.state;
@@ -122,8 +123,9 @@ void tracker::start(const std::shared_ptr<tracker>& t) {
 void tracker::enqueue(const std::shared_ptr<tracker>& t, std::size_t index) {
   // slots_ never changes size after set_plan, so the runner pointer is stable.
   // A message handed back through the shared queue goes on counting attempts.
-  t->slots_[index].runner->enqueue(
-      {t, static_cast<std::uint32_t>(index), t->slots_[index].attempts, {}});
+  const slot& s = t->slots_[index];
+  t->slots_[index].runner->enqueue({t, static_cast<std::uint32_t>(index), s.attempts, {},
+                                    s.notes ? s.notes->retry_at_ms : 0});
 }
 
 void tracker::abandon(delivery_report r) {
@@ -153,7 +155,7 @@ void tracker::persist_locked(const slot* s, bool complete) {
     else if (!complete || s->dead)
       // When this outcome completes the message, `done` says all there is to
       // say (dead letters aside): one record per delivery instead of two.
-      spool.record_outcome(std::string(msg_.id()), s->delivery(), s->dead);
+      spool.record_outcome({std::string(msg_.id()), s->delivery(), s->dead});
   }
   if (!complete || left_unfinished_) return;
   std::vector<spool::outcome_record> dead;
@@ -207,9 +209,14 @@ void tracker::attempt_started(std::size_t index) {
   ++slots_[index].attempts;
 }
 
-void tracker::attempt_failed(std::size_t index, const std::string& error) {
+void tracker::attempt_failed(std::size_t index, const std::string& error,
+                             std::int64_t retry_at_ms) {
   std::lock_guard lock(mutex());
-  slots_[index].noted().last_error = error;
+  slot& s = slots_[index];
+  s.noted().last_error = error;
+  s.notes->retry_at_ms = retry_at_ms;
+  if (retry_at_ms > 0 && spooled_ && ctx_->spool)
+    ctx_->spool->record_outcome({std::string(msg_.id()), s.delivery(), false, retry_at_ms});
 }
 
 void tracker::finish(const std::shared_ptr<tracker>& t, std::size_t index, delivery_state state,

@@ -76,7 +76,9 @@ class tracker {
   bool handed_back() const noexcept { return handed_back_.load(std::memory_order_relaxed); }
 
   void attempt_started(std::size_t slot);
-  void attempt_failed(std::size_t slot, const std::string& error);
+  // A transient failure; `retry_at_ms` (Unix ms, 0: none) is a delay the
+  // receiver asked for, which the spool keeps so that a restart honours it.
+  void attempt_failed(std::size_t slot, const std::string& error, std::int64_t retry_at_ms);
   // A final outcome for a slot: records it, starts the next fallback if any, and
   // completes the message when every group is done.
   static void finish(const std::shared_ptr<tracker>& t, std::size_t slot, delivery_state state,
@@ -98,6 +100,7 @@ class tracker {
   struct slot_notes {
     std::string last_error;
     std::string detail;
+    std::int64_t retry_at_ms = 0;  // restored from the spool: not to be sent before (Unix ms)
   };
   struct slot {
     std::shared_ptr<channel_runner> runner;  // its name is the channel's

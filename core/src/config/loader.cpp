@@ -54,16 +54,9 @@ class loader {
   }
 
   config run(const std::string& text) {
-    if (!check_utf8(text, sink_)) throw config_error(sink_.take());
-    YAML::Node root;
-    try {
-      root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      sink_.add(e.mark, "", "invalid YAML: " + e.msg);
-      throw config_error(sink_.take());
-    }
-    check_quoted_scalars(root, text, sink_);
-    if (!sink_.empty()) throw config_error(sink_.take());
+    const std::optional<YAML::Node> parsed = parse_yaml(text, sink_);
+    if (!parsed) throw config_error(sink_.take());
+    const YAML::Node& root = *parsed;
     if (!root.IsMap()) {
       sink_.add(root.Mark(), "",
                 "expected a mapping at the top of the file, got " + describe_node(root, false));
@@ -86,6 +79,7 @@ class loader {
       sink_.add(root.Mark(), "channels", "no channels: nothing could be delivered (add one)");
     if (root["routes"]) read_routes(root["routes"]);
     if (!sink_.empty()) throw config_error(sink_.take());
+    cfg_.expanded_values = sink_.sensitive();
     return std::move(cfg_);
   }
 
@@ -381,6 +375,7 @@ class loader {
     ch.name = name;
     ch.type = runner->service ? runner->service->name : plugin->table->name;
     ch.plugin = plugin->table->name;
+    if (runner->service) ch.definition_origin = runner->service->origin;
     fill_core_settings(s, *plugin->table, ch);
 
     // A value from the URL is part of a secret: never shown, like an expanded one.
@@ -511,9 +506,12 @@ config load_config_file(const std::filesystem::path& file, plugin_registry& regi
                         const load_options& options) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw config_error({diagnostic{file.string(), 0, 0, "", "cannot read the file"}});
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load(text.str(), file.string(), registry, options);
+  // One byte past the limit is enough to refuse (parse_yaml says so): a huge
+  // file is never read whole.
+  std::string text(yaml_limits{}.max_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return load(text, file.string(), registry, options);
 }
 
 config load_config_string(const std::string& yaml, const std::string& source_name,

@@ -26,6 +26,7 @@ class diagnostics_sink {
   void add(const YAML::Mark& mark, const std::string& path, const std::string& message);
   void add(diagnostic d) { list_.push_back(std::move(d)); }  // one about another file
   void add_sensitive(const std::string& value) { sensitive_.add(value); }
+  const std::vector<std::string>& sensitive() const noexcept { return sensitive_.values(); }
 
   // While it lives, problems at a node that has no place in the file (one made
   // from a URL) are reported at `mark` instead.

@@ -22,6 +22,7 @@ class sensitive_values {
  public:
   void add(std::string_view value) { add_sensitive(values_, value); }
   std::string redact(std::string text) const { return redact_values(std::move(text), values_); }
+  const std::vector<std::string>& values() const noexcept { return values_; }
 
  private:
   std::vector<std::string> values_;

@@ -3,6 +3,8 @@
 #include <notibus/config.hpp>
 
 #include "../queue/server_url.hpp"
+#include "../services/service_channel.hpp"
+#include "sensitive.hpp"
 
 namespace notibus {
 
@@ -16,33 +18,44 @@ std::string joined(const std::vector<std::string>& items, const char* separator 
   return out;
 }
 
-// URLs often carry a credential inline (user info, a ?token=): a console
-// shows the scheme, host and path only.
+// URLs often carry a credential: user info, a ?token=, or the path itself
+// (Slack, Discord, Teams and Mattermost incoming webhooks): a console shows
+// the scheme, host and port only.
 std::string without_url_secrets(std::string text) {
   if (text.find("://") == std::string::npos) return text;
   text = queue::redact_url_userinfo(text);
-  if (const auto q = text.find('?'); q != std::string::npos)
-    text = text.substr(0, q) + "?<redacted>";
-  return text;
+  const bool one_url = text.find_first_of(" \t,") == std::string::npos;
+  if (!one_url) {  // free text that mentions a URL: at least no query
+    if (const auto q = text.find('?'); q != std::string::npos) text = text.substr(0, q) + "?<redacted>";
+    return text;
+  }
+  const std::size_t authority = text.find("://") + 3;
+  const auto at = text.find('@', authority);
+  const auto rest = text.find_first_of("/?#", at == std::string::npos ? authority : at);
+  if (rest == std::string::npos || text.substr(rest) == "/") return text;
+  return text.substr(0, rest) + "/<redacted>";
 }
 
-// A value as text; lists and maps joined. Secrets and expanded values are
-// the caller's to withhold; substrings of them are cut out here too.
+// A value as text; lists joined, and of maps (headers, say: Authorization,
+// X-Api-Key) the keys only. Secrets and expanded values are the caller's to
+// withhold; substrings of them are cut out here too.
 std::string shown(const channel_options& options, const std::string& key) {
   if (options.is_sensitive(key)) return redacted;
   const option_value* v = options.find(key);
   if (!v) return {};
   std::string text;
   if (const auto* list = std::get_if<std::vector<std::string>>(v)) {
-    text = joined(*list);
+    std::vector<std::string> items;
+    for (const auto& item : *list) items.push_back(without_url_secrets(item));
+    text = joined(items);
   } else if (const auto* pairs = std::get_if<std::vector<std::pair<std::string, std::string>>>(v)) {
     std::vector<std::string> items;
-    for (const auto& [k, value] : *pairs) items.push_back(k + ": " + value);
+    for (const auto& [k, value] : *pairs) items.push_back(k + ": " + redacted);
     text = joined(items);
   } else {
-    text = options.text(key).value_or("");
+    text = without_url_secrets(options.text(key).value_or(""));
   }
-  return without_url_secrets(options.redact(std::move(text)));
+  return options.redact(std::move(text));
 }
 
 const char* strategy_name(route_strategy s) {
@@ -92,12 +105,20 @@ config_summary summarize(const config& cfg) {
   for (const auto& ch : cfg.channels) {
     config_summary::channel c{ch.name, ch.type, ch.enabled, {}};
     if (ch.options)
-      for (const auto& [key, value] : ch.options->values())
-        if (key != "type") c.options.emplace_back(key, shown(*ch.options, key));
+      for (const auto& [key, value] : ch.options->values()) {
+        if (key == "type") continue;
+        // A service's compiled definition may hold a user's literal headers:
+        // where it comes from is what a reader needs.
+        if (key == services::definition_option)
+          c.options.emplace_back(key, ch.type + " (" + ch.definition_origin + ")");
+        else
+          c.options.emplace_back(key, shown(*ch.options, key));
+      }
     out.channels.push_back(std::move(c));
   }
-  for (const auto& r : cfg.routes) out.routes.push_back(describe(r));
-  out.durability = durability(cfg);
+  for (const auto& r : cfg.routes)
+    out.routes.push_back(redact_values(describe(r), cfg.expanded_values));
+  out.durability = redact_values(durability(cfg), cfg.expanded_values);
   return out;
 }
 

@@ -3,6 +3,9 @@
 #include <notibus/plugin/text.hpp>
 
 #include <cstdio>
+#include <map>
+#include <sstream>
+#include <vector>
 
 namespace notibus {
 namespace {
@@ -44,6 +47,96 @@ void walk(const YAML::Node& node, const std::string& text, diagnostics_sink& sin
   }
 }
 
+
+// Counts what the document costs with every alias expanded, as the parser
+// reports it; an anchor's cost is known once its node ends.
+class cost_counter : public YAML::EventHandler {
+ public:
+  explicit cost_counter(const yaml_limits& limits) : limits_(limits) { stack_.push_back({}); }
+
+  // The first bound passed and where, or an empty message.
+  const std::string& problem() const { return problem_; }
+  const YAML::Mark& where() const { return where_; }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    leaf(mark, anchor, {1, 0});
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    const auto it = anchors_.find(anchor);
+    leaf(mark, 0, it == anchors_.end() ? cost{1, 0} : it->second);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                const std::string& value) override {
+    leaf(mark, anchor, {1, value.size()});
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct cost {
+    std::size_t nodes = 0, bytes = 0;
+  };
+  struct frame {
+    YAML::anchor_t anchor = 0;
+    cost so_far;
+  };
+
+  static void grow(cost& total, cost c, const yaml_limits& limits) {
+    total.nodes = std::min(total.nodes + c.nodes, limits.max_nodes + 1);
+    total.bytes = std::min(total.bytes + c.bytes, limits.max_expanded_bytes + 1);
+  }
+  // `c` more in the whole document, met at `mark`.
+  void count(const YAML::Mark& mark, cost c) {
+    grow(whole_, c, limits_);
+    if (!problem_.empty()) return;
+    if (whole_.nodes > limits_.max_nodes)
+      report(mark, "more than " + std::to_string(limits_.max_nodes) +
+                       " values once aliases are expanded: refused (write it out, or split it)");
+    else if (whole_.bytes > limits_.max_expanded_bytes)
+      report(mark, "more than " + std::to_string(limits_.max_expanded_bytes / (1024 * 1024)) +
+                       " MiB of text once aliases are expanded: refused");
+  }
+  void leaf(const YAML::Mark& mark, YAML::anchor_t anchor, cost c) {
+    if (anchor) anchors_[anchor] = c;
+    grow(stack_.back().so_far, c, limits_);
+    count(mark, c);
+  }
+  void open(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (stack_.size() > limits_.max_depth && problem_.empty())
+      report(mark, "nested more than " + std::to_string(limits_.max_depth) + " levels deep");
+    stack_.push_back({anchor, {1, 0}});
+    count(mark, {1, 0});
+  }
+  // A collection's cost (itself and all under it) is what an alias to it adds.
+  void close() {
+    const frame done = stack_.back();
+    stack_.pop_back();
+    if (done.anchor) anchors_[done.anchor] = done.so_far;
+    grow(stack_.back().so_far, done.so_far, limits_);
+  }
+  void report(const YAML::Mark& mark, std::string text) {
+    problem_ = std::move(text);
+    where_ = mark;
+  }
+
+  const yaml_limits& limits_;
+  std::vector<frame> stack_;
+  std::map<YAML::anchor_t, cost> anchors_;
+  cost whole_;
+  std::string problem_;
+  YAML::Mark where_;
+};
+
 }  // namespace
 
 bool check_utf8(const std::string& text, diagnostics_sink& sink) {
@@ -73,6 +166,39 @@ bool check_utf8(const std::string& text, diagnostics_sink& sink) {
 
 void check_quoted_scalars(const YAML::Node& root, const std::string& text, diagnostics_sink& sink) {
   walk(root, text, sink);
+}
+
+}  // namespace notibus
+
+namespace notibus {
+
+std::optional<YAML::Node> parse_yaml(const std::string& text, diagnostics_sink& sink,
+                                     const yaml_limits& limits) {
+  if (text.size() > limits.max_bytes) {
+    sink.add(YAML::Mark::null_mark(), "",
+             "the file is " + std::to_string(text.size()) + " bytes; the limit is " +
+                 std::to_string(limits.max_bytes / 1024) + " KiB");
+    return std::nullopt;
+  }
+  if (!check_utf8(text, sink)) return std::nullopt;
+  try {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    cost_counter counter(limits);
+    while (counter.problem().empty() && parser.HandleNextDocument(counter)) {
+    }
+    if (!counter.problem().empty()) {
+      sink.add(counter.where(), "", counter.problem());
+      return std::nullopt;
+    }
+    YAML::Node root = YAML::Load(text);
+    check_quoted_scalars(root, text, sink);
+    if (!sink.empty()) return std::nullopt;
+    return root;
+  } catch (const YAML::Exception& e) {
+    sink.add(e.mark, "", "invalid YAML: " + e.msg);
+    return std::nullopt;
+  }
 }
 
 }  // namespace notibus

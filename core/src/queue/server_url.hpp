@@ -1,4 +1,4 @@
-// NATS server URLs as errors and logs may show them.
+// URLs as errors, logs and the console may show them.
 #pragma once
 
 #include <string>
@@ -6,13 +6,28 @@
 namespace notibus::queue {
 
 // nats://user:secret@host:4222 -> nats://<redacted>@host:4222: a URL may carry
-// credentials, and they must not reach a log or an error message.
+// credentials, and they must not reach a log or an error message. A password
+// may hold '@' (libnats takes the last one as the end of the user info) and a
+// value may list several URLs ("nats://a:b@h1,nats://c:d@h2"): each URL's
+// user info is cut up to its last '@'.
 inline std::string redact_url_userinfo(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  const std::size_t from = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-  const auto at = url.find('@', from);
-  if (at == std::string::npos) return url;
-  return url.substr(0, from) + "<redacted>" + url.substr(at);
+  std::string out;
+  std::size_t from = 0;
+  for (;;) {
+    const auto scheme_end = url.find("://", from);
+    if (scheme_end == std::string::npos) break;
+    const std::size_t start = scheme_end + 3;
+    const auto next = url.find("://", start);
+    const auto at = url.rfind('@', next == std::string::npos ? std::string::npos : next - 1);
+    out += url.substr(from, start - from);
+    if (at != std::string::npos && at >= start) {
+      out += "<redacted>";
+      from = at;
+    } else {
+      from = start;
+    }
+  }
+  return out + url.substr(from);
 }
 
 }  // namespace notibus::queue

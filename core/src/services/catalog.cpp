@@ -117,16 +117,13 @@ std::vector<diagnostic> catalog::load_directory(const std::filesystem::path& dir
   std::vector<diagnostic> out;
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
+    std::string text(definition_limits.max_bytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
     diagnostics_sink sink(f.string());
-    YAML::Node root;
-    try {
-      root = YAML::Load(text.str());
-    } catch (const YAML::Exception& e) {
-      sink.add(e.mark, "", "invalid YAML: " + e.msg);
-    }
-    auto d = sink.empty() ? read_definition(root, sink) : std::nullopt;
+    const std::optional<YAML::Node> parsed = parse_yaml(text, sink, definition_limits);
+    const YAML::Node root = parsed ? *parsed : YAML::Node();
+    auto d = parsed ? read_definition(root, sink) : std::nullopt;
     auto problems = sink.take();
     out.insert(out.end(), problems.begin(), problems.end());
     if (!d) continue;

@@ -588,14 +588,9 @@ std::optional<service_definition> read_definition(const YAML::Node& root, diagno
 
 std::optional<service_definition> read_definition_text(const std::string& text,
                                                        diagnostics_sink& sink) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    sink.add(e.mark, "", "invalid YAML: " + e.msg);
-    return std::nullopt;
-  }
-  return read_definition(root, sink);
+  const std::optional<YAML::Node> root = parse_yaml(text, sink, definition_limits);
+  if (!root) return std::nullopt;
+  return read_definition(*root, sink);
 }
 
 }  // namespace notibus::services

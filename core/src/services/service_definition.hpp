@@ -12,6 +12,7 @@
 
 #include "../config/option_spec.hpp"
 #include "../config/section.hpp"
+#include "../config/yaml_text.hpp"
 
 namespace notibus::services {
 
@@ -31,6 +32,9 @@ struct service_definition {
   std::vector<std::pair<std::string, std::string>> query;  // URL query parameter -> option
   std::string engine_json;                                 // what the engine runs
 };
+
+// A definition is a page of YAML: its bounds are tighter than a config's.
+inline constexpr yaml_limits definition_limits{256 * 1024, 20'000, 1024 * 1024, 32};
 
 // Reads one definition document. Problems go to `sink` (whose file is the
 // definition's); nullopt when there were any.

@@ -121,7 +121,9 @@ void put_outcome(writer& w, const outcome_record& o) {
   w.u64(static_cast<std::uint64_t>(o.delivery.state));
   w.u64(o.delivery.attempts);
   w.str(o.delivery.last_error);
-  w.u64(o.dead ? 1 : 0);
+  // Flags: 1 dead, 2 a retry time follows (records of 1.0 hold only 0 or 1).
+  w.u64((o.dead ? 1u : 0u) | (o.retry_at_ms > 0 ? 2u : 0u));
+  if (o.retry_at_ms > 0) w.i64(o.retry_at_ms);
 }
 
 outcome_record get_outcome(reader& r) {
@@ -134,7 +136,9 @@ outcome_record get_outcome(reader& r) {
                          : delivery_state::failed;
   o.delivery.attempts = static_cast<std::uint32_t>(r.u64());
   o.delivery.last_error = r.str();
-  o.dead = r.u64() == 1;
+  const std::uint64_t flags = r.u64();
+  o.dead = (flags & 1u) != 0;
+  if (flags & 2u) o.retry_at_ms = r.i64();
   return o;
 }
 

@@ -27,6 +27,9 @@ struct outcome_record {
   std::string message_id;
   channel_delivery delivery;  // channel, state, attempts, last_error
   bool dead = false;          // a dead letter: failed, and nothing else in its group delivers
+  // A pending delivery that the receiver asked to retry no sooner than this
+  // (Unix ms; 0: at once), so a restart keeps the receiver's delay.
+  std::int64_t retry_at_ms = 0;
 };
 
 struct snapshot_record {

@@ -183,18 +183,17 @@ std::optional<std::string> store::find_key(const std::string& key) const {
   return it->second.message_id;
 }
 
-void store::record_outcome(const std::string& message_id, const channel_delivery& d, bool dead) {
-  outcome_record o{message_id, d, dead};
+void store::record_outcome(outcome_record o) {
   std::lock_guard lock(mutex_);
   // The callback may run inline (a closed log): it must not lock.
   segments_->append(
       static_cast<std::uint8_t>(record_type::outcome), encode_outcome(o),
       [](std::error_code, std::uint64_t) {}, false);
-  auto it = open_.find(message_id);
+  auto it = open_.find(o.message_id);
   if (it == open_.end()) return;
   auto& outcomes = it->second.outcomes;
   auto same = std::find_if(outcomes.begin(), outcomes.end(), [&](const outcome_record& x) {
-    return x.delivery.channel == d.channel;
+    return x.delivery.channel == o.delivery.channel;
   });
   if (same != outcomes.end())
     *same = std::move(o);

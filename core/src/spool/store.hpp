@@ -58,7 +58,7 @@ class store : public std::enable_shared_from_this<store> {
 
   // Bookkeeping, not waited for: losing one in a crash means a delivery is
   // made again (at least once), never that one is lost.
-  void record_outcome(const std::string& message_id, const channel_delivery& d, bool dead);
+  void record_outcome(outcome_record o);
   // Every delivery of a message is final; with `dead` ones, `kept` (the
   // message itself) stays as a dead letter.
   void record_done(const std::string& message_id, std::vector<outcome_record> dead,

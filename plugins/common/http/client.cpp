@@ -89,7 +89,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
       co_return nullptr;
     }
     reused = c != nullptr;
-    if (reused) co_return c;
+    if (reused && !detail::has_unread_bytes(*c)) co_return c;
+    if (reused) {  // an idle connection with bytes nobody asked for: replace it
+      c->close();
+      c.reset();
+      reused = false;
+    }
     ++opened;
     c = std::make_unique<connection>(io.get_executor(), tls_ctx, url.tls);
     error = co_await detail::open(*c, url, settings, until);

@@ -54,6 +54,20 @@ bool is_reset(const boost::system::error_code& ec) {
          ec == bhttp::error::partial_message || ec == asio::ssl::error::stream_truncated;
 }
 
+constexpr int max_interim_responses = 16;
+
+result read_failure(const boost::system::error_code& ec, bool header_done,
+                    std::chrono::milliseconds response_bound, const client_settings& settings) {
+  if (ec == beast::error::timeout)
+    return fail(failure::timeout, "no response within " + limit_text(response_bound,
+                                                                     settings.timeouts.response,
+                                                                     settings));
+  if (is_reset(ec))
+    return fail(failure::reset, header_done ? "connection closed in the middle of the response"
+                                            : "connection closed before any response");
+  return fail(failure::protocol, "invalid HTTP response: " + ec.message());
+}
+
 template <class Stream>
 asio::awaitable<exchange_outcome> exchange_on(Stream& stream, connection& c, const request& req,
                                               const client_settings& settings, deadline until) {
@@ -72,34 +86,43 @@ asio::awaitable<exchange_outcome> exchange_on(Stream& stream, connection& c, con
     co_return out;
   }
 
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(settings.max_response_body);
-  parser.header_limit(16 * 1024);
   const auto response_bound = bound(settings.timeouts.response, until);
   c.tcp().expires_after(response_bound);
-  auto [read_ec, read] = co_await bhttp::async_read(stream, c.buffer, parser, tuple_awaitable);
-  out.got_response = parser.got_some();
-  if (read_ec && !(read_ec == bhttp::error::body_limit && parser.is_header_done())) {
-    if (read_ec == beast::error::timeout)
-      out.r = fail(
-          failure::timeout,
-          "no response within " + limit_text(response_bound, settings.timeouts.response, settings));
-    else if (is_reset(read_ec))
-      out.r = fail(failure::reset, parser.is_header_done()
-                                       ? "connection closed in the middle of the response"
-                                       : "connection closed before any response");
-    else
-      out.r = fail(failure::protocol, "invalid HTTP response: " + read_ec.message());
+  // Interim answers (100 Continue, 103 Early Hints) precede the final one (RFC
+  // 9110 15.2): read past them, a bounded number of times.
+  for (int interim = 0;; ++interim) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(settings.max_response_body);
+    parser.header_limit(16 * 1024);
+    auto [read_ec, read] = co_await bhttp::async_read(stream, c.buffer, parser, tuple_awaitable);
+    out.got_response = out.got_response || parser.got_some();
+    if (read_ec && !(read_ec == bhttp::error::body_limit && parser.is_header_done())) {
+      out.r = read_failure(read_ec, parser.is_header_done(), response_bound, settings);
+      co_return out;
+    }
+    auto& res = parser.get();
+    const unsigned status = res.result_int();
+    if (status == 101) {  // never asked for: the connection no longer speaks HTTP
+      out.r = fail(failure::protocol, "unexpected 101 Switching Protocols");
+      co_return out;
+    }
+    if (status >= 100 && status < 200) {
+      if (interim < max_interim_responses) continue;
+      out.r = fail(failure::protocol, "more than " + std::to_string(max_interim_responses) +
+                                          " interim (1xx) responses");
+      co_return out;
+    }
+    out.r.resp.status = status;
+    for (const auto& field : res)
+      out.r.resp.headers.emplace_back(field.name_string(), field.value());
+    out.r.resp.body = std::move(res.body());
+    // An over-long body: keep what came, drop the connection (its stream is mid-body).
+    out.r.resp.body_truncated = static_cast<bool>(read_ec);
+    // Bytes beyond this response were never asked for: whatever reads them
+    // next would take them for its own answer.
+    out.keep_alive = !read_ec && res.keep_alive() && c.buffer.size() == 0;
     co_return out;
   }
-  auto& res = parser.get();
-  out.r.resp.status = res.result_int();
-  for (const auto& field : res) out.r.resp.headers.emplace_back(field.name_string(), field.value());
-  out.r.resp.body = std::move(res.body());
-  // An over-long body: keep what came, drop the connection (its stream is mid-body).
-  out.r.resp.body_truncated = static_cast<bool>(read_ec);
-  out.keep_alive = !read_ec && res.keep_alive();
-  co_return out;
 }
 
 }  // namespace
@@ -167,6 +190,14 @@ asio::awaitable<exchange_outcome> exchange(connection& c, const request& req,
   ++c.requests;
   if (c.tls) co_return co_await exchange_on(*c.secure, c, req, settings, until);
   co_return co_await exchange_on(*c.plain, c, req, settings, until);
+}
+
+bool has_unread_bytes(connection& c) {
+  if (c.buffer.size() != 0) return true;
+  if (c.tls && SSL_pending(c.secure->native_handle()) > 0) return true;
+  boost::system::error_code ec;
+  const std::size_t waiting = c.tcp().socket().available(ec);
+  return ec || waiting != 0;
 }
 
 }  // namespace notibus::http::detail

@@ -46,4 +46,8 @@ struct exchange_outcome {
 boost::asio::awaitable<exchange_outcome> exchange(connection& c, const request& req,
                                                   const client_settings& settings, deadline until);
 
+// Whether bytes came that no request asked for (a response sent twice, say),
+// or the connection is broken: such a connection must not be reused.
+bool has_unread_bytes(connection& c);
+
 }  // namespace notibus::http::detail

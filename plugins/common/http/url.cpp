@@ -1,5 +1,7 @@
 #include "url.hpp"
 
+#include <charconv>
+
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
@@ -36,7 +38,7 @@ std::optional<target_url> from_view(const urls::url_view& u, std::string& error)
   target_url t;
   const auto scheme = u.scheme_id();
   if (scheme != urls::scheme::http && scheme != urls::scheme::https) {
-    error = "URL scheme must be http or https";
+    error = "URL scheme must be http or https, got " + std::string(u.scheme().substr(0, 16));
     return std::nullopt;
   }
   t.tls = scheme == urls::scheme::https;
@@ -47,11 +49,15 @@ std::optional<target_url> from_view(const urls::url_view& u, std::string& error)
   t.host = std::string(u.encoded_host_address());
   if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
   if (u.has_port()) {
-    if (u.port_number() == 0) {
-      error = "URL port must be in 1..65535";
+    // port_number() wraps past 65535 (":99999" would be 34463): read the text.
+    const std::string_view text = u.port();
+    unsigned long number = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec != std::errc{} || end != text.data() + text.size() || number == 0 || number > 65535) {
+      error = "URL port must be in 1..65535, got " + std::string(text.substr(0, 12));
       return std::nullopt;
     }
-    t.port = std::to_string(u.port_number());
+    t.port = std::to_string(number);
   } else {
     t.port = t.tls ? "443" : "80";
   }
