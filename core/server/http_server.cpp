@@ -47,8 +47,9 @@ void set_fields(bhttp::response<Body>& res, const http_response& r) {
   if (!r.body.empty() || r.status != 204) res.set(bhttp::field::content_type, r.content_type);
   // Answers may hold statuses, configuration, dead letters: no cache keeps
   // them, and no browser reads them as anything but what they say.
-  res.set(bhttp::field::x_content_type_options, "nosniff");
-  if (r.content_type.starts_with("application/json")) res.set(bhttp::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  if (r.content_type.starts_with("application/json"))
+    res.set(bhttp::field::cache_control, "no-store");
   for (const auto& [k, v] : r.headers) res.set(k, v);
 }
 
@@ -407,9 +408,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     beast::error_code ec;
     // JSON is UTF-8: a byte a client sent (a parameter name quoted in an
     // error, say) that is not becomes U+FFFD rather than breaking the answer.
-    std::string body = r.content_type.starts_with("application/json")
-                                 ? with_valid_utf8(r.body)
-                                 : r.body;
+    std::string body =
+        r.content_type.starts_with("application/json") ? with_valid_utf8(r.body) : r.body;
     if (note.head_only) {
       bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(r.status), note.version};
       set_fields(res, r);

@@ -41,8 +41,7 @@ int run_check(const std::vector<std::string>& argv, const common_options&) {
   const auto cfg = load_or_report(*file, registry);
   if (!cfg) return 2;
   std::printf("%s: ok (%zu channel%s, %zu route%s)\n", printable(*file).c_str(),
-              cfg->channels.size(),
-              cfg->channels.size() == 1 ? "" : "s", cfg->routes.size(),
+              cfg->channels.size(), cfg->channels.size() == 1 ? "" : "s", cfg->routes.size(),
               cfg->routes.size() == 1 ? "" : "s");
   return 0;
 }

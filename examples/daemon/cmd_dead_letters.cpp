@@ -49,7 +49,8 @@ int apply(const std::string& action, const std::vector<std::string>& ids,
     if (action == "retry") {
       const retried r = retry(id);
       if (!r.copy.empty()) {
-        std::printf("%s: queued again as %s%s\n", printable(id).c_str(), r.copy.c_str(), delivered_by);
+        std::printf("%s: queued again as %s%s\n", printable(id).c_str(), r.copy.c_str(),
+                    delivered_by);
         continue;
       }
       if (!r.why.empty()) {

@@ -53,8 +53,10 @@ class server_process {
     // A reload still reading its file (a FIFO nobody writes) must not keep
     // the process from exiting: it sees stopping_ and builds nothing.
     if (reload_thread_.joinable()) {
-      if (reloading_) reload_thread_.detach();
-      else reload_thread_.join();
+      if (reloading_)
+        reload_thread_.detach();
+      else
+        reload_thread_.join();
     }
     common_.log(log_level::info, "stopped");
     return 0;
@@ -145,8 +147,10 @@ class server_process {
       if (p) retiring_.emplace_back([next = p->next] { next->stop(std::chrono::milliseconds(0)); });
       return;
     }
-    if (p) apply(std::move(*p));
-    else http_->count_reload(false);
+    if (p)
+      apply(std::move(*p));
+    else
+      http_->count_reload(false);
     if (std::exchange(reload_again_, false)) start_reload();
   }
 
@@ -190,8 +194,8 @@ class server_process {
   std::chrono::milliseconds grace_{10000};
   std::vector<std::thread> retiring_;
   std::thread reload_thread_;
-  bool reloading_ = false;      // API thread only
-  bool reload_again_ = false;   // API thread only
+  bool reloading_ = false;     // API thread only
+  bool reload_again_ = false;  // API thread only
   std::atomic<bool> stopping_{false};
 };
 

@@ -48,8 +48,7 @@ int main(int argc, char** argv) {
                                 : notibus::log_level::error;
     } else {
       std::fprintf(stderr, "notibus: bad %s value \"%s\"\n%s", notibus::printable(name).c_str(),
-                   notibus::printable(value).c_str(),
-                   usage_text);
+                   notibus::printable(value).c_str(), usage_text);
       return 2;
     }
   }
@@ -70,8 +69,8 @@ int main(int argc, char** argv) {
     if (command == "send") return notibus::cli::run_send(args, common);
     if (command == "serve") return notibus::cli::run_serve(args, common);
     if (command == "dead-letters") return notibus::cli::run_dead_letters(args, common);
-    std::fprintf(stderr, "notibus: unknown command \"%s\"\n%s",
-                 notibus::printable(command).c_str(), usage_text);
+    std::fprintf(stderr, "notibus: unknown command \"%s\"\n%s", notibus::printable(command).c_str(),
+                 usage_text);
   } catch (const notibus::cli::usage_error& e) {
     std::fprintf(stderr, "notibus %s: %s\n%s", notibus::printable(command).c_str(),
                  notibus::printable(e.what()).c_str(), usage_text);

@@ -275,3 +275,19 @@ channels:
                         "telegram_group, facebook, got \"whatsap\" (did you mean \"whatsapp\"?)"));
   EXPECT_THAT(text, Not(HasSubstr("s3cret-key")));
 }
+
+// Round 2, item 15: a 429 with Retry-After is retried no sooner than asked.
+TEST(callmebot, a_429_is_retried_no_sooner_than_its_retry_after) {
+  http_test_server api(test_pki::get().server);
+  api.script([](const recorded_request&, std::size_t i) {
+    return i == 0 ? scripted_response{429, {{"Retry-After", "2"}}, "Too many requests"}
+                  : scripted_response{200, {}, "Message queued"};
+  });
+  callmebot_env env(api, whatsapp() + "    retry: {initial_backoff: 10ms, max_backoff: 20ms}\n");
+  const auto d = env.publish("t", "b");
+  EXPECT_EQ(d.state, delivery_state::delivered);
+  EXPECT_EQ(d.attempts, 2u);
+  const auto reqs = api.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_GE(reqs[1].at - reqs[0].at, std::chrono::seconds(2));
+}

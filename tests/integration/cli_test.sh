@@ -39,16 +39,21 @@ expect_exit 2 "$bin" check -c bad.yaml
 expect_grep err 'bad.yaml:3:6: channels.a: missing required key "path"'
 expect_grep err 'bad.yaml:4:31: channels.b.timeout: expected a duration'
 
-# A value quoted from the file reaches the terminal escaped: ESC, BEL, CR-LF
-# and a bidi override could otherwise redraw it or forge an "ok" line.
-printf 'version: 1\nchannels:\n  b: {type: console, timeout: "\\e]0;owned\\a\\r\\ngood.yaml: ok\\u202e"}\n' >ctl.yaml
-expect_exit 2 "$bin" check -c ctl.yaml
-expect_grep err '\x1b]0;owned\x07\r\ngood.yaml: ok\u202e'
+expect_grep err 'bad.yaml:6:9: routes[0].to: unknown channel "c"'
+expect_grep err "3 errors in bad.yaml"
+
+# What reaches the terminal is escaped, the file's name included: ESC, BEL,
+# CR-LF and a bidi override could otherwise redraw it or forge an "ok" line.
+ctl=$'ctl\e]0;owned\a\r\ngood.yaml: ok\u202e.yaml'
+printf 'version: 1\nchannels:\n  b: {type: console, timeout: "\\e[2J\\u202e"}\n' >"$ctl"
+expect_exit 2 "$bin" check -c "$ctl"
+expect_grep err 'ctl\x1b]0;owned\x07\r\ngood.yaml: ok\u202e.yaml:3:31: channels.b.timeout'
+expect_grep err 'got "\x1b[2J\u202e"'
 expect_no_grep err $'\e'
 expect_no_grep err $'\a'
 expect_no_grep err $'\u202e'
-expect_grep err 'bad.yaml:6:9: routes[0].to: unknown channel "c"'
-expect_grep err "3 errors in bad.yaml"
+expect_exit 2 "$bin" check -c "$ctl.missing"
+expect_no_grep err $'\e'
 
 expect_exit 2 "$bin" check -c missing.yaml
 expect_grep err "missing.yaml: cannot read the file"

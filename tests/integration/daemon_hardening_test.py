@@ -326,19 +326,19 @@ class HardeningTest(DaemonTestBase):
         d.proc.send_signal(signal.SIGHUP)  # coalesced into one more reload
         started = time.time()
         for _ in range(5):
-            status, _, _ = d.request("GET", "/healthz", token=None)
+            status, _, _ = d.request("GET", "/healthz")
             self.assertEqual(status, 200)
             status, _, _ = d.post({"topic": "t", "title": "during", "body": "a reload"})
             self.assertEqual(status, 202)
         self.assertLess(time.time() - started, 3.0, "the API waited for the reload")
         self.assertNotIn("config reloaded", d.logs())
-        for _ in range(2):  # the first reload, then the coalesced one
+        for n in (1, 2):  # the first reload, then the coalesced one
             with open(fifo, "w") as w:
                 w.write("fifo-topic")
-        deadline = time.time() + 10
-        while d.logs().count("config reloaded") < 2 and time.time() < deadline:
-            time.sleep(0.02)
-        self.assertEqual(d.logs().count("config reloaded"), 2, d.logs())
+            deadline = time.time() + 10
+            while d.logs().count("config reloaded") < n and time.time() < deadline:
+                time.sleep(0.02)
+            self.assertEqual(d.logs().count("config reloaded"), n, d.logs())
         self.assertEqual(len(d.wait_for_lines(5)), 5)
 
     # Round 2, 7 and 11: every JSON answer (errors included) is kept from caches

@@ -220,7 +220,9 @@ class DaemonTest(DaemonTestBase):
 
     def test_auth(self):
         d = self.start()
-        for token in (None, "wrong", TOKEN + "x"):
+        # Of the right length too (round 2, 15): differing first, in the middle, last.
+        same_length = ["X" + TOKEN[1:], TOKEN[:9] + "X" + TOKEN[10:], TOKEN[:-1] + "X"]
+        for token in [None, "wrong", TOKEN + "x"] + same_length:
             status, headers, data = d.request("POST", "/v1/messages", {"body": "x"}, token=token)
             self.assertEqual(status, 401)
             self.assertEqual(headers["WWW-Authenticate"], 'Bearer realm="notibus"')
@@ -229,6 +231,28 @@ class DaemonTest(DaemonTestBase):
         self.assertEqual(d.request("GET", "/metrics", token=None)[0], 401)
         self.assertEqual(d.request("GET", "/healthz")[0], 200)
         self.assertEqual(d.request("GET", "/readyz")[0], 200)
+
+    def test_continue_routes_deliver_to_every_match(self):
+        # Round 2, 15: `continue: true` lets later routes match too; without it
+        # the first match is the only one.
+        second = os.path.join(self.tmp, "second.jsonl")
+        d = self.start(channels=f'  second: {{type: file, path: "{second}"}}\n',
+                       routes="  - match: {topic: \"a.*\"}\n    to: [second]\n    continue: true\n"
+                              "  - match: {topic: \"b.*\"}\n    to: [second]\n"
+                              "  - to: [archive]\n")
+        for topic in ("a.x", "b.x", "c.x"):
+            self.assertEqual(d.post({"topic": topic, "body": topic})[0], 202)
+        d.wait_for_lines(2)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            with open(second) if os.path.exists(second) else open(os.devnull) as f:
+                seconds = sorted(json.loads(l)["topic"] for l in f if l.strip())
+            if len(seconds) >= 2:
+                break
+            time.sleep(0.02)
+        time.sleep(0.2)
+        self.assertEqual(sorted(l["topic"] for l in d.delivered_lines()), ["a.x", "c.x"])
+        self.assertEqual(seconds, ["a.x", "b.x"])
 
     def test_health_and_metrics_can_be_public(self):
         d = self.start(server_extra="  health_without_auth: true\n  metrics_without_auth: true\n")

@@ -214,6 +214,19 @@ channels:
         self.assertNotIn(b"\n", raw.replace(b"\r\n", b""))
         self.assertLessEqual(max(len(line) for line in raw.split(b"\r\n")), 78)
 
+    def test_a_dot_that_quoted_printable_puts_at_a_line_start_is_stuffed(self):
+        # Round 2, item 13: quoted-printable breaks lines at 76 characters, so
+        # the dot after 75 others starts a wire line; a lone "." there would
+        # end DATA early and the rest would be read as SMTP commands.
+        server = self.serve()
+        body = "x" * 75 + ".y\n" + "z" * 75 + ".\nend"
+        p = self.send(self.config(server), "--title", "dots", "--body", body)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(server.recorder.messages), 1)
+        got = server.recorder.messages[0]
+        self.assertEqual(text_of(got["msg"].get_body(("plain",))), body + "\n")
+        self.assertEqual(server.recorder.data_calls, 1)
+
     def test_html_body_makes_multipart_alternative(self):
         server = self.serve()
         p = self.send(self.config(server, '    html_body: "<p>{{body}}</p>"\n'), "--title", "t", "--body", "a < b")

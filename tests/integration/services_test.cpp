@@ -828,9 +828,9 @@ responses:
   for (const auto& r : s.routes) all += "\n" + r;
   for (const auto& c : s.channels)
     for (const auto& [k, v] : c.options) all += "\n" + c.name + "." + k + " = " + v;
-  for (const char* secret :
-       {"path-secret-2", "header-secret-3", "header-secret-4", "literal-header-secret-1",
-        "list-secret-5", "map-secret-6", "topic-from-the-environment", "spool-from-the-environment"})
+  for (const char* secret : {"path-secret-2", "header-secret-3", "header-secret-4",
+                             "literal-header-secret-1", "list-secret-5", "map-secret-6",
+                             "topic-from-the-environment", "spool-from-the-environment"})
     EXPECT_THAT(all, Not(HasSubstr(secret))) << all;
   EXPECT_THAT(all, HasSubstr("hook.url = https://hooks.slack.example/<redacted>"));
   EXPECT_THAT(all, HasSubstr("hook.headers = Authorization: <redacted>, X-Api-Key: <redacted>"));

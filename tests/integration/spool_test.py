@@ -90,7 +90,15 @@ class SpoolTest(unittest.TestCase):
         d = self.start(deliver=True)
         got = self.delivered_ids(ids)
         self.assertEqual(sorted(got), sorted(ids))
-        # A repeated key after the restart is answered with the first id, not sent again.
+        # Every repeated key after the restart is answered with its first id, not
+        # sent again (round 2, 15: a key forgotten across the crash must fail here).
+        for i, first in enumerate(ids):
+            status, _, body = d.post({"body": f"m {i}", "idempotency_key": f"m-{i}"})
+            self.assertEqual((status, body["id"], body["duplicate"]), (200, first, True), i)
+        time.sleep(0.3)
+        self.assertEqual(sorted(self.delivered_ids([])), sorted(ids), "a repeated key was sent again")
+        self.kill(d)
+        d = self.start(deliver=True)
         status, _, body = d.post({"body": "m 7", "idempotency_key": "m-7"})
         self.assertEqual((status, body["id"], body["duplicate"]), (200, ids[7], True))
         d.stop()

@@ -385,13 +385,13 @@ channels:
   EXPECT_THAT(text, Not(HasSubstr("not-a-whsec")));
   // 1.0 wrapped the port: ":99999" passed and was delivered to port 34463.
   for (const char* port : {"99999", "65536", "0"})
-    EXPECT_THAT(notibus::test::config_errors(
-                    "webhook",
-                    std::string("version: 1\nchannels:\n  a: {type: webhook, url: "
-                                "\"http://127.0.0.1:") +
-                        port + "/x\"}\n",
-                    "p.yaml"),
-                HasSubstr(std::string("channels.a.url: URL port must be in 1..65535, got ") + port));
+    EXPECT_THAT(
+        notibus::test::config_errors("webhook",
+                                     std::string("version: 1\nchannels:\n  a: {type: webhook, url: "
+                                                 "\"http://127.0.0.1:") +
+                                         port + "/x\"}\n",
+                                     "p.yaml"),
+        HasSubstr(std::string("channels.a.url: URL port must be in 1..65535, got ") + port));
 }
 
 // Issue 17, item 6: escaping follows the body's real syntax, whatever the case
@@ -522,8 +522,9 @@ TEST(webhook, an_echoed_request_does_not_put_url_secrets_in_errors) {
 TEST(webhook, interim_responses_are_read_past_to_the_final_one) {
   http_test_server server;
   server.script([](const recorded_request&, std::size_t i) {
-    const std::string final_answer = i == 1 ? "HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\n\r\nbad"
-                                            : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    const std::string final_answer =
+        i == 1 ? "HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\n\r\nbad"
+               : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
     const std::string interim = i == 0 ? "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
                                        : "HTTP/1.1 100 Continue\r\n\r\n";
     return scripted_response{0, {}, interim + final_answer, server_action::raw};
@@ -540,8 +541,8 @@ TEST(webhook, interim_responses_are_read_past_to_the_final_one) {
 TEST(webhook, an_unasked_switching_protocols_is_a_protocol_error) {
   http_test_server server;
   server.script([](const recorded_request&, std::size_t) {
-    return scripted_response{0, {}, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n",
-                             server_action::raw};
+    return scripted_response{
+        0, {}, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", server_action::raw};
   });
   webhook_env env(yaml_url(server) + "    retry: {max_attempts: 1}\n");
   const auto report = env.publish(sample());
@@ -570,7 +571,8 @@ TEST(webhook, bytes_left_after_a_response_are_not_the_next_answer) {
 // 1.0 parked the first for 31.7 years, and retried the second (a date past
 // 2262, which overflowed) at once.
 TEST(webhook, a_retry_after_beyond_a_day_fails_into_a_dead_letter) {
-  for (const std::string value : {"999999999", "99999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"}) {
+  for (const std::string value :
+       {"999999999", "99999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"}) {
     http_test_server server;
     server.script([&](const recorded_request&, std::size_t) {
       return scripted_response{429, {{"Retry-After", value}}, "slow down"};

@@ -358,12 +358,14 @@ TEST(bus_delivery, a_receiver_delay_beyond_a_day_fails_into_a_dead_letter) {
 // go on.
 TEST(bus_delivery, a_filtered_list_looks_at_a_bounded_number_per_call) {
   test_env env(
-      "version: 1\nchannels:\n  ok: {type: fault, mode: ok}\n  bad: {type: fault, mode: permanent}\n"
+      "version: 1\nchannels:\n  ok: {type: fault, mode: ok}\n  bad: {type: fault, mode: "
+      "permanent}\n"
       "routes:\n  - match: {topic: \"fail\"}\n    to: [bad]\n  - to: [ok]\n");
   auto bus = env.make_bus();
   std::vector<std::future<std::tuple<notibus::error_code, notibus::delivery_report>>> all;
   all.push_back(notibus::test::publish_future(*bus, make_message("fail")));
-  for (int i = 0; i < 4500; ++i) all.push_back(notibus::test::publish_future(*bus, make_message("ok")));
+  for (int i = 0; i < 4500; ++i)
+    all.push_back(notibus::test::publish_future(*bus, make_message("ok")));
   for (auto& f : all) f.wait();
   const std::string failed_id = std::get<1>(all[0].get()).message_id;
   notibus::message_query q;

@@ -296,7 +296,8 @@ TEST(config_errors, yaml_that_costs_far_more_than_its_size_is_refused) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << "not bounded";
 
   const std::string long_text(600'000, 'y');
-  std::string wide = "version: 1\na: &a \"" + long_text + "\"\nb: [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n";
+  std::string wide = "version: 1\na: &a \"" + long_text +
+                     "\"\nb: [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n";
   EXPECT_NE(diagnostics_of(wide).at(0).find("MiB of text once aliases are expanded"),
             std::string::npos);
 

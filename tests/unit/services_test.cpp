@@ -243,8 +243,8 @@ TEST(service_definitions, aliases_that_expand_past_the_bounds_are_refused) {
   std::string def = std::string(minimal) + "x0: &x0 [\"" + std::string(100, 'z') + "\"]\n";
   for (int i = 1; i <= 8; ++i) {
     const std::string prev = "*x" + std::to_string(i - 1);
-    def += "x" + std::to_string(i) + ": &x" + std::to_string(i) + " [" + prev + ", " + prev +
-           ", " + prev + ", " + prev + ", " + prev + ", " + prev + ", " + prev + ", " + prev + "]\n";
+    def += "x" + std::to_string(i) + ": &x" + std::to_string(i) + " [" + prev + ", " + prev + ", " +
+           prev + ", " + prev + ", " + prev + ", " + prev + ", " + prev + ", " + prev + "]\n";
   }
   const auto problems = problems_of(def);
   ASSERT_EQ(problems.size(), 1u);

@@ -378,7 +378,8 @@ TEST(spool_bus, a_receivers_delay_outlives_a_restart) {
   test_env env(spooled(d.path, "ok"));
   auto b = env.make_bus();
   std::this_thread::sleep_for(500ms);
-  EXPECT_EQ(fault_log::instance().attempts("c").size(), 0u) << "retried before the receiver's delay";
+  EXPECT_EQ(fault_log::instance().attempts("c").size(), 0u)
+      << "retried before the receiver's delay";
   EXPECT_EQ(b->stats()[0].retrying, 1u);
   ASSERT_TRUE(eventually([&] { return delivered(*b, id); }));
   const auto second_attempt = fault_log::instance().attempts("c").at(0).at;

@@ -51,8 +51,8 @@ class shared_channel_options : public std::shared_ptr<const channel_options> {
 
 struct channel_settings {
   std::string name;
-  std::string type;    // as configured: a plugin's channel type or a service
-  std::string plugin;  // the plugin that runs it: `type`, or the service engine
+  std::string type;               // as configured: a plugin's channel type or a service
+  std::string plugin;             // the plugin that runs it: `type`, or the service engine
   std::string definition_origin;  // a service's: "built-in" or its definition file
   bool enabled = true;
   retry_settings retry;

@@ -111,8 +111,8 @@ void channel_runner::enqueue(delivery_task task) {
     return;
   }
   // Deliveries waiting to retry count against the capacity too.
-  const std::size_t depth = queued_.fetch_add(1, std::memory_order_relaxed) +
-                            retrying_.load(std::memory_order_relaxed);
+  const std::size_t depth =
+      queued_.fetch_add(1, std::memory_order_relaxed) + retrying_.load(std::memory_order_relaxed);
   // A message resumed from the spool was accepted long ago: a full queue must
   // not turn it away (new publishes are refused instead).
   if (depth >= settings_.queue.capacity && settings_.queue.overflow == overflow_policy::reject &&

@@ -124,8 +124,8 @@ void tracker::enqueue(const std::shared_ptr<tracker>& t, std::size_t index) {
   // slots_ never changes size after set_plan, so the runner pointer is stable.
   // A message handed back through the shared queue goes on counting attempts.
   const slot& s = t->slots_[index];
-  t->slots_[index].runner->enqueue({t, static_cast<std::uint32_t>(index), s.attempts, {},
-                                    s.notes ? s.notes->retry_at_ms : 0});
+  t->slots_[index].runner->enqueue(
+      {t, static_cast<std::uint32_t>(index), s.attempts, {}, s.notes ? s.notes->retry_at_ms : 0});
 }
 
 void tracker::abandon(delivery_report r) {

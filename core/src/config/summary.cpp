@@ -26,7 +26,8 @@ std::string without_url_secrets(std::string text) {
   text = queue::redact_url_userinfo(text);
   const bool one_url = text.find_first_of(" \t,") == std::string::npos;
   if (!one_url) {  // free text that mentions a URL: at least no query
-    if (const auto q = text.find('?'); q != std::string::npos) text = text.substr(0, q) + "?<redacted>";
+    if (const auto q = text.find('?'); q != std::string::npos)
+      text = text.substr(0, q) + "?<redacted>";
     return text;
   }
   const std::size_t authority = text.find("://") + 3;

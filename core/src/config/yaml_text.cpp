@@ -2,6 +2,8 @@
 
 #include <notibus/plugin/text.hpp>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -46,7 +48,6 @@ void walk(const YAML::Node& node, const std::string& text, diagnostics_sink& sin
                    "-quoted string is never closed (it would run to the end of the file)");
   }
 }
-
 
 // Counts what the document costs with every alias expanded, as the parser
 // reports it; an anchor's cost is known once its node ends.

@@ -17,7 +17,7 @@ namespace notibus {
 // configs are a few KB; these bounds are orders of magnitude above them.
 struct yaml_limits {
   std::size_t max_bytes = 1024 * 1024;
-  std::size_t max_nodes = 100'000;               // with every alias expanded
+  std::size_t max_nodes = 100'000;                   // with every alias expanded
   std::size_t max_expanded_bytes = 8 * 1024 * 1024;  // scalar text, aliases expanded
   std::size_t max_depth = 64;
 };

@@ -59,9 +59,9 @@ constexpr int max_interim_responses = 16;
 result read_failure(const boost::system::error_code& ec, bool header_done,
                     std::chrono::milliseconds response_bound, const client_settings& settings) {
   if (ec == beast::error::timeout)
-    return fail(failure::timeout, "no response within " + limit_text(response_bound,
-                                                                     settings.timeouts.response,
-                                                                     settings));
+    return fail(
+        failure::timeout,
+        "no response within " + limit_text(response_bound, settings.timeouts.response, settings));
   if (is_reset(ec))
     return fail(failure::reset, header_done ? "connection closed in the middle of the response"
                                             : "connection closed before any response");

@@ -17,7 +17,8 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
   constexpr std::int64_t cap_seconds = 100LL * 365 * 24 * 3600;
   if (value.find_first_not_of("0123456789") == std::string_view::npos) {
     if (value.size() > 10) return std::chrono::seconds(cap_seconds);
-    return std::chrono::seconds(std::min<std::int64_t>(std::stoll(std::string(value)), cap_seconds));
+    return std::chrono::seconds(
+        std::min<std::int64_t>(std::stoll(std::string(value)), cap_seconds));
   }
   // IMF-fixdate, then the two obsolete forms a recipient must still accept.
   // Compared in seconds: a date past 2262 does not fit system_clock's nanoseconds.
