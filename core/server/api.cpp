@@ -5,7 +5,6 @@
 
 #include "console_api.hpp"
 #include "console_assets.hpp"
-#include "dead_letter_json.hpp"
 #include "http_framing.hpp"
 #include "message_request.hpp"
 
@@ -133,11 +132,7 @@ std::optional<http_response> api::route(const http_request& req) {
   }
   if (path == "/v1/dead-letters") {
     if (req.method != "GET") return method_not_allowed("GET");
-    auto b = buses_.current();
-    return json_response(
-        200,
-        json::object{{"dead_letters", dead_letters_json(b ? b->dead_letters()
-                                                          : std::vector<spooled_dead_letter>{})}});
+    return list_dead_letters(buses_.current().get(), req.target);
   }
   if (path.rfind("/v1/dead-letters/", 0) == 0) return dead_letter(req, path.substr(17));
   if (path == "/v1/channels") {

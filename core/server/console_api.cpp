@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "dead_letter_json.hpp"
 #include "message_request.hpp"
 
 namespace notibus::serve {
@@ -15,6 +16,19 @@ namespace {
 
 http_response bad_parameter(const std::string& name, const std::string& why) {
   return {400, {}, error_json({400, "invalid_parameter", why, name})};
+}
+
+// A page size: 1 to 1000.
+bool parse_limit(std::string_view text, std::size_t& limit) {
+  std::size_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || n < 1 || n > 1000) return false;
+  limit = n;
+  return true;
+}
+
+http_response bad_limit() {
+  return bad_parameter("limit", "limit is a number from 1 to 1000");
 }
 
 // The upper bound (seconds) under which `q` of the deliveries fell, from the
@@ -58,11 +72,7 @@ http_response list_messages(const bus& b, std::string_view target) {
   if (!url) return bad_parameter("", "the query string does not parse");
   for (const auto& p : url->params()) {
     if (p.key == "limit") {
-      std::size_t n = 0;
-      const auto [end, ec] = std::from_chars(p.value.data(), p.value.data() + p.value.size(), n);
-      if (ec != std::errc{} || end != p.value.data() + p.value.size() || n < 1 || n > 1000)
-        return bad_parameter("limit", "limit is a number from 1 to 1000");
-      q.limit = n;
+      if (!parse_limit(p.value, q.limit)) return bad_limit();
     } else if (p.key == "after") {
       q.after = p.value;
     } else if (p.key == "state") {
@@ -84,6 +94,25 @@ http_response list_messages(const bus& b, std::string_view target) {
     for (const auto& r : page.messages) out.push_back(report_json(r));
   }
   json::object body{{"messages", std::move(out)}};
+  if (!page.next_after.empty()) body["next_after"] = page.next_after;
+  return {200, {}, json::serialize(body)};
+}
+
+http_response list_dead_letters(const bus* b, std::string_view target) {
+  dead_letter_query q;
+  const auto url = boost::urls::parse_origin_form(target);
+  if (!url) return bad_parameter("", "the query string does not parse");
+  for (const auto& p : url->params()) {
+    if (p.key == "limit") {
+      if (!parse_limit(p.value, q.limit)) return bad_limit();
+    } else if (p.key == "after") {
+      q.after = p.value;
+    } else {
+      return bad_parameter(p.key, "unknown parameter (limit, after)");
+    }
+  }
+  const dead_letter_page page = b ? b->dead_letters(q) : dead_letter_page{};
+  json::object body{{"dead_letters", dead_letters_json(page.dead_letters)}};
   if (!page.next_after.empty()) body["next_after"] = page.next_after;
   return {200, {}, json::serialize(body)};
 }

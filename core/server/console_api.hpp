@@ -17,6 +17,9 @@ namespace notibus::serve {
 // GET /v1/messages?limit=&after=&state=&key=: newest first; `key` finds the
 // message with that idempotency key. 400 for a bad parameter.
 http_response list_messages(const bus& b, std::string_view target);
+// GET /v1/dead-letters?limit=&after=: oldest first, a page at a time (100 by
+// default), with next_after while more follow. `b` may be null (starting).
+http_response list_dead_letters(const bus* b, std::string_view target);
 // GET /v1/channels: live counters, latency quantiles, last error and state.
 boost::json::object channels_json(const bus& b);
 // GET /v1/config: channels (options redacted), routes, durability and its state.

@@ -158,6 +158,10 @@ std::string render_metrics(const std::vector<channel_stats>& channels, const ser
     out += "notibus_spool_unfinished_messages " + std::to_string(spool->unfinished) + "\n";
     family(out, "notibus_spool_dead_letters", "gauge", "Dead letters kept in the spool.");
     out += "notibus_spool_dead_letters " + std::to_string(spool->dead_letters) + "\n";
+    family(out, "notibus_spool_dead_letters_dropped_total", "counter",
+           "Dead letters dropped over a spool.dead_letters bound (the oldest first).");
+    out += "notibus_spool_dead_letters_dropped_total " +
+           std::to_string(spool->dead_letters_dropped) + "\n";
   }
   if (queue) render_queue(out, *queue);
   family(out, "notibus_config_reloads_total", "counter", "Successful config reloads (SIGHUP).");

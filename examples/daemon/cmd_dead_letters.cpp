@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
 #include <cstdio>
 #include <functional>
 #include <set>
@@ -20,7 +21,11 @@
 namespace notibus::cli {
 namespace {
 
-int list(const std::vector<spooled_dead_letter>& dead, bool as_json) {
+// One page; where the next one starts goes to stderr, so stdout stays the list.
+int list(const dead_letter_page& page, bool as_json) {
+  const auto& dead = page.dead_letters;
+  if (!page.next_after.empty())
+    std::fprintf(stderr, "more dead letters follow: add --after %s\n", page.next_after.c_str());
   if (as_json) {
     std::printf("%s\n", boost::json::serialize(serve::dead_letters_json(dead)).c_str());
     return 0;
@@ -69,20 +74,34 @@ int apply(const std::string& action, const std::vector<std::string>& ids,
   return status;
 }
 
+// Every dead letter's id, page by page (for --all).
+template <class Source>
+std::vector<std::string> every_id(const Source& source) {
+  std::vector<std::string> ids;
+  dead_letter_query q;
+  q.limit = 1000;
+  for (;;) {
+    const dead_letter_page page = source.dead_letters(q);
+    for (const auto& d : page.dead_letters) ids.push_back(d.msg.id);
+    if (page.next_after.empty()) return ids;
+    q.after = page.next_after;
+  }
+}
+
 // The shared queue's dead letters, through a bus that only publishes (it
 // takes no deliveries from the queue: the serving instances do).
 int shared_queue_dead_letters(const config& cfg, const std::string& action,
                               std::vector<std::string> ids, bool all, bool as_json,
-                              const common_options& common, plugin_registry& registry) {
+                              const dead_letter_query& page, const common_options& common,
+                              plugin_registry& registry) {
   try {
     bus_options options;
     options.log = common.log;
     options.min_log_level = common.level;
     options.deliver_from_queue = false;
     bus b(cfg, registry, std::move(options));
-    if (action == "list") return list(b.dead_letters(), as_json);
-    if (all)
-      for (const auto& d : b.dead_letters()) ids.push_back(d.msg.id);
+    if (action == "list") return list(b.dead_letters(page), as_json);
+    if (all) ids = every_id(b);
     const int status = apply(
         action, ids,
         [&](const std::string& id) -> retried {
@@ -104,7 +123,8 @@ int shared_queue_dead_letters(const config& cfg, const std::string& action,
 }  // namespace
 
 int run_dead_letters(const std::vector<std::string>& argv, const common_options& common) {
-  const args a(argv, {{"--config"}, {"--json", "--all"}, {{"-c", "--config"}}});
+  const args a(argv,
+               {{"--config", "--limit", "--after"}, {"--json", "--all"}, {{"-c", "--config"}}});
   const auto file = a.get("--config");
   std::vector<std::string> rest = a.positional();
   if (!file || rest.empty())
@@ -115,6 +135,16 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
     throw usage_error("unknown dead-letters action \"" + action + "\"");
   if (action == "list" && (!rest.empty() || a.has("--all")))
     throw usage_error("dead-letters list takes no ids");
+  if (action != "list" && (a.has("--limit") || a.has("--after")))
+    throw usage_error("--limit and --after go with dead-letters list");
+  dead_letter_query page;
+  if (const auto limit = a.get("--limit")) {
+    const auto [end, ec] =
+        std::from_chars(limit->data(), limit->data() + limit->size(), page.limit);
+    if (ec != std::errc{} || end != limit->data() + limit->size() || page.limit == 0)
+      throw usage_error("--limit takes a number of at least 1");
+  }
+  page.after = a.get("--after").value_or("");
   if (action != "list" && rest.empty() == !a.has("--all"))
     throw usage_error("dead-letters " + action + " needs message ids or --all (not both)");
 
@@ -122,8 +152,8 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
   const auto cfg = load_or_report(*file, registry);
   if (!cfg) return 2;
   if (cfg->queue)
-    return shared_queue_dead_letters(*cfg, action, rest, a.has("--all"), a.has("--json"), common,
-                                     registry);
+    return shared_queue_dead_letters(*cfg, action, rest, a.has("--all"), a.has("--json"), page,
+                                     common, registry);
   if (!cfg->spool) {
     std::fprintf(stderr, "%s: no spool or queue is configured, so no dead letters are kept\n",
                  file->c_str());
@@ -131,7 +161,7 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
   }
   if (action == "list") {
     try {
-      return list(list_dead_letters(*cfg->spool), a.has("--json"));
+      return list(list_dead_letters(*cfg->spool, page), a.has("--json"));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s\n", printable(e.what()).c_str());
       return 1;
@@ -139,9 +169,7 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
   }
   try {
     spool_admin admin(*cfg->spool, common.log);
-    std::vector<std::string> ids = rest;
-    if (a.has("--all"))
-      for (const auto& d : admin.dead_letters()) ids.push_back(d.msg.id);
+    const std::vector<std::string> ids = a.has("--all") ? every_id(admin) : rest;
     const int status = apply(
         action, ids,
         [&](const std::string& id) {

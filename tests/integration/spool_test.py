@@ -223,6 +223,15 @@ class SpoolTest(unittest.TestCase):
         self.assertEqual(listed.stdout.count("pending"), 2)
         for i in ids:
             self.assertIn(i, listed.stdout)
+        # A page at a time; where the next starts goes to stderr.
+        page = subprocess.run([BIN, "dead-letters", "list", "-c", d.config, "--limit", "1"],
+                              capture_output=True, text=True, env=CLI_ENV)
+        self.assertEqual(page.stdout.count("pending"), 1)
+        self.assertIn(f"more dead letters follow: add --after {sorted(ids)[0]}", page.stderr)
+        rest = subprocess.run([BIN, "dead-letters", "list", "-c", d.config, "--after", sorted(ids)[0]],
+                              capture_output=True, text=True, env=CLI_ENV)
+        self.assertIn(sorted(ids)[1], rest.stdout)
+        self.assertNotIn(sorted(ids)[0], rest.stdout)
         busy = subprocess.run([BIN, "dead-letters", "retry", "-c", d.config, ids[0]], capture_output=True, text=True, env=CLI_ENV)
         self.assertEqual(busy.returncode, 1)
         self.assertIn(f"in use by another notibus process (pid {d.proc.pid})", busy.stderr)
@@ -256,6 +265,14 @@ class SpoolTest(unittest.TestCase):
         self.assertEqual(sorted(x["id"] for x in listed), sorted(ids))
         self.assertEqual(listed[0]["failed"][0]["channel"], "pending")
         self.assertIn("permanent", listed[0]["failed"][0]["reason"])
+        # A page at a time (round 2, 12), oldest first, next_after while more follow.
+        first = json.loads(d.request("GET", "/v1/dead-letters?limit=1")[2])
+        self.assertEqual([x["id"] for x in first["dead_letters"]], [sorted(ids)[0]])
+        second = json.loads(d.request("GET", f"/v1/dead-letters?limit=1&after={first['next_after']}")[2])
+        self.assertEqual([x["id"] for x in second["dead_letters"]], [sorted(ids)[1]])
+        self.assertNotIn("next_after", second)
+        for bad in ("?limit=0", "?limit=1001", "?page=2"):
+            self.assertEqual(d.request("GET", "/v1/dead-letters" + bad)[0], 400, bad)
         # Fix the channel by reloading, then retry one and purge the other.
         d.write_config(DELIVER % self.delivered, ROUTES, f"spool:\n  dir: {self.spool}\n")
         d.proc.send_signal(signal.SIGHUP)

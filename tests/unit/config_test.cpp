@@ -180,6 +180,9 @@ TEST(config, the_cores_own_sections_declare_their_structs_defaults) {
                                                           {"fsync", "always"},
                                                           {"max_bytes", "0"},
                                                           {"idempotency_window", "24h"},
+                                                          {"dead_letters.max_count", "10000"},
+                                                          {"dead_letters.max_bytes", "268435456"},
+                                                          {"dead_letters.max_age", "720h"},
                                                           {"status.retention", "1h"},
                                                           {"status.max_entries", "100000"}}));
   notibus::plugin_registry r;

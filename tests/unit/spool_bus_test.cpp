@@ -178,7 +178,8 @@ TEST(spool_bus, dead_letters_and_keys_outlive_the_segments_they_were_written_in)
     b->stop(2s);
   }
   const auto dead = notibus::list_dead_letters(
-      notibus::test::test_env(spooled(d.path, "ok", cap)).cfg.spool.value());
+                        notibus::test::test_env(spooled(d.path, "ok", cap)).cfg.spool.value())
+                        .dead_letters;
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_EQ(dead[0].msg.id, dead_id);
   ASSERT_EQ(dead[0].failed.size(), 1u);
@@ -267,14 +268,14 @@ TEST(spool_bus, dead_letters_are_retried_and_purged_offline_but_not_while_a_bus_
   std::string retried;
   {
     notibus::spool_admin admin(env.cfg.spool.value());
-    ASSERT_EQ(admin.dead_letters().size(), 2u);
+    ASSERT_EQ(admin.dead_letters().dead_letters.size(), 2u);
     retried = admin.retry(dead_ids[0]);
     EXPECT_FALSE(retried.empty());
     EXPECT_TRUE(admin.purge(dead_ids[1]));
     EXPECT_FALSE(admin.purge("no-such-id"));
-    EXPECT_TRUE(admin.dead_letters().empty());
+    EXPECT_TRUE(admin.dead_letters().dead_letters.empty());
   }
-  EXPECT_TRUE(notibus::list_dead_letters(env.cfg.spool.value()).empty());
+  EXPECT_TRUE(notibus::list_dead_letters(env.cfg.spool.value()).dead_letters.empty());
   // The copy goes to the channel that failed: make it work now.
   test_env fixed(
       spooled(d.path, "ok").replace(spooled(d.path, "ok").find("mode: permanent"), 15, "mode: ok"));
@@ -320,9 +321,9 @@ TEST(spool_bus, a_running_bus_retries_and_purges_dead_letters) {
   test_env env(spooled(d.path, "ok"));
   auto b = env.make_bus();
   const std::string first = b->publish(make_message("bad.thing"));
-  ASSERT_TRUE(eventually([&] { return b->dead_letters().size() == 1; }));
-  EXPECT_EQ(b->dead_letters()[0].msg.id, first);
-  EXPECT_EQ(b->dead_letters()[0].failed[0].channel, "broken");
+  ASSERT_TRUE(eventually([&] { return b->dead_letters().dead_letters.size() == 1; }));
+  EXPECT_EQ(b->dead_letters().dead_letters[0].msg.id, first);
+  EXPECT_EQ(b->dead_letters().dead_letters[0].failed[0].channel, "broken");
   EXPECT_FALSE(b->retry_dead_letter("no-such-id"));
   const auto retried = b->retry_dead_letter(first);
   ASSERT_TRUE(retried);
@@ -330,16 +331,16 @@ TEST(spool_bus, a_running_bus_retries_and_purges_dead_letters) {
   EXPECT_NE(retried->id, first);
   // The copy fails on `broken` again: a new dead letter replaces the old one.
   ASSERT_TRUE(eventually([&] {
-    const auto dead = b->dead_letters();
+    const auto dead = b->dead_letters().dead_letters;
     return dead.size() == 1 && dead[0].msg.id == retried->id;
   }));
   EXPECT_EQ(fault_log::instance().attempts("broken").size(), 2u);
   EXPECT_TRUE(b->purge_dead_letter(retried->id));
   EXPECT_FALSE(b->purge_dead_letter(retried->id));
-  EXPECT_TRUE(b->dead_letters().empty());
+  EXPECT_TRUE(b->dead_letters().dead_letters.empty());
   b->stop(2s);
   b.reset();
-  EXPECT_TRUE(notibus::list_dead_letters(env.cfg.spool.value()).empty());
+  EXPECT_TRUE(notibus::list_dead_letters(env.cfg.spool.value()).dead_letters.empty());
 }
 
 TEST(spool_bus, a_full_spool_accepts_again_once_deliveries_finish_without_a_restart) {
@@ -387,4 +388,63 @@ TEST(spool_bus, a_receivers_delay_outlives_a_restart) {
   const auto report = b->status(id);
   ASSERT_TRUE(report);
   EXPECT_EQ(report->channels[0].attempts, 2u) << "the attempts before the restart count";
+}
+
+// Round 2, item 12: dead letters are bounded (the oldest go, counted and
+// logged, also after a restart), listed a page at a time, and a retry reads
+// the message back from disk whole.
+TEST(spool_bus, dead_letters_are_bounded_paged_and_read_back_for_a_retry) {
+  temp_dir d;
+  const std::string bounded = "  dead_letters: {max_count: 3}\n";
+  std::vector<std::string> ids;
+  {
+    test_env env(spooled(d.path, "ok", bounded));
+    auto b = env.make_bus();
+    for (int i = 0; i < 5; ++i) {
+      auto m = make_message("bad.thing", "body " + std::to_string(i));
+      m.attributes = {{"k", "v" + std::to_string(i)}};
+      ids.push_back(b->publish(m));
+      ASSERT_TRUE(eventually([&] {
+        return b->spool_stats()->dead_letters_dropped + b->dead_letters().dead_letters.size() ==
+               ids.size();
+      }));
+    }
+    EXPECT_EQ(b->spool_stats()->dead_letters, 3u);
+    EXPECT_EQ(b->spool_stats()->dead_letters_dropped, 2u);
+    std::lock_guard lock(env.logs_mutex);
+    std::size_t lines = 0;
+    for (const auto& l : env.logs)
+      lines += l.find("1 dead letter dropped, oldest first (up to ") != std::string::npos &&
+               l.find("): over spool.dead_letters.max_count") != std::string::npos;
+    EXPECT_EQ(lines, 2u);
+    b->stop(2s);
+  }
+  test_env env(spooled(d.path, "ok", bounded));
+  auto b = env.make_bus();
+  notibus::dead_letter_query q;
+  q.limit = 2;
+  auto page = b->dead_letters(q);
+  ASSERT_EQ(page.dead_letters.size(), 2u);
+  EXPECT_EQ(page.dead_letters[0].msg.id, ids[2]);
+  EXPECT_EQ(page.dead_letters[1].msg.id, ids[3]);
+  EXPECT_EQ(page.dead_letters[0].msg.body, "") << "a list holds no bodies";
+  EXPECT_EQ(page.next_after, ids[3]);
+  q.after = page.next_after;
+  page = b->dead_letters(q);
+  ASSERT_EQ(page.dead_letters.size(), 1u);
+  EXPECT_EQ(page.dead_letters[0].msg.id, ids[4]);
+  EXPECT_EQ(page.next_after, "");
+  // The retry's copy has the whole message, read back from the segment.
+  const auto retried = b->retry_dead_letter(ids[2]);
+  ASSERT_TRUE(retried && !retried->error);
+  ASSERT_TRUE(eventually([&] { return fault_log::instance().attempts("broken").size() == 1; }));
+  ASSERT_TRUE(eventually([&] { return b->spool_stats()->dead_letters == 3; }));
+  b->stop(2s);
+  b.reset();
+  // Read offline, from the records: the copy carries the whole message.
+  const auto all = notibus::list_dead_letters(env.cfg.spool.value()).dead_letters;
+  ASSERT_EQ(all.size(), 3u);  // ids[3], ids[4] and the retry's copy
+  EXPECT_EQ(all.back().msg.id, retried->id);
+  EXPECT_EQ(all.back().msg.body, "body 2");
+  EXPECT_EQ(all.back().msg.attributes, (std::map<std::string, std::string>{{"k", "v2"}}));
 }

@@ -86,11 +86,12 @@ struct message_page {
 
 // The spool's state (for metrics), when there is one.
 struct spool_stats {
-  std::uint64_t bytes = 0;       // on disk, all segments
-  std::uint64_t max_bytes = 0;   // 0: unbounded
-  std::uint64_t fsyncs = 0;      // since start
-  std::size_t unfinished = 0;    // messages with a delivery not yet final
-  std::size_t dead_letters = 0;  // messages kept for `notibus dead-letters`
+  std::uint64_t bytes = 0;                 // on disk, all segments
+  std::uint64_t max_bytes = 0;             // 0: unbounded
+  std::uint64_t fsyncs = 0;                // since start
+  std::size_t unfinished = 0;              // messages with a delivery not yet final
+  std::size_t dead_letters = 0;            // messages kept for `notibus dead-letters`
+  std::uint64_t dead_letters_dropped = 0;  // over a dead_letters bound, since start
 };
 
 // The shared queue's state (for metrics), when there is one: this
@@ -196,7 +197,7 @@ class bus {
   std::optional<notibus::queue_stats> queue_stats() const;  // with `queue:` in the config
 
   // Dead letters kept by the spool or the shared queue (none without either), oldest first.
-  std::vector<spooled_dead_letter> dead_letters() const;
+  dead_letter_page dead_letters(const dead_letter_query& q = {}) const;
   // Publishes a copy of a dead letter (a new id, the same content, to the
   // channels that failed) and, once the copy is accepted, drops the dead
   // letter. nullopt if there is no such dead letter; else the copy's result.

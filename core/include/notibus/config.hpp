@@ -43,6 +43,12 @@ struct spool_settings {
   std::uint64_t max_bytes = 0;  // 0: unbounded
   // How long an idempotency key is remembered (across restarts).
   std::chrono::milliseconds idempotency_window = std::chrono::hours(24);
+  // Dead letters kept at most (the oldest go first, with a log line and
+  // notibus_spool_dead_letters_dropped_total): how many, how many bytes of
+  // messages, how old (since the message was accepted).
+  std::int64_t dead_letters_max_count = 10000;
+  std::uint64_t dead_letters_max_bytes = 256ull << 20;
+  std::chrono::milliseconds dead_letters_max_age = std::chrono::hours(24 * 30);
 };
 
 // A queue shared by several instances (README: "Running several instances"):

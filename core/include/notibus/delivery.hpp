@@ -51,10 +51,23 @@ struct dead_letter {
 };
 
 // A message the spool keeps because deliveries of it failed for good
-// (`notibus dead-letters`, bus::dead_letters).
+// (`notibus dead-letters`, bus::dead_letters). In a list, `msg` holds the id,
+// topic, title and creation time: the rest stays on disk until a retry.
 struct spooled_dead_letter {
   message msg;
   std::vector<channel_delivery> failed;  // each dead delivery: channel, attempts, last_error
+};
+
+// A page of dead letters, oldest first: `after` is the previous page's
+// `next_after` (empty: from the oldest).
+struct dead_letter_query {
+  std::size_t limit = 100;
+  std::string after;
+};
+
+struct dead_letter_page {
+  std::vector<spooled_dead_letter> dead_letters;
+  std::string next_after;  // empty: no more
 };
 
 }  // namespace notibus

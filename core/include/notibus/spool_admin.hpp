@@ -20,7 +20,7 @@ class store;
 
 // Reads the spool without changing it, so it works while `notibus serve` runs.
 // Errors (an unreadable directory) throw notibus::error.
-std::vector<spooled_dead_letter> list_dead_letters(const spool_settings& settings);
+dead_letter_page list_dead_letters(const spool_settings& settings, const dead_letter_query& q = {});
 
 // Changes need the spool to themselves: the constructor throws notibus::error
 // with errc::spool_in_use while another process (a running daemon) holds it.
@@ -31,7 +31,7 @@ class spool_admin {
   spool_admin(const spool_admin&) = delete;
   spool_admin& operator=(const spool_admin&) = delete;
 
-  std::vector<spooled_dead_letter> dead_letters() const;
+  dead_letter_page dead_letters(const dead_letter_query& q = {}) const;
   // Queues a copy (a new id, the same content, only the failed channels) for
   // the next start of the bus, and removes the dead letter. Returns the new id,
   // or an empty string when there is no dead letter with that id.

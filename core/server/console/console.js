@@ -180,10 +180,16 @@ async function lookup(event) {
 
 // --- dead letters ------------------------------------------------------------
 
-async function loadDead() {
-  const { data } = await api("GET", "/v1/dead-letters");
+// A page at a time (the API's 100), "More" for the next one.
+let deadAfter = "";
+
+async function loadDead(fresh = true) {
+  if (fresh) deadAfter = "";
+  const params = new URLSearchParams({ limit: "100" });
+  if (deadAfter) params.set("after", deadAfter);
+  const { data } = await api("GET", "/v1/dead-letters?" + params);
   const body = $("#dead-table tbody");
-  body.replaceChildren(...data.dead_letters.map((d) => {
+  const rows = data.dead_letters.map((d) => {
     const box = document.createElement("input");
     box.type = "checkbox";
     box.value = d.id;
@@ -200,8 +206,11 @@ async function loadDead() {
                     d.failed.map((f) => f.reason).join("; "), actions]);
     tr.dataset.id = d.id;
     return tr;
-  }));
-  if (!data.dead_letters.length) body.append(row(["", "No dead letters.", "", "", "", ""]));
+  });
+  if (fresh) body.replaceChildren(...rows); else body.append(...rows);
+  if (fresh && !rows.length) body.append(row(["", "No dead letters.", "", "", "", ""]));
+  deadAfter = data.next_after || "";
+  $("#dead-more").hidden = !deadAfter;
 }
 
 async function act(action, ids) {
@@ -286,6 +295,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#messages-refresh").addEventListener("click", () => loadMessages(true).catch((x) => say(x.message, true)));
   $("#messages-more").addEventListener("click", () => loadMessages(false).catch((x) => say(x.message, true)));
   $("#dead-refresh").addEventListener("click", () => loadDead().catch((x) => say(x.message, true)));
+  $("#dead-more").addEventListener("click", () => loadDead(false).catch((x) => say(x.message, true)));
   $("#dead-retry-selected").addEventListener("click", () => act("retry", selected()).catch((x) => say(x.message, true)));
   $("#dead-purge-selected").addEventListener("click", () => act("purge", selected()).catch((x) => say(x.message, true)));
   $("#send-form").addEventListener("submit", (e) => send(e).catch((x) => say(x.message, true)));

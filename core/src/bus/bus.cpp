@@ -604,13 +604,17 @@ std::optional<publish_result> retry_from(Store& store, const std::string& messag
 
 }  // namespace
 
-std::vector<spooled_dead_letter> bus::dead_letters() const {
-  std::vector<spooled_dead_letter> out;
-  if (impl_->ctx->spool)
-    for (const auto& m : impl_->ctx->spool->dead_letters()) out.push_back(spool::to_dead_letter(m));
-  if (impl_->ctx->queue)
-    for (const auto& m : impl_->ctx->queue->dead_letters()) out.push_back(spool::to_dead_letter(m));
-  return out;
+dead_letter_page bus::dead_letters(const dead_letter_query& q) const {
+  if (impl_->ctx->spool) return impl_->ctx->spool->dead_letters(q);
+  if (!impl_->ctx->queue) return {};
+  std::map<std::string, spool::spooled_message> by_id;
+  for (auto& m : impl_->ctx->queue->dead_letters()) {
+    std::string id = m.msg.id;
+    by_id.emplace(std::move(id), std::move(m));
+  }
+  return spool::page_of(by_id, q, [](const std::string&, const spool::spooled_message& m) {
+    return spool::to_dead_letter(m);
+  });
 }
 
 std::optional<publish_result> bus::retry_dead_letter(const std::string& message_id) {
@@ -622,7 +626,7 @@ std::optional<publish_result> bus::retry_dead_letter(const std::string& message_
 
 bool bus::purge_dead_letter(const std::string& message_id) {
   const auto& ctx = *impl_->ctx;
-  if (ctx.spool && ctx.spool->dead_letter(message_id)) {
+  if (ctx.spool && ctx.spool->has_dead_letter(message_id)) {
     ctx.spool->clear_dead_letter(message_id);
     return true;
   }

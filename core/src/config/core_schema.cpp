@@ -105,7 +105,14 @@ const sdk::schema<spool_settings>& spool() {
           .field("max_bytes", &s::max_bytes, "Size cap; 0 is unbounded.",
                  {.min = 0, .max = INT64_MAX})
           .field("idempotency_window", &s::idempotency_window,
-                 "How long idempotency keys are remembered, across restarts.");
+                 "How long idempotency keys are remembered, across restarts.")
+          .field("dead_letters.max_count", &s::dead_letters_max_count,
+                 "Dead letters kept at most; the oldest go first.", {.min = 1, .max = 10000000})
+          .field("dead_letters.max_bytes", &s::dead_letters_max_bytes,
+                 "Bytes of dead-lettered messages kept at most; the oldest go first.",
+                 {.min = 1, .max = INT64_MAX})
+          .field("dead_letters.max_age", &s::dead_letters_max_age,
+                 "Dead letters of messages older than this go.");
   return schema;
 }
 

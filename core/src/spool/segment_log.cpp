@@ -530,7 +530,7 @@ void segment_log::drop_segments_before(std::uint64_t segment) {
 std::vector<record> segment_log::read_back(std::uint64_t segment) const {
   const fs::path path = segment_path(writer_->options.dir, segment);
   std::error_code ec;
-  if (segment >= writer_->current || !fs::exists(path, ec)) return {};
+  if (segment > writer_->current || !fs::exists(path, ec)) return {};
   bool damaged = false;
   std::vector<record> out = read_segment(read_file(path), damaged);
   for (auto& r : out) r.segment = segment;

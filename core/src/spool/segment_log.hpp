@@ -84,8 +84,11 @@ class segment_log {
 
   // Deletes segments older than `segment` (all their records are final).
   void drop_segments_before(std::uint64_t segment);
-  // The intact records of a segment no longer written to (compaction reads
-  // back what it must carry forward); none if the file is gone.
+  // The intact records of a segment (compaction reads back what it must
+  // carry forward, a retry its dead letter); none if the file is gone. Of the
+  // segment being written, the records written so far: every accepted
+  // message is among them, and a record still being written is cut off like
+  // a torn tail.
   std::vector<record> read_back(std::uint64_t segment) const;
 
   std::uint64_t current_segment() const noexcept;

@@ -6,7 +6,7 @@
 
 namespace notibus {
 
-std::vector<spooled_dead_letter> list_dead_letters(const spool_settings& settings) {
+dead_letter_page list_dead_letters(const spool_settings& settings, const dead_letter_query& q) {
   spool::recovery r;
   try {
     r = spool::read_spool(settings.dir);
@@ -15,9 +15,11 @@ std::vector<spooled_dead_letter> list_dead_letters(const spool_settings& setting
   }
   const spool::spool_state state =
       spool::rebuild(r.records, settings.idempotency_window, std::chrono::system_clock::now());
-  std::vector<spooled_dead_letter> out;
-  for (const auto& m : state.dead) out.push_back(spool::to_dead_letter(m));
-  return out;
+  std::map<std::string, const spool::spooled_message*> by_id;
+  for (const auto& m : state.dead) by_id.emplace(m.msg.id, &m);
+  return spool::page_of(by_id, q, [](const std::string&, const spool::spooled_message* m) {
+    return spool::to_dead_letter(*m);
+  });
 }
 
 spool_admin::spool_admin(const spool_settings& settings, log_sink log) {
@@ -31,10 +33,8 @@ spool_admin::spool_admin(const spool_settings& settings, log_sink log) {
 
 spool_admin::~spool_admin() = default;
 
-std::vector<spooled_dead_letter> spool_admin::dead_letters() const {
-  std::vector<spooled_dead_letter> out;
-  for (const auto& m : store_->dead_letters()) out.push_back(spool::to_dead_letter(m));
-  return out;
+dead_letter_page spool_admin::dead_letters(const dead_letter_query& q) const {
+  return store_->dead_letters(q);
 }
 
 std::string spool_admin::retry(const std::string& message_id) {
@@ -52,7 +52,7 @@ std::string spool_admin::retry(const std::string& message_id) {
 }
 
 bool spool_admin::purge(const std::string& message_id) {
-  if (!store_->dead_letter(message_id)) return false;
+  if (!store_->has_dead_letter(message_id)) return false;
   clear(message_id);
   return true;
 }

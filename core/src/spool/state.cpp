@@ -17,6 +17,25 @@ spooled_dead_letter to_dead_letter(const spooled_message& m) {
   return out;
 }
 
+dead_index index_of(const spooled_message& m) {
+  return {m.msg.topic,
+          m.msg.title,
+          to_unix_ms(m.msg.created_at),
+          m.segment,
+          encode_message(m.msg).size(),
+          dead_outcomes(m)};
+}
+
+spooled_dead_letter to_dead_letter(const std::string& id, const dead_index& d) {
+  spooled_dead_letter out;
+  out.msg.id = id;
+  out.msg.topic = d.topic;
+  out.msg.title = d.title;
+  out.msg.created_at = from_unix_ms(d.created_at_ms);
+  for (const auto& o : d.failed) out.failed.push_back(o.delivery);
+  return out;
+}
+
 message retry_copy(const spooled_message& m) {
   message copy = m.msg;
   copy.id = make_message_id();

@@ -28,6 +28,35 @@ struct spooled_message {
   bool done = false;
 };
 
+// A dead letter as the running spool keeps it: what a list shows, and where
+// the message's newest full copy is on disk (read back for a retry, or to
+// carry it forward), not the message.
+struct dead_index {
+  std::string topic;
+  std::string title;
+  std::int64_t created_at_ms = 0;
+  std::uint64_t segment = 0;
+  std::uint64_t bytes = 0;             // the message as written
+  std::vector<outcome_record> failed;  // the dead deliveries
+};
+
+dead_index index_of(const spooled_message& m);
+spooled_dead_letter to_dead_letter(const std::string& id, const dead_index& d);
+// The page `q` asks for of dead letters in id order (ids sort by time).
+template <class Map, class Show>
+dead_letter_page page_of(const Map& by_id, const dead_letter_query& q, Show show) {
+  dead_letter_page page;
+  for (auto it = q.after.empty() ? by_id.begin() : by_id.upper_bound(q.after); it != by_id.end();
+       ++it) {
+    if (page.dead_letters.size() == q.limit) {
+      page.next_after = page.dead_letters.back().msg.id;
+      break;
+    }
+    page.dead_letters.push_back(show(it->first, it->second));
+  }
+  return page;
+}
+
 struct key_entry {
   std::string message_id;
   std::int64_t created_at_ms = 0;

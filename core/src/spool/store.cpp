@@ -125,10 +125,12 @@ void store::load(spool_state& recovered, const recovery& r) {
     open.segment = m.segment;
     for (const auto& [channel, o] : m.outcomes) open.outcomes.push_back(o);
   }
-  for (auto m : recovered.dead) {
+  for (auto& m : recovered.dead) {
     if (lost.count(m.segment)) m.segment = now_in;
-    dead_.emplace(m.msg.id, std::move(m));
+    add_dead_letter_locked(m.msg.id, index_of(m));
   }
+  recovered.dead.clear();  // the bus needs none of them whole
+  bound_dead_letters_locked();
   std::vector<std::pair<std::int64_t, std::string>> order;
   for (auto& [key, k] : recovered.keys) {
     if (lost.count(k.segment)) k.segment = now_in;
@@ -221,33 +223,9 @@ void store::record_done(const std::string& message_id, std::vector<outcome_recor
   if (!dead.empty() && kept) {
     spooled_message entry{std::move(*kept), segment, {}, true};
     for (auto& o : dead) entry.outcomes[o.delivery.channel] = std::move(o);
-    dead_[message_id] = std::move(entry);
+    add_dead_letter_locked(message_id, index_of(entry));
+    bound_dead_letters_locked();
   }
-}
-
-void store::clear_dead_letter(const std::string& message_id) {
-  std::promise<std::error_code> written;
-  segments_->append(
-      static_cast<std::uint8_t>(record_type::cleared), encode_id(message_id),
-      [&written](std::error_code ec, std::uint64_t) { written.set_value(ec); }, false);
-  if (auto ec = written.get_future().get())
-    throw std::system_error(ec, "spool: cannot remove the dead letter");
-  std::lock_guard lock(mutex_);
-  dead_.erase(message_id);
-}
-
-std::optional<spooled_message> store::dead_letter(const std::string& message_id) const {
-  std::lock_guard lock(mutex_);
-  auto it = dead_.find(message_id);
-  if (it == dead_.end()) return std::nullopt;
-  return it->second;
-}
-
-std::vector<spooled_message> store::dead_letters() const {
-  std::lock_guard lock(mutex_);
-  std::vector<spooled_message> out;
-  for (const auto& [id, m] : dead_) out.push_back(m);
-  return out;
 }
 
 spool_stats store::stats() const {
@@ -258,6 +236,7 @@ spool_stats store::stats() const {
   std::lock_guard lock(mutex_);
   for (const auto& [segment, count] : unfinished_) s.unfinished += count;
   s.dead_letters = dead_.size();
+  s.dead_letters_dropped = dead_dropped_;
   return s;
 }
 
@@ -321,39 +300,40 @@ void store::maybe_compact() {
 bool store::collect_carry(std::uint64_t from,
                           std::vector<std::pair<record_type, std::string>>& out) {
   std::unordered_map<std::string, message> contents;
-  bool pinned = false;
   {
     std::lock_guard lock(mutex_);
     for (const auto& [id, m] : open_)
-      if (m.segment == from) contents.emplace(id, message{}), pinned = true;
+      if (m.segment == from) contents.emplace(id, message{});
+    for (const auto& [id, d] : dead_)
+      if (d.segment == from) contents.emplace(id, message{});
   }
-  if (pinned)  // unlocked: a segment is up to 64 MB, publishes go on meanwhile
-    for (const auto& r : segments_->read_back(from)) {
-      std::optional<message> m;
-      if (r.type == static_cast<std::uint8_t>(record_type::message))
-        m = decode_message(r.payload);
-      else if (r.type == static_cast<std::uint8_t>(record_type::snapshot))
-        if (auto snap = decode_snapshot(r.payload)) m = std::move(snap->msg);
-      if (!m) continue;
-      if (auto it = contents.find(m->id); it != contents.end()) it->second = std::move(*m);
-    }
+  // Unlocked: a segment is up to 64 MB, publishes go on meanwhile.
+  if (!contents.empty()) contents = read_messages(from, std::move(contents));
   // Built under the lock, and appended under it too (by the caller), so each
   // snapshot holds exactly the outcomes recorded before it.
   std::lock_guard lock(mutex_);
+  const auto content_of = [&](const std::string& id) -> const message* {
+    auto it = contents.find(id);
+    if (it != contents.end() && !it->second.id.empty()) return &it->second;
+    if (report_)
+      report_(log_level::error, "spool: message " + id + " is not in segment " +
+                                    std::to_string(from) + " as expected; the segment stays");
+    return nullptr;
+  };
   for (const auto& [id, m] : open_) {
     if (m.segment != from) continue;
-    auto content = contents.find(id);
-    if (content == contents.end() || content->second.id.empty()) {
-      if (report_)
-        report_(log_level::error, "spool: message " + id + " is not in segment " +
-                                      std::to_string(from) + " as expected; the segment stays");
-      return false;
-    }
+    const message* content = content_of(id);
+    if (!content) return false;
     out.emplace_back(record_type::snapshot,
-                     encode_snapshot(snapshot_record{content->second, m.outcomes, false}));
+                     encode_snapshot(snapshot_record{*content, m.outcomes, false}));
   }
-  for (const auto& [id, m] : dead_)
-    if (m.segment == from) out.emplace_back(record_type::snapshot, encode_snapshot(snapshot_of(m)));
+  for (const auto& [id, d] : dead_) {
+    if (d.segment != from) continue;
+    const message* content = content_of(id);
+    if (!content) return false;
+    out.emplace_back(record_type::snapshot,
+                     encode_snapshot(snapshot_record{*content, d.failed, true}));
+  }
   for (const auto& [key, k] : keys_)
     if (k.segment == from)
       out.emplace_back(record_type::key, encode_key({key, k.message_id, k.created_at_ms}));

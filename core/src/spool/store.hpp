@@ -68,7 +68,12 @@ class store : public std::enable_shared_from_this<store> {
   // cannot be written.
   void clear_dead_letter(const std::string& message_id);
 
-  std::vector<spooled_message> dead_letters() const;
+  // Dead letters are kept in memory as an index (dead_index): a list costs
+  // what it shows, and the message is read from disk when it is retried.
+  dead_letter_page dead_letters(const dead_letter_query& q) const;
+  bool has_dead_letter(const std::string& message_id) const;
+  // The whole message with its dead deliveries, read back from its segment;
+  // nullopt if there is no such dead letter (or its copy cannot be read).
   std::optional<spooled_message> dead_letter(const std::string& message_id) const;
   spool_stats stats() const;
 
@@ -85,6 +90,12 @@ class store : public std::enable_shared_from_this<store> {
   // one of them is not found there (the segment then stays).
   bool collect_carry(std::uint64_t from, std::vector<std::pair<record_type, std::string>>& out);
   void carried(std::uint64_t from, std::uint64_t into, std::error_code ec);
+  void add_dead_letter_locked(const std::string& id, dead_index d);
+  // Drops the oldest dead letters while a dead_letters bound is passed.
+  void bound_dead_letters_locked();
+  // The messages with these ids in segment `from` (read back, unlocked).
+  std::unordered_map<std::string, message> read_messages(
+      std::uint64_t from, std::unordered_map<std::string, message> wanted) const;
 
   spool_settings settings_;
   log_sink report_;  // where the spool says what went wrong (errors, recovery)
@@ -102,7 +113,9 @@ class store : public std::enable_shared_from_this<store> {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, open_message> open_;  // by message id
   std::map<std::uint64_t, std::size_t> unfinished_;     // open_ counted by segment
-  std::map<std::string, spooled_message> dead_;         // by message id
+  std::map<std::string, dead_index> dead_;              // by message id (ids sort by time)
+  std::uint64_t dead_bytes_ = 0;
+  std::uint64_t dead_dropped_ = 0;
   std::unordered_map<std::string, key_entry> keys_;
   std::deque<std::pair<std::int64_t, std::string>> key_order_;  // (accepted at, key), for expiry
   std::uint64_t oldest_ = 0;       // the oldest segment that may still be on disk
