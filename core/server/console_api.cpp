@@ -65,26 +65,44 @@ json::object report_json(const delivery_report& r) {
           {"channels", std::move(channels)}};
 }
 
-http_response list_messages(const bus& b, std::string_view target) {
-  message_query q;
-  std::string key;
+// The query's parameters: `limit` and `after` (paging) into `limit` and
+// `after`, any other handed to `other`, which returns nullopt for one it takes
+// and a 400 for one it does not. A 400 if any is bad.
+template <class Other>
+std::optional<http_response> read_query(std::string_view target, std::size_t& limit,
+                                        std::string& after, Other other) {
   const auto url = boost::urls::parse_origin_form(target);
   if (!url) return bad_parameter("", "the query string does not parse");
   for (const auto& p : url->params()) {
     if (p.key == "limit") {
-      if (!parse_limit(p.value, q.limit)) return bad_limit();
+      if (!parse_limit(p.value, limit)) return bad_limit();
     } else if (p.key == "after") {
-      q.after = p.value;
-    } else if (p.key == "state") {
-      if (p.value != "pending" && p.value != "delivered" && p.value != "failed" && !p.value.empty())
-        return bad_parameter("state", "state is pending, delivered or failed");
-      q.state = p.value;
-    } else if (p.key == "key") {
-      key = p.value;
-    } else {
-      return bad_parameter(p.key, "unknown parameter (limit, after, state, key)");
+      after = p.value;
+    } else if (auto refused = other(p.key, p.value)) {
+      return refused;
     }
   }
+  return std::nullopt;
+}
+
+http_response list_messages(const bus& b, std::string_view target) {
+  message_query q;
+  std::string key;
+  auto refused = read_query(
+      target, q.limit, q.after,
+      [&](const std::string& name, const std::string& value) -> std::optional<http_response> {
+        if (name == "state") {
+          if (value != "pending" && value != "delivered" && value != "failed" && !value.empty())
+            return bad_parameter("state", "state is pending, delivered or failed");
+          q.state = value;
+        } else if (name == "key") {
+          key = value;
+        } else {
+          return bad_parameter(name, "unknown parameter (limit, after, state, key)");
+        }
+        return std::nullopt;
+      });
+  if (refused) return std::move(*refused);
   json::array out;
   message_page page;
   if (!key.empty()) {
@@ -100,17 +118,11 @@ http_response list_messages(const bus& b, std::string_view target) {
 
 http_response list_dead_letters(const bus* b, std::string_view target) {
   dead_letter_query q;
-  const auto url = boost::urls::parse_origin_form(target);
-  if (!url) return bad_parameter("", "the query string does not parse");
-  for (const auto& p : url->params()) {
-    if (p.key == "limit") {
-      if (!parse_limit(p.value, q.limit)) return bad_limit();
-    } else if (p.key == "after") {
-      q.after = p.value;
-    } else {
-      return bad_parameter(p.key, "unknown parameter (limit, after)");
-    }
-  }
+  auto refused =
+      read_query(target, q.limit, q.after, [](const std::string& name, const std::string&) {
+        return std::optional(bad_parameter(name, "unknown parameter (limit, after)"));
+      });
+  if (refused) return std::move(*refused);
   const dead_letter_page page = b ? b->dead_letters(q) : dead_letter_page{};
   json::object body{{"dead_letters", dead_letters_json(page.dead_letters)}};
   if (!page.next_after.empty()) body["next_after"] = page.next_after;
