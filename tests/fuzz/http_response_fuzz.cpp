@@ -97,8 +97,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto d = notibus::http::parse_retry_after(input.substr(0, input.find('\n')), now))
     if (d->count() < 0 || *d > std::chrono::hours(24 * 365 * 101)) __builtin_trap();
 
-  static receiver server;
-  static notibus::http::client client([] {
+  // Kept for the whole run and never destroyed: their threads outlive exit.
+  static receiver& server = *new receiver;
+  static notibus::http::client& client = *new notibus::http::client([] {
     notibus::http::client_settings s;
     s.preload_tls = false;
     s.max_connections = 1;
