@@ -54,41 +54,6 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-std::string strip_html(std::string_view body, std::size_t limit) {
-  std::string out;
-  bool in_tag = false, space = false;
-  std::size_t chars = 0;
-  for (std::size_t i = 0; i < body.size() && chars < limit;) {
-    const char c = body[i];
-    if (in_tag) {
-      in_tag = c != '>';
-      ++i;
-      continue;
-    }
-    if (c == '<') {
-      in_tag = true;
-      space = true;
-      ++i;
-      continue;
-    }
-    if (std::isspace(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) < 0x20) {
-      space = true;
-      ++i;
-      continue;
-    }
-    if (space && !out.empty()) {
-      out += ' ';
-      ++chars;
-    }
-    space = false;
-    const std::size_t n = std::max<std::size_t>(1, sdk::utf8_sequence_length(body, i));
-    out.append(sdk::utf8_sequence_length(body, i) ? body.substr(i, n) : "?");
-    i += n;
-    ++chars;
-  }
-  return out;
-}
-
 outcome classify(const http::result& r, const http::redactor& secrets) {
   using http::failure;
   if (r.error == failure::certificate || r.error == failure::redirect)
@@ -96,7 +61,7 @@ outcome classify(const http::result& r, const http::redactor& secrets) {
   if (r.error != failure::none) return outcome::transient(secrets.apply(r.message));
 
   const unsigned status = r.resp.status;
-  const std::string text = strip_html(r.resp.body);
+  const std::string text = http::strip_html(r.resp.body);
   const std::string said = text.empty() ? "" : ": " + secrets.apply(text);
   for (const auto& rule : status_rules)
     if (rule.status == status)
@@ -107,7 +72,7 @@ outcome classify(const http::result& r, const http::redactor& secrets) {
       after = http::parse_retry_after(*h, std::chrono::system_clock::now());
     return outcome::transient("Callmebot HTTP " + std::to_string(status) + said, after);
   }
-  const std::string body = lower(strip_html(r.resp.body, r.resp.body.size()));
+  const std::string body = lower(http::strip_html(r.resp.body, r.resp.body.size()));
   for (const auto& m : markers) {
     if (body.find(m.contains) == std::string::npos) continue;
     // Markers of failure count whatever the status; success only with a 200.

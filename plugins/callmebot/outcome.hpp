@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../common/http/client.hpp"
+#include "../common/http/excerpt.hpp"
 #include "../common/http/redact.hpp"
 
 namespace notibus::callmebot {
@@ -20,8 +21,5 @@ using sdk::outcome;
 
 // `secrets` are cut out of any text that goes into an error (raw and encoded).
 outcome classify(const http::result& r, const http::redactor& secrets);
-
-// The first `limit` characters of a body with HTML tags removed and whitespace folded.
-std::string strip_html(std::string_view body, std::size_t limit = 200);
 
 }  // namespace notibus::callmebot

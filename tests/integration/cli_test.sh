@@ -24,6 +24,17 @@ project_version=$(sed -nE 's/^project\(notibus VERSION ([0-9.]+).*/\1/p' "$NOTIB
 expect_exit 0 "$bin" --version
 expect_grep out "notibus $project_version"
 
+# Every command takes --help: its own usage on stdout, exit 0.
+for command in serve check plugins send dead-letters; do
+  expect_exit 0 "$bin" "$command" --help
+  expect_grep out "  $command "
+done
+expect_exit 0 "$bin" send -h
+expect_grep out "--to URL"
+expect_grep out "--idempotency-key K"
+expect_exit 0 "$bin" --help
+expect_grep out "COMMAND --help"
+
 expect_exit 0 "$bin" check -c good.yaml
 expect_grep out "good.yaml: ok (4 channels, 2 routes)"
 

@@ -4,6 +4,7 @@
 
 #include <notibus/bus.hpp>
 #include <notibus/plugin_registry.hpp>
+#include <notibus/version.hpp>
 
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
@@ -115,7 +116,7 @@ TEST(webhook, a_get_has_no_body_and_no_length) {
   EXPECT_EQ(req.headers.count("content-length"), 0u);
   EXPECT_EQ(req.headers.count("content-type"), 0u);
   EXPECT_TRUE(req.body.empty());
-  EXPECT_EQ(req.headers.at("user-agent").rfind("notibus/", 0), 0u);
+  EXPECT_EQ(req.headers.at("user-agent"), "notibus/" NOTIBUS_VERSION_STRING);  // not 0.1
 }
 
 TEST(webhook, server_errors_are_retried_and_counted) {
@@ -585,4 +586,22 @@ TEST(webhook, a_retry_after_beyond_a_day_fails_into_a_dead_letter) {
         << value;
     EXPECT_EQ(server.requests().size(), 1u) << value;
   }
+}
+
+// An error page is shown by its title (or text), not as markup.
+TEST(webhook, an_html_error_page_is_reported_by_its_title) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t i) {
+    if (i == 0)
+      return scripted_response{
+          404,
+          {{"Content-Type", "text/html"}},
+          "<!DOCTYPE HTML>\n<html lang=\"en\"><head><title>404 Not   Found</title></head>"
+          "<body><h1>Not Found</h1><p>The requested URL was not found.</p></body></html>"};
+    return scripted_response{
+        400, {}, "<html><body><h1>Bad request</h1>\n<p>Missing field</p></body></html>"};
+  });
+  webhook_env env(yaml_url(server));
+  EXPECT_EQ(only(env.publish(sample())).last_error, "HTTP 404: 404 Not Found");
+  EXPECT_EQ(only(env.publish(sample())).last_error, "HTTP 400: Bad request Missing field");
 }

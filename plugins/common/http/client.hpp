@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include <notibus/version.hpp>
+
 #include "url.hpp"
 
 namespace notibus::http {
@@ -53,7 +55,7 @@ struct client_settings {
   // rather than at the first https request. A parsed system bundle costs a few
   // MB, which plain-http channels never need.
   bool preload_tls = true;
-  std::string user_agent = "notibus/0.1";
+  std::string user_agent = "notibus/" NOTIBUS_VERSION_STRING;
 };
 
 struct request {

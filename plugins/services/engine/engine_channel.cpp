@@ -116,7 +116,7 @@ class service_engine {
 
     http::client_settings s =
         http::transport_settings(c.transport, base.value_or(http::target_url{}), view);
-    s.user_agent = "notibus/0.1 (service " + service_.name + ")";
+    s.user_agent = "notibus/" NOTIBUS_VERSION_STRING " (service " + service_.name + ")";
     client_ = std::make_unique<http::client>(s);  // throws for unreadable TLS files
   }
 
