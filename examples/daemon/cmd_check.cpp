@@ -40,6 +40,8 @@ int run_check(const std::vector<std::string>& argv, const common_options&) {
   plugin_registry registry;
   const auto cfg = load_or_report(*file, registry);
   if (!cfg) return 2;
+  for (const auto& w : cfg->warnings)
+    std::fprintf(stderr, "warning: %s\n", printable(w.to_string()).c_str());
   std::printf("%s: ok (%zu channel%s, %zu route%s)\n", printable(*file).c_str(),
               cfg->channels.size(), cfg->channels.size() == 1 ? "" : "s", cfg->routes.size(),
               cfg->routes.size() == 1 ? "" : "s");

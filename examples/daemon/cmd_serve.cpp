@@ -36,6 +36,7 @@ class server_process {
   int run() {
     auto cfg = load_or_report(file_, registry_);
     if (!cfg) return 2;
+    log_warnings(*cfg);
     server_settings s = server_settings_of(*cfg);
     fit_connections_to_descriptors(s);
     grace_ = s.shutdown_grace;
@@ -91,6 +92,10 @@ class server_process {
     });
   }
 
+  void log_warnings(const config& cfg) const {
+    for (const auto& w : cfg.warnings) common_.log(log_level::warn, w.to_string());
+  }
+
   // What a reload made off the API's thread: the next bus and its settings,
   // or nothing (rejected, already logged).
   struct prepared_reload {
@@ -123,6 +128,7 @@ class server_process {
     try {
       config cfg = load_config_file(file_, registry_, program_sections());
       if (stopping_) return std::nullopt;
+      log_warnings(cfg);
       prepared_reload p;
       p.old = old;
       p.next = p.old->reload(cfg, registry_, options());

@@ -53,6 +53,28 @@ expect_grep err 'bad.yaml:4:31: channels.b.timeout: expected a duration'
 expect_grep err 'bad.yaml:6:9: routes[0].to: unknown channel "c"'
 expect_grep err "3 errors in bad.yaml"
 
+# A route an earlier one shadows loads, with a warning naming both.
+cat >shadow.yaml <<YAML
+version: 1
+channels:
+  a: {type: file, path: $workdir/a.jsonl}
+  b: {type: file, path: $workdir/b.jsonl}
+routes:
+  - match: {topic: "alerts.*"}
+    to: [a]
+  - match: {topic: alerts.disk, min_priority: high}
+    to: [b]
+  - match: {topic: "alerts.*"}
+    to: [a]
+    continue: true
+  - match: {topic: other}
+    to: [b]
+YAML
+expect_exit 0 "$bin" check -c shadow.yaml
+expect_grep err "warning: shadow.yaml:8:5: routes[1]: never matches: routes[0] comes first without continue: true"
+expect_no_grep err "routes[3]"
+expect_grep out "shadow.yaml: ok (2 channels, 4 routes)"
+
 # What reaches the terminal is escaped, the file's name included: ESC, BEL,
 # CR-LF and a bidi override could otherwise redraw it or forge an "ok" line.
 ctl=$'ctl\e]0;owned\a\r\ngood.yaml: ok\u202e.yaml'

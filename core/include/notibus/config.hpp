@@ -114,6 +114,9 @@ struct config {
   // Every value ${VAR} or ${file:...} put in anywhere (routes, spool.dir...),
   // to be cut out of whatever shows the configuration.
   std::vector<std::string> expanded_values;
+  // What loads but is probably not meant (a route that can never match):
+  // `check` prints them, `serve` logs them.
+  std::vector<diagnostic> warnings;
 
   const channel_settings* find_channel(const std::string& name) const;
 };

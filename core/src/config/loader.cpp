@@ -16,6 +16,7 @@
 #include "../services/service_url.hpp"
 #include "core_schema.hpp"
 #include "expand.hpp"
+#include "route_check.hpp"
 #include "section.hpp"
 #include "suggest.hpp"
 #include "yaml_text.hpp"
@@ -461,6 +462,12 @@ class loader {
         check_route_targets(s, *to, channel_names);
       }
       cfg_.routes.push_back(std::move(r));
+      if (auto by = shadowing_route(cfg_.routes, i))
+        cfg_.warnings.push_back({sink_.file(), node[i].Mark().line + 1, node[i].Mark().column + 1,
+                                 path,
+                                 "never matches: routes[" + std::to_string(*by) +
+                                     "] comes first without continue: true and takes every "
+                                     "message it would"});
     }
   }
 
