@@ -839,3 +839,34 @@ responses:
   EXPECT_THAT(all, HasSubstr("v.extra = <redacted>"));
   EXPECT_THAT(all, HasSubstr("topic <redacted> -> hook"));
 }
+
+// A catch-all [400-499] → permanent (gotify.yaml has one) does not make a 429
+// permanent: it is retried no sooner than its Retry-After; a 401 stays permanent.
+TEST(gotify, a_catch_all_client_error_rule_leaves_429_transient) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t i) {
+    if (i == 0) {
+      auto r = answer(429, R"({"error":"Too Many Requests","errorCode":429})");
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    if (i == 1) return answer(200, R"({"id":1})");
+    return answer(401,
+                  R"({"error":"Unauthorized","errorCode":401,"errorDescription":"bad token"})");
+  });
+  notibus::test::channel_env env(
+      "gotify",
+      "version: 1\nchannels:\n  g:\n    type: gotify\n    server: \"" + server.url("") +
+          "\"\n    app_token: tok-123456\n"
+          "    retry: {initial_backoff: 10ms, max_backoff: 20ms}\nroutes:\n  - to: [g]\n");
+  const auto first = env.publish(sample());
+  ASSERT_EQ(first.channels.at(0).state, delivery_state::delivered)
+      << first.channels.at(0).last_error;
+  EXPECT_EQ(first.channels.at(0).attempts, 2u);
+  const auto reqs = server.requests();
+  EXPECT_GE(reqs.at(1).at - reqs.at(0).at, std::chrono::seconds(1));
+  const auto refused = env.publish(sample());
+  EXPECT_EQ(refused.channels.at(0).state, delivery_state::failed);
+  EXPECT_EQ(refused.channels.at(0).attempts, 1u);
+  EXPECT_EQ(refused.channels.at(0).last_error, "HTTP 401: bad token");
+}

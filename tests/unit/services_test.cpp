@@ -174,7 +174,7 @@ TEST(service_urls, every_form_gives_the_options_written_out) {
        {{"webhook_url", "https://chat.googleapis.com/v1/spaces/AAA/messages?key=key1&token=tok1"}}},
       {"pagerduty://rk@apikey/db1/disk",
        "pagerduty",
-       {{"routing_key", "rk"}, {"source", "db1"}, {"component", "disk"}}},
+       {{"routing_key", "rk"}, {"api_key", "apikey"}, {"source", "db1"}, {"component", "disk"}}},
       {"pagerduty://rk", "pagerduty", {{"routing_key", "rk"}}},
       {"matrixs://syt_tok@matrix.example.org/!room:example.org",
        "matrix",
@@ -250,4 +250,13 @@ TEST(service_definitions, aliases_that_expand_past_the_bounds_are_refused) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_NE(problems[0].find("once aliases are expanded: refused"), std::string::npos)
       << problems[0];
+}
+
+// A URL part that sets no option would be dropped without a word (1.0's
+// pagerduty.yaml dropped {api_key}).
+TEST(service_definitions, a_url_capture_that_sets_no_option_is_refused) {
+  std::string def = std::string(minimal) + "urls:\n  - form: \"demo://{token}@{stray}\"\n";
+  EXPECT_EQ(problems_of(def),
+            std::vector<std::string>{"def.yaml:9:11: urls[0].form: {stray} sets no option: name "
+                                     "it after one, or use it in options:"});
 }

@@ -541,14 +541,22 @@ class reader {
         else  // captures named like options set them; the others are ignored
           for (const auto& c : captures)
             if (option_names_.count(c)) f.sets.emplace_back(c, "{" + c + "}");
+        std::set<std::string> used;
         for (const auto& [option, text] : f.sets) {
           if (!option_names_.count(option))
             sink_.add(s.mark_of("options"), path, "unknown option \"" + option + "\"");
-          for (std::sregex_iterator it(text.begin(), text.end(), capture), end; it != end; ++it)
+          for (std::sregex_iterator it(text.begin(), text.end(), capture), end; it != end; ++it) {
+            used.insert((*it)[1]);
             if (!captures.count((*it)[1]))
               sink_.add(s.mark_of("options"), path,
                         "{" + (*it)[1].str() + "} is not captured by the form");
+          }
         }
+        // A part of the URL that goes nowhere would be dropped without a word.
+        for (const auto& c : captures)
+          if (!used.count(c))
+            sink_.add(s.mark_of("form"), path + ".form",
+                      "{" + c + "} sets no option: name it after one, or use it in options:");
         def_.urls.push_back(std::move(f));
       }
     if (!query) return;

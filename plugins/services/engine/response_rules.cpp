@@ -70,11 +70,21 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
+// Timeout, too early, too many requests: worth another try whatever a
+// catch-all range says.
+bool asks_to_retry(unsigned status) {
+  return status == 408 || status == 425 || status == 429;
+}
+
 bool matches(const response_rule& rule, answer& a) {
   const unsigned status = a.response().status;
   if (!rule.status.empty()) {
+    // A range ([400-499]) does not take 408, 425 or 429: only a rule that
+    // names one of them on its own does (a catch-all made Gotify's 429
+    // permanent in 1.0).
     bool any = false;
-    for (const auto& [lo, hi] : rule.status) any = any || (status >= lo && status <= hi);
+    for (const auto& [lo, hi] : rule.status)
+      any = any || (status >= lo && status <= hi && (lo == hi || !asks_to_retry(status)));
     if (!any) return false;
   }
   for (const auto& [path, expected] : rule.json) {
@@ -144,10 +154,9 @@ outcome judge(const compiled_service& s, const http::result& r,
     const bool success_defined =
         std::any_of(s.responses.begin(), s.responses.end(),
                     [](const response_rule& x) { return x.outcome == outcome_kind::delivered; });
-    kind = status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600)
-               ? outcome_kind::transient
-           : status >= 200 && status < 300 && !success_defined ? outcome_kind::delivered
-                                                               : outcome_kind::permanent;
+    kind = asks_to_retry(status) || (status >= 500 && status < 600) ? outcome_kind::transient
+           : status >= 200 && status < 300 && !success_defined      ? outcome_kind::delivered
+                                                                    : outcome_kind::permanent;
   }
   if (kind == outcome_kind::delivered) return outcome::delivered();
 
