@@ -1,5 +1,5 @@
 # Conan 2 recipe for notibus. Prove it offline against Debian's packages with
-# the profile in profiles/debian12 (see the README's "Conan" section).
+# the profile in profiles/debian12 (see docs/packaging.md, "Conan 2").
 import os
 
 from conan import ConanFile

@@ -1,5 +1,5 @@
 // The notification bus: routes each published message to channel instances and
-// delivers it with queues, rate limits and retries (README: "Using the library").
+// delivers it with queues, rate limits and retries (docs/library.md).
 #pragma once
 
 #include <notibus/config.hpp>

@@ -1,4 +1,4 @@
-// The whole YAML configuration (README: "Configuration"), validated.
+// The whole YAML configuration (docs/configuration.md), validated.
 #pragma once
 
 #include <notibus/channel_settings.hpp>
@@ -51,7 +51,7 @@ struct spool_settings {
   std::chrono::milliseconds dead_letters_max_age = std::chrono::hours(24 * 30);
 };
 
-// A queue shared by several instances (README: "Running several instances"):
+// A queue shared by several instances (docs/cluster.md):
 // accepted messages go to a NATS JetStream stream, and every instance pulls
 // deliveries from one durable consumer. Exclusive with `spool`.
 struct shared_queue_settings {
