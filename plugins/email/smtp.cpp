@@ -7,7 +7,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <atomic>
 #include <deque>
 #include <map>
 #include <set>
@@ -36,7 +35,6 @@ struct smtp_client::impl : std::enable_shared_from_this<impl> {
       throw smtp_failure{NOTIBUS_OUTCOME_TRANSIENT, "no free SMTP session (max_inflight)"};
     reused = s != nullptr;
     if (reused) co_return s;
-    ++opened;
     s = std::make_unique<smtp_session>(io.get_executor(), tls, settings);
     try {
       co_await s->open(until);
@@ -110,7 +108,6 @@ struct smtp_client::impl : std::enable_shared_from_this<impl> {
       std::make_shared<plugins::session_pool<smtp_session>>(
           io, settings.max_connections, settings.idle_timeout,
           [](session_ptr s) -> asio::awaitable<void> { co_await s->quit(); });
-  std::atomic<std::size_t> opened{0};
   std::map<std::string, std::set<std::string>> reached_by_message;
   std::deque<std::string> reached_order;
 };
@@ -132,8 +129,5 @@ void smtp_client::send(envelope e, std::function<void(send_result)> done) {
   asio::co_spawn(impl_->io, impl_->run(std::move(e), std::move(done)), asio::detached);
 }
 
-std::size_t smtp_client::sessions_opened() const noexcept {
-  return impl_->opened.load();
-}
 
 }  // namespace notibus::email

@@ -56,7 +56,6 @@ class smtp_client {
   smtp_client& operator=(const smtp_client&) = delete;
 
   void send(envelope e, std::function<void(send_result)> done);  // thread-safe
-  std::size_t sessions_opened() const noexcept;
 
  private:
   struct impl;

@@ -8,7 +8,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <map>
 #include <optional>
@@ -95,7 +94,6 @@ struct client::impl : std::enable_shared_from_this<impl> {
       c.reset();
       reused = false;
     }
-    ++opened;
     c = std::make_unique<connection>(io.get_executor(), tls_ctx, url.tls);
     error = co_await detail::open(*c, url, settings, until);
     if (error.error != failure::none) {
@@ -188,7 +186,6 @@ struct client::impl : std::enable_shared_from_this<impl> {
   asio::io_context& io = worker.context();
   bool stopping = false;
   std::map<std::string, std::shared_ptr<pool>> pools;
-  std::atomic<std::size_t> opened{0};
 };
 
 client::client(client_settings settings) : impl_(std::make_shared<impl>(std::move(settings))) {
@@ -207,8 +204,5 @@ void client::send(request req, std::function<void(result)> done) {
   asio::co_spawn(impl_->io, impl_->run(std::move(req), std::move(done)), asio::detached);
 }
 
-std::size_t client::connections_opened() const noexcept {
-  return impl_->opened.load();
-}
 
 }  // namespace notibus::http

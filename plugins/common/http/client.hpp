@@ -102,8 +102,6 @@ class client {
   // Thread-safe; `done` runs on the client's thread exactly once.
   void send(request req, std::function<void(result)> done);
 
-  std::size_t connections_opened() const noexcept;  // for tests and stats
-
  private:
   struct impl;
   std::shared_ptr<impl> impl_;
