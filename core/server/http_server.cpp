@@ -100,12 +100,24 @@ struct exchange_note {
   bool head_only = false;
 };
 
+// A request head may hold this much (Beast's default is 8 KiB).
+constexpr std::size_t max_header_bytes = 16 * 1024;
+
+listen_address listen_address_of(const server_settings& s) {
+  const auto address = split_listen(s.listen);
+  if (!address)
+    throw error({{"", 0, 0, "server.listen", "expected host:port, got \"" + s.listen + "\""}});
+  return *address;
+}
+
 }  // namespace
 
 struct http_server::impl : std::enable_shared_from_this<impl> {
-  impl(asio::io_context& io_, listener_settings s, handler h, head_check c)
+  impl(asio::io_context& io_, const server_settings& s, log_sink l, handler h, head_check c)
       : io(io_),
-        settings(std::move(s)),
+        settings(s),
+        address(listen_address_of(s)),
+        log(std::move(l)),
         handle(std::move(h)),
         check_head(std::move(c)),
         acceptor(io_),
@@ -127,10 +139,10 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     }
     boost::system::error_code ec;
     tcp::resolver resolver(io);
-    auto endpoints = resolver.resolve(settings.host, settings.port, ec);
+    auto endpoints = resolver.resolve(address.host, address.port, ec);
     if (ec || endpoints.empty())
       throw error(
-          {{"", 0, 0, "server.listen", "cannot resolve " + settings.host + ":" + settings.port}},
+          {{"", 0, 0, "server.listen", "cannot resolve " + address.host + ":" + address.port}},
           ec ? ec : make_error_code(errc::invalid_config));
     const tcp::endpoint ep = *endpoints.begin();
     acceptor.open(ep.protocol(), ec);
@@ -140,10 +152,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     // Synchronous accepts (shedding, below) must never block the loop.
     if (!ec) acceptor.non_blocking(true, ec);
     if (ec)
-      throw error(
-          {{"", 0, 0, "server.listen",
-            "cannot listen on " + settings.host + ":" + settings.port + ": " + ec.message()}},
-          ec);
+      throw error({{"", 0, 0, "server.listen",
+                    "cannot listen on " + address.host + ":" + address.port + ": " + ec.message()}},
+                  ec);
   }
 
   asio::awaitable<void> accept_loop() {
@@ -179,10 +190,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   // until one comes. Without a spare, wait a little.
   asio::awaitable<void> shed_one() {
     const auto now = clock::now();
-    if (settings.log && now - last_exhaustion_log > std::chrono::seconds(10)) {
+    if (log && now - last_exhaustion_log > std::chrono::seconds(10)) {
       last_exhaustion_log = now;
-      settings.log(log_level::warn,
-                   "out of file descriptors: new connections get 503 until some close");
+      log(log_level::warn, "out of file descriptors: new connections get 503 until some close");
     }
     if (spare.release()) {
       boost::system::error_code ec;
@@ -274,10 +284,10 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     // Room for the largest head allowed plus a read's worth of what follows it;
     // the parser's header_limit decides, so the client gets a 431, not a reset.
     // The buffer starts small: a connection that only waits costs little.
-    beast::flat_buffer buffer(settings.max_header + 8192);
+    beast::flat_buffer buffer(max_header_bytes + 8192);
     for (bool first = true;; first = false) {
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(settings.max_header));
+      parser.header_limit(static_cast<std::uint32_t>(max_header_bytes));
       parser.body_limit(settings.max_body);
       exchange_note note{remote};
       // A new connection's head must arrive within header_timeout of its first
@@ -428,19 +438,21 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       beast::error_code ignored;
       tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
-    if (settings.access_log && settings.log) {
+    if (settings.access_log && log) {
       const auto ms =
           std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - note.started);
-      settings.log(log_level::info, "access: " + std::string(note.remote) + " \"" +
-                                        note.request_line + "\" " + std::to_string(r.status) + " " +
-                                        std::to_string(note.head_only ? 0 : r.body.size()) + " " +
-                                        std::to_string(ms.count()) + "ms");
+      log(log_level::info, "access: " + std::string(note.remote) + " \"" + note.request_line +
+                               "\" " + std::to_string(r.status) + " " +
+                               std::to_string(note.head_only ? 0 : r.body.size()) + " " +
+                               std::to_string(ms.count()) + "ms");
     }
     co_return !ec;
   }
 
   asio::io_context& io;
-  listener_settings settings;
+  server_settings settings;
+  listen_address address;
+  log_sink log;  // access lines, running out of descriptors
   handler handle;
   head_check check_head;
   tcp::acceptor acceptor;
@@ -453,9 +465,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   std::atomic<bool> stopping{false};
 };
 
-http_server::http_server(asio::io_context& io, listener_settings settings, handler h,
-                         head_check check)
-    : impl_(std::make_shared<impl>(io, std::move(settings), std::move(h), std::move(check))) {}
+http_server::http_server(asio::io_context& io, const server_settings& settings, log_sink log,
+                         handler h, head_check check)
+    : impl_(std::make_shared<impl>(io, settings, std::move(log), std::move(h), std::move(check))) {}
 
 http_server::~http_server() {
   stop();

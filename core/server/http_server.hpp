@@ -5,6 +5,7 @@
 #pragma once
 
 #include <notibus/log.hpp>
+#include <notibus/server_settings.hpp>
 
 #include <boost/asio/io_context.hpp>
 
@@ -40,21 +41,6 @@ struct http_response {
   std::string content_type = "application/json";
 };
 
-struct listener_settings {
-  std::string host = "127.0.0.1";
-  std::string port = "8025";
-  std::string tls_cert, tls_key;  // both set: HTTPS
-  std::size_t max_body = 64 * 1024;
-  std::size_t max_header = 16 * 1024;
-  std::size_t max_connections = 1024;
-  // A new connection's whole request head; on a kept-alive one, the head once
-  // its first byte came.
-  std::chrono::milliseconds header_timeout{10000};
-  std::chrono::milliseconds idle_timeout{60000};  // a kept-alive connection's silence
-  bool access_log = false;                        // one info line per request
-  log_sink log;                                   // access lines, running out of descriptors
-};
-
 class http_server {
  public:
   // A handler answers through `respond`, exactly once, from any thread (a
@@ -66,8 +52,10 @@ class http_server {
   // would be refused anyway (no token, wrong type).
   using head_check = std::function<std::optional<http_response>(const http_request&)>;
 
-  // Binds at once (throws std::runtime_error naming the address on failure).
-  http_server(boost::asio::io_context& io, listener_settings settings, handler h,
+  // Serves what `settings` says of the listener (listen, tls, limits, access
+  // log); `log` takes access lines and running out of descriptors. Binds at
+  // once (throws notibus::error naming the address on failure).
+  http_server(boost::asio::io_context& io, const server_settings& settings, log_sink log, handler h,
               head_check check = {});
   ~http_server();
 

@@ -14,24 +14,6 @@ serve::api_settings api_settings_of(const server_settings& s) {
   return {s.auth_token, s.health_without_auth, s.metrics_without_auth};
 }
 
-serve::listener_settings listener_of(const server_settings& s, log_sink log) {
-  const auto address = split_listen(s.listen);
-  if (!address)
-    throw error({{"", 0, 0, "server.listen", "expected host:port, got \"" + s.listen + "\""}});
-  serve::listener_settings l;
-  l.host = address->host;
-  l.port = address->port;
-  l.tls_cert = s.tls_cert;
-  l.tls_key = s.tls_key;
-  l.max_body = s.max_body;
-  l.max_connections = s.max_connections;
-  l.header_timeout = s.header_timeout;
-  l.idle_timeout = s.idle_timeout;
-  l.access_log = s.access_log;
-  l.log = std::move(log);
-  return l;
-}
-
 bool is_loopback(const std::string& host) {
   boost::system::error_code ec;
   const auto address = boost::asio::ip::make_address(host, ec);
@@ -55,7 +37,7 @@ struct http_service::impl {
     buses.install(std::move(served));
     api = std::make_unique<serve::api>(buses, api_settings_of(s), io.get_executor(), log);
     server = std::make_unique<serve::http_server>(
-        io, listener_of(s, log),
+        io, s, log,
         [this](serve::http_request r, serve::http_server::respond_fn respond) {
           api->handle(r, std::move(respond));
         },
