@@ -92,9 +92,14 @@ http_response list_messages(const bus& b, std::string_view target) {
       target, q.limit, q.after,
       [&](const std::string& name, const std::string& value) -> std::optional<http_response> {
         if (name == "state") {
-          if (value != "pending" && value != "delivered" && value != "failed" && !value.empty())
+          if (value == "pending")
+            q.state = message_state::pending;
+          else if (value == "delivered")
+            q.state = message_state::delivered;
+          else if (value == "failed")
+            q.state = message_state::failed;
+          else if (!value.empty())
             return bad_parameter("state", "state is pending, delivered or failed");
-          q.state = value;
         } else if (name == "key") {
           key = value;
         } else {

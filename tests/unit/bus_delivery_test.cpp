@@ -369,7 +369,7 @@ TEST(bus_delivery, a_filtered_list_looks_at_a_bounded_number_per_call) {
   for (auto& f : all) f.wait();
   const std::string failed_id = std::get<1>(all[0].get()).message_id;
   notibus::message_query q;
-  q.state = "failed";
+  q.state = notibus::message_state::failed;
   std::vector<std::string> found;
   int calls = 0;
   for (;; ++calls) {

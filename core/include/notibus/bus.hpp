@@ -64,6 +64,13 @@ struct channel_stats {
   std::int64_t last_delivered_at_ms = 0;
 };
 
+// Where a message as a whole stands.
+enum class message_state {
+  pending,    // some delivery is not final
+  delivered,  // every route group was served
+  failed,     // finished, not every group served
+};
+
 // Which recent messages bus::recent() lists (those the status store keeps).
 struct message_query {
   std::size_t limit = 50;
@@ -71,8 +78,8 @@ struct message_query {
   // next page starts with the one before it.
   std::string after;
   // pending (some delivery not final), delivered (all served), failed
-  // (finished, not all served); empty: any.
-  std::string state;
+  // (finished, not all served); nullopt: any.
+  std::optional<message_state> state;
 };
 
 // One page of bus::recent(). A filtered page may hold fewer than `limit`

@@ -563,7 +563,7 @@ message_page bus::recent(const message_query& query) const {
            query.limit, query.after,
            [&](const tracker& t) {
              if (t.handed_back()) return false;  // back in the shared queue: its state is there
-             return query.state.empty() || query.state == t.overall();
+             return !query.state || *query.state == t.overall();
            },
            page.next_after))
     page.messages.push_back(t->report());

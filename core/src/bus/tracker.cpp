@@ -272,17 +272,18 @@ void tracker::finish(const std::shared_ptr<tracker>& t, std::size_t index, deliv
   }
 }
 
-const char* tracker::overall() const {
+message_state tracker::overall() const {
   std::lock_guard lock(mutex());
   for (const auto& s : slots_)
-    if (s.state == delivery_state::pending) return "pending";
-  if (groups_.empty()) return "failed";
+    if (s.state == delivery_state::pending) return message_state::pending;
+  if (groups_.empty()) return message_state::failed;
   for (const auto& g : groups_) {
     std::size_t delivered = 0;
     for (std::size_t i : g.slots()) delivered += slots_[i].state == delivery_state::delivered;
-    if (g.strategy == route_strategy::all ? delivered != g.count : delivered == 0) return "failed";
+    if (g.strategy == route_strategy::all ? delivered != g.count : delivered == 0)
+      return message_state::failed;
   }
-  return "delivered";
+  return message_state::delivered;
 }
 
 delivery_report tracker::report() const {

@@ -91,9 +91,8 @@ class tracker {
   // content goes once every delivery is final (no attempt starts after that).
   notibus_message_v1 abi_message(std::uint32_t attempt) const noexcept { return msg_.abi(attempt); }
   delivery_report report() const;
-  // report()'s verdict without building it: "pending" (a delivery not final),
-  // "delivered" (every group served) or "failed".
-  const char* overall() const;
+  // report()'s verdict without building it.
+  message_state overall() const;
 
  private:
   // Set once an attempt fails or a channel adds a note; most deliveries never do.
