@@ -129,5 +129,4 @@ void smtp_client::send(envelope e, std::function<void(send_result)> done) {
   asio::co_spawn(impl_->io, impl_->run(std::move(e), std::move(done)), asio::detached);
 }
 
-
 }  // namespace notibus::email

@@ -22,11 +22,12 @@ bool takes_every_message_of(const route_match& earlier, const route_match& later
          return std::any_of(earlier.topics.begin(), earlier.topics.end(),
                             [&](const std::string& e) { return covers(e, t); });
        }));
-  const bool tags = std::all_of(earlier.tags.begin(), earlier.tags.end(), [&](const std::string& t) {
-    return std::find(later.tags.begin(), later.tags.end(), t) != later.tags.end();
-  });
-  const bool priority = !earlier.min_priority ||
-                        (later.min_priority && *later.min_priority >= *earlier.min_priority);
+  const bool tags =
+      std::all_of(earlier.tags.begin(), earlier.tags.end(), [&](const std::string& t) {
+        return std::find(later.tags.begin(), later.tags.end(), t) != later.tags.end();
+      });
+  const bool priority =
+      !earlier.min_priority || (later.min_priority && *later.min_priority >= *earlier.min_priority);
   return topics && tags && priority;
 }
 

@@ -21,11 +21,11 @@ void store::bound_dead_letters_locked() {
   const char* first_bound = nullptr;
   while (!dead_.empty()) {
     const auto& [id, oldest] = *dead_.begin();
-    const char* bound =
-        dead_.size() > static_cast<std::size_t>(settings_.dead_letters_max_count) ? "max_count"
-        : dead_bytes_ > settings_.dead_letters_max_bytes                          ? "max_bytes"
-        : oldest.created_at_ms < too_old                                          ? "max_age"
-                                                                                  : nullptr;
+    const char* bound = dead_.size() > static_cast<std::size_t>(settings_.dead_letters_max_count)
+                            ? "max_count"
+                        : dead_bytes_ > settings_.dead_letters_max_bytes ? "max_bytes"
+                        : oldest.created_at_ms < too_old                 ? "max_age"
+                                                                         : nullptr;
     if (!bound) break;
     // Not waited for: a crash before it is on disk keeps the dead letter,
     // which the next start drops again.
@@ -61,9 +61,8 @@ void store::clear_dead_letter(const std::string& message_id) {
 
 dead_letter_page store::dead_letters(const dead_letter_query& q) const {
   std::lock_guard lock(mutex_);
-  return page_of(dead_, q, [](const std::string& id, const dead_index& d) {
-    return to_dead_letter(id, d);
-  });
+  return page_of(dead_, q,
+                 [](const std::string& id, const dead_index& d) { return to_dead_letter(id, d); });
 }
 
 bool store::has_dead_letter(const std::string& message_id) const {

@@ -204,5 +204,4 @@ void client::send(request req, std::function<void(result)> done) {
   asio::co_spawn(impl_->io, impl_->run(std::move(req), std::move(done)), asio::detached);
 }
 
-
 }  // namespace notibus::http
