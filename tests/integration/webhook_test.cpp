@@ -605,3 +605,15 @@ TEST(webhook, an_html_error_page_is_reported_by_its_title) {
   EXPECT_EQ(only(env.publish(sample())).last_error, "HTTP 404: 404 Not Found");
   EXPECT_EQ(only(env.publish(sample())).last_error, "HTTP 400: Bad request Missing field");
 }
+
+// The check for bytes nobody asked for must not cost TLS its keep-alive: an
+// idle TLS connection holds none once its response was read.
+TEST(webhook, https_connections_are_reused) {
+  const auto& pki = test_pki::get();
+  http_test_server server(pki.server);
+  webhook_env env(yaml_url(server) + "    ca_file: " + pki.ca_cert + "\n");
+  for (int i = 0; i < 20; ++i)
+    ASSERT_EQ(only(env.publish(sample())).state, delivery_state::delivered);
+  EXPECT_EQ(server.requests().size(), 20u);
+  EXPECT_EQ(server.connections(), 1u);
+}
