@@ -310,6 +310,13 @@ TEST(config_errors, yaml_that_costs_far_more_than_its_size_is_refused) {
             std::vector<std::string>{"t.yaml: the file is " + std::to_string(huge.size()) +
                                      " bytes; the limit is 1024 KiB"});
 
+  // An alias inside the node it names is a cycle: 1.0 recursed until the
+  // stack overflowed (found by the config fuzzer).
+  EXPECT_EQ(diagnostics_of("version: 1\na: &a [x, *a]\n"),
+            std::vector<std::string>{
+                "t.yaml:2:11: an alias inside the node it refers to (a cycle): refused"});
+  EXPECT_EQ(diagnostics_of("version: 1\na: &a {b: {c: *a}}\n").size(), 1u);
+
   // Anchors and aliases as people use them stay fine.
   const auto usual = diagnostics_of(
       "version: 1\nx: &retry {max_attempts: 3}\nchannels:\n"

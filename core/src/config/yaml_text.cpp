@@ -65,6 +65,11 @@ class cost_counter : public YAML::EventHandler {
     leaf(mark, anchor, {1, 0});
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    // An alias inside the node it names ("&a [*a]") makes a cycle: every walk
+    // of the tree would recurse without end.
+    for (const frame& f : stack_)
+      if (f.anchor == anchor && anchor != 0 && problem_.empty())
+        report(mark, "an alias inside the node it refers to (a cycle): refused");
     const auto it = anchors_.find(anchor);
     leaf(mark, 0, it == anchors_.end() ? cost{1, 0} : it->second);
   }
