@@ -260,3 +260,14 @@ TEST(service_definitions, a_url_capture_that_sets_no_option_is_refused) {
             std::vector<std::string>{"def.yaml:9:11: urls[0].form: {stray} sets no option: name "
                                      "it after one, or use it in options:"});
 }
+
+// The top-level failure text is `default_error` (a rule's `error:` reads the
+// same); `error`, its 1.0 name, is still read, but not beside it.
+TEST(service_definitions, default_error_and_its_old_name) {
+  const std::string text = "\"{{response.message}}\"\n";
+  EXPECT_EQ(problems_of(std::string(minimal) + "default_error: " + text), std::vector<std::string>{});
+  EXPECT_EQ(problems_of(std::string(minimal) + "error: " + text), std::vector<std::string>{});
+  EXPECT_EQ(problems_of(std::string(minimal) + "default_error: " + text + "error: " + text),
+            std::vector<std::string>{"def.yaml:9:8: error: error is the 1.0 name of "
+                                     "default_error: keep one of them (default_error)"});
+}

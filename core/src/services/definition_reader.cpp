@@ -31,7 +31,9 @@ const std::vector<option_spec>& top_schema() {
       key("description", NOTIBUS_OPTION_STRING, "One line for notibus plugins.", true),
       key("docs", NOTIBUS_OPTION_STRING, "The service's documentation it follows."),
       key("notes", NOTIBUS_OPTION_STRING, "What the definition relies on."),
-      key("error", NOTIBUS_OPTION_STRING, "Error text of a failure (a template)."),
+      key("default_error", NOTIBUS_OPTION_STRING,
+          "The failure text when no rule gives one (a template)."),
+      key("error", NOTIBUS_OPTION_STRING, "The 1.0 name of default_error, still read."),
   };
   return specs;
 }
@@ -158,8 +160,19 @@ class reader {
     else
       read_request(root["request"]);
     read_responses(root["responses"]);
-    if (const located_value* e = top.find("error"))
-      json_.key("error").string(checked_template(*e, "error", scope::response));
+    // A rule's `error:` and this one read alike: the top-level one is called
+    // default_error since 1.1; `error` (its 1.0 name) is still read.
+    const located_value* fallback = top.find("default_error");
+    const char* fallback_key = "default_error";
+    if (const located_value* old = top.find("error")) {
+      if (fallback)
+        sink_.add(old->mark, "error",
+                  "error is the 1.0 name of default_error: keep one of them (default_error)");
+      else
+        fallback = old, fallback_key = "error";
+    }
+    if (fallback)
+      json_.key("error").string(checked_template(*fallback, fallback_key, scope::response));
     json_.end_object();
     read_urls(root["urls"], root["query"]);
     if (!sink_.empty()) return std::nullopt;
