@@ -145,11 +145,14 @@ void channel_runner::drain_inbox() {
       fail(task, "bus stopped before delivery");
       continue;
     }
-    if (const auto wait = task.not_before_ms - unix_ms_now(); wait > 0) {
-      queued_.fetch_sub(1, std::memory_order_relaxed);  // its delay outlived a restart
-      task.not_before_ms = 0;
-      retry_later(std::move(task), std::min(milliseconds(wait), max_receiver_delay));
-      continue;
+    // A receiver's delay that outlived a restart (the clock is read only then).
+    if (task.not_before_ms != 0) {
+      const auto wait = std::exchange(task.not_before_ms, 0) - unix_ms_now();
+      if (wait > 0) {
+        queued_.fetch_sub(1, std::memory_order_relaxed);
+        retry_later(std::move(task), std::min(milliseconds(wait), max_receiver_delay));
+        continue;
+      }
     }
     queue_.push_back(std::move(task));
     if (queue_.size() + waiting_.size() > settings_.queue.capacity &&
