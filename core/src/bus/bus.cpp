@@ -10,8 +10,7 @@
 #include <thread>
 
 #include <notibus/plugin/text.hpp>
-#include "../queue/jetstream_queue.hpp"
-#include "../spool/store.hpp"
+#include "../store/message_store.hpp"
 #include "channel_runner.hpp"
 #include "router.hpp"
 #include "status_store.hpp"
@@ -96,11 +95,8 @@ struct bus::impl {
     handed_over = std::make_unique<std::atomic<bool>[]>(runners.size());
     for (std::size_t i = 0; i < runners.size(); ++i) handed_over[i] = false;
     try {
-      if (cfg.spool) open_spool(*cfg.spool, previous);
-      if (cfg.queue) open_queue(*cfg.queue, cfg.status, cfg.source, previous);
-    } catch (const std::system_error& e) {
-      for (auto& r : runners) r->close();
-      throw spool::as_error(e);
+      ctx->store =
+          open_message_store(cfg, previous ? previous->impl_->ctx->store : nullptr, filtered_log());
     } catch (...) {
       for (auto& r : runners) r->close();
       throw;
@@ -108,108 +104,54 @@ struct bus::impl {
   }
 
   log_sink filtered_log() const {
-    // The spool and queue log through the bus's level filter (an app's sink may not have one).
+    // The store logs through the bus's level filter (an app's sink may not have one).
     return [sink = ctx->log, min = ctx->min_level](log_level level, std::string_view text) {
       if (level >= min) sink(level, text);
     };
   }
 
-  void open_queue(const shared_queue_settings& settings, const status_settings& status,
-                  const std::string& source, bus* previous) {
-    // A reload keeps the connection when the queue's settings are the same.
-    if (previous && previous->impl_->ctx->queue &&
-        previous->impl_->ctx->queue->settings() == settings) {
-      ctx->queue = previous->impl_->ctx->queue;
-      return;
-    }
-    try {
-      ctx->queue = queue::jetstream_queue::open(settings, status, filtered_log());
-    } catch (const error& e) {
-      std::vector<diagnostic> located = e.diagnostics();
-      for (auto& d : located) d.file = source;  // the queue does not know the file's name
-      throw error(std::move(located), e.code());
-    }
-  }
-
-  // Deliveries come from the shared queue: what this instance fetched.
-  static void start_delivering(const std::shared_ptr<impl>& self) {
-    if (!self->ctx->queue || !self->ctx->deliver_from_queue) return;
+  // Messages the store hands over: resumed from the spool at start-up, or
+  // fetched from the shared queue. With `deliver_from_queue` off, a shared
+  // store's messages are left to the instances that deliver.
+  static void start_adopting(const std::shared_ptr<impl>& self) {
+    if (!self->ctx->deliver_from_queue && !self->ctx->store->delivers_what_it_accepts()) return;
     std::weak_ptr<impl> weak = self;
-    self->ctx->queue->deliver_to(self.get(), [weak](queue::fetched& f) {
+    self->ctx->store->start_adopting(self.get(), [weak](adopted_message& a) {
       auto state = weak.lock();
-      if (!state || state->stopping) return false;  // released: another instance takes it
-      asio::post(state->executor,
-                 [state, f = std::move(f)]() mutable { state->deliver_fetched(std::move(f)); });
+      if (!state || state->stopping) return false;  // left: another instance or start takes it
+      state->adopt(std::move(a));
       return true;
     });
   }
 
-  void deliver_fetched(queue::fetched f) {
-    if (stopping) return ctx->queue->release(f.msg.id);
+  // Routed by the current configuration; channels with a final outcome are
+  // not sent again.
+  void adopt(adopted_message a) {
     delivery_plan plan;
-    if (auto ec = routes->plan(f.msg, plan)) {
-      const channel_delivery d = unroutable("queue", f.msg.id, ec, "not routable here: ");
-      delivery_report r{f.msg.id, {d}, false, false};
-      const std::string id = f.msg.id;
-      ctx->queue->finish(id, r, {{id, d, true}}, std::move(f.msg));
+    if (auto ec = routes->plan(a.msg, plan)) {
+      ctx->store->refuse_adopted(unroutable(a.msg.id, ec), std::move(a.msg));
       return;
     }
-    auto t = std::make_shared<tracker>(f.msg, nullptr, ctx);
+    auto t = std::make_shared<tracker>(a.msg, nullptr, ctx);
     t->set_plan(plan, runners);
-    if (!f.outcomes.empty()) t->restore(f.outcomes);
+    if (a.accepted_earlier || !a.outcomes.empty()) t->restore(a.outcomes);
     // An id seen here before (a redelivery): the newer tracker is the live one.
     (void)status.insert(t);
-    t->set_spooled();
-    tracker::start(t);
-  }
-
-  void open_spool(const spool_settings& settings, bus* previous) {
-    // A reload keeps the running spool (one process, one lock); only its
-    // directory changing opens another.
-    if (previous && previous->impl_->ctx->spool &&
-        previous->impl_->ctx->spool->settings().dir == settings.dir) {
-      ctx->spool = previous->impl_->ctx->spool;
-      ctx->spool->attach();
-      return;
-    }
-    spool::spool_state recovered;
-    ctx->spool = spool::store::open(settings, filtered_log(), recovered);
-    ctx->spool->attach();
-    resume(recovered.unfinished);
-  }
-
-  // Every delivery the spool has no final outcome for starts again, routed by
-  // the current configuration; channels with an outcome are not sent again.
-  void resume(std::vector<spool::spooled_message>& unfinished) {
-    std::size_t resumed = 0;
-    for (auto& entry : unfinished) {
-      delivery_plan plan;
-      if (auto ec = routes->plan(entry.msg, plan)) {
-        const channel_delivery d =
-            unroutable("spool", entry.msg.id, ec, "not routable after restart: ");
-        const std::string id = entry.msg.id;  // entry.msg is moved below
-        ctx->spool->record_done(id, {{id, d, true}}, std::move(entry.msg));
-        continue;
-      }
-      auto t = std::make_shared<tracker>(entry.msg, nullptr, ctx);
-      t->set_plan(plan, runners);
-      t->restore(entry.outcomes);
-      status.insert(t);
-      t->set_spooled();
-      tracker::start(t);
-      ++resumed;
-    }
-    if (resumed) log(log_level::info, "spool: resumed " + std::to_string(resumed) + " messages");
+    t->set_durable();
+    // Not inline: the store's thread must not run deliveries' callbacks.
+    asio::post(executor, [t] { tracker::start(t); });
   }
 
   // A stored message this configuration cannot route (its channels are
   // gone): logged, and the dead letter's one failed delivery.
-  channel_delivery unroutable(const char* from, const std::string& id, error_code ec,
-                              const std::string& why) const {
-    log(log_level::error, std::string(from) + ": message " + id +
-                              " cannot be delivered with this configuration (" + ec.message() +
-                              "); kept as a dead letter");
-    return {spool::unroutable_channel, delivery_state::failed, 0, why + ec.message(), {}};
+  channel_delivery unroutable(const std::string& id, error_code ec) const {
+    log(log_level::error, "message " + id + " cannot be delivered with this configuration (" +
+                              ec.message() + "); kept as a dead letter");
+    return {spool::unroutable_channel,
+            delivery_state::failed,
+            0,
+            "not routable with this configuration: " + ec.message(),
+            {}};
   }
 
   void log(log_level level, const std::string& text) const {
@@ -262,20 +204,20 @@ struct bus::impl {
   }
 
   // `accepted` runs once the message is accepted or refused: at once, or (with
-  // a spool) from the spool's completion thread once the record is on disk.
+  // a durable store) from the store's thread once the message is stored.
   static void publish(const std::shared_ptr<impl>& self, message m, report_completion done,
                       bool refuse_when_full, accepted_completion accepted);
   // Why `m` cannot be taken now (stopping, invalid, no route, a full queue
   // when asked), or nothing, with its delivery plan filled in.
   std::optional<errc> refusal(const message& m, delivery_plan& plan, bool refuse_when_full) const;
-  // The report of the first message the spool remembers with m's idempotency key.
-  std::optional<delivery_report> spooled_first(const message& m) const;
-  static void start_once_on_disk(const std::shared_ptr<impl>& self, const message& m,
-                                 std::shared_ptr<tracker> t, publish_result result,
-                                 accepted_completion accepted);
-  // With a shared queue: stored there, and delivered by whichever instance fetches it.
-  void append_to_queue(const message& m, const delivery_plan& plan, report_completion done,
-                       publish_result result, accepted_completion accepted) const;
+  // The report of the first message the store remembers with m's idempotency key.
+  std::optional<delivery_report> stored_first(const message& m) const;
+  static void start_once_stored(const std::shared_ptr<impl>& self, const message& m,
+                                std::shared_ptr<tracker> t, publish_result result,
+                                accepted_completion accepted);
+  // Stored, and delivered by whichever instance adopts it from the store.
+  void hand_to_store(const message& m, const delivery_plan& plan, report_completion done,
+                     publish_result result, accepted_completion accepted) const;
   static void stop_after(const std::shared_ptr<impl>& self, std::chrono::milliseconds grace,
                          detail::completion<> done);
 
@@ -298,22 +240,22 @@ struct bus::impl {
 
 bus::bus(const config& cfg, plugin_registry& registry, bus_options options)
     : impl_(impl::with_own_context(cfg, registry, options, nullptr)) {
-  impl::start_delivering(impl_);
+  impl::start_adopting(impl_);
 }
 
 bus::bus(executor_type executor, const config& cfg, plugin_registry& registry, bus_options options)
     : impl_(std::make_shared<impl>(nullptr, std::move(executor), cfg, registry, options)) {
-  impl::start_delivering(impl_);
+  impl::start_adopting(impl_);
 }
 
 bus::bus(reload_tag, bus& previous, const config& cfg, plugin_registry& registry,
          bus_options options) {
-  if (previous.impl_->own_context)  // another io_context: only the spool is handed over
+  if (previous.impl_->own_context)  // another io_context: only the store is handed over
     impl_ = impl::with_own_context(cfg, registry, options, &previous);
   else
     impl_ = std::make_shared<impl>(nullptr, previous.impl_->executor, cfg, registry, options,
                                    &previous);
-  impl::start_delivering(impl_);
+  impl::start_adopting(impl_);
 }
 
 std::unique_ptr<bus> bus::reload(const config& cfg, plugin_registry& registry,
@@ -323,7 +265,7 @@ std::unique_ptr<bus> bus::reload(const config& cfg, plugin_registry& registry,
 
 bus::~bus() {
   if (!impl_) return;
-  if (impl_->ctx->queue) impl_->ctx->queue->stop_delivering(impl_.get());
+  impl_->ctx->store->stop_adopting(impl_.get());
   if (impl_->own_context) {
     if (!impl_->stopped) stop(std::chrono::milliseconds(0));
     impl_->work.reset();
@@ -331,7 +273,7 @@ bus::~bus() {
     for (auto& t : impl_->threads) t.join();
   }
   impl_->close_all();
-  if (impl_->ctx->spool) impl_->ctx->spool->detach();
+  impl_->ctx->store->detach();
 }
 
 bus::executor_type bus::get_executor() const noexcept {
@@ -349,7 +291,7 @@ publish_result bus::try_publish(message m) {
 }
 
 publish_result bus::publish_and_wait(message m, bool refuse_when_full) {
-  if (!impl_->ctx->spool && !impl_->ctx->queue) {  // accepted (or not) before this returns
+  if (!impl_->ctx->store->durable()) {  // accepted (or not) before this returns
     publish_result out;
     impl::publish(impl_, std::move(m), nullptr, refuse_when_full,
                   [&out](error_code, publish_result r) { out = std::move(r); });
@@ -399,9 +341,9 @@ void bus::impl::publish(const std::shared_ptr<impl>& self, message m, report_com
     r.message_id = m.id;
     return answer_now(done, accepted, result.error, std::move(r), std::move(result));
   }
-  if (self->ctx->queue)
-    return self->append_to_queue(m, plan, std::move(done), std::move(result), std::move(accepted));
-  if (auto first = self->spooled_first(m)) {
+  if (!self->ctx->store->delivers_what_it_accepts())
+    return self->hand_to_store(m, plan, std::move(done), std::move(result), std::move(accepted));
+  if (auto first = self->stored_first(m)) {
     // Accepted before (maybe before a restart, or past status.retention).
     first->duplicate = true;  // `delivered` stays as the first message's
     result.id = first->message_id;
@@ -421,12 +363,12 @@ void bus::impl::publish(const std::shared_ptr<impl>& self, message m, report_com
     if (accepted) accepted(error_code{}, std::move(result));
     return;
   }
-  if (!self->ctx->spool) {
+  if (!self->ctx->store->durable()) {  // nothing to wait for
     tracker::start(t);
     if (accepted) accepted(error_code{}, std::move(result));
     return;
   }
-  start_once_on_disk(self, m, std::move(t), std::move(result), std::move(accepted));
+  start_once_stored(self, m, std::move(t), std::move(result), std::move(accepted));
 }
 
 std::optional<errc> bus::impl::refusal(const message& m, delivery_plan& plan,
@@ -441,9 +383,9 @@ std::optional<errc> bus::impl::refusal(const message& m, delivery_plan& plan,
   return std::nullopt;
 }
 
-std::optional<delivery_report> bus::impl::spooled_first(const message& m) const {
-  if (!ctx->spool || !m.idempotency_key) return std::nullopt;
-  const auto first_id = ctx->spool->find_key(*m.idempotency_key);
+std::optional<delivery_report> bus::impl::stored_first(const message& m) const {
+  if (!m.idempotency_key) return std::nullopt;
+  const auto first_id = ctx->store->first_with_key(*m.idempotency_key);
   if (!first_id) return std::nullopt;
   auto first = status.find(*first_id);
   delivery_report r = first ? first->report() : delivery_report{};
@@ -451,41 +393,43 @@ std::optional<delivery_report> bus::impl::spooled_first(const message& m) const 
   return r;
 }
 
-// Accepted only once on disk; delivery starts then too, so nothing is sent
+// Accepted only once stored; delivery starts then too, so nothing is sent
 // that a crash could forget.
-void bus::impl::start_once_on_disk(const std::shared_ptr<impl>& self, const message& m,
-                                   std::shared_ptr<tracker> t, publish_result result,
-                                   accepted_completion accepted) {
-  // Shared: the spool's callback is a std::function, the completion move-only.
-  auto on_disk = std::make_shared<accepted_completion>(std::move(accepted));
-  self->ctx->spool->append_message(m, [t = std::move(t), result, accepted = std::move(on_disk),
-                                       state = self](error_code ec, std::uint64_t) mutable {
-    if (ec) {
-      result.error = ec;
-      state->status.forget_key(*t);  // a retry with the same key must get through
-      t->refuse(ec);
-    } else {
-      t->set_spooled();
-      // Not inline: a full queue fails a delivery at once, and the dead-letter
-      // callback must not run (and maybe publish, and wait) on the spool's thread.
-      asio::post(state->executor, [t] { tracker::start(t); });
-    }
-    if (*accepted) (*accepted)(result.error, std::move(result));
-  });
+void bus::impl::start_once_stored(const std::shared_ptr<impl>& self, const message& m,
+                                  std::shared_ptr<tracker> t, publish_result result,
+                                  accepted_completion accepted) {
+  // Shared: the store's callback is a std::function, the completion move-only.
+  auto stored = std::make_shared<accepted_completion>(std::move(accepted));
+  self->ctx->store->keep(
+      m, {},
+      [t = std::move(t), result, accepted = std::move(stored), state = self](
+          error_code ec, std::optional<std::string>) mutable {
+        if (ec) {
+          result.error = ec;
+          state->status.forget_key(*t);  // a retry with the same key must get through
+          t->refuse(ec);
+        } else {
+          t->set_durable();
+          // Not inline: a full queue fails a delivery at once, and the dead-letter
+          // callback must not run (and maybe publish, and wait) on the store's thread.
+          asio::post(state->executor, [t] { tracker::start(t); });
+        }
+        if (*accepted) (*accepted)(result.error, std::move(result));
+      });
 }
 
-void bus::impl::append_to_queue(const message& m, const delivery_plan& plan, report_completion done,
-                                publish_result result, accepted_completion accepted) const {
+void bus::impl::hand_to_store(const message& m, const delivery_plan& plan, report_completion done,
+                              publish_result result, accepted_completion accepted) const {
   // What status() answers on any instance until one delivers it.
   delivery_report pending;
   pending.message_id = m.id;
   for (const auto& g : plan.groups)
     for (std::size_t index : g.channels)
       pending.channels.push_back({runners[index]->name(), delivery_state::pending, 0, {}, {}});
-  // Shared: the queue's callback is a std::function, the completions move-only.
+  // Shared: the store's callback is a std::function, the completions move-only.
   auto answers = std::make_shared<std::pair<report_completion, accepted_completion>>(
       std::move(done), std::move(accepted));
-  ctx->queue->append(
+  ctx->store->keep(
       m, pending,
       [answers, result, pending](error_code ec, std::optional<std::string> first) mutable {
         delivery_report r = pending;
@@ -546,8 +490,7 @@ void bus::stop(std::chrono::milliseconds grace) {
 std::optional<delivery_report> bus::status(std::string_view message_id) const {
   if (auto t = impl_->status.find(message_id); t && !t->handed_back()) return t->report();
   // Delivered (or being delivered) by another instance, or before a restart.
-  if (impl_->ctx->queue) return impl_->ctx->queue->status(std::string(message_id));
-  return std::nullopt;
+  return impl_->ctx->store->status(std::string(message_id));
 }
 
 std::optional<delivery_report> bus::status_by_key(std::string_view key) const {
@@ -579,62 +522,29 @@ std::size_t bus::channels_kept() const noexcept {
 }
 
 std::optional<spool_stats> bus::spool_stats() const {
-  if (!impl_->ctx->spool) return std::nullopt;
-  return impl_->ctx->spool->stats();
+  return impl_->ctx->store->spool_stats();
 }
 
 std::optional<notibus::queue_stats> bus::queue_stats() const {
-  if (!impl_->ctx->queue) return std::nullopt;
-  return impl_->ctx->queue->stats();
+  return impl_->ctx->store->queue_stats();
 }
 
-namespace {
+dead_letter_page bus::dead_letters(const dead_letter_query& q) const {
+  return impl_->ctx->store->dead_letters(q);
+}
 
-// The spool's and the queue's dead letters, read and cleared alike.
-template <class Store>
-std::optional<publish_result> retry_from(Store& store, const std::string& message_id,
-                                         const std::function<publish_result(message)>& publish) {
+std::optional<publish_result> bus::retry_dead_letter(const std::string& message_id) {
+  message_store& store = *impl_->ctx->store;
   const auto dead = store.dead_letter(message_id);
   if (!dead) return std::nullopt;
-  publish_result r = publish(spool::retry_copy(*dead));
+  publish_result r = publish_and_wait(spool::retry_copy(*dead), true);
   // Only once the copy is stored: a crash in between retries twice, never not at all.
   if (!r.error) store.clear_dead_letter(message_id);
   return r;
 }
 
-}  // namespace
-
-dead_letter_page bus::dead_letters(const dead_letter_query& q) const {
-  if (impl_->ctx->spool) return impl_->ctx->spool->dead_letters(q);
-  if (!impl_->ctx->queue) return {};
-  std::map<std::string, spool::spooled_message> by_id;
-  for (auto& m : impl_->ctx->queue->dead_letters()) {
-    std::string id = m.msg.id;
-    by_id.emplace(std::move(id), std::move(m));
-  }
-  return spool::page_of(by_id, q, [](const std::string&, const spool::spooled_message& m) {
-    return spool::to_dead_letter(m);
-  });
-}
-
-std::optional<publish_result> bus::retry_dead_letter(const std::string& message_id) {
-  auto publish = [this](message m) { return publish_and_wait(std::move(m), true); };
-  if (const auto& spool = impl_->ctx->spool) return retry_from(*spool, message_id, publish);
-  if (const auto& queue = impl_->ctx->queue) return retry_from(*queue, message_id, publish);
-  return std::nullopt;
-}
-
 bool bus::purge_dead_letter(const std::string& message_id) {
-  const auto& ctx = *impl_->ctx;
-  if (ctx.spool && ctx.spool->has_dead_letter(message_id)) {
-    ctx.spool->clear_dead_letter(message_id);
-    return true;
-  }
-  if (ctx.queue && ctx.queue->dead_letter(message_id)) {
-    ctx.queue->clear_dead_letter(message_id);
-    return true;
-  }
-  return false;
+  return impl_->ctx->store->clear_dead_letter(message_id);
 }
 
 std::vector<channel_stats> bus::stats() const {

@@ -4,8 +4,7 @@
 
 #include <algorithm>
 
-#include "../queue/jetstream_queue.hpp"
-#include "../spool/store.hpp"
+#include "../store/message_store.hpp"
 #include "channel_runner.hpp"
 
 namespace notibus {
@@ -113,7 +112,7 @@ void tracker::start(const std::shared_ptr<tracker>& t) {
     }
     // A resumed message whose last outcome reached the disk but its `done` did not.
     complete = first.empty();
-    if (complete && t->spooled()) t->persist_locked(nullptr, true);
+    if (complete && t->durable()) t->persist_locked(nullptr, true);
     if (complete) t->msg_.release_content();
   }
   for (std::size_t s : first) enqueue(t, s);
@@ -146,48 +145,40 @@ void tracker::refuse(error_code ec) {
   if (auto done = std::move(done_)) done(ec, report());
 }
 
-void tracker::persist_locked(const slot* s, bool complete) {
-  if (ctx_->queue) return persist_to_queue_locked(s, complete);
-  spool::store& spool = *ctx_->spool;
-  if (s) {
-    if (s->state == delivery_state::failed && ctx_->aborting.load())
-      left_unfinished_ = true;  // the grace period ran out: not a real outcome
-    else if (!complete || s->dead)
-      // When this outcome completes the message, `done` says all there is to
-      // say (dead letters aside): one record per delivery instead of two.
-      spool.record_outcome({std::string(msg_.id()), s->delivery(), s->dead});
+// The tracker's state as the store may read it, under the tracker's lock.
+class tracker::locked_source final : public outcome_source {
+ public:
+  locked_source(const tracker& t, const slot* changed) : t_(t), changed_(changed) {}
+  channel_delivery changed() const override { return changed_->delivery(); }
+  delivery_report report() const override { return t_.report_locked(); }
+  std::vector<spool::outcome_record> dead() const override {
+    std::vector<spool::outcome_record> out;
+    for (const auto& s : t_.slots_)
+      if (s.dead) out.push_back({std::string(t_.msg_.id()), s.delivery(), true});
+    return out;
   }
-  if (!complete || left_unfinished_) return;
-  std::vector<spool::outcome_record> dead;
-  for (const auto& other : slots_)
-    if (other.dead) dead.push_back({std::string(msg_.id()), other.delivery(), true});
-  std::optional<message> kept;  // only a dead letter needs the whole message back
-  if (!dead.empty()) kept = msg_.unpack();
-  spool.record_done(std::string(msg_.id()), std::move(dead), std::move(kept));
-}
+  message unpack() const override { return t_.msg_.unpack(); }
 
-// The queue's calls do not block: status writes are asynchronous, and a dead
-// letter is stored by the queue's worker before the message is terminated.
-void tracker::persist_to_queue_locked(const slot* s, bool complete) {
-  queue::jetstream_queue& q = *ctx_->queue;
-  const std::string id(msg_.id());
-  if (s && s->state == delivery_state::failed && ctx_->aborting.load())
-    left_unfinished_ = true;  // the grace period ran out: another instance finishes it
-  if (left_unfinished_) {
-    if (complete) q.release(id);
-    return;
+ private:
+  const tracker& t_;
+  const slot* changed_;
+};
+
+void tracker::persist_locked(const slot* s, bool complete) {
+  outcome_change change{msg_.id()};
+  if (s && s->state == delivery_state::failed && ctx_->aborting.load()) {
+    left_unfinished_ = true;  // the grace period ran out: not a real outcome
+    s = nullptr;
   }
-  if (!complete) return q.record_progress(id, report_locked());
-  std::vector<spool::outcome_record> dead;
-  for (const auto& other : slots_)
-    if (other.dead) dead.push_back({id, other.delivery(), true});
-  std::optional<message> kept;
-  if (!dead.empty()) kept = msg_.unpack();
-  q.finish(id, report_locked(), std::move(dead), std::move(kept));
+  change.has_final = s != nullptr;
+  change.dead = s && s->dead;
+  change.complete = complete;
+  change.unfinished = left_unfinished_;
+  ctx_->store->record(change, locked_source(*this, s));
 }
 
 bool tracker::can_hand_back(std::size_t index) const {
-  if (!ctx_->queue || !spooled_ || ctx_->aborting.load()) return false;
+  if (!durable_ || !ctx_->store->redelivers_later() || ctx_->aborting.load()) return false;
   std::lock_guard lock(mutex());
   for (std::size_t i = 0; i < slots_.size(); ++i)
     if (i != index && slots_[i].state == delivery_state::pending) return false;
@@ -201,7 +192,7 @@ void tracker::hand_back(const std::shared_ptr<tracker>& t, std::chrono::millisec
     t->handed_back_ = true;
     r = t->report_locked();
   }
-  t->ctx_->queue->release_later(r.message_id, r, delay);
+  t->ctx_->store->redeliver_later(r, delay);
 }
 
 void tracker::attempt_started(std::size_t index) {
@@ -215,8 +206,8 @@ void tracker::attempt_failed(std::size_t index, const std::string& error,
   slot& s = slots_[index];
   s.noted().last_error = error;
   s.notes->retry_at_ms = retry_at_ms;
-  if (retry_at_ms > 0 && spooled_ && ctx_->spool)
-    ctx_->spool->record_outcome({std::string(msg_.id()), s.delivery(), false, retry_at_ms});
+  if (retry_at_ms > 0 && durable_)
+    ctx_->store->record_retry_at(msg_.id(), s.delivery(), retry_at_ms);
 }
 
 void tracker::finish(const std::shared_ptr<tracker>& t, std::size_t index, delivery_state state,
@@ -261,7 +252,7 @@ void tracker::finish(const std::shared_ptr<tracker>& t, std::size_t index, deliv
       g.done = true;
       complete = --self.open_groups_ == 0;
     }
-    if (self.spooled()) self.persist_locked(&s, complete);
+    if (self.durable()) self.persist_locked(&s, complete);
     if (complete) self.msg_.release_content();  // the status store needs only the id
   }
   if (next) enqueue(t, *next);

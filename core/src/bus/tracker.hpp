@@ -33,6 +33,7 @@ class channel_runner;
 namespace spool {
 struct outcome_record;
 }
+struct outcome_change;
 
 // What the bus calls once a message is final, or once it is accepted.
 using report_completion = detail::completion<error_code, delivery_report>;
@@ -46,14 +47,14 @@ class tracker {
   // Lays out one slot per planned channel; `runners` is indexed like the plan.
   void set_plan(const delivery_plan& plan,
                 const std::vector<std::shared_ptr<channel_runner>>& runners);
-  // Final states known from the spool (a resumed message), and from the shared
-  // queue also the attempts of pending ones (a message handed back); call
-  // before start().
+  // Outcomes the store recorded before (a resumed or redelivered message):
+  // final ones are not sent again, pending ones keep their attempts and the
+  // receiver's retry time; call before start().
   void restore(const std::map<std::string, spool::outcome_record>& outcomes);
-  // The message is on disk (the spool, or the shared queue it was fetched
-  // from): its outcomes are recorded there from now on.
-  void set_spooled() noexcept { spooled_ = true; }
-  bool spooled() const noexcept { return spooled_; }
+  // The message is in a durable store (just kept there, or adopted from it):
+  // its outcomes are recorded there from now on.
+  void set_durable() noexcept { durable_ = true; }
+  bool durable() const noexcept { return durable_; }
   // Hands the first pending channel of each group (every pending channel for
   // `all`) to its runner; completes at once if nothing is pending. Static, as
   // is finish(): a queue entry needs the owning pointer, and a tracker does
@@ -62,22 +63,21 @@ class tracker {
 
   // Completes without sending (a repeated idempotency key) with `r`.
   void abandon(delivery_report r);
-  // The spool could not store the message: nothing is sent, every channel fails.
+  // The store could not keep the message: nothing is sent, every channel fails.
   void refuse(error_code ec);
 
-  // With the shared queue: whether a transient failure of `slot` with the
-  // service's retry-after may hand the message back to the queue (to be
-  // redelivered after the delay, to any instance): its other deliveries are
-  // final and the bus is not stopping.
+  // Whether a transient failure of `slot` with the service's retry-after may
+  // hand the message back to a store that redelivers later (to any
+  // instance): its other deliveries are final and the bus is not stopping.
   bool can_hand_back(std::size_t slot) const;
-  // Hands it back: the report (with the attempts so far) is stored and
-  // JetStream redelivers the message after `delay`. This tracker is done with.
+  // Hands it back: the report (with the attempts so far) is stored and the
+  // store redelivers the message after `delay`. This tracker is done with.
   static void hand_back(const std::shared_ptr<tracker>& t, std::chrono::milliseconds delay);
   bool handed_back() const noexcept { return handed_back_.load(std::memory_order_relaxed); }
 
   void attempt_started(std::size_t slot);
   // A transient failure; `retry_at_ms` (Unix ms, 0: none) is a delay the
-  // receiver asked for, which the spool keeps so that a restart honours it.
+  // receiver asked for, which a durable store keeps so that a restart honours it.
   void attempt_failed(std::size_t slot, const std::string& error, std::int64_t retry_at_ms);
   // A final outcome for a slot: records it, starts the next fallback if any, and
   // completes the message when every group is done.
@@ -85,7 +85,7 @@ class tracker {
                      const std::string& error, const std::string& detail = {});
 
   const packed_message& msg() const noexcept { return msg_; }
-  // Resumed from the spool at start-up (set before start(), then fixed).
+  // Accepted earlier and adopted from the store (set before start(), then fixed).
   bool resumed() const noexcept { return resumed_; }
   // The message as the plugin ABI sees it; valid while the tracker lives. Its
   // content goes once every delivery is final (no attempt starts after that).
@@ -99,7 +99,7 @@ class tracker {
   struct slot_notes {
     std::string last_error;
     std::string detail;
-    std::int64_t retry_at_ms = 0;  // restored from the spool: not to be sent before (Unix ms)
+    std::int64_t retry_at_ms = 0;  // restored from the store: not to be sent before (Unix ms)
   };
   struct slot {
     std::shared_ptr<channel_runner> runner;  // its name is the channel's
@@ -137,13 +137,13 @@ class tracker {
   static void enqueue(const std::shared_ptr<tracker>& t, std::size_t slot);
   delivery_report report_locked() const;
   // Notes a slot's final state (if any) and the message's completion in the
-  // spool; under mutex_, so every outcome is logged before `done`.
+  // store; under mutex_, so every outcome is recorded before `done`.
   void persist_locked(const slot* s, bool complete);
-  void persist_to_queue_locked(const slot* s, bool complete);
+  class locked_source;
 
   // A mutex from a shared table, picked by address: one per tracker would be
   // 40 bytes each. Sharing cannot deadlock, as no thread ever holds two
-  // trackers' locks (nor takes one while holding the spool's).
+  // trackers' locks (nor takes one while holding the store's).
   std::mutex& mutex() const noexcept;
 
   packed_message msg_;
@@ -152,7 +152,7 @@ class tracker {
   first_inline_array<slot> slots_;
   first_inline_array<group> groups_;
   std::uint32_t open_groups_ = 0;
-  bool spooled_ = false;  // set once the message is on disk
+  bool durable_ = false;  // set once the message is in a durable store
   bool resumed_ = false;
   bool left_unfinished_ = false;          // a failure at shutdown was not recorded: resume it later
   std::atomic<bool> handed_back_{false};  // back in the shared queue: status is read there
