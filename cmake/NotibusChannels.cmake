@@ -1,10 +1,10 @@
 # Channels are built either into the notibus library (listed in a generated
 # table of entry functions) or as loadable modules libnotibus-channel-<name>.so.
 #
-#   notibus_add_channel(<name> SOURCES ... [LIBRARIES ...] [MODULE_SOURCES ...])
+#   notibus_add_channel(<name> SOURCES ... [LIBRARIES ...] [MODULE_LIBRARIES ...])
 #
-# MODULE_SOURCES are compiled into the module only: code the notibus library
-# already holds, which a built-in channel shares.
+# MODULE_LIBRARIES are linked into the module only: object libraries the
+# notibus library already holds, which a built-in channel shares.
 #
 # NOTIBUS_CHANNEL_<NAME> = builtin | module | off picks the mode per channel.
 # NOTIBUS_STATIC forces builtin: a static binary loads no modules.
@@ -20,7 +20,7 @@ function(notibus_register_builtin name)
 endfunction()
 
 function(notibus_add_channel name)
-  cmake_parse_arguments(ARG "" "DEFAULT" "SOURCES;LIBRARIES;MODULE_SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "" "DEFAULT" "SOURCES;LIBRARIES;MODULE_LIBRARIES" ${ARGN})
   string(TOUPPER ${name} upper)
   if(NOT ARG_DEFAULT)
     set(ARG_DEFAULT module)
@@ -35,13 +35,14 @@ function(notibus_add_channel name)
     return()
   elseif(mode STREQUAL "builtin")
     add_library(notibus_channel_${name} OBJECT ${ARG_SOURCES})
-    target_link_libraries(notibus_channel_${name} PRIVATE notibus_plugin_sdk ${ARG_LIBRARIES})
+    target_link_libraries(notibus_channel_${name} PRIVATE notibus_plugin_sdk ${ARG_LIBRARIES}
+      ${ARG_MODULE_LIBRARIES})  # for their headers; their objects are in notibus
     target_link_libraries(notibus PRIVATE notibus_channel_${name} ${ARG_LIBRARIES})
     notibus_register_builtin(${name})
   elseif(mode STREQUAL "module")
     # The same function third-party channels get from the installed package.
-    notibus_add_channel_module(${name} SOURCES ${ARG_SOURCES} ${ARG_MODULE_SOURCES}
-      LIBRARIES ${ARG_LIBRARIES})
+    notibus_add_channel_module(${name} SOURCES ${ARG_SOURCES}
+      LIBRARIES ${ARG_LIBRARIES} ${ARG_MODULE_LIBRARIES})
     set_target_properties(notibus_channel_${name} PROPERTIES
       LIBRARY_OUTPUT_DIRECTORY ${NOTIBUS_PLUGIN_OUTPUT_DIR})
     install(TARGETS notibus_channel_${name} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/notibus)

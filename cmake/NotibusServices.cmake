@@ -1,13 +1,17 @@
-# The built-in service definitions (plugins/services/definitions/*.yaml) are
-# compiled into the notibus library as text, so a static binary has them all.
-# Editing or adding a definition re-runs CMake.
+# The built-in service definitions (plugins/services/definitions/*.yaml) and
+# the plugins' URL forms (plugins/*/url_forms.yaml) are compiled into the
+# notibus library as text, so a static binary has them all. Editing or adding
+# one re-runs CMake.
 function(notibus_embed_service_definitions target)
   file(GLOB definitions CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/plugins/services/definitions/*.yaml)
   list(SORT definitions)
+  file(GLOB url_forms CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/plugins/*/url_forms.yaml)
+  list(SORT url_forms)
+  list(APPEND definitions ${url_forms})
   set(entries "")
   foreach(file IN LISTS definitions)
     file(READ ${file} text)
-    get_filename_component(name ${file} NAME)
+    file(RELATIVE_PATH name ${PROJECT_SOURCE_DIR}/plugins ${file})
     if(text MATCHES "\\)nb_definition\"")
       message(FATAL_ERROR "${file} contains the embedding delimiter")
     endif()

@@ -102,7 +102,9 @@ class NotibusConan(ConanFile):
         # A dependency the profile declares in [platform_requires] has no package
         # to point at (and CMakeDeps refuses component requires on it, conan
         # issue 17348): link the system's library by name instead.
+        # Boost.JSON: the service definition format's compiled form.
         core_deps = [("boost", "boost::headers", []),
+                     ("boost", "boost::json", ["boost_json"]),
                      ("openssl", "openssl::openssl", ["ssl", "crypto"]),
                      ("yaml-cpp", "yaml-cpp::yaml-cpp", ["yaml-cpp"])]
         if self.options.with_jetstream:

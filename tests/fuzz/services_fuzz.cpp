@@ -7,8 +7,9 @@
 #include <cstdint>
 #include <string>
 
-#include "../../plugins/services/engine/compiled_service.hpp"
+#include "compiled_service.hpp"
 #include "services/catalog.hpp"
+#include "services/service_channel.hpp"
 #include "services/service_url.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -21,7 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   notibus::diagnostics_sink sink("fuzz.yaml");
-  const auto d = notibus::services::read_definition_text(text, sink);
+  static notibus::plugin_registry registry;
+  const auto d = notibus::services::read_definition_text(text, sink, [](std::string_view name) {
+    return notibus::services::is_reserved_option(registry, name);
+  });
   if (d.has_value() == !sink.empty()) __builtin_trap();  // refused means said why
   if (!d) return 0;
   std::string error;

@@ -7,18 +7,34 @@
 #include <notibus/plugin_registry.hpp>
 
 #include <fstream>
+#include <set>
 
 #include "../support/temp_dir.hpp"
 #include "services/catalog.hpp"
+#include "services/service_channel.hpp"
 #include "services/service_url.hpp"
 
 using notibus::test::temp_dir;
 
 namespace {
 
+// A registry with the build's channel modules (the service engine, webhook
+// and email are modules in most builds): their option tables are what a
+// definition's options must not clash with and what URL forms must set.
+const notibus::plugin_registry& modules_registry() {
+  static const auto* registry = [] {
+    auto* r = new notibus::plugin_registry;
+    if (!r->find(notibus::service_engine_name)) (void)r->load_directory(NOTIBUS_PLUGIN_BUILD_DIR);
+    return r;
+  }();
+  return *registry;
+}
+
 std::vector<std::string> problems_of(const std::string& yaml) {
   notibus::diagnostics_sink sink("def.yaml");
-  (void)notibus::services::read_definition_text(yaml, sink);
+  (void)notibus::services::read_definition_text(yaml, sink, [](std::string_view name) {
+    return notibus::services::is_reserved_option(modules_registry(), name);
+  });
   std::vector<std::string> out;
   for (const auto& d : sink.take()) out.push_back(d.to_string());
   return out;
@@ -39,6 +55,7 @@ TEST(service_definitions, every_built_in_one_reads_cleanly) {
   ASSERT_GE(notibus::services::builtin_definition_count, 14u);
   for (std::size_t i = 0; i < notibus::services::builtin_definition_count; ++i) {
     const auto& b = notibus::services::builtin_definitions[i];
+    if (std::string_view(b.file).ends_with("url_forms.yaml")) continue;  // the test below
     EXPECT_EQ(problems_of(b.text), std::vector<std::string>{}) << b.file;
   }
   notibus::plugin_registry registry;
@@ -128,9 +145,42 @@ struct url_case {
   std::vector<std::pair<std::string, std::string>> options;
 };
 
+// Renaming a webhook or email option breaks this test, not a user's json://
+// or mailto:// URL.
+TEST(service_urls, the_plugins_url_forms_set_options_their_plugins_have) {
+  auto& catalog = modules_registry().service_catalog();
+  std::vector<std::string> channels;
+  for (const auto& forms : catalog.channel_forms()) {
+    channels.push_back(forms.channel);
+    const notibus::loaded_plugin* plugin = modules_registry().find(forms.channel);
+    ASSERT_NE(plugin, nullptr) << forms.channel;
+    auto has = [&](const std::string& option) {
+      for (std::size_t i = 0; i < plugin->table->option_count; ++i)
+        if (plugin->table->options[i].key == option) return true;
+      return false;
+    };
+    std::vector<std::string> named;
+    for (const auto& form : forms.forms.urls)
+      for (const auto& set : form.sets) named.push_back(set.first);
+    for (const auto& q : forms.forms.query) named.push_back(q.second);
+    for (const auto& d : forms.defaults) named.push_back(d.first);
+    ASSERT_FALSE(named.empty());
+    for (const auto& option : named) EXPECT_TRUE(has(option)) << forms.channel << ": " << option;
+  }
+  std::sort(channels.begin(), channels.end());
+  EXPECT_EQ(channels, (std::vector<std::string>{"email", "webhook"}));
+}
+
+TEST(service_urls, a_plugins_form_without_its_plugin_says_so) {
+  notibus::plugin_registry bare;  // built-in channels only, in a build with modules
+  if (bare.find("webhook")) GTEST_SKIP() << "webhook is built in here";
+  EXPECT_EQ(notibus::services::channel_from_url("json://h/p", bare.service_catalog()).error,
+            "json:// is the webhook channel, which is not loaded (add its module's folder to "
+            "plugin_dirs)");
+}
+
 TEST(service_urls, every_form_gives_the_options_written_out) {
-  notibus::plugin_registry registry;
-  auto& catalog = registry.service_catalog();
+  auto& catalog = modules_registry().service_catalog();
   const std::vector<url_case> cases = {
       {"tgram://123456:ABC-def/-100200?thread=7&silent=yes",
        "telegram",
@@ -201,6 +251,23 @@ TEST(service_urls, every_form_gives_the_options_written_out) {
       {"jsons://hooks.example.com/notify",
        "webhook",
        {{"url", "https://hooks.example.com/notify"}}},
+      // The address and query as written: nothing decoded on the way.
+      {"json://h:1/a%20b/c?x=1&y=%2F", "webhook", {{"url", "http://h:1/a%20b/c?x=1&y=%2F"}}},
+      {"mailtos://smtp.example.com:465?to=a@example.com,b@example.com&from=c@example.com",
+       "email",
+       {{"host", "smtp.example.com"},
+        {"port", "465"},
+        {"tls", "implicit"},
+        {"to", "a@example.com"},
+        {"to", "b@example.com"},
+        {"from", "c@example.com"}}},
+      {"mailto://me%40example.com@smtp.example.com",
+       "email",
+       {{"host", "smtp.example.com"},
+        {"tls", "starttls"},
+        {"username", "me@example.com"},
+        {"from", "me@example.com"},
+        {"to", "me@example.com"}}},
       {"mailto://alerts%40example.com:pw@smtp.example.com:587?to=ops@example.com,b@example.com",
        "email",
        {{"host", "smtp.example.com"},
@@ -265,9 +332,34 @@ TEST(service_definitions, a_url_capture_that_sets_no_option_is_refused) {
 // same); `error`, its 1.0 name, is still read, but not beside it.
 TEST(service_definitions, default_error_and_its_old_name) {
   const std::string text = "\"{{response.message}}\"\n";
-  EXPECT_EQ(problems_of(std::string(minimal) + "default_error: " + text), std::vector<std::string>{});
+  EXPECT_EQ(problems_of(std::string(minimal) + "default_error: " + text),
+            std::vector<std::string>{});
   EXPECT_EQ(problems_of(std::string(minimal) + "error: " + text), std::vector<std::string>{});
   EXPECT_EQ(problems_of(std::string(minimal) + "default_error: " + text + "error: " + text),
             std::vector<std::string>{"def.yaml:9:8: error: error is the 1.0 name of "
                                      "default_error: keep one of them (default_error)"});
+}
+
+TEST(service_definitions, option_names_of_every_channel_and_of_the_engine_are_refused) {
+  const notibus::loaded_plugin* engine = modules_registry().find(notibus::service_engine_name);
+  ASSERT_NE(engine, nullptr);
+  std::set<std::string> names;  // "pool.max_connections" takes "pool"
+  auto take = [&](std::string_view key) { names.emplace(key.substr(0, key.find('.'))); };
+  for (std::size_t i = 0; i < engine->table->option_count; ++i) take(engine->table->options[i].key);
+  ASSERT_TRUE(names.count("definition"));
+  ASSERT_TRUE(names.count("max_response_body"));
+  for (const auto& o : notibus::common_channel_options()) take(o.key);
+  ASSERT_TRUE(names.count("pool"));
+  ASSERT_TRUE(names.count("retry"));
+  for (const auto& name : names) {
+    const auto problems = problems_of("service: x\ndescription: y\noptions:\n  " + name +
+                                      ": {type: string, doc: d}\nrequest: {url: \"https://a\"}\n");
+    ASSERT_EQ(problems.size(), 1u) << name;
+    EXPECT_EQ(problems[0], "def.yaml:4:3: options." + name + ": \"" + name +
+                               "\" is a key every service channel has already; choose another");
+  }
+  // Names of no channel's key are the definition's to take.
+  EXPECT_EQ(problems_of("service: x\ndescription: y\noptions:\n  pool_size: {type: string, doc: "
+                        "d}\nrequest: {url: \"https://a\"}\n"),
+            std::vector<std::string>{});
 }

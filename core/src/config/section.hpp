@@ -74,6 +74,13 @@ struct section_values {
   std::string path_of(const std::string& key) const;
 };
 
+// The value of `key` when present and a T.
+template <class T>
+const T* get(const section_values& s, const std::string& key) {
+  const located_value* v = s.find(key);
+  return v ? std::get_if<T>(&v->value) : nullptr;
+}
+
 // `reserved` keys are accepted without checks (the caller handles them).
 // `expand`: ${VAR} and ${file:...} are expanded (config files), or the text is
 // taken as written (service definitions).

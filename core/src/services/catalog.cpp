@@ -29,15 +29,31 @@ notibus_option_v1 abi_option(const option_spec& o, std::deque<std::string>& stri
 void catalog::load_builtins_locked() {
   if (builtins_loaded_) return;
   builtins_loaded_ = true;
-  for (std::size_t i = 0; i < builtin_definition_count; ++i) {
-    diagnostics_sink sink(std::string("built-in ") + builtin_definitions[i].file);
-    auto d = read_definition_text(builtin_definitions[i].text, sink);
-    // The build's own definitions are checked by a unit test; a broken one is
-    // left out rather than taking every config down with it.
-    if (!d) continue;
-    d->origin = "built-in";
-    (void)add_locked(std::move(*d), YAML::Mark::null_mark(), "built-in");
+  for (std::size_t i = 0; i < builtin_definition_count; ++i)
+    add_builtin_locked(builtin_definitions[i]);
+}
+
+// The build's own definitions are checked by a unit test; a broken one is
+// left out rather than taking every config down with it.
+void catalog::add_builtin_locked(const builtin_definition& b) {
+  diagnostics_sink sink(std::string("built-in ") + b.file);
+  const std::optional<YAML::Node> root = parse_yaml(b.text, sink, definition_limits);
+  if (!root) return;
+  if ((*root)["channel"]) {
+    if (auto forms = read_channel_url_forms(*root, sink))
+      channel_forms_.push_back(std::move(*forms));
+    return;
   }
+  auto d = read_definition(*root, sink, reserved_);
+  if (!d) return;
+  d->origin = "built-in";
+  (void)add_locked(std::move(*d), YAML::Mark::null_mark(), "built-in");
+}
+
+const std::vector<channel_url_forms>& catalog::channel_forms() {
+  std::lock_guard lock(mutex_);
+  load_builtins_locked();
+  return channel_forms_;
 }
 
 std::vector<diagnostic> catalog::add_locked(service_definition d, const YAML::Mark& name_mark,
@@ -54,7 +70,7 @@ std::vector<diagnostic> catalog::add_locked(service_definition d, const YAML::Ma
     x.message = message;
     return std::vector<diagnostic>{x};
   };
-  if (taken_ && taken_(d.name))
+  if (plugin_ && plugin_(d.name))
     return problem("\"" + d.name + "\" is the name of a channel plugin; choose another");
   if (auto it = entries_.find(d.name); it != entries_.end())
     return problem("service \"" + d.name + "\" is defined twice (" + it->second->info.origin +
@@ -68,7 +84,7 @@ std::vector<diagnostic> catalog::add_locked(service_definition d, const YAML::Ma
   info.docs = e->definition.docs;
   info.origin = e->definition.origin;
   for (const auto& o : e->definition.options) info.options.push_back(abi_option(o, e->strings));
-  for (const auto& u : e->definition.urls) info.url_forms.push_back(u.pattern);
+  for (const auto& u : e->definition.forms.urls) info.url_forms.push_back(u.pattern);
   const std::string name = info.name;
   entries_.emplace(name, std::move(e));
   return {};
@@ -123,7 +139,7 @@ std::vector<diagnostic> catalog::load_directory(const std::filesystem::path& dir
     diagnostics_sink sink(f.string());
     const std::optional<YAML::Node> parsed = parse_yaml(text, sink, definition_limits);
     const YAML::Node root = parsed ? *parsed : YAML::Node();
-    auto d = parsed ? read_definition(root, sink) : std::nullopt;
+    auto d = parsed ? read_definition(root, sink, reserved_) : std::nullopt;
     auto problems = sink.take();
     out.insert(out.end(), problems.begin(), problems.end());
     if (!d) continue;

@@ -6,7 +6,7 @@
 #include <regex>
 #include <set>
 
-#include "../../../plugins/services/model/service_template.hpp"
+#include "compiled_service.hpp"
 #include "json_text.hpp"
 #include "service_channel.hpp"
 #include "service_definition.hpp"
@@ -92,14 +92,6 @@ const std::vector<option_spec>& when_schema() {
   return specs;
 }
 
-const std::vector<option_spec>& url_schema() {
-  static const std::vector<option_spec> specs = {
-      key("form", NOTIBUS_OPTION_STRING, "scheme://{capture}/...", true),
-      key("options", NOTIBUS_OPTION_STRING_MAP, "Option -> text with {captures}."),
-  };
-  return specs;
-}
-
 const std::vector<option_spec>& retry_schema() {
   static const std::vector<option_spec> specs = {
       key("json", NOTIBUS_OPTION_STRING, "A JSON path to the delay."),
@@ -118,12 +110,6 @@ notibus_option_type option_type_of(const std::string& name) {
   return types.at(name);
 }
 
-template <class T>
-const T* get(const section_values& s, const std::string& k) {
-  const located_value* v = s.find(k);
-  return v ? std::get_if<T>(&v->value) : nullptr;
-}
-
 bool valid_json_path(std::string_view path) {
   static const std::regex pattern("[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*");
   return std::regex_match(path.begin(), path.end(), pattern);
@@ -131,7 +117,8 @@ bool valid_json_path(std::string_view path) {
 
 class reader {
  public:
-  explicit reader(diagnostics_sink& sink) : sink_(sink) {}
+  reader(diagnostics_sink& sink, const reserved_test& reserved)
+      : sink_(sink), reserved_(reserved) {}
 
   std::optional<service_definition> run(const YAML::Node& root) {
     if (!root.IsMap()) {
@@ -177,6 +164,13 @@ class reader {
     read_urls(root["urls"], root["query"]);
     if (!sink_.empty()) return std::nullopt;
     def_.engine_json = json_.take();
+    // The checks above are meant to leave nothing the engine refuses; if they
+    // missed something, it is said here rather than when a channel opens.
+    std::string problem;
+    if (!compiled_service::from_json(def_.engine_json, problem)) {
+      sink_.add(root.Mark(), "", "the service engine cannot run this definition: " + problem);
+      return std::nullopt;
+    }
     return std::move(def_);
   }
 
@@ -239,7 +233,7 @@ class reader {
           sink_.add(kv.first.Mark(), path, "option names are lower-case letters, digits and _");
           continue;
         }
-        if (is_reserved_option(name)) {
+        if (reserved_(name)) {
           sink_.add(kv.first.Mark(), path,
                     "\"" + name + "\" is a key every service channel has already; choose another");
           continue;
@@ -534,59 +528,13 @@ class reader {
   }
 
   void read_urls(const YAML::Node& node, const YAML::Node& query) {
-    if (node && !node.IsSequence()) sink_.add(node.Mark(), "urls", "expected a list of URL forms");
-    if (node && node.IsSequence())
-      for (std::size_t i = 0; i < node.size(); ++i) {
-        const std::string path = "urls[" + std::to_string(i) + "]";
-        section_values s = validate_section(node[i], url_schema(), path, sink_, {}, false);
-        url_form f;
-        f.pattern = value(s, "form");
-        static const std::regex form_pattern("[a-z][a-z0-9+]*://.+");
-        if (!f.pattern.empty() && !std::regex_match(f.pattern, form_pattern))
-          sink_.add(s.mark_of("form"), path + ".form", "expected scheme://...");
-        std::set<std::string> captures;
-        static const std::regex capture("\\{([a-z0-9_]+)\\*?\\}");
-        for (std::sregex_iterator it(f.pattern.begin(), f.pattern.end(), capture), end; it != end;
-             ++it)
-          captures.insert((*it)[1]);
-        if (const auto* sets = get<std::vector<std::pair<std::string, std::string>>>(s, "options"))
-          f.sets = *sets;
-        else  // captures named like options set them; the others are ignored
-          for (const auto& c : captures)
-            if (option_names_.count(c)) f.sets.emplace_back(c, "{" + c + "}");
-        std::set<std::string> used;
-        for (const auto& [option, text] : f.sets) {
-          if (!option_names_.count(option))
-            sink_.add(s.mark_of("options"), path, "unknown option \"" + option + "\"");
-          for (std::sregex_iterator it(text.begin(), text.end(), capture), end; it != end; ++it) {
-            used.insert((*it)[1]);
-            if (!captures.count((*it)[1]))
-              sink_.add(s.mark_of("options"), path,
-                        "{" + (*it)[1].str() + "} is not captured by the form");
-          }
-        }
-        // A part of the URL that goes nowhere would be dropped without a word.
-        for (const auto& c : captures)
-          if (!used.count(c))
-            sink_.add(s.mark_of("form"), path + ".form",
-                      "{" + c + "} sets no option: name it after one, or use it in options:");
-        def_.urls.push_back(std::move(f));
-      }
-    if (!query) return;
-    if (!query.IsMap()) {
-      sink_.add(query.Mark(), "query", "expected a mapping: URL parameter -> option");
-      return;
-    }
-    for (const auto& kv : query) {
-      const std::string option = kv.second.IsScalar() ? kv.second.Scalar() : "";
-      if (!option_names_.count(option))
-        sink_.add(kv.second.Mark(), "query." + kv.first.Scalar(),
-                  "unknown option \"" + sdk::json_escape(option) + "\"");
-      def_.query.emplace_back(kv.first.Scalar(), option);
-    }
+    def_.forms = read_url_forms(
+        node, query, [this](const std::string& name) { return option_names_.count(name) > 0; },
+        sink_);
   }
 
   diagnostics_sink& sink_;
+  const reserved_test& reserved_;
   service_definition def_;
   json_text json_;
   std::set<std::string> option_names_;
@@ -597,9 +545,10 @@ class reader {
 
 }  // namespace
 
-std::optional<service_definition> read_definition(const YAML::Node& root, diagnostics_sink& sink) {
+std::optional<service_definition> read_definition(const YAML::Node& root, diagnostics_sink& sink,
+                                                  const reserved_test& reserved) {
   try {
-    return reader(sink).run(root);
+    return reader(sink, reserved).run(root);
   } catch (const YAML::Exception& e) {
     // A shape the checks above did not foresee: still a refusal with a place.
     sink.add(e.mark, "", "unexpected structure: " + e.msg);
@@ -608,10 +557,11 @@ std::optional<service_definition> read_definition(const YAML::Node& root, diagno
 }
 
 std::optional<service_definition> read_definition_text(const std::string& text,
-                                                       diagnostics_sink& sink) {
+                                                       diagnostics_sink& sink,
+                                                       const reserved_test& reserved) {
   const std::optional<YAML::Node> root = parse_yaml(text, sink, definition_limits);
   if (!root) return std::nullopt;
-  return read_definition(*root, sink);
+  return read_definition(*root, sink, reserved);
 }
 
 }  // namespace notibus::services

@@ -3,6 +3,7 @@
 #include <notibus/plugin_registry.hpp>
 
 #include "catalog.hpp"
+#include "service_channel.hpp"
 
 namespace notibus {
 
@@ -13,7 +14,11 @@ services::catalog& plugin_registry::service_catalog() const {
   std::lock_guard lock(creation);
   if (!self.catalog_)
     self.catalog_ = std::make_shared<services::catalog>(
-        [this](std::string_view name) { return find(name) != nullptr; });
+        [this](std::string_view type) -> const notibus_plugin_v1* {
+          const loaded_plugin* p = find(type);
+          return p ? p->table : nullptr;
+        },
+        [this](std::string_view name) { return services::is_reserved_option(*this, name); });
   return *self.catalog_;
 }
 

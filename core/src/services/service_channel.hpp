@@ -6,14 +6,19 @@
 
 #include "service_definition.hpp"
 
+namespace notibus {
+class plugin_registry;
+}
+
 namespace notibus::services {
 
 // The engine's option that carries the definition (set by the core, not users).
 inline constexpr std::string_view definition_option = "definition";
 
-// Names a definition's options may not take: the keys every channel has, and
-// the engine's own (HTTP transport) keys.
-bool is_reserved_option(std::string_view name);
+// Names a definition's options may not take: the keys every channel has
+// (common_channel_options()), and those of the engine's own option table
+// (its HTTP transport keys, `definition`).
+bool is_reserved_option(const plugin_registry& registry, std::string_view name);
 
 // The keys of a service channel: `specs` holds the common keys and the
 // engine's; the engine's `definition` goes, the service's options come.

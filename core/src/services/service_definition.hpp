@@ -5,6 +5,7 @@
 // as one JSON document.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -13,14 +14,9 @@
 #include "../config/option_spec.hpp"
 #include "../config/section.hpp"
 #include "../config/yaml_text.hpp"
+#include "url_forms.hpp"
 
 namespace notibus::services {
-
-// "discord://{webhook_id}/{webhook_token}" and what it sets.
-struct url_form {
-  std::string pattern;
-  std::vector<std::pair<std::string, std::string>> sets;  // option -> text with {captures}
-};
 
 struct service_definition {
   std::string name;
@@ -28,20 +24,25 @@ struct service_definition {
   std::string docs;    // the service's documentation the definition follows
   std::string origin;  // "built-in" or the definition file
   std::vector<option_spec> options;
-  std::vector<url_form> urls;
-  std::vector<std::pair<std::string, std::string>> query;  // URL query parameter -> option
-  std::string engine_json;                                 // what the engine runs
+  url_forms forms;          // Apprise-style URL forms
+  std::string engine_json;  // what the engine runs
 };
 
 // A definition is a page of YAML: its bounds are tighter than a config's.
 inline constexpr yaml_limits definition_limits{256 * 1024, 20'000, 1024 * 1024, 32};
 
+// Whether an option name is one a definition may not declare (a key every
+// service channel has already).
+using reserved_test = std::function<bool(std::string_view)>;
+
 // Reads one definition document. Problems go to `sink` (whose file is the
 // definition's); nullopt when there were any.
-std::optional<service_definition> read_definition(const YAML::Node& root, diagnostics_sink& sink);
+std::optional<service_definition> read_definition(const YAML::Node& root, diagnostics_sink& sink,
+                                                  const reserved_test& reserved);
 
 // Reads a definition file's text (YAML syntax errors included).
 std::optional<service_definition> read_definition_text(const std::string& text,
-                                                       diagnostics_sink& sink);
+                                                       diagnostics_sink& sink,
+                                                       const reserved_test& reserved);
 
 }  // namespace notibus::services

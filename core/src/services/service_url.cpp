@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <optional>
 
 namespace notibus::services {
 namespace {
@@ -30,8 +32,9 @@ std::vector<std::pair<std::string, std::string>> query_params(std::string_view q
   return out;
 }
 
-std::string fill(std::string_view text,
-                 const std::vector<std::pair<std::string, std::string>>& captures) {
+// A form's text with its captures: {name} percent-decoded, {raw:name} as
+// written in the URL, {query} the URL's query ("?a=b", or nothing).
+std::string fill(std::string_view text, const text_pairs& captures, std::string_view raw_query) {
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t close = text[i] == '{' ? text.find('}', i) : std::string_view::npos;
@@ -40,78 +43,124 @@ std::string fill(std::string_view text,
       continue;
     }
     std::string_view name = text.substr(i + 1, close - i - 1);
+    i = close + 1;
+    if (name == "query") {
+      if (!raw_query.empty()) out.append("?").append(raw_query);
+      continue;
+    }
+    const bool raw = name.substr(0, 4) == "raw:";
+    if (raw) name.remove_prefix(4);
     if (!name.empty() && name.back() == '*') name.remove_suffix(1);
     for (const auto& [k, v] : captures)
-      if (k == name) out += v;
-    i = close + 1;
+      if (k == name) out += raw ? v : sdk::percent_decode(v);
   }
   return out;
 }
 
-// json(s):// is the webhook channel, mailto(s):// the email channel.
-url_channel plugin_url(const std::string& scheme, std::string_view rest,
-                       const std::vector<std::pair<std::string, std::string>>& params) {
-  url_channel c;
-  if (scheme == "json" || scheme == "jsons") {
-    if (rest.empty() || rest.front() == '/') {
-      c.error = "expected json://HOST[:PORT]/PATH or jsons://...";
-      return c;
+// One list item per piece of `value` between `separator`s (empty ones skipped).
+void add_items(url_channel& out, const std::string& option, std::string_view value,
+               char separator) {
+  for (std::size_t start = 0; start <= value.size();) {
+    const std::size_t at = value.find(separator, start);
+    if (at > start) out.options.emplace_back(option, std::string(value.substr(start, at - start)));
+    if (at == std::string_view::npos) break;
+    start = at + 1;
+  }
+}
+
+// What a matched URL's forms belong to: a service definition, or a plugin's
+// channel type (whose option table says which options exist).
+struct form_owner {
+  std::string type;
+  const url_forms* forms = nullptr;
+  const text_pairs* defaults = nullptr;
+  bool available = true;  // a plugin's channel type: the plugin is loaded
+  // The option's type; nullopt when there is no such option.
+  std::function<std::optional<notibus_option_type>(const std::string&)> option_type;
+};
+
+std::optional<notibus_option_type> plugin_option_type(const notibus_plugin_v1* plugin,
+                                                      const std::string& option) {
+  for (std::size_t i = 0; plugin && i < plugin->option_count; ++i) {
+    const std::string_view key = plugin->options[i].key;
+    if (key == option) return plugin->options[i].type;
+    if (key.substr(0, key.find('.')) == option) return NOTIBUS_OPTION_STRING_MAP;
+  }
+  return std::nullopt;
+}
+
+bool is_set(const url_channel& c, const std::string& option) {
+  for (const auto& kv : c.options)
+    if (kv.first == option) return true;
+  return false;
+}
+
+// The options `form` (matched, with `captures`) and the URL's parameters set.
+url_channel apply_form(const std::string& scheme, const form_owner& owner, const url_form& form,
+                       const text_pairs& captures, const text_pairs& params,
+                       std::string_view raw_query) {
+  url_channel out;
+  out.type = owner.type;
+  auto refuse = [&](std::string why) { return url_channel{{}, {}, std::move(why)}; };
+  if (!owner.available)
+    return refuse(scheme + ":// is the " + owner.type +
+                  " channel, which is not loaded (add its module's folder to plugin_dirs)");
+  auto add = [&](const std::string& option, const std::string& value, char separator) {
+    const auto type = owner.option_type(option);
+    if (!type) return false;
+    if (*type == NOTIBUS_OPTION_STRING_LIST)
+      add_items(out, option, value, separator);
+    else
+      out.options.emplace_back(option, value);
+    return true;
+  };
+  for (const auto& [option, text] : form.sets)
+    // A capture that spans "/" fills a list one item per segment.
+    if (!add(option, fill(text, captures, raw_query), '/'))
+      return refuse(scheme + ":// sets \"" + option + "\", which the " + owner.type +
+                    " channel does not have");
+  for (const auto& [param, value] : params) {
+    const auto it = std::find_if(owner.forms->query.begin(), owner.forms->query.end(),
+                                 [&](const auto& m) { return m.first == param; });
+    if (it != owner.forms->query.end()) {
+      if (!add(it->second, value, ',')) return refuse("unknown option \"" + it->second + "\"");
+      continue;
     }
-    c.type = "webhook";
-    std::string url = (scheme == "jsons" ? "https://" : "http://") + std::string(rest);
-    if (!params.empty()) {
-      std::string q;
-      for (const auto& [k, v] : params) q += (q.empty() ? "?" : "&") + k + "=" + v;
-      url += q;
+    if (owner.forms->takes_query) continue;  // the whole query went into an option
+    std::string names;
+    for (const auto& m : owner.forms->query) names += (names.empty() ? "" : ", ") + m.first;
+    return refuse("unknown " + scheme + ":// parameter \"" + sdk::json_escape(param) +
+                  "\" (known: " + (names.empty() ? "none" : names) + ")");
+  }
+  if (owner.defaults)
+    for (const auto& [option, text] : *owner.defaults) {
+      const std::string value = fill(text, captures, raw_query);
+      if (!value.empty() && !is_set(out, option) && !add(option, value, ','))
+        return refuse(scheme + ":// sets \"" + option + "\", which the " + owner.type +
+                      " channel does not have");
     }
-    c.options.emplace_back("url", url);
-    return c;
+  return out;
+}
+
+// Every owner of URL forms: the services, then the plugins' channel types.
+std::vector<form_owner> owners_of_forms(catalog& services) {
+  std::vector<form_owner> owners;
+  for (const service_info* info : services.list()) {
+    const service_definition* def = services.find(info->name);
+    owners.push_back({def->name, &def->forms, nullptr, true,
+                      [def](const std::string& option) -> std::optional<notibus_option_type> {
+                        for (const auto& o : def->options)
+                          if (o.key == option) return o.type;
+                        return std::nullopt;
+                      }});
   }
-  // mailto://USER:PASSWORD@SMTP_HOST[:PORT]?to=A[,B]&from=ADDR
-  const std::size_t at = rest.rfind('@');
-  const std::string_view host_port = rest.substr(at == std::string_view::npos ? 0 : at + 1);
-  if (host_port.empty() || host_port.find('/') != std::string_view::npos) {
-    c.error = "expected mailto://USER:PASSWORD@SMTP_HOST[:PORT]?to=ADDRESS[,ADDRESS]&from=ADDRESS";
-    return c;
+  for (const auto& c : services.channel_forms()) {
+    const notibus_plugin_v1* plugin = services.plugin(c.channel);
+    owners.push_back(
+        {c.channel, &c.forms, &c.defaults, plugin != nullptr,
+         [plugin](const std::string& option) { return plugin_option_type(plugin, option); }});
   }
-  c.type = "email";
-  const std::size_t colon = host_port.rfind(':');
-  c.options.emplace_back("host", sdk::percent_decode(host_port.substr(0, colon)));
-  if (colon != std::string_view::npos)
-    c.options.emplace_back("port", std::string(host_port.substr(colon + 1)));
-  c.options.emplace_back("tls", scheme == "mailtos" ? "implicit" : "starttls");
-  std::string user;
-  if (at != std::string_view::npos) {
-    const std::string_view userinfo = rest.substr(0, at);
-    const std::size_t sep = userinfo.find(':');
-    user = sdk::percent_decode(userinfo.substr(0, sep));
-    c.options.emplace_back("username", user);
-    if (sep != std::string_view::npos)
-      c.options.emplace_back("password", sdk::percent_decode(userinfo.substr(sep + 1)));
-  }
-  bool has_from = false, has_to = false;
-  for (const auto& [k, v] : params) {
-    if (k == "to") {
-      has_to = true;
-      for (std::size_t start = 0; start <= v.size();) {
-        const std::size_t comma = v.find(',', start);
-        const std::string one = v.substr(start, comma - start);
-        if (!one.empty()) c.options.emplace_back("to", one);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
-    } else if (k == "from") {
-      has_from = true;
-      c.options.emplace_back("from", v);
-    } else {
-      return url_channel{
-          {}, {}, "unknown mailto parameter \"" + sdk::json_escape(k) + "\" (known: to, from)"};
-    }
-  }
-  if (!has_from && user.find('@') != std::string::npos) c.options.emplace_back("from", user);
-  if (!has_to && !has_from && user.find('@') != std::string::npos)
-    c.options.emplace_back("to", user);
-  return c;
+  return owners;
 }
 
 }  // namespace
@@ -140,7 +189,7 @@ bool match_form(std::string_view form, std::string_view text,
             std::tolower(static_cast<unsigned char>(after.front())))
       continue;
     if (after.empty() && n != text.size()) continue;
-    captures.emplace_back(std::string(name), sdk::percent_decode(text.substr(0, n)));
+    captures.emplace_back(std::string(name), std::string(text.substr(0, n)));
     if (match_form(after, text.substr(n), captures)) return true;
     captures.pop_back();
   }
@@ -148,81 +197,37 @@ bool match_form(std::string_view form, std::string_view text,
 }
 
 url_channel channel_from_url(std::string_view url, catalog& services) {
-  url_channel out;
   const std::size_t sep = url.find("://");
   static constexpr std::string_view scheme_chars = "abcdefghijklmnopqrstuvwxyz0123456789+";
   const std::string scheme = sep == std::string_view::npos ? "" : lower(url.substr(0, sep));
-  if (scheme.empty() || scheme.find_first_not_of(scheme_chars) != std::string::npos) {
-    out.error = "not a service URL (expected scheme://...)";
-    return out;
-  }
+  if (scheme.empty() || scheme.find_first_not_of(scheme_chars) != std::string::npos)
+    return url_channel{{}, {}, "not a service URL (expected scheme://...)"};
   const std::string_view after = url.substr(sep + 3);
   const std::size_t q = after.find('?');
   const std::string_view rest = after.substr(0, q);
-  const auto params = query_params(q == std::string_view::npos ? "" : after.substr(q + 1));
-  if (scheme == "json" || scheme == "jsons" || scheme == "mailto" || scheme == "mailtos")
-    return plugin_url(scheme, rest, params);
+  const std::string_view raw_query = q == std::string_view::npos ? "" : after.substr(q + 1);
+  const auto params = query_params(raw_query);
 
-  std::vector<std::string> known_schemes = {"json", "jsons", "mailto", "mailtos"};
+  std::vector<std::string> known_schemes;
   std::string expected;
-  for (const service_info* info : services.list()) {
-    const service_definition* def = services.find(info->name);
-    for (const auto& form : def->urls) {
+  for (const form_owner& owner : owners_of_forms(services)) {
+    for (const auto& form : owner.forms->urls) {
       const std::string form_scheme = form.pattern.substr(0, form.pattern.find("://"));
       if (std::find(known_schemes.begin(), known_schemes.end(), form_scheme) == known_schemes.end())
         known_schemes.push_back(form_scheme);
       if (form_scheme != scheme) continue;
       expected += (expected.empty() ? "" : " or ") + form.pattern;
-      std::vector<std::pair<std::string, std::string>> captures;
-      if (!match_form(std::string_view(form.pattern).substr(form_scheme.size() + 3), rest,
-                      captures))
-        continue;
-      out.type = def->name;
-      for (const auto& set : form.sets) {
-        const std::string& option = set.first;
-        std::string value = fill(set.second, captures);
-        const auto spec = std::find_if(def->options.begin(), def->options.end(),
-                                       [&](const option_spec& o) { return o.key == option; });
-        if (spec == def->options.end() || spec->type != NOTIBUS_OPTION_STRING_LIST) {
-          out.options.emplace_back(option, std::move(value));
-          continue;
-        }
-        // A list from a capture that spans "/": one item per segment.
-        for (std::size_t start = 0; start <= value.size();) {
-          const std::size_t slash = value.find('/', start);
-          if (slash > start) out.options.emplace_back(option, value.substr(start, slash - start));
-          if (slash == std::string::npos) break;
-          start = slash + 1;
-        }
-      }
-      for (const auto& given : params) {
-        const std::string& param = given.first;
-        const std::string& value = given.second;
-        const auto it = std::find_if(def->query.begin(), def->query.end(),
-                                     [&](const auto& m) { return m.first == param; });
-        if (it == def->query.end()) {
-          std::string names;
-          for (const auto& m : def->query) names += (names.empty() ? "" : ", ") + m.first;
-          out.type.clear();
-          out.options.clear();
-          out.error = "unknown " + scheme + ":// parameter \"" + sdk::json_escape(param) +
-                      "\" (known: " + (names.empty() ? "none" : names) + ")";
-          return out;
-        }
-        out.options.emplace_back(it->second, value);
-      }
-      return out;
+      text_pairs captures;
+      if (match_form(std::string_view(form.pattern).substr(form_scheme.size() + 3), rest, captures))
+        return apply_form(scheme, owner, form, captures, params, raw_query);
     }
   }
-  if (!expected.empty()) {
-    out.error = "a " + scheme + ":// URL is written " + expected;
-    return out;
-  }
+  if (!expected.empty())
+    return url_channel{{}, {}, "a " + scheme + ":// URL is written " + expected};
   std::sort(known_schemes.begin(), known_schemes.end());
   std::string list;
   for (const auto& s : known_schemes) list += (list.empty() ? "" : ", ") + s;
-  out.error = "unknown URL scheme \"" + scheme + "\" (known: " + list + ")";
-  return out;
+  return url_channel{{}, {}, "unknown URL scheme \"" + scheme + "\" (known: " + list + ")"};
 }
 
 }  // namespace notibus::services

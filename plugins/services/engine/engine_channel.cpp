@@ -15,7 +15,7 @@
 #include "../../common/http/client.hpp"
 #include "../../common/http/redact.hpp"
 #include "../../common/http/transport_options.hpp"
-#include "compiled_service.hpp"
+#include <compiled_service.hpp>
 #include "request_renderer.hpp"
 #include "response_rules.hpp"
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "../../common/http/client.hpp"
-#include "compiled_service.hpp"
+#include <compiled_service.hpp>
 
 namespace notibus::services {
 

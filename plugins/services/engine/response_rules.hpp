@@ -10,7 +10,7 @@
 #include <chrono>
 
 #include "../../common/http/client.hpp"
-#include "compiled_service.hpp"
+#include <compiled_service.hpp>
 
 namespace notibus::services {
 

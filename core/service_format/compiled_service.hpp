@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "../model/service_template.hpp"
+#include "service_template.hpp"
 
 namespace notibus::services {
 
