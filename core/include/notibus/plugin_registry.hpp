@@ -82,8 +82,6 @@ class plugin_registry {
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
-  std::shared_ptr<services::catalog>
-      catalog_;  // made on first use (services/registry_services.cpp)
 };
 
 }  // namespace notibus

@@ -1,5 +1,7 @@
 #include <notibus/plugin_registry.hpp>
 
+#include "registry_impl.hpp"
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -26,15 +28,6 @@ std::string version_text(std::uint32_t v) {
 constexpr std::size_t min_table_size = offsetof(notibus_plugin_v1, destroy) + sizeof(void*);
 
 }  // namespace
-
-struct plugin_registry::impl {
-  mutable std::mutex mutex;
-  std::map<std::string, loaded_plugin, std::less<>> plugins;
-  std::set<std::filesystem::path> loaded_dirs;
-  // Handles are never closed: a module's code may still run in a late completion
-  // callback, and unloading it then would crash (DESIGN.md section 3).
-  std::vector<void*> handles;
-};
 
 plugin_registry::plugin_registry() : impl_(std::make_unique<impl>()) {
   for (std::size_t i = 0; i < builtin_channel_count; ++i) {

@@ -2,24 +2,22 @@
 // a registry without services (the static registry test) still compiles alone.
 #include <notibus/plugin_registry.hpp>
 
+#include "../registry/registry_impl.hpp"
 #include "catalog.hpp"
 #include "service_channel.hpp"
 
 namespace notibus {
 
 services::catalog& plugin_registry::service_catalog() const {
-  // Made once, on the first question about services (a const registry may be asked).
-  auto& self = const_cast<plugin_registry&>(*this);
-  static std::mutex creation;
-  std::lock_guard lock(creation);
-  if (!self.catalog_)
-    self.catalog_ = std::make_shared<services::catalog>(
+  std::call_once(impl_->catalog_made, [this] {
+    impl_->catalog = std::make_shared<services::catalog>(
         [this](std::string_view type) -> const notibus_plugin_v1* {
           const loaded_plugin* p = find(type);
           return p ? p->table : nullptr;
         },
         [this](std::string_view name) { return services::is_reserved_option(*this, name); });
-  return *self.catalog_;
+  });
+  return *impl_->catalog;
 }
 
 std::vector<diagnostic> plugin_registry::load_service_directory(const std::filesystem::path& dir) {
