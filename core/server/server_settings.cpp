@@ -1,3 +1,4 @@
+#include <notibus/config_section.hpp>
 #include <notibus/server_settings.hpp>
 
 namespace notibus {

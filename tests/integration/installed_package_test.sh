@@ -17,6 +17,11 @@ expect_exit 0 grep -F "#define NOTIBUS_VERSION_STRING \"$project_version\"" "$pr
 expect_exit 0 env PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --modversion notibus
 expect_grep out "$project_version"
 
+# An application that publishes includes the bus, not the plugin SDK.
+expect_exit 0 bash -c "echo '#include <notibus/bus.hpp>' | c++ -std=c++20 -x c++ -M -I'$prefix/include' -"
+checks=$((checks + 1))
+grep -q "plugin/sdk.hpp" "$workdir/out" && { failures=$((failures + 1)); echo "FAIL: notibus/bus.hpp includes the plugin SDK"; }
+
 # The installed program finds its own modules (prefix/lib/notibus) with no
 # plugin_dirs: it lists them with where they came from, and delivers through
 # the webhook module to a receiver here.

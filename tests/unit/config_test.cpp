@@ -3,6 +3,7 @@
 
 #include <notibus/channel_options.hpp>
 #include <notibus/config.hpp>
+#include <notibus/config_section.hpp>
 #include <notibus/plugin_registry.hpp>
 #include <notibus/server_settings.hpp>
 

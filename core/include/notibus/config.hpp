@@ -1,9 +1,9 @@
 // The whole YAML configuration (docs/configuration.md), validated.
 #pragma once
 
+#include <notibus/plugin/abi.h>
 #include <notibus/channel_settings.hpp>
 #include <notibus/diagnostic.hpp>
-#include <notibus/plugin/sdk.hpp>
 #include <notibus/priority.hpp>
 
 #include <chrono>
@@ -17,6 +17,10 @@
 #include <vector>
 
 namespace notibus {
+
+namespace sdk {
+class config_view;  // notibus/plugin/sdk.hpp
+}
 
 class plugin_registry;
 
@@ -152,17 +156,8 @@ config load_config_string(const std::string& yaml, const std::string& source_nam
 const std::vector<notibus_option_v1>& common_channel_options();
 
 // Runs `read` on a view of a section's values; false when the file has none.
+// read_section (notibus/config_section.hpp) reads one into its struct.
 bool view_section(const config& cfg, std::string_view name,
                   const std::function<void(const sdk::config_view&)>& read);
-
-// A declared section read into its struct through the schema that declared
-// it; nullopt when the file does not have the section.
-template <class T>
-std::optional<T> read_section(const config& cfg, std::string_view name,
-                              const sdk::schema<T>& schema) {
-  std::optional<T> out;
-  view_section(cfg, name, [&](const sdk::config_view& view) { out = schema.read(view); });
-  return out;
-}
 
 }  // namespace notibus
