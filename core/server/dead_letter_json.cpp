@@ -1,5 +1,7 @@
 #include "dead_letter_json.hpp"
 
+#include <notibus/http_service.hpp>
+
 #include <notibus/plugin/text.hpp>
 
 #include <boost/json.hpp>
@@ -27,3 +29,11 @@ boost::json::array dead_letters_json(const std::vector<spooled_dead_letter>& dea
 }
 
 }  // namespace notibus::serve
+
+namespace notibus {
+
+std::string dead_letters_json_text(const std::vector<spooled_dead_letter>& dead) {
+  return boost::json::serialize(serve::dead_letters_json(dead));
+}
+
+}  // namespace notibus

@@ -5,9 +5,8 @@
 // With a shared queue, all three work on the queue's dead letters while the
 // instances run (a retried copy goes to them).
 #include <notibus/bus.hpp>
+#include <notibus/http_service.hpp>
 #include <notibus/spool_admin.hpp>
-
-#include <boost/json.hpp>
 
 #include <charconv>
 #include <cstdio>
@@ -16,7 +15,6 @@
 
 #include "cli_args.hpp"
 #include "commands.hpp"
-#include "server/dead_letter_json.hpp"  // core/server
 
 namespace notibus::cli {
 namespace {
@@ -27,7 +25,7 @@ int list(const dead_letter_page& page, bool as_json) {
   if (!page.next_after.empty())
     std::fprintf(stderr, "more dead letters follow: add --after %s\n", page.next_after.c_str());
   if (as_json) {
-    std::printf("%s\n", boost::json::serialize(serve::dead_letters_json(dead)).c_str());
+    std::printf("%s\n", dead_letters_json_text(dead).c_str());
     return 0;
   }
   if (dead.empty()) std::printf("no dead letters\n");

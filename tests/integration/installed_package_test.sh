@@ -156,4 +156,25 @@ checks=$((checks + 1))
 expect_exit 0 bash -c "g++ -O1 -o '$workdir/serve-pc' '$src/examples/embed/serve.cpp' \
   \$(pkg-config --cflags --libs --static notibus-server)"
 
+# The notibus program itself, built like a user's program: out of tree,
+# public headers only, against the install. It delivers through the installed
+# dropdir module and lists a spool's dead letters as JSON.
+expect_exit 0 cmake -S "$src/examples/daemon" -B "$workdir/program" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$prefix" "${launcher[@]}"
+expect_exit 0 cmake --build "$workdir/program"
+expect_exit 0 env NOTIBUS_PLUGIN_PATH="$prefix/lib/notibus" "$workdir/program/bin/notibus" send \
+  -c "$workdir/custom-installed.yaml" --body "from the program built out of tree"
+expect_grep out "drop: delivered (1 attempt)"
+cat >"$workdir/spooled.yaml" <<YAML
+version: 1
+spool: {dir: $workdir/spool}
+channels:
+  drop: {type: dropdir, dir: $workdir/drop}
+routes:
+  - to: [drop]
+YAML
+expect_exit 0 env NOTIBUS_PLUGIN_PATH="$prefix/lib/notibus" "$workdir/program/bin/notibus" \
+  dead-letters list -c "$workdir/spooled.yaml" --json
+expect_grep out "[]"
+
 finish

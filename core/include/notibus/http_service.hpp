@@ -57,6 +57,10 @@ class http_service {
   std::unique_ptr<impl> impl_;
 };
 
+// Dead letters as JSON text, the form GET /v1/dead-letters answers with (a
+// program's own listing, as `notibus dead-letters list --json`).
+std::string dead_letters_json_text(const std::vector<spooled_dead_letter>& dead);
+
 // Raises the soft open-file limit to the hard one (systemd's default soft
 // limit is 1024) and returns how many connections fit in it, the rest kept
 // for channels, the spool and logs. A program's choice, so http_service never
