@@ -1,0 +1,63 @@
+// The service definition reader (plugins/services/README.md), split by
+// section: definition_reader.cpp (the top, options, priority, text, URL
+// forms), request_reader.cpp (the request) and response_reader.cpp (the
+// response rules). Private to core/src/services.
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "json_text.hpp"
+#include "service_definition.hpp"
+
+namespace notibus::services {
+
+// A key of a definition's own schema.
+option_spec definition_key(const char* name, notibus_option_type type, const char* doc,
+                           bool required = false, std::vector<std::string> values = {});
+
+// A dotted path into a JSON answer (a.b.0).
+bool valid_json_path(std::string_view path);
+
+class definition_reader {
+ public:
+  definition_reader(diagnostics_sink& sink, const reserved_test& reserved)
+      : sink_(sink), reserved_(reserved) {}
+
+  std::optional<service_definition> run(const YAML::Node& root);
+
+ private:
+  enum class scope { request, text, response };
+
+  static std::string value(const section_values& s, const std::string& k);
+  bool known(std::string_view name, scope where) const;
+  std::string checked_template(const located_value& v, const std::string& path, scope where);
+  void check_template_node(const YAML::Node& node, const std::string& path, scope where);
+  void read_options(const YAML::Node& node);
+  // A default is checked the way a user's value would be.
+  bool default_fits(const option_spec& o);
+  void read_priority(const YAML::Node& node);
+  void read_text(const YAML::Node& node);
+  void read_request(const YAML::Node& node);
+  void read_auth(const YAML::Node& node);
+  // A JSON body: mappings, lists and scalars; every string is a template.
+  void body_tree(const YAML::Node& node, const std::string& path);
+  void read_responses(const YAML::Node& node);
+  void read_rule(const YAML::Node& node, const std::string& path);
+  void read_status(const YAML::Node& node, const std::string& path);
+  void read_retry(const YAML::Node& node, const std::string& path);
+  void read_urls(const YAML::Node& node, const YAML::Node& query);
+
+  diagnostics_sink& sink_;
+  const reserved_test& reserved_;
+  service_definition def_;
+  json_text json_;
+  std::set<std::string> option_names_;
+  bool has_text_ = false;
+  bool has_priority_ = false;
+  std::string for_each_;
+};
+
+}  // namespace notibus::services
