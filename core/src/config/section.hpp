@@ -81,6 +81,17 @@ const T* get(const section_values& s, const std::string& key) {
   return v ? std::get_if<T>(&v->value) : nullptr;
 }
 
+// The value of `key` when present and a T, else `fallback`.
+template <class T>
+T value_or(const section_values& s, const std::string& key, T fallback) {
+  const T* v = get<T>(s, key);
+  return v ? *v : fallback;
+}
+
+inline const std::vector<std::string>* list_of(const section_values& s, const std::string& key) {
+  return get<std::vector<std::string>>(s, key);
+}
+
 // `reserved` keys are accepted without checks (the caller handles them).
 // `expand`: ${VAR} and ${file:...} are expanded (config files), or the text is
 // taken as written (service definitions).

@@ -1,0 +1,69 @@
+// The loader's `routes`: matches, targets and strategies, each target
+// checked against the channels read.
+#include "loader.hpp"
+
+#include <regex>
+
+#include "../services/service_channel.hpp"
+#include "../services/service_url.hpp"
+#include "core_schema.hpp"
+#include "expand.hpp"
+#include "route_check.hpp"
+#include "suggest.hpp"
+#include "yaml_text.hpp"
+
+namespace notibus {
+
+void loader::read_routes(const YAML::Node& node) {
+  if (!node.IsSequence()) {
+    sink_.add(node.Mark(), "routes",
+              "expected a list of routes, got " + describe_node(node, false));
+    return;
+  }
+  std::vector<std::string> channel_names;
+  for (const auto& c : cfg_.channels) channel_names.push_back(c.name);
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string path = "routes[" + std::to_string(i) + "]";
+    section_values s = validate_section(node[i], schema::route(), path, sink_);
+    route r;
+    if (const auto* topics = list_of(s, "match.topic")) r.match.topics = *topics;
+    if (const auto* tags = list_of(s, "match.tags")) r.match.tags = *tags;
+    if (const located_value* p = s.find("match.min_priority"))
+      r.match.min_priority = parse_priority(std::get<std::string>(p->value));
+    const std::string strategy = value_or<std::string>(s, "strategy", "all");
+    r.strategy = strategy == "fallback"      ? route_strategy::fallback
+                 : strategy == "round_robin" ? route_strategy::round_robin
+                                             : route_strategy::all;
+    r.continue_matching = value_or<bool>(s, "continue", false);
+    if (const auto* to = list_of(s, "to")) {
+      r.to = *to;
+      if (to->empty()) sink_.add(s.mark_of("to"), s.path_of("to"), "needs at least one channel");
+      check_route_targets(s, *to, channel_names);
+    }
+    cfg_.routes.push_back(std::move(r));
+    if (auto by = shadowing_route(cfg_.routes, i))
+      cfg_.warnings.push_back({sink_.file(), node[i].Mark().line + 1, node[i].Mark().column + 1,
+                               path,
+                               "never matches: routes[" + std::to_string(*by) +
+                                   "] comes first without continue: true and takes every "
+                                   "message it would"});
+  }
+}
+
+void loader::check_route_targets(const section_values& s, const std::vector<std::string>& to,
+                                 const std::vector<std::string>& channel_names) {
+  // Channels that failed validation are reported already; naming them again
+  // as unknown would only add noise.
+  const located_value* written = s.find("to");
+  const bool from_environment = written && !written->substituted.empty();
+  for (const auto& name : to) {
+    if (declared_channels_.count(name)) continue;
+    // A name that ${...} filled in is not quoted: it may be anything.
+    std::string msg = from_environment ? "unknown channel (a name filled in by ${...})"
+                                       : "unknown channel \"" + name + "\"";
+    if (auto n = nearest(name, channel_names)) msg += "; did you mean \"" + *n + "\"?";
+    sink_.add(s.mark_of("to"), s.path_of("to"), msg);
+  }
+}
+
+}  // namespace notibus
