@@ -26,6 +26,17 @@
 
 namespace notibus {
 
+// The longest a receiver may make a delivery wait (Retry-After and the like):
+// beyond it the delivery fails into a dead letter, which can be seen, retried
+// and purged, instead of lying parked for years.
+inline constexpr std::chrono::milliseconds max_receiver_delay = std::chrono::hours(24);
+
+inline std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 class tracker;
 
 struct delivery_task {
@@ -79,6 +90,8 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
   void start_attempt(delivery_task task);
   void on_result(const std::shared_ptr<attempt>& a, outcome result);
   void settle(delivery_task task, outcome result);
+  void settle_delivered(delivery_task task, const std::string& detail);
+  void settle_transient(delivery_task task, const outcome& result);
   void fail(delivery_task& task, const std::string& reason);
   void retry_later(delivery_task task, std::chrono::milliseconds delay);
   void arm_deadline_timer();
