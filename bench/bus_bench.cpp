@@ -26,8 +26,12 @@ std::atomic<std::uint64_t> delivered{0};
 
 class noop_channel {
  public:
-  static std::vector<notibus_option_v1> options() { return {}; }
-  explicit noop_channel(const notibus::sdk::config_view&) {}
+  struct config {};
+  static const notibus::sdk::schema<config>& schema() {
+    static const notibus::sdk::schema<config> s;
+    return s;
+  }
+  explicit noop_channel(const config&) {}
   void send(const notibus::sdk::message_view&, notibus::sdk::completion done) {
     delivered.fetch_add(1, std::memory_order_relaxed);
     done.delivered();

@@ -28,8 +28,12 @@ namespace {
 
 class noop_channel {
  public:
-  static std::vector<notibus_option_v1> options() { return {}; }
-  explicit noop_channel(const notibus::sdk::config_view&) {}
+  struct config {};
+  static const notibus::sdk::schema<config>& schema() {
+    static const notibus::sdk::schema<config> s;
+    return s;
+  }
+  explicit noop_channel(const config&) {}
   void send(const notibus::sdk::message_view&, notibus::sdk::completion done) { done.delivered(); }
 };
 

@@ -55,41 +55,50 @@ class fault_log {
 
 class fault_channel {
  public:
-  static std::vector<notibus_option_v1> options() {
-    return {
-        sdk::option("mode", NOTIBUS_OPTION_ENUM)
-            .one_of("ok|transient|permanent|hang")
-            .fallback("ok"),
-        sdk::option("fail_times", NOTIBUS_OPTION_INT).fallback("1").range(-1, 1000000),
-        sdk::option("retry_after", NOTIBUS_OPTION_DURATION),
-        sdk::option("delay", NOTIBUS_OPTION_DURATION).fallback("0ms"),
-        sdk::option("token", NOTIBUS_OPTION_STRING).secret().doc("A secret, for redaction tests."),
-        sdk::option("label", NOTIBUS_OPTION_STRING).doc("Any text; `careless` quotes it."),
-        sdk::option("careless", NOTIBUS_OPTION_BOOL).fallback("false"),
-        sdk::option("complain", NOTIBUS_OPTION_BOOL).fallback("false"),
-        sdk::option("refuse_start", NOTIBUS_OPTION_BOOL).fallback("false"),
-    };
+  struct config {
+    std::string mode = "ok";
+    std::int64_t fail_times = 1;
+    std::optional<std::chrono::milliseconds> retry_after;
+    std::chrono::milliseconds delay{0};
+    std::string token;
+    std::string label;
+    bool careless = false;
+    bool complain = false;
+    bool refuse_start = false;
+  };
+  static const sdk::schema<config>& schema() {
+    static const auto s =
+        sdk::schema<config>()
+            .field("mode", &config::mode, "What each attempt does.",
+                   {.values = "ok|transient|permanent|hang"})
+            .field("fail_times", &config::fail_times, "Transient failures before a delivery.",
+                   {.min = -1, .max = 1000000})
+            .field("retry_after", &config::retry_after, "The delay a failure asks for.")
+            .field("delay", &config::delay, "How long each attempt takes.")
+            .field("token", &config::token, "A secret, for redaction tests.", {.secret = true})
+            .field("label", &config::label, "Any text; `careless` quotes it.")
+            .field("careless", &config::careless, "Quote label and token in errors.")
+            .field("complain", &config::complain, "Refuse the config, quoting label and token.")
+            .field("refuse_start", &config::refuse_start, "Throw when created.");
+    return s;
   }
 
-  static int validate(sdk::config_view& c) {
-    if (!c.get_bool("complain").value_or(false)) return 0;
-    c.error("label", "careless plugin quotes \"" + c.string_or("label", "") + "\" and \"" +
-                         c.string_or("token", "") + "\" (label is " +
-                         (c.is_sensitive("label") ? "sensitive" : "plain") + ")");
+  static int validate(const config& c, sdk::config_view& view) {
+    if (!c.complain) return 0;
+    view.error("label", "careless plugin quotes \"" + c.label + "\" and \"" + c.token +
+                            "\" (label is " + (view.is_sensitive("label") ? "sensitive" : "plain") +
+                            ")");
     return 1;
   }
 
-  explicit fault_channel(const sdk::config_view& c)
-      : name_(c.instance_name()),
-        mode_(c.string_or("mode", "ok")),
-        fail_times_(c.get_int("fail_times").value_or(1)),
-        retry_after_(c.get_duration("retry_after")),
-        delay_(c.get_duration("delay").value_or(std::chrono::milliseconds(0))) {
-    if (c.get_bool("careless").value_or(false))
-      careless_text_ =
-          " (label " + c.string_or("label", "") + ", token " + c.string_or("token", "") + ")";
-    if (c.get_bool("refuse_start").value_or(false))
-      throw std::runtime_error("scripted refusal to start");
+  fault_channel(const config& c, const sdk::config_view& view)
+      : name_(view.instance_name()),
+        mode_(c.mode),
+        fail_times_(c.fail_times),
+        retry_after_(c.retry_after),
+        delay_(c.delay) {
+    if (c.careless) careless_text_ = " (label " + c.label + ", token " + c.token + ")";
+    if (c.refuse_start) throw std::runtime_error("scripted refusal to start");
     if (delay_.count() > 0) worker_ = std::thread([this] { run(); });
   }
 

@@ -26,22 +26,24 @@ std::string printable(std::string_view s) {
 
 class console_channel {
  public:
-  static std::vector<notibus_option_v1> options() {
-    return {
-        sdk::option("stream", NOTIBUS_OPTION_ENUM)
-            .one_of("stdout|stderr")
-            .fallback("stdout")
-            .doc("Where lines go."),
-        sdk::option("format", NOTIBUS_OPTION_ENUM)
-            .one_of("text|json")
-            .fallback("text")
-            .doc("text: \"[priority] topic: title: body\"; json: one object per line."),
-    };
+  enum class stream { out, err };
+  enum class format { text, json };
+  struct config {
+    stream to = stream::out;
+    format as = format::text;
+  };
+  static const sdk::schema<config>& schema() {
+    static const auto s =
+        sdk::schema<config>()
+            .choice("stream", &config::to, {{"stdout", stream::out}, {"stderr", stream::err}},
+                    "Where lines go.")
+            .choice("format", &config::as, {{"text", format::text}, {"json", format::json}},
+                    "text: \"[priority] topic: title: body\"; json: one object per line.");
+    return s;
   }
 
-  explicit console_channel(const sdk::config_view& config)
-      : out_(config.string_or("stream", "stdout") == "stderr" ? stderr : stdout),
-        json_(config.string_or("format", "text") == "json") {}
+  explicit console_channel(const config& c)
+      : out_(c.to == stream::err ? stderr : stdout), json_(c.as == format::json) {}
 
   void send(const sdk::message_view& m, sdk::completion done) {
     std::string line;

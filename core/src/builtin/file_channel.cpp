@@ -15,17 +15,20 @@ namespace {
 
 class file_channel {
  public:
-  static std::vector<notibus_option_v1> options() {
-    return {
-        sdk::option("path", NOTIBUS_OPTION_STRING).required().doc("File to append JSON lines to."),
-        sdk::option("fsync", NOTIBUS_OPTION_BOOL)
-            .fallback("false")
-            .doc("fsync after every message before reporting it delivered."),
-    };
+  struct config {
+    std::string path;
+    bool fsync = false;
+  };
+  static const sdk::schema<config>& schema() {
+    static const auto s =
+        sdk::schema<config>()
+            .field("path", &config::path, "File to append JSON lines to.", {.required = true})
+            .field("fsync", &config::fsync,
+                   "fsync after every message before reporting it delivered.");
+    return s;
   }
 
-  explicit file_channel(const sdk::config_view& config)
-      : path_(config.string_or("path", "")), fsync_(config.get_bool("fsync").value_or(false)) {
+  explicit file_channel(const config& c) : path_(c.path), fsync_(c.fsync) {
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
   }

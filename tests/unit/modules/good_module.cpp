@@ -7,10 +7,15 @@ namespace {
 
 class counting_channel {
  public:
-  static std::vector<notibus_option_v1> options() {
-    return {notibus::sdk::option("greeting", NOTIBUS_OPTION_STRING).required().doc("Any text.")};
+  struct config {
+    std::string greeting;
+  };
+  static const notibus::sdk::schema<config>& schema() {
+    static const auto s = notibus::sdk::schema<config>().field("greeting", &config::greeting,
+                                                                "Any text.", {.required = true});
+    return s;
   }
-  explicit counting_channel(const notibus::sdk::config_view&) {}
+  explicit counting_channel(const config&) {}
   void send(const notibus::sdk::message_view&, notibus::sdk::completion done) {
     done.delivered("counted");
   }

@@ -3,8 +3,12 @@
 
 namespace {
 struct impostor {
-  static std::vector<notibus_option_v1> options() { return {}; }
-  explicit impostor(const notibus::sdk::config_view&) {}
+  struct config {};
+  static const notibus::sdk::schema<config>& schema() {
+    static const notibus::sdk::schema<config> s;
+    return s;
+  }
+  explicit impostor(const config&) {}
   void send(const notibus::sdk::message_view&, notibus::sdk::completion done) { done.delivered(); }
 };
 }  // namespace

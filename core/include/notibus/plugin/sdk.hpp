@@ -13,8 +13,9 @@
 //   };
 //   NOTIBUS_DEFINE_CHANNEL(my, my_channel, "What it does", "1.0.0")
 //
-// (A channel may instead give `static std::vector<notibus_option_v1> options()`
-// and a constructor from config_view, as before 1.0.)
+// The constructor may also take the config_view (`my_channel(const config&,
+// const notibus::sdk::config_view&)`) to ask for its instance name or what is
+// sensitive. A plugin in C, or without this header, fills abi.h's table itself.
 #pragma once
 
 #include <notibus/plugin/abi.h>
@@ -66,35 +67,6 @@ inline const char* option_type_name(notibus_option_type type) noexcept {
   }
   return "unknown";
 }
-
-// Builder for one schema entry: option("port", NOTIBUS_OPTION_INT).range(1, 65535).
-struct option {
-  notibus_option_v1 spec;
-
-  option(const char* key, notibus_option_type type)
-      : spec{sizeof(notibus_option_v1),
-             NOTIBUS_ABI_VERSION,
-             key,
-             type,
-             nullptr,
-             0,
-             nullptr,
-             "",
-             0,
-             0,
-             0} {}
-  option& required() { return spec.required = 1, *this; }
-  option& fallback(const char* default_value) { return spec.default_value = default_value, *this; }
-  option& doc(const char* text) { return spec.doc = text, *this; }
-  option& secret() { return spec.secret = 1, *this; }
-  option& one_of(const char* values) { return spec.enum_values = values, *this; }
-  option& range(int64_t lo, int64_t hi) {
-    spec.min_value = lo;
-    spec.max_value = hi;
-    return *this;
-  }
-  operator notibus_option_v1() const { return spec; }
-};
 
 class message_view {
  public:
@@ -363,32 +335,22 @@ struct adapter {
   static int validate(const notibus_channel_config_v1* c) {
     config_view view(c);
     try {
-      if constexpr (requires { C::schema(); }) {
-        if constexpr (requires(const typename C::config& s) { C::validate(s, view); })
-          return C::validate(C::schema().read(view), view);
-        else
-          return 0;
-      } else if constexpr (requires { C::validate(view); }) {
-        return C::validate(view);
-      } else {
+      if constexpr (requires(const typename C::config& s) { C::validate(s, view); })
+        return C::validate(C::schema().read(view), view);
+      else
         return 0;
-      }
     } catch (const std::exception& e) {
       view.error("", e.what());
       return 1;
     }
   }
-  // A channel with a schema is made from its typed config (and may take the
-  // view too, to log or ask what is sensitive); one without, from the view.
+  // Made from its typed config (and the view too, if it takes it: to log or
+  // ask what is sensitive).
   static C* make(const config_view& view) {
-    if constexpr (requires { C::schema(); }) {
-      if constexpr (std::is_constructible_v<C, const typename C::config&, const config_view&>)
-        return new C(C::schema().read(view), view);
-      else
-        return new C(C::schema().read(view));
-    } else {
-      return new C(view);
-    }
+    if constexpr (std::is_constructible_v<C, const typename C::config&, const config_view&>)
+      return new C(C::schema().read(view), view);
+    else
+      return new C(C::schema().read(view));
   }
   static int create(const notibus_channel_config_v1* c, void** instance, char* error, size_t size) {
     try {
@@ -421,12 +383,7 @@ template <class C>
 const notibus_plugin_v1* plugin_table(const char* name, const char* description,
                                       const char* version, uint32_t host_abi) {
   if (NOTIBUS_ABI_VERSION_MAJOR_OF(host_abi) != NOTIBUS_ABI_MAJOR) return nullptr;
-  static const std::vector<notibus_option_v1> options = [] {
-    if constexpr (requires { C::schema(); })
-      return C::schema().options();
-    else
-      return C::options();
-  }();
+  static const std::vector<notibus_option_v1> options = C::schema().options();
   static const notibus_plugin_v1 table = [&] {
     plugin_defaults d;
     if constexpr (requires { C::defaults(); }) d = C::defaults();
