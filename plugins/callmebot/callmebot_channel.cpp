@@ -12,8 +12,8 @@
 
 #include "../common/http/client.hpp"
 #include "../common/template/message_template.hpp"
+#include "endpoints.hpp"
 #include "outcome.hpp"
-#include "services.hpp"
 
 namespace notibus::callmebot {
 namespace {
@@ -98,7 +98,7 @@ class callmebot_channel {
       view.error(key, message);
       ++errors;
     };
-    const auto* s = find_service(c.service);
+    const auto* s = find_endpoint(c.service);
     if (!s) return 0;  // the enum check reported it
     const std::string unused = "not used by service " + std::string(s->name);
     auto need = [&](bool needed, const char* key, bool present) {
@@ -121,12 +121,12 @@ class callmebot_channel {
   }
 
   explicit callmebot_channel(const config& c)
-      : service_(*find_service(c.service)), max_length_(static_cast<std::size_t>(c.max_length)) {
+      : endpoint_(*find_endpoint(c.service)), max_length_(static_cast<std::size_t>(c.max_length)) {
     recipient_.phone = c.phone.value_or("");
     recipient_.apikey = c.apikey.value_or("");
     for (const auto& u : c.user) recipient_.user += (recipient_.user.empty() ? "" : "|") + u;
     recipient_.links = c.links;
-    if (service_.takes_html) recipient_.html = c.html.value_or(true);
+    if (endpoint_.takes_html) recipient_.html = c.html.value_or(true);
     secrets_.add(recipient_.apikey);
     secrets_.add(recipient_.phone);
     const auto escaping =
@@ -151,7 +151,7 @@ class callmebot_channel {
     req.method = "GET";
     req.url = base_;
     req.url.target =
-        build_target(service_, base_.target == "/" ? "" : base_.target, recipient_, text);
+        build_target(endpoint_, base_.target == "/" ? "" : base_.target, recipient_, text);
     std::string note;
     if (truncated) note = "text truncated to " + std::to_string(max_length_) + " characters";
     // The channel outlives every send until its outcome is reported.
@@ -169,13 +169,13 @@ class callmebot_channel {
     std::string out = body_only_->render(m);
     if (m.title().empty()) return out;
     const bool html = recipient_.html.value_or(false);
-    const bool bold = !service_.bold_open.empty() && (service_.bold_open != "<b>" || html);
+    const bool bold = !endpoint_.bold_open.empty() && (endpoint_.bold_open != "<b>" || html);
     std::string title = title_only_->render(m);
-    if (bold) title = std::string(service_.bold_open) + title + std::string(service_.bold_close);
+    if (bold) title = std::string(endpoint_.bold_open) + title + std::string(endpoint_.bold_close);
     return title + "\n" + out;
   }
 
-  const service_info& service_;
+  const endpoint_info& endpoint_;
   recipient recipient_;
   std::size_t max_length_;
   std::optional<plugins::message_template> text_, body_only_, title_only_;

@@ -119,7 +119,10 @@ url_channel apply_form(const std::string& scheme, const form_owner& owner, const
     if (!add(option, fill(text, captures, raw_query), '/'))
       return refuse(scheme + ":// sets \"" + option + "\", which the " + owner.type +
                     " channel does not have");
-  for (const auto& [param, value] : params) {
+  for (const auto& given : params) {
+    const std::string& param =
+        given.first;  // not a structured binding: clang 14 cannot capture one
+    const std::string& value = given.second;
     const auto it = std::find_if(owner.forms->query.begin(), owner.forms->query.end(),
                                  [&](const auto& m) { return m.first == param; });
     if (it != owner.forms->query.end()) {

@@ -1,4 +1,5 @@
-// The Callmebot endpoints: one row per service, with the query each expects.
+// The Callmebot endpoints (its WhatsApp, Signal and Telegram APIs, chosen by
+// the channel's `service` key): one row each, with the query each expects.
 #pragma once
 
 #include <optional>
@@ -7,7 +8,7 @@
 
 namespace notibus::callmebot {
 
-struct service_info {
+struct endpoint_info {
   std::string_view name;
   std::string_view path;
   bool needs_phone;
@@ -18,7 +19,7 @@ struct service_info {
   std::string_view bold_open, bold_close;  // how a title is made bold; empty: it is not
 };
 
-const service_info* find_service(std::string_view name);
+const endpoint_info* find_endpoint(std::string_view name);
 
 struct recipient {
   std::string phone;
@@ -29,7 +30,7 @@ struct recipient {
 };
 
 // Path and query for one message, every value percent-encoded (RFC 3986).
-std::string build_target(const service_info& s, std::string_view base_path, const recipient& r,
+std::string build_target(const endpoint_info& s, std::string_view base_path, const recipient& r,
                          std::string_view text);
 
 }  // namespace notibus::callmebot

@@ -1,11 +1,11 @@
-#include "services.hpp"
+#include "endpoints.hpp"
 
 #include "../common/http/url.hpp"
 
 namespace notibus::callmebot {
 namespace {
 
-constexpr service_info services[] = {
+constexpr endpoint_info endpoints[] = {
     // name, path, phone, apikey, user, html, links, bold
     {"whatsapp", "/whatsapp.php", true, true, false, false, false, "*", "*"},
     {"signal", "/signal/send.php", true, true, false, false, false, "", ""},
@@ -16,13 +16,13 @@ constexpr service_info services[] = {
 
 }  // namespace
 
-const service_info* find_service(std::string_view name) {
-  for (const auto& s : services)
+const endpoint_info* find_endpoint(std::string_view name) {
+  for (const auto& s : endpoints)
     if (s.name == name) return &s;
   return nullptr;
 }
 
-std::string build_target(const service_info& s, std::string_view base_path, const recipient& r,
+std::string build_target(const endpoint_info& s, std::string_view base_path, const recipient& r,
                          std::string_view text) {
   std::string query;
   auto add = [&](std::string_view key, std::string_view value) {
