@@ -92,6 +92,41 @@ void api::handle(const http_request& req, http_server::respond_fn respond) {
     post_message(req, std::move(respond));
 }
 
+// The API as docs/program.md's table lists it. A path ending in "/" takes
+// what follows as `rest`; the first row that matches answers, after its
+// methods are checked (an empty list: the answer checks them itself).
+struct api::endpoint {
+  std::string_view path;
+  std::string_view methods;
+  std::optional<http_response> (api::*answer)(const http_request& req, const std::string& rest);
+};
+
+const api::endpoint api::endpoints[] = {
+    {"/v1/messages", "GET, POST", &api::messages},
+    {"/v1/messages/", "GET", &api::message_status},
+    {"/v1/dead-letters", "GET", &api::dead_letter_list},
+    {"/v1/dead-letters/", "", &api::dead_letter_action},  // POST .../retry, DELETE
+    {"/v1/channels", "GET", &api::channels},
+    {"/v1/config", "GET", &api::configuration},
+    {"/healthz", "GET, HEAD", &api::health},
+    {"/readyz", "GET, HEAD", &api::readiness},
+    {"/metrics", "GET, HEAD", &api::metrics},
+};
+
+namespace {
+
+bool allows(std::string_view methods, std::string_view method) {
+  for (std::size_t at = 0; at < methods.size();) {
+    const std::size_t comma = methods.find(", ", at);
+    if (methods.substr(at, comma - at) == method) return true;
+    if (comma == std::string_view::npos) break;
+    at = comma + 2;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::optional<http_response> api::route(const http_request& req) {
   {
     std::lock_guard lock(counters_mutex_);
@@ -100,54 +135,71 @@ std::optional<http_response> api::route(const http_request& req) {
   const std::string path = req.target.substr(0, req.target.find('?'));
   // The console's page and files: public (they hold no secret; the page asks
   // for the token, and every API call it makes needs it).
-  if (path == "/" || path == "/ui" || path.rfind("/ui/", 0) == 0) {
-    if (req.method != "GET" && req.method != "HEAD") return method_not_allowed("GET, HEAD");
-    if (path == "/") {
-      http_response r{302, {}, {}, "text/plain"};
-      r.headers.emplace_back("Location", "/ui/");
-      return r;
-    }
-    if (auto asset = console_asset(path)) return asset;
-    return error(404, "not_found", "no such file");
-  }
+  if (path == "/" || path == "/ui" || path.rfind("/ui/", 0) == 0) return console(req, path);
   if (auto refused = refuse_unauthorized(req, path)) return refused;
-  if (path == "/v1/messages") {
-    if (req.method == "GET") {
-      auto b = buses_.current();
-      if (!b) return error(503, "not_ready", "starting");
-      return list_messages(*b, req.target);
-    }
-    if (req.method != "POST") return method_not_allowed("GET, POST");
-    return std::nullopt;
-  }
-  if (path == "/v1/config") {
-    if (req.method != "GET") return method_not_allowed("GET");
-    auto b = buses_.current();
-    if (!b) return error(503, "not_ready", "starting");
-    return json_response(200, config_json(*b));
-  }
-  if (path.rfind("/v1/messages/", 0) == 0) {
-    if (req.method != "GET") return method_not_allowed("GET");
-    return get_message(path.substr(13));
-  }
-  if (path == "/v1/dead-letters") {
-    if (req.method != "GET") return method_not_allowed("GET");
-    return list_dead_letters(buses_.current().get(), req.target);
-  }
-  if (path.rfind("/v1/dead-letters/", 0) == 0) return dead_letter(req, path.substr(17));
-  if (path == "/v1/channels") {
-    if (req.method != "GET") return method_not_allowed("GET");
-    return get_channels();
-  }
-  if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
-    if (req.method != "GET" && req.method != "HEAD") return method_not_allowed("GET, HEAD");
-    if (path == "/healthz") return json_response(200, json::object{{"status", "ok"}});
-    if (path == "/readyz")
-      return ready_ ? json_response(200, json::object{{"status", "ready"}})
-                    : error(503, "not_ready", "starting or stopping");
-    return get_metrics();
+  for (const endpoint& e : endpoints) {
+    const bool takes_rest = e.path.back() == '/';
+    if (takes_rest ? !path.starts_with(e.path) : path != e.path) continue;
+    if (!e.methods.empty() && !allows(e.methods, req.method))
+      return method_not_allowed(std::string(e.methods).c_str());
+    return (this->*e.answer)(req, takes_rest ? path.substr(e.path.size()) : std::string());
   }
   return error(404, "not_found", "no such resource");
+}
+
+std::optional<http_response> api::console(const http_request& req, const std::string& path) {
+  if (req.method != "GET" && req.method != "HEAD") return method_not_allowed("GET, HEAD");
+  if (path == "/") {
+    http_response r{302, {}, {}, "text/plain"};
+    r.headers.emplace_back("Location", "/ui/");
+    return r;
+  }
+  if (auto asset = console_asset(path)) return asset;
+  return error(404, "not_found", "no such file");
+}
+
+// GET lists; POST is the one asynchronous answer (nullopt: post_message).
+std::optional<http_response> api::messages(const http_request& req, const std::string&) {
+  if (req.method == "POST") return std::nullopt;
+  auto b = buses_.current();
+  if (!b) return error(503, "not_ready", "starting");
+  return list_messages(*b, req.target);
+}
+
+std::optional<http_response> api::message_status(const http_request&, const std::string& id) {
+  return get_message(id);
+}
+
+std::optional<http_response> api::dead_letter_list(const http_request& req, const std::string&) {
+  return list_dead_letters(buses_.current().get(), req.target);
+}
+
+std::optional<http_response> api::dead_letter_action(const http_request& req,
+                                                     const std::string& rest) {
+  return dead_letter(req, rest);
+}
+
+std::optional<http_response> api::channels(const http_request&, const std::string&) {
+  return get_channels();
+}
+
+std::optional<http_response> api::configuration(const http_request&, const std::string&) {
+  auto b = buses_.current();
+  if (!b) return error(503, "not_ready", "starting");
+  return json_response(200, config_json(*b));
+}
+
+std::optional<http_response> api::health(const http_request&, const std::string&) {
+  return json_response(200, json::object{{"status", "ok"}});
+}
+
+std::optional<http_response> api::readiness(const http_request&, const std::string&) {
+  return ready_ ? json_response(200, json::object{{"status", "ready"}})
+                : error(503, "not_ready", "starting or stopping");
+}
+
+std::optional<http_response> api::metrics(const http_request&, const std::string&) {
+  return get_metrics();
 }
 
 void api::post_message(const http_request& req, http_server::respond_fn respond) {

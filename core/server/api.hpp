@@ -62,6 +62,19 @@ class api {
   void post_message(const http_request& req, http_server::respond_fn respond);
   // The answer, or nullopt for an authorized POST /v1/messages (answered later).
   std::optional<http_response> route(const http_request& req);
+  struct endpoint;
+  static const endpoint endpoints[];
+  std::optional<http_response> console(const http_request& req, const std::string& path);
+  // The endpoints' answers (`rest`: what follows a path ending in "/").
+  std::optional<http_response> messages(const http_request& req, const std::string& rest);
+  std::optional<http_response> message_status(const http_request& req, const std::string& id);
+  std::optional<http_response> dead_letter_list(const http_request& req, const std::string& rest);
+  std::optional<http_response> dead_letter_action(const http_request& req, const std::string& rest);
+  std::optional<http_response> channels(const http_request& req, const std::string& rest);
+  std::optional<http_response> configuration(const http_request& req, const std::string& rest);
+  std::optional<http_response> health(const http_request& req, const std::string& rest);
+  std::optional<http_response> readiness(const http_request& req, const std::string& rest);
+  std::optional<http_response> metrics(const http_request& req, const std::string& rest);
   http_response accepted_response(const publish_result& r);
   http_response get_message(const std::string& id);
   http_response get_channels();
