@@ -15,6 +15,60 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+namespace {
+
+using part = service_template::part;
+using part_kind = service_template::part_kind;
+
+// A "{{...}}"'s inside as a part: {{name}}, {{name|cut:N}}, {{#name}},
+// {{^name}} or {{/name}}; nullopt with `error` set.
+std::optional<part> read_tag(std::string_view inside,
+                             const std::function<bool(std::string_view)>& known,
+                             std::string& error) {
+  part out{part_kind::value, {}, {}};
+  if (!inside.empty() &&
+      (inside.front() == '#' || inside.front() == '^' || inside.front() == '/')) {
+    out.kind = inside.front() == '#'   ? part_kind::section_start
+               : inside.front() == '^' ? part_kind::inverted_start
+                                       : part_kind::section_end;
+    inside.remove_prefix(1);
+  }
+  const std::size_t bar = inside.find('|');
+  out.value.name = std::string(trim(inside.substr(0, bar)));
+  if (bar != std::string_view::npos) {
+    const std::string_view filter = trim(inside.substr(bar + 1));
+    std::size_t n = 0;
+    const auto digits = filter.substr(filter.find(':') + 1);
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (filter.substr(0, 4) != "cut:" || ec != std::errc() ||
+        ptr != digits.data() + digits.size() || n == 0) {
+      error = "unknown filter in {{" + std::string(inside) + "}} (known: cut:N)";
+      return std::nullopt;
+    }
+    out.value.cut = n;
+  }
+  if (out.value.name.empty() || !known(out.value.name)) {
+    error = "unknown placeholder {{" + out.value.name + "}}";
+    return std::nullopt;
+  }
+  return out;
+}
+
+// Sections nest: a {{/name}} closes the innermost open {{#name}} or {{^name}}.
+bool nest(std::vector<std::string>& open, const part& p, std::string& error) {
+  if (p.kind == part_kind::section_start || p.kind == part_kind::inverted_start)
+    open.push_back(p.value.name);
+  if (p.kind != part_kind::section_end) return true;
+  if (open.empty() || open.back() != p.value.name) {
+    error = "{{/" + p.value.name + "}} closes no {{#" + p.value.name + "}}";
+    return false;
+  }
+  open.pop_back();
+  return true;
+}
+
+}  // namespace
+
 std::optional<service_template> service_template::parse(
     std::string_view text, const std::function<bool(std::string_view)>& known, std::string& error) {
   service_template t;
@@ -30,44 +84,9 @@ std::optional<service_template> service_template::parse(
       error = "unclosed \"{{\"";
       return std::nullopt;
     }
-    std::string_view inside = trim(text.substr(open + 2, close - open - 2));
-    part_kind kind = part_kind::value;
-    if (!inside.empty() &&
-        (inside.front() == '#' || inside.front() == '^' || inside.front() == '/')) {
-      kind = inside.front() == '#'   ? part_kind::section_start
-             : inside.front() == '^' ? part_kind::inverted_start
-                                     : part_kind::section_end;
-      inside.remove_prefix(1);
-    }
-    const std::size_t bar = inside.find('|');
-    placeholder p;
-    p.name = std::string(trim(inside.substr(0, bar)));
-    if (bar != std::string_view::npos) {
-      const std::string_view filter = trim(inside.substr(bar + 1));
-      std::size_t n = 0;
-      const auto digits = filter.substr(filter.find(':') + 1);
-      const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-      if (filter.substr(0, 4) != "cut:" || ec != std::errc() ||
-          ptr != digits.data() + digits.size() || n == 0) {
-        error = "unknown filter in {{" + std::string(inside) + "}} (known: cut:N)";
-        return std::nullopt;
-      }
-      p.cut = n;
-    }
-    if (p.name.empty() || !known(p.name)) {
-      error = "unknown placeholder {{" + p.name + "}}";
-      return std::nullopt;
-    }
-    if (kind == part_kind::section_start || kind == part_kind::inverted_start)
-      sections.push_back(p.name);
-    if (kind == part_kind::section_end) {
-      if (sections.empty() || sections.back() != p.name) {
-        error = "{{/" + p.name + "}} closes no {{#" + p.name + "}}";
-        return std::nullopt;
-      }
-      sections.pop_back();
-    }
-    t.parts_.push_back({kind, {}, std::move(p)});
+    auto tag = read_tag(trim(text.substr(open + 2, close - open - 2)), known, error);
+    if (!tag || !nest(sections, *tag, error)) return std::nullopt;
+    t.parts_.push_back(std::move(*tag));
     i = close + 2;
   }
   if (!sections.empty()) {

@@ -118,6 +118,44 @@ int shared_queue_dead_letters(const config& cfg, const std::string& action,
   }
 }
 
+// --limit and --after (list only).
+dead_letter_query page_of(const args& a) {
+  dead_letter_query page;
+  if (const auto limit = a.get("--limit")) {
+    const auto [end, ec] =
+        std::from_chars(limit->data(), limit->data() + limit->size(), page.limit);
+    if (ec != std::errc{} || end != limit->data() + limit->size() || page.limit == 0)
+      throw usage_error("--limit takes a number of at least 1");
+  }
+  page.after = a.get("--after").value_or("");
+  return page;
+}
+
+// retry or purge on a spool no daemon holds.
+int spool_dead_letters(const spool_settings& spool, const std::string& action,
+                       const std::vector<std::string>& ids_given, bool all,
+                       const common_options& common) {
+  try {
+    spool_admin admin(spool, common.log);
+    const std::vector<std::string> ids = all ? every_id(admin) : ids_given;
+    return apply(
+        action, ids,
+        [&](const std::string& id) {
+          return retried{admin.retry(id), ""};
+        },
+        [&](const std::string& id) { return admin.purge(id); },
+        " (delivered by the next `notibus serve`)");
+  } catch (const notibus::error& e) {
+    // The lock is taken: a daemon holds the spool, and its API can do this.
+    const bool in_use = e.code() == errc::spool_in_use;
+    std::fprintf(stderr, "%s%s\n", printable(e.what()).c_str(),
+                 in_use ? " (while `notibus serve` runs, use its API: POST "
+                          "/v1/dead-letters/ID/retry, DELETE /v1/dead-letters/ID)"
+                        : "");
+    return 1;
+  }
+}
+
 }  // namespace
 
 int run_dead_letters(const std::vector<std::string>& argv, const common_options& common) {
@@ -135,14 +173,7 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
     throw usage_error("dead-letters list takes no ids");
   if (action != "list" && (a.has("--limit") || a.has("--after")))
     throw usage_error("--limit and --after go with dead-letters list");
-  dead_letter_query page;
-  if (const auto limit = a.get("--limit")) {
-    const auto [end, ec] =
-        std::from_chars(limit->data(), limit->data() + limit->size(), page.limit);
-    if (ec != std::errc{} || end != limit->data() + limit->size() || page.limit == 0)
-      throw usage_error("--limit takes a number of at least 1");
-  }
-  page.after = a.get("--after").value_or("");
+  const dead_letter_query page = page_of(a);
   if (action != "list" && rest.empty() == !a.has("--all"))
     throw usage_error("dead-letters " + action + " needs message ids or --all (not both)");
 
@@ -157,32 +188,12 @@ int run_dead_letters(const std::vector<std::string>& argv, const common_options&
                  file->c_str());
     return 2;
   }
-  if (action == "list") {
-    try {
-      return list(list_dead_letters(*cfg->spool, page), a.has("--json"));
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "%s\n", printable(e.what()).c_str());
-      return 1;
-    }
-  }
+  if (action != "list")
+    return spool_dead_letters(*cfg->spool, action, rest, a.has("--all"), common);
   try {
-    spool_admin admin(*cfg->spool, common.log);
-    const std::vector<std::string> ids = a.has("--all") ? every_id(admin) : rest;
-    const int status = apply(
-        action, ids,
-        [&](const std::string& id) {
-          return retried{admin.retry(id), ""};
-        },
-        [&](const std::string& id) { return admin.purge(id); },
-        " (delivered by the next `notibus serve`)");
-    return status;
-  } catch (const notibus::error& e) {
-    // The lock is taken: a daemon holds the spool, and its API can do this.
-    const bool in_use = e.code() == errc::spool_in_use;
-    std::fprintf(stderr, "%s%s\n", printable(e.what()).c_str(),
-                 in_use ? " (while `notibus serve` runs, use its API: POST "
-                          "/v1/dead-letters/ID/retry, DELETE /v1/dead-letters/ID)"
-                        : "");
+    return list(list_dead_letters(*cfg->spool, page), a.has("--json"));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", printable(e.what()).c_str());
     return 1;
   }
 }

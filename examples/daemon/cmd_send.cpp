@@ -36,23 +36,10 @@ std::optional<config> config_of_urls(const std::vector<std::string>& urls,
   return std::nullopt;
 }
 
-}  // namespace
-
-int run_send(const std::vector<std::string>& argv, const common_options& common) {
-  const args a(argv, {{"--config", "--channel", "--topic", "--title", "--priority", "--tag",
-                       "--attr", "--body", "--idempotency-key", "--to"},
-                      {},
-                      {{"-c", "--config"}}});
-  const auto file = a.get("--config");
-  const auto body = a.get("--body");
-  const auto urls = a.all("--to");
-  if (!file && urls.empty()) throw usage_error("send needs -c FILE or --to URL");
-  if (file && !urls.empty()) throw usage_error("send takes -c FILE or --to URL, not both");
-  if (!body) throw usage_error("send needs --body");
-  if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
-
+// The message the flags describe.
+message message_of(const args& a, const std::string& body) {
   message m;
-  m.body = *body;
+  m.body = body;
   m.topic = a.get("--topic").value_or("notibus.cli");
   m.title = a.get("--title").value_or("");
   if (auto p = a.get("--priority")) {
@@ -68,6 +55,69 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
   }
   m.channels = a.all("--channel");
   if (auto key = a.get("--idempotency-key")) m.idempotency_key = *key;
+  return m;
+}
+
+// Each channel's outcome on a line (failures on stderr); the exit status.
+int print_report(const delivery_report& report) {
+  for (const auto& c : report.channels) {
+    std::FILE* out = c.state == delivery_state::failed ? stderr : stdout;
+    // A failure says why; a delivery may carry a note (e.g. refused recipients).
+    const std::string& why = c.state == delivery_state::failed ? c.last_error : c.detail;
+    std::fprintf(out, "%s: %s (%u attempt%s)%s%s\n", c.channel.c_str(),
+                 std::string(to_string(c.state)).c_str(), c.attempts, c.attempts == 1 ? "" : "s",
+                 why.empty() ? "" : ": ", printable(why).c_str());
+  }
+  std::printf("message %s\n", report.message_id.c_str());
+  return report.all_delivered() ? 0 : 1;
+}
+
+// Publishes `m` and waits for its report; the exit status.
+int publish_and_report(const config& cfg, plugin_registry& registry, const message& m,
+                       const common_options& common) {
+  std::unique_ptr<bus> b;
+  try {
+    bus_options options{1, nullptr, common.log, common.level};
+    options.deliver_from_queue = false;  // with a shared queue: the serving instances deliver
+    b = std::make_unique<bus>(cfg, registry, std::move(options));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", printable(e.what()).c_str());
+    return 2;
+  }
+  std::promise<std::pair<error_code, delivery_report>> outcome;
+  b->async_publish(m, [&outcome](error_code ec, delivery_report r) {
+    outcome.set_value({ec, std::move(r)});
+  });
+  auto [ec, report] = outcome.get_future().get();
+  b->stop(std::chrono::milliseconds(0));
+  if (ec) {
+    std::fprintf(stderr, "notibus send: %s\n", ec.message().c_str());
+    return ec == errc::no_route || ec == errc::unknown_channel ? 2 : 1;
+  }
+  if (cfg.queue) {  // stored: where it goes is up to the instances
+    std::printf(
+        "message %s stored in the shared queue (%s); `notibus serve` instances deliver it\n",
+        report.message_id.c_str(), report.duplicate ? "a repeat of it" : "new");
+    return 0;
+  }
+  return print_report(report);
+}
+
+}  // namespace
+
+int run_send(const std::vector<std::string>& argv, const common_options& common) {
+  const args a(argv, {{"--config", "--channel", "--topic", "--title", "--priority", "--tag",
+                       "--attr", "--body", "--idempotency-key", "--to"},
+                      {},
+                      {{"-c", "--config"}}});
+  const auto file = a.get("--config");
+  const auto body = a.get("--body");
+  const auto urls = a.all("--to");
+  if (!file && urls.empty()) throw usage_error("send needs -c FILE or --to URL");
+  if (file && !urls.empty()) throw usage_error("send takes -c FILE or --to URL, not both");
+  if (!body) throw usage_error("send needs --body");
+  if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
+  message m = message_of(a, *body);
 
   plugin_registry registry;
   auto cfg = file ? load_or_report(*file, registry) : config_of_urls(urls, registry);
@@ -83,42 +133,7 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
                    file ? file->c_str() : "--to");
       return 2;
     }
-
-  std::unique_ptr<bus> b;
-  try {
-    bus_options options{1, nullptr, common.log, common.level};
-    options.deliver_from_queue = false;  // with a shared queue: the serving instances deliver
-    b = std::make_unique<bus>(*cfg, registry, std::move(options));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\n", printable(e.what()).c_str());
-    return 2;
-  }
-  std::promise<std::pair<error_code, delivery_report>> outcome;
-  b->async_publish(m, [&outcome](error_code ec, delivery_report r) {
-    outcome.set_value({ec, std::move(r)});
-  });
-  auto [ec, report] = outcome.get_future().get();
-  b->stop(std::chrono::milliseconds(0));
-  if (ec) {
-    std::fprintf(stderr, "notibus send: %s\n", ec.message().c_str());
-    return ec == errc::no_route || ec == errc::unknown_channel ? 2 : 1;
-  }
-  if (cfg->queue) {  // stored: where it goes is up to the instances
-    std::printf(
-        "message %s stored in the shared queue (%s); `notibus serve` instances deliver it\n",
-        report.message_id.c_str(), report.duplicate ? "a repeat of it" : "new");
-    return 0;
-  }
-  for (const auto& c : report.channels) {
-    std::FILE* out = c.state == delivery_state::failed ? stderr : stdout;
-    // A failure says why; a delivery may carry a note (e.g. refused recipients).
-    const std::string& why = c.state == delivery_state::failed ? c.last_error : c.detail;
-    std::fprintf(out, "%s: %s (%u attempt%s)%s%s\n", c.channel.c_str(),
-                 std::string(to_string(c.state)).c_str(), c.attempts, c.attempts == 1 ? "" : "s",
-                 why.empty() ? "" : ": ", printable(why).c_str());
-  }
-  std::printf("message %s\n", report.message_id.c_str());
-  return report.all_delivered() ? 0 : 1;
+  return publish_and_report(*cfg, registry, m, common);
 }
 
 }  // namespace notibus::cli
