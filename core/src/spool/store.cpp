@@ -76,47 +76,7 @@ void store::load(spool_state& recovered, const recovery& r) {
                                   " records could not be read (written by a newer notibus?)");
   oldest_ = r.segments.empty() ? segments_->current_segment() : r.segments.front();
   const std::set<std::uint64_t> lost(r.quarantined_numbers.begin(), r.quarantined_numbers.end());
-
-  // What came from a quarantined segment is on disk nowhere else: write it again.
-  using written = std::pair<std::error_code, std::uint64_t>;
-  std::vector<std::future<written>> rewritten;
-  auto rewrite = [&](record_type type, std::string payload) {
-    auto done = std::make_shared<std::promise<written>>();
-    rewritten.push_back(done->get_future());
-    segments_->append(
-        static_cast<std::uint8_t>(type), std::move(payload),
-        [done](std::error_code ec, std::uint64_t segment) {
-          done->set_value({ec, segment});
-        },
-        false);
-  };
-  for (const auto& m : recovered.unfinished)
-    if (lost.count(m.segment)) rewrite(record_type::snapshot, encode_snapshot(snapshot_of(m)));
-  for (const auto& m : recovered.dead)
-    if (lost.count(m.segment)) rewrite(record_type::snapshot, encode_snapshot(snapshot_of(m)));
-  for (const auto& [key, k] : recovered.keys)
-    if (lost.count(k.segment))
-      rewrite(record_type::key, encode_key({key, k.message_id, k.created_at_ms}));
-  // Where the copies are; if they span two segments, the older one (carrying
-  // a record forward twice is harmless, missing one is not).
-  std::uint64_t now_in = segments_->current_segment();
-  std::error_code failed;
-  for (auto& f : rewritten) {
-    const auto [ec, segment] = f.get();
-    if (ec)
-      failed = ec;
-    else
-      now_in = std::min(now_in, segment);
-  }
-  if (failed && report_)
-    report_(log_level::error, "spool: could not write records from quarantined segments again (" +
-                                  failed.message() +
-                                  "); this run still delivers them, but on disk they are "
-                                  "only in quarantine/");
-  else if (!rewritten.empty() && report_)
-    report_(log_level::warn, "spool: wrote " + std::to_string(rewritten.size()) +
-                                 " records from quarantined segments again");
-
+  const std::uint64_t now_in = write_again(recovered, lost);
   std::lock_guard lock(mutex_);
   for (auto& m : recovered.unfinished) {
     if (lost.count(m.segment)) m.segment = now_in;
@@ -139,6 +99,48 @@ void store::load(spool_state& recovered, const recovery& r) {
   }
   std::sort(order.begin(), order.end());
   key_order_.assign(order.begin(), order.end());
+}
+
+std::uint64_t store::write_again(const spool_state& recovered,
+                                 const std::set<std::uint64_t>& lost) {
+  using written = std::pair<std::error_code, std::uint64_t>;
+  std::vector<std::future<written>> rewritten;
+  auto rewrite = [&](record_type type, std::string payload) {
+    auto done = std::make_shared<std::promise<written>>();
+    rewritten.push_back(done->get_future());
+    segments_->append(
+        static_cast<std::uint8_t>(type), std::move(payload),
+        [done](std::error_code ec, std::uint64_t segment) {
+          done->set_value({ec, segment});
+        },
+        false);
+  };
+  for (const auto* list : {&recovered.unfinished, &recovered.dead})
+    for (const auto& m : *list)
+      if (lost.count(m.segment)) rewrite(record_type::snapshot, encode_snapshot(snapshot_of(m)));
+  for (const auto& [key, k] : recovered.keys)
+    if (lost.count(k.segment))
+      rewrite(record_type::key, encode_key({key, k.message_id, k.created_at_ms}));
+  // Where the copies are; if they span two segments, the older one (carrying
+  // a record forward twice is harmless, missing one is not).
+  std::uint64_t now_in = segments_->current_segment();
+  std::error_code failed;
+  for (auto& f : rewritten) {
+    const auto [ec, segment] = f.get();
+    if (ec)
+      failed = ec;
+    else
+      now_in = std::min(now_in, segment);
+  }
+  if (failed && report_)
+    report_(log_level::error, "spool: could not write records from quarantined segments again (" +
+                                  failed.message() +
+                                  "); this run still delivers them, but on disk they are "
+                                  "only in quarantine/");
+  else if (!rewritten.empty() && report_)
+    report_(log_level::warn, "spool: wrote " + std::to_string(rewritten.size()) +
+                                 " records from quarantined segments again");
+  return now_in;
 }
 
 void store::append_message(const message& m, accepted_fn done) {

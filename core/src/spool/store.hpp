@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <system_error>
 #include <unordered_map>
@@ -80,6 +81,9 @@ class store : public std::enable_shared_from_this<store> {
  private:
   store(const spool_settings& settings, log_sink log);
   void load(spool_state& recovered, const recovery& r);
+  // What came from a quarantined segment (`lost`) is on disk nowhere else:
+  // written again; returns the segment the copies are in.
+  std::uint64_t write_again(const spool_state& recovered, const std::set<std::uint64_t>& lost);
   // Keys accepted before this (unix ms) are outside the window.
   std::int64_t key_cutoff_ms() const;
   void remember_key_locked(const std::string& key, const std::string& id, std::int64_t at_ms,
