@@ -211,6 +211,32 @@ asio::awaitable<void> smtp_session::authenticate(deadline until) {
   if (r.code != 235) fail_with("authentication failed", r);  // 535 permanent, 454 transient
 }
 
+// MAIL FROM and a RCPT TO per recipient: with PIPELINING (RFC 2920) the
+// whole envelope and DATA in one write, else one command at a time (and no
+// RCPT after a refused MAIL FROM; DATA then comes later).
+asio::awaitable<smtp_session::envelope_replies> smtp_session::send_envelope(
+    const std::string& from, const std::vector<std::string>& recipients, bool pipelining,
+    deadline until) {
+  envelope_replies out;
+  const std::string mail_from = "MAIL FROM:<" + from + ">";
+  if (pipelining) {
+    std::string batch = mail_from + "\r\n";
+    for (const auto& r : recipients) batch += "RCPT TO:<" + r + ">\r\n";
+    batch += "DATA\r\n";
+    co_await send_raw(batch, until, settings_.command);
+    out.mail = co_await read_reply(until, settings_.command);
+    for (std::size_t i = 0; i < recipients.size(); ++i)
+      out.recipients.push_back(co_await read_reply(until, settings_.command));
+    out.data = co_await read_reply(until, settings_.command);
+    co_return out;
+  }
+  out.mail = co_await command(mail_from, until);
+  if (out.mail.code == 250)
+    for (const auto& r : recipients)
+      out.recipients.push_back(co_await command("RCPT TO:<" + r + ">", until));
+  co_return out;
+}
+
 asio::awaitable<send_result> smtp_session::transact(const envelope& e,
                                                     const std::set<std::string>& skip,
                                                     std::vector<std::string>& accepted,
@@ -225,32 +251,16 @@ asio::awaitable<send_result> smtp_session::transact(const envelope& e,
     if (!skip.count(r)) recipients.push_back(r);
 
   const bool pipelining = capabilities_.count("PIPELINING") > 0;
-  const std::string mail_from = "MAIL FROM:<" + e.from + ">";
-  std::vector<smtp_reply> rcpt_replies;
-  smtp_reply mail_reply, data_reply;
-  if (pipelining) {  // RFC 2920: the whole envelope in one write
-    std::string batch = mail_from + "\r\n";
-    for (const auto& r : recipients) batch += "RCPT TO:<" + r + ">\r\n";
-    batch += "DATA\r\n";
-    co_await send_raw(batch, until, settings_.command);
-    mail_reply = co_await read_reply(until, settings_.command);
-    for (std::size_t i = 0; i < recipients.size(); ++i)
-      rcpt_replies.push_back(co_await read_reply(until, settings_.command));
-    data_reply = co_await read_reply(until, settings_.command);
-  } else {
-    mail_reply = co_await command(mail_from, until);
-    if (mail_reply.code == 250)
-      for (const auto& r : recipients)
-        rcpt_replies.push_back(co_await command("RCPT TO:<" + r + ">", until));
-  }
-  if (mail_reply.code != 250) {
+  envelope_replies replies = co_await send_envelope(e.from, recipients, pipelining, until);
+  smtp_reply& data_reply = replies.data;
+  if (replies.mail.code != 250) {
     if (data_reply.code == 354) co_await command(".", until);  // close the DATA the server opened
-    fail_with("MAIL FROM", mail_reply);
+    fail_with("MAIL FROM", replies.mail);
   }
 
   std::string refused, deferred;
   for (std::size_t i = 0; i < recipients.size(); ++i) {
-    const smtp_reply& r = rcpt_replies[i];
+    const smtp_reply& r = replies.recipients[i];
     if (r.code == 250 || r.code == 251) {
       accepted.push_back(recipients[i]);
       continue;

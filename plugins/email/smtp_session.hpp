@@ -52,6 +52,15 @@ class smtp_session {
   boost::asio::awaitable<void> ehlo(deadline until);
   boost::asio::awaitable<void> authenticate(deadline until);
   boost::asio::awaitable<void> start_tls(deadline until);
+  // The server's answers to MAIL FROM, each RCPT TO and (pipelined) DATA.
+  struct envelope_replies {
+    smtp_reply mail;
+    std::vector<smtp_reply> recipients;
+    smtp_reply data;
+  };
+  boost::asio::awaitable<envelope_replies> send_envelope(const std::string& from,
+                                                         const std::vector<std::string>& recipients,
+                                                         bool pipelining, deadline until);
 
   [[noreturn]] void fail_with(const char* phase, const smtp_reply& r) const;
   void expire(deadline until, std::chrono::milliseconds phase);
