@@ -44,6 +44,57 @@ std::optional<request_error> read_strings(const json::value& v, const std::strin
   return std::nullopt;
 }
 
+std::optional<request_error> read_priority(const json::value& v, const std::string& field,
+                                           priority& out) {
+  std::string p;
+  if (auto e = read_string(v, field, p)) return e;
+  auto parsed = parse_priority(p);
+  if (!parsed)
+    return request_error{400, "invalid_value", "expected min, low, normal, high or urgent", field};
+  out = *parsed;
+  return std::nullopt;
+}
+
+std::optional<request_error> read_attributes(const json::value& v, const std::string& field,
+                                             std::map<std::string, std::string>& out) {
+  if (!v.is_object()) return wrong_type(field, "an object of strings");
+  if (v.as_object().size() > max_items)
+    return request_error{400, "too_many", "at most " + std::to_string(max_items) + " attributes",
+                         field};
+  for (const auto& [ak, av] : v.as_object()) {
+    const std::string name = "attributes." + std::string(ak);
+    if (!av.is_string()) return wrong_type(name, "a string");
+    if (auto e = no_nul(ak, "attributes")) return e;
+    if (auto e = no_nul(av.as_string(), name)) return e;
+    out[std::string(ak)] = std::string(av.as_string());
+  }
+  return std::nullopt;
+}
+
+std::optional<request_error> read_key(const json::value& v, const std::string& field,
+                                      std::optional<std::string>& out) {
+  std::string key_text;
+  if (auto e = read_string(v, field, key_text)) return e;
+  if (key_text.empty() || key_text.size() > max_key_length)
+    return request_error{400, "invalid_value", "1 to 256 characters", field};
+  out = std::move(key_text);
+  return std::nullopt;
+}
+
+// One member of the request object into the message.
+std::optional<request_error> read_field(const std::string& k, const json::value& value,
+                                        message& out) {
+  if (k == "topic") return read_string(value, k, out.topic);
+  if (k == "title") return read_string(value, k, out.title);
+  if (k == "body") return read_string(value, k, out.body);
+  if (k == "priority") return read_priority(value, k, out.priority);
+  if (k == "tags") return read_strings(value, k, out.tags);
+  if (k == "channels") return read_strings(value, k, out.channels);
+  if (k == "attributes") return read_attributes(value, k, out.attributes);
+  if (k == "idempotency_key") return read_key(value, k, out.idempotency_key);
+  return request_error{400, "unknown_field", "unknown field \"" + sdk::json_escape(k) + "\"", k};
+}
+
 }  // namespace
 
 std::optional<request_error> parse_message_request(const std::string& body, message& out) {
@@ -55,56 +106,10 @@ std::optional<request_error> parse_message_request(const std::string& body, mess
   json::value doc = json::parse(body, ec, {}, options);
   if (ec) return request_error{400, "malformed_json", "not valid JSON: " + ec.message(), ""};
   if (!doc.is_object()) return wrong_type("", "a JSON object");
-  bool has_body = false;
-  for (const auto& [key, value] : doc.as_object()) {
-    const std::string k(key);
-    std::optional<request_error> e;
-    if (k == "topic")
-      e = read_string(value, k, out.topic);
-    else if (k == "title")
-      e = read_string(value, k, out.title);
-    else if (k == "body") {
-      e = read_string(value, k, out.body);
-      has_body = true;
-    } else if (k == "priority") {
-      std::string p;
-      e = read_string(value, k, p);
-      if (!e) {
-        auto parsed = parse_priority(p);
-        if (!parsed)
-          return request_error{400, "invalid_value", "expected min, low, normal, high or urgent",
-                               k};
-        out.priority = *parsed;
-      }
-    } else if (k == "tags") {
-      e = read_strings(value, k, out.tags);
-    } else if (k == "channels") {
-      e = read_strings(value, k, out.channels);
-    } else if (k == "attributes") {
-      if (!value.is_object()) return wrong_type(k, "an object of strings");
-      if (value.as_object().size() > max_items)
-        return request_error{400, "too_many",
-                             "at most " + std::to_string(max_items) + " attributes", k};
-      for (const auto& [ak, av] : value.as_object()) {
-        const std::string field = "attributes." + std::string(ak);
-        if (!av.is_string()) return wrong_type(field, "a string");
-        if (auto e = no_nul(ak, "attributes")) return e;
-        if (auto e = no_nul(av.as_string(), field)) return e;
-        out.attributes[std::string(ak)] = std::string(av.as_string());
-      }
-    } else if (k == "idempotency_key") {
-      std::string key_text;
-      e = read_string(value, k, key_text);
-      if (!e && (key_text.empty() || key_text.size() > max_key_length))
-        return request_error{400, "invalid_value", "1 to 256 characters", k};
-      if (!e) out.idempotency_key = key_text;
-    } else {
-      return request_error{400, "unknown_field", "unknown field \"" + sdk::json_escape(k) + "\"",
-                           k};
-    }
-    if (e) return e;
-  }
-  if (!has_body) return request_error{400, "missing_field", "body is required", "body"};
+  for (const auto& [key, value] : doc.as_object())
+    if (auto e = read_field(std::string(key), value, out)) return e;
+  if (!doc.as_object().contains("body"))
+    return request_error{400, "missing_field", "body is required", "body"};
   if (out.topic.empty()) out.topic = "api";
   return std::nullopt;
 }
