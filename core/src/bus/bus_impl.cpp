@@ -61,8 +61,8 @@ void bus::impl::open_channels(const config& cfg, plugin_registry& registry, bus*
       ++taken_over;
     } else {
       runner = std::make_shared<channel_runner>(executor, ch, *plugin, ctx);
-      if (auto error = runner->open(); !error.empty()) {
-        refuse(ch, std::move(error));
+      if (auto error = runner->open()) {
+        refuse(ch, std::move(*error));
         continue;
       }
     }

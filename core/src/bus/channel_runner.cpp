@@ -61,7 +61,7 @@ channel_runner::~channel_runner() {
   close();
 }
 
-std::string channel_runner::open() {
+std::optional<std::string> channel_runner::open() {
   config_ = std::make_unique<channel_config_handle>(settings_.name, settings_.options, nullptr,
                                                     ctx_->log);
   char error[512] = {0};
@@ -69,7 +69,7 @@ std::string channel_runner::open() {
     instance_ = nullptr;
     return "cannot start " + settings_.type + " channel: " + (error[0] ? error : "unknown error");
   }
-  return {};
+  return std::nullopt;
 }
 
 void channel_runner::close() {

@@ -55,9 +55,8 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
                  const loaded_plugin& plugin, std::shared_ptr<const bus_context> ctx);
   ~channel_runner();
 
-  // Creates the plugin instance; returns why it failed ("cannot start ..."),
-  // or an empty string.
-  std::string open();
+  // Creates the plugin instance; nothing, or why it failed ("cannot start ...").
+  std::optional<std::string> open();
   // No more plugin calls; destroys the instance unless a callback is still owed.
   void close();
   // Lets an application's io_context run dry once the bus is gone.

@@ -101,8 +101,8 @@ std::optional<YAML::Node> loader::expand_url(const YAML::Node& node, const std::
     return std::nullopt;
   }
   const expansion e = expand_variables(url.Scalar());
-  if (!e.error.empty()) {
-    sink_.add(url.Mark(), path + ".url", e.error);
+  if (e.error) {
+    sink_.add(url.Mark(), path + ".url", *e.error);
     return std::nullopt;
   }
   const services::url_channel c = services::channel_from_url(e.value, registry_.service_catalog());

@@ -118,8 +118,8 @@ class converter {
     }
     if (!expand_) return node.Scalar();
     expansion e = expand_variables(node.Scalar());
-    if (!e.error.empty()) {
-      fail(node, e.error);
+    if (e.error) {
+      fail(node, *e.error);
       return std::nullopt;
     }
     expanded_ = expanded_ || e.expanded;

@@ -1,4 +1,4 @@
-// The shared queue (issue #15): accepted messages in a NATS JetStream stream
+// The shared queue: accepted messages in a NATS JetStream stream
 // that every instance pulls deliveries from, through one durable consumer.
 //
 // What lives where, all in JetStream (replicated as `replicas` says):

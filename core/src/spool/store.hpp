@@ -1,4 +1,4 @@
-// The bus's durable side (issue #7): accepted messages, their final outcomes,
+// The bus's durable side: accepted messages, their final outcomes,
 // dead letters and idempotency keys, on top of the segment log.
 //
 // Segments are deleted oldest first. What must outlive one is first carried
