@@ -16,7 +16,7 @@
 #include "bus/token_bucket.hpp"
 #include "config/expand.hpp"
 #include "config/suggest.hpp"
-#include "queue/server_url.hpp"
+#include "jetstream/server_url.hpp"
 
 using namespace std::chrono_literals;
 
@@ -160,7 +160,7 @@ TEST(log_sink, control_characters_are_escaped_in_text_lines) {
 // Round 2, item 8: a password holding '@' (libnats ends the user info at the
 // last one) and a list of URLs in one value lose every user info.
 TEST(url_redaction, user_info_is_cut_to_the_last_at_of_each_url) {
-  using notibus::queue::redact_url_userinfo;
+  using notibus::jetstream::redact_url_userinfo;
   EXPECT_EQ(redact_url_userinfo("nats://user:p@ss@w0rd@127.0.0.1:4222"),
             "nats://<redacted>@127.0.0.1:4222");
   EXPECT_EQ(redact_url_userinfo("nats://a:b@h1:4222,nats://c:d@e@h2:4222"),

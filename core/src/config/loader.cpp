@@ -6,7 +6,7 @@
 #include <regex>
 #include <sstream>
 
-#include "../queue/server_url.hpp"
+#include "../jetstream/server_url.hpp"
 #include "../registry/config_handle.hpp"
 #include "../services/service_channel.hpp"
 #include "../services/service_url.hpp"
@@ -112,7 +112,7 @@ void loader::read_queue(const YAML::Node& root, const YAML::Node& node) {
   for (const auto& url : q.servers)
     if (!url.starts_with("nats://") && !url.starts_with("tls://"))
       sink_.add(at("servers"), "queue.servers",
-                "\"" + queue::redact_url_userinfo(url) + "\" is not a nats:// or tls:// URL");
+                "\"" + jetstream::redact_url_userinfo(url) + "\" is not a nats:// or tls:// URL");
   if (q.servers.empty()) sink_.add(at("servers"), "queue.servers", "no servers given");
   for (std::string* name : {&q.stream, &q.consumer})
     if (name->empty() || name->find_first_not_of(

@@ -2,7 +2,7 @@
 #include <notibus/channel_options.hpp>
 #include <notibus/config.hpp>
 
-#include "../queue/server_url.hpp"
+#include "../jetstream/server_url.hpp"
 #include "../services/service_channel.hpp"
 #include "sensitive.hpp"
 
@@ -23,7 +23,7 @@ std::string joined(const std::vector<std::string>& items, const char* separator 
 // the scheme, host and port only.
 std::string without_url_secrets(std::string text) {
   if (text.find("://") == std::string::npos) return text;
-  text = queue::redact_url_userinfo(text);
+  text = jetstream::redact_url_userinfo(text);
   const bool one_url = text.find_first_of(" \t,") == std::string::npos;
   if (!one_url) {  // free text that mentions a URL: at least no query
     if (const auto q = text.find('?'); q != std::string::npos)
@@ -92,7 +92,7 @@ std::string durability(const config& cfg) {
   }
   if (cfg.queue) {
     std::vector<std::string> servers;
-    for (const auto& s : cfg.queue->servers) servers.push_back(queue::redact_url_userinfo(s));
+    for (const auto& s : cfg.queue->servers) servers.push_back(jetstream::redact_url_userinfo(s));
     return "queue " + cfg.queue->type + " [" + joined(servers) + "] stream " + cfg.queue->stream +
            " R" + std::to_string(cfg.queue->replicas) + ", consumer " + cfg.queue->consumer;
   }

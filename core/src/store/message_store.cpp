@@ -58,7 +58,7 @@ std::shared_ptr<message_store> open_message_store(const config& cfg,
   else if (cfg.spool)
     store = open_spool_store(*cfg.spool, std::move(log));
   else if (cfg.queue)
-    store = open_queue_store(*cfg.queue, cfg.status, cfg.source, std::move(log));
+    store = open_jetstream_store(*cfg.queue, cfg.status, cfg.source, std::move(log));
   else
     store = std::make_shared<memory_store>();
   store->attach();

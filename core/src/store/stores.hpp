@@ -12,8 +12,8 @@ std::shared_ptr<message_store> open_spool_store(const spool_settings& settings, 
 
 // Connects to the queue. Throws notibus::error, located in `source` (the
 // config file).
-std::shared_ptr<message_store> open_queue_store(const shared_queue_settings& settings,
-                                                const status_settings& status,
-                                                const std::string& source, log_sink log);
+std::shared_ptr<message_store> open_jetstream_store(const shared_queue_settings& settings,
+                                                    const status_settings& status,
+                                                    const std::string& source, log_sink log);
 
 }  // namespace notibus

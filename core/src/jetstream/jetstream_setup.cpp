@@ -8,7 +8,7 @@
 
 #include "server_url.hpp"
 
-namespace notibus::queue {
+namespace notibus::jetstream {
 
 namespace {
 
@@ -440,4 +440,4 @@ void nats_handles::on_reconnected(natsConnection*, void* closure) {
   if (self->say_) self->say_(log_level::info, "broker reachable again");
 }
 
-}  // namespace notibus::queue
+}  // namespace notibus::jetstream

@@ -2,7 +2,7 @@
 // bus once JetStream acks (or a key is found to be a duplicate).
 #include "jetstream_impl.hpp"
 
-namespace notibus::queue {
+namespace notibus::jetstream {
 
 namespace {
 using namespace std::chrono_literals;
@@ -110,4 +110,4 @@ void jetstream_queue::impl::append(const message& m, const delivery_report& pend
   failed.done(make_error_code(errc::queue_unavailable), std::nullopt);
 }
 
-}  // namespace notibus::queue
+}  // namespace notibus::jetstream

@@ -2,7 +2,7 @@
 // instance holds, and how each ends (acked, terminated, given back).
 #include "jetstream_impl.hpp"
 
-namespace notibus::queue {
+namespace notibus::jetstream {
 
 namespace {
 using namespace std::chrono_literals;
@@ -193,4 +193,4 @@ void jetstream_queue::impl::release_later(const std::string& id, const delivery_
     nak();
 }
 
-}  // namespace notibus::queue
+}  // namespace notibus::jetstream

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace notibus::queue {
+namespace notibus::jetstream {
 
 namespace {
 using namespace std::chrono_literals;
@@ -240,4 +240,4 @@ notibus::queue_stats jetstream_queue::stats() const {
   return s;
 }
 
-}  // namespace notibus::queue
+}  // namespace notibus::jetstream

@@ -1,6 +1,6 @@
 #include "jetstream_queue.hpp"
 
-namespace notibus::queue {
+namespace notibus::jetstream {
 
 // Report records: a version byte, a flags byte, then the spool's snapshot
 // encoding (the message id, one outcome per planned channel).
@@ -29,4 +29,4 @@ std::optional<delivery_report> decode_report(std::string_view in, bool* final) {
   return r;
 }
 
-}  // namespace notibus::queue
+}  // namespace notibus::jetstream

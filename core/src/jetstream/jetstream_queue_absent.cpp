@@ -4,7 +4,7 @@
 
 #include "jetstream_queue.hpp"
 
-namespace notibus::queue {
+namespace notibus::jetstream {
 
 struct jetstream_queue::impl {};
 
@@ -46,4 +46,4 @@ notibus::queue_stats jetstream_queue::stats() const {
   return {};
 }
 
-}  // namespace notibus::queue
+}  // namespace notibus::jetstream

@@ -17,7 +17,7 @@
 #include "jetstream_queue.hpp"
 #include "jetstream_setup.hpp"
 
-namespace notibus::queue {
+namespace notibus::jetstream {
 
 // Message ids and hex keys only use letters, digits, - and _: safe as KV keys.
 std::string hex(std::string_view s);
@@ -114,4 +114,4 @@ struct jetstream_queue::impl {
   void stop();
 };
 
-}  // namespace notibus::queue
+}  // namespace notibus::jetstream

@@ -1,15 +1,15 @@
 // The shared JetStream queue as a message_store: what any instance accepts,
 // whichever instance fetches it delivers.
-#include "../queue/jetstream_queue.hpp"
+#include "../jetstream/jetstream_queue.hpp"
 #include "stores.hpp"
 
 namespace notibus {
 
 namespace {
 
-class queue_backed final : public message_store {
+class jetstream_backed final : public message_store {
  public:
-  explicit queue_backed(std::shared_ptr<queue::jetstream_queue> q) : queue_(std::move(q)) {}
+  explicit jetstream_backed(std::shared_ptr<jetstream::jetstream_queue> q) : queue_(std::move(q)) {}
 
   bool durable() const noexcept override { return true; }
   bool delivers_what_it_accepts() const noexcept override { return false; }
@@ -19,7 +19,7 @@ class queue_backed final : public message_store {
   }
 
   void start_adopting(const void* owner, adopt_fn adopt) override {
-    queue_->deliver_to(owner, [adopt = std::move(adopt)](queue::fetched& f) {
+    queue_->deliver_to(owner, [adopt = std::move(adopt)](jetstream::fetched& f) {
       // A redelivery with attempts recorded was accepted earlier; a first
       // delivery was accepted just now, by some instance.
       const bool earlier = !f.outcomes.empty();
@@ -88,17 +88,17 @@ class queue_backed final : public message_store {
   }
 
  private:
-  std::shared_ptr<queue::jetstream_queue> queue_;
+  std::shared_ptr<jetstream::jetstream_queue> queue_;
 };
 
 }  // namespace
 
-std::shared_ptr<message_store> open_queue_store(const shared_queue_settings& settings,
-                                                const status_settings& status,
-                                                const std::string& source, log_sink log) {
+std::shared_ptr<message_store> open_jetstream_store(const shared_queue_settings& settings,
+                                                    const status_settings& status,
+                                                    const std::string& source, log_sink log) {
   try {
-    return std::make_shared<queue_backed>(
-        queue::jetstream_queue::open(settings, status, std::move(log)));
+    return std::make_shared<jetstream_backed>(
+        jetstream::jetstream_queue::open(settings, status, std::move(log)));
   } catch (const error& e) {
     std::vector<diagnostic> located = e.diagnostics();
     for (auto& d : located) d.file = source;  // the queue does not know the file's name

@@ -31,7 +31,7 @@
 #include "../spool/records.hpp"
 #include "../spool/state.hpp"
 
-namespace notibus::queue {
+namespace notibus::jetstream {
 
 // One message this instance now holds: deliver it, then finish() or release().
 struct fetched {
@@ -102,4 +102,4 @@ class jetstream_queue {
 std::string encode_report(const delivery_report& r, bool final);
 std::optional<delivery_report> decode_report(std::string_view in, bool* final = nullptr);
 
-}  // namespace notibus::queue
+}  // namespace notibus::jetstream

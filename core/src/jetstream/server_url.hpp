@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace notibus::queue {
+namespace notibus::jetstream {
 
 // nats://user:secret@host:4222 -> nats://<redacted>@host:4222: a URL may carry
 // credentials, and they must not reach a log or an error message. A password
@@ -30,4 +30,4 @@ inline std::string redact_url_userinfo(const std::string& url) {
   return out + url.substr(from);
 }
 
-}  // namespace notibus::queue
+}  // namespace notibus::jetstream

@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace notibus::queue {
+namespace notibus::jetstream {
 
 // libnats' text for `s`, with its thread's last error when that says more.
 std::string last_error_text(natsStatus s);
@@ -102,4 +102,4 @@ class nats_handles {
   std::vector<pending_write> failed_;                            // to send again
 };
 
-}  // namespace notibus::queue
+}  // namespace notibus::jetstream
