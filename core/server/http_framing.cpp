@@ -63,7 +63,7 @@ std::string loggable_target(std::string_view target) {
   return std::string(target.substr(0, query)) + "?REDACTED";
 }
 
-std::string with_valid_utf8(const std::string& text) {
+std::string with_valid_utf8(std::string text) {
   std::string out;
   std::size_t copied = 0;  // text[0, copied) is in `out` already (only once one is bad)
   for (std::size_t i = 0; i < text.size();) {

@@ -30,6 +30,6 @@ std::string loggable_target(std::string_view target);
 
 // `text` with every byte that is not part of a valid UTF-8 sequence replaced
 // by U+FFFD (the text itself when it is valid, as nearly always).
-std::string with_valid_utf8(const std::string& text);
+std::string with_valid_utf8(std::string text);
 
 }  // namespace notibus::serve

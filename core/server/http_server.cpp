@@ -78,8 +78,8 @@ asio::awaitable<void> http_server::impl::serve(Stream& stream, beast::tcp_stream
     }
     if (!co_await read_body(stream, tcp, buffer, parser, *req, note)) co_return;
     const bool keep_alive = parser.get().keep_alive() && !stopping;
-    const http_response res = co_await answer(std::move(*req));
-    if (!co_await reply(stream, tcp, res, keep_alive, note) || !keep_alive) co_return;
+    http_response res = co_await answer(std::move(*req));
+    if (!co_await reply(stream, tcp, std::move(res), keep_alive, note) || !keep_alive) co_return;
   }
 }
 
@@ -179,12 +179,17 @@ asio::awaitable<http_response> http_server::impl::answer(http_request req) {
   return asio::async_initiate<decltype(asio::use_awaitable), void(http_response)>(
       [this, req = std::move(req)](auto completion) mutable {
         // std::function wants a copyable target; the completion is move-only.
-        auto shared = std::make_shared<decltype(completion)>(std::move(completion));
-        auto answered = std::make_shared<std::atomic<bool>>(false);
-        auto respond = [shared, answered](http_response r) {
-          if (answered->exchange(true)) return;  // a handler that threw after answering
-          auto ex = asio::get_associated_executor(*shared);
-          asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+        // One allocation holds it and whether it was answered.
+        struct pending {
+          explicit pending(decltype(completion) c) : done(std::move(c)) {}
+          decltype(completion) done;
+          std::atomic<bool> answered{false};
+        };
+        auto shared = std::make_shared<pending>(std::move(completion));
+        auto respond = [shared](http_response r) {
+          if (shared->answered.exchange(true)) return;  // a handler that threw after answering
+          auto ex = asio::get_associated_executor(shared->done);
+          asio::post(ex, [shared, r = std::move(r)]() mutable { shared->done(std::move(r)); });
         };
         try {
           handle(std::move(req), respond);
@@ -204,24 +209,27 @@ http_response http_server::impl::too_large() const {
 
 template <class Stream>
 asio::awaitable<bool> http_server::impl::reply(Stream& stream, beast::tcp_stream& tcp,
-                                               const http_response& r, bool keep_alive,
+                                               http_response r, bool keep_alive,
                                                const exchange_note& note) {
   tcp.expires_after(settings.header_timeout);
   beast::error_code ec;
+  const std::size_t body_size = r.body.size();  // as the handler gave it, for the access log
   // JSON is UTF-8: a byte a client sent (a parameter name quoted in an
   // error, say) that is not becomes U+FFFD rather than breaking the answer.
-  std::string body =
-      r.content_type.starts_with("application/json") ? with_valid_utf8(r.body) : r.body;
+  auto body_of = [](http_response& r) {
+    return r.content_type.starts_with("application/json") ? with_valid_utf8(std::move(r.body))
+                                                          : std::move(r.body);
+  };
   if (note.head_only) {
     bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(r.status), note.version};
     set_fields(res, r);
     res.keep_alive(keep_alive);
-    res.content_length(body.size());
+    res.content_length(body_of(r).size());
     std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, res, tuple_awaitable);
   } else {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), note.version};
     set_fields(res, r);
-    res.body() = std::move(body);
+    res.body() = body_of(r);
     res.keep_alive(keep_alive);
     res.prepare_payload();
     std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, res, tuple_awaitable);
@@ -235,7 +243,7 @@ asio::awaitable<bool> http_server::impl::reply(Stream& stream, beast::tcp_stream
         std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - note.started);
     log(log_level::info, "access: " + std::string(note.remote) + " \"" + note.request_line + "\" " +
                              std::to_string(r.status) + " " +
-                             std::to_string(note.head_only ? 0 : r.body.size()) + " " +
+                             std::to_string(note.head_only ? 0 : body_size) + " " +
                              std::to_string(ms.count()) + "ms");
   }
   co_return !ec;

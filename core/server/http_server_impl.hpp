@@ -124,7 +124,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   // Answers in the request's HTTP version (an HTTP/1.0 client that asked for
   // keep-alive is told so); a HEAD gets the GET's head with no body.
   template <class Stream>
-  asio::awaitable<bool> reply(Stream& stream, beast::tcp_stream& tcp, const http_response& r,
+  asio::awaitable<bool> reply(Stream& stream, beast::tcp_stream& tcp, http_response r,
                               bool keep_alive, const exchange_note& note);
 
   asio::io_context& io;
