@@ -32,10 +32,8 @@ class dropdir_channel {
   }
 
   // Cross-field checks beyond types: report each problem against its key.
-  static int validate(const config& c, notibus::sdk::config_view& view) {
-    if (!c.dir.empty()) return 0;
-    view.error("dir", "must not be empty");
-    return 1;
+  static void validate(const config& c, notibus::sdk::config_view& view) {
+    if (c.dir.empty()) view.error("dir", "must not be empty");
   }
 
   // Throwing here refuses to start the channel, with this message.

@@ -92,14 +92,10 @@ class callmebot_channel {
     return d;
   }
 
-  static int validate(const config& c, sdk::config_view& view) {
-    int errors = 0;
-    auto report = [&](const char* key, const std::string& message) {
-      view.error(key, message);
-      ++errors;
-    };
+  static void validate(const config& c, sdk::config_view& view) {
+    auto report = [&](const char* key, const std::string& message) { view.error(key, message); };
     const auto* s = find_endpoint(c.service);
-    if (!s) return 0;  // the enum check reported it
+    if (!s) return;  // the enum check reported it
     const std::string unused = "not used by service " + std::string(s->name);
     auto need = [&](bool needed, const char* key, bool present) {
       if (needed && !present) report(key, "required for service " + std::string(s->name));
@@ -117,7 +113,6 @@ class callmebot_channel {
       report("base_url", error);
     else if (!base->tls && base->host != "127.0.0.1" && base->host != "localhost")
       report("base_url", "must be https (the apikey travels in it)");
-    return errors;
   }
 
   explicit callmebot_channel(const config& c)

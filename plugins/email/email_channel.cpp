@@ -97,12 +97,8 @@ class email_channel {
     return s;
   }
 
-  static int validate(const config& c, sdk::config_view& view) {
-    int errors = 0;
-    auto report = [&](const char* key, const std::string& message) {
-      view.error(key, message);
-      ++errors;
-    };
+  static void validate(const config& c, sdk::config_view& view) {
+    auto report = [&](const char* key, const std::string& message) { view.error(key, message); };
     if (!c.host.empty() && !valid_host(c.host))
       report("host", "not a host name: " + view.shown("host", c.host));
     mailbox m;
@@ -123,7 +119,6 @@ class email_channel {
     if (c.html_body && !plugins::message_template::parse(*c.html_body, error))
       report("html_body", error);
     if (!valid_host(c.helo_name)) report("helo_name", "not a host name");
-    return errors;
   }
 
   explicit email_channel(const config& c) {

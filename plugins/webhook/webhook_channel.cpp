@@ -81,12 +81,8 @@ class webhook_channel {
     return s;
   }
 
-  static int validate(const config& c, sdk::config_view& view) {
-    int errors = 0;
-    auto report = [&](const char* key, const std::string& message) {
-      view.error(key, message);
-      ++errors;
-    };
+  static void validate(const config& c, sdk::config_view& view) {
+    auto report = [&](const char* key, const std::string& message) { view.error(key, message); };
     std::string error;
     if (!http::parse_url(c.url, error)) report("url", error);
     for (const auto& [name, value] : c.headers) {
@@ -102,7 +98,7 @@ class webhook_channel {
     if (c.body && !plugins::message_template::parse(*c.body, error)) report("body", error);
     if (c.signing_secret && !signer::from_secret(*c.signing_secret, error))
       report("signing.secret", error);
-    return errors + http::validate_transport(c.transport, view);
+    http::validate_transport(c.transport, view);
   }
 
   webhook_channel(const config& c, const sdk::config_view& view)

@@ -83,12 +83,11 @@ class fault_channel {
     return s;
   }
 
-  static int validate(const config& c, sdk::config_view& view) {
-    if (!c.complain) return 0;
+  static void validate(const config& c, sdk::config_view& view) {
+    if (!c.complain) return;
     view.error("label", "careless plugin quotes \"" + c.label + "\" and \"" + c.token +
                             "\" (label is " + (view.is_sensitive("label") ? "sensitive" : "plain") +
                             ")");
-    return 1;
   }
 
   fault_channel(const config& c, const sdk::config_view& view)

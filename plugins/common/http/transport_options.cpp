@@ -37,11 +37,10 @@ const sdk::schema<transport_config>& transport_schema() {
   return s;
 }
 
-int validate_transport(const transport_config& t, sdk::config_view& c) {
-  if (t.client_cert.empty() == t.client_key.empty()) return 0;
+void validate_transport(const transport_config& t, sdk::config_view& c) {
+  if (t.client_cert.empty() == t.client_key.empty()) return;
   c.error(t.client_cert.empty() ? "client_key" : "client_cert",
           "client_cert and client_key go together");
-  return 1;
 }
 
 client_settings transport_settings(const transport_config& t, const target_url& base,

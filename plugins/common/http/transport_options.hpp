@@ -33,7 +33,7 @@ struct transport_config {
 const sdk::schema<transport_config>& transport_schema();
 
 // Cross-field checks of those keys; returns how many problems it reported.
-int validate_transport(const transport_config& t, sdk::config_view& c);
+void validate_transport(const transport_config& t, sdk::config_view& c);
 
 // Client settings for a channel that sends to `base`. Warns through the
 // channel's log when certificates will not be checked.

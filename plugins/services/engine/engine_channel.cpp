@@ -12,10 +12,10 @@
 #include <set>
 #include <stdexcept>
 
+#include <compiled_service.hpp>
 #include "../../common/http/client.hpp"
 #include "../../common/http/redact.hpp"
 #include "../../common/http/transport_options.hpp"
-#include <compiled_service.hpp>
 #include "request_renderer.hpp"
 #include "response_rules.hpp"
 
@@ -83,10 +83,10 @@ class service_engine {
 
   // The definition was checked by the core; what is left is whether the
   // options make a request: the URL must come out as an http(s) URL.
-  static int validate(const config& c, sdk::config_view& view) {
+  static void validate(const config& c, sdk::config_view& view) {
     if (c.definition.empty()) {
       view.error("type", "the service engine runs service types (telegram, slack, ...); use one");
-      return 1;
+      return;
     }
     const compiled_service s = compile_definition(c.definition);
     const option_values values = read_options(s, view);
@@ -100,7 +100,6 @@ class service_engine {
     const std::string key =
         lead && lead->name.substr(0, 8) == "options." ? lead->name.substr(8) : "type";
     view.error(key.c_str(), "the service URL made from it is not usable: " + error);
-    return 1;
   }
 
   service_engine(const config& c, const sdk::config_view& view)

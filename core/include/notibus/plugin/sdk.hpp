@@ -7,7 +7,7 @@
 //    public:
 //     struct config { std::string url; int retries = 3; };         // defaults here
 //     static const notibus::sdk::schema<config>& schema();         // keys bound to it
-//     static int validate(const config&, notibus::sdk::config_view&);  // optional checks
+//     static void validate(const config&, notibus::sdk::config_view&);  // optional checks
 //     explicit my_channel(const config&);                          // throw to refuse
 //     void send(const notibus::sdk::message_view&, notibus::sdk::completion);
 //   };
@@ -180,6 +180,7 @@ class config_view {
     return out;
   }
   void error(const char* key, const std::string& message) const {
+    ++errors_;
     c_->report_error(c_->handle, key, message.c_str());
   }
   // True when `key`'s value must never be shown (a secret, or filled in by
@@ -200,6 +201,10 @@ class config_view {
 
  private:
   const notibus_channel_config_v1* c_;
+  mutable int errors_ = 0;  // reported through error(): what validate returns to the host
+
+ public:
+  int errors() const noexcept { return errors_; }
 };
 
 template <class Config>
@@ -336,13 +341,11 @@ struct adapter {
     config_view view(c);
     try {
       if constexpr (requires(const typename C::config& s) { C::validate(s, view); })
-        return C::validate(C::schema().read(view), view);
-      else
-        return 0;
+        C::validate(C::schema().read(view), view);
     } catch (const std::exception& e) {
       view.error("", e.what());
-      return 1;
     }
+    return view.errors();
   }
   // Made from its typed config (and the view too, if it takes it: to log or
   // ask what is sensitive).
