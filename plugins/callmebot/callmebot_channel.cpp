@@ -48,7 +48,7 @@ class callmebot_channel {
     std::optional<bool> html;
     std::optional<bool> links;
     std::int64_t max_length = 2000;
-    std::string base_url = "https://api.callmebot.com";
+    http::target_url base_url;
     std::string ca_file;
     milliseconds timeout{30000};    // the core's, bounding one attempt
     std::int64_t max_inflight = 1;  // the core's: connections at once
@@ -74,7 +74,8 @@ class callmebot_channel {
             .field("max_length", &config::max_length,
                    "Longer text is cut at a character boundary with \"…\".",
                    {.min = 10, .max = 100000})
-            .field("base_url", &config::base_url, "The API's address (proxies, tests).")
+            .parsed("base_url", &config::base_url, http::parse_url,
+                    "The API's address (proxies, tests).", {}, "https://api.callmebot.com")
             .field("ca_file", &config::ca_file, "PEM CA bundle (default: the system's).")
             .from_core("timeout", &config::timeout)
             .from_core("max_inflight", &config::max_inflight);
@@ -108,10 +109,8 @@ class callmebot_channel {
     if (!s->takes_links && c.links) report("links", unused);
     std::string error;
     if (c.text && !plugins::message_template::parse(*c.text, error)) report("text", error);
-    auto base = http::parse_url(c.base_url, error);
-    if (!base)
-      report("base_url", error);
-    else if (!base->tls && base->host != "127.0.0.1" && base->host != "localhost")
+    const http::target_url& base = c.base_url;
+    if (!base.host.empty() && !base.tls && base.host != "127.0.0.1" && base.host != "localhost")
       report("base_url", "must be https (the apikey travels in it)");
   }
 
@@ -130,7 +129,7 @@ class callmebot_channel {
     if (c.text) text_ = plugins::message_template::parse(*c.text, error, escaping);
     body_only_ = *plugins::message_template::parse("{{body}}", error, escaping);
     title_only_ = *plugins::message_template::parse("{{title}}", error, escaping);
-    base_ = *http::parse_url(c.base_url, error);
+    base_ = c.base_url;
 
     http::client_settings s;
     s.timeouts = {c.timeout, c.timeout, c.timeout, c.timeout, c.timeout};

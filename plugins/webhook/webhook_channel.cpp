@@ -49,7 +49,7 @@ constexpr std::string_view reserved_headers[] = {
 class webhook_channel {
  public:
   struct config {
-    std::string url;
+    http::target_url url;
     std::string method = "POST";
     std::vector<std::pair<std::string, std::string>> headers;
     std::string content_type = "application/json";
@@ -61,10 +61,10 @@ class webhook_channel {
   static const sdk::schema<config>& schema() {
     static const auto s =
         sdk::schema<config>()
-            .field("url", &config::url,
-                   "http:// or https:// URL to send to; userinfo and query values are never "
-                   "logged.",
-                   {.required = true})
+            .parsed("url", &config::url, http::parse_url,
+                    "http:// or https:// URL to send to; userinfo and query values are never "
+                    "logged.",
+                    {.required = true})
             .field("method", &config::method, "HTTP method.",
                    {.values = "POST|PUT|PATCH|GET|DELETE"})
             .field("headers", &config::headers, "Extra request headers.")
@@ -84,7 +84,6 @@ class webhook_channel {
   static void validate(const config& c, sdk::config_view& view) {
     auto report = [&](const char* key, const std::string& message) { view.error(key, message); };
     std::string error;
-    if (!http::parse_url(c.url, error)) report("url", error);
     for (const auto& [name, value] : c.headers) {
       if (!is_token(name))
         report("headers", "header name \"" + sdk::json_escape(name) + "\" is not a valid token");
@@ -106,8 +105,8 @@ class webhook_channel {
         headers_(c.headers),
         content_type_(c.content_type),
         follow_redirects_(static_cast<int>(c.transport.follow_redirects)) {
+    url_ = c.url;
     std::string error;
-    url_ = *http::parse_url(c.url, error);  // validated already
     // Whatever the request carries may come back quoted in a response body.
     secrets_.add_url(url_);
     for (const auto& [name, value] : headers_) secrets_.add(value);

@@ -7,6 +7,7 @@
 #include <notibus/plugin/sdk.hpp>
 #include <notibus/plugin_registry.hpp>
 
+#include <cstdio>
 #include <optional>
 
 namespace {
@@ -117,5 +118,68 @@ TEST(sdk_schema, a_validated_config_reads_into_the_struct) {
   EXPECT_EQ(c.net.ca_file, "/ca.pem");
   EXPECT_EQ(c.net.connect_timeout, std::chrono::milliseconds(2000));
   EXPECT_EQ(c.net.timeout, std::chrono::milliseconds(5000));  // a core key
+  bus.stop(std::chrono::milliseconds(0));
+}
+
+namespace {
+
+// A parsed key: "N-M" into a pair, so the channel never parses it itself.
+struct span {
+  int from = 0, to = 0;
+};
+
+std::optional<span> parse_span(std::string_view text, std::string& error) {
+  span s;
+  if (std::sscanf(std::string(text).c_str(), "%d-%d", &s.from, &s.to) == 2 && s.from <= s.to)
+    return s;
+  error = "expected FROM-TO with FROM <= TO";
+  return std::nullopt;
+}
+
+struct spans_channel {
+  struct config {
+    span hours;
+    std::optional<span> quiet;
+  };
+  static const notibus::sdk::schema<config>& schema() {
+    static const auto s =
+        notibus::sdk::schema<config>()
+            .parsed("hours", &config::hours, parse_span, "Open hours.", {}, "9-17")
+            .parsed("quiet", &config::quiet, parse_span, "Quiet hours.");
+    return s;
+  }
+  static inline std::optional<config> last;
+  explicit spans_channel(const config& c) { last = c; }
+  void send(const notibus::sdk::message_view&, notibus::sdk::completion done) { done.delivered(); }
+};
+
+}  // namespace
+
+NOTIBUS_DEFINE_CHANNEL(schema_spans, spans_channel, "A parsed-key test.", "1.0.0")
+
+TEST(sdk_schema, a_parsed_key_is_checked_at_load_and_held_parsed) {
+  notibus::plugin_registry registry;
+  ASSERT_FALSE(registry.add(&notibus_channel_entry_schema_spans, "test"));
+  const auto options = spans_channel::schema().options();
+  ASSERT_EQ(options.size(), 2u);
+  EXPECT_EQ(options[0].type, NOTIBUS_OPTION_STRING);
+  EXPECT_STREQ(options[0].default_value, "9-17");
+  try {
+    (void)notibus::load_config_string(
+        "version: 1\nchannels:\n  s: {type: schema_spans, quiet: 22-6}\n", "t.yaml", registry);
+    FAIL() << "22-6 was accepted";
+  } catch (const notibus::config_error& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_EQ(e.diagnostics()[0].path, "channels.s.quiet");
+    EXPECT_EQ(e.diagnostics()[0].message, "expected FROM-TO with FROM <= TO");
+  }
+  const auto cfg = notibus::load_config_string(
+      "version: 1\nchannels:\n  s: {type: schema_spans, quiet: 1-5}\n", "t.yaml", registry);
+  notibus::bus bus(cfg, registry);
+  ASSERT_TRUE(spans_channel::last);
+  EXPECT_EQ(spans_channel::last->hours.from, 9);  // the default text, parsed
+  EXPECT_EQ(spans_channel::last->hours.to, 17);
+  ASSERT_TRUE(spans_channel::last->quiet);
+  EXPECT_EQ(spans_channel::last->quiet->to, 5);
   bus.stop(std::chrono::milliseconds(0));
 }

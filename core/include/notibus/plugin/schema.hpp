@@ -145,6 +145,27 @@ class schema {
     return *this;
   }
 
+  // A string key read through `parse` into a member of the parsed type (a
+  // URL, say), so the channel holds what it uses and parses it in one place.
+  // `parse(text, error)` gives the value, or nullopt with `error` set, which
+  // is reported at the key when the host validates the config. `fallback` is
+  // the default text, if the key has one.
+  template <class T, class Parse>
+  schema& parsed(const char* key, T Config::*member, Parse parse, const char* doc,
+                 field_options o = {}, const char* fallback = nullptr) {
+    add(key, NOTIBUS_OPTION_STRING, doc, o,
+        fallback ? std::optional<std::string>(fallback) : std::nullopt, nullptr,
+        [key, member, parse](const config_view& c, Config& out) {
+          std::string text, error;
+          if (!read_into(c, key, text)) return;
+          if (auto value = parse(text, error))
+            out.*member = std::move(*value);
+          else
+            report_error(c, key, error);
+        });
+    return *this;
+  }
+
   // A key every channel has, validated by the core, that the plugin reads too:
   // "timeout" (a duration bounding each attempt), "max_inflight" (deliveries
   // at once), "enabled". It is not declared again; the member's initializer
@@ -223,6 +244,7 @@ class schema {
 
   template <class T>
   static bool read_into(const config_view& c, const char* key, T& out);
+  static void report_error(const config_view& c, const char* key, const std::string& message);
 
   std::vector<entry> entries_;
   std::deque<std::string> strings_;

@@ -208,6 +208,12 @@ class config_view {
 };
 
 template <class Config>
+void schema<Config>::report_error(const config_view& c, const char* key,
+                                  const std::string& message) {
+  c.error(key, message);
+}
+
+template <class Config>
 template <class T>
 bool schema<Config>::read_into(const config_view& c, const char* key, T& out) {
   if constexpr (detail::is_optional<T>::value) {
@@ -340,8 +346,9 @@ struct adapter {
   static int validate(const notibus_channel_config_v1* c) {
     config_view view(c);
     try {
-      if constexpr (requires(const typename C::config& s) { C::validate(s, view); })
-        C::validate(C::schema().read(view), view);
+      // Reading reports what a parsed key's parser refuses.
+      const typename C::config config = C::schema().read(view);
+      if constexpr (requires { C::validate(config, view); }) C::validate(config, view);
     } catch (const std::exception& e) {
       view.error("", e.what());
     }
