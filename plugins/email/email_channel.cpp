@@ -23,6 +23,14 @@ bool valid_host(std::string_view h) {
   return !h.empty() && h.find_first_of(" \t\r\n/") == std::string_view::npos;
 }
 
+std::optional<plugins::message_template> text_template(std::string_view text, std::string& error) {
+  return plugins::message_template::parse(text, error);
+}
+
+std::optional<plugins::message_template> html_template(std::string_view text, std::string& error) {
+  return plugins::message_template::parse(text, error, plugins::escaping::html);
+}
+
 class email_channel {
  public:
   struct config {
@@ -36,9 +44,9 @@ class email_channel {
     bool allow_plaintext_auth = false;
     std::string from;
     std::vector<std::string> to, cc, bcc, reply_to;
-    std::string subject = "[{{priority}}] {{title}}";
-    std::string body = "{{body}}";
-    std::optional<std::string> html_body;
+    plugins::message_template subject;  // default: "[{{priority}}] {{title}}"
+    plugins::message_template body;     // default: "{{body}}"
+    std::optional<plugins::message_template> html_body;
     std::string helo_name = "localhost";
     std::optional<milliseconds> connect_timeout, command_timeout, data_timeout;
     std::int64_t max_messages_per_connection = 100;
@@ -76,11 +84,13 @@ class email_channel {
             .field("cc", &config::cc, "Recipients in Cc.")
             .field("bcc", &config::bcc, "Recipients in the envelope only.")
             .field("reply_to", &config::reply_to, "Reply-To addresses.")
-            .field("subject", &config::subject,
-                   "Subject template (placeholders as in the webhook channel).")
-            .field("body", &config::body, "Plain-text body template.")
-            .field("html_body", &config::html_body,
-                   "HTML body template; with it the mail is multipart/alternative.")
+            .parsed("subject", &config::subject, text_template,
+                    "Subject template (placeholders as in the webhook channel).", {},
+                    "[{{priority}}] {{title}}")
+            .parsed("body", &config::body, text_template, "Plain-text body template.", {},
+                    "{{body}}")
+            .parsed("html_body", &config::html_body, html_template,
+                    "HTML body template; with it the mail is multipart/alternative.")
             .field("helo_name", &config::helo_name, "Name given in EHLO.")
             .field("connect_timeout", &config::connect_timeout,
                    "DNS, TCP, TLS and greeting (default: timeout).")
@@ -113,16 +123,11 @@ class email_channel {
     if (c.to.empty() && c.cc.empty() && c.bcc.empty())
       report("to", "give at least one recipient in to, cc or bcc");
     if (c.username && !c.password) report("password", "required with username");
-    std::string error;
-    if (!plugins::message_template::parse(c.subject, error)) report("subject", error);
-    if (!plugins::message_template::parse(c.body, error)) report("body", error);
-    if (c.html_body && !plugins::message_template::parse(*c.html_body, error))
-      report("html_body", error);
     if (!valid_host(c.helo_name)) report("helo_name", "not a host name");
   }
 
   explicit email_channel(const config& c) {
-    std::string error;  // everything below was validated already
+    // Addresses were checked by validate(); one that does not parse is not here.
     parse_mailbox(c.from, mail_.from);
     auto read_list = [&](const std::vector<std::string>& in, std::vector<mailbox>& out,
                          bool envelope) {
@@ -138,10 +143,9 @@ class email_channel {
     std::vector<mailbox> bcc;
     read_list(c.bcc, bcc, true);  // the envelope only
     read_list(c.reply_to, mail_.reply_to, false);
-    subject_ = *plugins::message_template::parse(c.subject, error);
-    body_ = *plugins::message_template::parse(c.body, error);
-    if (c.html_body)
-      html_ = plugins::message_template::parse(*c.html_body, error, plugins::escaping::html);
+    subject_ = c.subject;
+    body_ = c.body;
+    html_ = c.html_body;
     domain_ = mail_.from.address.substr(mail_.from.address.find('@') + 1);
     client_ = std::make_unique<smtp_client>(settings(c));
   }
