@@ -42,7 +42,7 @@ std::string spool_admin::retry(const std::string& message_id) {
   if (!dead) return {};
   const message copy = spool::retry_copy(*dead);
   std::promise<std::error_code> written;
-  store_->append_message(copy, [&](std::error_code ec, std::uint64_t) { written.set_value(ec); });
+  store_->append_message(copy, [&](std::error_code ec) { written.set_value(ec); });
   if (auto ec = written.get_future().get())
     throw spool::as_error(std::system_error(ec, "cannot queue the retry"));
   // The copy is on disk before the dead letter goes: a crash in between

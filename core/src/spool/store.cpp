@@ -21,12 +21,6 @@ std::uint64_t segment_bytes_for(const spool_settings& s) {
   return std::clamp<std::uint64_t>(s.max_bytes / 8, smallest, largest);
 }
 
-error_code accepted_error(std::error_code ec) {
-  if (!ec) return {};
-  if (ec == std::errc::no_space_on_device) return make_error_code(errc::spool_full);
-  return make_error_code(errc::spool_failed);
-}
-
 snapshot_record snapshot_of(const spooled_message& m) {
   snapshot_record s{m.msg, {}, m.done};
   for (const auto& [channel, o] : m.outcomes) s.outcomes.push_back(o);
@@ -34,6 +28,12 @@ snapshot_record snapshot_of(const spooled_message& m) {
 }
 
 }  // namespace
+
+error_code accepted_error(std::error_code ec) {
+  if (!ec) return {};
+  if (ec == std::errc::no_space_on_device) return make_error_code(errc::spool_full);
+  return make_error_code(errc::spool_failed);
+}
 
 store::store(const spool_settings& settings, log_sink log)
     : settings_(settings), report_(std::move(log)) {}
@@ -143,23 +143,19 @@ std::uint64_t store::write_again(const spool_state& recovered,
   return now_in;
 }
 
-void store::append_message(const message& m, accepted_fn done) {
-  std::weak_ptr<store> self = weak_from_this();
+store::append_note store::appended_note(const message& m) {
   std::optional<key_record> key;
   if (m.idempotency_key) key = key_record{*m.idempotency_key, m.id, to_unix_ms(m.created_at)};
-  segments_->append(static_cast<std::uint8_t>(record_type::message), encode_message(m),
-                    [self, id = m.id, key = std::move(key), done = std::move(done)](
-                        std::error_code ec, std::uint64_t segment) {
-                      if (auto s = self.lock(); s && !ec) {
-                        std::lock_guard lock(s->mutex_);
-                        ++s->unfinished_[segment];
-                        s->open_[id].segment = segment;
-                        if (key)
-                          s->remember_key_locked(key->key, key->message_id, key->created_at_ms,
-                                                 segment);
-                      }
-                      done(accepted_error(ec), segment);
-                    });
+  return {weak_from_this(), m.id, std::move(key)};
+}
+
+void store::append_note::on_disk(std::error_code ec, std::uint64_t segment) {
+  auto s = self.lock();
+  if (!s || ec) return;
+  std::lock_guard lock(s->mutex_);
+  ++s->unfinished_[segment];
+  s->open_[id].segment = segment;
+  if (key) s->remember_key_locked(key->key, key->message_id, key->created_at_ms, segment);
 }
 
 std::int64_t store::key_cutoff_ms() const {

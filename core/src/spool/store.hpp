@@ -30,6 +30,9 @@
 
 namespace notibus::spool {
 
+// A log error as the bus sees it: spool_full or spool_failed.
+error_code accepted_error(std::error_code ec);
+
 class store : public std::enable_shared_from_this<store> {
  public:
   // Opens (and repairs) the spool in settings.dir; `recovered` receives what was
@@ -48,11 +51,19 @@ class store : public std::enable_shared_from_this<store> {
 
   const spool_settings& settings() const noexcept { return settings_; }
 
-  // `done` runs on the spool's completion thread once the message is on disk (per
-  // the fsync mode), with the segment it is in, or with errc::spool_full or
-  // errc::spool_failed.
-  using accepted_fn = std::function<void(error_code, std::uint64_t segment)>;
-  void append_message(const message& m, accepted_fn done);
+  // `done(error_code)` runs on the spool's completion thread once the message
+  // is on disk (per the fsync mode), or with errc::spool_full or
+  // errc::spool_failed. A template so that the caller's callback goes into the
+  // log's own without another type-erased wrapper (an allocation per message).
+  template <class Done>
+  void append_message(const message& m, Done done) {
+    segments_->append(static_cast<std::uint8_t>(record_type::message), encode_message(m),
+                      [noted = appended_note(m), done = std::move(done)](
+                          std::error_code ec, std::uint64_t segment) mutable {
+                        noted.on_disk(ec, segment);
+                        done(accepted_error(ec));
+                      });
+  }
 
   // The first message's id if this key was accepted inside the window.
   std::optional<std::string> find_key(const std::string& key) const;
@@ -79,6 +90,15 @@ class store : public std::enable_shared_from_this<store> {
   spool_stats stats() const;
 
  private:
+  // What the store notes of a message once it is on disk: its segment, its key.
+  struct append_note {
+    std::weak_ptr<store> self;
+    std::string id;
+    std::optional<key_record> key;
+    void on_disk(std::error_code ec, std::uint64_t segment);
+  };
+  append_note appended_note(const message& m);
+
   store(const spool_settings& settings, log_sink log);
   void load(spool_state& recovered, const recovery& r);
   // What came from a quarantined segment (`lost`) is on disk nowhere else:

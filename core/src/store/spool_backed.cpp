@@ -20,8 +20,7 @@ class spool_backed final : public message_store {
 
   void keep(const message& m, const delivery_report&, kept_fn kept) override {
     // Keys seen before were answered by first_with_key: nothing to name here.
-    spool_->append_message(
-        m, [kept = std::move(kept)](error_code ec, std::uint64_t) { kept(ec, std::nullopt); });
+    spool_->append_message(m, [kept = std::move(kept)](error_code ec) { kept(ec, std::nullopt); });
   }
 
   // What the spool held unfinished at start-up goes to the first bus that
@@ -42,16 +41,15 @@ class spool_backed final : public message_store {
   }
 
   void record(const outcome_change& change, const outcome_source& source) override {
-    const std::string id(change.message_id);
     // When this outcome completes the message, `done` says all there is to
     // say (dead letters aside): one record per delivery instead of two.
     if (change.has_final && (!change.complete || change.dead))
-      spool_->record_outcome({id, source.changed(), change.dead});
+      spool_->record_outcome({std::string(change.message_id), source.changed(), change.dead});
     if (!change.complete || change.unfinished) return;
     std::vector<spool::outcome_record> dead = source.dead();
     std::optional<message> kept;  // only a dead letter needs the whole message back
     if (!dead.empty()) kept = source.unpack();
-    spool_->record_done(id, std::move(dead), std::move(kept));
+    spool_->record_done(std::string(change.message_id), std::move(dead), std::move(kept));
   }
 
   void record_retry_at(std::string_view message_id, const channel_delivery& d,
