@@ -148,8 +148,10 @@ class schema {
   // A string key read through `parse` into a member of the parsed type (a
   // URL, say), so the channel holds what it uses and parses it in one place.
   // `parse(text, error)` gives the value, or nullopt with `error` set, which
-  // is reported at the key when the host validates the config. `fallback` is
-  // the default text, if the key has one.
+  // is reported at the key whenever the schema reads the config: for a
+  // channel, when the host validates it; an application's config_section
+  // must read its schema in its `validate` for the same. `fallback` is the
+  // default text, if the key has one.
   template <class T, class Parse>
   schema& parsed(const char* key, T Config::*member, Parse parse, const char* doc,
                  field_options o = {}, const char* fallback = nullptr) {
