@@ -1,0 +1,193 @@
+// Markdown through cmark-gfm's tree. HTML inside Markdown is untrusted like an
+// HTML body: a block of it goes through the HTML reader, an inline tag is
+// dropped (the text between tags stays).
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
+
+#include <cctype>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "readers.hpp"
+
+namespace notibus::format {
+namespace {
+
+struct parser_deleter {
+  void operator()(cmark_parser* p) const { cmark_parser_free(p); }
+};
+struct node_deleter {
+  void operator()(cmark_node* n) const { cmark_node_free(n); }
+};
+
+std::string_view type_name(cmark_node* n) {
+  const char* name = cmark_node_get_type_string(n);
+  return name ? name : "";
+}
+
+std::string literal(cmark_node* n) {
+  const char* text = cmark_node_get_literal(n);
+  return text ? text : "";
+}
+
+// The text under `n` without recursion (for what nests deeper than max_depth).
+std::string flattened_text(cmark_node* n) {
+  std::string out;
+  cmark_iter* it = cmark_iter_new(n);
+  for (cmark_event_type e; (e = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
+    cmark_node* cur = cmark_iter_get_node(it);
+    if (e != CMARK_EVENT_ENTER) continue;
+    const auto t = cmark_node_get_type(cur);
+    if (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE || t == CMARK_NODE_CODE_BLOCK)
+      out += literal(cur);
+    else if (t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK)
+      out += ' ';
+    else if (t == CMARK_NODE_PARAGRAPH && !out.empty())
+      out += ' ';
+  }
+  cmark_iter_free(it);
+  return out;
+}
+
+void convert_children(cmark_node* parent, node& out, int depth);
+
+// One cmark node as ours; false when it has no counterpart (inline HTML).
+bool convert(cmark_node* n, node& out, int depth) {
+  const std::string_view ext = type_name(n);
+  switch (cmark_node_get_type(n)) {
+    case CMARK_NODE_PARAGRAPH: out.kind = node_kind::paragraph; break;
+    case CMARK_NODE_HEADING:
+      out.kind = node_kind::heading;
+      out.level = cmark_node_get_heading_level(n);
+      break;
+    case CMARK_NODE_BLOCK_QUOTE: out.kind = node_kind::block_quote; break;
+    case CMARK_NODE_LIST:
+      out.kind = node_kind::list;
+      out.ordered = cmark_node_get_list_type(n) == CMARK_ORDERED_LIST;
+      out.level = cmark_node_get_list_start(n);
+      out.tight = cmark_node_get_list_tight(n) != 0;
+      break;
+    case CMARK_NODE_ITEM:
+      out.kind = node_kind::item;
+      if (ext == "tasklist") out.checked = cmark_gfm_extensions_get_tasklist_item_checked(n) ? 1 : 0;
+      break;
+    case CMARK_NODE_CODE_BLOCK: {
+      out.kind = node_kind::code_block;
+      out.text = literal(n);
+      const char* info = cmark_node_get_fence_info(n);
+      const std::string_view lang = info ? info : "";
+      out.info = std::string(lang.substr(0, lang.find(' ')));
+      return true;
+    }
+    case CMARK_NODE_THEMATIC_BREAK: out.kind = node_kind::thematic_break; return true;
+    case CMARK_NODE_TEXT: out.kind = node_kind::text; out.text = literal(n); return true;
+    case CMARK_NODE_SOFTBREAK: out.kind = node_kind::soft_break; return true;
+    case CMARK_NODE_LINEBREAK: out.kind = node_kind::line_break; return true;
+    case CMARK_NODE_CODE: out.kind = node_kind::code; out.text = literal(n); return true;
+    case CMARK_NODE_EMPH: out.kind = node_kind::emphasis; break;
+    case CMARK_NODE_STRONG: out.kind = node_kind::strong; break;
+    case CMARK_NODE_LINK:
+    case CMARK_NODE_IMAGE: {
+      const char* url = cmark_node_get_url(n);
+      const bool image = cmark_node_get_type(n) == CMARK_NODE_IMAGE;
+      out.kind = image ? node_kind::image : node_kind::link;
+      if (url && allowed_url(url)) out.url = url;
+      if (image) {
+        out.text = flattened_text(n);
+        return true;
+      }
+      break;
+    }
+    default:
+      if (ext == "table") {
+        out.kind = node_kind::table;
+      } else if (ext == "table_row" || ext == "table_header") {
+        out.kind = node_kind::table_row;
+        out.header = ext == "table_header";
+      } else if (ext == "table_cell") {
+        out.kind = node_kind::table_cell;
+      } else if (ext == "strikethrough") {
+        out.kind = node_kind::strikethrough;
+      } else {
+        return false;  // inline HTML, footnotes: not carried
+      }
+  }
+  if (depth >= max_depth) {
+    node flat;
+    flat.kind = node_kind::text;
+    flat.text = flattened_text(n);
+    if (out.is_block() && out.kind != node_kind::paragraph) out.kind = node_kind::paragraph;
+    out.children.push_back(std::move(flat));
+    return true;
+  }
+  convert_children(n, out, depth + 1);
+  if (out.kind == node_kind::table) out.header = !out.children.empty() && out.children[0].header;
+  return true;
+}
+
+// The element an inline HTML tag opens ("script" for "<script src=x>"), or
+// empty when it is not an opening tag.
+std::string opened_element(std::string_view tag) {
+  std::string name;
+  if (tag.size() < 2 || tag[0] != '<' || tag[1] == '/') return name;
+  for (std::size_t i = 1; i < tag.size() && std::isalnum(static_cast<unsigned char>(tag[i])); ++i)
+    name += static_cast<char>(std::tolower(static_cast<unsigned char>(tag[i])));
+  return name;
+}
+
+// Inline HTML that hides its content: what comes before its end tag goes too.
+bool hides_content(const std::string& element) {
+  return element == "script" || element == "style" || element == "template" ||
+         element == "textarea" || element == "title" || element == "noscript" ||
+         element == "iframe" || element == "object";
+}
+
+cmark_node* after_end_tag(cmark_node* open, const std::string& element) {
+  for (cmark_node* c = cmark_node_next(open); c; c = cmark_node_next(c)) {
+    if (cmark_node_get_type(c) != CMARK_NODE_HTML_INLINE) continue;
+    std::string tag = literal(c);
+    for (auto& ch : tag) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (tag.rfind("</" + element, 0) == 0) return c;
+  }
+  return nullptr;  // unclosed: the rest of the paragraph goes
+}
+
+void convert_children(cmark_node* parent, node& out, int depth) {
+  for (cmark_node* c = cmark_node_first_child(parent); c; c = cmark_node_next(c)) {
+    if (cmark_node_get_type(c) == CMARK_NODE_HTML_BLOCK) {
+      append_html_blocks(literal(c), out);
+      continue;
+    }
+    if (cmark_node_get_type(c) == CMARK_NODE_HTML_INLINE) {
+      const std::string element = opened_element(literal(c));
+      if (hides_content(element) && !(c = after_end_tag(c, element))) break;
+      continue;
+    }
+    node child;
+    if (convert(c, child, depth)) out.children.push_back(std::move(child));
+  }
+}
+
+cmark_parser* new_parser() {
+  static std::once_flag registered;
+  std::call_once(registered, [] { cmark_gfm_core_extensions_ensure_registered(); });
+  cmark_parser* p = cmark_parser_new(CMARK_OPT_VALIDATE_UTF8);
+  for (const char* name : {"table", "strikethrough", "autolink", "tasklist"})
+    if (cmark_syntax_extension* e = cmark_find_syntax_extension(name))
+      cmark_parser_attach_syntax_extension(p, e);
+  return p;
+}
+
+}  // namespace
+
+document read_markdown(std::string_view markdown) {
+  std::unique_ptr<cmark_parser, parser_deleter> parser(new_parser());
+  cmark_parser_feed(parser.get(), markdown.data(), markdown.size());
+  std::unique_ptr<cmark_node, node_deleter> root(cmark_parser_finish(parser.get()));
+  document doc;
+  if (root) convert_children(root.get(), doc, 1);
+  return doc;
+}
+
+}  // namespace notibus::format
