@@ -55,6 +55,16 @@ std::optional<request_error> read_priority(const json::value& v, const std::stri
   return std::nullopt;
 }
 
+std::optional<request_error> read_format(const json::value& v, const std::string& field,
+                                         body_format& out) {
+  std::string f;
+  if (auto e = read_string(v, field, f)) return e;
+  auto parsed = parse_body_format(f);
+  if (!parsed) return request_error{400, "invalid_value", "expected text, markdown or html", field};
+  out = *parsed;
+  return std::nullopt;
+}
+
 std::optional<request_error> read_attributes(const json::value& v, const std::string& field,
                                              std::map<std::string, std::string>& out) {
   if (!v.is_object()) return wrong_type(field, "an object of strings");
@@ -88,6 +98,7 @@ std::optional<request_error> read_field(const std::string& k, const json::value&
   if (k == "title") return read_string(value, k, out.title);
   if (k == "body") return read_string(value, k, out.body);
   if (k == "priority") return read_priority(value, k, out.priority);
+  if (k == "format") return read_format(value, k, out.format);
   if (k == "tags") return read_strings(value, k, out.tags);
   if (k == "channels") return read_strings(value, k, out.channels);
   if (k == "attributes") return read_attributes(value, k, out.attributes);

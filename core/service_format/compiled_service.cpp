@@ -79,6 +79,13 @@ bool response_rule::needs_json() const {
   return false;
 }
 
+const std::vector<std::string>& renderer_names() {
+  static const std::vector<std::string> names{"text",        "markdown",    "discord", "slack",
+                                              "google_chat", "rocket_chat", "teams",   "html",
+                                              "telegram",    "pushover"};
+  return names;
+}
+
 std::optional<compiled_service> compiled_service::from_json(std::string_view text,
                                                             std::string& error) {
   try {
@@ -96,6 +103,9 @@ std::optional<compiled_service> compiled_service::from_json(std::string_view tex
                  : escape == "slack" ? text_escape::slack
                                      : text_escape::none;
       if (auto* l = to.if_contains("limit")) s.text_limit = l->to_number<std::size_t>();
+      if (auto* r = to.if_contains("render")) s.render = text_of(*r);
+      if (auto* c = to.if_contains("count"))
+        s.count = text_of(*c) == "telegram" ? text_count::telegram : text_count::code_points;
     }
     if (auto* p = o.if_contains("priority"))
       for (const auto& [k, v] : p->as_object()) s.priority[std::string(k)] = json::serialize(v);
@@ -104,7 +114,7 @@ std::optional<compiled_service> compiled_service::from_json(std::string_view tex
     s.url = compile(request.at("url").as_string());
     if (auto* h = request.if_contains("headers"))
       for (const auto& [k, v] : h->as_object())
-        s.headers.emplace_back(std::string(k), compile(v.as_string()));
+        s.headers.emplace_back(parse_member_key(k), compile(v.as_string()));
     if (auto* a = request.if_contains("auth"))
       for (const auto& choice : a->as_array()) {
         auth_choice c;
@@ -118,7 +128,7 @@ std::optional<compiled_service> compiled_service::from_json(std::string_view tex
     if (auto* j = request.if_contains("json")) s.json_body = body_from(*j);
     if (auto* f = request.if_contains("form"))
       for (const auto& [k, v] : f->as_object())
-        s.form_body.emplace_back(std::string(k), compile(v.as_string()));
+        s.form_body.emplace_back(parse_member_key(k), compile(v.as_string()));
     if (auto* ct = request.if_contains("content_type")) s.content_type = text_of(*ct);
     if (s.content_type.empty())
       s.content_type = s.json_body            ? "application/json"

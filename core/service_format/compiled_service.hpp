@@ -16,6 +16,12 @@
 namespace notibus::services {
 
 enum class text_escape { none, html, slack };
+enum class text_count { code_points, telegram };
+
+// The renderers a definition's text can name (text.render), as the message
+// format library calls its targets (plugins/common/format/render.hpp; a unit
+// test holds the two lists equal).
+const std::vector<std::string>& renderer_names();
 enum class outcome_kind { delivered, transient, permanent };
 
 // A JSON body as a tree whose strings are templates.
@@ -54,13 +60,15 @@ struct compiled_service {
   std::optional<service_template> text;
   text_escape escape = text_escape::none;
   std::size_t text_limit = 0;
+  std::string render = "text";  // how a Markdown or HTML body is written for the service
+  text_count count = text_count::code_points;
   std::map<std::string, std::string> priority;  // message priority -> JSON value
   std::string method = "POST";
   service_template url;
-  std::vector<std::pair<std::string, service_template>> headers;
+  std::vector<std::pair<member_key, service_template>> headers;
   std::vector<auth_choice> auth;
   std::optional<body_node> json_body;
-  std::vector<std::pair<std::string, service_template>> form_body;
+  std::vector<std::pair<member_key, service_template>> form_body;
   std::string content_type;
   std::string for_each;
   std::vector<response_rule> responses;

@@ -35,14 +35,20 @@ std::optional<part> read_tag(std::string_view inside,
   }
   const std::size_t bar = inside.find('|');
   out.value.name = std::string(trim(inside.substr(0, bar)));
-  if (bar != std::string_view::npos) {
-    const std::string_view filter = trim(inside.substr(bar + 1));
+  for (std::size_t at = bar; at != std::string_view::npos;) {
+    const std::size_t next = inside.find('|', at + 1);
+    const std::string_view filter = trim(inside.substr(at + 1, next - at - 1));
+    at = next;
+    if (filter == "html") {
+      out.value.html = true;
+      continue;
+    }
     std::size_t n = 0;
     const auto digits = filter.substr(filter.find(':') + 1);
     const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
     if (filter.substr(0, 4) != "cut:" || ec != std::errc() ||
         ptr != digits.data() + digits.size() || n == 0) {
-      error = "unknown filter in {{" + std::string(inside) + "}} (known: cut:N)";
+      error = "unknown filter in {{" + std::string(inside) + "}} (known: cut:N, html)";
       return std::nullopt;
     }
     out.value.cut = n;
@@ -97,12 +103,12 @@ std::optional<service_template> service_template::parse(
 }
 
 member_key parse_member_key(std::string_view key) {
-  for (const std::string_view word :
-       {std::string_view(" when options."), std::string_view(" unless options.")}) {
+  for (const std::string_view word : {std::string_view(" when "), std::string_view(" unless ")}) {
     const std::size_t at = key.find(word);
     if (at == std::string_view::npos) continue;
-    return {std::string(key.substr(0, at)), std::string(key.substr(at + word.size())),
-            word == " unless options."};
+    const std::string_view name = key.substr(at + word.size());
+    if (name.substr(0, 8) != "options." && name.substr(0, 8) != "message.") continue;
+    return {std::string(key.substr(0, at)), std::string(name), word == " unless "};
   }
   return {std::string(key), {}, false};
 }

@@ -3,13 +3,20 @@
 // called "topic" (ntfy) never meets the message's topic:
 //   message.title, message.body, message.topic, message.priority, message.tags,
 //   message.id, message.created_at, message.attributes.KEY
+//   message.format   text, markdown or html: what the body is written in
+//   message.body     as the service takes it: text as written, Markdown and
+//                    HTML rendered by the definition's renderer (text.render)
+//   message.body_text, message.body_html   the body as plain text, as HTML
+//   message.markup   "true" when the body is Markdown or HTML (for conditions)
 //   options.NAME     an option the definition declares
 //   text             the definition's composed text (its `text` section)
 //   priority         the message priority through the definition's priority map
 //   delivery_id      the message id and the channel name: the same on every retry
 //   recipient        the current item of the request's for_each list
 //   status, response.PATH   in error texts: the HTTP status, a field of a JSON answer
-// `cut:N` keeps at most N characters (code points), ending with "…" when cut.
+// `cut:N` keeps at most N characters (code points), ending with "…" when cut
+// (a rendered body is cut between words and keeps its markup whole); `html`
+// escapes the value for HTML ({{message.title|html}} in a formatted body).
 // {{#name}}...{{/name}} is shown only when `name` has a non-empty value
 // ("{{#message.title}}*{{message.title}}*\n{{/message.title}}"), and
 // {{^name}}...{{/name}} only when it has none.
@@ -30,6 +37,7 @@ namespace notibus::services {
 struct placeholder {
   std::string name;
   std::size_t cut = 0;  // 0: no limit
+  bool html = false;    // escaped for HTML where it lands
 };
 
 class service_template {
@@ -75,11 +83,12 @@ class service_template {
   std::vector<part> parts_;
 };
 
-// A JSON body member may hold only when an option is set and not false:
-// "embeds when options.embeds", "content unless options.embeds".
+// A JSON member, header or form field may hold only when a value is set and
+// not false: "embeds when options.embeds", "content unless options.embeds",
+// "Markdown when message.markup".
 struct member_key {
   std::string name;
-  std::string option;  // empty: always
+  std::string condition;  // a placeholder name; empty: always
   bool unless = false;
 };
 member_key parse_member_key(std::string_view key);

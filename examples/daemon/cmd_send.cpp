@@ -47,6 +47,11 @@ message message_of(const args& a, const std::string& body) {
     if (!parsed) throw usage_error("--priority must be min, low, normal, high or urgent");
     m.priority = *parsed;
   }
+  if (auto f = a.get("--format")) {
+    auto parsed = parse_body_format(*f);
+    if (!parsed) throw usage_error("--format must be text, markdown or html");
+    m.format = *parsed;
+  }
   m.tags = a.all("--tag");
   for (const auto& kv : a.all("--attr")) {
     const auto eq = kv.find('=');
@@ -107,7 +112,7 @@ int publish_and_report(const config& cfg, plugin_registry& registry, const messa
 
 int run_send(const std::vector<std::string>& argv, const common_options& common) {
   const args a(argv, {{"--config", "--channel", "--topic", "--title", "--priority", "--tag",
-                       "--attr", "--body", "--idempotency-key", "--to"},
+                       "--attr", "--body", "--idempotency-key", "--to", "--format"},
                       {},
                       {{"-c", "--config"}}});
   const auto file = a.get("--config");

@@ -24,7 +24,8 @@ constexpr command_usage commands[] = {
     {"plugins", "  plugins [-c FILE] [--plugin-dir DIR]... [--describe NAME] [--json]\n"},
     {"send",
      "  send    -c FILE [--channel NAME]... [--topic T] [--title T] [--priority P]\n"
-     "          [--tag T]... [--attr KEY=VALUE]... [--idempotency-key K] --body B\n"
+     "          [--tag T]... [--attr KEY=VALUE]... [--idempotency-key K]\n"
+     "          [--format text|markdown|html] --body B\n"
      "  send    --to URL... [--topic T] [--title T] [--priority P] ... --body B\n"
      "          (no config: each --to is a service URL, json://, mailto://)\n"},
     {"dead-letters",

@@ -66,7 +66,7 @@ TEST(registry, refuses_another_major_abi_version) {
   EXPECT_EQ(only_error(r, modules + "/future"),
             modules +
                 "/future/libnotibus-channel-future.so: plugin \"future\" was built for ABI "
-                "2.0, this host speaks 1.1");
+                "2.0, this host speaks 1.2");
   EXPECT_EQ(r.find("future"), nullptr);
 }
 
@@ -110,6 +110,6 @@ TEST(registry, refuses_an_entry_that_declines_the_host) {
   const auto refused = r.add(declines, "inline");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->to_string(),
-            "inline: the plugin declined this host's ABI 1.1 (it was built for another major "
+            "inline: the plugin declined this host's ABI 1.2 (it was built for another major "
             "version)");
 }

@@ -1,6 +1,8 @@
-// The unit an application publishes: topic, title, body, priority, tags, attributes.
+// The unit an application publishes: topic, title, body (and what it is
+// written in), priority, tags, attributes.
 #pragma once
 
+#include <notibus/body_format.hpp>
 #include <notibus/priority.hpp>
 
 #include <chrono>
@@ -22,6 +24,7 @@ struct message {
   std::vector<std::string> channels;  // non-empty: deliver to these, bypassing routes
   std::optional<std::string> idempotency_key;
   std::chrono::system_clock::time_point created_at{};  // zero: set at publish
+  body_format format = body_format::text;  // markdown, html: rendered per destination
 };
 
 // A new id: 26 characters of Crockford base32 (48-bit milliseconds, then a

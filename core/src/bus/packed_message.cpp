@@ -72,6 +72,7 @@ packed_message::packed_message(const message& m)
           std::chrono::duration_cast<std::chrono::milliseconds>(m.created_at.time_since_epoch())
               .count()),
       priority_(m.priority),
+      format_(m.format),
       has_key_(m.idempotency_key.has_value()) {
   string_area identity = measured_identity(m);
   identity_ = std::make_unique_for_overwrite<char[]>(identity.end());
@@ -156,7 +157,8 @@ notibus_message_v1 packed_message::abi(std::uint32_t attempt) const noexcept {
                             arrays && attribute_count_ ? attribute_pointers() : nullptr,
                             arrays ? attribute_count_ : 0,
                             created_at_ms_,
-                            attempt};
+                            attempt,
+                            to_string(format_).data()};
 }
 
 message packed_message::unpack() const {
@@ -164,6 +166,7 @@ message packed_message::unpack() const {
   m.id = id();
   if (auto key = idempotency_key()) m.idempotency_key = std::string(*key);
   m.priority = priority_;
+  m.format = format_;
   m.created_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(created_at_ms_));
   if (!content_) return m;
   m.topic = topic();

@@ -36,6 +36,7 @@ class packed_message {
   std::string_view title() const noexcept { return content(field::title); }
   std::string_view body() const noexcept { return content(field::body); }
   notibus::priority priority() const noexcept { return priority_; }
+  body_format format() const noexcept { return format_; }
   std::int64_t created_at_ms() const noexcept { return created_at_ms_; }
 
   // The message as the plugin ABI sees it; valid while this object lives and
@@ -69,6 +70,7 @@ class packed_message {
   std::uint32_t tag_count_ = 0, attribute_count_ = 0, channel_count_ = 0;
   std::int64_t created_at_ms_ = 0;
   notibus::priority priority_ = priority::normal;
+  body_format format_ = body_format::text;
   bool has_key_ = false;
 };
 

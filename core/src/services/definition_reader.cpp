@@ -65,6 +65,13 @@ const std::vector<option_spec>& text_schema() {
       definition_key("escape", NOTIBUS_OPTION_ENUM, "How message fields are escaped in it.", false,
                      {"none", "html", "slack"}),
       definition_key("limit", NOTIBUS_OPTION_INT, "Most characters the service takes."),
+      definition_key("render", NOTIBUS_OPTION_ENUM,
+                     "How a Markdown or HTML body is written for the service.", false,
+                     renderer_names()),
+      definition_key("count", NOTIBUS_OPTION_ENUM,
+                     "What the limit counts: code points, or (telegram) the UTF-16 units of the "
+                     "text an HTML message shows.",
+                     false, {"code_points", "telegram"}),
   };
   return specs;
 }
@@ -140,7 +147,8 @@ std::string definition_reader::value(const section_values& s, const std::string&
 
 bool definition_reader::known(std::string_view name, scope where) const {
   static const std::set<std::string_view> message_fields = {
-      "title", "body", "topic", "priority", "tags", "id", "created_at"};
+      "title", "body",   "topic",     "priority",  "tags",  "id",
+      "created_at", "format", "body_text", "body_html", "markup"};
   if (name.substr(0, 8) == "message.") {
     const std::string_view field = name.substr(8);
     return message_fields.count(field) ||
@@ -267,6 +275,8 @@ void definition_reader::read_text(const YAML::Node& node) {
     if (*limit < 16) sink_.add(s.mark_of("limit"), "text.limit", "must be at least 16");
     json_.key("limit").number(*limit);
   }
+  json_.key("render").string(value(s, "render").empty() ? "text" : value(s, "render"));
+  json_.key("count").string(value(s, "count").empty() ? "code_points" : value(s, "count"));
   json_.end_object();
 }
 

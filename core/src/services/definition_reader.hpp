@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <service_template.hpp>
+
 #include "json_text.hpp"
 #include "service_definition.hpp"
 
@@ -42,6 +44,7 @@ class definition_reader {
   void read_text(const YAML::Node& node);
   void read_request(const YAML::Node& node);
   void read_auth(const YAML::Node& node);
+  void check_condition(const member_key& k, const YAML::Mark& mark, const std::string& path);
   // A JSON body: mappings, lists and scalars; every string is a template.
   void body_tree(const YAML::Node& node, const std::string& path);
   void read_responses(const YAML::Node& node);

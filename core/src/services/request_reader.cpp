@@ -48,6 +48,7 @@ void definition_reader::read_request(const YAML::Node& node) {
     json_.key("headers").begin_object();
     for (const auto& [name, t] :
          std::get<std::vector<std::pair<std::string, std::string>>>(h->value)) {
+      check_condition(parse_member_key(name), h->mark, "request.headers." + name);
       std::string error;
       if (!service_template::parse(
               t, [&](std::string_view n) { return known(n, scope::request); }, error))
@@ -74,6 +75,7 @@ void definition_reader::read_request(const YAML::Node& node) {
           sink_.add(kv.second.Mark(), path, "expected a template");
           continue;
         }
+        check_condition(parse_member_key(kv.first.Scalar()), kv.first.Mark(), path);
         check_template_node(kv.second, path, scope::request);
         json_.key(kv.first.Scalar()).string(kv.second.Scalar());
       }
@@ -81,6 +83,18 @@ void definition_reader::read_request(const YAML::Node& node) {
     }
   }
   json_.end_object();
+}
+
+// "name when options.x" or "name unless message.markup": x must be an option
+// of this service, or the message field one the templates know.
+void definition_reader::check_condition(const member_key& k, const YAML::Mark& mark,
+                                        const std::string& path) {
+  if (k.condition.empty() || known(k.condition, scope::request)) return;
+  const bool option = k.condition.substr(0, 8) == "options.";
+  sink_.add(mark, path,
+            (option ? "the condition names no option of this service: \""
+                    : "the condition names no message field: \"") +
+                k.condition.substr(8) + "\"");
 }
 
 void definition_reader::read_auth(const YAML::Node& node) {
@@ -118,9 +132,7 @@ void definition_reader::body_tree(const YAML::Node& node, const std::string& pat
     json_.begin_object();
     for (const auto& kv : node) {
       const member_key k = parse_member_key(kv.first.Scalar());
-      if (!k.option.empty() && !option_names_.count(k.option))
-        sink_.add(kv.first.Mark(), path + "." + k.name,
-                  "the condition names no option of this service: \"" + k.option + "\"");
+      check_condition(k, kv.first.Mark(), path + "." + k.name);
       json_.key(kv.first.Scalar());
       body_tree(kv.second, path + "." + k.name);
     }

@@ -123,6 +123,15 @@ url_channel apply_form(const std::string& scheme, const form_owner& owner, const
     const std::string& param =
         given.first;  // not a structured binding: clang 14 cannot capture one
     const std::string& value = given.second;
+    if (param == "format") {  // Apprise's: how the service is written to
+      if (value != "text" && value != "markdown" && value != "html")
+        return refuse("?format= takes text, markdown or html (got \"" + sdk::json_escape(value) +
+                      "\")");
+      // text: plain for this channel; markdown, html: the service's own way.
+      const bool service = owner.defaults == nullptr;  // a plugin's forms have defaults
+      if (value == "text" && service) out.options.emplace_back("render", "text");
+      continue;
+    }
     const auto it = std::find_if(owner.forms->query.begin(), owner.forms->query.end(),
                                  [&](const auto& m) { return m.first == param; });
     if (it != owner.forms->query.end()) {

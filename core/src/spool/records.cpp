@@ -5,7 +5,11 @@
 namespace notibus::spool {
 namespace {
 
+// Version 2 adds a message's body format after its creation time. A text
+// message is still written as version 1, byte for byte what 1.0 wrote, so a
+// spool of text messages stays readable by 1.0.
 constexpr std::uint8_t format_version = 1;
+constexpr std::uint8_t format_version_with_format = 2;
 
 class writer {
  public:
@@ -93,9 +97,10 @@ void put_message(writer& w, const message& m) {
   w.u64(m.idempotency_key ? 1 : 0);
   if (m.idempotency_key) w.str(*m.idempotency_key);
   w.i64(to_unix_ms(m.created_at));
+  if (m.format != body_format::text) w.u64(static_cast<std::uint64_t>(m.format));
 }
 
-message get_message(reader& r) {
+message get_message(reader& r, std::uint64_t version) {
   message m;
   m.id = r.str();
   m.topic = r.str();
@@ -112,6 +117,11 @@ message get_message(reader& r) {
   m.channels = r.strings();
   if (r.u64() == 1) m.idempotency_key = r.str();
   m.created_at = from_unix_ms(r.i64());
+  if (version >= format_version_with_format) {
+    const auto f = r.u64();
+    m.format = f <= static_cast<std::uint64_t>(body_format::html) ? static_cast<body_format>(f)
+                                                                  : body_format::text;
+  }
   return m;
 }
 
@@ -144,18 +154,24 @@ outcome_record get_outcome(reader& r) {
 
 // Every payload starts with the format version, so a later format can be told apart.
 template <class Put>
-std::string encode(Put put) {
+std::string encode(Put put, std::uint8_t version = format_version) {
   writer w;
-  w.u64(format_version);
+  w.u64(version);
   put(w);
   return w.take();
 }
 
+std::uint8_t version_for(const message& m) {
+  return m.format == body_format::text ? format_version : format_version_with_format;
+}
+
+// `get(reader, version)` reads the value of a payload of either version.
 template <class T, class Get>
 std::optional<T> decode(std::string_view in, Get get) {
   reader r(in);
-  if (r.u64() != format_version) return std::nullopt;
-  T value = get(r);
+  const std::uint64_t version = r.u64();
+  if (version != format_version && version != format_version_with_format) return std::nullopt;
+  T value = get(r, version);
   if (!r.at_end()) return std::nullopt;
   return value;
 }
@@ -175,7 +191,7 @@ std::chrono::system_clock::time_point from_unix_ms(std::int64_t ms) {
 }
 
 std::string encode_message(const message& m) {
-  return encode([&](writer& w) { put_message(w, m); });
+  return encode([&](writer& w) { put_message(w, m); }, version_for(m));
 }
 std::string encode_outcome(const outcome_record& o) {
   return encode([&](writer& w) { put_outcome(w, o); });
@@ -189,7 +205,7 @@ std::string encode_snapshot(const snapshot_record& s) {
     w.u64(s.outcomes.size());
     for (const auto& o : s.outcomes) put_outcome(w, o);
     w.u64(s.done ? 1 : 0);
-  });
+  }, version_for(s.msg));
 }
 std::string encode_key(const key_record& k) {
   return encode([&](writer& w) {
@@ -200,25 +216,25 @@ std::string encode_key(const key_record& k) {
 }
 
 std::optional<message> decode_message(std::string_view in) {
-  return decode<message>(in, [](reader& r) { return get_message(r); });
+  return decode<message>(in, [](reader& r, std::uint64_t v) { return get_message(r, v); });
 }
 std::optional<outcome_record> decode_outcome(std::string_view in) {
-  return decode<outcome_record>(in, [](reader& r) { return get_outcome(r); });
+  return decode<outcome_record>(in, [](reader& r, std::uint64_t) { return get_outcome(r); });
 }
 std::optional<std::string> decode_id(std::string_view in) {
-  return decode<std::string>(in, [](reader& r) { return r.str(); });
+  return decode<std::string>(in, [](reader& r, std::uint64_t) { return r.str(); });
 }
 std::optional<snapshot_record> decode_snapshot(std::string_view in) {
-  return decode<snapshot_record>(in, [](reader& r) {
+  return decode<snapshot_record>(in, [](reader& r, std::uint64_t version) {
     snapshot_record s;
-    s.msg = get_message(r);
+    s.msg = get_message(r, version);
     for (auto n = r.count(); n > 0 && r.ok(); --n) s.outcomes.push_back(get_outcome(r));
     s.done = r.u64() == 1;
     return s;
   });
 }
 std::optional<key_record> decode_key(std::string_view in) {
-  return decode<key_record>(in, [](reader& r) {
+  return decode<key_record>(in, [](reader& r, std::uint64_t) {
     key_record k;
     k.key = r.str();
     k.message_id = r.str();

@@ -31,8 +31,9 @@ compiled_service compile_definition(const std::string& definition) {
   return std::move(*s);
 }
 
-// Who of a for_each list got a message already, or refused it for good, so a
-// retry goes only to the others. Bounded: the oldest messages are forgotten.
+// Who of a for_each list got a message already, or refused it for good (or
+// which parts of a split text went), so a retry goes only to the others.
+// Bounded: the oldest messages are forgotten.
 class recipient_memory {
  public:
   struct state {
@@ -69,6 +70,8 @@ class service_engine {
   // definition declares them, the core checked them) are read through the view.
   struct config {
     std::string definition;
+    std::string render;
+    overflow_mode overflow = overflow_mode::cut;
     http::transport_config transport;
   };
 
@@ -77,6 +80,14 @@ class service_engine {
         sdk::schema<config>()
             .field("definition", &config::definition,
                    "The service definition; set by notibus for a service type, not by hand.")
+            .field("render", &config::render,
+                   "How a Markdown or HTML body is written for this channel instead of the "
+                   "service's own way: text, markdown, discord, slack, google_chat, "
+                   "rocket_chat, teams, html, telegram or pushover.")
+            .choice("overflow", &config::overflow,
+                    {{"cut", overflow_mode::cut}, {"split", overflow_mode::split}},
+                    "A text over the service's limit: cut (ending with \"…\") or split into "
+                    "numbered messages sent in order.")
             .include(&config::transport, http::transport_schema());
     return s;
   }
@@ -89,6 +100,13 @@ class service_engine {
       return;
     }
     const compiled_service s = compile_definition(c.definition);
+    if (!c.render.empty() && !renderer_named(c.render))
+      view.error("render", "unknown renderer \"" + c.render +
+                               "\" (text, markdown, discord, slack, google_chat, rocket_chat, "
+                               "teams, html, telegram, pushover)");
+    if (c.overflow == overflow_mode::split && !s.for_each.empty())
+      view.error("overflow", "split is not available for " + s.name +
+                                 ": it sends one request per recipient; use cut");
     const option_values values = read_options(s, view);
     const request_renderer renderer(s, values, std::string(view.instance_name()));
     std::string error;
@@ -105,7 +123,7 @@ class service_engine {
   service_engine(const config& c, const sdk::config_view& view)
       : service_(compile_definition(c.definition)),
         values_(read_options(service_, view)),
-        renderer_(service_, values_, std::string(view.instance_name())) {
+        renderer_(service_, values_, std::string(view.instance_name()), c.render, c.overflow) {
     std::string error;
     const auto base = http::parse_url(renderer_.base_url(), error);  // checked by validate()
     if (base) secrets_.add_url(*base);
@@ -139,13 +157,55 @@ class service_engine {
     std::string error;
     auto r = renderer_.render(m, nullptr, error);
     if (!r) return done.permanent("cannot build the request: " + error);
-    client_->send(std::move(r->request),
+    if (r->requests.size() > 1) {
+      auto run = std::make_shared<parts_run>(std::string(m.id()), std::move(r->requests), done);
+      run->state = memory_.get(run->id);
+      return send_next_part(std::move(run));
+    }
+    client_->send(std::move(r->requests.front()),
                   [this, done, note = cut_note(*r)](http::result res) mutable {
                     sdk::outcome v = judge(service_, res, std::chrono::system_clock::now());
                     v.error = secrets_.apply(std::move(v.error));
                     if (v.is_delivered()) v.detail = note;
                     done.finish(v);
                   });
+  }
+
+  // A text split in parts goes part after part, in order; a retry resumes at
+  // the first part not delivered.
+  struct parts_run {
+    parts_run(std::string i, std::vector<http::request> r, sdk::completion d)
+        : id(std::move(i)), requests(std::move(r)), done(std::move(d)) {}
+    std::string id;
+    std::vector<http::request> requests;
+    sdk::completion done;
+    recipient_memory::state state;  // delivered: the indexes of the parts sent
+    std::size_t next = 0;
+  };
+
+  void send_next_part(std::shared_ptr<parts_run> run) {
+    const std::size_t count = run->requests.size();
+    while (run->next < count && run->state.delivered.count(std::to_string(run->next))) ++run->next;
+    if (run->next == count) {
+      memory_.forget(run->id);
+      return run->done.delivered("sent in " + std::to_string(count) + " parts (the " +
+                                 service_.name + " limit is " +
+                                 std::to_string(service_.text_limit) + ")");
+    }
+    http::request req = std::move(run->requests[run->next]);
+    client_->send(std::move(req), [this, run](http::result res) mutable {
+      sdk::outcome v = judge(service_, res, std::chrono::system_clock::now());
+      if (v.is_delivered()) {
+        run->state.delivered.insert(std::to_string(run->next++));
+        return send_next_part(std::move(run));
+      }
+      const std::string part = "part " + std::to_string(run->next + 1) + " of " +
+                               std::to_string(run->requests.size()) + ": ";
+      v.error = part + secrets_.apply(std::move(v.error));
+      if (v.kind == NOTIBUS_OUTCOME_TRANSIENT) memory_.put(run->id, run->state);
+      else memory_.forget(run->id);
+      run->done.finish(v);
+    });
   }
 
   // One request per item of the for_each list (Twilio: one SMS per number).
@@ -170,7 +230,7 @@ class service_engine {
       auto r = renderer_.render(m, &to, error);
       if (!r) return done.permanent("cannot build the request: " + error);
       if (r->text_cut || r->field_cut) b->note = cut_note(*r);
-      requests.emplace_back(to, std::move(r->request));
+      requests.emplace_back(to, std::move(r->requests.front()));
     }
     if (requests.empty()) return finish_each(id, *b, done);
     b->waiting = requests.size();

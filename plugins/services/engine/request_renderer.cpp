@@ -4,24 +4,13 @@
 
 #include <algorithm>
 
+#include "../../common/format/split.hpp"
 #include "../../common/http/base64.hpp"
 #include "../../common/http/url.hpp"
+#include "render_context.hpp"
 
 namespace notibus::services {
 namespace {
-
-// A placeholder's value: as text, and as a JSON value when it stands alone.
-struct resolved {
-  bool present = false;
-  std::string text;
-  std::string json;  // empty: a string (quote `text`)
-};
-
-std::string json_quoted(std::string_view text) {
-  std::string out = "\"";
-  sdk::json_escape_to(out, text);
-  return out + '"';
-}
 
 void escape_markup(std::string& out, std::string_view value, text_escape e) {
   for (const char c : value) {
@@ -65,144 +54,9 @@ std::string header_safe(std::string value) {
   return value;
 }
 
-class context {
- public:
-  context(const compiled_service& s, const option_values& options, const sdk::message_view* m,
-          std::string_view channel, const std::string* recipient)
-      : s_(s), options_(options), m_(m), channel_(channel), recipient_(recipient) {}
-
-  void set_text(std::string text) { text_ = std::move(text); }
-  // The message body as the text shows it: cut to fit the service's limit.
-  void set_body(std::optional<std::string> body) { body_ = std::move(body); }
-  std::string_view body() const { return m_ ? m_->body() : std::string_view(); }
-
-  resolved lookup(const placeholder& p) const {
-    resolved r = find(p.name);
-    if (p.cut && r.present && cut_to_code_points(r.text, p.cut)) {
-      r.json.clear();
-      cut_ = true;
-    }
-    return r;
-  }
-  bool cut() const { return cut_; }
-
-  // A placeholder that stands for something: a section around it is shown.
-  bool has_value(const placeholder& p) const {
-    const resolved r = lookup(p);
-    return r.present && !r.text.empty();
-  }
-
-  template <class Escape>
-  std::string render(const service_template& t, Escape&& escape) const {
-    std::string out;
-    t.for_each_shown([this](const placeholder& p) { return has_value(p); },
-                     [&](const service_template::part& part) {
-                       if (part.literal())
-                         out += part.text;
-                       else
-                         escape(out, lookup(part.value).text);
-                     });
-    return out;
-  }
-
-  // A member or item whose single placeholder has no value (an option not
-  // set, an empty title, no tags) is left out of a JSON body or a form.
-  bool leaves_out(const service_template& t) const {
-    const placeholder* p = t.sole_placeholder();
-    if (!p) return false;
-    const resolved r = lookup(*p);
-    return !r.present || (r.text.empty() && (r.json.empty() || r.json == "[]"));
-  }
-
-  // A member's condition: "when options.x" holds if x is set and not false.
-  bool holds(const member_key& k) const {
-    if (k.option.empty()) return true;
-    auto it = options_.find(k.option);
-    const bool on = it != options_.end() && it->second.type != option_value::kind::unset &&
-                    it->second.text != "false" && !it->second.text.empty();
-    return on != k.unless;
-  }
-
-  std::string plain(const service_template& t) const {
-    return render(t, [](std::string& out, std::string_view v) { out += v; });
-  }
-
- private:
-  resolved find(std::string_view name) const {
-    resolved r;
-    if (name.substr(0, 8) == "message.") return message_field(name.substr(8));
-    if (name.substr(0, 8) == "options.") {
-      auto it = options_.find(name.substr(8));
-      if (it == options_.end() || it->second.type == option_value::kind::unset) return r;
-      const option_value& v = it->second;
-      r.present = true;
-      r.text = v.text;
-      switch (v.type) {
-        case option_value::kind::integer:
-        case option_value::kind::number:
-        case option_value::kind::boolean:
-          r.json = v.text;
-          break;
-        case option_value::kind::list:
-          r.json = "[";
-          for (const auto& item : v.list)
-            r.json += (r.json.size() > 1 ? "," : "") + json_quoted(item);
-          r.json += ']';
-          break;
-        default:
-          break;
-      }
-      return r;
-    }
-    if (name == "text") return {true, text_, {}};
-    if (name == "delivery_id")
-      return {true, m_ ? std::string(m_->id()) + "." + std::string(channel_) : "", {}};
-    if (name == "recipient") return {recipient_ != nullptr, recipient_ ? *recipient_ : "", {}};
-    if (name == "priority" && m_) {
-      auto it = s_.priority.find(std::string(m_->priority()));
-      if (it == s_.priority.end()) return r;
-      r.present = true;
-      r.json = it->second;
-      r.text = it->second.front() == '"' ? it->second.substr(1, it->second.size() - 2) : it->second;
-      if (it->second.front() == '"') r.json.clear();
-      return r;
-    }
-    return r;
-  }
-
-  resolved message_field(std::string_view field) const {
-    if (!m_) return {};
-    if (field == "title") return {true, std::string(m_->title()), {}};
-    if (field == "body") return {true, body_ ? *body_ : std::string(m_->body()), {}};
-    if (field == "topic") return {true, std::string(m_->topic()), {}};
-    if (field == "priority") return {true, std::string(m_->priority()), {}};
-    if (field == "id") return {true, std::string(m_->id()), {}};
-    if (field == "created_at") return {true, sdk::format_rfc3339_utc(m_->created_at_ms()), {}};
-    if (field == "tags") {
-      resolved r{true, {}, "["};
-      for (auto t : m_->tags()) {
-        r.text += (r.text.empty() ? "" : ", ") + std::string(t);
-        r.json += (r.json.size() > 1 ? "," : "") + json_quoted(t);
-      }
-      r.json += ']';
-      return r;
-    }
-    if (field.substr(0, 11) == "attributes.") {
-      auto v = m_->attribute(field.substr(11));
-      return {v.has_value(), v ? std::string(*v) : "", {}};
-    }
-    return {};
-  }
-
-  const compiled_service& s_;
-  const option_values& options_;
-  const sdk::message_view* m_;
-  std::string_view channel_;
-  const std::string* recipient_;
-  std::string text_;
-  std::optional<std::string> body_;
-  mutable bool cut_ = false;  // a cut:N filter shortened something
-};
+void json_escape(std::string& o, std::string_view v, const placeholder&) {
+  sdk::json_escape_to(o, v);
+}
 
 // The body as JSON text; members whose single placeholder has no value go.
 void render_json(const body_node& n, const context& ctx, std::string& out) {
@@ -217,8 +71,7 @@ void render_json(const body_node& n, const context& ctx, std::string& out) {
         return;
       }
       out += '"';
-      out +=
-          ctx.render(n.text, [](std::string& o, std::string_view v) { sdk::json_escape_to(o, v); });
+      out += ctx.render(n.text, json_escape);
       out += '"';
       return;
     case body_node::kind::array:
@@ -267,36 +120,68 @@ std::string render_url(const service_template& t, const context& ctx) {
   return out;
 }
 
-// The composed text, escaped for the service and within its limit: the body
-// is cut (on a code point, ending with "…") until it fits.
-std::string compose_text(const compiled_service& s, context& ctx, bool& cut) {
-  auto escape = [&](std::string& out, std::string_view v) { escape_markup(out, v, s.escape); };
-  auto plain = [](std::string& out, std::string_view v) { out += v; };
-  auto render = [&] {
-    return s.escape == text_escape::none ? ctx.render(*s.text, plain) : ctx.render(*s.text, escape);
-  };
-  std::string text = render();
-  cut = false;
-  if (s.text_limit == 0 || code_points(text) <= s.text_limit) return text;
-  cut = true;
-  // The body is cut before it is escaped, so markup and entities stay whole;
-  // escaping may lengthen it, hence a few rounds.
-  const std::string body(ctx.body());
-  std::size_t keep = code_points(body);
-  for (int round = 0; round < 8 && keep > 1; ++round) {
-    const std::size_t excess = code_points(text) - s.text_limit;
-    keep = excess + 1 >= keep ? 1 : keep - excess;
-    std::string shorter = body;
+// How the service counts a text.
+std::size_t measure(const compiled_service& s, std::string_view text) {
+  return s.count == text_count::telegram ? format::count_telegram_units(text)
+                                         : format::count_code_points(text);
+}
+
+// The definition's text with the values escaped for it; a rendered body is
+// markup already and goes in as it is.
+std::string compose(const compiled_service& s, const context& ctx) {
+  return ctx.render(*s.text, [&](std::string& out, std::string_view v, const placeholder& p) {
+    if (s.escape == text_escape::none || ctx.is_markup(p))
+      out += v;
+    else
+      escape_markup(out, v, s.escape);
+  });
+}
+
+// A text body over the limit, as 1.0 cut it: on a code point, before it is
+// escaped so entities stay whole. The longest cut whose text fits is found by
+// bisection, since escaping and the service's count (UTF-16 units for
+// Telegram) make the text's size no simple function of the body's.
+std::string plain_cut(const compiled_service& s, context& ctx, std::string_view body) {
+  auto text_keeping = [&](std::size_t keep) {
+    std::string shorter(body);
     cut_to_code_points(shorter, keep);
     ctx.set_body(std::move(shorter));
-    text = render();
-    if (code_points(text) <= s.text_limit) return text;
+    return compose(s, ctx);
+  };
+  std::size_t lo = 1, hi = code_points(body);
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo + 1) / 2;
+    if (measure(s, text_keeping(mid)) <= s.text_limit) lo = mid;
+    else hi = mid - 1;
   }
-  cut_to_code_points(text, s.text_limit);  // the rest alone is too long
+  std::string text = text_keeping(lo);
+  if (measure(s, text) > s.text_limit) cut_to_code_points(text, s.text_limit);  // the rest alone is too long
   return text;
 }
 
+// What the body may take of the limit: the rest is the text around it.
+std::size_t room_for_body(const compiled_service& s, context& ctx, std::size_t reserve) {
+  ctx.set_body(std::string());
+  const std::size_t frame = measure(s, compose(s, ctx)) + reserve;
+  return s.text_limit > frame + 1 ? s.text_limit - frame : 1;
+}
+
+// A body measured as the service will count it inside the text: a text body
+// is escaped there first.
+format::measure_fn body_measure(const compiled_service& s, bool markup) {
+  return [&s, markup](std::string_view part) {
+    if (markup || s.escape == text_escape::none) return measure(s, part);
+    std::string escaped;
+    escape_markup(escaped, part, s.escape);
+    return measure(s, escaped);
+  };
+}
+
 }  // namespace
+
+std::optional<format::target> renderer_named(const std::string& name) {
+  return format::target_named(name);
+}
 
 option_values read_options(const compiled_service& s, const sdk::config_view& c) {
   option_values out;
@@ -323,8 +208,13 @@ option_values read_options(const compiled_service& s, const sdk::config_view& c)
 }
 
 request_renderer::request_renderer(const compiled_service& s, const option_values& options,
-                                   std::string channel)
-    : s_(s), options_(options), channel_(std::move(channel)) {
+                                   std::string channel, const std::string& render,
+                                   overflow_mode overflow)
+    : s_(s),
+      options_(options),
+      channel_(std::move(channel)),
+      target_(renderer_named(render.empty() ? s.render : render).value_or(format::target::text)),
+      overflow_(overflow) {
   const bool options_only = std::all_of(
       s.url.parts().begin(), s.url.parts().end(),
       [](const auto& p) { return p.literal() || p.value.name.rfind("options.", 0) == 0; });
@@ -332,13 +222,52 @@ request_renderer::request_renderer(const compiled_service& s, const option_value
   if (options_only) fixed_url_ = http::parse_url(base_url(), error);
 }
 
-std::optional<rendered_request> request_renderer::render(const sdk::message_view& m,
-                                                         const std::string* recipient,
-                                                         std::string& error) const {
-  context ctx(s_, options_, &m, channel_, recipient);
-  rendered_request out;
-  if (s_.text) ctx.set_text(compose_text(s_, ctx, out.text_cut));
-  http::request& req = out.request;
+std::string request_renderer::markup_cut(context& ctx, message_body& body) const {
+  const std::size_t room = room_for_body(s_, ctx, 0);
+  bool was_cut = false;
+  ctx.set_body(format::cut(body.document(), target_, room, body_measure(s_, true), was_cut));
+  std::string text = compose(s_, ctx);
+  if (measure(s_, text) > s_.text_limit) cut_to_code_points(text, s_.text_limit);
+  return text;
+}
+
+// The body in parts that each fit with the text around them, numbered.
+std::vector<request_renderer::composed> request_renderer::split_texts(context& ctx,
+                                                                      message_body& body) const {
+  const std::size_t numbering = measure(s_, "\n(99/99)");
+  const std::size_t room = room_for_body(s_, ctx, numbering);
+  const format::target t = body.markup() ? target_ : format::target::text;
+  const auto parts = format::split(body.document(), t, room, body_measure(s_, body.markup()));
+  std::vector<composed> out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    ctx.set_body(parts[i]);
+    std::string text = compose(s_, ctx);
+    if (parts.size() > 1)
+      text += "\n(" + std::to_string(i + 1) + "/" + std::to_string(parts.size()) + ")";
+    if (measure(s_, text) > s_.text_limit) cut_to_code_points(text, s_.text_limit);
+    out.push_back({parts[i], std::move(text)});
+  }
+  return out;
+}
+
+// The composed text, within the service's limit: whole, cut, or in parts.
+std::vector<request_renderer::composed> request_renderer::texts(context& ctx, message_body& body,
+                                                                bool& cut) const {
+  std::string whole = compose(s_, ctx);
+  cut = s_.text_limit != 0 && measure(s_, whole) > s_.text_limit;
+  if (!cut) return {{std::nullopt, std::move(whole)}};
+  if (overflow_ == overflow_mode::split) {
+    cut = false;  // nothing is lost
+    return split_texts(ctx, body);
+  }
+  std::string text = body.markup() ? markup_cut(ctx, body) : plain_cut(s_, ctx, body.written());
+  return {{std::nullopt, std::move(text)}};
+}
+
+std::optional<http::request> request_renderer::request_for(const context& ctx,
+                                                           std::size_t body_size,
+                                                           std::string& error) const {
+  http::request req;
   req.method = s_.method;
   if (fixed_url_) {
     req.url = *fixed_url_;
@@ -347,8 +276,9 @@ std::optional<rendered_request> request_renderer::render(const sdk::message_view
     if (!url) return std::nullopt;
     req.url = std::move(*url);
   }
-  for (const auto& [name, t] : s_.headers)
-    if (!ctx.leaves_out(t)) req.headers.emplace_back(name, header_safe(ctx.plain(t)));
+  for (const auto& [key, t] : s_.headers)
+    if (ctx.holds(key) && !ctx.leaves_out(t))
+      req.headers.emplace_back(key.name, header_safe(ctx.plain(t)));
   for (const auto& a : s_.auth) {
     if (a.bearer && !ctx.leaves_out(*a.bearer)) {
       req.headers.emplace_back("Authorization", header_safe("Bearer " + ctx.plain(*a.bearer)));
@@ -361,23 +291,44 @@ std::optional<rendered_request> request_renderer::render(const sdk::message_view
     }
   }
   if (s_.json_body) {
-    req.body.reserve(256 + m.body().size());
+    req.body.reserve(256 + body_size);
     render_json(*s_.json_body, ctx, req.body);
   } else {
-    for (const auto& [name, t] : s_.form_body) {
-      if (ctx.leaves_out(t)) continue;
+    for (const auto& [key, t] : s_.form_body) {
+      if (!ctx.holds(key) || ctx.leaves_out(t)) continue;
       if (!req.body.empty()) req.body += '&';
-      req.body += encode(name, true) + "=" +
-                  ctx.render(t, [](std::string& o, std::string_view v) { o += encode(v, true); });
+      req.body += encode(key.name, true) + "=" +
+                  ctx.render(t, [](std::string& o, std::string_view v, const placeholder&) {
+                    o += encode(v, true);
+                  });
     }
   }
   if (!s_.content_type.empty()) req.headers.emplace_back("Content-Type", s_.content_type);
+  return req;
+}
+
+std::optional<rendered_request> request_renderer::render(const sdk::message_view& m,
+                                                         const std::string* recipient,
+                                                         std::string& error) const {
+  message_body body(m, target_);
+  context ctx(s_, options_, &m, channel_, recipient, &body);
+  rendered_request out;
+  std::vector<composed> texts_to_send;
+  if (s_.text) texts_to_send = texts(ctx, body, out.text_cut);
+  else texts_to_send.push_back({});
+  for (auto& t : texts_to_send) {
+    ctx.set_body(std::move(t.body));
+    ctx.set_text(std::move(t.text));
+    auto req = request_for(ctx, m.body().size(), error);
+    if (!req) return std::nullopt;
+    out.requests.push_back(std::move(*req));
+  }
   out.field_cut = ctx.cut();
   return out;
 }
 
 std::string request_renderer::base_url() const {
-  const context ctx(s_, options_, nullptr, channel_, nullptr);
+  const context ctx(s_, options_, nullptr, channel_, nullptr, nullptr);
   return render_url(s_.url, ctx);
 }
 

@@ -13,6 +13,7 @@
 
 #include "../../common/http/client.hpp"
 #include <compiled_service.hpp>
+#include "../../common/format/render.hpp"
 
 namespace notibus::services {
 
@@ -25,18 +26,27 @@ struct option_value {
 };
 using option_values = std::map<std::string, option_value, std::less<>>;
 
+class context;
+class message_body;
+
 // Reads the definition's options from a channel's config.
 option_values read_options(const compiled_service& s, const sdk::config_view& c);
 
+// What to do with a text over the service's limit: cut it (ending with "…"),
+// or send it as several messages, numbered "(1/3)", in order.
+enum class overflow_mode { cut, split };
+
 struct rendered_request {
-  http::request request;
+  std::vector<http::request> requests;  // one, or a split text's parts in order
   bool text_cut = false;   // the composed text was over the service's limit
   bool field_cut = false;  // a {{...|cut:N}} value was longer than N
 };
 
 class request_renderer {
  public:
-  request_renderer(const compiled_service& s, const option_values& options, std::string channel);
+  // `render` overrides the definition's renderer (a channel's `render:`), by name.
+  request_renderer(const compiled_service& s, const option_values& options, std::string channel,
+                   const std::string& render = {}, overflow_mode overflow = overflow_mode::cut);
 
   // nullopt with `error` set when the URL does not come out as an http(s) URL.
   std::optional<rendered_request> render(const sdk::message_view& m, const std::string* recipient,
@@ -46,11 +56,26 @@ class request_renderer {
   std::string base_url() const;
 
  private:
+  struct composed {
+    std::optional<std::string> body;  // the part of the body it shows, when not all
+    std::string text;
+  };
+  std::optional<http::request> request_for(const context& ctx, std::size_t body_size,
+                                           std::string& error) const;
+  std::vector<composed> texts(context& ctx, message_body& body, bool& cut) const;
+  std::vector<composed> split_texts(context& ctx, message_body& body) const;
+  std::string markup_cut(context& ctx, message_body& body) const;
+
   const compiled_service& s_;
   const option_values& options_;
   std::string channel_;
+  format::target target_;
+  overflow_mode overflow_;
   // A URL made of options only is the same for every message: parsed once.
   std::optional<http::target_url> fixed_url_;
 };
+
+// The renderer a definition or a channel names ("telegram", "slack"...).
+std::optional<format::target> renderer_named(const std::string& name);
 
 }  // namespace notibus::services

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 #define NOTIBUS_ABI_MAJOR 1u
-#define NOTIBUS_ABI_MINOR 1u
+#define NOTIBUS_ABI_MINOR 2u
 /* major in the high 16 bits, minor in the low 16 bits */
 #define NOTIBUS_ABI_VERSION ((NOTIBUS_ABI_MAJOR << 16) | NOTIBUS_ABI_MINOR)
 #define NOTIBUS_ABI_VERSION_MAJOR_OF(v) ((uint32_t)(v) >> 16)
@@ -119,6 +119,10 @@ typedef struct notibus_message_v1 {
   size_t attribute_count;
   int64_t created_at_ms; /* Unix epoch milliseconds */
   uint32_t attempt;      /* 1 for the first try */
+  /* ABI 1.2: what the body is written in, "text" | "markdown" | "html". A
+   * host before 1.2 passes a shorter struct: read it only when struct_size
+   * covers it (sdk.hpp's message_view::format() does), else it is "text". */
+  const char* format;
 } notibus_message_v1;
 
 typedef enum notibus_outcome {

@@ -78,6 +78,11 @@ class message_view {
   std::string_view priority() const { return m_->priority; }
   int64_t created_at_ms() const { return m_->created_at_ms; }
   uint32_t attempt() const { return m_->attempt; }
+  // "text", "markdown" or "html"; "text" from a host older than ABI 1.2.
+  std::string_view format() const {
+    const bool has = m_->struct_size >= offsetof(notibus_message_v1, format) + sizeof(m_->format);
+    return has && m_->format ? m_->format : "text";
+  }
   std::vector<std::string_view> tags() const { return {m_->tags, m_->tags + m_->tag_count}; }
   std::vector<std::pair<std::string_view, std::string_view>> attributes() const {
     std::vector<std::pair<std::string_view, std::string_view>> out;
@@ -97,7 +102,8 @@ class message_view {
 };
 
 // Every field of a message as one compact JSON object (id, topic, title, body,
-// priority, tags, attributes, created_at in RFC 3339 UTC): what the webhook
+// priority, tags, attributes, created_at in RFC 3339 UTC, and format when the
+// body is not plain text, so a 1.0 receiver sees 1.0's object): what the webhook
 // sends by default and the file and console channels write. Built in one
 // string, since it runs once per delivery.
 inline std::string to_json(const message_view& m) {
@@ -132,6 +138,7 @@ inline std::string to_json(const message_view& m) {
   }
   out += '}';
   field("created_at", format_rfc3339_utc(m.created_at_ms()));
+  if (m.format() != "text") field("format", m.format());
   out += '}';
   return out;
 }
