@@ -22,6 +22,8 @@ struct channel_type {
   std::size_t option_count = 0;
   std::vector<std::string> url_forms;
   bool service = false;
+  std::string render, limit_counts;  // a service's
+  std::size_t text_limit = 0;
 };
 
 channel_type of(const loaded_plugin& p) {
@@ -37,8 +39,9 @@ channel_type of(const loaded_plugin& p) {
 }
 
 channel_type of(const service_info& s) {
-  return {s.name,           "",          s.description, s.origin, s.docs, s.options.data(),
-          s.options.size(), s.url_forms, true};
+  return {s.name,           "",          s.description, s.origin,       s.docs,
+          s.options.data(), s.options.size(), s.url_forms, true, s.render, s.limit_counts,
+          s.text_limit};
 }
 
 std::string default_text(const notibus_option_v1& o) {
@@ -77,6 +80,11 @@ boost::json::object describe_json(const channel_type& t) {
     boost::json::array forms;
     for (const auto& f : t.url_forms) forms.emplace_back(f);
     out["url_forms"] = std::move(forms);
+    out["render"] = t.render;
+    if (t.text_limit) {
+      out["text_limit"] = t.text_limit;
+      out["limit_counts"] = t.limit_counts;
+    }
   }
   return out;
 }
@@ -91,13 +99,20 @@ void describe_text(const channel_type& t) {
     std::printf("%s %s (%s)\n  %s\n", t.name.c_str(), t.version.c_str(), t.origin.c_str(),
                 t.description.c_str());
   for (const auto& f : t.url_forms) std::printf("  url: %s\n", f.c_str());
+  if (t.service) {
+    std::printf("  format: a Markdown or HTML body is written as %s (docs/formats.md)\n",
+                t.render.c_str());
+    if (t.text_limit)
+      std::printf("  limit: %zu %s (overflow: cut or split)\n", t.text_limit,
+                  t.limit_counts == "telegram" ? "UTF-16 units of the text shown" : "characters");
+  }
   std::printf("\noptions:\n");
   options_text(t.options, t.option_count);
   if (t.service)
     std::printf(
         "\nand the service engine's: ca_file, insecure_skip_verify, client_cert, client_key,\n"
         "connect_timeout, tls_timeout, write_timeout, response_timeout, follow_redirects,\n"
-        "max_response_body, pool.{max_connections, idle_timeout}\n");
+        "max_response_body, pool.{max_connections, idle_timeout}, render, overflow\n");
   const auto& common = common_channel_options();
   std::printf("\ncommon to every channel (checked by notibus itself):\n");
   options_text(common.data(), common.size());

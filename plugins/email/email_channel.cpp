@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "format/message_body.hpp"
 #include "mime.hpp"
 #include "smtp.hpp"
 #include "template/message_template.hpp"
@@ -45,7 +46,7 @@ class email_channel {
     std::string from;
     std::vector<std::string> to, cc, bcc, reply_to;
     plugins::message_template subject;  // default: "[{{priority}}] {{title}}"
-    plugins::message_template body;     // default: "{{body}}"
+    plugins::message_template body;     // default: "{{body_text}}"
     std::optional<plugins::message_template> html_body;
     std::string helo_name = "localhost";
     std::optional<milliseconds> connect_timeout, command_timeout, data_timeout;
@@ -87,10 +88,13 @@ class email_channel {
             .parsed("subject", &config::subject, text_template,
                     "Subject template (placeholders as in the webhook channel).", {},
                     "[{{priority}}] {{title}}")
-            .parsed("body", &config::body, text_template, "Plain-text body template.", {},
-                    "{{body}}")
+            .parsed("body", &config::body, text_template,
+                    "Plain-text body template ({{body_text}}: a Markdown or HTML body as "
+                    "plain text, a text body as written).",
+                    {}, "{{body_text}}")
             .parsed("html_body", &config::html_body, html_template,
-                    "HTML body template; with it the mail is multipart/alternative.")
+                    "HTML body template; with it the mail is multipart/alternative. Without it "
+                    "a Markdown or HTML message gets an HTML part of its own ({{body_html}}).")
             .field("helo_name", &config::helo_name, "Name given in EHLO.")
             .field("connect_timeout", &config::connect_timeout,
                    "DNS, TCP, TLS and greeting (default: timeout).")
@@ -154,7 +158,10 @@ class email_channel {
     mail mail = mail_;
     mail.subject = subject_.render(m);
     mail.text_body = body_.render(m);
-    if (html_) mail.html_body = html_->render(m);
+    if (html_)
+      mail.html_body = html_->render(m);
+    else if (m.format() != "text")
+      mail.html_body = html_document(m);
     mail.message_id = std::string(m.id()) + "@" + domain_;
     mail.date_ms = m.created_at_ms();
     envelope e;
@@ -166,6 +173,13 @@ class email_channel {
   }
 
  private:
+  // The HTML part of a Markdown or HTML message when no html_body is set.
+  static std::string html_document(const sdk::message_view& m) {
+    format::message_body body(m, format::target::html);
+    return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>" + body.as_html() +
+           "</body></html>\n";
+  }
+
   static smtp_settings settings(const config& c) {
     smtp_settings s;
     s.host = c.host;

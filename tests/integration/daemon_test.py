@@ -187,6 +187,8 @@ class DaemonTest(DaemonTestBase):
             (("POST", "/v1/messages", {"body": 5}, None), 400, "wrong_type", "body"),
             (("POST", "/v1/messages", {"body": "x", "tags": ["a", 3]}, None), 400, "wrong_type", "tags[1]"),
             (("POST", "/v1/messages", {"body": "x", "priority": "extreme"}, None), 400, "invalid_value", "priority"),
+            (("POST", "/v1/messages", {"body": "x", "format": "rtf"}, None), 400, "invalid_value", "format"),
+            (("POST", "/v1/messages", {"body": "x", "format": 1}, None), 400, "wrong_type", "format"),
             (("POST", "/v1/messages", {"body": "x", "colour": "red"}, None), 400, "unknown_field", "colour"),
             (("POST", "/v1/messages", {"title": "no body"}, None), 400, "missing_field", "body"),
             (("POST", "/v1/messages", {"body": "x", "channels": ["nope"]}, None), 400, "unknown_channel", "channels"),

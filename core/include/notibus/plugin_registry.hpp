@@ -33,6 +33,9 @@ struct service_info {
   std::string origin;                      // "built-in" or the definition file
   std::vector<notibus_option_v1> options;  // its schema, as a plugin gives one
   std::vector<std::string> url_forms;      // "tgram://{bot_token}/{chat_id}", ...
+  std::string render = "text";  // how a Markdown or HTML body reaches it (docs/formats.md)
+  std::size_t text_limit = 0;   // the longest text it takes; 0: no limit
+  std::string limit_counts = "code_points";  // or "telegram": UTF-16 units of the shown text
 };
 
 // The channel type that runs service definitions.

@@ -85,6 +85,9 @@ std::vector<diagnostic> catalog::add_locked(service_definition d, const YAML::Ma
   info.origin = e->definition.origin;
   for (const auto& o : e->definition.options) info.options.push_back(abi_option(o, e->strings));
   for (const auto& u : e->definition.forms.urls) info.url_forms.push_back(u.pattern);
+  info.render = e->definition.render;
+  info.text_limit = e->definition.text_limit;
+  info.limit_counts = e->definition.count;
   const std::string name = info.name;
   entries_.emplace(name, std::move(e));
   return {};

@@ -275,8 +275,12 @@ void definition_reader::read_text(const YAML::Node& node) {
     if (*limit < 16) sink_.add(s.mark_of("limit"), "text.limit", "must be at least 16");
     json_.key("limit").number(*limit);
   }
-  json_.key("render").string(value(s, "render").empty() ? "text" : value(s, "render"));
-  json_.key("count").string(value(s, "count").empty() ? "code_points" : value(s, "count"));
+  if (!value(s, "render").empty()) def_.render = value(s, "render");
+  if (!value(s, "count").empty()) def_.count = value(s, "count");
+  if (const auto* limit = get<std::int64_t>(s, "limit"); limit && *limit > 0)
+    def_.text_limit = static_cast<std::size_t>(*limit);
+  json_.key("render").string(def_.render);
+  json_.key("count").string(def_.count);
   json_.end_object();
 }
 

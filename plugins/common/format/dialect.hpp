@@ -24,6 +24,7 @@ struct dialect {
   std::string_view bullet = "- ";
   std::string_view open_task = "[ ] ", done_task = "[x] ";
   std::string_view quote = "> ";
+  bool nested_quotes = true;  // Slack quotes one level: deeper ones join it
   std::string_view rule = "---";
   text_escape escape = text_escape::backslash;
 };

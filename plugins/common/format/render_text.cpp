@@ -80,6 +80,7 @@ class writer {
   std::string table(const node& n);
 
   const dialect& d_;
+  int in_quote_ = 0;  // quotes around the block being written
 };
 
 void writer::inlines(const node& n, std::string& out) {
@@ -261,7 +262,10 @@ std::string writer::block(const node& n) {
       return out;
     }
     case node_kind::block_quote: {
+      if (!d_.nested_quotes && in_quote_) return blocks(n, "\n\n");
+      ++in_quote_;
       const std::string inner = blocks(n, "\n\n");
+      --in_quote_;
       return indented(inner, d_.quote, d_.quote);
     }
     case node_kind::list: return list(n);
@@ -287,7 +291,8 @@ constexpr dialect slack{.strong = "*", .emphasis = "_", .strike = "~", .fence_in
                         .links = link_style::angle, .headings = heading_style::strong,
                         .tables = table_style::aligned_code, .bullet = "\u2022 ",
                         .open_task = "\u2610 ", .done_task = "\u2611 ",
-                        .rule = "\u2500\u2500\u2500", .escape = text_escape::entities};
+                        .nested_quotes = false, .rule = "\u2500\u2500\u2500",
+                        .escape = text_escape::entities};
 constexpr dialect google_chat{.strong = "*", .emphasis = "_", .strike = "~", .fence_info = false,
                               .links = link_style::angle, .headings = heading_style::strong,
                               .tables = table_style::aligned_code, .bullet = "\u2022 ",

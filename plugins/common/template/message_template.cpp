@@ -3,6 +3,9 @@
 #include <notibus/plugin/text.hpp>
 
 #include <cctype>
+#include <optional>
+
+#include "format/message_body.hpp"
 
 #include "http/url.hpp"
 
@@ -81,7 +84,8 @@ std::optional<message_template> message_template::parse(std::string_view text, s
     static const std::pair<std::string_view, field> fields[] = {
         {"title", field::title},          {"body", field::body}, {"topic", field::topic},
         {"priority", field::priority},    {"tags", field::tags}, {"id", field::id},
-        {"created_at", field::created_at}};
+        {"created_at", field::created_at}, {"format", field::format},
+        {"body_text", field::body_text},  {"body_html", field::body_html}};
     part p{field::literal, {}, e == escaping::json && !json.in_string()};
     for (const auto& [n, f] : fields)
       if (name == n) p.kind = f;
@@ -91,7 +95,8 @@ std::optional<message_template> message_template::parse(std::string_view text, s
     }
     if (p.kind == field::literal) {
       error = "unknown placeholder {{" + std::string(name) +
-              "}} (known: title, body, topic, priority, tags, id, created_at, attributes.KEY)";
+              "}} (known: title, body, topic, priority, tags, id, created_at, attributes.KEY, "
+              "format, body_text, body_html)";
       return std::nullopt;
     }
     t.parts_.push_back(std::move(p));
@@ -141,6 +146,11 @@ void message_template::put(std::string& out, std::string_view value, bool quoted
 
 std::string message_template::render(const sdk::message_view& m) const {
   std::string out;
+  std::optional<format::message_body> body;  // parsed only when a template asks
+  auto forms = [&]() -> format::message_body& {
+    if (!body) body.emplace(m, format::target::text);
+    return *body;
+  };
   for (const auto& p : parts_) {
     switch (p.kind) {
       case field::literal:
@@ -172,6 +182,16 @@ std::string message_template::render(const sdk::message_view& m) const {
       }
       case field::attribute:
         put(out, m.attribute(p.text).value_or(""), p.quoted);
+        break;
+      case field::format:
+        put(out, m.format(), p.quoted);
+        break;
+      case field::body_text:
+        put(out, forms().as_text(), p.quoted);
+        break;
+      case field::body_html:
+        if (escaping_ == escaping::html) out += forms().as_html();  // HTML already
+        else put(out, forms().as_html(), p.quoted);
         break;
     }
   }

@@ -1,13 +1,16 @@
 // Message templates shared by the channels: "{{title}}: {{body}}".
-// Placeholders: title, body, topic, priority, tags (joined with ", "), id,
-// created_at (RFC 3339), attributes.KEY (empty when absent). Unknown ones are a
-// config error, found when the template is parsed.
+// Placeholders: title, body (as given), topic, priority, tags (joined with
+// ", "), id, created_at (RFC 3339), attributes.KEY (empty when absent),
+// format (text, markdown, html), body_text (a Markdown or HTML body as plain
+// text), body_html (the body as sanitized HTML; docs/formats.md). Unknown
+// ones are a config error, found when the template is parsed.
 //
 // A template knows the syntax of the text it makes, and a message's text is
 // escaped for it: in JSON a placeholder inside a string literal is escaped for
 // a string, and one outside any string becomes a whole string value, so a
 // message can never change the document's structure; form bodies are
-// percent-encoded; HTML gets its five special characters as entities.
+// percent-encoded; HTML gets its five special characters as entities, except
+// body_html, which is HTML already (every tag of it written by the renderer).
 #pragma once
 
 #include <notibus/plugin/sdk.hpp>
@@ -35,7 +38,10 @@ class message_template {
   std::string render(const sdk::message_view& m) const;
 
  private:
-  enum class field { literal, title, body, topic, priority, tags, id, created_at, attribute };
+  enum class field {
+    literal, title, body, topic, priority, tags, id, created_at, attribute,
+    format, body_text, body_html
+  };
   struct part {
     field kind;
     std::string text;     // the literal, or the attribute key

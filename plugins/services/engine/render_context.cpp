@@ -43,7 +43,7 @@ resolved context::lookup(const placeholder& p) const {
 // A rendered body within `limit` code points: cut between words, markup whole.
 resolved context::cut_body(std::size_t limit) const {
   bool was_cut = false;
-  std::string text = format::cut(body_->document(), body_->service_target(), limit,
+  std::string text = format::cut(body_->tree(), body_->service_target(), limit,
                                  format::count_code_points, was_cut);
   if (format::count_code_points(text) > limit) cut_to_code_points(text, limit);
   cut_ = cut_ || was_cut;

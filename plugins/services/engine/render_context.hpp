@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include <compiled_service.hpp>
-#include "message_body.hpp"
+#include "../../common/format/message_body.hpp"
 #include "request_renderer.hpp"
 
 namespace notibus::services {
@@ -28,7 +28,7 @@ void escape_html_to(std::string& out, std::string_view text);
 class context {
  public:
   context(const compiled_service& s, const option_values& options, const sdk::message_view* m,
-          std::string_view channel, const std::string* recipient, message_body* body)
+          std::string_view channel, const std::string* recipient, format::message_body* body)
       : s_(s), options_(options), m_(m), channel_(channel), recipient_(recipient), body_(body) {}
 
   void set_text(std::string text) { text_ = std::move(text); }
@@ -82,7 +82,7 @@ class context {
   const sdk::message_view* m_;
   std::string_view channel_;
   const std::string* recipient_;
-  message_body* body_;  // null without a message
+  format::message_body* body_;  // null without a message
   std::string text_;
   std::optional<std::string> body_override_;
   mutable bool cut_ = false;  // a cut:N filter shortened something

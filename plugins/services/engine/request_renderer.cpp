@@ -222,10 +222,10 @@ request_renderer::request_renderer(const compiled_service& s, const option_value
   if (options_only) fixed_url_ = http::parse_url(base_url(), error);
 }
 
-std::string request_renderer::markup_cut(context& ctx, message_body& body) const {
+std::string request_renderer::markup_cut(context& ctx, format::message_body& body) const {
   const std::size_t room = room_for_body(s_, ctx, 0);
   bool was_cut = false;
-  ctx.set_body(format::cut(body.document(), target_, room, body_measure(s_, true), was_cut));
+  ctx.set_body(format::cut(body.tree(), target_, room, body_measure(s_, true), was_cut));
   std::string text = compose(s_, ctx);
   if (measure(s_, text) > s_.text_limit) cut_to_code_points(text, s_.text_limit);
   return text;
@@ -233,11 +233,11 @@ std::string request_renderer::markup_cut(context& ctx, message_body& body) const
 
 // The body in parts that each fit with the text around them, numbered.
 std::vector<request_renderer::composed> request_renderer::split_texts(context& ctx,
-                                                                      message_body& body) const {
+                                                                      format::message_body& body) const {
   const std::size_t numbering = measure(s_, "\n(99/99)");
   const std::size_t room = room_for_body(s_, ctx, numbering);
   const format::target t = body.markup() ? target_ : format::target::text;
-  const auto parts = format::split(body.document(), t, room, body_measure(s_, body.markup()));
+  const auto parts = format::split(body.tree(), t, room, body_measure(s_, body.markup()));
   std::vector<composed> out;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     ctx.set_body(parts[i]);
@@ -251,7 +251,7 @@ std::vector<request_renderer::composed> request_renderer::split_texts(context& c
 }
 
 // The composed text, within the service's limit: whole, cut, or in parts.
-std::vector<request_renderer::composed> request_renderer::texts(context& ctx, message_body& body,
+std::vector<request_renderer::composed> request_renderer::texts(context& ctx, format::message_body& body,
                                                                 bool& cut) const {
   std::string whole = compose(s_, ctx);
   cut = s_.text_limit != 0 && measure(s_, whole) > s_.text_limit;
@@ -310,7 +310,7 @@ std::optional<http::request> request_renderer::request_for(const context& ctx,
 std::optional<rendered_request> request_renderer::render(const sdk::message_view& m,
                                                          const std::string* recipient,
                                                          std::string& error) const {
-  message_body body(m, target_);
+  format::message_body body(m, target_);
   context ctx(s_, options_, &m, channel_, recipient, &body);
   rendered_request out;
   std::vector<composed> texts_to_send;

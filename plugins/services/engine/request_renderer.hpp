@@ -13,6 +13,7 @@
 
 #include "../../common/http/client.hpp"
 #include <compiled_service.hpp>
+#include "../../common/format/message_body.hpp"
 #include "../../common/format/render.hpp"
 
 namespace notibus::services {
@@ -27,7 +28,6 @@ struct option_value {
 using option_values = std::map<std::string, option_value, std::less<>>;
 
 class context;
-class message_body;
 
 // Reads the definition's options from a channel's config.
 option_values read_options(const compiled_service& s, const sdk::config_view& c);
@@ -62,9 +62,9 @@ class request_renderer {
   };
   std::optional<http::request> request_for(const context& ctx, std::size_t body_size,
                                            std::string& error) const;
-  std::vector<composed> texts(context& ctx, message_body& body, bool& cut) const;
-  std::vector<composed> split_texts(context& ctx, message_body& body) const;
-  std::string markup_cut(context& ctx, message_body& body) const;
+  std::vector<composed> texts(context& ctx, format::message_body& body, bool& cut) const;
+  std::vector<composed> split_texts(context& ctx, format::message_body& body) const;
+  std::string markup_cut(context& ctx, format::message_body& body) const;
 
   const compiled_service& s_;
   const option_values& options_;
