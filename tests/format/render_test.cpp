@@ -1,6 +1,8 @@
 // Properties of every rendering of every corpus document.
 #include <gtest/gtest.h>
 
+#include <compiled_service.hpp>
+
 #include "corpus.hpp"
 #include "output_checks.hpp"
 
@@ -53,6 +55,15 @@ TEST(FormatRender, MarkdownPunctuationInTextStaysText) {
   EXPECT_EQ(render(doc, target::slack), "a &lt;b&gt; 1. *x* _y_ [z]");
   EXPECT_EQ(render(doc, target::telegram), "a &lt;b&gt; 1. *x* _y_ [z]");
   EXPECT_EQ(render(doc, target::text), "a <b> 1. *x* _y_ [z]");
+}
+
+// The core checks a definition's text.render against the service format's
+// list; the engine looks the name up here: the two lists are one.
+TEST(FormatRender, DefinitionsNameTheRenderersThereAre) {
+  std::vector<std::string> ours;
+  for (const target t : all_targets) ours.emplace_back(name_of(t));
+  EXPECT_EQ(ours, services::renderer_names());
+  for (const auto& name : services::renderer_names()) EXPECT_TRUE(target_named(name)) << name;
 }
 
 TEST(FormatRender, TelegramCountsUtf16UnitsOfTheVisibleText) {

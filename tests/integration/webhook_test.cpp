@@ -442,6 +442,24 @@ TEST(webhook, html_bodies_escape_all_five_characters) {
   EXPECT_EQ(only(server).body, "<p title='it&#39;s'>&lt;b&gt;&amp;&quot;&lt;/b&gt;</p>");
 }
 
+// A Markdown message in an HTML template: {{body_html}} is HTML already (the
+// renderer wrote every tag of it), {{body}} is the text as given, escaped.
+TEST(webhook, templates_get_the_body_as_html_and_as_text) {
+  http_test_server server;
+  webhook_env env(yaml_url(server) +
+                  "    content_type: text/html\n"
+                  "    body: \"<div>{{body_html}}</div><pre>{{body}}</pre><p>{{body_text}}</p>"
+                  "<i>{{format}}</i>\"\n");
+  auto m = sample("t", "**a** & <script>x</script> [l](https://x.example/)");
+  m.format = notibus::body_format::markdown;
+  auto report = env.publish(m);
+  ASSERT_TRUE(report.all_delivered()) << only(report).last_error;
+  EXPECT_EQ(only(server).body,
+            "<div><p><strong>a</strong> &amp;  <a href=\"https://x.example/\">l</a></p></div>"
+            "<pre>**a** &amp; &lt;script&gt;x&lt;/script&gt; [l](https://x.example/)</pre>"
+            "<p>a &amp;  l (https://x.example/)</p><i>markdown</i>");
+}
+
 // Item 2: a redirect to another origin is refused unless allowed, and then it
 // carries none of the first origin's credentials.
 TEST(webhook, cross_origin_redirects_are_refused_or_stripped_of_credentials) {

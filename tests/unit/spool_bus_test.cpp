@@ -85,6 +85,33 @@ TEST(spool_records, every_message_field_round_trips_and_truncation_is_refused) {
   EXPECT_FALSE(notibus::spool::decode_message(encoded + "x"));
 }
 
+// A text message is written as 1.0 wrote it (version 1), so a spool of text
+// messages stays readable by 1.0; a Markdown or HTML one as version 2.
+TEST(spool_records, the_body_format_round_trips_and_text_stays_in_the_1_0_format) {
+  notibus::message m = make_message("t", "**b**");
+  m.id = notibus::make_message_id();
+  const std::string text = notibus::spool::encode_message(m);
+  EXPECT_EQ(text.front(), '\x01');
+  for (const auto f : {notibus::body_format::markdown, notibus::body_format::html}) {
+    m.format = f;
+    const std::string encoded = notibus::spool::encode_message(m);
+    EXPECT_EQ(encoded.front(), '\x02');
+    EXPECT_EQ(encoded.substr(1, text.size() - 1), text.substr(1));  // fields only appended
+    auto back = notibus::spool::decode_message(encoded);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->format, f);
+    EXPECT_EQ(back->body, m.body);
+    notibus::spool::snapshot_record snap;
+    snap.msg = m;
+    auto snapshot = notibus::spool::decode_snapshot(notibus::spool::encode_snapshot(snap));
+    ASSERT_TRUE(snapshot);
+    EXPECT_EQ(snapshot->msg.format, f);
+  }
+  auto back = notibus::spool::decode_message(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->format, notibus::body_format::text);
+}
+
 TEST(spool_bus, unfinished_deliveries_resume_after_a_restart_and_finished_ones_do_not) {
   temp_dir d;
   std::vector<std::string> ids;
