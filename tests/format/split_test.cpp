@@ -23,7 +23,7 @@ void links_of(const node& n, std::vector<const node*>& out) {
 
 // A link alone in a paragraph, as `t` writes it.
 std::string alone(const node& link, target t) {
-  node paragraph{node_kind::paragraph};
+  node paragraph = make_node(node_kind::paragraph);
   paragraph.children.push_back(link);
   return render_block(paragraph, t);
 }
@@ -69,7 +69,9 @@ void check_parts(const corpus_document& d, const document& doc, target t, std::s
     SCOPED_TRACE(d.name + " for " + std::string(name_of(t)) + " in " + std::to_string(budget));
     EXPECT_LE(measure(part), budget) << part;
     for (const auto& p : problems_of(part, t)) ADD_FAILURE() << p << "\n" << part;
-    if (writes_fences(t)) EXPECT_TRUE(fences_closed(part)) << "a fence broken:\n" << part;
+    if (writes_fences(t)) {
+      EXPECT_TRUE(fences_closed(part)) << "a fence broken:\n" << part;
+    }
   }
   const std::string whole = render(doc, t);
   for (const node* link : links) {

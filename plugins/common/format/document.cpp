@@ -104,7 +104,7 @@ void normalize(node& n) {
   if (n.kind == node_kind::list)  // stray text in a list becomes an item
     for (node& c : n.children)
       if (c.kind != node_kind::item) {
-        node item{node_kind::item};
+        node item = make_node(node_kind::item);
         item.children.push_back(std::move(c));
         c = std::move(item);
       }
@@ -137,12 +137,12 @@ document read_text(std::string_view text) {
       paragraph = nullptr;
     } else {
       if (!paragraph) {
-        doc.children.push_back(node{node_kind::paragraph});
+        doc.children.push_back(make_node(node_kind::paragraph));
         paragraph = &doc.children.back();
       } else {
-        paragraph->children.push_back(node{node_kind::line_break});
+        paragraph->children.push_back(make_node(node_kind::line_break));
       }
-      paragraph->children.push_back(node{node_kind::text, std::string(line)});
+      paragraph->children.push_back(make_node(node_kind::text, std::string(line)));
     }
     at = end + 1;
   }

@@ -55,6 +55,14 @@ struct node {
 
 using document = node;  // kind document; children are blocks
 
+// A node of `kind` holding `text` (a text, code or image's alternative text).
+inline node make_node(node_kind kind, std::string text = {}) {
+  node n;
+  n.kind = kind;
+  n.text = std::move(text);
+  return n;
+}
+
 // Whether a link may keep `url`: an absolute http, https or mailto URL with no
 // space or control character (browsers strip those, "java\tscript:" runs).
 bool allowed_url(std::string_view url);

@@ -256,7 +256,7 @@ std::string writer::block(const node& n) {
       if (d_.headings == heading_style::hashes && n.level <= d_.max_heading)
         return std::string(n.level, '#') + " " + text;
       if (d_.headings == heading_style::plain || d_.strong.empty()) return text;
-      node strong{node_kind::strong};
+      node strong = make_node(node_kind::strong);
       strong.children = n.children;
       wrapped(strong, d_.strong, out);
       return out;

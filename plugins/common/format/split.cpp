@@ -26,7 +26,7 @@ void add_words(const std::vector<const node*>& path, const node& text, std::vect
     std::size_t end = text.text.find(' ', at);
     end = end == std::string::npos ? text.text.size() : text.text.find_first_not_of(' ', end);
     if (end == std::string::npos) end = text.text.size();
-    out.push_back({path, node{node_kind::text, text.text.substr(at, end - at)}});
+    out.push_back({path, make_node(node_kind::text, text.text.substr(at, end - at))});
     at = end;
   }
 }
@@ -116,7 +116,7 @@ std::vector<node> splitter::pieces(const node& block) const {
       std::vector<node> out;
       for (const node& child : block.children)
         for (node& p : pieces(child)) {
-          node quote{node_kind::block_quote};
+          node quote = make_node(node_kind::block_quote);
           quote.children.push_back(p);
           // Quotes nested deeper than a part holds: the text goes on unquoted.
           out.push_back(fits(quote) ? std::move(quote) : std::move(p));
@@ -255,7 +255,7 @@ std::vector<node> splitter::code_pieces(const node& code) const {
       continue;
     }
     // One line longer than a part: cut on code points, each piece a block.
-    const atom line{{}, node{node_kind::code, code.text.substr(at, end - at)}};
+    const atom line{{}, make_node(node_kind::code, code.text.substr(at, end - at))};
     node shape = code;
     for (const atom& piece : hard_cut(shape, line)) {
       node block = code;
@@ -287,9 +287,9 @@ std::vector<node> splitter::table_pieces(const node& table) const {
       continue;
     }
     // One row longer than a part: its cells as a paragraph, split as text.
-    node text{node_kind::paragraph};
+    node text = make_node(node_kind::paragraph);
     for (const node& cell : table.children[r].children) {
-      if (!text.children.empty()) text.children.push_back(node{node_kind::text, " | "});
+      if (!text.children.empty()) text.children.push_back(make_node(node_kind::text, " | "));
       for (const node& c : cell.children) text.children.push_back(c);
     }
     for (node& p : pieces(text)) out.push_back(std::move(p));
@@ -332,8 +332,8 @@ std::string cut(const document& doc, target t, std::size_t budget, const measure
   was_cut = measure(whole) > budget;
   if (!was_cut) return whole;
   document ellipsis;
-  ellipsis.children.push_back(node{node_kind::paragraph});
-  ellipsis.children.back().children.push_back(node{node_kind::text, "\u2026"});
+  ellipsis.children.push_back(make_node(node_kind::paragraph));
+  ellipsis.children.back().children.push_back(make_node(node_kind::text, "\u2026"));
   const std::string tail = std::string(block_separator(t)) + render(ellipsis, t);
   const std::size_t reserve = measure(tail);
   const std::size_t room = budget > reserve ? budget - reserve : 1;
