@@ -14,6 +14,8 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 
 int main(int argc, char** argv) {
@@ -38,6 +40,14 @@ int main(int argc, char** argv) {
   m.topic = "load.test";
   m.title = "Load test";
   m.body = "A body of a typical notification, about eighty bytes long, give or take some.";
+  // NOTIBUS_LOAD_BODY=FILE and NOTIBUS_LOAD_FORMAT=markdown|html: another body
+  // (what rendering costs is measured against the same body sent as text).
+  if (const char* file = std::getenv("NOTIBUS_LOAD_BODY")) {
+    std::ifstream in(file, std::ios::binary);
+    m.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  if (const char* f = std::getenv("NOTIBUS_LOAD_FORMAT"))
+    m.format = notibus::parse_body_format(f).value_or(notibus::body_format::text);
   const auto start = std::chrono::steady_clock::now();
   for (long i = 0; i < n; ++i) {
     {
