@@ -14,27 +14,7 @@ build=${NOTIBUS_BUILD_DIR:-$PWD/build/main}
 work=$(mktemp -d)
 trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$work/logs"
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $work/body;
-  server {
-    listen 127.0.0.1:$port;
-    location /hook { return 204; }
-    location /services/ { default_type text/html; return 200 "ok"; }
-    location /bot { default_type application/json; return 200 '{"ok":true,"result":{"message_id":1}}'; }
-  }
-}
-CONF
-nginx -p "$work" -c "$work/nginx.conf"
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+source bench/nginx_stand_in.sh
 
 config() {  # name, channel lines
   cat >"$work/$1.yaml" <<YAML

@@ -52,8 +52,26 @@ bool is_break(const node& n) {
 // Inlines with redundant wrappers undone: a strong inside a strong, a link
 // inside a link (markup nested so would not open or close in a dialect).
 // `open` holds the wrapper kinds around, one bit each.
+// Whether flatten_inlines would change anything among `n`'s children: most
+// paragraphs need nothing, and then keep their vector.
+bool needs_flattening(const node& n, unsigned open) {
+  const node* previous = nullptr;
+  for (const node& c : n.children) {
+    const unsigned bit = 1u << static_cast<unsigned>(c.kind);
+    if (is_wrapper(c.kind) && ((open & bit) || c.children.empty() || needs_flattening(c, open | bit)))
+      return true;
+    if (c.kind == node_kind::text &&
+        (c.text.empty() || (previous && previous->kind == node_kind::text)))
+      return true;
+    previous = &c;
+  }
+  return false;
+}
+
 void flatten_inlines(node& n, unsigned open) {
+  if (!needs_flattening(n, open)) return;
   std::vector<node> out;
+  out.reserve(n.children.size());
   for (node& c : n.children) {
     if (!is_wrapper(c.kind)) {
       if (c.kind == node_kind::text && !out.empty() && out.back().kind == node_kind::text) {

@@ -151,6 +151,9 @@ cmark_node* after_end_tag(cmark_node* open, const std::string& element) {
 }
 
 void convert_children(cmark_node* parent, node& out, int depth) {
+  std::size_t count = 0;
+  for (cmark_node* c = cmark_node_first_child(parent); c; c = cmark_node_next(c)) ++count;
+  out.children.reserve(count);
   for (cmark_node* c = cmark_node_first_child(parent); c; c = cmark_node_next(c)) {
     if (cmark_node_get_type(c) == CMARK_NODE_HTML_BLOCK) {
       append_html_blocks(literal(c), out);

@@ -13,8 +13,24 @@ constexpr std::string_view backslash_always = "\\`*_[]<>|~";
 
 bool line_start(const std::string& out) { return out.empty() || out.back() == '\n'; }
 
+// Characters that may need escaping in each style.
+constexpr std::string_view special_for_entities = "&<>";
+constexpr std::string_view special_for_backslash = "\\`*_[]<>|~&#+-=.)";
+
 void escape_to(std::string& out, std::string_view text, text_escape e) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  if (e == text_escape::none) {
+    out += text;
+    return;
+  }
+  // Most text has nothing to escape: copy up to the first candidate at once.
+  const std::size_t first = text.find_first_of(
+      e == text_escape::entities ? special_for_entities : special_for_backslash);
+  if (first == std::string_view::npos) {
+    out += text;
+    return;
+  }
+  out += text.substr(0, first);
+  for (std::size_t i = first; i < text.size(); ++i) {
     const char c = text[i];
     if (e == text_escape::entities) {
       if (c == '&') out += "&amp;";
