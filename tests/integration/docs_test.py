@@ -41,7 +41,8 @@ class DocsTest(unittest.TestCase):
     def test_every_relative_link_resolves(self):
         broken = []
         for page in pages():
-            for target in LINK.findall(read(page)):
+            # A link written in a code span ("`[t](u)`") is an example, not a link.
+            for target in LINK.findall(re.sub(r"`[^`\n]*`", "", read(page))):
                 if re.match(r"[a-z]+:", target):
                     continue  # http(s), mailto: outside the tree
                 path, _, anchor = target.partition("#")
