@@ -114,6 +114,13 @@ class NotibusConan(ConanFile):
                 core.requires.append(component)
             else:
                 core.system_libs += system_libs
+        # Markdown and HTML bodies (cmark-gfm, gumbo: no Conan Center package of
+        # cmark-gfm, so both come from the system, e.g. Debian's libcmark-gfm-dev,
+        # libcmark-gfm-extensions-dev and libgumbo-dev). Modules link them
+        # themselves; channels built into the library need them at link time.
+        channels = ("webhook", "callmebot", "email", "service")
+        if any(str(self.options.get_safe(f"channel_{c}")) == "builtin" for c in channels):
+            core.system_libs += ["cmark-gfm-extensions", "cmark-gfm", "gumbo"]
         # A bus served over HTTP (notibus/http_service.hpp): Beast and Boost.JSON
         # inside, OpenSSL for the HTTPS listener.
         server = self.cpp_info.components["server"]
