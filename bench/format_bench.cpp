@@ -25,9 +25,13 @@ std::string markdown_4k() {
            std::to_string(i) + ") or <https://status.example.com/>.\n\n";
     doc += "- free space: 7 GiB\n- growth: ~1 GiB/h\n  - mostly WAL\n- [ ] page the DBA\n\n";
   }
-  doc += "| host | used | free |\n|---|---:|---|\n| db-1 | 93 % | 7 GiB |\n| db-2 | 41 % | 60 GiB |\n\n";
-  doc += "```sql\nSELECT pg_size_pretty(pg_database_size('app'));\n```\n\n> ~~old alert~~ resolved\n";
-  while (doc.size() < 4096) doc += "More detail about the incident, written by the on-call engineer. ";
+  doc +=
+      "| host | used | free |\n|---|---:|---|\n| db-1 | 93 % | 7 GiB |\n| db-2 | 41 % | 60 GiB "
+      "|\n\n";
+  doc +=
+      "```sql\nSELECT pg_size_pretty(pg_database_size('app'));\n```\n\n> ~~old alert~~ resolved\n";
+  while (doc.size() < 4096)
+    doc += "More detail about the incident, written by the on-call engineer. ";
   return doc;
 }
 

@@ -39,9 +39,8 @@ channel_type of(const loaded_plugin& p) {
 }
 
 channel_type of(const service_info& s) {
-  return {s.name,           "",          s.description, s.origin,       s.docs,
-          s.options.data(), s.options.size(), s.url_forms, true, s.render, s.limit_counts,
-          s.text_limit};
+  return {s.name,           "",          s.description, s.origin, s.docs,         s.options.data(),
+          s.options.size(), s.url_forms, true,          s.render, s.limit_counts, s.text_limit};
 }
 
 std::string default_text(const notibus_option_v1& o) {

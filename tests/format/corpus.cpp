@@ -39,8 +39,7 @@ std::vector<corpus_document> load_corpus(const fs::path& dir) {
     out.push_back({"spec-" + std::to_string(o.at("example").as_int64()), source::markdown,
                    std::string(o.at("markdown").as_string())});
   }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return out;
 }
 
@@ -53,7 +52,9 @@ std::map<std::string, std::string> render_all(const corpus_document& d) {
 
 namespace {
 
-bool from_spec(const std::string& name) { return name.rfind("spec-", 0) == 0; }
+bool from_spec(const std::string& name) {
+  return name.rfind("spec-", 0) == 0;
+}
 
 outputs outputs_of(const boost::json::value& v) {
   outputs out;
@@ -91,8 +92,10 @@ std::map<std::string, outputs> read_expected(const fs::path& dir) {
 void write_expected(const fs::path& dir, const std::map<std::string, outputs>& all) {
   boost::json::object spec;
   for (const auto& [name, o] : all) {
-    if (from_spec(name)) spec[name] = json_of(o);
-    else write_json(dir / "expected" / (name + ".json"), json_of(o));
+    if (from_spec(name))
+      spec[name] = json_of(o);
+    else
+      write_json(dir / "expected" / (name + ".json"), json_of(o));
   }
   write_json(dir / "expected" / "spec.json", spec);
 }

@@ -18,13 +18,15 @@ const std::set<std::string>& allowed_tags(target t) {
   static const std::set<std::string> telegram{"b", "i", "s", "a", "code", "pre", "blockquote"};
   static const std::set<std::string> pushover{"b", "i", "a"};
   static const std::set<std::string> html{
-      "p",  "h1", "h2",    "h3",    "h4",    "h5", "h6", "blockquote", "ul",     "ol",   "li",
-      "pre", "code", "hr", "br",   "table", "thead", "tbody", "tr", "th", "td", "strong", "em",
-      "del", "a"};
+      "p",  "h1", "h2",  "h3",     "h4", "h5",  "h6",    "blockquote", "ul",
+      "ol", "li", "pre", "code",   "hr", "br",  "table", "thead",      "tbody",
+      "tr", "th", "td",  "strong", "em", "del", "a"};
   return t == target::telegram ? telegram : t == target::pushover ? pushover : html;
 }
 
-bool void_tag(const std::string& name) { return name == "br" || name == "hr"; }
+bool void_tag(const std::string& name) {
+  return name == "br" || name == "hr";
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -38,7 +40,8 @@ bool safe_url(std::string_view url) {
 }
 
 // One tag's attributes: only href on a, class="language-X" on code, start on ol.
-void check_attributes(const std::string& name, std::string_view attrs, std::vector<std::string>& out) {
+void check_attributes(const std::string& name, std::string_view attrs,
+                      std::vector<std::string>& out) {
   while (!attrs.empty() && attrs.front() == ' ') attrs.remove_prefix(1);
   if (attrs.empty()) return;
   const std::size_t eq = attrs.find("=\"");
@@ -75,8 +78,10 @@ void check_html(std::string_view s, target t, std::vector<std::string>& problems
     if (!allowed_tags(t).count(name)) problems.push_back("tag <" + name + "> not allowed");
     if (space != std::string_view::npos) check_attributes(name, tag.substr(space), problems);
     if (end) {
-      if (open.empty() || open.back() != name) problems.push_back("</" + name + "> does not nest");
-      else open.pop_back();
+      if (open.empty() || open.back() != name)
+        problems.push_back("</" + name + "> does not nest");
+      else
+        open.pop_back();
     } else if (!void_tag(name)) {
       open.push_back(name);
     }
@@ -123,9 +128,12 @@ void check_angle_links(std::string_view s, std::vector<std::string>& problems) {
 
 std::vector<std::string> problems_of(std::string_view out, target t) {
   std::vector<std::string> problems;
-  if (is_html(t)) check_html(out, t, problems);
-  else if (t == target::markdown || t == target::discord) check_markdown(out, problems);
-  else if (t == target::slack || t == target::google_chat) check_angle_links(out, problems);
+  if (is_html(t))
+    check_html(out, t, problems);
+  else if (t == target::markdown || t == target::discord)
+    check_markdown(out, problems);
+  else if (t == target::slack || t == target::google_chat)
+    check_angle_links(out, problems);
   return problems;
 }
 

@@ -47,8 +47,10 @@ bool fences_closed(std::string_view s) {
     const std::size_t run = std::min(line.find_first_not_of('`'), line.size());
     if (run < 3) continue;
     const bool backtick_after = line.find('`', run) != std::string_view::npos;
-    if (!open && !backtick_after) open = run;  // an info string holds no backtick
-    else if (run >= open && line.find_first_not_of(' ', run) == std::string_view::npos) open = 0;
+    if (!open && !backtick_after)
+      open = run;  // an info string holds no backtick
+    else if (run >= open && line.find_first_not_of(' ', run) == std::string_view::npos)
+      open = 0;
   }
   return open == 0;
 }
@@ -91,8 +93,7 @@ TEST(FormatSplit, PartsFitAndStayWholeOverTheCorpus) {
   for (const auto& d : load_corpus(NOTIBUS_FORMAT_CORPUS)) {
     const document doc = parse(d.body, d.format);
     for (const target t : all_targets)
-      for (const std::size_t budget : {80u, 300u})
-        check_parts(d, doc, t, budget);
+      for (const std::size_t budget : {80u, 300u}) check_parts(d, doc, t, budget);
   }
   EXPECT_GT(urls_checked, 100u);  // the corpus's links were looked at
 }
@@ -111,8 +112,8 @@ TEST(FormatSplit, SplitsAtParagraphsThenLinesThenWords) {
 }
 
 TEST(FormatSplit, FormattingClosesAndReopensAcrossParts) {
-  const document doc = parse("**bold words that go on** and [a link](https://x.example/)",
-                             source::markdown);
+  const document doc =
+      parse("**bold words that go on** and [a link](https://x.example/)", source::markdown);
   const auto parts = split(doc, target::telegram, 16, measure_for(target::telegram));
   // Telegram counts the text it shows: 16 units hold "bold words that".
   EXPECT_EQ(parts, (std::vector<std::string>{

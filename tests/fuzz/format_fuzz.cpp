@@ -34,8 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t budget = 40 + data[0] % 200;
   for (const target t : all_targets) {
     require_valid(render(doc, t), t);
-    const measure_fn measure = t == target::telegram ? measure_fn(count_telegram_units)
-                                                     : measure_fn(count_code_points);
+    const measure_fn measure =
+        t == target::telegram ? measure_fn(count_telegram_units) : measure_fn(count_code_points);
     for (const auto& part : split(doc, t, budget, measure)) require_valid(part, t);
   }
   return 0;

@@ -117,7 +117,7 @@ struct service_case {
   std::size_t limit = 0;                           // characters of the limited field
   bool limit_on_title = false;                     // the limited field comes from the title
   std::function<std::string(const recorded_request&)> limited;  // that field in a request
-  std::string report_note;  // what the delivery report then says
+  std::string report_note;          // what the delivery report then says
   bool counts_shown_utf16 = false;  // Telegram: UTF-16 units of the text its HTML shows
 };
 

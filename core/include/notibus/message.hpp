@@ -24,7 +24,7 @@ struct message {
   std::vector<std::string> channels;  // non-empty: deliver to these, bypassing routes
   std::optional<std::string> idempotency_key;
   std::chrono::system_clock::time_point created_at{};  // zero: set at publish
-  body_format format = body_format::text;  // markdown, html: rendered per destination
+  body_format format = body_format::text;              // markdown, html: rendered per destination
 };
 
 // A new id: 26 characters of Crockford base32 (48-bit milliseconds, then a

@@ -147,7 +147,7 @@ std::string definition_reader::value(const section_values& s, const std::string&
 
 bool definition_reader::known(std::string_view name, scope where) const {
   static const std::set<std::string_view> message_fields = {
-      "title", "body",   "topic",     "priority",  "tags",  "id",
+      "title",      "body",   "topic",     "priority",  "tags",  "id",
       "created_at", "format", "body_text", "body_html", "markup"};
   if (name.substr(0, 8) == "message.") {
     const std::string_view field = name.substr(8);

@@ -44,19 +44,7 @@ void definition_reader::read_request(const YAML::Node& node) {
     json_.key("url").string(text);
   }
   if (const auto* ct = get<std::string>(s, "content_type")) json_.key("content_type").string(*ct);
-  if (const located_value* h = s.find("headers")) {
-    json_.key("headers").begin_object();
-    for (const auto& [name, t] :
-         std::get<std::vector<std::pair<std::string, std::string>>>(h->value)) {
-      check_condition(parse_member_key(name), h->mark, "request.headers." + name);
-      std::string error;
-      if (!service_template::parse(
-              t, [&](std::string_view n) { return known(n, scope::request); }, error))
-        sink_.add(h->mark, "request.headers." + name, error);
-      json_.key(name).string(t);
-    }
-    json_.end_object();
-  }
+  if (const located_value* h = s.find("headers")) read_headers(*h);
   read_auth(node["auth"]);
   if (node["json"] && node["form"])
     sink_.add(node["form"].Mark(), "request", "give json or form, not both");
@@ -81,6 +69,20 @@ void definition_reader::read_request(const YAML::Node& node) {
       }
       json_.end_object();
     }
+  }
+  json_.end_object();
+}
+
+void definition_reader::read_headers(const located_value& h) {
+  json_.key("headers").begin_object();
+  for (const auto& [name, t] :
+       std::get<std::vector<std::pair<std::string, std::string>>>(h.value)) {
+    check_condition(parse_member_key(name), h.mark, "request.headers." + name);
+    std::string error;
+    if (!service_template::parse(
+            t, [&](std::string_view n) { return known(n, scope::request); }, error))
+      sink_.add(h.mark, "request.headers." + name, error);
+    json_.key(name).string(t);
   }
   json_.end_object();
 }

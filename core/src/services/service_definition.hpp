@@ -24,11 +24,11 @@ struct service_definition {
   std::string docs;    // the service's documentation the definition follows
   std::string origin;  // "built-in" or the definition file
   std::vector<option_spec> options;
-  url_forms forms;          // Apprise-style URL forms
-  std::string render = "text";       // how a Markdown or HTML body is written (text.render)
-  std::size_t text_limit = 0;        // text.limit; 0: none
+  url_forms forms;                    // Apprise-style URL forms
+  std::string render = "text";        // how a Markdown or HTML body is written (text.render)
+  std::size_t text_limit = 0;         // text.limit; 0: none
   std::string count = "code_points";  // what the limit counts (text.count)
-  std::string engine_json;  // what the engine runs
+  std::string engine_json;            // what the engine runs
 };
 
 // A definition is a page of YAML: its bounds are tighter than a config's.

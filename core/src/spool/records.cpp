@@ -200,12 +200,14 @@ std::string encode_id(std::string_view id) {
   return encode([&](writer& w) { w.str(id); });
 }
 std::string encode_snapshot(const snapshot_record& s) {
-  return encode([&](writer& w) {
-    put_message(w, s.msg);
-    w.u64(s.outcomes.size());
-    for (const auto& o : s.outcomes) put_outcome(w, o);
-    w.u64(s.done ? 1 : 0);
-  }, version_for(s.msg));
+  return encode(
+      [&](writer& w) {
+        put_message(w, s.msg);
+        w.u64(s.outcomes.size());
+        for (const auto& o : s.outcomes) put_outcome(w, o);
+        w.u64(s.done ? 1 : 0);
+      },
+      version_for(s.msg));
 }
 std::string encode_key(const key_record& k) {
   return encode([&](writer& w) {

@@ -14,12 +14,12 @@ enum class text_escape : std::uint8_t { none, backslash, entities };
 
 struct dialect {
   std::string_view strong, emphasis, strike;  // empty: shown as plain text
-  bool inline_code = true;   // `code`; otherwise as written
-  bool fences = true;        // ``` blocks; otherwise code as written
-  bool fence_info = true;    // ```lang
+  bool inline_code = true;                    // `code`; otherwise as written
+  bool fences = true;                         // ``` blocks; otherwise code as written
+  bool fence_info = true;                     // ```lang
   link_style links = link_style::inline_link;
   heading_style headings = heading_style::hashes;
-  int max_heading = 6;       // deeper headings are strong lines
+  int max_heading = 6;  // deeper headings are strong lines
   table_style tables = table_style::pipes;
   std::string_view bullet = "- ";
   std::string_view open_task = "[ ] ", done_task = "[x] ";

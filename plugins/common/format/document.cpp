@@ -58,7 +58,8 @@ bool needs_flattening(const node& n, unsigned open) {
   const node* previous = nullptr;
   for (const node& c : n.children) {
     const unsigned bit = 1u << static_cast<unsigned>(c.kind);
-    if (is_wrapper(c.kind) && ((open & bit) || c.children.empty() || needs_flattening(c, open | bit)))
+    if (is_wrapper(c.kind) &&
+        ((open & bit) || c.children.empty() || needs_flattening(c, open | bit)))
       return true;
     if (c.kind == node_kind::text &&
         (c.text.empty() || (previous && previous->kind == node_kind::text)))
@@ -103,7 +104,8 @@ void trim_edges(node& n) {
     std::string& t = n.children.back().text;
     t.erase(t.find_last_not_of(' ') + 1);
   }
-  std::erase_if(n.children, [](const node& c) { return c.kind == node_kind::text && c.text.empty(); });
+  std::erase_if(n.children,
+                [](const node& c) { return c.kind == node_kind::text && c.text.empty(); });
 }
 
 bool empty_paragraph(const node& n) {

@@ -17,25 +17,25 @@ enum class node_kind : std::uint8_t {
   document,
   // blocks
   paragraph,
-  heading,         // level 1-6
+  heading,  // level 1-6
   block_quote,
-  list,            // ordered, start, tight
-  item,            // checked: task list items
-  code_block,      // text: the code; info: the language
+  list,        // ordered, start, tight
+  item,        // checked: task list items
+  code_block,  // text: the code; info: the language
   thematic_break,
-  table,           // rows; the first row is the header when `header` is set
+  table,  // rows; the first row is the header when `header` is set
   table_row,
   table_cell,
   // inlines
   text,
   soft_break,
   line_break,
-  code,            // text: the code
+  code,  // text: the code
   emphasis,
   strong,
   strikethrough,
-  link,            // url; children: its text
-  image,           // url; text: the alternative text
+  link,   // url; children: its text
+  image,  // url; text: the alternative text
 };
 
 struct node {
@@ -43,7 +43,7 @@ struct node {
   std::string text;
   std::string url;
   std::string info;
-  int level = 0;       // heading level, ordered list start
+  int level = 0;  // heading level, ordered list start
   bool ordered = false;
   bool tight = true;
   bool header = false;  // table: the first row is a header

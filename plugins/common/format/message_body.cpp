@@ -8,9 +8,7 @@ message_body::message_body(const sdk::message_view& m, target service_target)
       target_(service_target) {}
 
 std::string_view message_body::format_name() const noexcept {
-  return source_ == source::markdown ? "markdown"
-         : source_ == source::html   ? "html"
-                                             : "text";
+  return source_ == source::markdown ? "markdown" : source_ == source::html ? "html" : "text";
 }
 
 const document& message_body::tree() {
@@ -19,8 +17,7 @@ const document& message_body::tree() {
 }
 
 const std::string& message_body::for_service() {
-  if (!for_service_)
-    for_service_ = markup() ? render(tree(), target_) : std::string(written_);
+  if (!for_service_) for_service_ = markup() ? render(tree(), target_) : std::string(written_);
   return *for_service_;
 }
 

@@ -16,14 +16,38 @@ namespace {
 
 bool dropped(GumboTag t) {
   switch (t) {
-    case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_HEAD:
-    case GUMBO_TAG_TITLE: case GUMBO_TAG_NOSCRIPT: case GUMBO_TAG_IFRAME: case GUMBO_TAG_OBJECT:
-    case GUMBO_TAG_EMBED: case GUMBO_TAG_SVG: case GUMBO_TAG_MATH: case GUMBO_TAG_CANVAS:
-    case GUMBO_TAG_AUDIO: case GUMBO_TAG_VIDEO: case GUMBO_TAG_SELECT: case GUMBO_TAG_TEXTAREA:
-    case GUMBO_TAG_BUTTON: case GUMBO_TAG_INPUT: case GUMBO_TAG_FRAMESET: case GUMBO_TAG_FRAME:
-    case GUMBO_TAG_APPLET: case GUMBO_TAG_META: case GUMBO_TAG_LINK: case GUMBO_TAG_BASE:
-    case GUMBO_TAG_PARAM: case GUMBO_TAG_SOURCE: case GUMBO_TAG_TRACK: case GUMBO_TAG_AREA:
-    case GUMBO_TAG_MAP: case GUMBO_TAG_DATALIST: case GUMBO_TAG_OPTION: case GUMBO_TAG_OPTGROUP:
+    case GUMBO_TAG_SCRIPT:
+    case GUMBO_TAG_STYLE:
+    case GUMBO_TAG_TEMPLATE:
+    case GUMBO_TAG_HEAD:
+    case GUMBO_TAG_TITLE:
+    case GUMBO_TAG_NOSCRIPT:
+    case GUMBO_TAG_IFRAME:
+    case GUMBO_TAG_OBJECT:
+    case GUMBO_TAG_EMBED:
+    case GUMBO_TAG_SVG:
+    case GUMBO_TAG_MATH:
+    case GUMBO_TAG_CANVAS:
+    case GUMBO_TAG_AUDIO:
+    case GUMBO_TAG_VIDEO:
+    case GUMBO_TAG_SELECT:
+    case GUMBO_TAG_TEXTAREA:
+    case GUMBO_TAG_BUTTON:
+    case GUMBO_TAG_INPUT:
+    case GUMBO_TAG_FRAMESET:
+    case GUMBO_TAG_FRAME:
+    case GUMBO_TAG_APPLET:
+    case GUMBO_TAG_META:
+    case GUMBO_TAG_LINK:
+    case GUMBO_TAG_BASE:
+    case GUMBO_TAG_PARAM:
+    case GUMBO_TAG_SOURCE:
+    case GUMBO_TAG_TRACK:
+    case GUMBO_TAG_AREA:
+    case GUMBO_TAG_MAP:
+    case GUMBO_TAG_DATALIST:
+    case GUMBO_TAG_OPTION:
+    case GUMBO_TAG_OPTGROUP:
     case GUMBO_TAG_UNKNOWN:
       return true;
     default:
@@ -34,12 +58,29 @@ bool dropped(GumboTag t) {
 // Elements that make blocks; the rest are inline or unwrapped.
 bool block_container(GumboTag t) {
   switch (t) {
-    case GUMBO_TAG_DIV: case GUMBO_TAG_SECTION: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_HEADER:
-    case GUMBO_TAG_FOOTER: case GUMBO_TAG_MAIN: case GUMBO_TAG_NAV: case GUMBO_TAG_ASIDE:
-    case GUMBO_TAG_FIGURE: case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_CENTER:
-    case GUMBO_TAG_ADDRESS: case GUMBO_TAG_DETAILS: case GUMBO_TAG_SUMMARY: case GUMBO_TAG_DL:
-    case GUMBO_TAG_DT: case GUMBO_TAG_DD: case GUMBO_TAG_BODY: case GUMBO_TAG_HTML:
-    case GUMBO_TAG_FORM: case GUMBO_TAG_FIELDSET: case GUMBO_TAG_LEGEND: case GUMBO_TAG_CAPTION:
+    case GUMBO_TAG_DIV:
+    case GUMBO_TAG_SECTION:
+    case GUMBO_TAG_ARTICLE:
+    case GUMBO_TAG_HEADER:
+    case GUMBO_TAG_FOOTER:
+    case GUMBO_TAG_MAIN:
+    case GUMBO_TAG_NAV:
+    case GUMBO_TAG_ASIDE:
+    case GUMBO_TAG_FIGURE:
+    case GUMBO_TAG_FIGCAPTION:
+    case GUMBO_TAG_CENTER:
+    case GUMBO_TAG_ADDRESS:
+    case GUMBO_TAG_DETAILS:
+    case GUMBO_TAG_SUMMARY:
+    case GUMBO_TAG_DL:
+    case GUMBO_TAG_DT:
+    case GUMBO_TAG_DD:
+    case GUMBO_TAG_BODY:
+    case GUMBO_TAG_HTML:
+    case GUMBO_TAG_FORM:
+    case GUMBO_TAG_FIELDSET:
+    case GUMBO_TAG_LEGEND:
+    case GUMBO_TAG_CAPTION:
       return true;
     default:
       return false;
@@ -118,7 +159,9 @@ node& builder::inline_target(node& parent) {
   return parent.children.back();
 }
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f';
+}
 
 void builder::add_text(std::string_view text, node& parent) {
   std::string collapsed;
@@ -171,14 +214,33 @@ bool builder::add_block(const GumboNode* n, node& parent, int depth) {
   const GumboElement& e = n->v.element;
   node_kind kind;
   switch (e.tag) {
-    case GUMBO_TAG_P: kind = node_kind::paragraph; break;
-    case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3:
-    case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6: kind = node_kind::heading; break;
-    case GUMBO_TAG_BLOCKQUOTE: kind = node_kind::block_quote; break;
-    case GUMBO_TAG_UL: case GUMBO_TAG_OL: kind = node_kind::list; break;
-    case GUMBO_TAG_LI: kind = node_kind::item; break;
-    case GUMBO_TAG_PRE: kind = node_kind::code_block; break;
-    case GUMBO_TAG_HR: kind = node_kind::thematic_break; break;
+    case GUMBO_TAG_P:
+      kind = node_kind::paragraph;
+      break;
+    case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2:
+    case GUMBO_TAG_H3:
+    case GUMBO_TAG_H4:
+    case GUMBO_TAG_H5:
+    case GUMBO_TAG_H6:
+      kind = node_kind::heading;
+      break;
+    case GUMBO_TAG_BLOCKQUOTE:
+      kind = node_kind::block_quote;
+      break;
+    case GUMBO_TAG_UL:
+    case GUMBO_TAG_OL:
+      kind = node_kind::list;
+      break;
+    case GUMBO_TAG_LI:
+      kind = node_kind::item;
+      break;
+    case GUMBO_TAG_PRE:
+      kind = node_kind::code_block;
+      break;
+    case GUMBO_TAG_HR:
+      kind = node_kind::thematic_break;
+      break;
     case GUMBO_TAG_TABLE:
       if (layout_ || lays_out(n)) {  // a table that places blocks: its cells are blocks
         ++layout_;
@@ -189,7 +251,9 @@ bool builder::add_block(const GumboNode* n, node& parent, int depth) {
       }
       kind = node_kind::table;
       break;
-    case GUMBO_TAG_TR: case GUMBO_TAG_TD: case GUMBO_TAG_TH:
+    case GUMBO_TAG_TR:
+    case GUMBO_TAG_TD:
+    case GUMBO_TAG_TH:
       if (layout_) {
         add_children(n, parent, depth);
         close_paragraph(parent);
@@ -199,8 +263,10 @@ bool builder::add_block(const GumboNode* n, node& parent, int depth) {
       break;
     default:
       if (!block_container(e.tag)) return false;
-      if (accepts_inlines(parent)) add_children(n, parent, depth);  // a div in a cell
-      else add_children(n, parent, depth), close_paragraph(parent);
+      if (accepts_inlines(parent))
+        add_children(n, parent, depth);  // a div in a cell
+      else
+        add_children(n, parent, depth), close_paragraph(parent);
       return true;
   }
   if (accepts_inlines(parent)) {  // a block inside a paragraph or cell: its inlines
@@ -215,12 +281,15 @@ bool builder::add_block(const GumboNode* n, node& parent, int depth) {
 void builder::fill_block(const GumboNode* n, node& b, int depth) {
   const GumboElement& e = n->v.element;
   switch (b.kind) {
-    case node_kind::heading: b.level = 1 + (e.tag - GUMBO_TAG_H1); break;
+    case node_kind::heading:
+      b.level = 1 + (e.tag - GUMBO_TAG_H1);
+      break;
     case node_kind::list: {
       b.ordered = e.tag == GUMBO_TAG_OL;
       const std::string start = attribute(e, "start");
       b.level = 1;
-      if (!start.empty() && start.size() < 9 && start.find_first_not_of("0123456789") == std::string::npos)
+      if (!start.empty() && start.size() < 9 &&
+          start.find_first_not_of("0123456789") == std::string::npos)
         b.level = std::stoi(start);
       break;
     }
@@ -236,8 +305,10 @@ void builder::fill_block(const GumboNode* n, node& b, int depth) {
       }
       return;
     }
-    case node_kind::thematic_break: return;
-    default: break;
+    case node_kind::thematic_break:
+      return;
+    default:
+      break;
   }
   add_children(n, b, depth);
   if (b.kind == node_kind::table) shape_table(b);
@@ -249,9 +320,19 @@ void builder::fill_block(const GumboNode* n, node& b, int depth) {
 
 bool holds_blocks(GumboTag t) {
   switch (t) {
-    case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_TABLE: case GUMBO_TAG_UL:
-    case GUMBO_TAG_OL: case GUMBO_TAG_PRE: case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_H1:
-    case GUMBO_TAG_H2: case GUMBO_TAG_H3: case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6:
+    case GUMBO_TAG_P:
+    case GUMBO_TAG_DIV:
+    case GUMBO_TAG_TABLE:
+    case GUMBO_TAG_UL:
+    case GUMBO_TAG_OL:
+    case GUMBO_TAG_PRE:
+    case GUMBO_TAG_BLOCKQUOTE:
+    case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2:
+    case GUMBO_TAG_H3:
+    case GUMBO_TAG_H4:
+    case GUMBO_TAG_H5:
+    case GUMBO_TAG_H6:
       return true;
     default:
       return false;
@@ -301,14 +382,37 @@ bool builder::add_inline(const GumboNode* n, node& parent, int depth) {
   const GumboElement& e = n->v.element;
   node_kind kind;
   switch (e.tag) {
-    case GUMBO_TAG_B: case GUMBO_TAG_STRONG: kind = node_kind::strong; break;
-    case GUMBO_TAG_I: case GUMBO_TAG_EM: case GUMBO_TAG_CITE: kind = node_kind::emphasis; break;
-    case GUMBO_TAG_S: case GUMBO_TAG_STRIKE: case GUMBO_TAG_DEL: kind = node_kind::strikethrough; break;
-    case GUMBO_TAG_CODE: case GUMBO_TAG_KBD: case GUMBO_TAG_SAMP: case GUMBO_TAG_TT: kind = node_kind::code; break;
-    case GUMBO_TAG_A: kind = node_kind::link; break;
-    case GUMBO_TAG_IMG: kind = node_kind::image; break;
-    case GUMBO_TAG_BR: kind = node_kind::line_break; break;
-    default: return false;
+    case GUMBO_TAG_B:
+    case GUMBO_TAG_STRONG:
+      kind = node_kind::strong;
+      break;
+    case GUMBO_TAG_I:
+    case GUMBO_TAG_EM:
+    case GUMBO_TAG_CITE:
+      kind = node_kind::emphasis;
+      break;
+    case GUMBO_TAG_S:
+    case GUMBO_TAG_STRIKE:
+    case GUMBO_TAG_DEL:
+      kind = node_kind::strikethrough;
+      break;
+    case GUMBO_TAG_CODE:
+    case GUMBO_TAG_KBD:
+    case GUMBO_TAG_SAMP:
+    case GUMBO_TAG_TT:
+      kind = node_kind::code;
+      break;
+    case GUMBO_TAG_A:
+      kind = node_kind::link;
+      break;
+    case GUMBO_TAG_IMG:
+      kind = node_kind::image;
+      break;
+    case GUMBO_TAG_BR:
+      kind = node_kind::line_break;
+      break;
+    default:
+      return false;
   }
   node& in = append(inline_target(parent), kind);
   if (kind == node_kind::code) {

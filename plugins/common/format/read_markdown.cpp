@@ -49,26 +49,9 @@ std::string flattened_text(cmark_node* n) {
 
 void convert_children(cmark_node* parent, node& out, int depth);
 
-// One cmark node as ours; false when it has no counterpart (inline HTML).
-bool convert(cmark_node* n, node& out, int depth) {
-  const std::string_view ext = type_name(n);
+// A node with no children of its own: fills `out`; false when `n` is not one.
+bool convert_leaf(cmark_node* n, node& out) {
   switch (cmark_node_get_type(n)) {
-    case CMARK_NODE_PARAGRAPH: out.kind = node_kind::paragraph; break;
-    case CMARK_NODE_HEADING:
-      out.kind = node_kind::heading;
-      out.level = cmark_node_get_heading_level(n);
-      break;
-    case CMARK_NODE_BLOCK_QUOTE: out.kind = node_kind::block_quote; break;
-    case CMARK_NODE_LIST:
-      out.kind = node_kind::list;
-      out.ordered = cmark_node_get_list_type(n) == CMARK_ORDERED_LIST;
-      out.level = cmark_node_get_list_start(n);
-      out.tight = cmark_node_get_list_tight(n) != 0;
-      break;
-    case CMARK_NODE_ITEM:
-      out.kind = node_kind::item;
-      if (ext == "tasklist") out.checked = cmark_gfm_extensions_get_tasklist_item_checked(n) ? 1 : 0;
-      break;
     case CMARK_NODE_CODE_BLOCK: {
       out.kind = node_kind::code_block;
       out.text = literal(n);
@@ -77,45 +60,95 @@ bool convert(cmark_node* n, node& out, int depth) {
       out.info = std::string(lang.substr(0, lang.find(' ')));
       return true;
     }
-    case CMARK_NODE_THEMATIC_BREAK: out.kind = node_kind::thematic_break; return true;
-    case CMARK_NODE_TEXT: out.kind = node_kind::text; out.text = literal(n); return true;
-    case CMARK_NODE_SOFTBREAK: out.kind = node_kind::soft_break; return true;
-    case CMARK_NODE_LINEBREAK: out.kind = node_kind::line_break; return true;
-    case CMARK_NODE_CODE: out.kind = node_kind::code; out.text = literal(n); return true;
-    case CMARK_NODE_EMPH: out.kind = node_kind::emphasis; break;
-    case CMARK_NODE_STRONG: out.kind = node_kind::strong; break;
-    case CMARK_NODE_LINK:
+    case CMARK_NODE_THEMATIC_BREAK:
+      out.kind = node_kind::thematic_break;
+      return true;
+    case CMARK_NODE_TEXT:
+      out.kind = node_kind::text;
+      out.text = literal(n);
+      return true;
+    case CMARK_NODE_SOFTBREAK:
+      out.kind = node_kind::soft_break;
+      return true;
+    case CMARK_NODE_LINEBREAK:
+      out.kind = node_kind::line_break;
+      return true;
+    case CMARK_NODE_CODE:
+      out.kind = node_kind::code;
+      out.text = literal(n);
+      return true;
     case CMARK_NODE_IMAGE: {
       const char* url = cmark_node_get_url(n);
-      const bool image = cmark_node_get_type(n) == CMARK_NODE_IMAGE;
-      out.kind = image ? node_kind::image : node_kind::link;
+      out.kind = node_kind::image;
       if (url && allowed_url(url)) out.url = url;
-      if (image) {
-        out.text = flattened_text(n);
-        return true;
-      }
-      break;
+      out.text = flattened_text(n);
+      return true;
     }
     default:
-      if (ext == "table") {
-        out.kind = node_kind::table;
-      } else if (ext == "table_row" || ext == "table_header") {
-        out.kind = node_kind::table_row;
-        out.header = ext == "table_header";
-      } else if (ext == "table_cell") {
-        out.kind = node_kind::table_cell;
-      } else if (ext == "strikethrough") {
-        out.kind = node_kind::strikethrough;
-      } else {
-        return false;  // inline HTML, footnotes: not carried
-      }
+      return false;
   }
+}
+
+// A node whose children follow: its kind and attributes into `out`; false
+// when it has no counterpart (inline HTML, footnotes).
+bool convert_container(cmark_node* n, node& out) {
+  switch (cmark_node_get_type(n)) {
+    case CMARK_NODE_PARAGRAPH:
+      out.kind = node_kind::paragraph;
+      return true;
+    case CMARK_NODE_HEADING:
+      out.kind = node_kind::heading;
+      out.level = cmark_node_get_heading_level(n);
+      return true;
+    case CMARK_NODE_BLOCK_QUOTE:
+      out.kind = node_kind::block_quote;
+      return true;
+    case CMARK_NODE_LIST:
+      out.kind = node_kind::list;
+      out.ordered = cmark_node_get_list_type(n) == CMARK_ORDERED_LIST;
+      out.level = cmark_node_get_list_start(n);
+      out.tight = cmark_node_get_list_tight(n) != 0;
+      return true;
+    case CMARK_NODE_ITEM:
+      out.kind = node_kind::item;
+      if (type_name(n) == "tasklist")
+        out.checked = cmark_gfm_extensions_get_tasklist_item_checked(n) ? 1 : 0;
+      return true;
+    case CMARK_NODE_EMPH:
+      out.kind = node_kind::emphasis;
+      return true;
+    case CMARK_NODE_STRONG:
+      out.kind = node_kind::strong;
+      return true;
+    case CMARK_NODE_LINK:
+      out.kind = node_kind::link;
+      if (const char* url = cmark_node_get_url(n); url && allowed_url(url)) out.url = url;
+      return true;
+    default:
+      break;
+  }
+  const std::string_view ext = type_name(n);  // GitHub's extensions
+  if (ext == "table")
+    out.kind = node_kind::table;
+  else if (ext == "table_row" || ext == "table_header")
+    out.kind = node_kind::table_row;
+  else if (ext == "table_cell")
+    out.kind = node_kind::table_cell;
+  else if (ext == "strikethrough")
+    out.kind = node_kind::strikethrough;
+  else
+    return false;
+  out.header = ext == "table_header";
+  return true;
+}
+
+// One cmark node as ours; false when it has no counterpart.
+bool convert(cmark_node* n, node& out, int depth) {
+  if (convert_leaf(n, out)) return true;
+  if (!convert_container(n, out)) return false;
   if (depth >= max_depth) {
-    node flat;
-    flat.kind = node_kind::text;
-    flat.text = flattened_text(n);
     if (out.is_block() && out.kind != node_kind::paragraph) out.kind = node_kind::paragraph;
-    out.children.push_back(std::move(flat));
+    out.children.push_back(make_node(node_kind::text, flattened_text(n)));
     return true;
   }
   convert_children(n, out, depth + 1);

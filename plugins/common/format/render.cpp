@@ -24,7 +24,9 @@ std::optional<target> target_named(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view name_of(target t) { return target_names[static_cast<std::size_t>(t)]; }
+std::string_view name_of(target t) {
+  return target_names[static_cast<std::size_t>(t)];
+}
 
 bool is_html(target t) {
   return t == target::html || t == target::telegram || t == target::pushover;
@@ -49,7 +51,9 @@ std::string render_block(const node& block, target t) {
   return is_html(t) ? render_html_block(block, t) : render_text_block(block, dialect_of(t));
 }
 
-std::string_view block_separator(target t) { return t == target::html ? "" : "\n\n"; }
+std::string_view block_separator(target t) {
+  return t == target::html ? "" : "\n\n";
+}
 
 std::string render(const document& doc, target t) {
   std::string out;
@@ -96,9 +100,12 @@ void cell_text(const node& n, std::string& out) {
     out += text == n.url ? text : text + " (" + n.url + ")";
     return;
   }
-  if (n.kind == node_kind::text || n.kind == node_kind::code) out += n.text;
-  else if (n.kind == node_kind::soft_break || n.kind == node_kind::line_break) out += ' ';
-  else if (n.kind == node_kind::image) out += n.text;
+  if (n.kind == node_kind::text || n.kind == node_kind::code)
+    out += n.text;
+  else if (n.kind == node_kind::soft_break || n.kind == node_kind::line_break)
+    out += ' ';
+  else if (n.kind == node_kind::image)
+    out += n.text;
   for (const node& c : n.children) cell_text(c, out);
 }
 

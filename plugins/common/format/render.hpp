@@ -32,7 +32,16 @@
 namespace notibus::format {
 
 enum class target : std::uint8_t {
-  text, markdown, discord, slack, google_chat, rocket_chat, teams, html, telegram, pushover
+  text,
+  markdown,
+  discord,
+  slack,
+  google_chat,
+  rocket_chat,
+  teams,
+  html,
+  telegram,
+  pushover
 };
 inline constexpr target all_targets[] = {
     target::text,        target::markdown, target::discord, target::slack,    target::google_chat,

@@ -14,11 +14,16 @@ namespace {
 
 void escape_to(std::string& out, std::string_view text) {
   for (const char c : text) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
   }
 }
 
@@ -56,22 +61,31 @@ void writer::tagged(const node& n, std::string_view tag, std::string& out) {
 void writer::inline_node(const node& n, std::string& out) {
   const bool tags_for_code = full_ || telegram_;
   switch (n.kind) {
-    case node_kind::text: escape_to(out, n.text); return;
+    case node_kind::text:
+      escape_to(out, n.text);
+      return;
     case node_kind::soft_break:
-    case node_kind::line_break: out += full_ ? "<br>" : "\n"; return;
+    case node_kind::line_break:
+      out += full_ ? "<br>" : "\n";
+      return;
     case node_kind::code:
       if (tags_for_code) out += "<code>";
       escape_to(out, n.text);
       if (tags_for_code) out += "</code>";
       return;
-    case node_kind::emphasis: return tagged(n, full_ ? "em" : "i", out);
-    case node_kind::strong: return tagged(n, full_ ? "strong" : "b", out);
-    case node_kind::strikethrough: return tagged(n, full_ ? "del" : telegram_ ? "s" : "", out);
+    case node_kind::emphasis:
+      return tagged(n, full_ ? "em" : "i", out);
+    case node_kind::strong:
+      return tagged(n, full_ ? "strong" : "b", out);
+    case node_kind::strikethrough:
+      return tagged(n, full_ ? "del" : telegram_ ? "s" : "", out);
     case node_kind::link:
     case node_kind::image: {
       std::string text;
-      if (n.kind == node_kind::image) escape_to(text, n.text.empty() ? "image" : n.text);
-      else inlines(n, text);
+      if (n.kind == node_kind::image)
+        escape_to(text, n.text.empty() ? "image" : n.text);
+      else
+        inlines(n, text);
       if (n.url.empty()) {
         out += text;
         return;
@@ -81,7 +95,8 @@ void writer::inline_node(const node& n, std::string& out) {
       out += "\">" + text + "</a>";
       return;
     }
-    default: return inlines(n, out);
+    default:
+      return inlines(n, out);
   }
 }
 
@@ -184,18 +199,28 @@ std::string writer::block(const node& n) {
       if (full_) return "<blockquote>" + blocks(n, "") + "</blockquote>";
       if (telegram_) return "<blockquote>" + blocks(n, "\n\n") + "</blockquote>";
       return blocks(n, "\n\n");
-    case node_kind::list: return list(n, 0);
-    case node_kind::item: return item_text(n, 0);
-    case node_kind::code_block: return code_block(n);
-    case node_kind::thematic_break: return full_ ? "<hr>" : "\u2500\u2500\u2500";
-    case node_kind::table: return table(n);
-    case node_kind::document: return blocks(n, full_ ? "" : "\n\n");
-    default: inlines(n, out); return out;
+    case node_kind::list:
+      return list(n, 0);
+    case node_kind::item:
+      return item_text(n, 0);
+    case node_kind::code_block:
+      return code_block(n);
+    case node_kind::thematic_break:
+      return full_ ? "<hr>" : "\u2500\u2500\u2500";
+    case node_kind::table:
+      return table(n);
+    case node_kind::document:
+      return blocks(n, full_ ? "" : "\n\n");
+    default:
+      inlines(n, out);
+      return out;
   }
 }
 
 }  // namespace
 
-std::string render_html_block(const node& block, target t) { return writer(t).block(block); }
+std::string render_html_block(const node& block, target t) {
+  return writer(t).block(block);
+}
 
 }  // namespace notibus::format

@@ -11,7 +11,9 @@ namespace {
 
 constexpr std::string_view backslash_always = "\\`*_[]<>|~";
 
-bool line_start(const std::string& out) { return out.empty() || out.back() == '\n'; }
+bool line_start(const std::string& out) {
+  return out.empty() || out.back() == '\n';
+}
 
 // Characters that may need escaping in each style.
 constexpr std::string_view special_for_entities = "&<>";
@@ -23,8 +25,8 @@ void escape_to(std::string& out, std::string_view text, text_escape e) {
     return;
   }
   // Most text has nothing to escape: copy up to the first candidate at once.
-  const std::size_t first = text.find_first_of(
-      e == text_escape::entities ? special_for_entities : special_for_backslash);
+  const std::size_t first =
+      text.find_first_of(e == text_escape::entities ? special_for_entities : special_for_backslash);
   if (first == std::string_view::npos) {
     out += text;
     return;
@@ -33,19 +35,26 @@ void escape_to(std::string& out, std::string_view text, text_escape e) {
   for (std::size_t i = first; i < text.size(); ++i) {
     const char c = text[i];
     if (e == text_escape::entities) {
-      if (c == '&') out += "&amp;";
-      else if (c == '<') out += "&lt;";
-      else if (c == '>') out += "&gt;";
-      else out += c;
+      if (c == '&')
+        out += "&amp;";
+      else if (c == '<')
+        out += "&lt;";
+      else if (c == '>')
+        out += "&gt;";
+      else
+        out += c;
       continue;
     }
     if (e == text_escape::backslash) {
-      const bool entity = c == '&' && i + 1 < text.size() &&
-                          (std::isalnum(static_cast<unsigned char>(text[i + 1])) || text[i + 1] == '#');
-      const bool at_start = line_start(out) && std::string_view("#+-=").find(c) != std::string_view::npos;
+      const bool entity =
+          c == '&' && i + 1 < text.size() &&
+          (std::isalnum(static_cast<unsigned char>(text[i + 1])) || text[i + 1] == '#');
+      const bool at_start =
+          line_start(out) && std::string_view("#+-=").find(c) != std::string_view::npos;
       if (backslash_always.find(c) != std::string_view::npos || entity || at_start) out += '\\';
       // "1." or "1)" at a line's start would begin a list.
-      if ((c == '.' || c == ')') && i > 0 && std::isdigit(static_cast<unsigned char>(text[i - 1]))) {
+      if ((c == '.' || c == ')') && i > 0 &&
+          std::isdigit(static_cast<unsigned char>(text[i - 1]))) {
         std::size_t j = out.size();
         while (j > 0 && std::isdigit(static_cast<unsigned char>(out[j - 1]))) --j;
         if (j == 0 || out[j - 1] == '\n') out += '\\';
@@ -58,11 +67,16 @@ void escape_to(std::string& out, std::string_view text, text_escape e) {
 std::string encoded_url(std::string_view url, bool angle) {
   std::string out;
   for (const char c : url) {
-    if (c == '(') out += "%28";
-    else if (c == ')') out += "%29";
-    else if (angle && c == '|') out += "%7C";
-    else if (angle && c == '>') out += "%3E";
-    else out += c;
+    if (c == '(')
+      out += "%28";
+    else if (c == ')')
+      out += "%29";
+    else if (angle && c == '|')
+      out += "%7C";
+    else if (angle && c == '>')
+      out += "%3E";
+    else
+      out += c;
   }
   return out;
 }
@@ -126,8 +140,10 @@ void writer::wrapped(const node& n, std::string_view marker, std::string& out) {
 
 void writer::link(const node& n, std::string& out) {
   std::string text;
-  if (n.kind == node_kind::image) escape_to(text, n.text.empty() ? "image" : n.text, d_.escape);
-  else inlines(n, text);
+  if (n.kind == node_kind::image)
+    escape_to(text, n.text.empty() ? "image" : n.text, d_.escape);
+  else
+    inlines(n, text);
   if (n.url.empty()) {
     out += text;
     return;
@@ -162,9 +178,13 @@ void writer::link_to(const node& n, const std::string& text, std::string& out) {
 
 void writer::inline_node(const node& n, std::string& out) {
   switch (n.kind) {
-    case node_kind::text: escape_to(out, n.text, d_.escape); return;
+    case node_kind::text:
+      escape_to(out, n.text, d_.escape);
+      return;
     case node_kind::soft_break:
-    case node_kind::line_break: out += '\n'; return;
+    case node_kind::line_break:
+      out += '\n';
+      return;
     case node_kind::code: {
       if (!d_.inline_code) {
         escape_to(out, n.text, d_.escape == text_escape::entities ? d_.escape : text_escape::none);
@@ -173,17 +193,29 @@ void writer::inline_node(const node& n, std::string& out) {
       const std::string ticks(longest_run(n.text, '`') + 1, '`');
       const bool pad = n.text.find('`') != std::string::npos;
       out += ticks + (pad ? " " : "");
-      if (d_.escape == text_escape::entities) escape_to(out, n.text, d_.escape);
-      else out += n.text;
+      if (d_.escape == text_escape::entities)
+        escape_to(out, n.text, d_.escape);
+      else
+        out += n.text;
       out += (pad ? " " : "") + ticks;
       return;
     }
-    case node_kind::emphasis: wrapped(n, d_.emphasis, out); return;
-    case node_kind::strong: wrapped(n, d_.strong, out); return;
-    case node_kind::strikethrough: wrapped(n, d_.strike, out); return;
+    case node_kind::emphasis:
+      wrapped(n, d_.emphasis, out);
+      return;
+    case node_kind::strong:
+      wrapped(n, d_.strong, out);
+      return;
+    case node_kind::strikethrough:
+      wrapped(n, d_.strike, out);
+      return;
     case node_kind::link:
-    case node_kind::image: link(n, out); return;
-    default: inlines(n, out); return;
+    case node_kind::image:
+      link(n, out);
+      return;
+    default:
+      inlines(n, out);
+      return;
   }
 }
 
@@ -236,8 +268,10 @@ std::string writer::code_block(const node& n) {
   }
   const std::string fence(std::max<std::size_t>(3, longest_run(code, '`') + 1), '`');
   std::string out = fence + (d_.fence_info ? n.info : "") + "\n";
-  if (d_.escape == text_escape::entities) escape_to(out, code, d_.escape);
-  else out += code;
+  if (d_.escape == text_escape::entities)
+    escape_to(out, code, d_.escape);
+  else
+    out += code;
   return out + "\n" + fence;
 }
 
@@ -265,7 +299,9 @@ std::string writer::table(const node& n) {
 std::string writer::block(const node& n) {
   std::string out;
   switch (n.kind) {
-    case node_kind::paragraph: inlines(n, out); return out;
+    case node_kind::paragraph:
+      inlines(n, out);
+      return out;
     case node_kind::heading: {
       std::string text;
       inlines(n, text);
@@ -284,58 +320,111 @@ std::string writer::block(const node& n) {
       --in_quote_;
       return indented(inner, d_.quote, d_.quote);
     }
-    case node_kind::list: return list(n);
-    case node_kind::item: return item(n, d_.bullet);
-    case node_kind::code_block: return code_block(n);
-    case node_kind::thematic_break: return std::string(d_.rule);
-    case node_kind::table: return table(n);
-    case node_kind::document: return blocks(n, "\n\n");
-    default: inlines(n, out); return out;
+    case node_kind::list:
+      return list(n);
+    case node_kind::item:
+      return item(n, d_.bullet);
+    case node_kind::code_block:
+      return code_block(n);
+    case node_kind::thematic_break:
+      return std::string(d_.rule);
+    case node_kind::table:
+      return table(n);
+    case node_kind::document:
+      return blocks(n, "\n\n");
+    default:
+      inlines(n, out);
+      return out;
   }
 }
 
-constexpr dialect plain_text{.strong = "", .emphasis = "", .strike = "", .inline_code = false,
-                             .fences = false, .links = link_style::text_then_url,
-                             .headings = heading_style::plain, .tables = table_style::lines,
-                             .bullet = "\u2022 ", .open_task = "\u2610 ", .done_task = "\u2611 ",
-                             .rule = "\u2500\u2500\u2500", .escape = text_escape::none};
+constexpr dialect plain_text{.strong = "",
+                             .emphasis = "",
+                             .strike = "",
+                             .inline_code = false,
+                             .fences = false,
+                             .links = link_style::text_then_url,
+                             .headings = heading_style::plain,
+                             .tables = table_style::lines,
+                             .bullet = "\u2022 ",
+                             .open_task = "\u2610 ",
+                             .done_task = "\u2611 ",
+                             .rule = "\u2500\u2500\u2500",
+                             .escape = text_escape::none};
 constexpr dialect commonmark{.strong = "**", .emphasis = "*", .strike = "~~"};
-constexpr dialect discord{.strong = "**", .emphasis = "*", .strike = "~~", .max_heading = 3,
-                          .tables = table_style::aligned_code, .open_task = "\u2610 ",
+constexpr dialect discord{.strong = "**",
+                          .emphasis = "*",
+                          .strike = "~~",
+                          .max_heading = 3,
+                          .tables = table_style::aligned_code,
+                          .open_task = "\u2610 ",
                           .done_task = "\u2611 "};
-constexpr dialect slack{.strong = "*", .emphasis = "_", .strike = "~", .fence_info = false,
-                        .links = link_style::angle, .headings = heading_style::strong,
-                        .tables = table_style::aligned_code, .bullet = "\u2022 ",
-                        .open_task = "\u2610 ", .done_task = "\u2611 ",
-                        .nested_quotes = false, .rule = "\u2500\u2500\u2500",
+constexpr dialect slack{.strong = "*",
+                        .emphasis = "_",
+                        .strike = "~",
+                        .fence_info = false,
+                        .links = link_style::angle,
+                        .headings = heading_style::strong,
+                        .tables = table_style::aligned_code,
+                        .bullet = "\u2022 ",
+                        .open_task = "\u2610 ",
+                        .done_task = "\u2611 ",
+                        .nested_quotes = false,
+                        .rule = "\u2500\u2500\u2500",
                         .escape = text_escape::entities};
-constexpr dialect google_chat{.strong = "*", .emphasis = "_", .strike = "~", .fence_info = false,
-                              .links = link_style::angle, .headings = heading_style::strong,
-                              .tables = table_style::aligned_code, .bullet = "\u2022 ",
-                              .open_task = "\u2610 ", .done_task = "\u2611 ", .quote = "\u2502 ",
-                              .rule = "\u2500\u2500\u2500", .escape = text_escape::entities};
-constexpr dialect rocket_chat{.strong = "*", .emphasis = "_", .strike = "~",
+constexpr dialect google_chat{.strong = "*",
+                              .emphasis = "_",
+                              .strike = "~",
+                              .fence_info = false,
+                              .links = link_style::angle,
                               .headings = heading_style::strong,
-                              .tables = table_style::aligned_code, .bullet = "\u2022 ",
-                              .open_task = "\u2610 ", .done_task = "\u2611 ",
+                              .tables = table_style::aligned_code,
+                              .bullet = "\u2022 ",
+                              .open_task = "\u2610 ",
+                              .done_task = "\u2611 ",
+                              .quote = "\u2502 ",
+                              .rule = "\u2500\u2500\u2500",
+                              .escape = text_escape::entities};
+constexpr dialect rocket_chat{.strong = "*",
+                              .emphasis = "_",
+                              .strike = "~",
+                              .headings = heading_style::strong,
+                              .tables = table_style::aligned_code,
+                              .bullet = "\u2022 ",
+                              .open_task = "\u2610 ",
+                              .done_task = "\u2611 ",
                               .rule = "\u2500\u2500\u2500"};
-constexpr dialect teams{.strong = "**", .emphasis = "_", .strike = "", .inline_code = false,
-                        .fences = false, .headings = heading_style::strong,
-                        .tables = table_style::lines, .open_task = "\u2610 ",
-                        .done_task = "\u2611 ", .quote = "\u2502 ",
-                        .rule = "\u2500\u2500\u2500", .escape = text_escape::none};
+constexpr dialect teams{.strong = "**",
+                        .emphasis = "_",
+                        .strike = "",
+                        .inline_code = false,
+                        .fences = false,
+                        .headings = heading_style::strong,
+                        .tables = table_style::lines,
+                        .open_task = "\u2610 ",
+                        .done_task = "\u2611 ",
+                        .quote = "\u2502 ",
+                        .rule = "\u2500\u2500\u2500",
+                        .escape = text_escape::none};
 
 }  // namespace
 
 const dialect& dialect_of(target t) {
   switch (t) {
-    case target::markdown: return commonmark;
-    case target::discord: return discord;
-    case target::slack: return slack;
-    case target::google_chat: return google_chat;
-    case target::rocket_chat: return rocket_chat;
-    case target::teams: return teams;
-    default: return plain_text;
+    case target::markdown:
+      return commonmark;
+    case target::discord:
+      return discord;
+    case target::slack:
+      return slack;
+    case target::google_chat:
+      return google_chat;
+    case target::rocket_chat:
+      return rocket_chat;
+    case target::teams:
+      return teams;
+    default:
+      return plain_text;
   }
 }
 

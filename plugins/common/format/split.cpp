@@ -108,10 +108,14 @@ std::vector<node> splitter::pieces(const node& block) const {
   if (fits(block)) return {block};
   switch (block.kind) {
     case node_kind::paragraph:
-    case node_kind::heading: return inline_pieces(block);
-    case node_kind::list: return list_pieces(block);
-    case node_kind::code_block: return code_pieces(block);
-    case node_kind::table: return table_pieces(block);
+    case node_kind::heading:
+      return inline_pieces(block);
+    case node_kind::list:
+      return list_pieces(block);
+    case node_kind::code_block:
+      return code_pieces(block);
+    case node_kind::table:
+      return table_pieces(block);
     case node_kind::block_quote: {
       std::vector<node> out;
       for (const node& child : block.children)
@@ -123,7 +127,8 @@ std::vector<node> splitter::pieces(const node& block) const {
         }
       return out;
     }
-    default: return {block};
+    default:
+      return {block};
   }
 }
 
@@ -136,8 +141,10 @@ std::size_t longest_fit(const splitter& s, const node& shape, const std::vector<
     const std::size_t mid = (lo + hi + 1) / 2;
     node part = build(shape, atoms, from, mid);
     trim_edges(part);
-    if (s.fits(part)) lo = mid;
-    else hi = mid - 1;
+    if (s.fits(part))
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   if (lo == atoms.size()) return lo;
   for (std::size_t k = lo; k > from + 1; --k)
@@ -154,7 +161,8 @@ std::vector<atom> splitter::hard_cut(const node& shape, const atom& a) const {
     if (words.size() > 1) return words;
     // One word longer than a part (an address shown as itself): it cannot
     // stay whole, so it goes as text, cut below, rather than over the limit.
-    if (words.size() == 1 && words[0].leaf.kind == node_kind::text) return hard_cut(shape, atom{a.path, words[0].leaf});
+    if (words.size() == 1 && words[0].leaf.kind == node_kind::text)
+      return hard_cut(shape, atom{a.path, words[0].leaf});
   }
   if (a.leaf.kind != node_kind::text && a.leaf.kind != node_kind::code) return {a};
   std::vector<atom> out;
@@ -172,8 +180,10 @@ std::vector<atom> splitter::hard_cut(const node& shape, const atom& a) const {
     std::size_t lo = from + 1, hi = starts.size() - 1;
     while (lo < hi) {  // the most code points from `from` that fit alone
       const std::size_t mid = (lo + hi + 1) / 2;
-      if (fits(build(shape, {piece_of(from, mid)}, 0, 1))) lo = mid;
-      else hi = mid - 1;
+      if (fits(build(shape, {piece_of(from, mid)}, 0, 1)))
+        lo = mid;
+      else
+        hi = mid - 1;
     }
     out.push_back(piece_of(from, lo));
     from = lo;

@@ -81,11 +81,16 @@ std::optional<message_template> message_template::parse(std::string_view text, s
       return std::nullopt;
     }
     const std::string_view name = trim(text.substr(open + 2, close - open - 2));
-    static const std::pair<std::string_view, field> fields[] = {
-        {"title", field::title},          {"body", field::body}, {"topic", field::topic},
-        {"priority", field::priority},    {"tags", field::tags}, {"id", field::id},
-        {"created_at", field::created_at}, {"format", field::format},
-        {"body_text", field::body_text},  {"body_html", field::body_html}};
+    static const std::pair<std::string_view, field> fields[] = {{"title", field::title},
+                                                                {"body", field::body},
+                                                                {"topic", field::topic},
+                                                                {"priority", field::priority},
+                                                                {"tags", field::tags},
+                                                                {"id", field::id},
+                                                                {"created_at", field::created_at},
+                                                                {"format", field::format},
+                                                                {"body_text", field::body_text},
+                                                                {"body_html", field::body_html}};
     part p{field::literal, {}, e == escaping::json && !json.in_string()};
     for (const auto& [n, f] : fields)
       if (name == n) p.kind = f;
@@ -190,8 +195,10 @@ std::string message_template::render(const sdk::message_view& m) const {
         put(out, forms().as_text(), p.quoted);
         break;
       case field::body_html:
-        if (escaping_ == escaping::html) out += forms().as_html();  // HTML already
-        else put(out, forms().as_html(), p.quoted);
+        if (escaping_ == escaping::html)
+          out += forms().as_html();  // HTML already
+        else
+          put(out, forms().as_html(), p.quoted);
         break;
     }
   }

@@ -39,8 +39,18 @@ class message_template {
 
  private:
   enum class field {
-    literal, title, body, topic, priority, tags, id, created_at, attribute,
-    format, body_text, body_html
+    literal,
+    title,
+    body,
+    topic,
+    priority,
+    tags,
+    id,
+    created_at,
+    attribute,
+    format,
+    body_text,
+    body_html
   };
   struct part {
     field kind;

@@ -202,8 +202,10 @@ class service_engine {
       const std::string part = "part " + std::to_string(run->next + 1) + " of " +
                                std::to_string(run->requests.size()) + ": ";
       v.error = part + secrets_.apply(std::move(v.error));
-      if (v.kind == NOTIBUS_OUTCOME_TRANSIENT) memory_.put(run->id, run->state);
-      else memory_.forget(run->id);
+      if (v.kind == NOTIBUS_OUTCOME_TRANSIENT)
+        memory_.put(run->id, run->state);
+      else
+        memory_.forget(run->id);
       run->done.finish(v);
     });
   }

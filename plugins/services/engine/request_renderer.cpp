@@ -151,11 +151,14 @@ std::string plain_cut(const compiled_service& s, context& ctx, std::string_view 
   std::size_t lo = 1, hi = code_points(body);
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo + 1) / 2;
-    if (measure(s, text_keeping(mid)) <= s.text_limit) lo = mid;
-    else hi = mid - 1;
+    if (measure(s, text_keeping(mid)) <= s.text_limit)
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   std::string text = text_keeping(lo);
-  if (measure(s, text) > s.text_limit) cut_to_code_points(text, s.text_limit);  // the rest alone is too long
+  if (measure(s, text) > s.text_limit)
+    cut_to_code_points(text, s.text_limit);  // the rest alone is too long
   return text;
 }
 
@@ -232,8 +235,8 @@ std::string request_renderer::markup_cut(context& ctx, format::message_body& bod
 }
 
 // The body in parts that each fit with the text around them, numbered.
-std::vector<request_renderer::composed> request_renderer::split_texts(context& ctx,
-                                                                      format::message_body& body) const {
+std::vector<request_renderer::composed> request_renderer::split_texts(
+    context& ctx, format::message_body& body) const {
   const std::size_t numbering = measure(s_, "\n(99/99)");
   const std::size_t room = room_for_body(s_, ctx, numbering);
   const format::target t = body.markup() ? target_ : format::target::text;
@@ -251,7 +254,8 @@ std::vector<request_renderer::composed> request_renderer::split_texts(context& c
 }
 
 // The composed text, within the service's limit: whole, cut, or in parts.
-std::vector<request_renderer::composed> request_renderer::texts(context& ctx, format::message_body& body,
+std::vector<request_renderer::composed> request_renderer::texts(context& ctx,
+                                                                format::message_body& body,
                                                                 bool& cut) const {
   std::string whole = compose(s_, ctx);
   cut = s_.text_limit != 0 && measure(s_, whole) > s_.text_limit;
@@ -314,8 +318,10 @@ std::optional<rendered_request> request_renderer::render(const sdk::message_view
   context ctx(s_, options_, &m, channel_, recipient, &body);
   rendered_request out;
   std::vector<composed> texts_to_send;
-  if (s_.text) texts_to_send = texts(ctx, body, out.text_cut);
-  else texts_to_send.push_back({});
+  if (s_.text)
+    texts_to_send = texts(ctx, body, out.text_cut);
+  else
+    texts_to_send.push_back({});
   for (auto& t : texts_to_send) {
     ctx.set_body(std::move(t.body));
     ctx.set_text(std::move(t.text));

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "../../common/http/client.hpp"
 #include <compiled_service.hpp>
 #include "../../common/format/message_body.hpp"
 #include "../../common/format/render.hpp"
+#include "../../common/http/client.hpp"
 
 namespace notibus::services {
 
@@ -38,8 +38,8 @@ enum class overflow_mode { cut, split };
 
 struct rendered_request {
   std::vector<http::request> requests;  // one, or a split text's parts in order
-  bool text_cut = false;   // the composed text was over the service's limit
-  bool field_cut = false;  // a {{...|cut:N}} value was longer than N
+  bool text_cut = false;                // the composed text was over the service's limit
+  bool field_cut = false;               // a {{...|cut:N}} value was longer than N
 };
 
 class request_renderer {
