@@ -1,4 +1,4 @@
-# Sourced by the service load scripts: an nginx stand-in on 127.0.0.1 that
+# Sourced by the load scripts (webhook, service, format): an nginx stand-in on 127.0.0.1 that
 # answers as a webhook receiver (/hook), Slack (/services/) and Telegram's Bot
 # API (/bot...). Needs $work; sets $port; the caller's trap stops nginx.
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

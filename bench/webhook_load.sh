@@ -16,22 +16,7 @@ source tests/integration/npm_peers.sh
 peers=$(npm_peers)
 cp bench/undici_load.mjs "$peers/"
 
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$work/logs"
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $work/body;
-  server { listen 127.0.0.1:$port; location / { return 204; } }
-}
-CONF
-nginx -p "$work" -c "$work/nginx.conf"
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+source bench/nginx_stand_in.sh  # /hook answers 204
 
 cat >"$work/load.yaml" <<YAML
 version: 1

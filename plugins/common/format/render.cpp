@@ -65,6 +65,21 @@ std::string render(const document& doc, target t) {
   return out;
 }
 
+void append_escaped(std::string& out, std::string_view text, bool quotes) {
+  for (const char c : text) {
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (quotes && c == '"')
+      out += "&quot;";
+    else
+      out += c;
+  }
+}
+
 std::size_t count_code_points(std::string_view text) {
   std::size_t n = 0;
   for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;

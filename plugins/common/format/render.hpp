@@ -62,6 +62,10 @@ std::string render_block(const node& block, target t);
 // What goes between two top-level blocks.
 std::string_view block_separator(target t);
 
+// Appends `text` with & < > (and " when `quotes`) written as entities: all
+// that text needs in HTML, in Telegram's HTML and in Slack's mrkdwn.
+void append_escaped(std::string& out, std::string_view text, bool quotes = true);
+
 // How a service counts: code points (Discord, Slack...) or, for Telegram, the
 // UTF-16 units of the text its HTML shows (tags gone, an entity one character).
 std::size_t count_code_points(std::string_view text);

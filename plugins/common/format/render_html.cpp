@@ -12,20 +12,7 @@
 namespace notibus::format {
 namespace {
 
-void escape_to(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    if (c == '&')
-      out += "&amp;";
-    else if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '"')
-      out += "&quot;";
-    else
-      out += c;
-  }
-}
+void escape_to(std::string& out, std::string_view text) { append_escaped(out, text); }
 
 class writer {
  public:

@@ -35,14 +35,7 @@ void escape_to(std::string& out, std::string_view text, text_escape e) {
   for (std::size_t i = first; i < text.size(); ++i) {
     const char c = text[i];
     if (e == text_escape::entities) {
-      if (c == '&')
-        out += "&amp;";
-      else if (c == '<')
-        out += "&lt;";
-      else if (c == '>')
-        out += "&gt;";
-      else
-        out += c;
+      append_escaped(out, text.substr(i, 1), false);
       continue;
     }
     if (e == text_escape::backslash) {

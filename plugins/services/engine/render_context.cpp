@@ -10,21 +10,6 @@ std::string json_quoted(std::string_view text) {
   return out + '"';
 }
 
-void escape_html_to(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    if (c == '&')
-      out += "&amp;";
-    else if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '"')
-      out += "&quot;";
-    else
-      out += c;
-  }
-}
-
 resolved context::lookup(const placeholder& p) const {
   resolved r;
   if (p.cut && p.name == "message.body" && body_ && body_->markup()) {
@@ -38,7 +23,7 @@ resolved context::lookup(const placeholder& p) const {
   }
   if (p.html && r.present) {
     std::string escaped;
-    escape_html_to(escaped, r.text);
+    format::append_escaped(escaped, r.text);
     r.text = std::move(escaped);
     r.json.clear();
   }

@@ -23,7 +23,6 @@ struct resolved {
 };
 
 std::string json_quoted(std::string_view text);
-void escape_html_to(std::string& out, std::string_view text);
 
 class context {
  public:

@@ -12,19 +12,9 @@
 namespace notibus::services {
 namespace {
 
+// A definition's `escape`: html takes quotes too (they may stand in an attribute).
 void escape_markup(std::string& out, std::string_view value, text_escape e) {
-  for (const char c : value) {
-    if (c == '&')
-      out += "&amp;";
-    else if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (e == text_escape::html && c == '"')
-      out += "&quot;";
-    else
-      out += c;
-  }
+  format::append_escaped(out, value, e == text_escape::html);
 }
 
 // RFC 3986: what may stay as it is in a path segment (pchar) or a query value.
