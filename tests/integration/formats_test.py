@@ -192,6 +192,14 @@ class FormatsTest(unittest.TestCase):
             self.assertLess(joined.index("host-3<") if service == "telegram" else joined.index("host-3*"),
                             joined.index("host-30"))
 
+    def test_a_title_beside_a_rendered_body_is_text(self):
+        p = self.send("--channel", "discord", "--channel", "telegram", "--format", "markdown",
+                      "--title", "cpu*2 <high>", "--body", "*really*")
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        got = {s: payload for s, payload, _ in StandIn.received}
+        self.assertEqual(got["discord"]["content"], "**cpu\\*2 \\<high\\>**\n*really*")
+        self.assertEqual(got["telegram"]["text"], "<b>cpu*2 &lt;high&gt;</b>\n<i>really</i>")
+
     def test_a_channel_can_take_plain_text_and_a_url_can_ask_for_it(self):
         p = self.send("--channel", "plain-discord", "--format", "markdown", "--body", "**bold** [a](https://x.example/)")
         self.assertEqual(p.returncode, 0, p.stderr.decode())

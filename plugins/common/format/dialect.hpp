@@ -31,6 +31,9 @@ struct dialect {
 
 const dialect& dialect_of(target t);
 
+// Plain text escaped as the dialect needs it.
+void escape_text(std::string& out, std::string_view text, const dialect& d);
+
 // The text-based renderer; the HTML ones are in render_html.cpp.
 std::string render_text_block(const node& block, const dialect& d);
 std::string render_html_block(const node& block, target t);

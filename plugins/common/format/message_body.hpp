@@ -21,7 +21,7 @@ class message_body {
   bool markup() const noexcept { return source_ != source::text; }
   std::string_view format_name() const noexcept;
   std::string_view written() const noexcept { return written_; }
-  target service_target() const noexcept { return target_; }
+  const target& service_target() const noexcept { return target_; }
 
   const std::string& for_service();
   const std::string& as_text();

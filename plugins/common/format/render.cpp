@@ -65,6 +65,13 @@ std::string render(const document& doc, target t) {
   return out;
 }
 
+void append_plain(std::string& out, std::string_view text, target t) {
+  if (is_html(t))
+    append_escaped(out, text);
+  else
+    escape_text(out, text, dialect_of(t));
+}
+
 void append_escaped(std::string& out, std::string_view text, bool quotes) {
   for (const char c : text) {
     if (c == '&')

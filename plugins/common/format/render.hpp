@@ -62,6 +62,10 @@ std::string render_block(const node& block, target t);
 // What goes between two top-level blocks.
 std::string_view block_separator(target t);
 
+// Appends plain `text` (a title, say) as `t` shows text: "*" stays a star in
+// Markdown, "<" in HTML and Slack.
+void append_plain(std::string& out, std::string_view text, target t);
+
 // Appends `text` with & < > (and " when `quotes`) written as entities: all
 // that text needs in HTML, in Telegram's HTML and in Slack's mrkdwn.
 void append_escaped(std::string& out, std::string_view text, bool quotes = true);

@@ -421,6 +421,10 @@ const dialect& dialect_of(target t) {
   }
 }
 
+void escape_text(std::string& out, std::string_view text, const dialect& d) {
+  escape_to(out, text, d.escape);
+}
+
 std::string render_text_block(const node& block, const dialect& d) {
   return writer(d).block(block);
 }

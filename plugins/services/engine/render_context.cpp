@@ -45,6 +45,10 @@ bool context::is_markup(const placeholder& p) const {
   return (p.name == "message.body" && body_->markup()) || p.name == "message.body_html";
 }
 
+const format::target* context::markup_target() const {
+  return body_ && body_->markup() ? &body_->service_target() : nullptr;
+}
+
 bool context::leaves_out(const service_template& t) const {
   const placeholder* p = t.sole_placeholder();
   if (!p) return false;

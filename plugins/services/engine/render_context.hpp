@@ -40,6 +40,8 @@ class context {
   // Whether `p`'s value is already markup for the service (a rendered body):
   // a text's escaping leaves it alone.
   bool is_markup(const placeholder& p) const;
+  // The renderer of a Markdown or HTML body; null for a text body.
+  const format::target* markup_target() const;
 
   // A placeholder that stands for something: a section around it is shown.
   bool has_value(const placeholder& p) const {

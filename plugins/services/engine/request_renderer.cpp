@@ -117,10 +117,16 @@ std::size_t measure(const compiled_service& s, std::string_view text) {
 }
 
 // The definition's text with the values escaped for it; a rendered body is
-// markup already and goes in as it is.
+// markup already and goes in as it is. Beside a rendered body, the other
+// values (a title) are escaped as the renderer escapes text, so a "*" in a
+// title stays a star on Discord; beside a text body, as 1.0 did.
 std::string compose(const compiled_service& s, const context& ctx) {
   return ctx.render(*s.text, [&](std::string& out, std::string_view v, const placeholder& p) {
-    if (s.escape == text_escape::none || ctx.is_markup(p))
+    if (ctx.is_markup(p))
+      out += v;
+    else if (const format::target* t = ctx.markup_target())
+      format::append_plain(out, v, *t);
+    else if (s.escape == text_escape::none)
       out += v;
     else
       escape_markup(out, v, s.escape);
