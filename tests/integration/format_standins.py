@@ -119,6 +119,7 @@ class StandIn(http.server.BaseHTTPRequestHandler):
     """One server for every service: the path says which one is asked."""
 
     received = []  # (service, payload as parsed)
+    flaky_calls = 0
     lock = threading.Lock()
 
     def answer(self, status, payload):
@@ -147,6 +148,12 @@ class StandIn(http.server.BaseHTTPRequestHandler):
                               lambda p: b"invalid_payload")
         if path.startswith("/discord"):
             body = json.loads(raw)
+            if path.startswith("/discord/4/"):  # flaky: the second request fails once
+                with StandIn.lock:
+                    StandIn.flaky_calls += 1
+                    fail = StandIn.flaky_calls == 2
+                    StandIn.received.append(("flaky", body, ["failed once"] if fail else []))
+                return self.answer(500, {"message": "try later"}) if fail else self.answer(204, b"")
             content = body.get("content", "")
             problems = ["content over 2,000 characters"] if len(content) > 2000 else []
             for e in body.get("embeds", []):

@@ -74,7 +74,9 @@ class FormatsTest(unittest.TestCase):
             f.write(channels(cls.http.server_port, smtp_port, extra="""  long-discord: {type: discord, webhook_url: "http://127.0.0.1:%d/discord/2/y", overflow: split}
   long-telegram: {type: telegram, bot_token: "2:TOKEN", chat_id: "6", api_url: "http://127.0.0.1:%d", overflow: split}
   plain-discord: {type: discord, webhook_url: "http://127.0.0.1:%d/discord/3/z", render: text}
-""" % ((cls.http.server_port,) * 3)))
+  flaky-discord: {type: discord, webhook_url: "http://127.0.0.1:%d/discord/4/f", overflow: split,
+                  retry: {initial_backoff: 50ms}}
+""" % ((cls.http.server_port,) * 4)))
 
     @classmethod
     def tearDownClass(cls):
@@ -191,6 +193,21 @@ class FormatsTest(unittest.TestCase):
                 self.assertIn(f"host-{i}", joined)
             self.assertLess(joined.index("host-3<") if service == "telegram" else joined.index("host-3*"),
                             joined.index("host-30"))
+
+    def test_a_failed_part_is_retried_without_sending_the_parts_before_it_again(self):
+        body = "\n\n".join(f"Paragraph {i}: " + "word " * 150 for i in range(6))
+        p = self.send("--channel", "flaky-discord", "--format", "markdown", "--body", body)
+        self.assertEqual(p.returncode, 0, p.stdout.decode() + p.stderr.decode())
+        self.assertIn("flaky-discord: delivered (2 attempts)", p.stdout.decode())
+        calls = [(payload["content"], problems) for s, payload, problems in StandIn.received
+                 if s == "flaky"]
+        parts = len(calls) - 1  # one part went twice: the one that failed
+        self.assertGreater(parts, 2)
+        self.assertEqual(calls[1][1], ["failed once"])
+        self.assertEqual(calls[1][0], calls[2][0])  # the failed part again, not the first
+        sent = [content for content, problems in calls if not problems]
+        self.assertEqual([c[-len(f"({i}/{parts})"):] for i, c in enumerate(sent, 1)],
+                         [f"({i}/{parts})" for i in range(1, parts + 1)])
 
     def test_a_title_beside_a_rendered_body_is_text(self):
         p = self.send("--channel", "discord", "--channel", "telegram", "--format", "markdown",
