@@ -7,6 +7,8 @@ namespace notibus {
 namespace {
 
 constexpr std::size_t word = sizeof(const char*);
+// The ABI's format strings by body_format, without a call per delivery.
+constexpr const char* format_names[] = {"text", "markdown", "html"};
 constexpr std::size_t length_prefix = sizeof(std::uint32_t);
 
 // Lays strings out in a block: measure them all, allocate, then write them.
@@ -158,7 +160,7 @@ notibus_message_v1 packed_message::abi(std::uint32_t attempt) const noexcept {
                             arrays ? attribute_count_ : 0,
                             created_at_ms_,
                             attempt,
-                            to_string(format_).data()};
+                            format_names[static_cast<std::size_t>(format_)]};
 }
 
 message packed_message::unpack() const {

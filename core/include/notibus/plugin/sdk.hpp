@@ -138,7 +138,7 @@ inline std::string to_json(const message_view& m) {
   }
   out += '}';
   field("created_at", format_rfc3339_utc(m.created_at_ms()));
-  if (m.format() != "text") field("format", m.format());
+  if (const std::string_view f = m.format(); f != "text") field("format", f);
   out += '}';
   return out;
 }
