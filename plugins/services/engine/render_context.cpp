@@ -111,10 +111,6 @@ resolved context::message_field(std::string_view field) const {
   if (!m_) return {};
   if (field == "title") return {true, std::string(m_->title()), {}};
   if (field == "body") return {true, body_override_ ? *body_override_ : body_->for_service(), {}};
-  if (field == "body_text") return {true, body_->as_text(), {}};
-  if (field == "body_html") return {true, body_->as_html(), {}};
-  if (field == "format") return {true, std::string(body_->format_name()), {}};
-  if (field == "markup") return {body_->markup(), body_->markup() ? "true" : "", {}};
   if (field == "topic") return {true, std::string(m_->topic()), {}};
   if (field == "priority") return {true, std::string(m_->priority()), {}};
   if (field == "id") return {true, std::string(m_->id()), {}};
@@ -132,6 +128,10 @@ resolved context::message_field(std::string_view field) const {
     auto v = m_->attribute(field.substr(11));
     return {v.has_value(), v ? std::string(*v) : "", {}};
   }
+  if (field == "body_text") return {true, body_->as_text(), {}};
+  if (field == "body_html") return {true, body_->as_html(), {}};
+  if (field == "format") return {true, std::string(body_->format_name()), {}};
+  if (field == "markup") return {body_->markup(), body_->markup() ? "true" : "", {}};
   return {};
 }
 
