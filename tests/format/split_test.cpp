@@ -121,6 +121,22 @@ TEST(FormatSplit, FormattingClosesAndReopensAcrossParts) {
                        "<b>go on</b> and <a href=\"https://x.example/\">a link</a>"}));
 }
 
+TEST(FormatSplit, ALinkLongerThanAPartGoesWordByWordEachStillLinked) {
+  const document doc =
+      parse("[one two three *four five* six seven](https://x.example/a?b=1&c=2) end",
+            source::markdown);
+  const auto parts = split(doc, target::telegram, 12, measure_for(target::telegram));
+  ASSERT_GT(parts.size(), 2u);
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    EXPECT_EQ(parts[i].rfind("<a href=\"https://x.example/a?b=1&amp;c=2\">", 0), 0u) << parts[i];
+    EXPECT_TRUE(parts[i].ends_with("</a>")) << parts[i];
+  }
+  // Emphasis inside the link is closed and reopened with it.
+  EXPECT_EQ(parts[1], "<a href=\"https://x.example/a?b=1&amp;c=2\">three <i>four</i></a>");
+  EXPECT_EQ(parts[2].find("<i>five</i>"), parts[2].find('>') + 1) << parts[2];
+  EXPECT_EQ(parts.back(), "<a href=\"https://x.example/a?b=1&amp;c=2\">seven</a> end");
+}
+
 TEST(FormatSplit, CodeBlocksSplitBetweenLinesWithTheirOwnFences) {
   const document doc = parse("```sh\necho 1\necho 2\necho 3\n```", source::markdown);
   const auto parts = split(doc, target::markdown, 24, measure_for(target::markdown));

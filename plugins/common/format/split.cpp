@@ -1,6 +1,7 @@
 #include "split.hpp"
 
 #include <algorithm>
+#include <deque>
 
 namespace notibus::format {
 namespace {
@@ -97,7 +98,8 @@ class splitter {
   std::vector<node> list_pieces(const node& list) const;
   std::vector<node> code_pieces(const node& code) const;
   std::vector<node> table_pieces(const node& table) const;
-  std::vector<atom> hard_cut(const node& shape, const atom& a) const;
+  // `links` keeps the links whose words become atoms: their paths point there.
+  std::vector<atom> hard_cut(const node& shape, const atom& a, std::deque<node>& links) const;
 
   target t_;
   std::size_t budget_;
@@ -152,17 +154,19 @@ std::size_t longest_fit(const splitter& s, const node& shape, const std::vector<
   return lo;
 }
 
-std::vector<atom> splitter::hard_cut(const node& shape, const atom& a) const {
+std::vector<atom> splitter::hard_cut(const node& shape, const atom& a,
+                                     std::deque<node>& links) const {
   if (a.leaf.kind == node_kind::link) {  // a link's words, each still linked
+    const node& link = links.emplace_back(a.leaf);  // `a` goes when its pieces replace it
     std::vector<const node*> path = a.path;
-    path.push_back(&a.leaf);
+    path.push_back(&link);
     std::vector<atom> words;
-    collect(a.leaf, path, words, false);
+    collect(link, path, words, false);
     if (words.size() > 1) return words;
     // One word longer than a part (an address shown as itself): it cannot
     // stay whole, so it goes as text, cut below, rather than over the limit.
     if (words.size() == 1 && words[0].leaf.kind == node_kind::text)
-      return hard_cut(shape, atom{a.path, words[0].leaf});
+      return hard_cut(shape, atom{a.path, words[0].leaf}, links);
   }
   if (a.leaf.kind != node_kind::text && a.leaf.kind != node_kind::code) return {a};
   std::vector<atom> out;
@@ -195,10 +199,11 @@ std::vector<node> splitter::inline_pieces(const node& block) const {
   std::vector<atom> atoms;
   std::vector<const node*> path;
   collect(block, path, atoms, true);
+  std::deque<node> links;  // split links, which atoms' paths point to
   std::vector<node> out;
   for (std::size_t from = 0; from < atoms.size();) {
     if (!fits(build(block, atoms, from, from + 1))) {
-      std::vector<atom> smaller = hard_cut(block, atoms[from]);
+      std::vector<atom> smaller = hard_cut(block, atoms[from], links);
       if (smaller.size() > 1 || smaller[0].leaf.kind != atoms[from].leaf.kind) {
         atoms.erase(atoms.begin() + static_cast<std::ptrdiff_t>(from));
         atoms.insert(atoms.begin() + static_cast<std::ptrdiff_t>(from), smaller.begin(),
@@ -267,7 +272,8 @@ std::vector<node> splitter::code_pieces(const node& code) const {
     // One line longer than a part: cut on code points, each piece a block.
     const atom line{{}, make_node(node_kind::code, code.text.substr(at, end - at))};
     node shape = code;
-    for (const atom& piece : hard_cut(shape, line)) {
+    std::deque<node> links;  // a code line holds none
+    for (const atom& piece : hard_cut(shape, line, links)) {
       node block = code;
       block.text = piece.leaf.text;
       out.push_back(std::move(block));
