@@ -66,6 +66,15 @@ TEST(FormatRender, DefinitionsNameTheRenderersThereAre) {
   for (const auto& name : services::renderer_names()) EXPECT_TRUE(target_named(name)) << name;
 }
 
+// Found by format_fuzz: a table's cells went into Slack's code block as written.
+TEST(FormatRender, TableCellsAreEscapedWhereTheDialectEscapes) {
+  const document doc = parse("| a<b | c&d |\n|---|---|\n| 3 > 2 | y |\n", source::markdown);
+  EXPECT_EQ(render(doc, target::slack), "```\na&lt;b   | c&amp;d\n3 &gt; 2 | y\n```");
+  EXPECT_EQ(render(doc, target::google_chat), "```\na&lt;b   | c&amp;d\n3 &gt; 2 | y\n```");
+  EXPECT_EQ(render(doc, target::discord), "```\na<b   | c&d\n3 > 2 | y\n```");
+  for (const target t : all_targets) EXPECT_EQ(problems_of(render(doc, t), t).size(), 0u) << name_of(t);
+}
+
 TEST(FormatRender, TelegramCountsUtf16UnitsOfTheVisibleText) {
   EXPECT_EQ(count_telegram_units("<b>ab</b> &amp;"), 4u);
   EXPECT_EQ(count_telegram_units("\xF0\x9F\x98\x80"), 2u);  // U+1F600: a surrogate pair

@@ -269,8 +269,15 @@ std::string writer::code_block(const node& n) {
 }
 
 std::string writer::table(const node& n) {
-  if (d_.tables == table_style::aligned_code) return "```\n" + aligned_rows(n, " | ") + "\n```";
-  if (d_.tables == table_style::lines) return aligned_rows(n, " | ");
+  if (d_.tables != table_style::pipes) {
+    // Cells as aligned text; in Slack and Google Chat even a code block
+    // takes & < > as entities.
+    std::string rows;
+    const std::string aligned = aligned_rows(n, " | ");
+    if (d_.escape == text_escape::entities) escape_to(rows, aligned, d_.escape);
+    else rows = aligned;
+    return d_.tables == table_style::aligned_code ? "```\n" + rows + "\n```" : rows;
+  }
   std::string out;
   for (std::size_t r = 0; r < n.children.size(); ++r) {
     const node& row = n.children[r];
