@@ -38,8 +38,8 @@ std::string lower(std::string_view s) {
 // client's) links text written as "ftp://..."; it runs nothing.
 bool safe_url(std::string_view url) {
   const std::string u = lower(url);
-  return u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0 ||
-         u.rfind("mailto:", 0) == 0 || u.rfind("ftp://", 0) == 0;
+  return u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0 || u.rfind("mailto:", 0) == 0 ||
+         u.rfind("ftp://", 0) == 0;
 }
 
 // One tag's attributes: only href on a, class="language-X" on code, start on ol.

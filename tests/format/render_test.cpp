@@ -72,7 +72,8 @@ TEST(FormatRender, TableCellsAreEscapedWhereTheDialectEscapes) {
   EXPECT_EQ(render(doc, target::slack), "```\na&lt;b   | c&amp;d\n3 &gt; 2 | y\n```");
   EXPECT_EQ(render(doc, target::google_chat), "```\na&lt;b   | c&amp;d\n3 &gt; 2 | y\n```");
   EXPECT_EQ(render(doc, target::discord), "```\na<b   | c&d\n3 > 2 | y\n```");
-  for (const target t : all_targets) EXPECT_EQ(problems_of(render(doc, t), t).size(), 0u) << name_of(t);
+  for (const target t : all_targets)
+    EXPECT_EQ(problems_of(render(doc, t), t).size(), 0u) << name_of(t);
 }
 
 TEST(FormatRender, TelegramCountsUtf16UnitsOfTheVisibleText) {

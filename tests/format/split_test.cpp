@@ -122,9 +122,8 @@ TEST(FormatSplit, FormattingClosesAndReopensAcrossParts) {
 }
 
 TEST(FormatSplit, ALinkLongerThanAPartGoesWordByWordEachStillLinked) {
-  const document doc =
-      parse("[one two three *four five* six seven](https://x.example/a?b=1&c=2) end",
-            source::markdown);
+  const document doc = parse(
+      "[one two three *four five* six seven](https://x.example/a?b=1&c=2) end", source::markdown);
   const auto parts = split(doc, target::telegram, 12, measure_for(target::telegram));
   ASSERT_GT(parts.size(), 2u);
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {

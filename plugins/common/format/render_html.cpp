@@ -12,7 +12,9 @@
 namespace notibus::format {
 namespace {
 
-void escape_to(std::string& out, std::string_view text) { append_escaped(out, text); }
+void escape_to(std::string& out, std::string_view text) {
+  append_escaped(out, text);
+}
 
 class writer {
  public:

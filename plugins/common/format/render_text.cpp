@@ -274,8 +274,10 @@ std::string writer::table(const node& n) {
     // takes & < > as entities.
     std::string rows;
     const std::string aligned = aligned_rows(n, " | ");
-    if (d_.escape == text_escape::entities) escape_to(rows, aligned, d_.escape);
-    else rows = aligned;
+    if (d_.escape == text_escape::entities)
+      escape_to(rows, aligned, d_.escape);
+    else
+      rows = aligned;
     return d_.tables == table_style::aligned_code ? "```\n" + rows + "\n```" : rows;
   }
   std::string out;

@@ -156,7 +156,7 @@ std::size_t longest_fit(const splitter& s, const node& shape, const std::vector<
 
 std::vector<atom> splitter::hard_cut(const node& shape, const atom& a,
                                      std::deque<node>& links) const {
-  if (a.leaf.kind == node_kind::link) {  // a link's words, each still linked
+  if (a.leaf.kind == node_kind::link) {             // a link's words, each still linked
     const node& link = links.emplace_back(a.leaf);  // `a` goes when its pieces replace it
     std::vector<const node*> path = a.path;
     path.push_back(&link);
