@@ -1,6 +1,7 @@
 // How each text-based target writes the document's parts.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "render.hpp"
@@ -30,6 +31,17 @@ struct dialect {
 };
 
 const dialect& dialect_of(target t);
+
+// `n`'s children, each written by `write`, with `separator` between them.
+template <class Write>
+std::string joined(const node& n, std::string_view separator, Write&& write) {
+  std::string out;
+  for (const node& c : n.children) {
+    if (!out.empty()) out += separator;
+    out += write(c);
+  }
+  return out;
+}
 
 // Plain text escaped as the dialect needs it.
 void escape_text(std::string& out, std::string_view text, const dialect& d);

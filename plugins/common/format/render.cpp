@@ -56,13 +56,7 @@ std::string_view block_separator(target t) {
 }
 
 std::string render(const document& doc, target t) {
-  std::string out;
-  const std::string_view separator = block_separator(t);
-  for (const node& block : doc.children) {
-    if (!out.empty()) out += separator;
-    out += render_block(block, t);
-  }
-  return out;
+  return joined(doc, block_separator(t), [t](const node& b) { return render_block(b, t); });
 }
 
 void append_plain(std::string& out, std::string_view text, target t) {

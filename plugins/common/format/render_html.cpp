@@ -90,12 +90,7 @@ void writer::inline_node(const node& n, std::string& out) {
 }
 
 std::string writer::blocks(const node& n, std::string_view separator) {
-  std::string out;
-  for (const node& c : n.children) {
-    if (!out.empty()) out += separator;
-    out += block(c);
-  }
-  return out;
+  return joined(n, separator, [this](const node& c) { return block(c); });
 }
 
 std::string writer::item_text(const node& n, int depth) {
