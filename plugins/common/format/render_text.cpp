@@ -15,8 +15,8 @@ bool line_start(const std::string& out) {
   return out.empty() || out.back() == '\n';
 }
 
-// Characters that may need escaping in each style.
-constexpr std::string_view special_for_entities = "&<>";
+// Characters that may need a backslash in CommonMark (some only at a line's
+// start or after digits).
 constexpr std::string_view special_for_backslash = "\\`*_[]<>|~&#+-=.)";
 
 void escape_to(std::string& out, std::string_view text, text_escape e) {
@@ -24,9 +24,9 @@ void escape_to(std::string& out, std::string_view text, text_escape e) {
     out += text;
     return;
   }
+  if (e == text_escape::entities) return append_escaped(out, text, false);
   // Most text has nothing to escape: copy up to the first candidate at once.
-  const std::size_t first =
-      text.find_first_of(e == text_escape::entities ? special_for_entities : special_for_backslash);
+  const std::size_t first = text.find_first_of(special_for_backslash);
   if (first == std::string_view::npos) {
     out += text;
     return;
@@ -34,24 +34,17 @@ void escape_to(std::string& out, std::string_view text, text_escape e) {
   out += text.substr(0, first);
   for (std::size_t i = first; i < text.size(); ++i) {
     const char c = text[i];
-    if (e == text_escape::entities) {
-      append_escaped(out, text.substr(i, 1), false);
-      continue;
-    }
-    if (e == text_escape::backslash) {
-      const bool entity =
-          c == '&' && i + 1 < text.size() &&
-          (std::isalnum(static_cast<unsigned char>(text[i + 1])) || text[i + 1] == '#');
-      const bool at_start =
-          line_start(out) && std::string_view("#+-=").find(c) != std::string_view::npos;
-      if (backslash_always.find(c) != std::string_view::npos || entity || at_start) out += '\\';
-      // "1." or "1)" at a line's start would begin a list.
-      if ((c == '.' || c == ')') && i > 0 &&
-          std::isdigit(static_cast<unsigned char>(text[i - 1]))) {
-        std::size_t j = out.size();
-        while (j > 0 && std::isdigit(static_cast<unsigned char>(out[j - 1]))) --j;
-        if (j == 0 || out[j - 1] == '\n') out += '\\';
-      }
+    const bool entity =
+        c == '&' && i + 1 < text.size() &&
+        (std::isalnum(static_cast<unsigned char>(text[i + 1])) || text[i + 1] == '#');
+    const bool at_start =
+        line_start(out) && std::string_view("#+-=").find(c) != std::string_view::npos;
+    if (backslash_always.find(c) != std::string_view::npos || entity || at_start) out += '\\';
+    // "1." or "1)" at a line's start would begin a list.
+    if ((c == '.' || c == ')') && i > 0 && std::isdigit(static_cast<unsigned char>(text[i - 1]))) {
+      std::size_t j = out.size();
+      while (j > 0 && std::isdigit(static_cast<unsigned char>(out[j - 1]))) --j;
+      if (j == 0 || out[j - 1] == '\n') out += '\\';
     }
     out += c;
   }
