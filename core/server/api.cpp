@@ -7,6 +7,7 @@
 #include "console_assets.hpp"
 #include "http_framing.hpp"
 #include "message_request.hpp"
+#include "publish_outcome.hpp"
 
 namespace notibus::serve {
 namespace {
@@ -55,6 +56,7 @@ std::shared_ptr<bus> bus_holder::previous() const {
 }
 
 void api::set_settings(api_settings s) {
+  ingestion_.configure(s.ingest, s.auth_token, s.max_body);
   std::lock_guard lock(settings_mutex_);
   settings_ = std::move(s);
 }
@@ -78,6 +80,8 @@ std::optional<http_response> api::refuse_unauthorized(const http_request& req,
 
 std::optional<http_response> api::check_head(const http_request& req) {
   const std::string path = req.target.substr(0, req.target.find('?'));
+  if (!own_path(path, req.method) && ingestion_.serves(path))
+    return ingestion_.check_head(req, path);
   if (path == "/" || path == "/ui" || path.rfind("/ui/", 0) == 0) return std::nullopt;  // public
   if (auto refused = refuse_unauthorized(req, path)) return refused;
   if (path == "/v1/messages" && req.method == "POST")
@@ -86,6 +90,13 @@ std::optional<http_response> api::check_head(const http_request& req) {
 }
 
 void api::handle(const http_request& req, http_server::respond_fn respond) {
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  if (!own_path(path, req.method) &&
+      ingestion_.handle(req, path, buses_.current(), executor_, respond)) {
+    std::lock_guard lock(counters_mutex_);
+    ++counters_.requests;
+    return;
+  }
   if (auto res = route(req))
     respond(std::move(*res));
   else  // the one asynchronous route: answered once the message is accepted
@@ -125,7 +136,19 @@ bool allows(std::string_view methods, std::string_view method) {
   return false;
 }
 
+bool is_console_path(const std::string& path, const std::string& method) {
+  if (path == "/") return method == "GET" || method == "HEAD";  // POST / may be ntfy's
+  return path == "/ui" || path.starts_with("/ui/");
+}
+
 }  // namespace
+
+bool api::own_path(const std::string& path, const std::string& method) {
+  if (is_console_path(path, method)) return true;
+  for (const endpoint& e : endpoints)
+    if (e.path.back() == '/' ? path.starts_with(e.path) : path == e.path) return true;
+  return false;
+}
 
 std::optional<http_response> api::route(const http_request& req) {
   {
@@ -222,44 +245,18 @@ void api::post_message(const http_request& req, http_server::respond_fn respond)
 }
 
 http_response api::accepted_response(const publish_result& r) {
-  auto rejected = [&](http_response res) {
-    std::lock_guard lock(counters_mutex_);
-    ++counters_.rejected;
-    return res;
-  };
-  if (r.error == errc::spool_full || r.error == errc::spool_failed) {
-    std::lock_guard lock(counters_mutex_);
-    ++counters_.refused;
-    const bool full = r.error == errc::spool_full;
-    http_response res = error(503, full ? "spool_full" : "spool_failed",
-                              full ? "the spool is full (spool.max_bytes or the disk); retry later"
-                                   : "the spool could not store the message; retry later");
-    res.headers.emplace_back("Retry-After", "5");
+  if (auto p = problem_of(r)) {
+    {
+      std::lock_guard lock(counters_mutex_);
+      if (p->temporary)
+        ++counters_.refused;
+      else if (p->status < 500)
+        ++counters_.rejected;
+    }
+    http_response res = error(p->status, p->code, p->detail, p->field);
+    if (!p->retry_after.empty()) res.headers.emplace_back("Retry-After", p->retry_after);
     return res;
   }
-  if (r.error == errc::queue_unavailable) {
-    std::lock_guard lock(counters_mutex_);
-    ++counters_.refused;
-    http_response res =
-        error(503, "queue_unavailable",
-              "the shared queue (JetStream) cannot store the message now; retry later");
-    res.headers.emplace_back("Retry-After", "2");
-    return res;
-  }
-  if (r.error == errc::queue_full) {
-    std::lock_guard lock(counters_mutex_);
-    ++counters_.refused;
-    http_response res = error(503, "queue_full", "a channel's queue is full; retry later");
-    res.headers.emplace_back("Retry-After", "1");
-    return res;
-  }
-  if (r.error == errc::unknown_channel)
-    return rejected(error(400, "unknown_channel", "a named channel is not configured", "channels"));
-  if (r.error == errc::no_route)
-    return rejected(error(422, "no_route", "no route matches the message and it names no channel"));
-  if (r.error == errc::invalid_message)
-    return rejected(error(400, "invalid_message", "a field is not valid UTF-8 or holds a NUL"));
-  if (r.error == errc::stopped) return error(503, "stopping", "the server is shutting down");
   {
     std::lock_guard lock(counters_mutex_);
     ++counters_.accepted;
@@ -315,7 +312,7 @@ http_response api::get_metrics() {
     spool = b->spool_stats();
     queue = b->queue_stats();
   }
-  http_response r{200, {}, render_metrics(stats, snapshot, spool, queue)};
+  http_response r{200, {}, render_metrics(stats, snapshot, spool, queue) + ingestion_.metrics_text()};
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return r;
 }

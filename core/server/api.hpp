@@ -11,6 +11,7 @@
 #include <string>
 
 #include "auth.hpp"
+#include "ingest/gateway.hpp"
 #include "http_server.hpp"
 #include "metrics.hpp"
 
@@ -33,6 +34,8 @@ struct api_settings {
   std::string auth_token;  // empty: no auth
   bool health_without_auth = false;
   bool metrics_without_auth = false;
+  ingest_settings ingest;
+  std::size_t max_body = 64 * 1024;
 };
 
 class api {
@@ -45,7 +48,9 @@ class api {
       : buses_(buses),
         settings_(std::move(settings)),
         executor_(std::move(executor)),
-        refusals_(std::move(log)) {}
+        refusals_(std::move(log)) {
+    ingestion_.configure(settings_.ingest, settings_.auth_token, settings_.max_body);
+  }
 
   void handle(const http_request& req, http_server::respond_fn respond);
   // For a head that expects "100 Continue": a refusal that needs no body
@@ -54,6 +59,8 @@ class api {
   void set_settings(api_settings s);
   void set_ready(bool ready) { ready_ = ready; }
   void count_reload(bool ok) { ok ? ++reloads_ : ++reload_failures_; }
+  // `text` with every secret an ingestion dialect takes in its path cut out.
+  std::string redact_secrets(std::string text) const { return ingestion_.redact(std::move(text)); }
 
  private:
   // The 401 for a request that needs the token and lacks it, else nullopt.
@@ -62,6 +69,8 @@ class api {
   void post_message(const http_request& req, http_server::respond_fn respond);
   // The answer, or nullopt for an authorized POST /v1/messages (answered later).
   std::optional<http_response> route(const http_request& req);
+  // Whether `path` is one of the API's own (the console's, an endpoint's).
+  static bool own_path(const std::string& path, const std::string& method);
   struct endpoint;
   static const endpoint endpoints[];
   std::optional<http_response> console(const http_request& req, const std::string& path);
@@ -90,6 +99,7 @@ class api {
   std::mutex counters_mutex_;
   std::atomic<std::uint64_t> reloads_{0}, reload_failures_{0};
   refusal_log refusals_;
+  ingest::gateway ingestion_{refusals_};
 };
 
 }  // namespace notibus::serve

@@ -45,9 +45,9 @@ void refusal_log::note(const http_request& req, auth_result why) {
   if (left_out)
     log_(log_level::warn,
          std::to_string(left_out) + " more unauthorized request(s) were not logged one by one");
-  const char* reason = why == auth_result::missing      ? "no Authorization header"
+  const char* reason = why == auth_result::missing      ? "no credentials"
                        : why == auth_result::not_bearer ? "not a Bearer credential"
-                                                        : "wrong bearer token";
+                                                        : "wrong token";
   log_(log_level::warn, "unauthorized request from " + req.remote + ": " + req.method + " " +
                             loggable_target(req.target) + " (" + reason + ")");
 }

@@ -11,7 +11,7 @@ namespace notibus {
 namespace {
 
 serve::api_settings api_settings_of(const server_settings& s) {
-  return {s.auth_token, s.health_without_auth, s.metrics_without_auth};
+  return {s.auth_token, s.health_without_auth, s.metrics_without_auth, s.ingest, s.max_body};
 }
 
 bool is_loopback(const std::string& host) {
@@ -36,8 +36,15 @@ struct http_service::impl {
       : settings(s), log(log) {
     buses.install(std::move(served));
     api = std::make_unique<serve::api>(buses, api_settings_of(s), io.get_executor(), log);
+    // Slack- and Discord-style hooks carry their secret in the path: the
+    // access log must not write it down.
+    log_sink redacting;
+    if (log)
+      redacting = [this](log_level level, std::string_view text) {
+        this->log(level, api->redact_secrets(std::string(text)));
+      };
     server = std::make_unique<serve::http_server>(
-        io, s, log,
+        io, s, redacting,
         [this](serve::http_request r, serve::http_server::respond_fn respond) {
           api->handle(r, std::move(respond));
         },

@@ -75,6 +75,9 @@ std::optional<request_error> read_attributes(const json::value& v, const std::st
     const std::string name = "attributes." + std::string(ak);
     if (!av.is_string()) return wrong_type(name, "a string");
     if (auto e = no_nul(ak, "attributes")) return e;
+    if (std::string_view(ak).starts_with("notibus."))
+      return request_error{400, "invalid_value", "attribute names beginning with notibus. are reserved",
+                           name};
     if (auto e = no_nul(av.as_string(), name)) return e;
     out[std::string(ak)] = std::string(av.as_string());
   }

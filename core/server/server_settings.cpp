@@ -45,7 +45,9 @@ config_section server_section() {
 }
 
 server_settings server_settings_of(const config& cfg) {
-  return read_section(cfg, "server", server_schema()).value_or(server_settings{});
+  server_settings s = read_section(cfg, "server", server_schema()).value_or(server_settings{});
+  s.ingest = ingest_settings_of(cfg);
+  return s;
 }
 
 std::optional<listen_address> split_listen(std::string_view listen) {

@@ -15,7 +15,7 @@ void load_default_modules(plugin_registry& registry) {
 }
 
 load_options program_sections() {
-  return {{server_section()}};
+  return {{server_section(), ingest_section()}};
 }
 
 std::optional<config> load_or_report(const std::string& file, plugin_registry& registry) {

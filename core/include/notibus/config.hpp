@@ -30,6 +30,9 @@ struct route_match {
   std::vector<std::string> topics;  // globs; empty matches every topic
   std::vector<std::string> tags;    // the message must carry all of them
   std::optional<notibus::priority> min_priority;
+  // Where the message came in: "api" (POST /v1/messages, the library), or an
+  // ingestion dialect ("ntfy", "alertmanager", ...); empty matches any.
+  std::vector<std::string> sources;
 };
 
 struct route {

@@ -27,6 +27,11 @@ struct message {
   body_format format = body_format::text;              // markdown, html: rendered per destination
 };
 
+// The attribute an ingestion dialect records itself in ("ntfy", ...), which
+// routes match as `match.source`; a message without it came in as "api".
+inline constexpr const char* source_attribute = "notibus.source";
+inline constexpr const char* api_source = "api";
+
 // A new id: 26 characters of Crockford base32 (48-bit milliseconds, then a
 // counter), so ids sort by creation time, also within one millisecond.
 std::string make_message_id();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <notibus/config.hpp>
+#include <notibus/ingest_settings.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -30,6 +31,7 @@ struct server_settings {
   bool health_without_auth = false;                 // /healthz and /readyz answer without the token
   bool metrics_without_auth = false;                // /metrics answers without the token
   bool access_log = false;                          // one info line per request
+  ingest_settings ingest;  // the `ingest:` section, when the application declared it
 
   bool operator==(const server_settings&) const = default;
 };

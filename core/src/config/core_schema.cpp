@@ -158,6 +158,8 @@ const std::vector<option_spec>& route() {
   static const std::vector<option_spec> specs = {
       make("match.topic", NOTIBUS_OPTION_STRING_LIST, "Topic globs (* and ?)."),
       make("match.tags", NOTIBUS_OPTION_STRING_LIST, "Tags the message must all carry."),
+      make("match.source", NOTIBUS_OPTION_STRING_LIST,
+           "Where it came in: api, apprise, ntfy, gotify, alertmanager, grafana, slack, discord."),
       one_of(make("match.min_priority", NOTIBUS_OPTION_ENUM, "Lowest priority matched."),
              {"min", "low", "normal", "high", "urgent"}),
       required(make("to", NOTIBUS_OPTION_STRING_LIST, "Channels to deliver to.")),

@@ -28,7 +28,14 @@ bool takes_every_message_of(const route_match& earlier, const route_match& later
       });
   const bool priority =
       !earlier.min_priority || (later.min_priority && *later.min_priority >= *earlier.min_priority);
-  return topics && tags && priority;
+  const bool sources =
+      earlier.sources.empty() ||
+      (!later.sources.empty() &&
+       std::all_of(later.sources.begin(), later.sources.end(), [&](const std::string& s) {
+         return std::find(earlier.sources.begin(), earlier.sources.end(), s) !=
+                earlier.sources.end();
+       }));
+  return topics && tags && priority && sources;
 }
 
 }  // namespace

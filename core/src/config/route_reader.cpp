@@ -28,6 +28,18 @@ void loader::read_routes(const YAML::Node& node) {
     route r;
     if (const auto* topics = list_of(s, "match.topic")) r.match.topics = *topics;
     if (const auto* tags = list_of(s, "match.tags")) r.match.tags = *tags;
+    if (const auto* sources = list_of(s, "match.source")) {
+      r.match.sources = *sources;
+      static const std::vector<std::string> known = {"api",          "apprise", "ntfy",
+                                                     "gotify",       "grafana", "alertmanager",
+                                                     "slack",        "discord"};
+      for (const auto& source : *sources)
+        if (std::find(known.begin(), known.end(), source) == known.end())
+          sink_.add(s.mark_of("match.source"), s.path_of("match.source"),
+                    "unknown source \"" + source + "\"" +
+                        (nearest(source, known) ? "; did you mean \"" + *nearest(source, known) + "\"?"
+                                                : " (api or an ingest dialect's name)"));
+    }
     if (const located_value* p = s.find("match.min_priority"))
       r.match.min_priority = parse_priority(std::get<std::string>(p->value));
     const std::string strategy = value_or<std::string>(s, "strategy", "all");

@@ -75,6 +75,7 @@ std::string describe(const route& r) {
   std::vector<std::string> match;
   if (!r.match.topics.empty()) match.push_back("topic " + joined(r.match.topics, " | "));
   if (!r.match.tags.empty()) match.push_back("tags " + joined(r.match.tags, " + "));
+  if (!r.match.sources.empty()) match.push_back("source " + joined(r.match.sources, " | "));
   if (r.match.min_priority)
     match.push_back("priority >= " + std::string(to_string(*r.match.min_priority)));
   std::string out = match.empty() ? "every message" : joined(match, ", ");
