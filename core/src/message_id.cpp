@@ -38,4 +38,9 @@ std::string make_message_id() {
   return id;
 }
 
+std::string_view source_of(const message& m) {
+  const auto it = m.attributes.find(source_attribute);
+  return it == m.attributes.end() ? std::string_view(api_source) : std::string_view(it->second);
+}
+
 }  // namespace notibus

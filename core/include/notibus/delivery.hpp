@@ -36,6 +36,7 @@ struct delivery_report {
   // Every route group was served: each channel of a fan-out group, or one
   // channel of a fallback / round-robin group.
   bool delivered = false;
+  std::string source;  // where it came in: "api" or an ingestion dialect (message_sources)
 
   bool all_delivered() const noexcept { return delivered; }
   bool finished() const noexcept;

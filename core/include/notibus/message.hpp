@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace notibus {
@@ -31,6 +32,12 @@ struct message {
 // routes match as `match.source`; a message without it came in as "api".
 inline constexpr const char* source_attribute = "notibus.source";
 inline constexpr const char* api_source = "api";
+// Where a message can come in: the API (and the library), then each
+// ingestion dialect of `notibus serve` (docs/ingest.md).
+inline constexpr std::string_view message_sources[] = {
+    "api", "apprise", "ntfy", "gotify", "alertmanager", "grafana", "slack", "discord"};
+// The message's source: its source attribute, or "api".
+std::string_view source_of(const message& m);
 
 // A new id: 26 characters of Crockford base32 (48-bit milliseconds, then a
 // counter), so ids sort by creation time, also within one millisecond.

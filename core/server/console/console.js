@@ -135,7 +135,7 @@ async function loadMessages(fresh) {
     const link = el("button", m.id, "link");
     link.type = "button";
     link.addEventListener("click", () => showMessage(m));
-    return row([link, badge(messageState(m)), channelSummary(m)]);
+    return row([link, m.source, badge(messageState(m)), channelSummary(m)]);
   });
   if (fresh) body.replaceChildren(...rows); else body.append(...rows);
   messagesAfter = data.next_after || "";
@@ -146,7 +146,7 @@ function showMessage(m) {
   const box = $("#message-detail");
   const title = el("h3", "Message " + m.id);
   const state = el("p");
-  state.append("State: ", badge(messageState(m)));
+  state.append("From: " + m.source + " · State: ", badge(messageState(m)));
   const table = document.createElement("table");
   table.className = "detail";
   const head = document.createElement("thead");

@@ -76,6 +76,11 @@ packed_message::packed_message(const message& m)
       priority_(m.priority),
       format_(m.format),
       has_key_(m.idempotency_key.has_value()) {
+  if (!m.attributes.empty()) {
+    const std::string_view source = source_of(m);
+    for (std::uint8_t i = 0; i < std::size(message_sources); ++i)
+      if (message_sources[i] == source) source_ = i;
+  }
   string_area identity = measured_identity(m);
   identity_ = std::make_unique_for_overwrite<char[]>(identity.end());
   identity.start_writing(identity_.get(), 0);

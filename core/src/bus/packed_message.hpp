@@ -38,6 +38,8 @@ class packed_message {
   notibus::priority priority() const noexcept { return priority_; }
   body_format format() const noexcept { return format_; }
   std::int64_t created_at_ms() const noexcept { return created_at_ms_; }
+  // One of message_sources; kept with the id, so a finished message still says it.
+  std::string_view source() const noexcept { return message_sources[source_]; }
 
   // The message as the plugin ABI sees it; valid while this object lives and
   // the content is not released.
@@ -72,6 +74,7 @@ class packed_message {
   notibus::priority priority_ = priority::normal;
   body_format format_ = body_format::text;
   bool has_key_ = false;
+  std::uint8_t source_ = 0;  // index into message_sources
 };
 
 }  // namespace notibus

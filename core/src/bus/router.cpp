@@ -25,8 +25,7 @@ bool router::matches(const route& r, const message& m) const {
     if (std::find(m.tags.begin(), m.tags.end(), tag) == m.tags.end()) return false;
   if (match.min_priority && m.priority < *match.min_priority) return false;
   if (!match.sources.empty()) {
-    const auto it = m.attributes.find(source_attribute);
-    const std::string& source = it == m.attributes.end() ? api_source : it->second;
+    const std::string_view source = source_of(m);
     if (std::find(match.sources.begin(), match.sources.end(), source) == match.sources.end())
       return false;
   }

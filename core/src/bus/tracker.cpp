@@ -285,6 +285,7 @@ delivery_report tracker::report() const {
 delivery_report tracker::report_locked() const {
   delivery_report r;
   r.message_id = msg_.id();
+  r.source = msg_.source();
   r.channels.reserve(slots_.size());
   for (const auto& s : slots_) r.channels.push_back(s.delivery());
   r.delivered = !groups_.empty();

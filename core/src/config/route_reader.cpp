@@ -2,6 +2,8 @@
 // checked against the channels read.
 #include "loader.hpp"
 
+#include <notibus/message.hpp>
+
 #include <regex>
 
 #include "../services/service_channel.hpp"
@@ -30,9 +32,8 @@ void loader::read_routes(const YAML::Node& node) {
     if (const auto* tags = list_of(s, "match.tags")) r.match.tags = *tags;
     if (const auto* sources = list_of(s, "match.source")) {
       r.match.sources = *sources;
-      static const std::vector<std::string> known = {"api",          "apprise", "ntfy",
-                                                     "gotify",       "grafana", "alertmanager",
-                                                     "slack",        "discord"};
+      static const std::vector<std::string> known(std::begin(message_sources),
+                                                  std::end(message_sources));
       for (const auto& source : *sources)
         if (std::find(known.begin(), known.end(), source) == known.end())
           sink_.add(s.mark_of("match.source"), s.path_of("match.source"),

@@ -23,6 +23,7 @@ std::optional<delivery_report> decode_report(std::string_view in, bool* final) {
   if (!s) return std::nullopt;
   delivery_report r;
   r.message_id = s->msg.id;
+  r.source = source_of(s->msg);
   r.delivered = flags & 1;
   for (auto& o : s->outcomes) r.channels.push_back(std::move(o.delivery));
   if (final) *final = flags & 2;
