@@ -176,20 +176,21 @@ std::optional<std::vector<multipart_part>> multipart_parts(std::string_view cont
 }
 
 std::optional<std::string> decode_base64(std::string_view text) {
+  while (text.ends_with('=')) text.remove_suffix(1);  // padding is optional; '=' only ends it
+  if (text.empty() || text.size() % 4 == 1 ||
+      text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_") !=
+          std::string_view::npos)
+    return std::nullopt;
   std::string padded(text);
   for (char& c : padded) c = c == '-' ? '+' : c == '_' ? '/' : c;
-  while (padded.size() % 4) padded += '=';
-  if (padded.empty() || padded.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                 "0123456789+/=") != std::string::npos)
-    return std::nullopt;
+  const std::size_t padding = (4 - padded.size() % 4) % 4;
+  padded.append(padding, '=');
   std::string out(3 * padded.size() / 4, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                 reinterpret_cast<const unsigned char*>(padded.data()),
                                 static_cast<int>(padded.size()));
-  if (n < 0) return std::nullopt;
-  std::size_t size = static_cast<std::size_t>(n);  // the padding was counted as zero bytes
-  for (std::size_t i = padded.size(); i > 0 && padded[i - 1] == '='; --i) --size;
-  out.resize(size);
+  if (n < 0 || static_cast<std::size_t>(n) < padding) return std::nullopt;
+  out.resize(static_cast<std::size_t>(n) - padding);  // the padding was counted as zero bytes
   return out;
 }
 
