@@ -40,7 +40,7 @@ struct ingest_dialect_settings {
 
 struct ingest_settings {
   std::string token;  // the secret of every dialect that sets none
-  std::vector<ingest_dialect_settings> dialects;  // every known dialect, enabled or not
+  std::vector<ingest_dialect_settings> dialects;  // each known dialect, enabled or not
 
   bool operator==(const ingest_settings&) const = default;
   const ingest_dialect_settings* find(std::string_view dialect) const;
@@ -55,7 +55,7 @@ const std::vector<std::string_view>& ingest_dialect_names();
 // own or each other).
 config_section ingest_section();
 
-// The file's `ingest:` settings; every dialect off when it has none.
+// The file's `ingest:` settings (no dialect at all when it has none).
 ingest_settings ingest_settings_of(const config& cfg);
 
 }  // namespace notibus

@@ -163,15 +163,8 @@ config_section ingest_section() {
 }
 
 ingest_settings ingest_settings_of(const config& cfg) {
-  ingest_settings out;
-  if (!view_section(cfg, "ingest", [&](const sdk::config_view& v) { out = read_ingest(v); }))
-    for (const auto& d : defaults) {
-      ingest_dialect_settings off;
-      off.dialect = d.name;
-      off.path = d.path;
-      off.topic = d.topic;
-      out.dialects.push_back(std::move(off));
-    }
+  ingest_settings out;  // no section: no dialect
+  view_section(cfg, "ingest", [&](const sdk::config_view& v) { out = read_ingest(v); });
   return out;
 }
 
