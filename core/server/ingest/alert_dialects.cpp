@@ -32,8 +32,12 @@ class alertmanager final : public alert_dialect {
 
   mapped map(const http_request& req, std::string_view) const override {
     if (req.method != "POST") return refuse({405, "", "use POST"});
-    alert_group g;
-    if (auto no = read_alert_group(req.body, g)) return refuse(*no);
+    json_arena arena;
+    refusal why;
+    auto o = parse_object(req.body, why, arena.storage());
+    if (!o) return refuse(why);
+    alert_group g(std::move(*o));
+    if (auto no = read_alert_group(g)) return refuse(*no);
     return mapped::publish(alert_messages(g, base_message(), settings().per_alert));
   }
 };
@@ -48,12 +52,13 @@ class grafana final : public alert_dialect {
   mapped map(const http_request& req, std::string_view) const override {
     if (req.method != "POST") return refuse({405, "", "use POST"});
     if (auto no = check_signature(req)) return refuse(*no);
-    alert_group g;
+    json_arena arena;
     refusal why;
-    auto o = parse_object(req.body, why);
+    auto o = parse_object(req.body, why, arena.storage());
     if (!o) return refuse(why);
     if (!o->contains("alerts")) return legacy(*o);
-    if (auto no = read_alert_group(req.body, g)) return refuse(*no);
+    alert_group g(std::move(*o));
+    if (auto no = read_alert_group(g)) return refuse(*no);
     std::vector<message> out = alert_messages(g, base_message(), settings().per_alert);
     for (std::size_t i = 0; i < out.size(); ++i) {
       if (!settings().per_alert) add_grafana_text(g.payload, out[i]);

@@ -61,11 +61,7 @@ std::string identity(const json::object& alert) {
 
 }  // namespace
 
-std::optional<refusal> read_alert_group(std::string_view body, alert_group& out) {
-  refusal why;
-  auto o = parse_object(body, why);
-  if (!o) return why;
-  out.payload = std::move(*o);
+std::optional<refusal> read_alert_group(alert_group& out) {
   const json::array* alerts = array_of(out.payload, "alerts");
   if (!alerts) return bad_request("missing_field", "alerts: expected an array");
   for (std::size_t i = 0; i < alerts->size(); ++i) {

@@ -11,12 +11,14 @@
 namespace notibus::serve::ingest {
 
 struct alert_group {
+  explicit alert_group(json::object p) : payload(std::move(p)) {}  // keeps its storage
   json::object payload;
   std::string status;                     // "firing" or "resolved"
   std::vector<const json::object*> alerts;  // into payload
 };
 
-std::optional<refusal> read_alert_group(std::string_view body, alert_group& out);
+// Reads the status and alerts of `g.payload`, or says what is missing.
+std::optional<refusal> read_alert_group(alert_group& g);
 
 // One message for the group, or one per alert: Markdown, title "[FIRING:2]
 // summary", priority from the severity label, labels and annotations as

@@ -40,7 +40,8 @@ class apprise final : public dialect {
   mapped map(const http_request& req, std::string_view path) const override {
     if (req.method != "POST") return refuse(405, "use POST /notify/{KEY}");
     const std::string key(path.substr(settings().path.size()));
-    json::object in;
+    json_arena arena;
+    json::object in(arena.storage());
     if (auto no = read_fields(req, in)) return mapped::refuse(*no);
     if (key.empty() || key.find('/') != std::string::npos) {
       // The stateless form names its destinations itself: a caller would
@@ -98,7 +99,7 @@ class apprise final : public dialect {
     const std::string media = type ? media_type(*type) : "";
     if (media == "application/json") {
       refusal why;
-      auto o = parse_object(req.body, why);
+      auto o = parse_object(req.body, why, out.storage());
       if (!o) return why;
       out = std::move(*o);
       return std::nullopt;

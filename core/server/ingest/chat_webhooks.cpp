@@ -31,15 +31,16 @@ class slack final : public dialect {
   mapped map(const http_request& req, std::string_view) const override {
     if (req.method != "POST") return mapped::refuse({405, "invalid_method", ""});
     refusal why;
+    json_arena arena;
     std::optional<json::object> o;
     const std::string* type = req.header("content-type");
     if (type && media_type(*type) == "application/x-www-form-urlencoded") {
       auto form = form_fields(req.body);
       const std::string* payload = form ? find_field(*form, "payload") : nullptr;
       if (!payload) return mapped::refuse({400, "invalid_payload", ""});
-      o = parse_object(*payload, why);
+      o = parse_object(*payload, why, arena.storage());
     } else {
-      o = parse_object(req.body, why);
+      o = parse_object(req.body, why, arena.storage());
     }
     if (!o) return mapped::refuse({400, "invalid_payload", ""});
     message m = base_message();
@@ -145,7 +146,8 @@ class discord final : public dialect {
 
   mapped map(const http_request& req, std::string_view) const override {
     if (req.method != "POST") return mapped::refuse({405, "0", "405: Method Not Allowed"});
-    auto o = payload(req);
+    json_arena arena;
+    auto o = payload(req, arena.storage());
     if (!o) return mapped::refuse({400, "50109", "The request body contains invalid JSON."});
     message m = base_message();
     m.format = body_format::markdown;
@@ -174,6 +176,8 @@ class discord final : public dialect {
     return {200, {}, json::serialize(o)};
   }
 
+  bool echoes_messages() const override { return true; }
+
   http_response refused(const refusal& why) const override {
     json::object o;
     if (why.status == 429) {
@@ -189,16 +193,17 @@ class discord final : public dialect {
   }
 
  private:
-  static std::optional<json::object> payload(const http_request& req) {
+  static std::optional<json::object> payload(const http_request& req, json::storage_ptr storage) {
     refusal why;
     const std::string* type = req.header("content-type");
-    if (!type || media_type(*type) != "multipart/form-data") return parse_object(req.body, why);
+    if (!type || media_type(*type) != "multipart/form-data")
+      return parse_object(req.body, why, storage);
     auto parts = multipart_parts(*type, req.body);
     if (!parts) return std::nullopt;
-    json::object out;
+    json::object out(storage);
     for (const auto& p : *parts) {
       if (p.name == "payload_json") {
-        auto o = parse_object(p.data, why);
+        auto o = parse_object(p.data, why, storage);
         if (!o) return std::nullopt;
         for (auto& [k, v] : *o) out[k] = v;
       } else if (!p.filename.empty()) {

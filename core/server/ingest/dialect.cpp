@@ -46,7 +46,8 @@ std::vector<std::unique_ptr<dialect>> make_dialects(const ingest_settings& setti
   return out;
 }
 
-std::optional<json::object> parse_object(std::string_view body, refusal& why) {
+std::optional<json::object> parse_object(std::string_view body, refusal& why,
+                                         json::storage_ptr storage) {
   if (!sdk::is_valid_utf8(body)) {
     why = bad_request("invalid_utf8", "the body is not valid UTF-8");
     return std::nullopt;
@@ -54,7 +55,7 @@ std::optional<json::object> parse_object(std::string_view body, refusal& why) {
   json::error_code ec;
   json::parse_options options;
   options.max_depth = 32;
-  json::value doc = json::parse(body, ec, {}, options);
+  json::value doc = json::parse(body, ec, std::move(storage), options);
   if (ec) {
     why = bad_request("malformed_json", "not valid JSON: " + ec.message());
     return std::nullopt;

@@ -60,6 +60,9 @@ class dialect {
   virtual http_response accepted(std::string_view target, const std::vector<message>& messages,
                                  const std::vector<std::string>& ids) const = 0;
   virtual http_response refused(const refusal& why) const = 0;
+  // Whether accepted() reads the messages (to echo them): if not, they are
+  // handed to the bus rather than copied.
+  virtual bool echoes_messages() const { return false; }
 
  protected:
   // A message with the settings' topic, tags and channels and the dialect

@@ -44,8 +44,9 @@ struct gateway::publishing : std::enable_shared_from_this<publishing> {
       owner.count(speaks.name(), &dialect_counters::accepted, messages.size());
       return respond(speaks.accepted(target, messages, ids));
     }
+    message& m = messages[ids.size()];
     bus_->async_try_publish(
-        messages[ids.size()],
+        speaks.echoes_messages() ? message(m) : std::move(m),
         boost::asio::bind_executor(executor, [self = shared_from_this()](error_code,
                                                                          publish_result r) {
           self->on_published(r);

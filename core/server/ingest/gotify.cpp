@@ -60,7 +60,8 @@ class gotify final : public dialect {
 
   mapped map(const http_request& req, std::string_view) const override {
     if (req.method != "POST") return refuse({405, "", "use POST /message"});
-    json::object fields_in;
+    json_arena arena;
+    json::object fields_in(arena.storage());
     if (auto no = read_fields(req, fields_in)) return refuse(*no);
     message m = base_message();
     m.body = text_of(fields_in, "message");
@@ -92,6 +93,8 @@ class gotify final : public dialect {
     return {200, {}, json::serialize(o)};
   }
 
+  bool echoes_messages() const override { return true; }
+
   http_response refused(const refusal& why) const override {
     const std::string description =
         why.status == 401 ? "you need to provide a valid access token or user credentials to "
@@ -118,7 +121,7 @@ class gotify final : public dialect {
     const std::string media = type ? media_type(*type) : "";
     if (media == "application/json") {
       refusal why;
-      auto o = parse_object(req.body, why);
+      auto o = parse_object(req.body, why, out.storage());
       if (!o) return why;
       out = std::move(*o);
     } else if (media == "application/x-www-form-urlencoded" || media == "multipart/form-data") {

@@ -121,6 +121,8 @@ class ntfy final : public dialect {
     return {200, {}, json::serialize(o)};
   }
 
+  bool echoes_messages() const override { return true; }
+
   http_response refused(const refusal& why) const override {
     const int code = why.status == 401 ? 40101 : why.status == 413 ? 41301
                    : why.status == 429 ? 42901 : static_cast<int>(why.status) * 100;
@@ -215,7 +217,8 @@ mapped ntfy::from_headers(const http_request& req, const std::string& topic) con
 
 mapped ntfy::from_json(const http_request& req) const {
   refusal why;
-  auto o = parse_object(req.body, why);
+  json_arena arena;
+  auto o = parse_object(req.body, why, arena.storage());
   if (!o) return refuse(400, 40001, why.detail);
   const std::string topic = text_of(*o, "topic");
   if (!is_topic(topic)) return refuse(400, 40009, "invalid or missing topic");
