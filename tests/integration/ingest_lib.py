@@ -42,6 +42,8 @@ def wait_until(predicate, timeout=20.0):
 
 
 class IngestServer(unittest.TestCase):
+    config = os.path.join(SOURCE, "examples", "ingest.yaml")  # a case may write its own
+
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="notibus-ingest-")
@@ -52,10 +54,19 @@ class IngestServer(unittest.TestCase):
                    NOTIBUS_INGEST_TOKEN=cls.token, NOTIBUS_INGEST_OUT=cls.out)
         cls.log = open(os.path.join(cls.dir, "serve.log"), "w+")
         cls.server = subprocess.Popen(
-            [BIN, "serve", "-c", os.path.join(SOURCE, "examples", "ingest.yaml")],
+            [BIN, "serve", "-c", cls.config_file()],
             env=env, stdout=cls.log, stderr=subprocess.STDOUT)
         ok = wait_until(lambda: cls.get("/healthz", {"Authorization": "Bearer " + cls.token})[0] == 200)
         assert ok, "notibus serve did not start"
+
+    @classmethod
+    def config_file(cls):
+        if os.path.exists(cls.config):
+            return cls.config
+        path = os.path.join(cls.dir, "serve.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(cls.config)
+        return path
 
     @classmethod
     def tearDownClass(cls):

@@ -175,5 +175,44 @@ class ForeignRequestsTest(IngestServer):
         self.assertIn('notibus_ingest_requests_total{dialect="slack",outcome="unauthorized"}', text)
 
 
+class LimitsTest(IngestServer):
+    config = """version: 1
+server: {listen: "${NOTIBUS_LISTEN}", max_body: 4096}
+ingest:
+  token: ${NOTIBUS_INGEST_TOKEN}
+  gotify: {enabled: true, max_body: 200, rate_limit: {per_second: 3}}
+  ntfy: {enabled: true, path: /ntfy/, topic: phone, tags: [from-ntfy]}
+channels:
+  out: {type: file, path: "${NOTIBUS_INGEST_OUT}"}
+routes:
+  - match: {source: [ntfy]}
+    to: [out]
+"""
+
+    def test_size_and_rate_limits_answer_in_the_dialects_shape(self):
+        h = {"X-Gotify-Key": self.token, "Content-Type": "application/json"}
+        status, body, _ = self.request("POST", "/message", json.dumps({"message": "x" * 300}).encode(), h)
+        self.assertEqual(status, 413, body)
+        self.assertEqual(json.loads(body)["errorCode"], 413)
+        answers = [self.request("POST", "/message", b'{"message":"m"}', h) for _ in range(12)]
+        limited = [a for a in answers if a[0] == 429]
+        self.assertTrue(limited, [a[0] for a in answers])
+        self.assertEqual(limited[0][2].get("Retry-After"), "1")
+        self.assertEqual(json.loads(limited[0][1])["errorCode"], 429)
+
+    def test_a_path_topic_tags_and_routes_by_source(self):
+        bearer = {"Authorization": "Bearer " + self.token}
+        status, body, _ = self.request("POST", "/ntfy/anything", b"hello", bearer)
+        self.assertEqual(status, 200, body)
+        [m] = self.delivered(lambda m: m["id"] == json.loads(body)["id"])
+        self.assertEqual((m["topic"], m["tags"]), ("phone", ["from-ntfy"]))
+        self.assertEqual(json.loads(body)["topic"], "anything")
+        # gotify's messages match no route: the refusal is Gotify-shaped
+        status, body, _ = self.request("POST", "/message", b'{"message":"m"}',
+                                       {"X-Gotify-Key": self.token, "Content-Type": "application/json"})
+        self.assertIn(status, (422, 429), body)
+        self.assertIn("errorCode", json.loads(body))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
