@@ -60,7 +60,7 @@ json::object report_json(const delivery_report& r) {
                                     {"last_error", c.last_error},
                                     {"detail", c.detail}});
   return {{"id", r.message_id},
-          {"source", r.source.empty() ? std::string(api_source) : r.source},
+          {"source", r.source.empty() ? std::string_view(api_source) : r.source},
           {"finished", r.finished()},
           {"delivered", r.all_delivered()},
           {"channels", std::move(channels)}};

@@ -39,8 +39,12 @@ std::string make_message_id() {
 }
 
 std::string_view source_of(const message& m) {
+  if (m.attributes.empty()) return message_sources[0];
   const auto it = m.attributes.find(source_attribute);
-  return it == m.attributes.end() ? std::string_view(api_source) : std::string_view(it->second);
+  if (it != m.attributes.end())
+    for (std::string_view known : message_sources)
+      if (known == it->second) return known;
+  return message_sources[0];
 }
 
 }  // namespace notibus

@@ -36,7 +36,9 @@ struct delivery_report {
   // Every route group was served: each channel of a fan-out group, or one
   // channel of a fallback / round-robin group.
   bool delivered = false;
-  std::string source;  // where it came in: "api" or an ingestion dialect (message_sources)
+  // Where it came in: one of message_sources ("api", an ingestion dialect),
+  // which live as long as the program; empty when not known.
+  std::string_view source;
 
   bool all_delivered() const noexcept { return delivered; }
   bool finished() const noexcept;

@@ -36,7 +36,9 @@ inline constexpr const char* api_source = "api";
 // ingestion dialect of `notibus serve` (docs/ingest.md).
 inline constexpr std::string_view message_sources[] = {
     "api", "apprise", "ntfy", "gotify", "alertmanager", "grafana", "slack", "discord"};
-// The message's source: its source attribute, or "api".
+// The message's source: its source attribute, or "api"; always one of
+// message_sources (an unknown attribute value gives "api"), so the view lives
+// as long as the program.
 std::string_view source_of(const message& m);
 
 // A new id: 26 characters of Crockford base32 (48-bit milliseconds, then a
