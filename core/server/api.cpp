@@ -312,7 +312,8 @@ http_response api::get_metrics() {
     spool = b->spool_stats();
     queue = b->queue_stats();
   }
-  http_response r{200, {}, render_metrics(stats, snapshot, spool, queue) + ingestion_.metrics_text()};
+  http_response r{
+      200, {}, render_metrics(stats, snapshot, spool, queue) + ingestion_.metrics_text()};
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return r;
 }

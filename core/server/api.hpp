@@ -11,8 +11,8 @@
 #include <string>
 
 #include "auth.hpp"
-#include "ingest/gateway.hpp"
 #include "http_server.hpp"
+#include "ingest/gateway.hpp"
 #include "metrics.hpp"
 
 namespace notibus::serve {

@@ -76,8 +76,8 @@ std::optional<request_error> read_attributes(const json::value& v, const std::st
     if (!av.is_string()) return wrong_type(name, "a string");
     if (auto e = no_nul(ak, "attributes")) return e;
     if (std::string_view(ak).starts_with("notibus."))
-      return request_error{400, "invalid_value", "attribute names beginning with notibus. are reserved",
-                           name};
+      return request_error{400, "invalid_value",
+                           "attribute names beginning with notibus. are reserved", name};
     if (auto e = no_nul(av.as_string(), name)) return e;
     out[std::string(ak)] = std::string(av.as_string());
   }

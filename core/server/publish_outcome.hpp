@@ -12,10 +12,14 @@ namespace notibus::serve {
 struct publish_problem {
   publish_problem(unsigned s, std::string c, std::string d, std::string f = {},
                   std::string retry = {}, bool temp = false)
-      : status(s), code(std::move(c)), detail(std::move(d)), field(std::move(f)),
-        retry_after(std::move(retry)), temporary(temp) {}
+      : status(s),
+        code(std::move(c)),
+        detail(std::move(d)),
+        field(std::move(f)),
+        retry_after(std::move(retry)),
+        temporary(temp) {}
   unsigned status = 503;
-  std::string code;    // "spool_full", "no_route", ...
+  std::string code;  // "spool_full", "no_route", ...
   std::string detail;
   std::string field;        // the request field at fault, if one is
   std::string retry_after;  // seconds, for a 503 worth retrying

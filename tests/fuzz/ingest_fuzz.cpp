@@ -49,7 +49,8 @@ http_request read_request(std::string_view in, std::uint8_t type_byte) {
     const std::string_view line = in.substr(0, end);
     const std::size_t colon = line.find(':');
     if (colon != std::string_view::npos)
-      r.headers.emplace_back(std::string(line.substr(0, colon)), std::string(line.substr(colon + 1)));
+      r.headers.emplace_back(std::string(line.substr(0, colon)),
+                             std::string(line.substr(colon + 1)));
     in = end == std::string_view::npos ? std::string_view() : in.substr(end + 1);
   }
   if (!in.empty()) in.remove_prefix(1);

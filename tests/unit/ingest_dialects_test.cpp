@@ -21,8 +21,11 @@ std::unique_ptr<ingest::dialect> make(const std::string& name,
     notibus::ingest_dialect_settings d;
     d.dialect = n;
     d.enabled = n == name;
-    d.path = n == "apprise" ? "/notify/" : n == "ntfy" ? "/" : n == "slack" ? "/hooks/slack/"
-             : n == "discord" ? "/api/webhooks/" : "/hook";
+    d.path = n == "apprise"   ? "/notify/"
+             : n == "ntfy"    ? "/"
+             : n == "slack"   ? "/hooks/slack/"
+             : n == "discord" ? "/api/webhooks/"
+                              : "/hook";
     d.topic = n == "ntfy" ? "" : std::string(n);
     if (adjust && n == name) adjust(d);
     s.dialects.push_back(d);
@@ -62,7 +65,8 @@ TEST(AppriseDialect, KeysNameTopicsChannelsOrTags) {
   EXPECT_EQ(m.messages[0].channels, (std::vector<std::string>{"mail", "chat"}));
   EXPECT_EQ(m.messages[0].priority, priority::high);
   EXPECT_EQ(m.messages[0].tags, (std::vector<std::string>{"warning", "x"}));
-  m = map(*d, post("/notify/ops", "body=hello&format=markdown", "application/x-www-form-urlencoded"));
+  m = map(*d,
+          post("/notify/ops", "body=hello&format=markdown", "application/x-www-form-urlencoded"));
   ASSERT_EQ(m.messages.size(), 1u);
   EXPECT_EQ(m.messages[0].topic, "alerts.ops");
   EXPECT_EQ(m.messages[0].format, notibus::body_format::markdown);
@@ -78,8 +82,10 @@ TEST(AppriseDialect, RefusesWhatItCannotTake) {
   EXPECT_EQ(map(*d, post("/notify/k", R"({"body":"b","type":"fatal"})")).refused->status, 400u);
   EXPECT_EQ(map(*d, post("/notify/k", "<xml/>", "text/xml")).refused->status, 415u);
   EXPECT_EQ(map(*d, post("/notify/x/y", R"({"body":"b"})")).refused->status, 403u);
-  const std::string file = "--B\r\nContent-Disposition: form-data; name=\"attach\"; filename=\"a\"\r\n\r\nx\r\n--B--";
-  EXPECT_EQ(map(*d, post("/notify/k", file, "multipart/form-data; boundary=B")).refused->status, 400u);
+  const std::string file =
+      "--B\r\nContent-Disposition: form-data; name=\"attach\"; filename=\"a\"\r\n\r\nx\r\n--B--";
+  EXPECT_EQ(map(*d, post("/notify/k", file, "multipart/form-data; boundary=B")).refused->status,
+            400u);
 }
 
 TEST(NtfyDialect, ServesTopicsAndTheirPublishPaths) {
@@ -93,7 +99,9 @@ TEST(NtfyDialect, ServesTopicsAndTheirPublishPaths) {
 
 TEST(NtfyDialect, TakesJsonAndRefusesDelaysAndUploads) {
   auto d = make("ntfy");
-  auto m = map(*d, post("/", R"({"topic":"t","message":"m","priority":5,"markdown":true,"click":"https://x"})"));
+  auto m = map(
+      *d,
+      post("/", R"({"topic":"t","message":"m","priority":5,"markdown":true,"click":"https://x"})"));
   ASSERT_EQ(m.messages.size(), 1u);
   EXPECT_EQ(m.messages[0].priority, priority::urgent);
   EXPECT_EQ(m.messages[0].format, notibus::body_format::markdown);
@@ -119,8 +127,10 @@ TEST(NtfyDialect, AcceptsTheTokenAsBearerBasicOrAuthParameter) {
 
 TEST(GotifyDialect, MapsPrioritiesAndReadsQueryAndForm) {
   auto d = make("gotify");
-  const std::pair<const char*, priority> cases[] = {{"0", priority::min},   {"2", priority::low},
-                                                    {"5", priority::normal}, {"9", priority::high},
+  const std::pair<const char*, priority> cases[] = {{"0", priority::min},
+                                                    {"2", priority::low},
+                                                    {"5", priority::normal},
+                                                    {"9", priority::high},
                                                     {"10", priority::urgent}};
   for (auto [given, expected] : cases) {
     auto m = map(*d, post(std::string("/hook?priority=") + given, "message=m",
@@ -181,7 +191,8 @@ TEST(GrafanaDialect, ChecksTheSignatureWhenConfigured) {
   HMAC(EVP_sha256(), "shh", 3, reinterpret_cast<const unsigned char*>(signed_text.data()),
        signed_text.size(), mac, &size);
   std::string hex;
-  for (unsigned i = 0; i < size; ++i) hex += "0123456789abcdef"[mac[i] >> 4], hex += "0123456789abcdef"[mac[i] & 15];
+  for (unsigned i = 0; i < size; ++i)
+    hex += "0123456789abcdef"[mac[i] >> 4], hex += "0123456789abcdef"[mac[i] & 15];
   auto r = post("/hook", body);
   r.headers.emplace_back("x-grafana-alerting-signature-timestamp", "1700000000");
   EXPECT_EQ(map(*d, r).refused->status, 401u);  // no signature
@@ -195,8 +206,10 @@ TEST(GrafanaDialect, ChecksTheSignatureWhenConfigured) {
 
 TEST(ChatWebhooks, SecretIsThePathsLastSegment) {
   auto slack = make("slack");
-  EXPECT_EQ(slack->authorized(post("/hooks/slack/tk", ""), "/hooks/slack/tk", "tk"), auth_result::allowed);
-  EXPECT_EQ(slack->authorized(post("/hooks/slack/tK", ""), "/hooks/slack/tK", "tk"), auth_result::wrong_token);
+  EXPECT_EQ(slack->authorized(post("/hooks/slack/tk", ""), "/hooks/slack/tk", "tk"),
+            auth_result::allowed);
+  EXPECT_EQ(slack->authorized(post("/hooks/slack/tK", ""), "/hooks/slack/tK", "tk"),
+            auth_result::wrong_token);
   auto m = map(*slack, post("/hooks/slack/tk", "payload=%7B%22text%22%3A%22*hi*%22%7D",
                             "application/x-www-form-urlencoded"));
   ASSERT_EQ(m.messages.size(), 1u);
@@ -206,7 +219,8 @@ TEST(ChatWebhooks, SecretIsThePathsLastSegment) {
   EXPECT_TRUE(discord->serves("/api/webhooks/1/tk"));
   EXPECT_FALSE(discord->serves("/api/webhooks/tk"));
   EXPECT_FALSE(discord->serves("/api/webhooks/1/tk/github"));
-  auto e = map(*discord, post("/api/webhooks/1/tk", R"({"embeds":[{"title":"T","description":"D"}]})"));
+  auto e =
+      map(*discord, post("/api/webhooks/1/tk", R"({"embeds":[{"title":"T","description":"D"}]})"));
   ASSERT_EQ(e.messages.size(), 1u);
   EXPECT_EQ(e.messages[0].title, "T");
   EXPECT_EQ(e.messages[0].body, "D");

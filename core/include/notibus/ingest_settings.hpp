@@ -31,15 +31,15 @@ struct ingest_dialect_settings {
   // Apprise: KEY -> what it names ("alerts.disk": a topic; "channels: a, b";
   // "tags: a, b").
   std::vector<std::pair<std::string, std::string>> keys;
-  bool per_alert = false;   // Alertmanager, Grafana: a message per alert, not per group
-  std::string hmac_secret;  // Grafana: check X-Grafana-Alerting-Signature when set
+  bool per_alert = false;             // Alertmanager, Grafana: a message per alert, not per group
+  std::string hmac_secret;            // Grafana: check X-Grafana-Alerting-Signature when set
   std::string hmac_timestamp_header;  // Grafana: the signature covers "TIMESTAMP:BODY"
 
   bool operator==(const ingest_dialect_settings&) const = default;
 };
 
 struct ingest_settings {
-  std::string token;  // the secret of every dialect that sets none
+  std::string token;                              // the secret of every dialect that sets none
   std::vector<ingest_dialect_settings> dialects;  // each known dialect, enabled or not
 
   bool operator==(const ingest_settings&) const = default;

@@ -12,12 +12,14 @@ class alert_dialect : public dialect {
 
   http_response accepted(std::string_view, const std::vector<message>&,
                          const std::vector<std::string>& ids) const override {
-    return {200, {}, json::serialize(json::object{{"status", "success"}, {"ids", json::value_from(ids)}})};
+    return {200,
+            {},
+            json::serialize(json::object{{"status", "success"}, {"ids", json::value_from(ids)}})};
   }
 
   http_response refused(const refusal& why) const override {
-    http_response r{why.status, {},
-                    json::serialize(json::object{{"status", "error"}, {"error", why.detail}})};
+    http_response r{
+        why.status, {}, json::serialize(json::object{{"status", "error"}, {"error", why.detail}})};
     if (!why.retry_after.empty()) r.headers.emplace_back("Retry-After", why.retry_after);
     return r;
   }
@@ -93,16 +95,20 @@ class grafana final : public alert_dialect {
       m.body = text;
       m.format = body_format::text;
     }
-    if (auto state = text_of(payload, "state"); !state.empty()) m.attributes["grafana.state"] = state;
+    if (auto state = text_of(payload, "state"); !state.empty())
+      m.attributes["grafana.state"] = state;
   }
 
   static void add_links(const json::object& alert, message& m) {
     const bool markdown = m.format == body_format::markdown;
-    for (auto [key, label] : {std::pair{"dashboardURL", "Dashboard"}, {"panelURL", "Panel"},
-                              {"imageURL", "Image"}, {"silenceURL", "Silence"}}) {
+    for (auto [key, label] : {std::pair{"dashboardURL", "Dashboard"},
+                              {"panelURL", "Panel"},
+                              {"imageURL", "Image"},
+                              {"silenceURL", "Silence"}}) {
       const std::string url = text_of(alert, key);
       if (url.empty() || m.body.find(url) != std::string::npos) continue;
-      m.body += markdown ? "\n[" + std::string(label) + "](" + url + ")" : "\n" + std::string(label) + ": " + url;
+      m.body += markdown ? "\n[" + std::string(label) + "](" + url + ")"
+                         : "\n" + std::string(label) + ": " + url;
     }
   }
 
@@ -112,10 +118,12 @@ class grafana final : public alert_dialect {
     m.title = text_of(o, "title");
     if (m.title.empty()) m.title = text_of(o, "ruleName");
     m.body = text_of(o, "message");
-    if (m.title.empty() && m.body.empty()) return refuse(bad_request("missing_field", "title, ruleName or message is needed"));
+    if (m.title.empty() && m.body.empty())
+      return refuse(bad_request("missing_field", "title, ruleName or message is needed"));
     if (m.body.empty()) m.body = m.title;
     for (auto [key, label] : {std::pair{"ruleUrl", "Rule"}, {"imageUrl", "Image"}})
-      if (auto url = text_of(o, key); !url.empty()) m.body += "\n" + std::string(label) + ": " + url;
+      if (auto url = text_of(o, key); !url.empty())
+        m.body += "\n" + std::string(label) + ": " + url;
     m.priority = state == "alerting" ? priority::high : priority::normal;
     if (!state.empty()) {
       m.tags.push_back(state);

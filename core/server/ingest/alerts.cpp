@@ -33,8 +33,7 @@ priority priority_of(std::string_view status, std::string_view severity) {
   if (severity == "critical" || severity == "page" || severity == "emergency" ||
       severity == "fatal")
     return priority::urgent;
-  if (severity == "info" || severity == "informational" || severity == "none")
-    return priority::low;
+  if (severity == "info" || severity == "informational" || severity == "none") return priority::low;
   return priority::high;
 }
 
@@ -70,7 +69,8 @@ std::optional<refusal> read_alert_group(alert_group& out) {
     out.alerts.push_back(&(*alerts)[i].as_object());
   }
   out.status = text_of(out.payload, "status");
-  if (out.status.empty()) return bad_request("missing_field", "status: expected firing or resolved");
+  if (out.status.empty())
+    return bad_request("missing_field", "status: expected firing or resolved");
   return std::nullopt;
 }
 
@@ -79,13 +79,15 @@ std::string group_name(const alert_group& g) {
     if (const json::object* o = object_of(g.payload, part))
       for (const char* key : {"summary", "alertname"})
         if (auto v = text_of(*o, key); !v.empty()) return v;
-  return g.alerts.empty() ? text_of(g.payload, "receiver") : label(*g.alerts[0], "labels", "alertname");
+  return g.alerts.empty() ? text_of(g.payload, "receiver")
+                          : label(*g.alerts[0], "labels", "alertname");
 }
 
 std::string alert_line(const json::object& alert) {
   std::string name = label(alert, "annotations", "summary");
   if (name.empty()) name = label(alert, "labels", "alertname");
-  std::string line = "- **" + std::string(text_of(alert, "status") == "resolved" ? "Resolved" : "Firing") +
+  std::string line = "- **" +
+                     std::string(text_of(alert, "status") == "resolved" ? "Resolved" : "Firing") +
                      "**: " + name;
   if (auto d = label(alert, "annotations", "description"); !d.empty()) line += " — " + d;
   if (auto instance = label(alert, "labels", "instance"); !instance.empty())
@@ -106,13 +108,15 @@ std::vector<message> alert_messages(const alert_group& g, const message& base, b
     if (!severity.empty()) m.tags.push_back(severity);
     m.attributes["alert.status"] = status;
     if (auto r = text_of(g.payload, "receiver"); !r.empty()) m.attributes["alert.receiver"] = r;
-    if (auto u = text_of(g.payload, "externalURL"); !u.empty()) m.attributes["alert.external_url"] = u;
+    if (auto u = text_of(g.payload, "externalURL"); !u.empty())
+      m.attributes["alert.external_url"] = u;
     return m;
   };
   std::vector<message> out;
   if (per_alert) {
     for (const json::object* alert : g.alerts) {
-      const std::string status = text_of(*alert, "status").empty() ? g.status : text_of(*alert, "status");
+      const std::string status =
+          text_of(*alert, "status").empty() ? g.status : text_of(*alert, "status");
       message m = start(status, label(*alert, "labels", "severity"));
       std::string name = label(*alert, "annotations", "summary");
       if (name.empty()) name = label(*alert, "labels", "alertname");
@@ -122,7 +126,8 @@ std::vector<message> alert_messages(const alert_group& g, const message& base, b
       m.body = alert_line(*alert);
       keep_as_attributes(object_of(*alert, "labels"), "label.", m);
       keep_as_attributes(object_of(*alert, "annotations"), "annotation.", m);
-      m.idempotency_key = "alert:" + sha256_hex(group_key + "\n" + status + "\n" + identity(*alert));
+      m.idempotency_key =
+          "alert:" + sha256_hex(group_key + "\n" + status + "\n" + identity(*alert));
       out.push_back(std::move(m));
     }
     return out;

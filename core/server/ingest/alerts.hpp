@@ -13,7 +13,7 @@ namespace notibus::serve::ingest {
 struct alert_group {
   explicit alert_group(json::object p) : payload(std::move(p)) {}  // keeps its storage
   json::object payload;
-  std::string status;                     // "firing" or "resolved"
+  std::string status;                       // "firing" or "resolved"
   std::vector<const json::object*> alerts;  // into payload
 };
 

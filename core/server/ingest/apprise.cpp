@@ -46,8 +46,9 @@ class apprise final : public dialect {
     if (key.empty() || key.find('/') != std::string::npos) {
       // The stateless form names its destinations itself: a caller would
       // choose where notibus sends, so it is not offered.
-      return refuse(403, "stateless notifications (POST /notify/ with urls) are not enabled; "
-                         "post to /notify/{KEY}");
+      return refuse(403,
+                    "stateless notifications (POST /notify/ with urls) are not enabled; "
+                    "post to /notify/{KEY}");
     }
     const std::string* target = find_key(key);
     if (!target) {

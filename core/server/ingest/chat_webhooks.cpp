@@ -23,7 +23,7 @@ class slack final : public dialect {
   using dialect::dialect;
 
   auth_result authorized(const http_request&, std::string_view path,
-                  std::string_view secret) const override {
+                         std::string_view secret) const override {
     return path_secret(path, secret);
   }
   bool secret_in_path() const override { return true; }
@@ -47,10 +47,13 @@ class slack final : public dialect {
     m.format = body_format::markdown;
     if (const json::array* blocks = array_of(*o, "blocks")) read_blocks(*blocks, m);
     if (m.body.empty()) m.body = mrkdwn_to_markdown(text_of(*o, "text"));
-    if (const json::array* attachments = array_of(*o, "attachments")) read_attachments(*attachments, m);
+    if (const json::array* attachments = array_of(*o, "attachments"))
+      read_attachments(*attachments, m);
     if (m.body.empty() && m.title.empty()) return mapped::refuse({400, "no_text", ""});
-    for (auto [key, attribute] : {std::pair{"username", "slack.username"}, {"icon_emoji", "icon"},
-                                  {"icon_url", "icon"}, {"channel", "slack.channel"}})
+    for (auto [key, attribute] : {std::pair{"username", "slack.username"},
+                                  {"icon_emoji", "icon"},
+                                  {"icon_url", "icon"},
+                                  {"channel", "slack.channel"}})
       if (auto v = text_of(*o, key); !v.empty()) m.attributes[attribute] = v;
     return mapped::publish(std::move(m));
   }
@@ -62,12 +65,13 @@ class slack final : public dialect {
 
   // Slack answers a word: invalid_payload, no_text, invalid_token, ...
   http_response refused(const refusal& why) const override {
-    const std::string word = why.status == 401 ? "invalid_token"
+    const std::string word = why.status == 401   ? "invalid_token"
                              : why.status == 413 ? "request_too_large"
                              : why.status == 429 ? "rate_limited"
                              : why.status >= 500 ? "service_unavailable"
                              : why.code.empty() || why.code.find(' ') != std::string::npos
-                                 ? "invalid_payload" : why.code;
+                                 ? "invalid_payload"
+                                 : why.code;
     http_response r{why.status == 401 ? 403u : why.status, {}, word, "text/plain"};
     if (!why.retry_after.empty()) r.headers.emplace_back("Retry-After", why.retry_after);
     return r;
@@ -85,8 +89,10 @@ class slack final : public dialect {
       const json::object& block = b.as_object();
       const std::string type = text_of(block, "type");
       const json::object* text = object_of(block, "text");
-      if (type == "header" && text && m.title.empty()) m.title = text_of(*text, "text");
-      else if (text) append_paragraph(m.body, block_text(*text));
+      if (type == "header" && text && m.title.empty())
+        m.title = text_of(*text, "text");
+      else if (text)
+        append_paragraph(m.body, block_text(*text));
       for (const char* list : {"fields", "elements"})
         if (const json::array* items = array_of(block, list))
           for (const auto& item : *items)
@@ -102,8 +108,8 @@ class slack final : public dialect {
       append_paragraph(m.body, mrkdwn_to_markdown(text_of(at, "pretext")));
       const std::string title = text_of(at, "title"), link = text_of(at, "title_link");
       if (!title.empty())
-        append_paragraph(m.body, link.empty() ? "**" + title + "**"
-                                              : "**[" + title + "](<" + link + ">)**");
+        append_paragraph(
+            m.body, link.empty() ? "**" + title + "**" : "**[" + title + "](<" + link + ">)**");
       append_paragraph(m.body, mrkdwn_to_markdown(text_of(at, "text")));
       if (const json::array* fields = array_of(at, "fields"))
         for (const auto& f : *fields)
@@ -139,7 +145,7 @@ class discord final : public dialect {
   }
 
   auth_result authorized(const http_request&, std::string_view path,
-                  std::string_view secret) const override {
+                         std::string_view secret) const override {
     return path_secret(path, secret);
   }
   bool secret_in_path() const override { return true; }
@@ -167,12 +173,19 @@ class discord final : public dialect {
     if (!wait || *wait != "true") return {204, {}, ""};
     const message& m = messages.front();
     auto name = m.attributes.find("discord.username");
-    json::object o{{"id", snowflake()},  {"type", 0},
-                   {"content", m.body},  {"channel_id", "0"},
-                   {"author", json::object{{"bot", true}, {"id", "1"},
-                                           {"username", name == m.attributes.end() ? "notibus" : name->second}}},
-                   {"embeds", json::array{}}, {"timestamp", ""},
-                   {"webhook_id", "1"}, {"notibus_id", ids.front()}};
+    json::object o{
+        {"id", snowflake()},
+        {"type", 0},
+        {"content", m.body},
+        {"channel_id", "0"},
+        {"author",
+         json::object{{"bot", true},
+                      {"id", "1"},
+                      {"username", name == m.attributes.end() ? "notibus" : name->second}}},
+        {"embeds", json::array{}},
+        {"timestamp", ""},
+        {"webhook_id", "1"},
+        {"notibus_id", ids.front()}};
     return {200, {}, json::serialize(o)};
   }
 
@@ -183,9 +196,12 @@ class discord final : public dialect {
     if (why.status == 429) {
       o = {{"message", "You are being rate limited."}, {"retry_after", 1.0}, {"global", false}};
     } else {
-      const bool ours = !why.code.empty() && why.code.find_first_not_of("0123456789") == std::string::npos;
+      const bool ours =
+          !why.code.empty() && why.code.find_first_not_of("0123456789") == std::string::npos;
       o = {{"message", why.status == 401 ? "Invalid Webhook Token" : why.detail},
-           {"code", why.status == 401 ? 50027 : ours ? std::stoi(why.code) : 0}};
+           {"code", why.status == 401 ? 50027
+                    : ours            ? std::stoi(why.code)
+                                      : 0}};
     }
     http_response r{why.status, {}, json::serialize(o)};
     if (!why.retry_after.empty()) r.headers.emplace_back("Retry-After", why.retry_after);
@@ -220,14 +236,16 @@ class discord final : public dialect {
       if (!e.is_object()) continue;
       const json::object& embed = e.as_object();
       const std::string title = text_of(embed, "title"), url = text_of(embed, "url");
-      if (m.title.empty() && m.body.empty()) m.title = title;
-      else if (!title.empty()) append_paragraph(m.body, "**" + title + "**");
+      if (m.title.empty() && m.body.empty())
+        m.title = title;
+      else if (!title.empty())
+        append_paragraph(m.body, "**" + title + "**");
       append_paragraph(m.body, text_of(embed, "description"));
       if (const json::array* fields = array_of(embed, "fields"))
         for (const auto& f : *fields)
           if (f.is_object())
-            append_paragraph(m.body, "**" + text_of(f.as_object(), "name") + "**: " +
-                                         text_of(f.as_object(), "value"));
+            append_paragraph(m.body, "**" + text_of(f.as_object(), "name") +
+                                         "**: " + text_of(f.as_object(), "value"));
       if (!url.empty()) append_paragraph(m.body, url);
       if (const json::object* footer = object_of(embed, "footer"))
         append_paragraph(m.body, text_of(*footer, "text"));

@@ -37,8 +37,8 @@ auth_result check_secret(const std::optional<std::string>& given, std::string_vi
 std::vector<std::unique_ptr<dialect>> make_dialects(const ingest_settings& settings) {
   using maker = std::unique_ptr<dialect> (*)(ingest_dialect_settings);
   static const std::pair<std::string_view, maker> makers[] = {
-      {"apprise", make_apprise}, {"gotify", make_gotify},   {"alertmanager", make_alertmanager},
-      {"grafana", make_grafana}, {"slack", make_slack},     {"discord", make_discord},
+      {"apprise", make_apprise}, {"gotify", make_gotify}, {"alertmanager", make_alertmanager},
+      {"grafana", make_grafana}, {"slack", make_slack},   {"discord", make_discord},
       {"ntfy", make_ntfy}};
   std::vector<std::unique_ptr<dialect>> out;
   for (const auto& [name, make] : makers)

@@ -36,8 +36,14 @@ struct gateway::publishing : std::enable_shared_from_this<publishing> {
   publishing(gateway& g, std::shared_ptr<state> s, const dialect& d, std::string t,
              std::vector<message> m, std::shared_ptr<bus> b, boost::asio::any_io_executor e,
              http_server::respond_fn r)
-      : owner(g), keep(std::move(s)), speaks(d), target(std::move(t)), messages(std::move(m)),
-        bus_(std::move(b)), executor(std::move(e)), respond(std::move(r)) {}
+      : owner(g),
+        keep(std::move(s)),
+        speaks(d),
+        target(std::move(t)),
+        messages(std::move(m)),
+        bus_(std::move(b)),
+        executor(std::move(e)),
+        respond(std::move(r)) {}
 
   void next() {
     if (ids.size() == messages.size()) {
@@ -45,12 +51,11 @@ struct gateway::publishing : std::enable_shared_from_this<publishing> {
       return respond(speaks.accepted(target, messages, ids));
     }
     message& m = messages[ids.size()];
-    bus_->async_try_publish(
-        speaks.echoes_messages() ? message(m) : std::move(m),
-        boost::asio::bind_executor(executor, [self = shared_from_this()](error_code,
-                                                                         publish_result r) {
-          self->on_published(r);
-        }));
+    bus_->async_try_publish(speaks.echoes_messages() ? message(m) : std::move(m),
+                            boost::asio::bind_executor(executor, [self = shared_from_this()](
+                                                                     error_code, publish_result r) {
+                              self->on_published(r);
+                            }));
   }
 
   void on_published(const publish_result& r) {
@@ -99,11 +104,11 @@ void gateway::count(const std::string& dialect, std::uint64_t dialect_counters::
 }
 
 // The checks before a request is read as the dialect's: secret, size, rate.
-std::optional<refusal> gateway::gate(endpoint& e, const http_request& req,
-                                     const std::string& path, bool head_only) {
+std::optional<refusal> gateway::gate(endpoint& e, const http_request& req, const std::string& path,
+                                     bool head_only) {
   const dialect& d = *e.speaks;
-  if (const auth_result allowed = e.secret.empty() ? auth_result::allowed
-                                                  : d.authorized(req, path, e.secret);
+  if (const auth_result allowed =
+          e.secret.empty() ? auth_result::allowed : d.authorized(req, path, e.secret);
       allowed != auth_result::allowed) {
     count(d.name(), &dialect_counters::unauthorized);
     http_request shown{req.method, req.target, req.version, {}, {}, req.remote};
@@ -113,8 +118,8 @@ std::optional<refusal> gateway::gate(endpoint& e, const http_request& req,
     return refusal{401, "unauthorized", "a valid token is required"};
   }
   const std::string* length = req.header("content-length");
-  const std::size_t size = head_only && length ? std::strtoull(length->c_str(), nullptr, 10)
-                                               : req.body.size();
+  const std::size_t size =
+      head_only && length ? std::strtoull(length->c_str(), nullptr, 10) : req.body.size();
   if (size > e.max_body) {
     count(d.name(), &dialect_counters::limited);
     return refusal{413, "too_large", "the body is over " + std::to_string(e.max_body) + " bytes"};
@@ -123,16 +128,17 @@ std::optional<refusal> gateway::gate(endpoint& e, const http_request& req,
   std::lock_guard lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
   const double rate = d.settings().per_second;
-  e.tokens = std::min(rate, e.tokens + rate * std::chrono::duration<double>(
-                                                            now - e.filled).count());
+  e.tokens =
+      std::min(rate, e.tokens + rate * std::chrono::duration<double>(now - e.filled).count());
   e.filled = now;
   if (e.tokens >= 1) {
     e.tokens -= 1;
     return std::nullopt;
   }
   ++counters_[d.name()].limited;
-  return refusal{429, "rate_limited", "over " + std::to_string(d.settings().per_second) +
-                                          " requests a second; retry later", "1"};
+  return refusal{
+      429, "rate_limited",
+      "over " + std::to_string(d.settings().per_second) + " requests a second; retry later", "1"};
 }
 
 bool gateway::handle(const http_request& req, const std::string& path, std::shared_ptr<bus> target,
@@ -154,9 +160,9 @@ bool gateway::handle(const http_request& req, const std::string& path, std::shar
       return respond(d.refused(*m.refused)), true;
     }
     if (!target) return respond(d.refused({503, "not_ready", "starting", "1"})), true;
-    auto job = std::make_shared<publishing>(*this, s, d, req.target, std::move(m.messages),
-                                            std::move(target), std::move(executor),
-                                            std::move(respond));
+    auto job =
+        std::make_shared<publishing>(*this, s, d, req.target, std::move(m.messages),
+                                     std::move(target), std::move(executor), std::move(respond));
     job->next();
     return true;
   }
@@ -209,9 +215,11 @@ std::string gateway::metrics_text() const {
       "# HELP notibus_ingest_requests_total Requests to each ingestion dialect, by outcome.\n"
       "# TYPE notibus_ingest_requests_total counter\n";
   for (const auto& [name, c] : counters_) {
-    const std::pair<const char*, std::uint64_t> rows[] = {
-        {"received", c.requests},         {"rejected", c.rejected}, {"unauthorized", c.unauthorized},
-        {"limited", c.limited},           {"refused", c.refused}};
+    const std::pair<const char*, std::uint64_t> rows[] = {{"received", c.requests},
+                                                          {"rejected", c.rejected},
+                                                          {"unauthorized", c.unauthorized},
+                                                          {"limited", c.limited},
+                                                          {"refused", c.refused}};
     for (const auto& [outcome, n] : rows)
       out += "notibus_ingest_requests_total{dialect=\"" + name + "\",outcome=\"" + outcome +
              "\"} " + std::to_string(n) + "\n";
@@ -220,8 +228,8 @@ std::string gateway::metrics_text() const {
       "# HELP notibus_ingest_messages_total Messages published from each ingestion dialect.\n"
       "# TYPE notibus_ingest_messages_total counter\n";
   for (const auto& [name, c] : counters_)
-    out += "notibus_ingest_messages_total{dialect=\"" + name + "\"} " +
-           std::to_string(c.accepted) + "\n";
+    out += "notibus_ingest_messages_total{dialect=\"" + name + "\"} " + std::to_string(c.accepted) +
+           "\n";
   return out;
 }
 

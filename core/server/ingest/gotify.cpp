@@ -22,21 +22,33 @@ priority gotify_priority(long long p) {
 }
 
 int gotify_number(priority p) {
-  return p == priority::min ? 0 : p == priority::low ? 2 : p == priority::high ? 8
-                                                     : p == priority::urgent ? 10 : 5;
+  return p == priority::min      ? 0
+         : p == priority::low    ? 2
+         : p == priority::high   ? 8
+         : p == priority::urgent ? 10
+                                 : 5;
 }
 
 const char* reason_phrase(unsigned status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 405: return "Method Not Allowed";
-    case 413: return "Request Entity Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return "Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Request Entity Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
   }
 }
 
@@ -54,7 +66,7 @@ class gotify final : public dialect {
   using dialect::dialect;
 
   auth_result authorized(const http_request& req, std::string_view path,
-                  std::string_view secret) const override {
+                         std::string_view secret) const override {
     return check_secret(offered_secret(req, {"hqbp", "token", "x-gotify-key"}), secret);
   }
 
@@ -86,9 +98,12 @@ class gotify final : public dialect {
     json::object extras{{"notibus::message", json::object{{"id", ids.front()}}}};
     if (m.format == body_format::markdown)
       extras["client::display"] = json::object{{"contentType", "text/markdown"}};
-    json::object o{{"id", ++counter},          {"appid", 1},
-                   {"message", m.body},        {"title", m.title},
-                   {"priority", gotify_number(m.priority)}, {"date", rfc3339_now()},
+    json::object o{{"id", ++counter},
+                   {"appid", 1},
+                   {"message", m.body},
+                   {"title", m.title},
+                   {"priority", gotify_number(m.priority)},
+                   {"date", rfc3339_now()},
                    {"extras", std::move(extras)}};
     return {200, {}, json::serialize(o)};
   }

@@ -46,7 +46,8 @@ std::vector<notibus_option_v1> dialect_options(const dialect_defaults& d) {
   const std::string_view n = d.name;
   std::vector<notibus_option_v1> out = {
       option(n, "enabled", NOTIBUS_OPTION_BOOL, "Accept this dialect.", "false"),
-      option(n, "path", NOTIBUS_OPTION_STRING, "Where its clients post.", kept(std::string(d.path))),
+      option(n, "path", NOTIBUS_OPTION_STRING, "Where its clients post.",
+             kept(std::string(d.path))),
       option(n, "token", NOTIBUS_OPTION_STRING, "Its secret (default: ingest.token).", nullptr,
              true),
       option(n, "topic", NOTIBUS_OPTION_STRING, "Topic of its messages.",
@@ -67,15 +68,16 @@ std::vector<notibus_option_v1> dialect_options(const dialect_defaults& d) {
                          "The header whose value the signature covers too."));
   }
   for (auto& o : out)
-    if (o.type == NOTIBUS_OPTION_INT) o.max_value = o.key == std::string(n) + ".max_body" ? 64 << 20 : 100000;
+    if (o.type == NOTIBUS_OPTION_INT)
+      o.max_value = o.key == std::string(n) + ".max_body" ? 64 << 20 : 100000;
   return out;
 }
 
 const std::vector<notibus_option_v1>& ingest_options() {
   static const auto options = [] {
-    std::vector<notibus_option_v1> out = {option(
-        "", "token", NOTIBUS_OPTION_STRING, "The secret of every dialect that sets none.", nullptr,
-        true)};
+    std::vector<notibus_option_v1> out = {option("", "token", NOTIBUS_OPTION_STRING,
+                                                 "The secret of every dialect that sets none.",
+                                                 nullptr, true)};
     for (const auto& d : defaults)
       for (const auto& o : dialect_options(d)) out.push_back(o);
     return out;

@@ -32,7 +32,8 @@ bool is_space(char c) {
 // word character. npos when it does not.
 std::size_t closing_mark(std::string_view text, std::size_t at, char mark) {
   if (at + 1 >= text.size() || is_space(text[at + 1])) return std::string_view::npos;
-  if (at > 0 && std::isalnum(static_cast<unsigned char>(text[at - 1]))) return std::string_view::npos;
+  if (at > 0 && std::isalnum(static_cast<unsigned char>(text[at - 1])))
+    return std::string_view::npos;
   for (std::size_t i = at + 2; i < text.size() && text[i] != '\n'; ++i)
     if (text[i] == mark && !is_space(text[i - 1]) &&
         (i + 1 == text.size() || !std::isalnum(static_cast<unsigned char>(text[i + 1]))))
@@ -99,7 +100,8 @@ void convert(std::string_view text, std::string& out) {
     if ((c == '*' || c == '_' || c == '~') && convert_span(text, i, out)) continue;
     if (c == '<') {
       const std::size_t end = text.find('>', i);
-      if (end != std::string_view::npos && text.substr(i, end - i).find('\n') == std::string_view::npos) {
+      if (end != std::string_view::npos &&
+          text.substr(i, end - i).find('\n') == std::string_view::npos) {
         out += angle(text.substr(i + 1, end - i - 1));
         i = end;
         continue;

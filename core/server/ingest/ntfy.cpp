@@ -18,9 +18,9 @@ bool is_topic(std::string_view t) {
 // ntfy's priorities: 1..5 or their names; "default" (3) is normal.
 std::optional<priority> ntfy_priority(std::string_view p) {
   static const std::pair<std::string_view, priority> names[] = {
-      {"1", priority::min},     {"min", priority::min},       {"2", priority::low},
-      {"low", priority::low},   {"3", priority::normal},      {"default", priority::normal},
-      {"4", priority::high},    {"high", priority::high},     {"5", priority::urgent},
+      {"1", priority::min},      {"min", priority::min},      {"2", priority::low},
+      {"low", priority::low},    {"3", priority::normal},     {"default", priority::normal},
+      {"4", priority::high},     {"high", priority::high},    {"5", priority::urgent},
       {"max", priority::urgent}, {"urgent", priority::urgent}};
   for (const auto& [name, value] : names)
     if (name == p) return value;
@@ -28,8 +28,11 @@ std::optional<priority> ntfy_priority(std::string_view p) {
 }
 
 int ntfy_number(priority p) {
-  return p == priority::min ? 1 : p == priority::low ? 2 : p == priority::high ? 4
-                                                     : p == priority::urgent ? 5 : 3;
+  return p == priority::min      ? 1
+         : p == priority::low    ? 2
+         : p == priority::high   ? 4
+         : p == priority::urgent ? 5
+                                 : 3;
 }
 
 bool is_yes(std::string_view v) {
@@ -73,7 +76,7 @@ class ntfy final : public dialect {
   // Basic (the token as password), Bearer, or ?auth= holding either header
   // value in base64, as ntfy's clients send them.
   auth_result authorized(const http_request& req, std::string_view path,
-                  std::string_view secret) const override {
+                         std::string_view secret) const override {
     const fields q = query_fields(req.target);
     const std::string* auth = find_field(q, "auth");
     if (!auth) return dialect::authorized(req, path, secret);
@@ -88,7 +91,8 @@ class ntfy final : public dialect {
     std::string_view rest = path.substr(settings().path.size());
     if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
     if (rest.empty()) {
-      if (req.method != "POST" && req.method != "PUT") return refuse(405, 40501, "method not allowed");
+      if (req.method != "POST" && req.method != "PUT")
+        return refuse(405, 40501, "method not allowed");
       return from_json(req);
     }
     const std::size_t slash = rest.find('/');
@@ -106,7 +110,7 @@ class ntfy final : public dialect {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    json::object o{{"id", ids.front()},  {"time", now},   {"expires", now + 12 * 3600},
+    json::object o{{"id", ids.front()},  {"time", now},          {"expires", now + 12 * 3600},
                    {"event", "message"}, {"topic", topic_of(m)}, {"message", m.body}};
     if (!m.title.empty()) o["title"] = m.title;
     if (m.priority != priority::normal) o["priority"] = ntfy_number(m.priority);
@@ -124,8 +128,10 @@ class ntfy final : public dialect {
   bool echoes_messages() const override { return true; }
 
   http_response refused(const refusal& why) const override {
-    const int code = why.status == 401 ? 40101 : why.status == 413 ? 41301
-                   : why.status == 429 ? 42901 : static_cast<int>(why.status) * 100;
+    const int code = why.status == 401   ? 40101
+                     : why.status == 413 ? 41301
+                     : why.status == 429 ? 42901
+                                         : static_cast<int>(why.status) * 100;
     http_response r{why.status, {}, error_body(code, why.status, why.detail)};
     if (!why.retry_after.empty()) r.headers.emplace_back("Retry-After", why.retry_after);
     return r;
@@ -133,7 +139,9 @@ class ntfy final : public dialect {
 
  private:
   static std::string error_body(int code, unsigned status, const std::string& error) {
-    return json::serialize(json::object{{"code", code}, {"http", status}, {"error", error},
+    return json::serialize(json::object{{"code", code},
+                                        {"http", status},
+                                        {"error", error},
                                         {"link", "https://docs.ntfy.sh/publish/"}});
   }
   static mapped refuse(unsigned status, int code, std::string error) {
@@ -162,7 +170,8 @@ class ntfy final : public dialect {
   mapped from_headers(const http_request& req, const std::string& topic) const;
   mapped from_json(const http_request& req) const;
   std::optional<mapped> apply(message& m, std::string_view prio, std::string_view tags,
-                              bool markdown, std::string_view delay, std::string_view filename) const;
+                              bool markdown, std::string_view delay,
+                              std::string_view filename) const;
   message start(const std::string& topic) const {
     message m = base_message();
     if (m.topic.empty()) m.topic = topic;
@@ -178,15 +187,19 @@ std::optional<mapped> ntfy::apply(message& m, std::string_view prio, std::string
                                   std::string_view filename) const {
   if (!prio.empty()) {
     auto p = ntfy_priority(prio);
-    if (!p) return refuse(400, 40007, "invalid priority: expected 1-5 or min, low, default, high, max, urgent");
+    if (!p)
+      return refuse(400, 40007,
+                    "invalid priority: expected 1-5 or min, low, default, high, max, urgent");
     m.priority = *p;
   }
   for (auto& t : comma_list(tags)) m.tags.push_back(std::move(t));
   if (m.tags.size() > 64) return refuse(400, 40001, "at most 64 tags");
   if (markdown) m.format = body_format::markdown;
-  if (!delay.empty()) return refuse(400, 40004, "delayed messages are not supported by this server");
+  if (!delay.empty())
+    return refuse(400, 40004, "delayed messages are not supported by this server");
   if (!filename.empty())
-    return refuse(400, 40013, "file attachments are not supported by this server; use X-Attach with a URL");
+    return refuse(400, 40013,
+                  "file attachments are not supported by this server; use X-Attach with a URL");
   return std::nullopt;
 }
 
@@ -197,7 +210,8 @@ mapped ntfy::from_headers(const http_request& req, const std::string& topic) con
   std::string body = req.body;
   if (body.empty()) body = param(req, q, {"x-message", "message", "m"});
   if (!sdk::is_valid_utf8(body))
-    return refuse(400, 40013, "the body is not UTF-8 text; file attachments are not supported by this server");
+    return refuse(400, 40013,
+                  "the body is not UTF-8 text; file attachments are not supported by this server");
   m.body = body.empty() ? "triggered" : body;
   const std::string filename = param(req, q, {"x-filename", "filename", "file", "f"});
   if (auto no = apply(m, param(req, q, {"x-priority", "priority", "prio", "p"}),

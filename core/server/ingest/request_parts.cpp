@@ -178,7 +178,8 @@ std::optional<std::vector<multipart_part>> multipart_parts(std::string_view cont
 std::optional<std::string> decode_base64(std::string_view text) {
   while (text.ends_with('=')) text.remove_suffix(1);  // padding is optional; '=' only ends it
   if (text.empty() || text.size() % 4 == 1 ||
-      text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_") !=
+      text.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_") !=
           std::string_view::npos)
     return std::nullopt;
   std::string padded(text);

@@ -36,10 +36,11 @@ void loader::read_routes(const YAML::Node& node) {
                                                   std::end(message_sources));
       for (const auto& source : *sources)
         if (std::find(known.begin(), known.end(), source) == known.end())
-          sink_.add(s.mark_of("match.source"), s.path_of("match.source"),
-                    "unknown source \"" + source + "\"" +
-                        (nearest(source, known) ? "; did you mean \"" + *nearest(source, known) + "\"?"
-                                                : " (api or an ingest dialect's name)"));
+          sink_.add(
+              s.mark_of("match.source"), s.path_of("match.source"),
+              "unknown source \"" + source + "\"" +
+                  (nearest(source, known) ? "; did you mean \"" + *nearest(source, known) + "\"?"
+                                          : " (api or an ingest dialect's name)"));
     }
     if (const located_value* p = s.find("match.min_priority"))
       r.match.min_priority = parse_priority(std::get<std::string>(p->value));

@@ -34,7 +34,8 @@ class jetstream_backed final : public message_store {
 
   void refuse_adopted(const channel_delivery& why, message m) override {
     const std::string id = m.id;
-    queue_->finish(id, delivery_report{id, {why}, false, false, source_of(m)}, {{id, why, true}}, std::move(m));
+    queue_->finish(id, delivery_report{id, {why}, false, false, source_of(m)}, {{id, why, true}},
+                   std::move(m));
   }
 
   // The queue's calls do not block: status writes are asynchronous, and a
