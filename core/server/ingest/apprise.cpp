@@ -95,39 +95,7 @@ class apprise final : public dialect {
     }
   }
 
-  static std::optional<refusal> read_fields(const http_request& req, json::object& out) {
-    const std::string* type = req.header("content-type");
-    const std::string media = type ? media_type(*type) : "";
-    if (media == "application/json") {
-      refusal why;
-      auto o = parse_object(req.body, why, out.storage());
-      if (!o) return why;
-      out = std::move(*o);
-      return std::nullopt;
-    }
-    if (media == "multipart/form-data") {
-      auto parts = multipart_parts(*type, req.body);
-      if (!parts) return bad_request("", "the multipart body is not well formed");
-      for (auto& p : *parts) {
-        if (!p.filename.empty())
-          return bad_request("", "attachments are not supported by this server yet");
-        out[p.name] = p.data;
-      }
-      return std::nullopt;
-    }
-    if (media == "application/x-www-form-urlencoded" || media.empty()) {
-      auto form = form_fields(req.body);
-      if (!form) return bad_request("", "the form is not well formed");
-      for (auto& [k, v] : *form) out[k] = v;
-      return std::nullopt;
-    }
-    return refusal{415, "", "send application/json, a form or multipart/form-data"};
-  }
-
   static std::optional<refusal> read_message(const json::object& in, message& m) {
-    for (const auto& [k, v] : in)
-      if (v.is_string() && !sdk::is_valid_utf8(v.as_string()))
-        return bad_request("", "field '" + std::string(k) + "' is not UTF-8");
     m.body = text_of(in, "body");
     m.title = text_of(in, "title");
     if (m.body.empty()) return bad_request("", "no message body was specified");

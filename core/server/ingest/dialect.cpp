@@ -88,6 +88,46 @@ const json::array* array_of(const json::object& o, std::string_view key) {
   return v && v->is_array() ? &v->as_array() : nullptr;
 }
 
+namespace {
+
+std::optional<refusal> read_parts(const std::string& type, std::string_view body,
+                                  json::object& out) {
+  auto parts = multipart_parts(type, body);
+  if (!parts) return bad_request("", "the multipart body is not well formed");
+  for (auto& p : *parts) {
+    if (!p.filename.empty()) return bad_request("", "attachments are not supported yet");
+    out[p.name] = p.data;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<refusal> read_fields(const http_request& req, json::object& out) {
+  const std::string* type = req.header("content-type");
+  const std::string media = type ? media_type(*type) : "";
+  if (media == "application/json") {
+    refusal why;
+    auto o = parse_object(req.body, why, out.storage());
+    if (!o) return why;
+    out = std::move(*o);
+    return std::nullopt;
+  }
+  if (media == "multipart/form-data") {
+    if (auto no = read_parts(*type, req.body, out)) return no;
+  } else if (media == "application/x-www-form-urlencoded" || media.empty()) {
+    auto form = form_fields(req.body);
+    if (!form) return bad_request("", "the form is not well formed");
+    for (auto& [k, v] : *form) out[k] = v;
+  } else {
+    return refusal{415, "", "send application/json, a form or multipart/form-data"};
+  }
+  for (const auto& [k, v] : out)
+    if (v.is_string() && !sdk::is_valid_utf8(v.as_string()))
+      return bad_request("", "field '" + std::string(k) + "' is not UTF-8");
+  return std::nullopt;
+}
+
 refusal bad_request(std::string code, std::string detail) {
   return {400, std::move(code), std::move(detail), {}};
 }

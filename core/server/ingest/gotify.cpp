@@ -74,7 +74,7 @@ class gotify final : public dialect {
     if (req.method != "POST") return refuse({405, "", "use POST /message"});
     json_arena arena;
     json::object fields_in(arena.storage());
-    if (auto no = read_fields(req, fields_in)) return refuse(*no);
+    if (auto no = read_all_fields(req, fields_in)) return refuse(*no);
     message m = base_message();
     m.body = text_of(fields_in, "message");
     m.title = text_of(fields_in, "title");
@@ -131,37 +131,10 @@ class gotify final : public dialect {
   }
 
   // JSON, a form or the query: Gotify binds all three to the same fields.
-  static std::optional<refusal> read_fields(const http_request& req, json::object& out) {
-    const std::string* type = req.header("content-type");
-    const std::string media = type ? media_type(*type) : "";
-    if (media == "application/json") {
-      refusal why;
-      auto o = parse_object(req.body, why, out.storage());
-      if (!o) return why;
-      out = std::move(*o);
-    } else if (media == "application/x-www-form-urlencoded" || media == "multipart/form-data") {
-      if (auto no = read_form(*type, media, req.body, out)) return no;
-    } else if (!req.body.empty()) {
-      return refusal{415, "", "send application/json, a form, or the query"};
-    }
+  static std::optional<refusal> read_all_fields(const http_request& req, json::object& out) {
+    if (auto no = read_fields(req, out)) return no;
     for (const auto& [k, v] : query_fields(req.target))
       if (k != "token" && !out.contains(k)) out[k] = v;
-    return std::nullopt;
-  }
-
-  static std::optional<refusal> read_form(const std::string& type, const std::string& media,
-                                          std::string_view body, json::object& out) {
-    if (media == "multipart/form-data") {
-      auto parts = multipart_parts(type, body);
-      if (!parts) return bad_request("", "the multipart body is not well formed");
-      for (auto& p : *parts) out[p.name] = p.data;
-    } else {
-      auto form = form_fields(body);
-      if (!form) return bad_request("", "the form is not well formed");
-      for (auto& [k, v] : *form) out[k] = v;
-    }
-    for (const auto& [k, v] : out)
-      if (!sdk::is_valid_utf8(v.as_string())) return bad_request("", "a field is not UTF-8");
     return std::nullopt;
   }
 

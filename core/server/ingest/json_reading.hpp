@@ -43,4 +43,10 @@ const json::array* array_of(const json::object& o, std::string_view key);
 
 refusal bad_request(std::string code, std::string detail);
 
+// The fields of a JSON object, a form (also without a Content-Type) or a
+// multipart/form-data body into `out` (its storage kept), as the Apprise API
+// and Gotify take them; file parts are refused (no attachments yet), so is
+// text that is not UTF-8 and any other media type (415).
+std::optional<refusal> read_fields(const http_request& req, json::object& out);
+
 }  // namespace notibus::serve::ingest
