@@ -6,6 +6,7 @@
 #include <gumbo.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -210,70 +211,62 @@ node& append(node& parent, node_kind kind) {
   return parent.children.back();
 }
 
-bool builder::add_block(const GumboNode* n, node& parent, int depth) {
-  const GumboElement& e = n->v.element;
-  node_kind kind;
-  switch (e.tag) {
+// The block a tag makes of its own, if it makes one.
+std::optional<node_kind> block_kind(GumboTag tag) {
+  switch (tag) {
     case GUMBO_TAG_P:
-      kind = node_kind::paragraph;
-      break;
+      return node_kind::paragraph;
     case GUMBO_TAG_H1:
     case GUMBO_TAG_H2:
     case GUMBO_TAG_H3:
     case GUMBO_TAG_H4:
     case GUMBO_TAG_H5:
     case GUMBO_TAG_H6:
-      kind = node_kind::heading;
-      break;
+      return node_kind::heading;
     case GUMBO_TAG_BLOCKQUOTE:
-      kind = node_kind::block_quote;
-      break;
+      return node_kind::block_quote;
     case GUMBO_TAG_UL:
     case GUMBO_TAG_OL:
-      kind = node_kind::list;
-      break;
+      return node_kind::list;
     case GUMBO_TAG_LI:
-      kind = node_kind::item;
-      break;
+      return node_kind::item;
     case GUMBO_TAG_PRE:
-      kind = node_kind::code_block;
-      break;
+      return node_kind::code_block;
     case GUMBO_TAG_HR:
-      kind = node_kind::thematic_break;
-      break;
+      return node_kind::thematic_break;
     case GUMBO_TAG_TABLE:
-      if (layout_ || lays_out(n)) {  // a table that places blocks: its cells are blocks
-        ++layout_;
-        add_children(n, parent, depth);
-        close_paragraph(parent);
-        --layout_;
-        return true;
-      }
-      kind = node_kind::table;
-      break;
+      return node_kind::table;
     case GUMBO_TAG_TR:
+      return node_kind::table_row;
     case GUMBO_TAG_TD:
     case GUMBO_TAG_TH:
-      if (layout_) {
-        add_children(n, parent, depth);
-        close_paragraph(parent);
-        return true;
-      }
-      kind = e.tag == GUMBO_TAG_TR ? node_kind::table_row : node_kind::table_cell;
-      break;
+      return node_kind::table_cell;
     default:
-      if (!block_container(e.tag)) return false;
-      if (accepts_inlines(parent))
-        add_children(n, parent, depth);  // a div in a cell
-      else
-        add_children(n, parent, depth), close_paragraph(parent);
-      return true;
+      return std::nullopt;
   }
-  if (accepts_inlines(parent)) {  // a block inside a paragraph or cell: its inlines
+}
+
+bool builder::add_block(const GumboNode* n, node& parent, int depth) {
+  const GumboTag tag = n->v.element.tag;
+  const bool table_part = tag == GUMBO_TAG_TR || tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH;
+  const bool layout_table = tag == GUMBO_TAG_TABLE && (layout_ || lays_out(n));
+  if (layout_table ||
+      (table_part && layout_)) {  // a table that places blocks: its cells are blocks
+    layout_ += layout_table;
     add_children(n, parent, depth);
+    close_paragraph(parent);
+    layout_ -= layout_table;
     return true;
   }
-  node& b = append(parent, kind);
+  const std::optional<node_kind> kind = block_kind(tag);
+  if (!kind && !block_container(tag)) return false;
+  if (!kind || accepts_inlines(parent)) {  // a div, or a block inside a paragraph or cell
+    const bool inline_place = accepts_inlines(parent);
+    add_children(n, parent, depth);
+    if (!kind && !inline_place) close_paragraph(parent);
+    return true;
+  }
+  node& b = append(parent, *kind);
   fill_block(n, b, depth);
   return true;
 }
