@@ -103,6 +103,23 @@ void api::handle(const http_request& req, http_server::respond_fn respond) {
     post_message(req, std::move(respond));
 }
 
+void api::handle_dialect(const std::string& listen, const http_request& req,
+                         http_server::respond_fn respond) {
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  {
+    std::lock_guard lock(counters_mutex_);
+    ++counters_.requests;
+  }
+  if (!ingestion_.handle(req, path, buses_.current(), executor_, respond, listen))
+    respond(error(404, "not_found", "no such resource"));
+}
+
+std::optional<http_response> api::check_dialect_head(const std::string& listen,
+                                                     const http_request& req) {
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  return ingestion_.check_head(req, path, listen);
+}
+
 // The API as docs/program.md's table lists it. A path ending in "/" takes
 // what follows as `rest`; the first row that matches answers, after its
 // methods are checked (an empty list: the answer checks them itself).

@@ -56,6 +56,11 @@ class api {
   // For a head that expects "100 Continue": a refusal that needs no body
   // (401, 415), or nullopt to let the client send it.
   std::optional<http_response> check_head(const http_request& req);
+  // On a dialect's own listener (its `listen`): only dialects there answer.
+  void handle_dialect(const std::string& listen, const http_request& req,
+                      http_server::respond_fn respond);
+  std::optional<http_response> check_dialect_head(const std::string& listen,
+                                                  const http_request& req);
   void set_settings(api_settings s);
   void set_ready(bool ready) { ready_ = ready; }
   void count_reload(bool ok) { ok ? ++reloads_ : ++reload_failures_; }

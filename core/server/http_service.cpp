@@ -20,12 +20,20 @@ bool is_loopback(const std::string& host) {
   return ec ? host == "localhost" : address.is_loopback();
 }
 
+// The listens of the dialects that have a listener of their own.
+std::vector<std::string> dialect_listeners(const server_settings& s) {
+  std::vector<std::string> out;
+  for (const auto& d : s.ingest.dialects)
+    if (d.enabled && !d.listen.empty()) out.push_back(d.listen);
+  return out;
+}
+
 // What a running listener was built from: changing it needs a restart.
 bool same_listener(const server_settings& a, const server_settings& b) {
-  return a.listen == b.listen && a.tls_cert == b.tls_cert && a.tls_key == b.tls_key &&
-         a.max_body == b.max_body && a.max_connections == b.max_connections &&
-         a.header_timeout == b.header_timeout && a.idle_timeout == b.idle_timeout &&
-         a.access_log == b.access_log;
+  return a.listen == b.listen && dialect_listeners(a) == dialect_listeners(b) &&
+         a.tls_cert == b.tls_cert && a.tls_key == b.tls_key && a.max_body == b.max_body &&
+         a.max_connections == b.max_connections && a.header_timeout == b.header_timeout &&
+         a.idle_timeout == b.idle_timeout && a.access_log == b.access_log;
 }
 
 }  // namespace
@@ -49,6 +57,23 @@ struct http_service::impl {
           api->handle(r, std::move(respond));
         },
         [this](const serve::http_request& head) { return api->check_head(head); });
+    for (const std::string& listen : dialect_listeners(s))
+      add_dialect_listener(io, listen, redacting);
+  }
+
+  // A dialect on a listener of its own: the main one's TLS and limits, its address.
+  void add_dialect_listener(boost::asio::io_context& io, const std::string& listen,
+                            const log_sink& sink) {
+    server_settings own = settings;
+    own.listen = listen;
+    dialect_servers.push_back(std::make_unique<serve::http_server>(
+        io, own, sink,
+        [this, listen](serve::http_request r, serve::http_server::respond_fn respond) {
+          api->handle_dialect(listen, r, std::move(respond));
+        },
+        [this, listen](const serve::http_request& head) {
+          return api->check_dialect_head(listen, head);
+        }));
   }
 
   server_settings settings;  // as started
@@ -56,6 +81,7 @@ struct http_service::impl {
   serve::bus_holder buses;
   std::unique_ptr<serve::api> api;
   std::unique_ptr<serve::http_server> server;
+  std::vector<std::unique_ptr<serve::http_server>> dialect_servers;
 };
 
 http_service::http_service(boost::asio::io_context& io, std::shared_ptr<bus> served,
@@ -70,6 +96,7 @@ unsigned short http_service::port() const {
 
 void http_service::start() {
   impl_->server->start();
+  for (auto& own : impl_->dialect_servers) own->start();
   impl_->api->set_ready(true);
   if (!impl_->log) return;
   const server_settings& s = impl_->settings;
@@ -80,11 +107,14 @@ void http_service::start() {
     impl_->log(log_level::warn, "server.listen " + s.listen +
                                     " is reachable beyond this machine without auth_token: "
                                     "anyone who can connect may publish and read messages");
+  for (const auto& own : impl_->dialect_servers)
+    impl_->log(log_level::info, "a dialect listens on port " + std::to_string(own->port()));
 }
 
 void http_service::stop() {
   impl_->api->set_ready(false);
   impl_->server->stop();
+  for (auto& own : impl_->dialect_servers) own->stop();
 }
 
 bool http_service::replace(std::shared_ptr<bus> next, const server_settings& settings) {

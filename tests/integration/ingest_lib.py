@@ -48,9 +48,11 @@ class IngestServer(unittest.TestCase):
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="notibus-ingest-")
         cls.port = free_port()
+        cls.own_port = free_port()  # for a dialect on a listener of its own
         cls.token = secrets.token_hex(16)
         cls.out = os.path.join(cls.dir, "out.jsonl")
         env = dict(os.environ, NOTIBUS_LISTEN=f"127.0.0.1:{cls.port}",
+                   NOTIBUS_DIALECT_LISTEN=f"127.0.0.1:{cls.own_port}",
                    NOTIBUS_INGEST_TOKEN=cls.token, NOTIBUS_INGEST_OUT=cls.out)
         cls.log = open(os.path.join(cls.dir, "serve.log"), "w+")
         cls.server = subprocess.Popen(
@@ -79,8 +81,8 @@ class IngestServer(unittest.TestCase):
         assert cls.token not in log, "the ingest token was written to the log"
 
     @classmethod
-    def request(cls, method, path, body=b"", headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", cls.port, timeout=10)
+    def request(cls, method, path, body=b"", headers=None, port=None):
+        conn = http.client.HTTPConnection("127.0.0.1", port or cls.port, timeout=10)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             r = conn.getresponse()

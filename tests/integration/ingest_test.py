@@ -214,5 +214,34 @@ routes:
         self.assertIn("errorCode", json.loads(body))
 
 
+class OwnListenerTest(IngestServer):
+    config = """version: 1
+server: {listen: "${NOTIBUS_LISTEN}"}
+ingest:
+  token: ${NOTIBUS_INGEST_TOKEN}
+  gotify: {enabled: true, listen: "${NOTIBUS_DIALECT_LISTEN}"}
+  ntfy: {enabled: true}
+channels:
+  out: {type: file, path: "${NOTIBUS_INGEST_OUT}"}
+routes:
+  - to: [out]
+"""
+
+    def test_a_dialect_on_its_own_listener_is_only_there(self):
+        h = {"X-Gotify-Key": self.token, "Content-Type": "application/json"}
+        status, body, _ = self.request("POST", "/message", b'{"message":"own listener"}', h,
+                                       port=self.own_port)
+        self.assertEqual(status, 200, body)
+        self.delivered(lambda m: m["body"] == "own listener")
+        # on the main listener /message is an ntfy topic: ntfy answers, not Gotify
+        status, body, _ = self.request("POST", "/message", b'{"message":"main"}', h)
+        self.assertEqual(status, 401)
+        self.assertIn("http", json.loads(body))
+        status, _, _ = self.request("GET", "/v1/messages", port=self.own_port)
+        self.assertEqual(status, 404)  # the API is not served there
+        status, body, _ = self.request("POST", "/alerts", b"on main", {"Authorization": "Bearer " + self.token})
+        self.assertEqual(status, 200, body)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -21,7 +21,8 @@ namespace notibus {
 struct ingest_dialect_settings {
   std::string dialect;  // "apprise", "ntfy", ...
   bool enabled = false;
-  std::string path;   // where it is served on the listener ("/" for ntfy: every free path)
+  std::string path;    // where it is served on the listener ("/" for ntfy: every free path)
+  std::string listen;  // host:port of a listener of its own; empty: the main one
   std::string token;  // secret; empty: ingest.token, then server.auth_token
   std::string topic;  // the messages' topic (ntfy: the path's topic when empty)
   std::vector<std::string> tags;      // added to every message

@@ -141,32 +141,36 @@ std::optional<refusal> gateway::gate(endpoint& e, const http_request& req, const
       "over " + std::to_string(d.settings().per_second) + " requests a second; retry later", "1"};
 }
 
+gateway::endpoint* gateway::find(state& s, const std::string& path, std::string_view listener) {
+  for (endpoint& e : s.endpoints)
+    if (e.speaks->settings().listen == listener && e.speaks->serves(path)) return &e;
+  return nullptr;
+}
+
 bool gateway::handle(const http_request& req, const std::string& path, std::shared_ptr<bus> target,
-                     boost::asio::any_io_executor executor, http_server::respond_fn& respond) {
+                     boost::asio::any_io_executor executor, http_server::respond_fn& respond,
+                     std::string_view listener) {
   auto s = current();
-  if (!s) return false;
-  for (endpoint& e : s->endpoints) {
-    if (!e.speaks->serves(path)) continue;
-    const dialect& d = *e.speaks;
-    count(d.name(), &dialect_counters::requests);
-    if (auto no = gate(e, req, path, false)) return respond(d.refused(*no)), true;
-    mapped m = d.map(req, path);
-    if (m.answer) {
-      if (m.answer->status >= 400) count(d.name(), &dialect_counters::rejected);
-      return respond(std::move(*m.answer)), true;
-    }
-    if (m.refused) {
-      count(d.name(), &dialect_counters::rejected);
-      return respond(d.refused(*m.refused)), true;
-    }
-    if (!target) return respond(d.refused({503, "not_ready", "starting", "1"})), true;
-    auto job =
-        std::make_shared<publishing>(*this, s, d, req.target, std::move(m.messages),
-                                     std::move(target), std::move(executor), std::move(respond));
-    job->next();
-    return true;
+  endpoint* e = s ? find(*s, path, listener) : nullptr;
+  if (!e) return false;
+  const dialect& d = *e->speaks;
+  count(d.name(), &dialect_counters::requests);
+  if (auto no = gate(*e, req, path, false)) return respond(d.refused(*no)), true;
+  mapped m = d.map(req, path);
+  if (m.answer) {
+    if (m.answer->status >= 400) count(d.name(), &dialect_counters::rejected);
+    return respond(std::move(*m.answer)), true;
   }
-  return false;
+  if (m.refused) {
+    count(d.name(), &dialect_counters::rejected);
+    return respond(d.refused(*m.refused)), true;
+  }
+  if (!target) return respond(d.refused({503, "not_ready", "starting", "1"})), true;
+  auto job =
+      std::make_shared<publishing>(*this, s, d, req.target, std::move(m.messages),
+                                   std::move(target), std::move(executor), std::move(respond));
+  job->next();
+  return true;
 }
 
 std::string gateway::redact(std::string text) const {
@@ -189,22 +193,17 @@ std::string gateway::redact(std::string text) const {
   return text;
 }
 
-bool gateway::serves(const std::string& path) const {
+bool gateway::serves(const std::string& path, std::string_view listener) const {
   auto s = current();
-  if (!s) return false;
-  for (const endpoint& e : s->endpoints)
-    if (e.speaks->serves(path)) return true;
-  return false;
+  return s && find(*s, path, listener);
 }
 
-std::optional<http_response> gateway::check_head(const http_request& req, const std::string& path) {
+std::optional<http_response> gateway::check_head(const http_request& req, const std::string& path,
+                                                 std::string_view listener) {
   auto s = current();
-  if (!s) return std::nullopt;
-  for (endpoint& e : s->endpoints)
-    if (e.speaks->serves(path)) {
-      if (auto no = gate(e, req, path, true)) return e.speaks->refused(*no);
-      return std::nullopt;
-    }
+  endpoint* e = s ? find(*s, path, listener) : nullptr;
+  if (!e) return std::nullopt;
+  if (auto no = gate(*e, req, path, true)) return e->speaks->refused(*no);
   return std::nullopt;
 }
 

@@ -38,14 +38,17 @@ class gateway {
   // From a (re)loaded config: the dialects, their secrets and limits.
   void configure(const ingest_settings& settings, const std::string& server_token,
                  std::size_t server_max_body);
-  bool serves(const std::string& path) const;
-  // Whether a dialect serves `path`; if so it answers through `respond`
-  // (moved from only then).
+  // `listener`: the `listen` of a dialect's own listener, empty for the main one.
+  bool serves(const std::string& path, std::string_view listener = {}) const;
+  // Whether a dialect on `listener` serves `path`; if so it answers through
+  // `respond` (moved from only then).
   bool handle(const http_request& req, const std::string& path, std::shared_ptr<bus> target,
-              boost::asio::any_io_executor executor, http_server::respond_fn& respond);
+              boost::asio::any_io_executor executor, http_server::respond_fn& respond,
+              std::string_view listener = {});
   // For a head expecting "100 Continue" on a dialect's path: its refusal for
   // a wrong secret or a body over its limit, else nullopt.
-  std::optional<http_response> check_head(const http_request& req, const std::string& path);
+  std::optional<http_response> check_head(const http_request& req, const std::string& path,
+                                          std::string_view listener = {});
   // `text` with the secrets of the dialects that take them in the path
   // (Slack, Discord) replaced by "<redacted>".
   std::string redact(std::string text) const;
@@ -56,6 +59,8 @@ class gateway {
   struct endpoint;
   struct state;
   struct publishing;
+  // The endpoint on `listener` serving `path`, or nullptr.
+  static endpoint* find(state& s, const std::string& path, std::string_view listener);
   std::optional<refusal> gate(endpoint& e, const http_request& req, const std::string& path,
                               bool head_only);
   void count(const std::string& dialect, std::uint64_t dialect_counters::*which,

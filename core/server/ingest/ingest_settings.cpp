@@ -1,5 +1,6 @@
 #include <notibus/ingest_settings.hpp>
 #include <notibus/plugin/sdk.hpp>
+#include <notibus/server_settings.hpp>
 
 #include <deque>
 #include <map>
@@ -48,6 +49,8 @@ std::vector<notibus_option_v1> dialect_options(const dialect_defaults& d) {
       option(n, "enabled", NOTIBUS_OPTION_BOOL, "Accept this dialect.", "false"),
       option(n, "path", NOTIBUS_OPTION_STRING, "Where its clients post.",
              kept(std::string(d.path))),
+      option(n, "listen", NOTIBUS_OPTION_STRING,
+             "host:port of a listener of its own (default: the main one)."),
       option(n, "token", NOTIBUS_OPTION_STRING, "Its secret (default: ingest.token).", nullptr,
              true),
       option(n, "topic", NOTIBUS_OPTION_STRING, "Topic of its messages.",
@@ -95,6 +98,7 @@ ingest_dialect_settings read_dialect(const sdk::config_view& v, const dialect_de
   auto get = [&](const char* key) { return key_of(d.name, key); };
   s.enabled = v.get_bool(get("enabled").c_str()).value_or(false);
   s.path = v.string_or(get("path").c_str(), std::string(d.path));
+  s.listen = v.string_or(get("listen").c_str(), "");
   s.token = v.string_or(get("token").c_str(), "");
   s.topic = v.string_or(get("topic").c_str(), std::string(d.topic));
   s.tags = v.list(get("tags").c_str());
@@ -123,17 +127,21 @@ bool is_own_path(std::string_view path) {
 
 void check_ingest(sdk::config_view& v) {
   const ingest_settings s = read_ingest(v);
-  std::map<std::string, std::string> taken;  // path -> dialect
+  std::map<std::string, std::string> taken;  // listener + path -> dialect
   for (std::size_t i = 0; i < s.dialects.size(); ++i) {
     const auto& d = s.dialects[i];
     if (!d.enabled) continue;
     const std::string key = key_of(d.dialect, "path");
     if (d.path.empty() || d.path.front() != '/' || d.path.find_first_of("?# ") != std::string::npos)
       v.error(key.c_str(), "expected a path beginning with /, got " + v.shown(key.c_str(), d.path));
-    else if (is_own_path(d.path))
+    else if (d.listen.empty() && is_own_path(d.path))
       v.error(key.c_str(), d.path + " is the API's own (/v1/, /ui, /healthz, /readyz, /metrics)");
-    else if (auto [at, fresh] = taken.emplace(d.path, d.dialect); !fresh)
-      v.error(key.c_str(), "the same path as " + at->second + ".path");
+    else if (auto [at, fresh] = taken.emplace(d.listen + " " + d.path, d.dialect); !fresh)
+      v.error(key.c_str(), "the same path as " + at->second + ".path on the same listener");
+    if (!d.listen.empty() && !split_listen(d.listen))
+      v.error(key_of(d.dialect, "listen").c_str(),
+              "expected host:port (127.0.0.1:2586, [::1]:2586 or :2586), got " +
+                  v.shown(key_of(d.dialect, "listen").c_str(), d.listen));
     if (defaults[i].path_token && d.token.empty() && s.token.empty())
       v.error(key_of(d.dialect, "token").c_str(),
               "needed: its clients send the secret as the path's last segment");
