@@ -163,8 +163,8 @@ class server_process {
   void apply(prepared_reload p) {
     if (!http_->replace(p.next, p.settings))
       common_.log(log_level::warn,
-                  "server.listen, tls, max_body, max_connections, header_timeout, idle_timeout "
-                  "and access_log take effect on restart only");
+                  "server.listen, tls, max_body, max_connections, header_timeout, idle_timeout, "
+                  "access_log and ingest.*.listen take effect on restart only");
     grace_ = p.settings.shutdown_grace;
     http_->count_reload(true);
     // The old bus finishes what it holds (its queues are not lost), then stops.
