@@ -109,6 +109,11 @@ void http_service::start() {
                                     "anyone who can connect may publish and read messages");
   for (const auto& own : impl_->dialect_servers)
     impl_->log(log_level::info, "a dialect listens on port " + std::to_string(own->port()));
+  for (const auto& d : s.ingest.dialects)
+    if (d.enabled && d.token.empty() && s.ingest.token.empty() && s.auth_token.empty())
+      impl_->log(log_level::warn, "ingest." + d.dialect +
+                                      " has no token (nor ingest.token, server.auth_token): anyone "
+                                      "who can connect may post messages through it");
 }
 
 void http_service::stop() {
