@@ -52,6 +52,29 @@ class RealClientsTest(IngestServer):
         self.assertEqual(m["format"], "markdown")
         self.assertEqual(m["tags"], ["warning", "db"])
 
+    def curl(self, *args):
+        r = subprocess.run(["curl", "-sS", "--fail-with-body", *args], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return json.loads(r.stdout)
+
+    def test_ntfy_with_curl_as_its_docs_show(self):
+        base = f"http://127.0.0.1:{self.port}"
+        bearer = f"Authorization: Bearer {self.token}"
+        a = self.curl("-H", bearer, "-H", "Title: Unauthorized access detected", "-H", "Priority: urgent",
+                      "-H", "Tags: warning,skull", "-d", "Remote access to phils-laptop detected. Act right away.",
+                      f"{base}/phil_alerts")
+        b = self.curl("-u", f":{self.token}", "-d", "Backup successful 😀", f"{base}/mytopic")
+        c = self.curl("-H", bearer, base, "-d", json.dumps({
+            "topic": "mytopic", "message": "Disk space is low at 5.1 GB", "title": "Low disk space alert",
+            "tags": ["warning", "cd"], "priority": 4}))
+        [m] = self.delivered(lambda m: m["id"] == a["id"])
+        self.assertEqual((m["priority"], m["tags"]), ("urgent", ["warning", "skull"]))
+        [m] = self.delivered(lambda m: m["id"] == b["id"])
+        self.assertEqual(m["body"], "Backup successful 😀")
+        [m] = self.delivered(lambda m: m["id"] == c["id"])
+        self.assertEqual((m["topic"], m["title"], m["priority"]), ("mytopic", "Low disk space alert", "high"))
+
     def test_gotify_client(self):
         answer = self.node_client("gotify")
         self.assertEqual(answer["priority"], 8)
