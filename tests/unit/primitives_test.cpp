@@ -84,6 +84,9 @@ TEST(json_escape, always_produces_valid_json_text) {
   EXPECT_EQ(notibus::sdk::json_escape("a\"b\\c\nd\te\x01"), "a\\\"b\\\\c\\nd\\te\\u0001");
   EXPECT_EQ(notibus::sdk::json_escape("\xF0\x9F\x94\xA5"), "\xF0\x9F\x94\xA5");
   EXPECT_EQ(notibus::sdk::json_escape("x\xFFy"), "x\xEF\xBF\xBDy");
+  // Valid sequences stay inside a run; each byte of a cut one is replaced.
+  EXPECT_EQ(notibus::sdk::json_escape("\xC3\xA9\xE2\x80\x94\"x\xE2\x82"),
+            "\xC3\xA9\xE2\x80\x94\\\"x\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(notibus::sdk::format_rfc3339_utc(1795776733958), "2026-11-27T10:52:13.958Z");
 }
 

@@ -15,15 +15,21 @@ namespace {
 
 std::string hex(const unsigned char* bytes, unsigned size) {
   static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < size; ++i) (out += digits[bytes[i] >> 4]) += digits[bytes[i] & 15];
+  std::string out(2 * std::size_t{size}, '0');
+  for (unsigned i = 0; i < size; ++i) {
+    out[2 * i] = digits[bytes[i] >> 4];
+    out[2 * i + 1] = digits[bytes[i] & 15];
+  }
   return out;
 }
 
 std::string sha256_hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned size = 0;
-  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+  // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up on every
+  // call, which cost more than hashing a notification's key.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  EVP_Digest(text.data(), text.size(), digest, &size, sha256, nullptr);
   return hex(digest, size);
 }
 

@@ -3,6 +3,7 @@
 // JSON, and RFC 3339 timestamps. The core uses the same code.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -57,54 +58,77 @@ inline bool is_valid_utf8(std::string_view text) noexcept {
   return true;
 }
 
+namespace detail {
+
+// What each byte is to JSON: 0 copied as it is, 1 escaped, 2 the start (or a
+// stray part) of a UTF-8 sequence, to be checked.
+inline constexpr std::array<unsigned char, 256> json_byte_kinds = [] {
+  std::array<unsigned char, 256> kinds{};
+  for (int c = 0; c < 0x20; ++c) kinds[c] = 1;
+  kinds['"'] = 1;
+  kinds['\\'] = 1;
+  kinds[0x7f] = 1;
+  for (int c = 0x80; c < 0x100; ++c) kinds[c] = 2;
+  return kinds;
+}();
+
+// The escape of one ASCII byte of kind 1, or U+FFFD for an invalid UTF-8 byte.
+inline void append_json_escape(std::string& out, unsigned char c) {
+  static constexpr char hex[] = "0123456789abcdef";
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    default:
+      if (c >= 0x80) {
+        out += "\xEF\xBF\xBD";
+        return;
+      }
+      // other control characters and DEL
+      const char escaped[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      out.append(escaped, sizeof escaped);
+  }
+}
+
+}  // namespace detail
+
 // Appends `text` escaped for use inside a JSON string literal (without the
 // quotes). Invalid UTF-8 bytes become U+FFFD, so the result is always valid
-// JSON. Runs of characters that need no escape are copied in one go.
+// JSON. Runs of characters that need no escape, valid UTF-8 included, are
+// copied in one go; a table says which bytes end a run.
 inline void json_escape_to(std::string& out, std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  const auto plain = [](unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; };
+  std::size_t copied = 0;
   std::size_t i = 0;
   while (i < text.size()) {
-    std::size_t run = i;
-    while (run < text.size() && plain(static_cast<unsigned char>(text[run]))) ++run;
-    out.append(text.data() + i, run - i);
-    if (run == text.size()) break;
-    i = run;
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      const std::size_t n = utf8_sequence_length(text, i);
-      if (n == 0) {
-        out += "\xEF\xBF\xBD";
-        ++i;
-      } else {
-        out.append(text.substr(i, n));
-        i += n;
-      }
+    const unsigned char kind = detail::json_byte_kinds[c];
+    if (kind == 0) {
+      ++i;
       continue;
     }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:  // other control characters and DEL
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
+    if (kind == 2) {
+      if (const std::size_t n = utf8_sequence_length(text, i)) {
+        i += n;
+        continue;
+      }
     }
-    ++i;
+    out.append(text.data() + copied, i - copied);
+    detail::append_json_escape(out, c);
+    copied = ++i;
   }
+  out.append(text.data() + copied, i - copied);
 }
 
 // json_escape_to, as a new string.
