@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <boost/json.hpp>
 
 #include "server/ingest/dialect.hpp"
 
@@ -123,6 +124,55 @@ TEST(NtfyDialect, AcceptsTheTokenAsBearerBasicOrAuthParameter) {
   auto q = post("/t?auth=QmVhcmVyIHRr", "m", "");  // "Bearer tk", unpadded
   EXPECT_EQ(d->authorized(q, "/t", "tk"), auth_result::allowed);
   EXPECT_EQ(d->authorized(q, "/t", "tK"), auth_result::wrong_token);
+}
+
+// The answer a client reads back, as a JSON parser (not our writer) sees it.
+boost::json::object answer_of(const ingest::dialect& d, const http_request& r) {
+  const auto m = map(d, r);
+  EXPECT_EQ(m.messages.size(), 1u);
+  const auto a = d.accepted(r.target, m.messages, {"01ID\"X"});
+  EXPECT_EQ(a.status, 200u);
+  return boost::json::parse(a.body).as_object();
+}
+
+TEST(NtfyDialect, AnswersWithNtfysMessageObject) {
+  auto d = make("ntfy", [](notibus::ingest_dialect_settings& s) { s.tags = {"from-ntfy"}; });
+  auto r = post("/alerts", "disk \"full\"\n\xE2\x9C\x85", "");
+  r.headers.emplace_back("x-title", "Backup");
+  r.headers.emplace_back("x-priority", "5");
+  r.headers.emplace_back("x-tags", "a,b");
+  r.headers.emplace_back("x-click", "https://x");
+  r.headers.emplace_back("x-markdown", "yes");
+  const auto o = answer_of(*d, r);
+  EXPECT_EQ(o.at("id"), "01ID\"X");
+  EXPECT_EQ(o.at("event"), "message");
+  EXPECT_EQ(o.at("topic"), "alerts");
+  EXPECT_EQ(o.at("message"), "disk \"full\"\n\xE2\x9C\x85");
+  EXPECT_EQ(o.at("title"), "Backup");
+  EXPECT_EQ(o.at("priority"), 5);
+  EXPECT_EQ(o.at("tags"), boost::json::array({"a", "b"}));  // not the dialect's own
+  EXPECT_EQ(o.at("click"), "https://x");
+  EXPECT_EQ(o.at("content_type"), "text/markdown");
+  EXPECT_EQ(o.at("expires").as_int64() - o.at("time").as_int64(), 12 * 3600);
+  const auto plain = answer_of(*d, post("/alerts", "m", ""));
+  for (const char* absent : {"title", "priority", "tags", "click", "content_type"})
+    EXPECT_FALSE(plain.contains(absent)) << absent;
+}
+
+TEST(GotifyDialect, AnswersWithGotifysMessageObject) {
+  auto d = make("gotify");
+  const auto o = answer_of(
+      *d, post("/hook", R"({"title":"T\\","message":"m\"","priority":9,)"
+                        R"("extras":{"client::display":{"contentType":"text/markdown"}}})"));
+  EXPECT_GT(o.at("id").as_int64(), 0);
+  EXPECT_EQ(o.at("appid"), 1);
+  EXPECT_EQ(o.at("title"), "T\\");
+  EXPECT_EQ(o.at("message"), "m\"");
+  EXPECT_EQ(o.at("priority"), 8);
+  EXPECT_EQ(o.at("date").as_string().size(), 24u);  // 2026-12-07T10:00:00.000Z
+  const auto& extras = o.at("extras").as_object();
+  EXPECT_EQ(extras.at("notibus::message").at("id"), "01ID\"X");
+  EXPECT_EQ(extras.at("client::display").at("contentType"), "text/markdown");
 }
 
 TEST(GotifyDialect, MapsPrioritiesAndReadsQueryAndForm) {

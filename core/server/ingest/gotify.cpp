@@ -4,7 +4,6 @@
 // {"error", "errorCode", "errorDescription"}.
 #include <atomic>
 #include <chrono>
-#include <ctime>
 
 #include "json_reading.hpp"
 
@@ -52,15 +51,6 @@ const char* reason_phrase(unsigned status) {
   }
 }
 
-std::string rfc3339_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 class gotify final : public dialect {
  public:
   using dialect::dialect;
@@ -95,17 +85,23 @@ class gotify final : public dialect {
                          const std::vector<std::string>& ids) const override {
     const message& m = messages.front();
     static std::atomic<std::int64_t> counter{0};
-    json::object extras{{"notibus::message", json::object{{"id", ids.front()}}}};
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    json_answer extras;
+    extras.object("notibus::message", json_answer().text("id", ids.front()));
     if (m.format == body_format::markdown)
-      extras["client::display"] = json::object{{"contentType", "text/markdown"}};
-    json::object o{{"id", ++counter},
-                   {"appid", 1},
-                   {"message", m.body},
-                   {"title", m.title},
-                   {"priority", gotify_number(m.priority)},
-                   {"date", rfc3339_now()},
-                   {"extras", std::move(extras)}};
-    return {200, {}, json::serialize(o)};
+      extras.object("client::display", json_answer().text("contentType", "text/markdown"));
+    return {200,
+            {},
+            json_answer()
+                .number("id", ++counter)
+                .number("appid", 1)
+                .text("message", m.body)
+                .text("title", m.title)
+                .number("priority", gotify_number(m.priority))
+                .text("date", sdk::format_rfc3339_utc(now.count()))
+                .object("extras", extras)
+                .done()};
   }
 
   bool echoes_messages() const override { return true; }

@@ -1,13 +1,16 @@
 // JSON as the dialects read it: parsed with limits, fields taken leniently
 // where the dialect's own server is lenient (a number where text is
-// expected), refused with the field's name where it is not.
+// expected), refused with the field's name where it is not. And the answers
+// a dialect writes for each accepted request.
 #pragma once
 
 #include <boost/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <notibus/plugin/text.hpp>
 
@@ -48,5 +51,55 @@ refusal bad_request(std::string code, std::string detail);
 // and Gotify take them; file parts are refused (no attachments yet), so is
 // text that is not UTF-8 and any other media type (415).
 std::optional<refusal> read_fields(const http_request& req, json::object& out);
+
+// A JSON object written as text, field by field: the answer to every accepted
+// request, where building a tree of a few fields and serializing it cost
+// more than the rest of the dialect's work. Keys are the caller's literals.
+class json_answer {
+ public:
+  json_answer& text(std::string_view key, std::string_view value) {
+    name(key);
+    quoted(value);
+    return *this;
+  }
+  json_answer& number(std::string_view key, std::int64_t value) {
+    name(key);
+    out_ += std::to_string(value);
+    return *this;
+  }
+  json_answer& texts(std::string_view key, const std::vector<std::string>& values) {
+    name(key);
+    out_ += '[';
+    for (const auto& v : values) {
+      if (out_.back() != '[') out_ += ',';
+      quoted(v);
+    }
+    out_ += ']';
+    return *this;
+  }
+  json_answer& object(std::string_view key, json_answer& inner) {
+    name(key);
+    out_ += inner.done();
+    return *this;
+  }
+  // The text, closed; call once, last.
+  std::string done() {
+    out_ += '}';
+    return std::move(out_);
+  }
+
+ private:
+  void name(std::string_view key) {
+    out_ += out_.size() == 1 ? "\"" : ",\"";
+    out_ += key;
+    out_ += "\":";
+  }
+  void quoted(std::string_view value) {
+    out_ += '"';
+    sdk::json_escape_to(out_, value);
+    out_ += '"';
+  }
+  std::string out_ = "{";
+};
 
 }  // namespace notibus::serve::ingest

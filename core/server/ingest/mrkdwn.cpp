@@ -8,6 +8,7 @@ namespace {
 // Slack's three escapes (it sends nothing else escaped): the character one
 // starts at `i` stands for, and its length; 0 when none does.
 std::pair<char, std::size_t> entity_at(std::string_view text, std::size_t i) {
+  if (text[i] != '&') return {0, 0};
   for (auto [entity, c] : {std::pair{std::string_view("&amp;"), '&'}, {"&lt;", '<'}, {"&gt;", '>'}})
     if (text.substr(i).starts_with(entity)) return {c, entity.size()};
   return {0, 0};
@@ -59,8 +60,22 @@ std::string angle(std::string_view inner) {
 }
 
 void append_escaped(std::string& out, char c) {
-  static constexpr std::string_view special = "\\[]*_~<>&`#!|";
-  if (special.find(c) != std::string_view::npos) out += '\\';
+  switch (c) {
+    case '\\':
+    case '[':
+    case ']':
+    case '*':
+    case '_':
+    case '~':
+    case '<':
+    case '>':
+    case '&':
+    case '`':
+    case '#':
+    case '!':
+    case '|':
+      out += '\\';
+  }
   out += c;
 }
 

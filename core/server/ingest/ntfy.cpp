@@ -110,19 +110,24 @@ class ntfy final : public dialect {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    json::object o{{"id", ids.front()},  {"time", now},          {"expires", now + 12 * 3600},
-                   {"event", "message"}, {"topic", topic_of(m)}, {"message", m.body}};
-    if (!m.title.empty()) o["title"] = m.title;
-    if (m.priority != priority::normal) o["priority"] = ntfy_number(m.priority);
+    json_answer o;
+    o.text("id", ids.front())
+        .number("time", now)
+        .number("expires", now + 12 * 3600)
+        .text("event", "message")
+        .text("topic", topic_of(m))
+        .text("message", m.body);
+    if (!m.title.empty()) o.text("title", m.title);
+    if (m.priority != priority::normal) o.number("priority", ntfy_number(m.priority));
     std::vector<std::string> tags = m.tags;
     std::erase_if(tags, [&](const std::string& t) {
       return std::find(settings().tags.begin(), settings().tags.end(), t) != settings().tags.end();
     });
-    if (!tags.empty()) o["tags"] = json::value_from(tags);
+    if (!tags.empty()) o.texts("tags", tags);
     for (const char* key : {"click", "icon"})
-      if (auto it = m.attributes.find(key); it != m.attributes.end()) o[key] = it->second;
-    if (m.format == body_format::markdown) o["content_type"] = "text/markdown";
-    return {200, {}, json::serialize(o)};
+      if (auto it = m.attributes.find(key); it != m.attributes.end()) o.text(key, it->second);
+    if (m.format == body_format::markdown) o.text("content_type", "text/markdown");
+    return {200, {}, o.done()};
   }
 
   bool echoes_messages() const override { return true; }
