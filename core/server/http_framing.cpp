@@ -64,6 +64,7 @@ std::string loggable_target(std::string_view target) {
 }
 
 std::string with_valid_utf8(std::string text) {
+  if (sdk::is_valid_utf8(text)) return text;  // nearly always: ASCII is checked 8 bytes at a time
   std::string out;
   std::size_t copied = 0;  // text[0, copied) is in `out` already (only once one is bad)
   for (std::size_t i = 0; i < text.size();) {
@@ -75,7 +76,6 @@ std::string with_valid_utf8(std::string text) {
     out.append(text, copied, i - copied).append("\xEF\xBF\xBD");
     copied = ++i;
   }
-  if (copied == 0) return text;
   return out.append(text, copied, std::string::npos);
 }
 

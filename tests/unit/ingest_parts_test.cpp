@@ -2,6 +2,7 @@
 // multipart/form-data, base64 in both alphabets, forms, and Slack's mrkdwn.
 #include <gtest/gtest.h>
 
+#include "server/http_framing.hpp"
 #include "server/ingest/mrkdwn.hpp"
 #include "server/ingest/request_parts.hpp"
 
@@ -86,4 +87,13 @@ TEST(Mrkdwn, KeepsCodeAndEscapesWhatSlackWouldShowAsText) {
   EXPECT_EQ(ingest::mrkdwn_to_markdown("2 * 3 [x] &lt;b&gt;"), "2 \\* 3 \\[x\\] \\<b\\>");
   EXPECT_EQ(ingest::mrkdwn_to_markdown("snake_case_name"), "snake\\_case\\_name");
   EXPECT_EQ(ingest::mrkdwn_to_markdown("&gt; quoted\nnext"), "> quoted  \nnext");
+}
+
+TEST(Answers, InvalidUtf8BecomesReplacementCharacters) {
+  using notibus::serve::with_valid_utf8;
+  const std::string valid =
+      "{\"title\":\"caf\xC3\xA9 \xF0\x9F\x94\xA5 long enough for the 8-byte path\"}";
+  EXPECT_EQ(with_valid_utf8(valid), valid);
+  EXPECT_EQ(with_valid_utf8("ascii text, then \xFF and a cut \xE2\x82"),
+            "ascii text, then \xEF\xBF\xBD and a cut \xEF\xBF\xBD\xEF\xBF\xBD");
 }

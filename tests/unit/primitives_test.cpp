@@ -90,6 +90,15 @@ TEST(json_escape, always_produces_valid_json_text) {
   EXPECT_EQ(notibus::sdk::format_rfc3339_utc(1795776733958), "2026-11-27T10:52:13.958Z");
 }
 
+TEST(format_rfc3339_utc, dates_at_their_edges) {
+  using notibus::sdk::format_rfc3339_utc;
+  EXPECT_EQ(format_rfc3339_utc(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_rfc3339_utc(1709251199999), "2024-02-29T23:59:59.999Z");  // a leap day
+  EXPECT_EQ(format_rfc3339_utc(951782400000), "2000-02-29T00:00:00.000Z");   // 400-year rule
+  EXPECT_EQ(format_rfc3339_utc(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_rfc3339_utc(253402300800000), "10000-01-01T00:00:00.000Z");
+}
+
 TEST(json_escape, appends_runs_and_escapes_at_every_position) {
   std::string out = "kept:";
   notibus::sdk::json_escape_to(out,

@@ -4,11 +4,10 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <string>
 #include <string_view>
 
@@ -161,15 +160,31 @@ inline std::string percent_decode(std::string_view text) {
   return out;
 }
 
-// "2026-11-27T10:52:13.958Z" (RFC 3339, UTC, milliseconds).
+// "2026-11-27T10:52:13.958Z" (RFC 3339, UTC, milliseconds). Written digit by
+// digit: every delivered message's record carries one, and strftime with
+// its locale cost more than the rest of writing the record's fields.
 inline std::string format_rfc3339_utc(std::int64_t epoch_ms) {
-  const std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[48];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(epoch_ms % 1000));
-  return buf;
+  using namespace std::chrono;
+  const sys_time<milliseconds> t{milliseconds{epoch_ms}};
+  const auto day = floor<days>(t);
+  const year_month_day date{day};
+  const hh_mm_ss time{t - day};
+  const int year = static_cast<int>(date.year());
+  std::string out = year >= 0 && year <= 9999 ? std::string(4, '0') : std::to_string(year);
+  const auto digits = [&out](std::size_t at, unsigned value, std::size_t width) {
+    for (std::size_t k = width; k-- > 0; value /= 10)
+      out[at + k] = static_cast<char>('0' + value % 10);
+  };
+  if (year >= 0 && year <= 9999) digits(0, static_cast<unsigned>(year), 4);
+  const std::size_t at = out.size();
+  out += "-00-00T00:00:00.000Z";
+  digits(at + 1, static_cast<unsigned>(date.month()), 2);
+  digits(at + 4, static_cast<unsigned>(date.day()), 2);
+  digits(at + 7, static_cast<unsigned>(time.hours().count()), 2);
+  digits(at + 10, static_cast<unsigned>(time.minutes().count()), 2);
+  digits(at + 13, static_cast<unsigned>(time.seconds().count()), 2);
+  digits(at + 16, static_cast<unsigned>(time.subseconds().count()), 3);
+  return out;
 }
 
 }  // namespace notibus::sdk
