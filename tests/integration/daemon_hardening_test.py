@@ -217,6 +217,29 @@ class HardeningTest(DaemonTestBase):
         self.assertEqual(responses(got)[0][0], 400, got)
         self.assertTrue(closed)
 
+    def test_pipelined_requests_and_a_body_that_arrives_later_are_each_answered(self):
+        # Requests already buffered are parsed at once; a part still on its way is awaited.
+        d = self.start()
+        post = lambda body: (b"POST /v1/messages HTTP/1.1\r\nHost: x\r\n" + AUTH +
+                             b"Content-Type: application/json\r\nContent-Length: " +
+                             str(len(body)).encode() + b"\r\n\r\n" + body)
+        s = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+        third = post(b'{"body":"three"}')
+        s.sendall(post(b'{"body":"one"}') + post(b'{"body":"two"}') + third[:-8])
+        time.sleep(0.3)
+        s.sendall(third[-8:])
+        got = b""
+        while got.count(b"HTTP/1.1 ") < 3 or len(responses(got)[-1][2]) < 10:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        s.close()
+        rs = responses(got)
+        self.assertEqual([r[0] for r in rs], [202, 202, 202], got)
+        self.assertEqual(len({json.loads(r[2])["id"] for r in rs}), 3)
+        self.assertEqual(sorted(l["body"] for l in d.wait_for_lines(3)), ["one", "three", "two"])
+
     def test_a_chunked_body_is_accepted(self):
         d = self.start()
         body = b'{"body":"chunked"}'
