@@ -7,6 +7,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "alerts.hpp"
 
@@ -28,8 +29,10 @@ std::string sha256_hex(std::string_view text) {
   unsigned size = 0;
   // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up on every
   // call, which cost more than hashing a notification's key.
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  EVP_Digest(text.data(), text.size(), digest, &size, sha256, nullptr);
+  static const EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (!EVP_Digest(text.data(), text.size(), digest, &size, fetched ? fetched : EVP_sha256(),
+                  nullptr))
+    throw std::runtime_error("SHA-256 is not available from OpenSSL");
   return hex(digest, size);
 }
 
