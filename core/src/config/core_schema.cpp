@@ -154,20 +154,38 @@ const sdk::schema<status_settings>& status() {
   return schema;
 }
 
-const std::vector<option_spec>& route() {
-  static const std::vector<option_spec> specs = {
-      make("match.topic", NOTIBUS_OPTION_STRING_LIST, "Topic globs (* and ?)."),
-      make("match.tags", NOTIBUS_OPTION_STRING_LIST, "Tags the message must all carry."),
-      make("match.source", NOTIBUS_OPTION_STRING_LIST,
-           "Where it came in: api, apprise, ntfy, gotify, alertmanager, grafana, slack, discord."),
-      one_of(make("match.min_priority", NOTIBUS_OPTION_ENUM, "Lowest priority matched."),
-             {"min", "low", "normal", "high", "urgent"}),
-      required(make("to", NOTIBUS_OPTION_STRING_LIST, "Channels to deliver to.")),
-      one_of(make("strategy", NOTIBUS_OPTION_ENUM, "all, fallback or round_robin.", "all"),
-             {"all", "fallback", "round_robin"}),
-      make("continue", NOTIBUS_OPTION_BOOL, "Keep matching later routes.", "false"),
-  };
-  return specs;
+const sdk::schema<route_match>& route_match_schema() {
+  using m = route_match;
+  static const auto schema =
+      sdk::schema<m>()
+          .field("match.topic", &m::topics, "Topic globs (* and ?).")
+          .field("match.tags", &m::tags, "Tags the message must all carry.")
+          .field("match.source", &m::sources,
+                 "Where it came in: api, apprise, ntfy, gotify, alertmanager, grafana, slack, "
+                 "discord.")
+          .choice("match.min_priority", &m::min_priority,
+                  {{"min", priority::min},
+                   {"low", priority::low},
+                   {"normal", priority::normal},
+                   {"high", priority::high},
+                   {"urgent", priority::urgent}},
+                  "Lowest priority matched.");
+  return schema;
+}
+
+const sdk::schema<notibus::route>& route() {
+  using r = notibus::route;
+  static const auto schema =
+      sdk::schema<r>()
+          .include(&r::match, route_match_schema())
+          .field("to", &r::to, "Channels to deliver to.", {.required = true})
+          .choice("strategy", &r::strategy,
+                  {{"all", route_strategy::all},
+                   {"fallback", route_strategy::fallback},
+                   {"round_robin", route_strategy::round_robin}},
+                  "all, fallback or round_robin.")
+          .field("continue", &r::continue_matching, "Keep matching later routes.");
+  return schema;
 }
 
 const std::vector<option_spec>& top_level() {

@@ -1,7 +1,8 @@
-// The core's own config keys. The spool and status sections are schemas bound
-// to their settings structs (the struct's initializers are the defaults, as
-// for a plugin); channels' common keys and routes are read by hand into
-// richer types, so they stay option_spec tables.
+// The core's own config keys. The spool, queue and status sections and each
+// route are schemas bound to their structs (the struct's initializers are
+// the defaults, as for a plugin); channels' common keys are read by hand,
+// between the core's defaults and a plugin's, so they stay an option_spec
+// table.
 #pragma once
 
 #include <notibus/config.hpp>
@@ -17,7 +18,7 @@ const std::vector<option_spec>& channel_common();  // type, retry, rate_limit, q
 const sdk::schema<spool_settings>& spool();
 const sdk::schema<status_settings>& status();
 const sdk::schema<shared_queue_settings>& queue();
-const std::vector<option_spec>& route();
+const sdk::schema<notibus::route>& route();
 const std::vector<option_spec>& top_level();  // version, plugin_dirs (sections handled apart)
 
 }  // namespace notibus::schema

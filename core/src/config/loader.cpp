@@ -21,7 +21,7 @@ namespace notibus {
 
 template <class T>
 T loader::read_core_section(const YAML::Node& node, const sdk::schema<T>& schema,
-                            const char* name) {
+                            const std::string& name, section_values* checked) {
   const std::vector<notibus_option_v1> options = schema.options();
   std::vector<option_spec> specs;
   (void)specs_from_options(options.data(), options.size(), specs);  // ours: sound (tested)
@@ -30,8 +30,12 @@ T loader::read_core_section(const YAML::Node& node, const sdk::schema<T>& schema
   validate_through_view(name, s, options_of(s), [&](const notibus_channel_config_v1* abi) {
     out = schema.read(sdk::config_view(abi));
   });
+  if (checked) *checked = std::move(s);
   return out;
 }
+
+template route loader::read_core_section(const YAML::Node&, const sdk::schema<route>&,
+                                         const std::string&, section_values*);
 
 config loader::run(const std::string& text) {
   const std::optional<YAML::Node> parsed = parse_yaml(text, sink_);

@@ -49,10 +49,12 @@ class loader {
 
   void read_status(const YAML::Node& node);
 
-  // A section of the core's own declared by an sdk::schema: checked like
-  // any section, then read into its struct.
+  // A section of the core's own declared by an sdk::schema (or one route):
+  // checked like any section, then read into its struct; `checked`, if
+  // given, keeps what was validated (marks and paths for later checks).
   template <class T>
-  T read_core_section(const YAML::Node& node, const sdk::schema<T>& schema, const char* name);
+  T read_core_section(const YAML::Node& node, const sdk::schema<T>& schema, const std::string& name,
+                      section_values* checked = nullptr);
 
   static const std::set<std::string>& core_keys();
 

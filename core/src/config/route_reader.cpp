@@ -26,33 +26,20 @@ void loader::read_routes(const YAML::Node& node) {
   for (const auto& c : cfg_.channels) channel_names.push_back(c.name);
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string path = "routes[" + std::to_string(i) + "]";
-    section_values s = validate_section(node[i], schema::route(), path, sink_);
-    route r;
-    if (const auto* topics = list_of(s, "match.topic")) r.match.topics = *topics;
-    if (const auto* tags = list_of(s, "match.tags")) r.match.tags = *tags;
-    if (const auto* sources = list_of(s, "match.source")) {
-      r.match.sources = *sources;
-      static const std::vector<std::string> known(std::begin(message_sources),
-                                                  std::end(message_sources));
-      for (const auto& source : *sources)
-        if (std::find(known.begin(), known.end(), source) == known.end())
-          sink_.add(
-              s.mark_of("match.source"), s.path_of("match.source"),
-              "unknown source \"" + source + "\"" +
-                  (nearest(source, known) ? "; did you mean \"" + *nearest(source, known) + "\"?"
-                                          : " (api or an ingest dialect's name)"));
-    }
-    if (const located_value* p = s.find("match.min_priority"))
-      r.match.min_priority = parse_priority(std::get<std::string>(p->value));
-    const std::string strategy = value_or<std::string>(s, "strategy", "all");
-    r.strategy = strategy == "fallback"      ? route_strategy::fallback
-                 : strategy == "round_robin" ? route_strategy::round_robin
-                                             : route_strategy::all;
-    r.continue_matching = value_or<bool>(s, "continue", false);
-    if (const auto* to = list_of(s, "to")) {
-      r.to = *to;
-      if (to->empty()) sink_.add(s.mark_of("to"), s.path_of("to"), "needs at least one channel");
-      check_route_targets(s, *to, channel_names);
+    section_values s;
+    route r = read_core_section(node[i], schema::route(), path, &s);
+    static const std::vector<std::string> known(std::begin(message_sources),
+                                                std::end(message_sources));
+    for (const auto& source : r.match.sources)
+      if (std::find(known.begin(), known.end(), source) == known.end())
+        sink_.add(
+            s.mark_of("match.source"), s.path_of("match.source"),
+            "unknown source \"" + source + "\"" +
+                (nearest(source, known) ? "; did you mean \"" + *nearest(source, known) + "\"?"
+                                        : " (api or an ingest dialect's name)"));
+    if (s.find("to")) {
+      if (r.to.empty()) sink_.add(s.mark_of("to"), s.path_of("to"), "needs at least one channel");
+      check_route_targets(s, r.to, channel_names);
     }
     cfg_.routes.push_back(std::move(r));
     if (auto by = shadowing_route(cfg_.routes, i))
