@@ -37,6 +37,19 @@ std::string truncate_chars(const std::string& text, std::size_t limit, bool& tru
   return truncated ? text.substr(0, cut) + ellipsis : text;
 }
 
+// Telegram's endpoints take HTML (on unless html: no, for the bold title);
+// a template's placeholders are escaped for what the service is sent.
+plugins::escaping escaping_for(const endpoint_info& e, std::optional<bool> html) {
+  return e.takes_html && html.value_or(true) ? plugins::escaping::html : plugins::escaping::none;
+}
+
+std::optional<plugins::message_template> text_template(const std::string& text, std::string& error,
+                                                       const sdk::config_view& c) {
+  const endpoint_info* e = find_endpoint(c.get_string("service").value_or(""));
+  return plugins::message_template::parse(
+      text, error, e ? escaping_for(*e, c.get_bool("html")) : plugins::escaping::none);
+}
+
 class callmebot_channel {
  public:
   struct config {
@@ -44,7 +57,7 @@ class callmebot_channel {
     std::optional<std::string> phone;
     std::optional<std::string> apikey;
     std::vector<std::string> user;
-    std::optional<std::string> text;
+    std::optional<plugins::message_template> text;  // escaped as the service is sent text
     std::optional<bool> html;
     std::optional<bool> links;
     std::int64_t max_length = 2000;
@@ -65,9 +78,9 @@ class callmebot_channel {
                    {.secret = true})
             .field("user", &config::user,
                    "telegram: @username or +phone; several get the same message.")
-            .field("text", &config::text,
-                   "Text template ({{title}}, {{body}}, ...); default: the title in bold, a "
-                   "newline, the body.")
+            .parsed("text", &config::text, text_template,
+                    "Text template ({{title}}, {{body}}, ...); default: the title in bold, a "
+                    "newline, the body.")
             .field("html", &config::html,
                    "telegram, telegram_group: send html=yes|no (default yes, for the bold title).")
             .field("links", &config::links, "telegram: link previews (links=yes|no).")
@@ -107,8 +120,6 @@ class callmebot_channel {
     need(s->needs_user, "user", !c.user.empty());
     if (!s->takes_html && c.html) report("html", unused);
     if (!s->takes_links && c.links) report("links", unused);
-    std::string error;
-    if (c.text && !plugins::message_template::parse(*c.text, error)) report("text", error);
     const http::target_url& base = c.base_url;
     if (!base.host.empty() && !base.tls && base.host != "127.0.0.1" && base.host != "localhost")
       report("base_url", "must be https (the apikey travels in it)");
@@ -123,10 +134,9 @@ class callmebot_channel {
     if (endpoint_.takes_html) recipient_.html = c.html.value_or(true);
     secrets_.add(recipient_.apikey);
     secrets_.add(recipient_.phone);
-    const auto escaping =
-        recipient_.html.value_or(false) ? plugins::escaping::html : plugins::escaping::none;
-    std::string error;  // everything here was validated already
-    if (c.text) text_ = plugins::message_template::parse(*c.text, error, escaping);
+    const auto escaping = escaping_for(endpoint_, c.html);
+    text_ = c.text;
+    std::string error;  // fixed templates: they parse
     body_only_ = *plugins::message_template::parse("{{body}}", error, escaping);
     title_only_ = *plugins::message_template::parse("{{title}}", error, escaping);
     base_ = c.base_url;

@@ -46,6 +46,27 @@ constexpr std::string_view reserved_headers[] = {
     "host",       "content-length",    "transfer-encoding", "connection",
     "webhook-id", "webhook-timestamp", "webhook-signature"};
 
+// The body template, its placeholders escaped for the configured content type.
+std::optional<plugins::message_template> body_template(const std::string& text, std::string& error,
+                                                       const sdk::config_view& c) {
+  return plugins::message_template::parse(
+      text, error,
+      plugins::escaping_for_content_type(
+          c.get_string("content_type").value_or("application/json")));
+}
+
+// A signing secret read once: the signer, and its text for redaction (a
+// receiver may quote it back).
+struct signing {
+  signer sign;
+  std::string secret;
+  static std::optional<signing> from_secret(const std::string& text, std::string& error) {
+    auto s = signer::from_secret(text, error);
+    if (!s) return std::nullopt;
+    return signing{std::move(*s), text};
+  }
+};
+
 class webhook_channel {
  public:
   struct config {
@@ -53,8 +74,8 @@ class webhook_channel {
     std::string method = "POST";
     std::vector<std::pair<std::string, std::string>> headers;
     std::string content_type = "application/json";
-    std::optional<std::string> body;
-    std::optional<std::string> signing_secret;
+    std::optional<plugins::message_template> body;  // escaped for content_type
+    std::optional<signing> sign;
     http::transport_config transport;
   };
 
@@ -71,19 +92,18 @@ class webhook_channel {
             .field("content_type", &config::content_type,
                    "Content-Type of the body; placeholders are escaped for it: JSON (a "
                    "placeholder outside a string becomes a string), form-urlencoded, HTML.")
-            .field("body", &config::body,
-                   "Body template with {{title}}, {{body}}, {{topic}}, {{priority}}, {{tags}}, "
-                   "{{id}}, {{created_at}}, {{attributes.KEY}}; default: a JSON object with every "
-                   "field.")
-            .field("signing.secret", &config::signing_secret,
-                   "whsec_<base64>: sign requests per Standard Webhooks.", {.secret = true})
+            .parsed("body", &config::body, body_template,
+                    "Body template with {{title}}, {{body}}, {{topic}}, {{priority}}, {{tags}}, "
+                    "{{id}}, {{created_at}}, {{attributes.KEY}}; default: a JSON object with "
+                    "every field.")
+            .parsed("signing.secret", &config::sign, signing::from_secret,
+                    "whsec_<base64>: sign requests per Standard Webhooks.", {.secret = true})
             .include(&config::transport, http::transport_schema());
     return s;
   }
 
   static void validate(const config& c, sdk::config_view& view) {
     auto report = [&](const char* key, const std::string& message) { view.error(key, message); };
-    std::string error;
     for (const auto& [name, value] : c.headers) {
       if (!is_token(name))
         report("headers", "header name \"" + sdk::json_escape(name) + "\" is not a valid token");
@@ -94,9 +114,6 @@ class webhook_channel {
         report("headers", "header " + name + " is set by the channel itself");
     }
     if (has_crlf(c.content_type)) report("content_type", "contains CR, LF or NUL");
-    if (c.body && !plugins::message_template::parse(*c.body, error)) report("body", error);
-    if (c.signing_secret && !signer::from_secret(*c.signing_secret, error))
-      report("signing.secret", error);
     http::validate_transport(c.transport, view);
   }
 
@@ -106,17 +123,14 @@ class webhook_channel {
         content_type_(c.content_type),
         follow_redirects_(static_cast<int>(c.transport.follow_redirects)) {
     url_ = c.url;
-    std::string error;
     // Whatever the request carries may come back quoted in a response body.
     secrets_.add_url(url_);
     for (const auto& [name, value] : headers_) secrets_.add(value);
     if (!url_.userinfo.empty()) headers_.emplace_back("Authorization", basic_auth(url_.userinfo));
-    if (c.body)
-      body_ = plugins::message_template::parse(*c.body, error,
-                                               plugins::escaping_for_content_type(content_type_));
-    if (c.signing_secret) {
-      signer_ = signer::from_secret(*c.signing_secret, error);
-      secrets_.add(*c.signing_secret);
+    body_ = c.body;
+    if (c.sign) {
+      signer_ = c.sign->sign;
+      secrets_.add(c.sign->secret);
     }
     // Throws for unreadable TLS files.
     client_ = std::make_unique<http::client>(http::transport_settings(c.transport, url_, view));

@@ -238,6 +238,24 @@ TEST(callmebot, telegram_html_escapes_the_message) {
   EXPECT_EQ(query_of(api.requests().back())["text"], "<b>a&lt;b</b>\nx &amp; y");
 }
 
+TEST(callmebot, a_text_template_is_escaped_as_the_service_is_sent_text) {
+  http_test_server api(test_pki::get().server);
+  api_answering(api, 200, "Message to: @a sent");
+  {
+    callmebot_env env(
+        api, "    service: telegram\n    user: \"@a\"\n    text: \"{{title}}: {{body}}\"\n");
+    env.publish("a<b", "x & y");
+    EXPECT_EQ(query_of(api.requests().back())["text"], "a&lt;b: x &amp; y");
+  }
+  {
+    callmebot_env env(api,
+                      "    service: telegram\n    user: \"@a\"\n    html: false\n"
+                      "    text: \"{{title}}: {{body}}\"\n");
+    env.publish("a<b", "x & y");
+    EXPECT_EQ(query_of(api.requests().back())["text"], "a<b: x & y");
+  }
+}
+
 TEST(callmebot, plugin_defaults_are_gentle_and_the_config_wins) {
   notibus::plugin_registry registry;
   notibus::test::ensure_plugin(registry, "callmebot");

@@ -150,8 +150,10 @@ class schema {
   // `parse(text, error)` gives the value, or nullopt with `error` set, which
   // is reported at the key whenever the schema reads the config: for a
   // channel, when the host validates it; an application's config_section
-  // must read its schema in its `validate` for the same. `fallback` is the
-  // default text, if the key has one.
+  // must read its schema in its `validate` for the same. A parse that depends
+  // on another key (a template escaped for the content type) takes the view
+  // too: `parse(text, error, view)`. `fallback` is the default text, if the
+  // key has one.
   template <class T, class Parse>
   schema& parsed(const char* key, T Config::*member, Parse parse, const char* doc,
                  field_options o = {}, const char* fallback = nullptr) {
@@ -160,7 +162,14 @@ class schema {
         [key, member, parse](const config_view& c, Config& out) {
           std::string text, error;
           if (!read_into(c, key, text)) return;
-          if (auto value = parse(text, error))
+          auto value = [&] {
+            if constexpr (std::is_invocable_v<const Parse&, const std::string&, std::string&,
+                                              const config_view&>)
+              return parse(text, error, c);
+            else
+              return parse(text, error);
+          }();
+          if (value)
             out.*member = std::move(*value);
           else
             report_error(c, key, error);
