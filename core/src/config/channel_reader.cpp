@@ -163,15 +163,13 @@ void loader::read_channel(const std::string& name, const YAML::Node& written,
   if (runner->service) services::specs_for_service(*runner->service, specs);
   section_values s = validate_section(node, specs, path, sink_);
 
-  channel_settings ch;
+  // A value from the URL is part of a secret: never shown, like an expanded one.
+  auto options = options_of(s, by_url ? from_url : std::vector<std::string>{});
+  channel_settings ch = core_settings(name, s, options, *plugin->table);
   ch.name = name;
   ch.type = runner->service ? runner->service->name : plugin->table->name;
   ch.plugin = plugin->table->name;
   if (runner->service) ch.definition_origin = runner->service->origin;
-  fill_core_settings(s, *plugin->table, ch);
-
-  // A value from the URL is part of a secret: never shown, like an expanded one.
-  auto options = options_of(s, by_url ? from_url : std::vector<std::string>{});
   if (runner->service)
     options->set(std::string(services::definition_option), runner->service->engine_json, false);
   ch.options = options;
@@ -180,50 +178,37 @@ void loader::read_channel(const std::string& name, const YAML::Node& written,
   cfg_.channels.push_back(std::move(ch));
 }
 
-void loader::fill_core_settings(const section_values& s, const notibus_plugin_v1& plugin,
-                                channel_settings& ch) {
-  // The fallbacks are the struct's initializers, as the schema's defaults are.
-  ch.enabled = value_or<bool>(s, "enabled", ch.enabled);
-  ch.timeout = value_or<milliseconds>(s, "timeout", ch.timeout);
-  ch.max_inflight = static_cast<int>(value_or<std::int64_t>(s, "max_inflight", ch.max_inflight));
-
-  // A plugin's defaults sit between the core's and the channel's own settings.
-  retry_settings& r = ch.retry;
+channel_settings loader::core_settings(const std::string& name, const section_values& s,
+                                       std::shared_ptr<const channel_options> options,
+                                       const notibus_plugin_v1& plugin) {
+  // A plugin's defaults sit between the core's and what the channel says:
+  // they go in first, and the keys that declare no default leave them.
+  schema::channel_keys keys;
+  retry_settings& r = keys.settings.retry;
   if (plugin.default_initial_backoff_ms > 0)
     r.initial_backoff = milliseconds(plugin.default_initial_backoff_ms);
   if (plugin.default_max_backoff_ms > 0)
     r.max_backoff = milliseconds(plugin.default_max_backoff_ms);
   if (plugin.default_max_attempts > 0) r.max_attempts = plugin.default_max_attempts;
-  r.max_attempts =
-      static_cast<int>(value_or<std::int64_t>(s, "retry.max_attempts", r.max_attempts));
-  r.initial_backoff = value_or<milliseconds>(s, "retry.initial_backoff", r.initial_backoff);
-  r.max_backoff = value_or<milliseconds>(s, "retry.max_backoff", r.max_backoff);
-  r.multiplier = value_or<double>(s, "retry.multiplier", r.multiplier);
-  if (const located_value* v = s.find("retry.max_age"))
-    r.max_age = std::get<milliseconds>(v->value);
+  validate_through_view(name, s, std::move(options), [&](const notibus_channel_config_v1* abi) {
+    schema::channel_keys_schema().read(sdk::config_view(abi), keys);
+  });
   if (r.max_backoff < r.initial_backoff)
     sink_.add(s.mark_of("retry.max_backoff"), s.path_of("retry.max_backoff"),
               "must not be smaller than retry.initial_backoff");
 
-  rate_limit_settings& rl = ch.rate_limit;
+  rate_limit_settings& rl = keys.settings.rate_limit;
   if (plugin.default_rate_per_second > 0) rl.per_second = plugin.default_rate_per_second;
   if (plugin.default_rate_burst > 0) rl.burst = plugin.default_rate_burst;
-  const located_value* per_second = s.find("rate_limit.per_second");
-  const located_value* per_minute = s.find("rate_limit.per_minute");
-  if (per_second && per_minute)
+  if (keys.per_second && keys.per_minute)
     sink_.add(s.mark_of("rate_limit.per_minute"), s.path_of("rate_limit"),
               "give per_second or per_minute, not both");
-  else if (per_second)
-    rl.per_second = std::get<double>(per_second->value);
-  else if (per_minute)
-    rl.per_second = std::get<double>(per_minute->value) / 60.0;
-  rl.burst = value_or<double>(s, "rate_limit.burst", rl.burst);
-
-  ch.queue.capacity = static_cast<std::size_t>(
-      value_or<std::int64_t>(s, "queue.capacity", static_cast<std::int64_t>(ch.queue.capacity)));
-  if (value_or<std::string>(s, "queue.overflow", to_string(ch.queue.overflow)) ==
-      to_string(overflow_policy::drop_oldest))
-    ch.queue.overflow = overflow_policy::drop_oldest;
+  else if (keys.per_second)
+    rl.per_second = *keys.per_second;
+  else if (keys.per_minute)
+    rl.per_second = *keys.per_minute / 60.0;
+  rl.burst = keys.burst.value_or(rl.burst);
+  return std::move(keys.settings);
 }
 
 }  // namespace notibus

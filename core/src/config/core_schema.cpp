@@ -22,27 +22,12 @@ option_spec ranged(option_spec s, std::int64_t lo, std::int64_t hi) {
   return s;
 }
 
-option_spec one_of(option_spec s, std::vector<std::string> values) {
-  s.enum_values = std::move(values);
-  return s;
-}
-
 option_spec required(option_spec s) {
   s.required = true;
   return s;
 }
 
-}  // namespace
-
-// Text of a default taken from the settings struct's initializer, so the
-// declaration and the struct cannot drift apart.
-template <class T>
-const char* default_of(const T& value) {
-  static std::deque<std::string> kept;  // the specs point into it for good
-  return kept.emplace_back(*sdk::detail::default_text(value)).c_str();
-}
-
-// A doc for a key whose default a plugin may set: "..., the plugin's default or 5."
+// A doc for a key whose default a plugin may set: "..., the plugin's default, else 5."
 template <class T>
 const char* plugin_or(const char* doc, const T& core_default) {
   static std::deque<std::string> kept;
@@ -52,43 +37,73 @@ const char* plugin_or(const char* doc, const T& core_default) {
       .c_str();
 }
 
+// Type, switch, timeout, parallelism and retries (the backoffs and attempts
+// declare no default: a plugin may bring its own, which the core's yields to).
+sdk::schema<channel_settings> channel_head() {
+  using c = channel_settings;
+  static const retry_settings retry;
+  sdk::schema<c> schema;
+  schema
+      .field("type", &c::type, "Channel plugin type (notibus plugins lists them).",
+             {.required = true})
+      .field("enabled", &c::enabled, "A disabled channel is skipped by routes.")
+      .field("timeout", &c::timeout, "Bounds each delivery attempt.")
+      .field("max_inflight", &c::max_inflight, "Deliveries in flight at once.",
+             {.min = 1, .max = 10000});
+  using r = retry_settings;
+  const auto retries =
+      sdk::schema<r>()
+          .field("retry.max_attempts", &r::max_attempts,
+                 plugin_or("Attempts before giving up", retry.max_attempts),
+                 {.min = 1, .max = 1000, .no_default = true})
+          .field("retry.initial_backoff", &r::initial_backoff,
+                 plugin_or("Backoff ceiling after the first failure", retry.initial_backoff),
+                 {.no_default = true})
+          .field("retry.max_backoff", &r::max_backoff,
+                 plugin_or("Largest backoff ceiling", retry.max_backoff), {.no_default = true})
+          .field("retry.multiplier", &r::multiplier, "Backoff growth per attempt.",
+                 {.min = 1, .max = 100})
+          .field("retry.max_age", &r::max_age, "Give up once a delivery is this old.");
+  schema.include(&c::retry, retries);
+  return schema;
+}
+
+sdk::schema<channel_settings> channel_queue() {
+  using q = queue_settings;
+  const auto queue = sdk::schema<q>()
+                         .field("queue.capacity", &q::capacity, "Deliveries waiting per channel.",
+                                {.min = 1, .max = 100000000})
+                         .choice("queue.overflow", &q::overflow,
+                                 {{"reject", overflow_policy::reject},
+                                  {"drop_oldest", overflow_policy::drop_oldest}},
+                                 "What a full queue does.");
+  return std::move(sdk::schema<channel_settings>().include(&channel_settings::queue, queue));
+}
+
+}  // namespace
+
+const sdk::schema<channel_keys>& channel_keys_schema() {
+  using k = channel_keys;
+  static const auto schema =
+      sdk::schema<k>()
+          .include(&k::settings, channel_head())
+          .field("rate_limit.per_second", &k::per_second, "Sustained sends per second.",
+                 {.min = 0, .max = 1000000})
+          .field("rate_limit.per_minute", &k::per_minute, "Sustained sends per minute.",
+                 {.min = 0, .max = 60000000})
+          .field("rate_limit.burst", &k::burst, "Sends allowed at once after idling.",
+                 {.min = 1, .max = 1000000})
+          .include(&k::settings, channel_queue());
+  return schema;
+}
+
 const std::vector<option_spec>& channel_common() {
-  static const channel_settings defaults;
-  static const std::vector<option_spec> specs = {
-      required(
-          make("type", NOTIBUS_OPTION_STRING, "Channel plugin type (notibus plugins lists them).")),
-      make("enabled", NOTIBUS_OPTION_BOOL, "A disabled channel is skipped by routes.",
-           default_of(defaults.enabled)),
-      make("timeout", NOTIBUS_OPTION_DURATION, "Bounds each delivery attempt.",
-           default_of(defaults.timeout)),
-      ranged(make("max_inflight", NOTIBUS_OPTION_INT, "Deliveries in flight at once.",
-                  default_of(defaults.max_inflight)),
-             1, 10000),
-      // No declared default: a plugin may bring its own, which the core's yields to.
-      ranged(make("retry.max_attempts", NOTIBUS_OPTION_INT,
-                  plugin_or("Attempts before giving up", defaults.retry.max_attempts)),
-             1, 1000),
-      make("retry.initial_backoff", NOTIBUS_OPTION_DURATION,
-           plugin_or("Backoff ceiling after the first failure", defaults.retry.initial_backoff)),
-      make("retry.max_backoff", NOTIBUS_OPTION_DURATION,
-           plugin_or("Largest backoff ceiling", defaults.retry.max_backoff)),
-      ranged(make("retry.multiplier", NOTIBUS_OPTION_NUMBER, "Backoff growth per attempt.",
-                  default_of(defaults.retry.multiplier)),
-             1, 100),
-      make("retry.max_age", NOTIBUS_OPTION_DURATION, "Give up once a delivery is this old."),
-      ranged(make("rate_limit.per_second", NOTIBUS_OPTION_NUMBER, "Sustained sends per second."), 0,
-             1000000),
-      ranged(make("rate_limit.per_minute", NOTIBUS_OPTION_NUMBER, "Sustained sends per minute."), 0,
-             60000000),
-      ranged(make("rate_limit.burst", NOTIBUS_OPTION_NUMBER, "Sends allowed at once after idling."),
-             1, 1000000),
-      ranged(make("queue.capacity", NOTIBUS_OPTION_INT, "Deliveries waiting per channel.",
-                  default_of(defaults.queue.capacity)),
-             1, 100000000),
-      one_of(make("queue.overflow", NOTIBUS_OPTION_ENUM, "What a full queue does.",
-                  to_string(defaults.queue.overflow)),
-             {to_string(overflow_policy::reject), to_string(overflow_policy::drop_oldest)}),
-  };
+  static const std::vector<option_spec> specs = [] {
+    const std::vector<notibus_option_v1> options = channel_keys_schema().options();
+    std::vector<option_spec> out;
+    (void)specs_from_options(options.data(), options.size(), out);  // ours: sound (tested)
+    return out;
+  }();
   return specs;
 }
 

@@ -1,20 +1,29 @@
-// The core's own config keys. The spool, queue and status sections and each
-// route are schemas bound to their structs (the struct's initializers are
-// the defaults, as for a plugin); channels' common keys are read by hand,
-// between the core's defaults and a plugin's, so they stay an option_spec
-// table.
+// The core's own config keys, each a schema bound to its struct (the
+// struct's initializers are the defaults, as for a plugin): the spool, queue
+// and status sections, each route, and the keys every channel has.
 #pragma once
 
 #include <notibus/config.hpp>
 #include <notibus/plugin/sdk.hpp>
 
+#include <optional>
 #include <vector>
 
 #include "option_spec.hpp"
 
 namespace notibus::schema {
 
-const std::vector<option_spec>& channel_common();  // type, retry, rate_limit, queue, ...
+// What a channel's common keys say: its settings (retry and queue bound to
+// their structs), and the rate as written, per second or per minute, which
+// the loader resolves against the plugin's defaults.
+struct channel_keys {
+  channel_settings settings;
+  std::optional<double> per_second;
+  std::optional<double> per_minute;
+  std::optional<double> burst;
+};
+const sdk::schema<channel_keys>& channel_keys_schema();
+const std::vector<option_spec>& channel_common();  // its keys as specs: type, retry, ...
 const sdk::schema<spool_settings>& spool();
 const sdk::schema<status_settings>& status();
 const sdk::schema<shared_queue_settings>& queue();

@@ -90,8 +90,11 @@ class loader {
 
   void read_channel(const std::string& name, const YAML::Node& written, const std::string& path);
 
-  void fill_core_settings(const section_values& s, const notibus_plugin_v1& plugin,
-                          channel_settings& ch);
+  // The keys every channel has (schema::channel_keys_schema()), read over
+  // the plugin's defaults.
+  channel_settings core_settings(const std::string& name, const section_values& s,
+                                 std::shared_ptr<const channel_options> options,
+                                 const notibus_plugin_v1& plugin);
 
   void read_routes(const YAML::Node& node);
 

@@ -45,6 +45,10 @@ struct field_options {
   const char* values = nullptr;  // a string member that is one of "a|b|c" (an enum)
   std::int64_t min = 0;          // integers and numbers; both 0: unbounded
   std::int64_t max = 0;
+  // The member's initializer is not declared as the key's default: someone
+  // else (the core, for a plugin's defaults) may fill the member first, and
+  // an absent key leaves it as it is.
+  bool no_default = false;
 };
 
 namespace detail {
@@ -113,7 +117,8 @@ class schema {
   // A key bound to a member; its default is the member's initializer.
   template <class T>
   schema& field(const char* key, T Config::*member, const char* doc, field_options o = {}) {
-    const auto fallback = o.required ? std::nullopt : detail::default_text(Config{}.*member);
+    const auto fallback =
+        o.required || o.no_default ? std::nullopt : detail::default_text(Config{}.*member);
     const std::string values = o.values ? o.values : "";
     add(key, o.values ? NOTIBUS_OPTION_ENUM : detail::option_type_of<T>(), doc, o, fallback,
         o.values ? &values : nullptr,
@@ -133,7 +138,7 @@ class schema {
     for (const auto& [name, value] : names) {
       table.emplace_back(name, value);
       values += (values.empty() ? "" : "|") + std::string(name);
-      if (!fallback && value == initial && !o.required) fallback = name;
+      if (!fallback && value == initial && !o.required && !o.no_default) fallback = name;
     }
     add(key, NOTIBUS_OPTION_ENUM, doc, o, fallback, &values,
         [key, member, table](const config_view& c, Config& out) {
@@ -213,8 +218,13 @@ class schema {
   // The struct from a validated config (defaults applied by the host).
   Config read(const config_view& c) const {
     Config out{};
-    for (const auto& e : entries_) e.read(c, out);
+    read(c, out);
     return out;
+  }
+  // The same over a struct filled beforehand: keys the config does not give
+  // (and that declare no default) leave their members as they are.
+  void read(const config_view& c, Config& into) const {
+    for (const auto& e : entries_) e.read(c, into);
   }
 
  private:
