@@ -23,8 +23,8 @@ struct ingest_dialect_settings {
   bool enabled = false;
   std::string path;    // where it is served on the listener ("/" for ntfy: every free path)
   std::string listen;  // host:port of a listener of its own; empty: the main one
-  std::string token;  // secret; empty: ingest.token, then server.auth_token
-  std::string topic;  // the messages' topic (ntfy: the path's topic when empty)
+  std::string token;   // secret; empty: ingest.token, then server.auth_token
+  std::string topic;   // the messages' topic (ntfy: the path's topic when empty)
   std::vector<std::string> tags;      // added to every message
   std::vector<std::string> channels;  // non-empty: deliver to these, bypassing routes
   std::size_t max_body = 0;           // 0: server.max_body
