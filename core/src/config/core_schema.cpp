@@ -98,12 +98,7 @@ const sdk::schema<channel_keys>& channel_keys_schema() {
 }
 
 const std::vector<option_spec>& channel_common() {
-  static const std::vector<option_spec> specs = [] {
-    const std::vector<notibus_option_v1> options = channel_keys_schema().options();
-    std::vector<option_spec> out;
-    (void)specs_from_options(options.data(), options.size(), out);  // ours: sound (tested)
-    return out;
-  }();
+  static const std::vector<option_spec> specs = specs_of(channel_keys_schema());
   return specs;
 }
 

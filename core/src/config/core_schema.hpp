@@ -30,4 +30,13 @@ const sdk::schema<shared_queue_settings>& queue();
 const sdk::schema<notibus::route>& route();
 const std::vector<option_spec>& top_level();  // version, plugin_dirs (sections handled apart)
 
+// A core schema's keys as the specs validate_section checks.
+template <class T>
+std::vector<option_spec> specs_of(const sdk::schema<T>& schema) {
+  const std::vector<notibus_option_v1> options = schema.options();
+  std::vector<option_spec> specs;
+  (void)specs_from_options(options.data(), options.size(), specs);  // ours: sound (tested)
+  return specs;
+}
+
 }  // namespace notibus::schema

@@ -22,10 +22,7 @@ namespace notibus {
 template <class T>
 T loader::read_core_section(const YAML::Node& node, const sdk::schema<T>& schema,
                             const std::string& name, section_values* checked) {
-  const std::vector<notibus_option_v1> options = schema.options();
-  std::vector<option_spec> specs;
-  (void)specs_from_options(options.data(), options.size(), specs);  // ours: sound (tested)
-  section_values s = validate_section(node, specs, name, sink_);
+  section_values s = validate_section(node, schema::specs_of(schema), name, sink_);
   T out{};
   validate_through_view(name, s, options_of(s), [&](const notibus_channel_config_v1* abi) {
     out = schema.read(sdk::config_view(abi));
