@@ -27,6 +27,10 @@ std::optional<publish_problem> problem_of(const publish_result& r) {
     return publish_problem{422, "no_route", "no route matches the message and it names no channel"};
   if (r.error == errc::invalid_message)
     return publish_problem{400, "invalid_message", "a field is not valid UTF-8 or holds a NUL"};
+  if (r.error == errc::attachments_refused)
+    return publish_problem{400, "invalid_attachment",
+                           "the attachments are over a limit, malformed, or cannot be stored",
+                           "attachments"};
   if (r.error == errc::stopped)
     return publish_problem{503, "stopping", "the server is shutting down"};  // not counted
   return publish_problem{500, "internal", "the message could not be published"};

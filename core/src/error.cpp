@@ -34,6 +34,8 @@ class category final : public boost::system::error_category {
         return "the shared queue is unavailable";
       case errc::queue_mismatch:
         return "the shared queue exists with other settings";
+      case errc::attachments_refused:
+        return "the attachments are over a limit, malformed, or cannot be stored";
     }
     return "unknown notibus error";
   }

@@ -39,6 +39,11 @@ struct queue_settings {
   bool operator==(const queue_settings&) const = default;
 };
 
+// What a channel does with the attachments its plugin cannot send (none, more
+// than it takes, too large for it): leave them out with a note in the
+// delivery's report, or fail the delivery (docs/attachments.md).
+enum class attachment_fallback { omit, fail };
+
 // The plugin's options, shared and immutable, compared by value: two channels
 // configured alike compare equal however their options were loaded.
 class shared_channel_options : public std::shared_ptr<const channel_options> {
@@ -60,6 +65,7 @@ struct channel_settings {
   int max_inflight = 1;
   queue_settings queue;
   std::chrono::milliseconds timeout{30000};  // bounds one attempt
+  attachment_fallback attachments = attachment_fallback::omit;
   shared_channel_options options;
 
   // Equal settings: a reload keeps such a channel running as it is.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <notibus/plugin/abi.h>
+#include <notibus/attachment.hpp>
 #include <notibus/channel_settings.hpp>
 #include <notibus/diagnostic.hpp>
 #include <notibus/priority.hpp>
@@ -114,6 +115,7 @@ struct config {
   std::optional<spool_settings> spool;
   std::optional<shared_queue_settings> queue;  // exclusive with spool
   status_settings status;
+  attachment_limits attachments;
   std::vector<channel_settings> channels;
   std::vector<route> routes;
   // The validated values of each declared section the file has (defaults applied).

@@ -1,7 +1,8 @@
 // The unit an application publishes: topic, title, body (and what it is
-// written in), priority, tags, attributes.
+// written in), priority, tags, attributes and files.
 #pragma once
 
+#include <notibus/attachment.hpp>
 #include <notibus/body_format.hpp>
 #include <notibus/priority.hpp>
 
@@ -26,6 +27,7 @@ struct message {
   std::optional<std::string> idempotency_key;
   std::chrono::system_clock::time_point created_at{};  // zero: set at publish
   body_format format = body_format::text;              // markdown, html: rendered per destination
+  std::vector<attachment> attachments;  // stored once, shared by every delivery
 };
 
 // The attribute an ingestion dialect records itself in ("ntfy", ...), which

@@ -28,7 +28,8 @@ bus::impl::impl(std::unique_ptr<asio::io_context> own, executor_type ex, const c
       executor(std::move(ex)),
       ctx(make_context(options, executor)),
       status(cfg.status.retention, cfg.status.max_entries),
-      summary(summarize(cfg)) {
+      summary(summarize(cfg)),
+      limits_of_attachments(cfg.attachments) {
   open_channels(cfg, registry, previous);
   try {
     ctx->store =

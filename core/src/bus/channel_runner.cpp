@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "../config/duration.hpp"
+#include "attachment_fit.hpp"
 #include "backoff.hpp"
 #include "tracker.hpp"
 
@@ -43,6 +44,10 @@ struct channel_runner::attempt {
   }
   bool is_running() const { return state.load() == state_type::running; }
   std::shared_ptr<attempt> self;  // keeps it alive until the plugin reports
+  // The bytes handed to the plugin stay valid until it reports (ABI 1.3).
+  std::shared_ptr<const attachment_block> files;
+  std::vector<notibus_attachment_v1> passed;
+  std::string attachment_note;  // what was left out, for the report
 };
 
 channel_runner::channel_runner(bus::executor_type executor, channel_settings settings,
@@ -181,8 +186,20 @@ void channel_runner::pump() {
 void channel_runner::start_attempt(delivery_task task) {
   ++task.attempts;
   task.owner->attempt_started(task.slot);
-  const notibus_message_v1 m = task.owner->abi_message(task.attempts);
+  notibus_message_v1 m = task.owner->abi_message(task.attempts);
   auto a = std::make_shared<attempt>();
+  if (m.attachment_count > 0) {
+    attachment_fit fit = fit_attachments(m, *plugin_, settings_.attachments);
+    if (fit.refused) {
+      settle(std::move(task), outcome{NOTIBUS_OUTCOME_PERMANENT, -1, std::move(fit.note), {}});
+      return;
+    }
+    a->files = task.owner->msg().files();
+    a->passed = std::move(fit.passed);
+    a->attachment_note = std::move(fit.note);
+    m.attachments = a->passed.empty() ? nullptr : a->passed.data();
+    m.attachment_count = a->passed.size();
+  }
   a->runner = shared_from_this();
   a->task = std::move(task);
   // A backstop for plugins that never answer: a little past `timeout`, so a
@@ -243,6 +260,8 @@ void channel_runner::on_result(const std::shared_ptr<attempt>& a, outcome result
   // URL, say): cut them out before the text reaches reports and logs.
   if (!result.error.empty()) result.error = config_->options().redact(std::move(result.error));
   if (!result.detail.empty()) result.detail = config_->options().redact(std::move(result.detail));
+  if (!a->attachment_note.empty())
+    result.detail += (result.detail.empty() ? "" : "; ") + a->attachment_note;
   while (!running_attempts_.empty() && !running_attempts_.front()->is_running())
     running_attempts_.pop_front();
   // Nothing left to watch: a pending deadline would keep an application's

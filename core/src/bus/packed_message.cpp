@@ -66,6 +66,16 @@ std::string_view view_of(const char* s) noexcept {
 
 }  // namespace
 
+attachment_block::attachment_block(std::vector<attachment> files) : list(std::move(files)) {
+  abi.reserve(list.size());
+  for (const attachment& a : list) {
+    const std::string_view bytes = a.bytes();
+    abi.push_back({sizeof(notibus_attachment_v1), NOTIBUS_ABI_VERSION, a.name.c_str(),
+                   a.media_type.c_str(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                   bytes.size()});
+  }
+}
+
 packed_message::packed_message(const message& m)
     : tag_count_(static_cast<std::uint32_t>(m.tags.size())),
       attribute_count_(static_cast<std::uint32_t>(m.attributes.size())),
@@ -108,6 +118,7 @@ packed_message::packed_message(const message& m)
   auto* channel = reinterpret_cast<const char**>(
       base + (tag_count_ + 2 * static_cast<std::size_t>(attribute_count_)) * word);
   for (const auto& c : m.channels) *channel++ = base + area.write(c);
+  if (!m.attachments.empty()) files_ = std::make_shared<const attachment_block>(m.attachments);
 }
 
 bool packed_message::fits(const message& m) {
@@ -165,7 +176,9 @@ notibus_message_v1 packed_message::abi(std::uint32_t attempt) const noexcept {
                             arrays ? attribute_count_ : 0,
                             created_at_ms_,
                             attempt,
-                            format_names[static_cast<std::size_t>(format_)]};
+                            format_names[static_cast<std::size_t>(format_)],
+                            files_ ? files_->abi.data() : nullptr,
+                            files_ ? files_->abi.size() : 0};
 }
 
 message packed_message::unpack() const {
@@ -186,6 +199,7 @@ message packed_message::unpack() const {
   }
   for (std::uint32_t i = 0; i < channel_count_; ++i)
     m.channels.emplace_back(view_of(channel_pointers()[i]));
+  if (files_) m.attachments = files_->list;
   return m;
 }
 

@@ -19,6 +19,17 @@
 
 namespace notibus {
 
+// A message's attachments and their ABI view, shared by its deliveries; an
+// attempt holds it until the plugin reports (the ABI keeps the bytes valid
+// that long), even if the message finishes meanwhile.
+struct attachment_block {
+  explicit attachment_block(std::vector<attachment> files);
+  attachment_block(const attachment_block&) = delete;
+  attachment_block& operator=(const attachment_block&) = delete;
+  std::vector<attachment> list;
+  std::vector<notibus_attachment_v1> abi;  // points into `list`
+};
+
 class packed_message {
  public:
   // Whether `m` can be packed: each block is addressed with 32-bit offsets,
@@ -47,8 +58,14 @@ class packed_message {
   // A `message` again (for the spool's dead letters); call before releasing.
   message unpack() const;
 
+  // Null without attachments, or once the content is released.
+  const std::shared_ptr<const attachment_block>& files() const noexcept { return files_; }
+
   // Frees everything but the id and key: the message is finished.
-  void release_content() noexcept { content_.reset(); }
+  void release_content() noexcept {
+    content_.reset();
+    files_.reset();
+  }
 
  private:
   enum class field : std::uint8_t { topic, title, body };
@@ -68,6 +85,7 @@ class packed_message {
   // attribute pairs, channels).
   std::unique_ptr<char[]> identity_;  // the id, then the key if there is one
   std::unique_ptr<std::byte[]> content_;
+  std::shared_ptr<const attachment_block> files_;
   std::uint32_t content_at_[content_fields] = {};
   std::uint32_t tag_count_ = 0, attribute_count_ = 0, channel_count_ = 0;
   std::int64_t created_at_ms_ = 0;

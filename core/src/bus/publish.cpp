@@ -81,6 +81,7 @@ void bus::impl::publish(const std::shared_ptr<impl>& self, message m, report_com
   if (m.id.empty()) m.id = make_message_id();
   if (m.created_at == std::chrono::system_clock::time_point{})
     m.created_at = std::chrono::system_clock::now();
+  settle_media_types(m.attachments);
   publish_result result;
   result.id = m.id;
   delivery_plan plan;
@@ -124,6 +125,9 @@ std::optional<errc> bus::impl::refusal(const message& m, delivery_plan& plan,
                                        bool refuse_when_full) const {
   if (stopping.load(std::memory_order_relaxed)) return errc::stopped;
   if (!message_is_valid(m) || !packed_message::fits(m)) return errc::invalid_message;
+  if (!m.attachments.empty() && (check_attachments(m.attachments, limits_of_attachments) ||
+                                 !ctx->store->keeps_attachments()))
+    return errc::attachments_refused;
   if (auto ec = routes->plan(m, plan)) return static_cast<errc>(ec.value());
   if (refuse_when_full)
     for (const auto& g : plan.groups)

@@ -49,7 +49,10 @@ sdk::schema<channel_settings> channel_head() {
       .field("enabled", &c::enabled, "A disabled channel is skipped by routes.")
       .field("timeout", &c::timeout, "Bounds each delivery attempt.")
       .field("max_inflight", &c::max_inflight, "Deliveries in flight at once.",
-             {.min = 1, .max = 10000});
+             {.min = 1, .max = 10000})
+      .choice("attachments", &c::attachments,
+              {{"omit", attachment_fallback::omit}, {"fail", attachment_fallback::fail}},
+              "Attachments the channel cannot send: omit (noted in the report) or fail.");
   using r = retry_settings;
   const auto retries =
       sdk::schema<r>()
@@ -161,6 +164,19 @@ const sdk::schema<status_settings>& status() {
           .field("retention", &s::retention, "How long delivery states are kept.")
           .field("max_entries", &s::max_entries, "Most messages kept.",
                  {.min = 1, .max = 100000000});
+  return schema;
+}
+
+const sdk::schema<attachment_limits>& attachments() {
+  using a = attachment_limits;
+  static const auto schema =
+      sdk::schema<a>()
+          .field("max_size", &a::max_size, "Largest attachment in bytes.",
+                 {.min = 1, .max = INT64_MAX})
+          .field("max_total", &a::max_total, "Largest sum of a message's attachments in bytes.",
+                 {.min = 1, .max = INT64_MAX})
+          .field("max_count", &a::max_count, "Most attachments one message carries.",
+                 {.min = 0, .max = 1000});
   return schema;
 }
 

@@ -43,7 +43,7 @@ config loader::run(const std::string& text) {
               "expected a mapping at the top of the file, got " + describe_node(root, false));
     throw config_error(sink_.take());
   }
-  std::set<std::string> sections{"spool", "queue", "status", "channels", "routes"};
+  std::set<std::string> sections{"spool", "queue", "status", "attachments", "channels", "routes"};
   for (const auto& section : options_.sections) sections.insert(section.name);
   section_values top = validate_section(root, schema::top_level(), "", sink_, sections);
   cfg_.version = static_cast<int>(value_or<std::int64_t>(top, "version", 1));
@@ -52,6 +52,8 @@ config loader::run(const std::string& text) {
   if (root["spool"]) read_spool(root["spool"]);
   if (root["queue"]) read_queue(root, root["queue"]);
   if (root["status"]) read_status(root["status"]);
+  if (root["attachments"])
+    cfg_.attachments = read_core_section(root["attachments"], schema::attachments(), "attachments");
   for (const auto& section : options_.sections)
     if (root[section.name]) read_declared_section(section, root[section.name]);
   if (root["channels"])
@@ -138,8 +140,9 @@ void loader::read_status(const YAML::Node& node) {
 }
 
 const std::set<std::string>& loader::core_keys() {
-  static const std::set<std::string> names{"version", "plugin_dirs", "service_dirs", "spool",
-                                           "queue",   "status",      "channels",     "routes"};
+  static const std::set<std::string> names{
+      "version", "plugin_dirs", "service_dirs", "spool",  "queue",
+      "status",  "attachments", "channels",     "routes"};
   return names;
 }
 

@@ -13,6 +13,9 @@ class jetstream_backed final : public message_store {
 
   bool durable() const noexcept override { return true; }
   bool delivers_what_it_accepts() const noexcept override { return false; }
+  // A message and its files would have to fit one JetStream message; an
+  // object store for them is planned (docs/attachments.md).
+  bool keeps_attachments() const noexcept override { return false; }
 
   void keep(const message& m, const delivery_report& pending, kept_fn kept) override {
     queue_->append(m, pending, std::move(kept));

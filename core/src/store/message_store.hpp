@@ -85,6 +85,8 @@ class message_store {
   // Whether an accepted message outlives this process; only then are
   // outcomes recorded, and acceptance waits for `keep`.
   virtual bool durable() const noexcept = 0;
+  // Whether it can keep a message's attachments (the JetStream queue cannot yet).
+  virtual bool keeps_attachments() const noexcept { return true; }
   // False when what this bus accepts is delivered by whichever instance
   // fetches it (it comes back through adoption, maybe here).
   virtual bool delivers_what_it_accepts() const noexcept { return true; }

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 #define NOTIBUS_ABI_MAJOR 1u
-#define NOTIBUS_ABI_MINOR 2u
+#define NOTIBUS_ABI_MINOR 3u
 /* major in the high 16 bits, minor in the low 16 bits */
 #define NOTIBUS_ABI_VERSION ((NOTIBUS_ABI_MAJOR << 16) | NOTIBUS_ABI_MINOR)
 #define NOTIBUS_ABI_VERSION_MAJOR_OF(v) ((uint32_t)(v) >> 16)
@@ -104,6 +104,19 @@ typedef struct notibus_attribute_v1 {
   const char* value;
 } notibus_attribute_v1;
 
+/* ABI 1.3: a file the message carries. Unlike the rest of the message, its
+ * bytes stay valid until the plugin calls the completion callback of the
+ * send() that got them (they are shared by every delivery, never copied for
+ * one), so a plugin streams them from there instead of copying. */
+typedef struct notibus_attachment_v1 {
+  uint32_t struct_size;
+  uint32_t abi_version;
+  const char* name;       /* a file name, no directory, no control characters */
+  const char* media_type; /* "image/png" (given, or sniffed by the host) */
+  const unsigned char* data;
+  uint64_t size; /* > 0 */
+} notibus_attachment_v1;
+
 /* One message handed to send(); valid until send() returns. */
 typedef struct notibus_message_v1 {
   uint32_t struct_size;
@@ -123,6 +136,11 @@ typedef struct notibus_message_v1 {
    * host before 1.2 passes a shorter struct: read it only when struct_size
    * covers it (sdk.hpp's message_view::format() does), else it is "text". */
   const char* format;
+  /* ABI 1.3: the message's files, for a plugin that declares it takes them
+   * (max_attachments below); others get none, and the host applies the
+   * channel's `attachments` fallback. Read only when struct_size covers it. */
+  const notibus_attachment_v1* attachments;
+  size_t attachment_count;
 } notibus_message_v1;
 
 typedef enum notibus_outcome {
@@ -169,6 +187,13 @@ typedef struct notibus_plugin_v1 {
   int32_t default_max_attempts;
   double default_rate_per_second;
   double default_rate_burst;
+
+  /* ABI 1.3: what the plugin can send of a message's attachments. A plugin
+   * built before 1.3 (a shorter struct) takes none; 0 also means none. The
+   * host hands a plugin no more than it declares: the rest is the channel's
+   * fallback (omitted with a note, or a failed delivery). */
+  uint32_t max_attachments;
+  uint64_t max_attachment_bytes; /* each; 0: no limit of its own */
 } notibus_plugin_v1;
 
 /* The entry function: given the host's ABI version, return the plugin table

@@ -95,6 +95,23 @@ class message_view {
       if (key == m_->attributes[i].key) return m_->attributes[i].value;
     return std::nullopt;
   }
+  // The files handed to this channel (none from a host before ABI 1.3). The
+  // bytes stay valid until the send's completion is called.
+  struct file {
+    std::string_view name, media_type, bytes;
+  };
+  std::vector<file> attachments() const {
+    std::vector<file> out;
+    const bool has = m_->struct_size >= offsetof(notibus_message_v1, attachment_count) +
+                                            sizeof(m_->attachment_count);
+    if (!has) return out;
+    for (size_t i = 0; i < m_->attachment_count; ++i) {
+      const notibus_attachment_v1& a = m_->attachments[i];
+      out.push_back({a.name, a.media_type,
+                     {reinterpret_cast<const char*>(a.data), static_cast<size_t>(a.size)}});
+    }
+    return out;
+  }
   const notibus_message_v1& raw() const { return *m_; }
 
  private:
@@ -338,6 +355,9 @@ struct plugin_defaults {
   int32_t max_attempts = 0;
   double rate_per_second = 0;
   double rate_burst = 0;
+  // Attachments the channel sends (0: none; the host applies the fallback).
+  uint32_t max_attachments = 0;
+  uint64_t max_attachment_bytes = 0;  // each; 0: no limit of the plugin's own
 };
 
 namespace detail {
@@ -419,7 +439,9 @@ const notibus_plugin_v1* plugin_table(const char* name, const char* description,
                              d.max_backoff_ms,
                              d.max_attempts,
                              d.rate_per_second,
-                             d.rate_burst};
+                             d.rate_burst,
+                             d.max_attachments,
+                             d.max_attachment_bytes};
   }();
   return &table;
 }

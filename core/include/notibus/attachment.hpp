@@ -1,0 +1,74 @@
+// A file a message carries (docs/attachments.md): a name, a media type and
+// its bytes, held once and shared by every delivery of the message, never
+// copied per channel: a buffer in memory, a region of one (a request body
+// holding several files), or a file mapped read-only (the spool's blobs).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace notibus {
+
+// The bytes of an attachment; immutable once made.
+class attachment_bytes {
+ public:
+  virtual ~attachment_bytes() = default;
+  virtual std::string_view view() const noexcept = 0;
+};
+
+struct attachment {
+  std::string name;        // a file name without a directory: "report.pdf"
+  std::string media_type;  // "application/pdf"; empty: sniffed at publish
+  std::shared_ptr<const attachment_bytes> content;
+
+  std::string_view bytes() const noexcept { return content ? content->view() : std::string_view(); }
+  std::uint64_t size() const noexcept { return bytes().size(); }
+
+  static attachment from_bytes(std::string name, std::string bytes, std::string media_type = {});
+  // `bytes` lies inside `buffer`, which the attachment keeps alive (several
+  // attachments may share one buffer).
+  static attachment from_shared(std::string name, std::shared_ptr<const std::string> buffer,
+                                std::string_view bytes, std::string media_type = {});
+  // The file mapped read-only; `name` defaults to the file's own. Throws
+  // std::system_error naming the path when it cannot be read.
+  static attachment from_file(const std::filesystem::path& path, std::string name = {},
+                              std::string media_type = {});
+};
+
+// How large attachments may be (config `attachments:`).
+struct attachment_limits {
+  std::uint64_t max_size = 25'000'000;   // one attachment
+  std::uint64_t max_total = 50'000'000;  // all of a message's
+  std::int64_t max_count = 10;
+  bool operator==(const attachment_limits&) const = default;
+};
+
+// Why `name` cannot name an attachment (empty, a directory part, "..",
+// control characters, not UTF-8, over 255 bytes), or nullopt.
+std::optional<std::string> attachment_name_problem(std::string_view name);
+
+// What is wrong with a message's attachments against `limits`, naming the
+// attachment ("attachments[2]") and the limit; nullopt when they are fine.
+struct attachment_problem {
+  std::string field;   // "attachments[2].name"
+  std::string detail;  // never quotes the content
+  bool too_large = false;  // a size or count limit (HTTP 413), not malformed (400)
+};
+std::optional<attachment_problem> check_attachments(const std::vector<attachment>& list,
+                                                    const attachment_limits& limits);
+
+// The media type of `bytes` by its signature, as the WHATWG MIME Sniffing
+// standard's tables for images, audio and video, fonts and archives say, then
+// by the extension of `name`, then text/plain for text without binary bytes,
+// else application/octet-stream.
+std::string sniff_media_type(std::string_view bytes, std::string_view name);
+
+// Fills in each missing media type (sniffed); lower-cases the given ones.
+void settle_media_types(std::vector<attachment>& list);
+
+}  // namespace notibus

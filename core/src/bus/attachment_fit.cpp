@@ -1,0 +1,58 @@
+#include "attachment_fit.hpp"
+
+#include <cstddef>
+
+namespace notibus {
+namespace {
+
+struct capacity {
+  std::uint32_t count = 0;
+  std::uint64_t bytes_each = 0;  // 0: any size
+};
+
+// A plugin built before ABI 1.3 has a shorter table: it takes none.
+capacity capacity_of(const notibus_plugin_v1& p) {
+  const bool declares = p.struct_size >= offsetof(notibus_plugin_v1, max_attachment_bytes) +
+                                             sizeof(p.max_attachment_bytes);
+  return declares ? capacity{p.max_attachments, p.max_attachment_bytes} : capacity{};
+}
+
+std::string names_of(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+}  // namespace
+
+attachment_fit fit_attachments(const notibus_message_v1& m, const notibus_plugin_v1& plugin,
+                               attachment_fallback fallback) {
+  attachment_fit fit;
+  const capacity can = capacity_of(plugin);
+  std::vector<std::string> too_large, beyond_count;
+  for (std::size_t i = 0; i < m.attachment_count; ++i) {
+    const notibus_attachment_v1& a = m.attachments[i];
+    if (can.bytes_each != 0 && a.size > can.bytes_each)
+      too_large.emplace_back(a.name);
+    else if (fit.passed.size() >= can.count)
+      beyond_count.emplace_back(a.name);
+    else
+      fit.passed.push_back(a);
+  }
+  const std::string plugin_name = plugin.name ? plugin.name : "this channel";
+  if (!beyond_count.empty())
+    fit.note = can.count == 0 ? plugin_name + " takes no attachments"
+                              : plugin_name + " takes at most " + std::to_string(can.count);
+  if (!too_large.empty())
+    fit.note += (fit.note.empty() ? "" : "; ") + names_of(too_large) + " over " + plugin_name +
+                "'s " + std::to_string(can.bytes_each) + " bytes each";
+  if (fit.note.empty()) return fit;
+  const std::size_t left_out = too_large.size() + beyond_count.size();
+  fit.refused = fallback == attachment_fallback::fail;
+  fit.note = std::to_string(left_out) + (left_out == 1 ? " attachment " : " attachments ") +
+             (fit.refused ? "cannot be sent: " : "omitted: ") + fit.note +
+             (beyond_count.empty() || can.count == 0 ? "" : " (" + names_of(beyond_count) + ")");
+  return fit;
+}
+
+}  // namespace notibus
