@@ -3,6 +3,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/json.hpp>
 
+#include "attachment_request.hpp"
 #include "console_api.hpp"
 #include "console_assets.hpp"
 #include "http_framing.hpp"
@@ -32,8 +33,11 @@ http_response method_not_allowed(const char* allow) {
 // Media types are case-insensitive and may carry parameters (RFC 9110 8.3.1).
 std::optional<http_response> unsupported_media_type(const http_request& req) {
   const std::string* type = req.header("content-type");
-  if (type && media_type(*type) == "application/json") return std::nullopt;
-  return error(415, "unsupported_media_type", "send Content-Type: application/json");
+  if (type &&
+      (media_type(*type) == "application/json" || media_type(*type) == "multipart/form-data"))
+    return std::nullopt;
+  return error(415, "unsupported_media_type",
+               "send Content-Type: application/json (or multipart/form-data with files)");
 }
 
 }  // namespace
@@ -89,7 +93,7 @@ std::optional<http_response> api::check_head(const http_request& req) {
   return std::nullopt;
 }
 
-void api::handle(const http_request& req, http_server::respond_fn respond) {
+void api::handle(http_request req, http_server::respond_fn respond) {
   const std::string path = req.target.substr(0, req.target.find('?'));
   if (!own_path(path, req.method) &&
       ingestion_.handle(req, path, buses_.current(), executor_, respond)) {
@@ -100,7 +104,7 @@ void api::handle(const http_request& req, http_server::respond_fn respond) {
   if (auto res = route(req))
     respond(std::move(*res));
   else  // the one asynchronous route: answered once the message is accepted
-    post_message(req, std::move(respond));
+    post_message(std::move(req), std::move(respond));
 }
 
 void api::handle_dialect(const std::string& listen, const http_request& req,
@@ -242,7 +246,19 @@ std::optional<http_response> api::metrics(const http_request&, const std::string
   return get_metrics();
 }
 
-void api::post_message(const http_request& req, http_server::respond_fn respond) {
+std::optional<request_error> api::read_message(http_request req, message& m) const {
+  const std::string type = media_type(*req.header("content-type"));  // checked before
+  auto problem =
+      type == "multipart/form-data"
+          ? parse_multipart_message(*req.header("content-type"),
+                                    std::make_shared<const std::string>(std::move(req.body)), m)
+          : parse_message_request(req.body, m);
+  if (problem || m.attachments.empty()) return problem;
+  std::lock_guard lock(settings_mutex_);
+  return check_attachment_limits(m, settings_.attachments);
+}
+
+void api::post_message(http_request req, http_server::respond_fn respond) {
   auto rejected = [&](http_response r) {
     {
       std::lock_guard lock(counters_mutex_);
@@ -252,7 +268,7 @@ void api::post_message(const http_request& req, http_server::respond_fn respond)
   };
   if (auto wrong = unsupported_media_type(req)) return rejected(std::move(*wrong));
   message m;
-  if (auto e = parse_message_request(req.body, m)) return rejected({e->status, {}, error_json(*e)});
+  if (auto e = read_message(std::move(req), m)) return rejected({e->status, {}, error_json(*e)});
   auto b = buses_.current();
   if (!b) return respond(error(503, "not_ready", "starting"));
   b->async_try_publish(std::move(m), boost::asio::bind_executor(

@@ -13,6 +13,7 @@
 #include "auth.hpp"
 #include "http_server.hpp"
 #include "ingest/gateway.hpp"
+#include "message_request.hpp"
 #include "metrics.hpp"
 
 namespace notibus::serve {
@@ -36,6 +37,7 @@ struct api_settings {
   bool metrics_without_auth = false;
   ingest_settings ingest;
   std::size_t max_body = 64 * 1024;
+  attachment_limits attachments;
 };
 
 class api {
@@ -52,7 +54,7 @@ class api {
     ingestion_.configure(settings_.ingest, settings_.auth_token, settings_.max_body);
   }
 
-  void handle(const http_request& req, http_server::respond_fn respond);
+  void handle(http_request req, http_server::respond_fn respond);
   // For a head that expects "100 Continue": a refusal that needs no body
   // (401, 415), or nullopt to let the client send it.
   std::optional<http_response> check_head(const http_request& req);
@@ -71,7 +73,10 @@ class api {
   // The 401 for a request that needs the token and lacks it, else nullopt.
   std::optional<http_response> refuse_unauthorized(const http_request& req,
                                                    const std::string& path);
-  void post_message(const http_request& req, http_server::respond_fn respond);
+  void post_message(http_request req, http_server::respond_fn respond);
+  // The message of a POST /v1/messages (JSON or multipart), its attachments
+  // within the limits.
+  std::optional<request_error> read_message(http_request req, message& m) const;
   // The answer, or nullopt for an authorized POST /v1/messages (answered later).
   std::optional<http_response> route(const http_request& req);
   // Whether `path` is one of the API's own (the console's, an endpoint's).

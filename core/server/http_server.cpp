@@ -86,11 +86,19 @@ asio::awaitable<void> http_server::impl::serve(Stream& stream, beast::tcp_stream
   for (bool first = true;; first = false) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(max_header_bytes));
-    parser.body_limit(settings.max_body);
+    // The largest any request may send; its own bound is set once its head is read.
+    parser.body_limit(std::max(settings.max_body, settings.max_message_body));
     exchange_note note{remote};
     std::optional<http_request> req = co_await read_head(stream, tcp, buffer, parser, note, first);
     if (!req) co_return;
-    if (auto refused = framing_refusal(parser)) {
+    const std::size_t limit = body_limit_of(*req);
+    parser.body_limit(limit);
+    std::optional<http_response> refused = framing_refusal(parser, limit);
+    // A body past max_body is read only for a request whose head passes (its token).
+    if (!refused && limit > settings.max_body && check_head &&
+        !expects_continue(parser.get().base()))
+      refused = check_head(*req);
+    if (refused) {
       co_await reply(stream, tcp, *refused, false, note);
       co_return;
     }
@@ -122,8 +130,9 @@ asio::awaitable<std::optional<http_request>> http_server::impl::read_head(
     std::tie(ec, std::ignore) =
         co_await bhttp::async_read_header(stream, buffer, parser, tuple_awaitable);
   if (ec) {
-    if (ec == bhttp::error::body_limit)  // a Content-Length over max_body
-      co_await reply(stream, tcp, too_large(), false, note);
+    if (ec == bhttp::error::body_limit)  // a Content-Length over any bound
+      co_await reply(stream, tcp, too_large(std::max(settings.max_body, settings.max_message_body)),
+                     false, note);
     else if (ec == bhttp::error::header_limit)
       co_await reply(stream, tcp, plain_error(431, "header_too_large", "request header too large"),
                      false, note);
@@ -142,8 +151,15 @@ asio::awaitable<std::optional<http_request>> http_server::impl::read_head(
   co_return req;
 }
 
+std::size_t http_server::impl::body_limit_of(const http_request& req) const {
+  if (settings.max_message_body <= settings.max_body || req.method != "POST")
+    return settings.max_body;
+  const std::string_view path = std::string_view(req.target).substr(0, req.target.find('?'));
+  return path == "/v1/messages" ? settings.max_message_body : settings.max_body;
+}
+
 std::optional<http_response> http_server::impl::framing_refusal(
-    const bhttp::request_parser<bhttp::string_body>& parser) const {
+    const bhttp::request_parser<bhttp::string_body>& parser, std::size_t limit) const {
   if (auto te = transfer_encoding(parser.get().base())) {
     const framing f = check_transfer_encoding(*te);
     if (f == framing::bad_request)
@@ -152,7 +168,7 @@ std::optional<http_response> http_server::impl::framing_refusal(
       return plain_error(501, "not_implemented", "only the chunked transfer coding is supported");
   }
   const auto length = parser.content_length();
-  if (length && *length > settings.max_body) return too_large();
+  if (length && *length > limit) return too_large(limit);
   return std::nullopt;
 }
 
@@ -176,7 +192,7 @@ asio::awaitable<bool> http_server::impl::read_body(
     std::tie(ec, std::ignore) = co_await bhttp::async_read(stream, buffer, parser, tuple_awaitable);
   if (ec) {
     if (ec == bhttp::error::body_limit)
-      co_await reply(stream, tcp, too_large(), false, note);
+      co_await reply(stream, tcp, too_large(body_limit_of(req)), false, note);
     else if (is_framing_error(ec))
       co_await reply(stream, tcp, plain_error(400, "bad_request", "malformed request body"), false,
                      note);
@@ -223,11 +239,13 @@ asio::awaitable<http_response> http_server::impl::answer(http_request req) {
       asio::use_awaitable);
 }
 
-http_response http_server::impl::too_large() const {
+http_response http_server::impl::too_large(std::size_t limit) const {
+  const char* bound =
+      limit == settings.max_body ? "server.max_body" : "allowed by attachments.max_total";
   return {413,
           {},
-          "{\"error\":\"body_too_large\",\"detail\":\"the body is larger than server.max_body (" +
-              std::to_string(settings.max_body) + " bytes)\",\"field\":\"\"}"};
+          "{\"error\":\"body_too_large\",\"detail\":\"the body is larger than " +
+              std::string(bound) + " (" + std::to_string(limit) + " bytes)\",\"field\":\"\"}"};
 }
 
 template <class Stream>

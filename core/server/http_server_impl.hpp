@@ -105,7 +105,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   // RFC 9112 6.1/6.3: a length that cannot be known ends the connection, as
   // does one over max_body.
   std::optional<http_response> framing_refusal(
-      const bhttp::request_parser<bhttp::string_body>& parser) const;
+      const bhttp::request_parser<bhttp::string_body>& parser, std::size_t limit) const;
+  // max_body, or max_message_body for POST /v1/messages.
+  std::size_t body_limit_of(const http_request& req) const;
 
   // The body into `req` (after a 100 Continue, if asked and the head passes
   // check_head); false: the connection ends (an error was answered first).
@@ -119,7 +121,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
 
   asio::awaitable<http_response> answer(http_request req);
 
-  http_response too_large() const;
+  http_response too_large(std::size_t limit) const;
 
   // Answers in the request's HTTP version (an HTTP/1.0 client that asked for
   // keep-alive is told so); a HEAD gets the GET's head with no body.

@@ -11,7 +11,8 @@ namespace notibus {
 namespace {
 
 serve::api_settings api_settings_of(const server_settings& s) {
-  return {s.auth_token, s.health_without_auth, s.metrics_without_auth, s.ingest, s.max_body};
+  return {s.auth_token, s.health_without_auth, s.metrics_without_auth, s.ingest,
+          s.max_body,   s.attachments};
 }
 
 bool is_loopback(const std::string& host) {

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "attachment_request.hpp"
+
 namespace notibus::serve {
 namespace {
 
@@ -106,6 +108,7 @@ std::optional<request_error> read_field(const std::string& k, const json::value&
   if (k == "channels") return read_strings(value, k, out.channels);
   if (k == "attributes") return read_attributes(value, k, out.attributes);
   if (k == "idempotency_key") return read_key(value, k, out.idempotency_key);
+  if (k == "attachments") return read_attachments(value, k, out.attachments);
   return request_error{400, "unknown_field", "unknown field \"" + sdk::json_escape(k) + "\"", k};
 }
 

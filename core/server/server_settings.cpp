@@ -47,6 +47,11 @@ config_section server_section() {
 server_settings server_settings_of(const config& cfg) {
   server_settings s = read_section(cfg, "server", server_schema()).value_or(server_settings{});
   s.ingest = ingest_settings_of(cfg);
+  // Base64 takes 4 bytes for 3; each file part or JSON object adds its head.
+  const attachment_limits& a = s.attachments = cfg.attachments;
+  if (a.max_count > 0)
+    s.max_message_body =
+        s.max_body + a.max_total / 3 * 4 + 4 + static_cast<std::size_t>(a.max_count) * 1024;
   return s;
 }
 

@@ -60,6 +60,13 @@ message message_of(const args& a, const std::string& body) {
   }
   m.channels = a.all("--channel");
   if (auto key = a.get("--idempotency-key")) m.idempotency_key = *key;
+  for (const auto& path : a.all("--attach")) {
+    try {
+      m.attachments.push_back(attachment::from_file(path));
+    } catch (const std::system_error& e) {
+      throw usage_error(std::string("--attach: ") + e.what());
+    }
+  }
   return m;
 }
 
@@ -112,7 +119,7 @@ int publish_and_report(const config& cfg, plugin_registry& registry, const messa
 
 int run_send(const std::vector<std::string>& argv, const common_options& common) {
   const args a(argv, {{"--config", "--channel", "--topic", "--title", "--priority", "--tag",
-                       "--attr", "--body", "--idempotency-key", "--to", "--format"},
+                       "--attr", "--body", "--idempotency-key", "--to", "--format", "--attach"},
                       {},
                       {{"-c", "--config"}}});
   const auto file = a.get("--config");
@@ -132,6 +139,11 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
   // send waits for the outcome itself, so there is nothing to keep on disk;
   // and the spool belongs to `notibus serve`, which may be running.
   cfg->spool.reset();
+  if (auto problem = check_attachments(m.attachments, cfg->attachments)) {
+    std::fprintf(stderr, "notibus send: %s: %s\n", problem->field.c_str(),
+                 printable(problem->detail).c_str());
+    return 2;
+  }
   for (const auto& name : m.channels)
     if (!cfg->find_channel(name)) {
       std::fprintf(stderr, "notibus send: no channel \"%s\" in %s\n", name.c_str(),

@@ -1,7 +1,10 @@
 #include "standard_webhooks.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
+
+#include <stdexcept>
 
 #include "../common/http/base64.hpp"
 
@@ -31,14 +34,27 @@ std::optional<signer> signer::from_secret(std::string_view whsec, std::string& e
 }
 
 std::string signer::signature(std::string_view id, std::int64_t unix_seconds,
-                              std::string_view body) const {
-  const std::string content =
-      std::string(id) + "." + std::to_string(unix_seconds) + "." + std::string(body);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_size = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(content.data()), content.size(), mac, &mac_size);
-  return "v1," + base64_encode(std::string_view(reinterpret_cast<const char*>(mac), mac_size));
+                              const std::vector<std::string_view>& body) const {
+  // HMAC-SHA256 fed piece by piece: a body with files is never joined.
+  const std::string head = std::string(id) + "." + std::to_string(unix_seconds) + ".";
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  EVP_MAC_CTX* ctx = mac ? EVP_MAC_CTX_new(mac) : nullptr;
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                               OSSL_PARAM_construct_end()};
+  unsigned char out[EVP_MAX_MD_SIZE];
+  std::size_t out_size = 0;
+  bool ok = ctx && EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key_.data()),
+                                key_.size(), params) == 1;
+  ok = ok && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(head.data()), head.size());
+  for (std::string_view piece : body)
+    ok = ok && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(piece.data()),
+                              piece.size()) == 1;
+  ok = ok && EVP_MAC_final(ctx, out, &out_size, sizeof out) == 1;
+  EVP_MAC_CTX_free(ctx);
+  EVP_MAC_free(mac);
+  if (!ok) throw std::runtime_error("HMAC-SHA256 failed");
+  return "v1," + base64_encode(std::string_view(reinterpret_cast<const char*>(out), out_size));
 }
 
 }  // namespace notibus::webhook

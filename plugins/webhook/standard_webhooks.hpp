@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace notibus::webhook {
 
@@ -15,9 +16,10 @@ class signer {
   // nullopt with `error` set (never quoting the secret) when it is malformed.
   static std::optional<signer> from_secret(std::string_view whsec, std::string& error);
 
-  // "v1,<base64>"
+  // "v1,<base64>" over the body's pieces in order. Throws std::runtime_error
+  // if OpenSSL fails.
   std::string signature(std::string_view id, std::int64_t unix_seconds,
-                        std::string_view body) const;
+                        const std::vector<std::string_view>& body) const;
 
  private:
   std::string key_;

@@ -16,6 +16,7 @@
 #include "../common/http/base64.hpp"
 #include "../common/http/client.hpp"
 #include "../common/http/header_name.hpp"
+#include "../common/http/multipart.hpp"
 #include "../common/http/redact.hpp"
 #include "../common/http/transport_options.hpp"
 #include "../common/template/message_template.hpp"
@@ -67,6 +68,26 @@ struct signing {
   }
 };
 
+// How a message's files travel (docs/attachments.md).
+enum class attachment_encoding { multipart, json };
+
+// The default JSON object plus "attachments": [{name, type, size, content}]
+// in base64 (a copy per request: JSON cannot borrow the bytes).
+std::string json_with_attachments(const sdk::message_view& m,
+                                  const std::vector<sdk::message_view::file>& files) {
+  std::string out = sdk::to_json(m);
+  out.pop_back();  // the closing brace
+  out += ",\"attachments\":[";
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    out += i ? ",{\"name\":\"" : "{\"name\":\"";
+    out += sdk::json_escape(files[i].name) + "\",\"type\":\"" +
+           sdk::json_escape(files[i].media_type) +
+           "\",\"size\":" + std::to_string(files[i].bytes.size()) + ",\"content\":\"" +
+           http::base64_encode(files[i].bytes) + "\"}";
+  }
+  return out + "]}";
+}
+
 class webhook_channel {
  public:
   struct config {
@@ -76,8 +97,15 @@ class webhook_channel {
     std::string content_type = "application/json";
     std::optional<plugins::message_template> body;  // escaped for content_type
     std::optional<signing> sign;
+    attachment_encoding attachments_as = attachment_encoding::multipart;
     http::transport_config transport;
   };
+
+  static sdk::plugin_defaults defaults() {
+    sdk::plugin_defaults d;
+    d.max_attachments = 1000;  // the config's attachments.max_count bounds it
+    return d;
+  }
 
   static const sdk::schema<config>& schema() {
     static const auto s =
@@ -98,6 +126,11 @@ class webhook_channel {
                     "every field.")
             .parsed("signing.secret", &config::sign, signing::from_secret,
                     "whsec_<base64>: sign requests per Standard Webhooks.", {.secret = true})
+            .choice("attachments_as", &config::attachments_as,
+                    {{"multipart", attachment_encoding::multipart},
+                     {"json", attachment_encoding::json}},
+                    "A message with files: multipart/form-data (the body as part \"payload\", "
+                    "each file as part \"attachments\") or the default JSON with base64 files.")
             .include(&config::transport, http::transport_schema());
     return s;
   }
@@ -114,6 +147,10 @@ class webhook_channel {
         report("headers", "header " + name + " is set by the channel itself");
     }
     if (has_crlf(c.content_type)) report("content_type", "contains CR, LF or NUL");
+    if (c.attachments_as == attachment_encoding::json && c.body)
+      report("attachments_as",
+             "json adds the files to the default JSON body; a `body` template "
+             "has no place for them (use multipart)");
     http::validate_transport(c.transport, view);
   }
 
@@ -121,6 +158,7 @@ class webhook_channel {
       : method_(c.method),
         headers_(c.headers),
         content_type_(c.content_type),
+        attachments_as_(c.attachments_as),
         follow_redirects_(static_cast<int>(c.transport.follow_redirects)) {
     url_ = c.url;
     // Whatever the request carries may come back quoted in a response body.
@@ -141,27 +179,49 @@ class webhook_channel {
     req.method = method_;
     req.url = url_;
     req.headers = headers_;
-    if (method_ != "GET" && method_ != "DELETE") {
-      req.body = body_ ? body_->render(m) : sdk::to_json(m);
-      req.headers.emplace_back("Content-Type", content_type_);
-    }
-    if (signer_) {
-      const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-      req.headers.emplace_back("webhook-id", std::string(m.id()));
-      req.headers.emplace_back("webhook-timestamp", std::to_string(now));
-      req.headers.emplace_back("webhook-signature", signer_->signature(m.id(), now, req.body));
-    }
+    const auto files = m.attachments();
+    std::string note;
+    if (method_ != "GET" && method_ != "DELETE")
+      add_body(m, files, req);
+    else if (!files.empty())
+      note = std::to_string(files.size()) + " attachment(s) omitted: " + method_ + " has no body";
+    if (signer_) sign(m.id(), req);
     // The channel outlives every send until its outcome is reported.
-    client_->send(std::move(req), [this, done](http::result r) mutable {
+    client_->send(std::move(req), [this, done, note](http::result r) mutable {
       outcome v = classify(r, follow_redirects_, std::chrono::system_clock::now());
       v.error = secrets_.apply(std::move(v.error));
+      if (!note.empty()) v.detail += (v.detail.empty() ? "" : "; ") + note;
       done.finish(v);
     });
   }
 
  private:
+  void add_body(const sdk::message_view& m, const std::vector<sdk::message_view::file>& files,
+                http::request& req) const {
+    if (files.empty() || attachments_as_ == attachment_encoding::json) {
+      req.body = files.empty() ? (body_ ? body_->render(m) : sdk::to_json(m))
+                               : json_with_attachments(m, files);
+      req.headers.emplace_back("Content-Type", content_type_);
+      return;
+    }
+    http::multipart_body parts;
+    parts.add_field("payload", body_ ? body_->render(m) : sdk::to_json(m), content_type_);
+    for (const auto& f : files) parts.add_file("attachments", f);
+    req.headers.emplace_back("Content-Type", parts.content_type());
+    parts.finish_into(req);
+  }
+
+  void sign(std::string_view id, http::request& req) const {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    std::vector<std::string_view> body{req.body};
+    for (const auto& piece : req.more_body) body.push_back(piece.view());
+    req.headers.emplace_back("webhook-id", std::string(id));
+    req.headers.emplace_back("webhook-timestamp", std::to_string(now));
+    req.headers.emplace_back("webhook-signature", signer_->signature(id, now, body));
+  }
+
   // Userinfo is percent-encoded in a URL; the credentials are the decoded bytes.
   static std::string basic_auth(const std::string& userinfo) {
     return "Basic " + http::base64_encode(sdk::percent_decode(userinfo));
@@ -171,6 +231,7 @@ class webhook_channel {
   http::target_url url_;
   http::headers headers_;
   std::string content_type_;
+  attachment_encoding attachments_as_;
   int follow_redirects_;
   http::redactor secrets_;
   std::optional<plugins::message_template> body_;

@@ -70,7 +70,8 @@ TEST(registry, refuses_another_major_abi_version) {
   EXPECT_EQ(only_error(r, modules + "/future"),
             modules +
                 "/future/libnotibus-channel-future.so: plugin \"future\" was built for ABI "
-                "2.0, this host speaks " + host_abi);
+                "2.0, this host speaks " +
+                host_abi);
   EXPECT_EQ(r.find("future"), nullptr);
 }
 
@@ -113,7 +114,6 @@ TEST(registry, refuses_an_entry_that_declines_the_host) {
   auto declines = [](uint32_t) -> const notibus_plugin_v1* { return nullptr; };
   const auto refused = r.add(declines, "inline");
   ASSERT_TRUE(refused);
-  EXPECT_EQ(refused->to_string(),
-            "inline: the plugin declined this host's ABI " + host_abi +
-                " (it was built for another major version)");
+  EXPECT_EQ(refused->to_string(), "inline: the plugin declined this host's ABI " + host_abi +
+                                      " (it was built for another major version)");
 }

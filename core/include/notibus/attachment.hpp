@@ -19,6 +19,8 @@ class attachment_bytes {
  public:
   virtual ~attachment_bytes() = default;
   virtual std::string_view view() const noexcept = 0;
+  // The view's size; a stand-in not yet read from disk knows it without bytes.
+  virtual std::uint64_t size() const noexcept { return view().size(); }
 };
 
 struct attachment {
@@ -27,7 +29,7 @@ struct attachment {
   std::shared_ptr<const attachment_bytes> content;
 
   std::string_view bytes() const noexcept { return content ? content->view() : std::string_view(); }
-  std::uint64_t size() const noexcept { return bytes().size(); }
+  std::uint64_t size() const noexcept { return content ? content->size() : 0; }
 
   static attachment from_bytes(std::string name, std::string bytes, std::string media_type = {});
   // `bytes` lies inside `buffer`, which the attachment keeps alive (several
@@ -55,8 +57,8 @@ std::optional<std::string> attachment_name_problem(std::string_view name);
 // What is wrong with a message's attachments against `limits`, naming the
 // attachment ("attachments[2]") and the limit; nullopt when they are fine.
 struct attachment_problem {
-  std::string field;   // "attachments[2].name"
-  std::string detail;  // never quotes the content
+  std::string field;       // "attachments[2].name"
+  std::string detail;      // never quotes the content
   bool too_large = false;  // a size or count limit (HTTP 413), not malformed (400)
 };
 std::optional<attachment_problem> check_attachments(const std::vector<attachment>& list,

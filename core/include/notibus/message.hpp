@@ -27,7 +27,7 @@ struct message {
   std::optional<std::string> idempotency_key;
   std::chrono::system_clock::time_point created_at{};  // zero: set at publish
   body_format format = body_format::text;              // markdown, html: rendered per destination
-  std::vector<attachment> attachments;  // stored once, shared by every delivery
+  std::vector<attachment> attachments;                 // stored once, shared by every delivery
 };
 
 // The attribute an ingestion dialect records itself in ("ntfy", ...), which

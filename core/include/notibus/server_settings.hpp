@@ -12,6 +12,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <notibus/attachment.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +34,11 @@ struct server_settings {
   bool metrics_without_auth = false;                // /metrics answers without the token
   bool access_log = false;                          // one info line per request
   ingest_settings ingest;  // the `ingest:` section, when the application declared it
+  // The largest POST /v1/messages, from the config's `attachments` limits
+  // (base64 or multipart around max_total); 0: max_body. A body larger than
+  // max_body is read only once the request's token has been checked.
+  std::size_t max_message_body = 0;
+  attachment_limits attachments;  // the config's, checked before the bus is asked
 
   bool operator==(const server_settings&) const = default;
 };

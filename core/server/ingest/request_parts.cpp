@@ -50,7 +50,7 @@ std::optional<multipart_part> read_part(std::string_view raw) {
   const std::size_t end_of_head = raw.find("\r\n\r\n");
   if (end_of_head == std::string_view::npos) return std::nullopt;
   multipart_part part;
-  part.data = std::string(raw.substr(end_of_head + 4));
+  part.data = raw.substr(end_of_head + 4);
   std::string_view head = raw.substr(0, end_of_head);
   while (!head.empty()) {
     const std::size_t eol = head.find("\r\n");

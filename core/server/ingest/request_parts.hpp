@@ -24,7 +24,8 @@ std::optional<fields> form_fields(std::string_view body);
 const std::string* find_field(const fields& f, std::string_view name);
 
 struct multipart_part {
-  std::string name, filename, content_type, data;
+  std::string name, filename, content_type;
+  std::string_view data;  // inside the body given to multipart_parts
 };
 // A multipart/form-data body (RFC 7578) with the boundary of `content_type`;
 // nullopt when it is not well formed.

@@ -1,6 +1,8 @@
 #include <notibus/attachment.hpp>
 #include <notibus/plugin/text.hpp>
 
+#include "mapped.hpp"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -55,29 +57,6 @@ class mapped_file final : public attachment_bytes {
   throw std::system_error(err, std::generic_category(), "cannot read attachment " + path.string());
 }
 
-std::shared_ptr<const attachment_bytes> map_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) cannot_read(path, errno);
-  struct stat st {};
-  const int err = ::fstat(fd, &st) != 0 ? errno : S_ISREG(st.st_mode) ? 0 : EISDIR;
-  if (err != 0) {
-    ::close(fd);
-    cannot_read(path, err);
-  }
-  const auto size = static_cast<std::size_t>(st.st_size);
-  void* at = nullptr;
-  if (size != 0) {
-    at = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (at == MAP_FAILED) {
-      const int err = errno;
-      ::close(fd);
-      cannot_read(path, err);
-    }
-  }
-  ::close(fd);  // the mapping stays valid
-  return std::make_shared<mapped_file>(at, size);
-}
-
 // "Image/PNG; charset=X" -> "image/png; charset=X": the type and subtype
 // have no case (RFC 2045), a parameter's value may.
 std::string with_lower_type(std::string_view t) {
@@ -101,9 +80,21 @@ bool is_media_type(std::string_view t) {
 
 }  // namespace
 
+std::shared_ptr<const attachment_bytes> map_open_file(int fd, const std::filesystem::path& path) {
+  struct stat st {};
+  const int err = ::fstat(fd, &st) != 0 ? errno : S_ISREG(st.st_mode) ? 0 : EISDIR;
+  if (err != 0) cannot_read(path, err);
+  const auto size = static_cast<std::size_t>(st.st_size);
+  void* at = nullptr;
+  if (size != 0) {
+    at = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (at == MAP_FAILED) cannot_read(path, errno);
+  }
+  return std::make_shared<mapped_file>(at, size);
+}
+
 attachment attachment::from_bytes(std::string name, std::string bytes, std::string media_type) {
-  return {std::move(name), std::move(media_type),
-          std::make_shared<owned_bytes>(std::move(bytes))};
+  return {std::move(name), std::move(media_type), std::make_shared<owned_bytes>(std::move(bytes))};
 }
 
 attachment attachment::from_shared(std::string name, std::shared_ptr<const std::string> buffer,
@@ -115,7 +106,16 @@ attachment attachment::from_shared(std::string name, std::shared_ptr<const std::
 attachment attachment::from_file(const std::filesystem::path& path, std::string name,
                                  std::string media_type) {
   if (name.empty()) name = path.filename().string();
-  return {std::move(name), std::move(media_type), map_file(path)};
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) cannot_read(path, errno);
+  try {
+    auto bytes = map_open_file(fd, path);
+    ::close(fd);  // the mapping stays valid
+    return {std::move(name), std::move(media_type), std::move(bytes)};
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
 }
 
 std::optional<std::string> attachment_name_problem(std::string_view name) {
@@ -135,7 +135,8 @@ std::optional<attachment_problem> check_attachments(const std::vector<attachment
   const auto at = [](std::size_t i) { return "attachments[" + std::to_string(i) + "]"; };
   if (list.size() > static_cast<std::uint64_t>(limits.max_count))
     return attachment_problem{"attachments",
-                              std::to_string(list.size()) + " attachments, over attachments.max_count (" +
+                              std::to_string(list.size()) +
+                                  " attachments, over attachments.max_count (" +
                                   std::to_string(limits.max_count) + ")",
                               true};
   std::uint64_t total = 0;
@@ -155,7 +156,8 @@ std::optional<attachment_problem> check_attachments(const std::vector<attachment
   }
   if (total > limits.max_total)
     return attachment_problem{"attachments",
-                              std::to_string(total) + " bytes in all, over attachments.max_total (" +
+                              std::to_string(total) +
+                                  " bytes in all, over attachments.max_total (" +
                                   std::to_string(limits.max_total) + ")",
                               true};
   return std::nullopt;
@@ -163,7 +165,8 @@ std::optional<attachment_problem> check_attachments(const std::vector<attachment
 
 void settle_media_types(std::vector<attachment>& list) {
   for (attachment& a : list)
-    a.media_type = a.media_type.empty() ? sniff_media_type(a.bytes(), a.name) : with_lower_type(a.media_type);
+    a.media_type =
+        a.media_type.empty() ? sniff_media_type(a.bytes(), a.name) : with_lower_type(a.media_type);
 }
 
 }  // namespace notibus

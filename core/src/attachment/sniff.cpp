@@ -28,8 +28,8 @@ constexpr std::array signatures{
     signature{"BM"sv, {}, "image/bmp"},
     signature{"GIF87a"sv, {}, "image/gif"},
     signature{"GIF89a"sv, {}, "image/gif"},
-    signature{"RIFF\x00\x00\x00\x00WEBPVP"sv, "\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff"sv,
-              "image/webp"},
+    signature{"RIFF\x00\x00\x00\x00WEBPVP"sv,
+              "\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff"sv, "image/webp"},
     signature{"\x89PNG\r\n\x1a\n"sv, {}, "image/png"},
     signature{"\xff\xd8\xff"sv, {}, "image/jpeg"},
     signature{"FORM\x00\x00\x00\x00AIFF"sv, "\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\xff"sv,
@@ -88,9 +88,9 @@ std::optional<std::string_view> markup_type(std::string_view bytes) {
   if (start == std::string_view::npos) return std::nullopt;
   const std::string head = lower(bytes.substr(start, 16));
   if (head.starts_with("<?xml")) return "text/xml";
-  for (std::string_view tag : {"<!doctype html", "<html", "<head", "<script", "<iframe", "<h1",
-                               "<div", "<font", "<table", "<a", "<style", "<title", "<b", "<body",
-                               "<br", "<p", "<!--"}) {
+  for (std::string_view tag :
+       {"<!doctype html", "<html", "<head", "<script", "<iframe", "<h1", "<div", "<font", "<table",
+        "<a", "<style", "<title", "<b", "<body", "<br", "<p", "<!--"}) {
     if (!head.starts_with(tag)) continue;
     const std::size_t after = tag.size();
     if (tag == "<!--" || (after < head.size() && (head[after] == ' ' || head[after] == '>')))
@@ -104,19 +104,19 @@ struct extension_type {
 };
 
 constexpr std::array extension_types{
-    extension_type{"txt", "text/plain"},         extension_type{"log", "text/plain"},
-    extension_type{"md", "text/markdown"},       extension_type{"csv", "text/csv"},
-    extension_type{"json", "application/json"},  extension_type{"xml", "application/xml"},
-    extension_type{"html", "text/html"},         extension_type{"htm", "text/html"},
-    extension_type{"svg", "image/svg+xml"},      extension_type{"pdf", "application/pdf"},
-    extension_type{"png", "image/png"},          extension_type{"jpg", "image/jpeg"},
-    extension_type{"jpeg", "image/jpeg"},        extension_type{"gif", "image/gif"},
-    extension_type{"webp", "image/webp"},        extension_type{"zip", "application/zip"},
-    extension_type{"gz", "application/gzip"},    extension_type{"tar", "application/x-tar"},
-    extension_type{"mp3", "audio/mpeg"},         extension_type{"wav", "audio/wav"},
-    extension_type{"ogg", "audio/ogg"},          extension_type{"mp4", "video/mp4"},
-    extension_type{"webm", "video/webm"},        extension_type{"yaml", "application/yaml"},
-    extension_type{"yml", "application/yaml"},   extension_type{"ics", "text/calendar"},
+    extension_type{"txt", "text/plain"},        extension_type{"log", "text/plain"},
+    extension_type{"md", "text/markdown"},      extension_type{"csv", "text/csv"},
+    extension_type{"json", "application/json"}, extension_type{"xml", "application/xml"},
+    extension_type{"html", "text/html"},        extension_type{"htm", "text/html"},
+    extension_type{"svg", "image/svg+xml"},     extension_type{"pdf", "application/pdf"},
+    extension_type{"png", "image/png"},         extension_type{"jpg", "image/jpeg"},
+    extension_type{"jpeg", "image/jpeg"},       extension_type{"gif", "image/gif"},
+    extension_type{"webp", "image/webp"},       extension_type{"zip", "application/zip"},
+    extension_type{"gz", "application/gzip"},   extension_type{"tar", "application/x-tar"},
+    extension_type{"mp3", "audio/mpeg"},        extension_type{"wav", "audio/wav"},
+    extension_type{"ogg", "audio/ogg"},         extension_type{"mp4", "video/mp4"},
+    extension_type{"webm", "video/webm"},       extension_type{"yaml", "application/yaml"},
+    extension_type{"yml", "application/yaml"},  extension_type{"ics", "text/calendar"},
 };
 
 std::optional<std::string_view> type_of_name(std::string_view name) {

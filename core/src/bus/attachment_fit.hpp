@@ -3,8 +3,8 @@
 // `attachments` fallback (left out with a note, or the delivery fails).
 #pragma once
 
-#include <notibus/channel_settings.hpp>
 #include <notibus/plugin/abi.h>
+#include <notibus/channel_settings.hpp>
 
 #include <string>
 #include <vector>
@@ -13,8 +13,8 @@ namespace notibus {
 
 struct attachment_fit {
   std::vector<notibus_attachment_v1> passed;  // handed to the plugin
-  std::string note;  // what was left out and why; empty when nothing was
-  bool refused = false;  // the fallback is `fail` and something was left out
+  std::string note;                           // what was left out and why; empty when nothing was
+  bool refused = false;                       // the fallback is `fail` and something was left out
 };
 
 attachment_fit fit_attachments(const notibus_message_v1& m, const notibus_plugin_v1& plugin,

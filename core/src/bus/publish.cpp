@@ -125,8 +125,8 @@ std::optional<errc> bus::impl::refusal(const message& m, delivery_plan& plan,
                                        bool refuse_when_full) const {
   if (stopping.load(std::memory_order_relaxed)) return errc::stopped;
   if (!message_is_valid(m) || !packed_message::fits(m)) return errc::invalid_message;
-  if (!m.attachments.empty() && (check_attachments(m.attachments, limits_of_attachments) ||
-                                 !ctx->store->keeps_attachments()))
+  if (!m.attachments.empty() &&
+      (check_attachments(m.attachments, limits_of_attachments) || !ctx->store->keeps_attachments()))
     return errc::attachments_refused;
   if (auto ec = routes->plan(m, plan)) return static_cast<errc>(ec.value());
   if (refuse_when_full)

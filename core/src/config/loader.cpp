@@ -140,9 +140,9 @@ void loader::read_status(const YAML::Node& node) {
 }
 
 const std::set<std::string>& loader::core_keys() {
-  static const std::set<std::string> names{
-      "version", "plugin_dirs", "service_dirs", "spool",  "queue",
-      "status",  "attachments", "channels",     "routes"};
+  static const std::set<std::string> names{"version",     "plugin_dirs", "service_dirs",
+                                           "spool",       "queue",       "status",
+                                           "attachments", "channels",    "routes"};
   return names;
 }
 

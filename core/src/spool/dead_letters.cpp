@@ -36,6 +36,7 @@ void store::bound_dead_letters_locked() {
     last_id = id;
     ++dropped;
     dead_bytes_ -= oldest.bytes;
+    blobs_->remove(id);
     dead_.erase(dead_.begin());
   }
   dead_dropped_ += dropped;
@@ -57,6 +58,7 @@ void store::clear_dead_letter(const std::string& message_id) {
     dead_bytes_ -= it->second.bytes;
     dead_.erase(it);
   }
+  blobs_->remove(message_id);
 }
 
 dead_letter_page store::dead_letters(const dead_letter_query& q) const {
@@ -88,6 +90,7 @@ std::optional<spooled_message> store::dead_letter(const std::string& message_id)
                                     std::to_string(out.segment) + " as expected");
     return std::nullopt;
   }
+  log_left_out(message_id, blobs_->load(m));
   out.msg = std::move(m);
   return out;
 }

@@ -8,8 +8,11 @@ namespace {
 // Version 2 adds a message's body format after its creation time. A text
 // message is still written as version 1, byte for byte what 1.0 wrote, so a
 // spool of text messages stays readable by 1.0.
+// Version 3 adds attachments (name, media type, size: the bytes are blob
+// files beside the segments) after the format, which it always writes.
 constexpr std::uint8_t format_version = 1;
 constexpr std::uint8_t format_version_with_format = 2;
+constexpr std::uint8_t format_version_with_attachments = 3;
 
 class writer {
  public:
@@ -97,7 +100,15 @@ void put_message(writer& w, const message& m) {
   w.u64(m.idempotency_key ? 1 : 0);
   if (m.idempotency_key) w.str(*m.idempotency_key);
   w.i64(to_unix_ms(m.created_at));
-  if (m.format != body_format::text) w.u64(static_cast<std::uint64_t>(m.format));
+  if (m.format != body_format::text || !m.attachments.empty())
+    w.u64(static_cast<std::uint64_t>(m.format));
+  if (m.attachments.empty()) return;
+  w.u64(m.attachments.size());
+  for (const attachment& a : m.attachments) {
+    w.str(a.name);
+    w.str(a.media_type);
+    w.u64(a.size());
+  }
 }
 
 message get_message(reader& r, std::uint64_t version) {
@@ -122,6 +133,14 @@ message get_message(reader& r, std::uint64_t version) {
     m.format = f <= static_cast<std::uint64_t>(body_format::html) ? static_cast<body_format>(f)
                                                                   : body_format::text;
   }
+  if (version >= format_version_with_attachments)
+    for (auto n = r.count(); n > 0 && r.ok(); --n) {
+      attachment a;
+      a.name = r.str();
+      a.media_type = r.str();
+      a.content = std::make_shared<unread_blob>(r.u64());
+      m.attachments.push_back(std::move(a));
+    }
   return m;
 }
 
@@ -162,6 +181,7 @@ std::string encode(Put put, std::uint8_t version = format_version) {
 }
 
 std::uint8_t version_for(const message& m) {
+  if (!m.attachments.empty()) return format_version_with_attachments;
   return m.format == body_format::text ? format_version : format_version_with_format;
 }
 
@@ -170,7 +190,7 @@ template <class T, class Get>
 std::optional<T> decode(std::string_view in, Get get) {
   reader r(in);
   const std::uint64_t version = r.u64();
-  if (version != format_version && version != format_version_with_format) return std::nullopt;
+  if (version < format_version || version > format_version_with_attachments) return std::nullopt;
   T value = get(r, version);
   if (!r.at_end()) return std::nullopt;
   return value;

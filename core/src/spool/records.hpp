@@ -23,6 +23,18 @@ enum class record_type : std::uint8_t {
   cleared = 6,   // a message's dead letters were retried or purged
 };
 
+// An attachment read back from a record: its size, and no bytes until the
+// spool maps its blob file (blobs.hpp).
+class unread_blob final : public attachment_bytes {
+ public:
+  explicit unread_blob(std::uint64_t size) : size_(size) {}
+  std::string_view view() const noexcept override { return {}; }
+  std::uint64_t size() const noexcept override { return size_; }
+
+ private:
+  std::uint64_t size_;
+};
+
 struct outcome_record {
   std::string message_id;
   channel_delivery delivery;  // channel, state, attempts, last_error

@@ -41,6 +41,8 @@ std::string spool_admin::retry(const std::string& message_id) {
   const auto dead = store_->dead_letter(message_id);
   if (!dead) return {};
   const message copy = spool::retry_copy(*dead);
+  if (auto ec = store_->keep_blobs(copy))
+    throw spool::as_error(std::system_error(ec, "cannot queue the retry"));
   std::promise<std::error_code> written;
   store_->append_message(copy, [&](std::error_code ec) { written.set_value(ec); });
   if (auto ec = written.get_future().get())

@@ -78,12 +78,6 @@ void cut_file(const fs::path& path, std::size_t size) {
 namespace {
 
 // A subdirectory of the spool, made 0700 if missing; never a symbolic link.
-void own_subdirectory(const fs::path& path) {
-  if (::mkdir(path.c_str(), 0700) == 0 || errno != EEXIST) return;
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    refuse(path.string() + " is not a directory (a symbolic link?); remove it");
-}
 
 std::string octal_mode(mode_t mode) {
   char text[8];
@@ -92,6 +86,13 @@ std::string octal_mode(mode_t mode) {
 }
 
 }  // namespace
+
+void own_subdirectory(const fs::path& path) {
+  if (::mkdir(path.c_str(), 0700) == 0 || errno != EEXIST) return;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    refuse(path.string() + " is not a directory (a symbolic link?); remove it");
+}
 
 // Makes the spool directory (0700) or checks the one that is there: it must
 // be this user's and writable by nobody else, or anyone who can write there

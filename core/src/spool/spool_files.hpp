@@ -33,6 +33,9 @@ void cut_file(const fs::path& path, std::size_t size);
 // it belongs to another user.
 void prepare_directory(const fs::path& dir);
 void sync_directory(const fs::path& dir);
+// A directory inside the spool made 0700 if missing; refused if it is not a
+// directory (a symbolic link planted there).
+void own_subdirectory(const fs::path& path);
 // Moves a damaged segment into DIR/quarantine/, where an operator can look
 // at it and recovery does not read it again.
 fs::path set_aside(const fs::path& dir, const fs::path& segment);

@@ -64,6 +64,7 @@ std::shared_ptr<store> store::open(const spool_settings& settings, log_sink log,
   o.log = s->report_;
   recovery r;
   s->segments_ = std::make_unique<segment_log>(std::move(o), r);
+  s->blobs_ = std::make_unique<blob_dir>(settings.dir, settings.fsync);
   s->load(recovered, r);
   s->maybe_compact();
   return s;
@@ -71,6 +72,7 @@ std::shared_ptr<store> store::open(const spool_settings& settings, log_sink log,
 
 void store::load(spool_state& recovered, const recovery& r) {
   recovered = rebuild(r.records, settings_.idempotency_window, std::chrono::system_clock::now());
+  load_blobs(recovered);
   if (recovered.unreadable && report_)
     report_(log_level::error, "spool: " + std::to_string(recovered.unreadable) +
                                   " records could not be read (written by a newer notibus?)");
@@ -207,9 +209,12 @@ void store::record_done(const std::string& message_id, std::vector<outcome_recor
   std::lock_guard lock(mutex_);
   segments_->append(
       static_cast<std::uint8_t>(record_type::done), encode_id(message_id),
-      [self](std::error_code ec, std::uint64_t) {
+      [self, id = dead.empty() ? message_id : std::string()](std::error_code ec, std::uint64_t) {
         if (ec) return;  // maybe inline, under mutex_ (a closed log)
-        if (auto s = self.lock()) s->maybe_compact();
+        auto s = self.lock();
+        if (!s) return;
+        if (!id.empty()) s->blobs_->remove(id);  // the done record is on disk: nothing needs them
+        s->maybe_compact();
       },
       false);
   auto it = open_.find(message_id);
@@ -228,7 +233,7 @@ void store::record_done(const std::string& message_id, std::vector<outcome_recor
 
 spool_stats store::stats() const {
   spool_stats s;
-  s.bytes = segments_->bytes();
+  s.bytes = segments_->bytes() + blobs_->bytes();
   s.max_bytes = settings_.max_bytes;
   s.fsyncs = segments_->syncs();
   std::lock_guard lock(mutex_);

@@ -25,6 +25,7 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "blobs.hpp"
 #include "segment_log.hpp"
 #include "state.hpp"
 
@@ -65,6 +66,11 @@ class store : public std::enable_shared_from_this<store> {
                       });
   }
 
+  // Writes the message's attachments beside the segments (before its record:
+  // call append_message after). errc::spool_full past spool.max_bytes or
+  // with the disk full, errc::spool_failed for another I/O error.
+  error_code keep_blobs(const message& m);
+
   // The first message's id if this key was accepted inside the window.
   std::optional<std::string> find_key(const std::string& key) const;
 
@@ -101,6 +107,10 @@ class store : public std::enable_shared_from_this<store> {
 
   store(const spool_settings& settings, log_sink log);
   void load(spool_state& recovered, const recovery& r);
+  // Maps the files of what recovery found (dropping those no record names);
+  // logs an attachment whose file is gone.
+  void load_blobs(spool_state& recovered);
+  void log_left_out(const std::string& id, const std::vector<std::string>& left_out) const;
   // What came from a quarantined segment (`lost`) is on disk nowhere else:
   // written again; returns the segment the copies are in.
   std::uint64_t write_again(const spool_state& recovered, const std::set<std::uint64_t>& lost);
@@ -124,6 +134,7 @@ class store : public std::enable_shared_from_this<store> {
   spool_settings settings_;
   log_sink report_;  // where the spool says what went wrong (errors, recovery)
   std::unique_ptr<segment_log> segments_;  // the records on disk
+  std::unique_ptr<blob_dir> blobs_;        // the attachments' files
 
   // An accepted message not yet finished: where its newest full copy is, and
   // its final outcomes so far (what a snapshot carried forward must say).

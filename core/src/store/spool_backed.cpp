@@ -20,6 +20,10 @@ class spool_backed final : public message_store {
 
   void keep(const message& m, const delivery_report&, kept_fn kept) override {
     // Keys seen before were answered by first_with_key: nothing to name here.
+    // Attachments go to disk first (on this thread), so a record always
+    // finds its files.
+    if (!m.attachments.empty())
+      if (auto ec = spool_->keep_blobs(m)) return kept(ec, std::nullopt);
     spool_->append_message(m, [kept = std::move(kept)](error_code ec) { kept(ec, std::nullopt); });
   }
 

@@ -165,6 +165,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
       if (status == 303) {  // See Other: fetch the result, do not resend the body
         req.method = "GET";
         req.body.clear();
+        req.more_body.clear();
       }
     }
   }

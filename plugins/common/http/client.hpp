@@ -58,11 +58,27 @@ struct client_settings {
   std::string user_agent = "notibus/" NOTIBUS_VERSION_STRING;
 };
 
+// A piece of a body after `request::body`: text of its own, or bytes the
+// caller keeps alive until the send's `done` runs (an attachment, sent
+// without a copy per request).
+struct body_piece {
+  std::string text;
+  std::string_view borrowed;
+  bool is_borrowed = false;
+  std::string_view view() const noexcept { return is_borrowed ? borrowed : std::string_view(text); }
+};
+
 struct request {
   std::string method = "POST";
   target_url url;
   http::headers headers;
   std::string body;
+  std::vector<body_piece> more_body;  // sent after `body`, as one body with it
+  std::size_t body_size() const noexcept {
+    std::size_t n = body.size();
+    for (const auto& p : more_body) n += p.view().size();
+    return n;
+  }
 };
 
 enum class failure {

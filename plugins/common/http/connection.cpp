@@ -75,8 +75,9 @@ asio::awaitable<exchange_outcome> exchange_on(Stream& stream, connection& c, con
   const std::string wire = request_text(req, settings.user_agent);
   const auto write_bound = bound(settings.timeouts.write, until);
   c.tcp().expires_after(write_bound);
-  auto [write_ec, written] =
-      co_await asio::async_write(stream, asio::buffer(wire), tuple_awaitable);
+  std::vector<asio::const_buffer> buffers{asio::buffer(wire)};
+  for (const auto& piece : req.more_body) buffers.push_back(asio::buffer(piece.view()));
+  auto [write_ec, written] = co_await asio::async_write(stream, buffers, tuple_awaitable);
   if (write_ec) {
     out.r =
         write_ec == beast::error::timeout

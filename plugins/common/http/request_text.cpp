@@ -23,9 +23,10 @@ std::string request_text(const request& req, std::string_view user_agent) {
   set("User-Agent", user_agent);
   for (const auto& [name, value] : req.headers) set(name, value);
 
+  const std::size_t body_size = req.body_size();
   const bool has_body =
-      !req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-  const std::string length = has_body ? std::to_string(req.body.size()) : std::string();
+      body_size != 0 || req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+  const std::string length = has_body ? std::to_string(body_size) : std::string();
   std::size_t size = req.method.size() + req.url.target.size() + 16 + length.size() + 20;
   for (const auto& [name, value] : fields) size += name.size() + value.size() + 4;
   std::string out;

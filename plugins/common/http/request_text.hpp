@@ -13,7 +13,8 @@ namespace notibus::http::detail {
 // HTTP/1.1 with keep-alive: the request line, Host and User-Agent, the
 // request's headers (one line per name, case-insensitively: the last value
 // given wins, so a request can override User-Agent), Content-Length when
-// there is a body (always for POST, PUT and PATCH), then the body. Header
+// there is a body (always for POST, PUT and PATCH; its size counts more_body,
+// which the caller writes after), then `body`. Header
 // values were checked for CR/LF where they were configured.
 std::string request_text(const request& req, std::string_view user_agent);
 

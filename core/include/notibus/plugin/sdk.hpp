@@ -102,12 +102,13 @@ class message_view {
   };
   std::vector<file> attachments() const {
     std::vector<file> out;
-    const bool has = m_->struct_size >= offsetof(notibus_message_v1, attachment_count) +
-                                            sizeof(m_->attachment_count);
+    const bool has = m_->struct_size >=
+                     offsetof(notibus_message_v1, attachment_count) + sizeof(m_->attachment_count);
     if (!has) return out;
     for (size_t i = 0; i < m_->attachment_count; ++i) {
       const notibus_attachment_v1& a = m_->attachments[i];
-      out.push_back({a.name, a.media_type,
+      out.push_back({a.name,
+                     a.media_type,
                      {reinterpret_cast<const char*>(a.data), static_cast<size_t>(a.size)}});
     }
     return out;

@@ -1,0 +1,121 @@
+// Attachments: sniffing (WHATWG patterns, then the name, then text or
+// binary), names and limits, the spool record's round trip, and which files
+// a plugin gets.
+#include <gtest/gtest.h>
+
+#include <notibus/attachment.hpp>
+
+#include "bus/attachment_fit.hpp"
+#include "spool/records.hpp"
+
+namespace {
+
+using notibus::attachment;
+using notibus::sniff_media_type;
+
+TEST(attachment, sniffs_signatures_before_names) {
+  EXPECT_EQ(sniff_media_type("\x89PNG\r\n\x1a\n....", "a.txt"), "image/png");
+  EXPECT_EQ(sniff_media_type("\xff\xd8\xff\xe0", ""), "image/jpeg");
+  EXPECT_EQ(sniff_media_type("GIF89a", ""), "image/gif");
+  EXPECT_EQ(sniff_media_type(std::string("RIFF\x10\x00\x00\x00WEBPVP8 ", 16), ""), "image/webp");
+  EXPECT_EQ(sniff_media_type("%PDF-1.7", "x.bin"), "application/pdf");
+  EXPECT_EQ(sniff_media_type(std::string("PK\x03\x04", 4), ""), "application/zip");
+  EXPECT_EQ(sniff_media_type(std::string("\x1f\x8b\x08\x00", 4), ""), "application/x-gzip");
+  EXPECT_EQ(sniff_media_type(std::string("\x00\x00\x00\x18"
+                                         "ftypmp42\x00\x00\x00\x00mp41isom",
+                                         24),
+                             ""),
+            "video/mp4");
+}
+
+TEST(attachment, falls_back_to_the_name_then_text_or_binary) {
+  EXPECT_EQ(sniff_media_type("a,b\n", "data.CSV"), "text/csv");
+  EXPECT_EQ(sniff_media_type("# title", "readme.md"), "text/markdown");
+  EXPECT_EQ(sniff_media_type("  <!DOCTYPE html><p>", "page"), "text/html");
+  EXPECT_EQ(sniff_media_type("<?xml version='1.0'?>", "feed"), "text/xml");
+  EXPECT_EQ(sniff_media_type("plain words, ünïcode\n", "notes"), "text/plain");
+  EXPECT_EQ(sniff_media_type(std::string("abc\x01def", 7), "blob"), "application/octet-stream");
+}
+
+TEST(attachment, names_that_could_escape_or_inject_are_refused) {
+  EXPECT_FALSE(notibus::attachment_name_problem("report é.pdf"));
+  const std::vector<std::string> bad_names{"",
+                                           ".",
+                                           "..",
+                                           "../etc/passwd",
+                                           "a\\b",
+                                           "a\r\nb",
+                                           std::string("a\0b", 3),
+                                           std::string(256, 'x'),
+                                           "\xff"};
+  for (const auto& bad : bad_names) EXPECT_TRUE(notibus::attachment_name_problem(bad)) << bad;
+}
+
+TEST(attachment, limits_name_the_attachment_and_the_limit) {
+  notibus::attachment_limits limits{10, 15, 2};
+  std::vector<attachment> list{attachment::from_bytes("a", "0123456789"),
+                               attachment::from_bytes("b", "012345")};
+  auto p = notibus::check_attachments(list, limits);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->field, "attachments");
+  EXPECT_EQ(p->detail, "16 bytes in all, over attachments.max_total (15)");
+  EXPECT_TRUE(p->too_large);
+  list[1] = attachment::from_bytes("b", "01234567890");
+  EXPECT_EQ(notibus::check_attachments(list, limits)->field, "attachments[1]");
+  list[1] = attachment::from_bytes("b", "");
+  EXPECT_EQ(notibus::check_attachments(list, limits)->detail, "is empty (0 bytes)");
+  list[1] = attachment::from_bytes("b", "1", "text/plain\nX: y");
+  EXPECT_EQ(notibus::check_attachments(list, limits)->field, "attachments[1].type");
+  list[1] = attachment::from_bytes("b", "1", "Text/Plain; charset=UTF-8");
+  EXPECT_FALSE(notibus::check_attachments(list, limits));
+  notibus::settle_media_types(list);
+  EXPECT_EQ(list[0].media_type, "text/plain");
+  EXPECT_EQ(list[1].media_type, "text/plain; charset=UTF-8");
+}
+
+TEST(attachment, a_spool_record_keeps_names_types_and_sizes) {
+  notibus::message m;
+  m.id = "01J0000000000000000000000A";
+  m.body = "b";
+  m.attachments = {attachment::from_bytes("a.png", "12345", "image/png")};
+  const std::string encoded = notibus::spool::encode_message(m);
+  auto back = notibus::spool::decode_message(encoded);
+  ASSERT_TRUE(back);
+  ASSERT_EQ(back->attachments.size(), 1u);
+  EXPECT_EQ(back->attachments[0].name, "a.png");
+  EXPECT_EQ(back->attachments[0].media_type, "image/png");
+  EXPECT_EQ(back->attachments[0].size(), 5u);  // the bytes are in the blob file
+  EXPECT_TRUE(back->attachments[0].bytes().empty());
+  m.attachments.clear();  // a message without files is written as before
+  EXPECT_EQ(notibus::spool::encode_message(m)[0], '\x01');
+}
+
+notibus_attachment_v1 file(const char* name, uint64_t size) {
+  static const unsigned char bytes[8] = {};
+  return {sizeof(notibus_attachment_v1), NOTIBUS_ABI_VERSION, name, "x/y", bytes, size};
+}
+
+TEST(attachment, a_plugin_gets_what_it_declares_and_the_rest_follows_the_fallback) {
+  notibus_attachment_v1 files[] = {file("a", 3), file("b", 8), file("c", 2)};
+  notibus_message_v1 m{};
+  m.attachments = files;
+  m.attachment_count = 3;
+  notibus_plugin_v1 plugin{};
+  plugin.struct_size = sizeof plugin;
+  plugin.name = "demo";
+  plugin.max_attachments = 1;
+  plugin.max_attachment_bytes = 4;
+  auto fit = notibus::fit_attachments(m, plugin, notibus::attachment_fallback::omit);
+  ASSERT_EQ(fit.passed.size(), 1u);
+  EXPECT_STREQ(fit.passed[0].name, "a");
+  EXPECT_FALSE(fit.refused);
+  EXPECT_EQ(fit.note,
+            "2 attachments omitted: demo takes at most 1; b over demo's 4 bytes each (c)");
+  plugin.struct_size = offsetof(notibus_plugin_v1, max_attachments);  // built before ABI 1.3
+  fit = notibus::fit_attachments(m, plugin, notibus::attachment_fallback::fail);
+  EXPECT_TRUE(fit.passed.empty());
+  EXPECT_TRUE(fit.refused);
+  EXPECT_EQ(fit.note, "3 attachments cannot be sent: demo takes no attachments");
+}
+
+}  // namespace
