@@ -248,13 +248,23 @@ std::optional<http_response> api::metrics(const http_request&, const std::string
 
 std::optional<request_error> api::read_message(http_request req, message& m) const {
   const std::string type = media_type(*req.header("content-type"));  // checked before
+  const std::size_t body_size = req.body.size();
   auto problem =
       type == "multipart/form-data"
           ? parse_multipart_message(*req.header("content-type"),
                                     std::make_shared<const std::string>(std::move(req.body)), m)
           : parse_message_request(req.body, m);
-  if (problem || m.attachments.empty()) return problem;
+  if (problem) return problem;
   std::lock_guard lock(settings_mutex_);
+  // Only the files may take a body past max_body: its text stays within it.
+  std::size_t file_bytes = 0;
+  for (const attachment& a : m.attachments)
+    file_bytes += type == "multipart/form-data" ? a.size() : (a.size() + 2) / 3 * 4;
+  if (body_size > settings_.max_body + file_bytes)
+    return request_error{413, "body_too_large",
+                         "the body is larger than server.max_body (" +
+                             std::to_string(settings_.max_body) + " bytes) besides its attachments",
+                         ""};
   return check_attachment_limits(m, settings_.attachments);
 }
 

@@ -29,6 +29,7 @@ http_server::impl::impl(asio::io_context& io_, const server_settings& s, log_sin
                         head_check c)
     : io(io_),
       settings(s),
+      message_body_limit(max_message_body(s)),
       address(listen_address_of(s)),
       log(std::move(l)),
       handle(std::move(h)),

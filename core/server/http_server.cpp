@@ -87,7 +87,7 @@ asio::awaitable<void> http_server::impl::serve(Stream& stream, beast::tcp_stream
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(max_header_bytes));
     // The largest any request may send; its own bound is set once its head is read.
-    parser.body_limit(std::max(settings.max_body, settings.max_message_body));
+    parser.body_limit(std::max(settings.max_body, message_body_limit));
     exchange_note note{remote};
     std::optional<http_request> req = co_await read_head(stream, tcp, buffer, parser, note, first);
     if (!req) co_return;
@@ -131,8 +131,8 @@ asio::awaitable<std::optional<http_request>> http_server::impl::read_head(
         co_await bhttp::async_read_header(stream, buffer, parser, tuple_awaitable);
   if (ec) {
     if (ec == bhttp::error::body_limit)  // a Content-Length over any bound
-      co_await reply(stream, tcp, too_large(std::max(settings.max_body, settings.max_message_body)),
-                     false, note);
+      co_await reply(stream, tcp, too_large(std::max(settings.max_body, message_body_limit)), false,
+                     note);
     else if (ec == bhttp::error::header_limit)
       co_await reply(stream, tcp, plain_error(431, "header_too_large", "request header too large"),
                      false, note);
@@ -152,10 +152,9 @@ asio::awaitable<std::optional<http_request>> http_server::impl::read_head(
 }
 
 std::size_t http_server::impl::body_limit_of(const http_request& req) const {
-  if (settings.max_message_body <= settings.max_body || req.method != "POST")
-    return settings.max_body;
+  if (message_body_limit <= settings.max_body || req.method != "POST") return settings.max_body;
   const std::string_view path = std::string_view(req.target).substr(0, req.target.find('?'));
-  return path == "/v1/messages" ? settings.max_message_body : settings.max_body;
+  return path == "/v1/messages" ? message_body_limit : settings.max_body;
 }
 
 std::optional<http_response> http_server::impl::framing_refusal(

@@ -131,6 +131,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
 
   asio::io_context& io;
   server_settings settings;
+  std::size_t message_body_limit;  // max_message_body(settings)
   listen_address address;
   log_sink log;  // access lines, running out of descriptors
   handler handle;

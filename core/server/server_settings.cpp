@@ -47,12 +47,15 @@ config_section server_section() {
 server_settings server_settings_of(const config& cfg) {
   server_settings s = read_section(cfg, "server", server_schema()).value_or(server_settings{});
   s.ingest = ingest_settings_of(cfg);
-  // Base64 takes 4 bytes for 3; each file part or JSON object adds its head.
-  const attachment_limits& a = s.attachments = cfg.attachments;
-  if (a.max_count > 0)
-    s.max_message_body =
-        s.max_body + a.max_total / 3 * 4 + 4 + static_cast<std::size_t>(a.max_count) * 1024;
+  s.attachments = cfg.attachments;
   return s;
+}
+
+std::size_t max_message_body(const server_settings& s) {
+  const attachment_limits& a = s.attachments;
+  if (a.max_count == 0) return s.max_body;
+  // Base64 takes 4 bytes for 3; each file part or JSON object adds its head.
+  return s.max_body + a.max_total / 3 * 4 + 4 + static_cast<std::size_t>(a.max_count) * 1024;
 }
 
 std::optional<listen_address> split_listen(std::string_view listen) {

@@ -33,15 +33,17 @@ struct server_settings {
   bool health_without_auth = false;                 // /healthz and /readyz answer without the token
   bool metrics_without_auth = false;                // /metrics answers without the token
   bool access_log = false;                          // one info line per request
-  ingest_settings ingest;  // the `ingest:` section, when the application declared it
-  // The largest POST /v1/messages, from the config's `attachments` limits
-  // (base64 or multipart around max_total); 0: max_body. A body larger than
-  // max_body is read only once the request's token has been checked.
-  std::size_t max_message_body = 0;
+  ingest_settings ingest;         // the `ingest:` section, when the application declared it
   attachment_limits attachments;  // the config's, checked before the bus is asked
 
   bool operator==(const server_settings&) const = default;
 };
+
+// The largest POST /v1/messages: max_body for its text, plus room for
+// attachments.max_total in base64 with a head per file. What a body holds
+// besides its files stays within max_body; a body past max_body is read only
+// once the request's token has been checked.
+std::size_t max_message_body(const server_settings& s);
 
 // The section for load_options::sections: keys, defaults, docs and checks
 // (listen is host:port, TLS needs both files).
