@@ -1,6 +1,6 @@
 // Any bytes a client sends to `notibus serve`, read as its listener reads them
 // (Beast's parser with the daemon's limits, then the framing, auth and media
-// type rules and the POST /v1/messages body): never a crash, and what is
+// type rules and the POST /v1/messages body, as JSON and as multipart): never a crash, and what is
 // accepted keeps its promises (a body is framed as Beast reads it; a message has no
 // NUL and is valid UTF-8).
 #include <notibus/plugin/text.hpp>
@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "server/attachment_request.hpp"
 #include "server/auth.hpp"
 #include "server/http_framing.hpp"
 #include "server/message_request.hpp"
@@ -66,5 +67,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   req.body = parser.get().body();
   notibus::message m;
   if (!parse_message_request(req.body, m)) check_message(m);
+  // The same body as multipart/form-data (boundary "B", as a client may
+  // send it): every file must be a view inside the body, never past it.
+  auto body = std::make_shared<const std::string>(req.body);
+  notibus::message mp;
+  if (!parse_multipart_message("multipart/form-data; boundary=B", body, mp)) {
+    check_message(mp);
+    for (const auto& a : mp.attachments) {
+      const std::string_view bytes = a.bytes();
+      if (bytes.data() < body->data() || bytes.data() + bytes.size() > body->data() + body->size())
+        __builtin_trap();
+    }
+  }
   return 0;
 }
