@@ -56,6 +56,12 @@ class email_channel {
     std::int64_t max_inflight = 1;  // the core's: sessions at once
   };
 
+  static sdk::plugin_defaults defaults() {
+    sdk::plugin_defaults d;
+    d.max_attachments = 1000;  // the config's attachments.max_count bounds it
+    return d;
+  }
+
   static const sdk::schema<config>& schema() {
     static const auto s =
         sdk::schema<config>()
@@ -164,6 +170,8 @@ class email_channel {
       mail.html_body = html_document(m);
     mail.message_id = std::string(m.id()) + "@" + domain_;
     mail.date_ms = m.created_at_ms();
+    for (const auto& f : m.attachments())
+      mail.attachments.push_back({std::string(f.name), std::string(f.media_type), f.bytes});
     envelope e;
     e.message_id = std::string(m.id());
     e.from = mail_.from.address;

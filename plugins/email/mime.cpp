@@ -2,6 +2,7 @@
 
 #include <notibus/plugin/text.hpp>
 
+#include <cctype>
 #include <ctime>
 
 namespace notibus::email {
@@ -54,6 +55,62 @@ std::string address_header(const char* name, const std::vector<mailbox>& list) {
 std::string text_part_headers(const char* type) {
   return std::string("Content-Type: ") + type +
          "; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n";
+}
+
+// The text, or text and HTML as multipart/alternative: headers, blank line, content.
+std::string body_entity(const mail& m, std::string_view boundary_seed) {
+  if (m.html_body.empty())
+    return text_part_headers("text/plain") + "\r\n" + quoted_printable(m.text_body) + "\r\n";
+  const std::string boundary = "=_notibus_" + std::string(boundary_seed);
+  std::string out =
+      "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
+  out += "--" + boundary + "\r\n" + text_part_headers("text/plain") + "\r\n" +
+         quoted_printable(m.text_body) + "\r\n";
+  out += "--" + boundary + "\r\n" + text_part_headers("text/html") + "\r\n" +
+         quoted_printable(m.html_body) + "\r\n";
+  return out + "--" + boundary + "--\r\n";
+}
+
+// A parameter carrying a file name, on lines of its own: quoted when it is
+// plain ASCII, else RFC 2231's `NAME*=utf-8''<percent-encoded>`; a long one
+// in numbered RFC 2231 continuations, so no line passes 78 octets (names
+// never hold CR or LF).
+std::string name_parameter(const char* name, std::string_view value) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  const bool ascii = is_plain_ascii(value);
+  std::vector<std::string> pieces{""};  // each whole characters or escapes
+  for (char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    std::string unit;
+    if (ascii)
+      unit = c == '"' || c == '\\' ? std::string{'\\', ch} : std::string(1, ch);
+    else if (std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(ch) != std::string_view::npos)
+      unit = std::string(1, ch);
+    else
+      unit = {'%', hex[c >> 4], hex[c & 15]};
+    if (pieces.back().size() + unit.size() > 56) pieces.emplace_back();
+    pieces.back() += unit;
+  }
+  const std::string charset = ascii ? "" : "utf-8''";
+  auto one = [&](const std::string& key, const std::string& text) {
+    return ";\r\n " + key + (ascii ? "=\"" + text + "\"" : "*=" + text);
+  };
+  if (pieces.size() == 1) return one(name, charset + pieces[0]);
+  std::string out;
+  for (std::size_t n = 0; n < pieces.size(); ++n)
+    out += one(std::string(name) + "*" + std::to_string(n), (n == 0 ? charset : "") + pieces[n]);
+  return out;
+}
+
+std::string attachment_entity(const mail_attachment& a) {
+  std::string out = "Content-Type: " + one_line(a.media_type) + name_parameter("name", a.name) +
+                    "\r\nContent-Disposition: attachment" + name_parameter("filename", a.name) +
+                    "\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+  const std::string encoded = base64(a.bytes);
+  out.reserve(out.size() + encoded.size() + encoded.size() / 38 + 4);
+  for (std::size_t at = 0; at < encoded.size(); at += 76)
+    out.append(encoded, at, 76).append("\r\n");
+  return out;
 }
 
 }  // namespace
@@ -204,18 +261,12 @@ std::string render(const mail& m, std::string_view boundary_seed) {
     out += "Subject: " + subject + "\r\n";
   else
     out += "Subject: " + encode_header_words(subject, 9) + "\r\n";
-  if (m.html_body.empty()) {
-    out += text_part_headers("text/plain") + "\r\n" + quoted_printable(m.text_body) + "\r\n";
-    return out;
-  }
-  const std::string boundary = "=_notibus_" + std::string(boundary_seed);
-  out += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
-  out += "--" + boundary + "\r\n" + text_part_headers("text/plain") + "\r\n" +
-         quoted_printable(m.text_body) + "\r\n";
-  out += "--" + boundary + "\r\n" + text_part_headers("text/html") + "\r\n" +
-         quoted_printable(m.html_body) + "\r\n";
-  out += "--" + boundary + "--\r\n";
-  return out;
+  if (m.attachments.empty()) return out + body_entity(m, boundary_seed);
+  const std::string boundary = "=_notibus_m_" + std::string(boundary_seed);
+  out += "Content-Type: multipart/mixed;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
+  out += "--" + boundary + "\r\n" + body_entity(m, boundary_seed);
+  for (const auto& a : m.attachments) out += "--" + boundary + "\r\n" + attachment_entity(a);
+  return out + "--" + boundary + "--\r\n";
 }
 
 std::string dot_stuff(std::string_view message) {

@@ -1,6 +1,7 @@
 // RFC 5322 / MIME (RFC 2045-2047) messages: encoded-word headers, quoted-
 // printable bodies with CRLF line ends and no line over 76 octets, optional
-// multipart/alternative with an HTML part. Header values can never start a new
+// multipart/alternative with an HTML part, multipart/mixed with files
+// (RFC 2231 names). Header values can never start a new
 // header: CR and LF are folded into spaces before encoding.
 #pragma once
 
@@ -20,6 +21,13 @@ struct mailbox {
 // anything else (including CR, LF or a missing '@').
 bool parse_mailbox(std::string_view text, mailbox& out);
 
+// A file sent as a base64 part of multipart/mixed; the bytes are borrowed.
+struct mail_attachment {
+  std::string name;
+  std::string media_type;
+  std::string_view bytes;
+};
+
 struct mail {
   mailbox from;
   std::vector<mailbox> to, cc;
@@ -29,6 +37,7 @@ struct mail {
   std::string html_body;   // empty: text only
   std::string message_id;  // without the angle brackets
   std::int64_t date_ms = 0;
+  std::vector<mail_attachment> attachments;  // any: multipart/mixed around the body
 };
 
 // The whole message, CRLF line ends, not yet dot-stuffed.

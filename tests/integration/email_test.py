@@ -11,6 +11,7 @@ import email.policy
 import os
 import socket
 import ssl
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -236,6 +237,36 @@ channels:
         # In a multipart, the last line break belongs to the boundary (RFC 2046).
         self.assertEqual(text_of(msg.get_body(("html",))), "<p>a &lt; b</p>")
         self.assertEqual(text_of(msg.get_body(("plain",))), "a < b")
+
+    def test_attachments_make_multipart_mixed_with_rfc2231_names(self):
+        server = self.serve()
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        files = {"rapport été.pdf": b"%PDF-1.7\n" + bytes(range(256)) * 300, "plain \"q\".txt": b"a\nb\n"}
+        args = []
+        for name, data in files.items():
+            with open(os.path.join(tmp, name), "wb") as f:
+                f.write(data)
+            args += ["--attach", os.path.join(tmp, name)]
+        p = self.send(self.config(server, '    html_body: "<p>{{body}}</p>"\n'), "--title", "t", "--body", "see files",
+                      *args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        got = server.recorder.messages[0]
+        msg = got["msg"]
+        self.assertEqual(msg.get_content_type(), "multipart/mixed")
+        self.assertEqual(text_of(msg.get_body(("plain",))), "see files")
+        received = {a.get_filename(): (a.get_content_type(), a.get_payload(decode=True)) for a in msg.iter_attachments()}
+        self.assertEqual(received, {"rapport été.pdf": ("application/pdf", files["rapport été.pdf"]),
+                                    "plain \"q\".txt": ("text/plain", files["plain \"q\".txt"])})
+        self.assertIn(b"filename*=utf-8''rapport%20%C3%A9t%C3%A9.pdf", got["raw"])
+        long_name = "é" * 120 + ".txt"  # 240 bytes: RFC 2231 continuations
+        with open(os.path.join(tmp, long_name), "wb") as f:
+            f.write(b"x")
+        p = self.send(self.config(server), "--body", "b", "--attach", os.path.join(tmp, long_name))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        got = server.recorder.messages[1]
+        self.assertEqual([a.get_filename() for a in got["msg"].iter_attachments()], [long_name])
+        self.assertEqual([l for l in got["raw"].split(b"\r\n") if len(l) > 78], [])
 
     def test_crlf_in_the_message_cannot_add_headers(self):
         server = self.serve()
