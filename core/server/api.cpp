@@ -6,6 +6,7 @@
 #include "attachment_request.hpp"
 #include "console_api.hpp"
 #include "console_assets.hpp"
+#include "fetch/fetch_attachments.hpp"
 #include "http_framing.hpp"
 #include "message_request.hpp"
 #include "publish_outcome.hpp"
@@ -265,20 +266,42 @@ std::optional<request_error> api::read_message(http_request req, message& m) con
                          "the body is larger than server.max_body (" +
                              std::to_string(settings_.max_body) + " bytes) besides its attachments",
                          ""};
-  return check_attachment_limits(m, settings_.attachments);
+  return std::nullopt;
 }
 
 void api::post_message(http_request req, http_server::respond_fn respond) {
-  auto rejected = [&](http_response r) {
-    {
-      std::lock_guard lock(counters_mutex_);
-      ++counters_.rejected;
-    }
-    respond(std::move(r));
-  };
-  if (auto wrong = unsupported_media_type(req)) return rejected(std::move(*wrong));
+  if (auto wrong = unsupported_media_type(req)) return reject(std::move(*wrong), respond);
   message m;
-  if (auto e = read_message(std::move(req), m)) return rejected({e->status, {}, error_json(*e)});
+  if (auto e = read_message(std::move(req), m))
+    return reject({e->status, {}, error_json(*e)}, respond);
+  if (!has_url_attachments(m)) return publish_checked(std::move(m), std::move(respond));
+  attachment_settings fetching;
+  {
+    std::lock_guard lock(settings_mutex_);
+    fetching = settings_.attachments;
+  }
+  fetch_attachments(executor_, std::move(m), fetching,
+                    [this, respond](std::optional<request_error> e, message fetched) mutable {
+                      if (e) return reject({e->status, {}, error_json(*e)}, respond);
+                      publish_checked(std::move(fetched), std::move(respond));
+                    });
+}
+
+void api::reject(http_response r, const http_server::respond_fn& respond) {
+  {
+    std::lock_guard lock(counters_mutex_);
+    ++counters_.rejected;
+  }
+  respond(std::move(r));
+}
+
+void api::publish_checked(message m, http_server::respond_fn respond) {
+  std::optional<request_error> over;
+  {
+    std::lock_guard lock(settings_mutex_);
+    if (!m.attachments.empty()) over = check_attachment_limits(m, settings_.attachments);
+  }
+  if (over) return reject({over->status, {}, error_json(*over)}, respond);
   auto b = buses_.current();
   if (!b) return respond(error(503, "not_ready", "starting"));
   b->async_try_publish(std::move(m), boost::asio::bind_executor(

@@ -37,7 +37,7 @@ struct api_settings {
   bool metrics_without_auth = false;
   ingest_settings ingest;
   std::size_t max_body = 64 * 1024;
-  attachment_limits attachments;
+  attachment_settings attachments;
 };
 
 class api {
@@ -77,6 +77,9 @@ class api {
   // The message of a POST /v1/messages (JSON or multipart), its attachments
   // within the limits.
   std::optional<request_error> read_message(http_request req, message& m) const;
+  // Its attachments within the limits, then to the bus.
+  void publish_checked(message m, http_server::respond_fn respond);
+  void reject(http_response r, const http_server::respond_fn& respond);
   // The answer, or nullopt for an authorized POST /v1/messages (answered later).
   std::optional<http_response> route(const http_request& req);
   // Whether `path` is one of the API's own (the console's, an endpoint's).

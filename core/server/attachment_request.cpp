@@ -19,7 +19,7 @@ std::optional<request_error> bad(const std::string& field, std::string detail) {
 
 std::optional<request_error> read_one(const json::value& v, const std::string& field,
                                       attachment& out) {
-  if (!v.is_object()) return bad(field, "expected an object {name, type, content}");
+  if (!v.is_object()) return bad(field, "expected an object {name, type, content} or {url}");
   std::optional<std::string> bytes;
   for (const auto& [key, value] : v.as_object()) {
     const std::string at = field + "." + std::string(key);
@@ -29,12 +29,16 @@ std::optional<request_error> read_one(const json::value& v, const std::string& f
       out.name = text;
     else if (key == "type")
       out.media_type = text;
+    else if (key == "url")
+      out.url = text;
     else if (key == "content" && !(bytes = ingest::decode_base64(text)))
       return bad(at, "is not base64");
     else if (key != "content")
-      return bad(at, "unknown field (name, type and content are)");
+      return bad(at, "unknown field (name, type, content and url are)");
   }
-  if (!bytes) return bad(field + ".content", "is required (the file's bytes in base64)");
+  if (bytes && !out.url.empty()) return bad(field, "give content or url, not both");
+  if (!out.url.empty()) return std::nullopt;  // named and typed once fetched, if not given
+  if (!bytes) return bad(field + ".content", "is required (the file's bytes in base64), or url");
   out.content = attachment::from_bytes({}, std::move(*bytes)).content;
   return std::nullopt;
 }
@@ -88,7 +92,7 @@ std::optional<request_error> parse_multipart_message(const std::string& content_
 }
 
 std::optional<request_error> check_attachment_limits(const message& m,
-                                                     const attachment_limits& limits) {
+                                                     const attachment_settings& limits) {
   auto problem = check_attachments(m.attachments, limits);
   if (!problem) return std::nullopt;
   return request_error{problem->too_large ? 413u : 400u,

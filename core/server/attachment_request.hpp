@@ -27,6 +27,6 @@ std::optional<request_error> parse_multipart_message(const std::string& content_
 // The attachments against the config's limits: 413 for a limit, 400 for a
 // bad name, type or an empty file.
 std::optional<request_error> check_attachment_limits(const message& m,
-                                                     const attachment_limits& limits);
+                                                     const attachment_settings& limits);
 
 }  // namespace notibus::serve

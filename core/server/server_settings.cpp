@@ -52,7 +52,7 @@ server_settings server_settings_of(const config& cfg) {
 }
 
 std::size_t max_message_body(const server_settings& s) {
-  const attachment_limits& a = s.attachments;
+  const attachment_settings& a = s.attachments;
   if (a.max_count == 0) return s.max_body;
   // Base64 takes 4 bytes for 3; each file part or JSON object adds its head.
   return s.max_body + a.max_total / 3 * 4 + 4 + static_cast<std::size_t>(a.max_count) * 1024;

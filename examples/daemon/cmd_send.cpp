@@ -1,4 +1,5 @@
 // `notibus send`: publish one message and wait for every channel's outcome.
+#include <notibus/attachment_fetch.hpp>
 #include <notibus/bus.hpp>
 
 #include <notibus/plugin/text.hpp>
@@ -61,6 +62,12 @@ message message_of(const args& a, const std::string& body) {
   m.channels = a.all("--channel");
   if (auto key = a.get("--idempotency-key")) m.idempotency_key = *key;
   for (const auto& path : a.all("--attach")) {
+    if (path.starts_with("http://") || path.starts_with("https://")) {
+      attachment by_url;
+      by_url.url = path;  // fetched once the config says from where it may be
+      m.attachments.push_back(std::move(by_url));
+      continue;
+    }
     try {
       m.attachments.push_back(attachment::from_file(path));
     } catch (const std::system_error& e) {
@@ -139,6 +146,10 @@ int run_send(const std::vector<std::string>& argv, const common_options& common)
   // send waits for the outcome itself, so there is nothing to keep on disk;
   // and the spool belongs to `notibus serve`, which may be running.
   cfg->spool.reset();
+  if (auto failed = fetch_url_attachments(m, cfg->attachments); !failed.empty()) {
+    std::fprintf(stderr, "notibus send: %s\n", printable(failed).c_str());
+    return 2;
+  }
   if (auto problem = check_attachments(m.attachments, cfg->attachments)) {
     std::fprintf(stderr, "notibus send: %s: %s\n", problem->field.c_str(),
                  printable(problem->detail).c_str());

@@ -6,6 +6,7 @@
 #include <notibus/attachment.hpp>
 
 #include "bus/attachment_fit.hpp"
+#include "server/fetch/address_policy.hpp"
 #include "spool/records.hpp"
 
 namespace {
@@ -21,6 +22,21 @@ TEST(attachment, sniffs_signatures_before_names) {
   EXPECT_EQ(sniff_media_type("%PDF-1.7", "x.bin"), "application/pdf");
   EXPECT_EQ(sniff_media_type(std::string("PK\x03\x04", 4), ""), "application/zip");
   EXPECT_EQ(sniff_media_type(std::string("\x1f\x8b\x08\x00", 4), ""), "application/x-gzip");
+  EXPECT_EQ(sniff_media_type(std::string("RIFF\x10\x00\x00\x00"
+                                         "AVI LIST",
+                                         16),
+                             ""),
+            "video/avi");
+  EXPECT_EQ(sniff_media_type(std::string("RIFF\x10\x00\x00\x00"
+                                         "WAVEfmt ",
+                                         16),
+                             ""),
+            "audio/wave");
+  EXPECT_EQ(sniff_media_type(std::string("FORM\x10\x00\x00\x00"
+                                         "AIFFCOMM",
+                                         16),
+                             ""),
+            "audio/aiff");
   EXPECT_EQ(sniff_media_type(std::string("\x00\x00\x00\x18"
                                          "ftypmp42\x00\x00\x00\x00mp41isom",
                                          24),
@@ -34,7 +50,11 @@ TEST(attachment, falls_back_to_the_name_then_text_or_binary) {
   EXPECT_EQ(sniff_media_type("  <!DOCTYPE html><p>", "page"), "text/html");
   EXPECT_EQ(sniff_media_type("<?xml version='1.0'?>", "feed"), "text/xml");
   EXPECT_EQ(sniff_media_type("plain words, ünïcode\n", "notes"), "text/plain");
-  EXPECT_EQ(sniff_media_type(std::string("abc\x01def", 7), "blob"), "application/octet-stream");
+  EXPECT_EQ(sniff_media_type(std::string("abc\x01"
+                                         "def",
+                                         7),
+                             "blob"),
+            "application/octet-stream");
 }
 
 TEST(attachment, names_that_could_escape_or_inject_are_refused) {
@@ -52,7 +72,7 @@ TEST(attachment, names_that_could_escape_or_inject_are_refused) {
 }
 
 TEST(attachment, limits_name_the_attachment_and_the_limit) {
-  notibus::attachment_limits limits{10, 15, 2};
+  notibus::attachment_settings limits{10, 15, 2};
   std::vector<attachment> list{attachment::from_bytes("a", "0123456789"),
                                attachment::from_bytes("b", "012345")};
   auto p = notibus::check_attachments(list, limits);
@@ -116,6 +136,22 @@ TEST(attachment, a_plugin_gets_what_it_declares_and_the_rest_follows_the_fallbac
   EXPECT_TRUE(fit.passed.empty());
   EXPECT_TRUE(fit.refused);
   EXPECT_EQ(fit.note, "3 attachments cannot be sent: demo takes no attachments");
+}
+
+TEST(attachment, only_public_addresses_are_fetched_from_by_default) {
+  const notibus::serve::address_policy strict, open{true};
+  auto refused = [&](const char* text) {
+    return notibus::serve::refused_address(boost::asio::ip::make_address(text), strict);
+  };
+  for (const char* a :
+       {"127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+        "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fd00:ec2::254",
+        "::ffff:127.0.0.1", "64:ff9b::a00:1", "2002:a00:1::1", "ff02::1"})
+    EXPECT_TRUE(refused(a)) << a;
+  for (const char* a : {"1.2.3.4", "8.8.8.8", "172.32.0.1", "2606:4700::1111", "::ffff:1.2.3.4"})
+    EXPECT_FALSE(refused(a)) << a;
+  EXPECT_EQ(*refused("169.254.169.254"), "link-local (cloud metadata)");
+  EXPECT_FALSE(notibus::serve::refused_address(boost::asio::ip::make_address("127.0.0.1"), open));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // holding several files), or a file mapped read-only (the spool's blobs).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -27,6 +28,9 @@ struct attachment {
   std::string name;        // a file name without a directory: "report.pdf"
   std::string media_type;  // "application/pdf"; empty: sniffed at publish
   std::shared_ptr<const attachment_bytes> content;
+  // Where the bytes are to be fetched from (`notibus serve` and `notibus
+  // send` fetch it before the message is accepted); empty for bytes given.
+  std::string url;
 
   std::string_view bytes() const noexcept { return content ? content->view() : std::string_view(); }
   std::uint64_t size() const noexcept { return content ? content->size() : 0; }
@@ -42,12 +46,18 @@ struct attachment {
                               std::string media_type = {});
 };
 
-// How large attachments may be (config `attachments:`).
-struct attachment_limits {
+// How large attachments may be, and where URL attachments may come from
+// (config `attachments:`).
+struct attachment_settings {
   std::uint64_t max_size = 25'000'000;   // one attachment
   std::uint64_t max_total = 50'000'000;  // all of a message's
   std::int64_t max_count = 10;
-  bool operator==(const attachment_limits&) const = default;
+  // Fetch from loopback, private, link-local (cloud metadata) and other
+  // non-public addresses too; off, such an address is refused after DNS
+  // resolution and on every redirect.
+  bool fetch_allow_private = false;
+  std::chrono::milliseconds fetch_timeout{10000};
+  bool operator==(const attachment_settings&) const = default;
 };
 
 // Why `name` cannot name an attachment (empty, a directory part, "..",
@@ -62,7 +72,7 @@ struct attachment_problem {
   bool too_large = false;  // a size or count limit (HTTP 413), not malformed (400)
 };
 std::optional<attachment_problem> check_attachments(const std::vector<attachment>& list,
-                                                    const attachment_limits& limits);
+                                                    const attachment_settings& limits);
 
 // The media type of `bytes` by its signature, as the WHATWG MIME Sniffing
 // standard's tables for images, audio and video, fonts and archives say, then

@@ -115,7 +115,7 @@ struct config {
   std::optional<spool_settings> spool;
   std::optional<shared_queue_settings> queue;  // exclusive with spool
   status_settings status;
-  attachment_limits attachments;
+  attachment_settings attachments;
   std::vector<channel_settings> channels;
   std::vector<route> routes;
   // The validated values of each declared section the file has (defaults applied).

@@ -33,8 +33,8 @@ struct server_settings {
   bool health_without_auth = false;                 // /healthz and /readyz answer without the token
   bool metrics_without_auth = false;                // /metrics answers without the token
   bool access_log = false;                          // one info line per request
-  ingest_settings ingest;         // the `ingest:` section, when the application declared it
-  attachment_limits attachments;  // the config's, checked before the bus is asked
+  ingest_settings ingest;           // the `ingest:` section, when the application declared it
+  attachment_settings attachments;  // the config's, checked before the bus is asked
 
   bool operator==(const server_settings&) const = default;
 };

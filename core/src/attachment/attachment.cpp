@@ -131,7 +131,7 @@ std::optional<std::string> attachment_name_problem(std::string_view name) {
 }
 
 std::optional<attachment_problem> check_attachments(const std::vector<attachment>& list,
-                                                    const attachment_limits& limits) {
+                                                    const attachment_settings& limits) {
   const auto at = [](std::size_t i) { return "attachments[" + std::to_string(i) + "]"; };
   if (list.size() > static_cast<std::uint64_t>(limits.max_count))
     return attachment_problem{"attachments",
@@ -146,6 +146,9 @@ std::optional<attachment_problem> check_attachments(const std::vector<attachment
       return attachment_problem{at(i) + ".name", "the file name " + *problem, false};
     if (!a.media_type.empty() && !is_media_type(a.media_type))
       return attachment_problem{at(i) + ".type", "is not a media type (type/subtype)", false};
+    if (!a.url.empty() && !a.content)
+      return attachment_problem{at(i) + ".url",
+                                "was not fetched (only `notibus serve` and `send` fetch)", false};
     if (a.size() == 0) return attachment_problem{at(i), "is empty (0 bytes)", false};
     if (a.size() > limits.max_size)
       return attachment_problem{at(i),

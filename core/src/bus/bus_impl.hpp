@@ -78,7 +78,7 @@ struct bus::impl {
   std::size_t taken_over = 0;
   status_store status;
   config_summary summary;  // secrets redacted, for a console
-  notibus::attachment_limits limits_of_attachments;
+  notibus::attachment_settings limits_of_attachments;
   std::atomic<bool> stopping{false};
   std::atomic<bool> stopped{false};
 

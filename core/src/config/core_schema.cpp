@@ -167,8 +167,8 @@ const sdk::schema<status_settings>& status() {
   return schema;
 }
 
-const sdk::schema<attachment_limits>& attachments() {
-  using a = attachment_limits;
+const sdk::schema<attachment_settings>& attachments() {
+  using a = attachment_settings;
   static const auto schema =
       sdk::schema<a>()
           .field("max_size", &a::max_size, "Largest attachment in bytes.",
@@ -176,7 +176,10 @@ const sdk::schema<attachment_limits>& attachments() {
           .field("max_total", &a::max_total, "Largest sum of a message's attachments in bytes.",
                  {.min = 1, .max = INT64_MAX})
           .field("max_count", &a::max_count, "Most attachments one message carries.",
-                 {.min = 0, .max = 1000});
+                 {.min = 0, .max = 1000})
+          .field("fetch.allow_private", &a::fetch_allow_private,
+                 "Fetch URL attachments from loopback and private addresses too.")
+          .field("fetch.timeout", &a::fetch_timeout, "Bounds fetching one URL attachment.");
   return schema;
 }
 

@@ -26,7 +26,7 @@ const sdk::schema<channel_keys>& channel_keys_schema();
 const std::vector<option_spec>& channel_common();  // its keys as specs: type, retry, ...
 const sdk::schema<spool_settings>& spool();
 const sdk::schema<status_settings>& status();
-const sdk::schema<attachment_limits>& attachments();
+const sdk::schema<attachment_settings>& attachments();
 const sdk::schema<shared_queue_settings>& queue();
 const sdk::schema<notibus::route>& route();
 const std::vector<option_spec>& top_level();  // version, plugin_dirs (sections handled apart)

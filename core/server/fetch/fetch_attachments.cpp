@@ -1,0 +1,79 @@
+#include "fetch_attachments.hpp"
+
+#include <notibus/attachment_fetch.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include "url_fetch.hpp"
+
+namespace notibus::serve {
+namespace {
+
+struct fetch_run : std::enable_shared_from_this<fetch_run> {
+  boost::asio::any_io_executor ex;
+  message m;
+  fetch_settings settings;
+  fetched_fn done;
+  std::size_t next = 0;
+
+  void go() {
+    while (next < m.attachments.size() && m.attachments[next].url.empty()) ++next;
+    if (next == m.attachments.size()) return done(std::nullopt, std::move(m));
+    fetch_url(ex, m.attachments[next].url, settings,
+              [self = shared_from_this()](fetched f) { self->on_fetched(std::move(f)); });
+  }
+
+  void on_fetched(fetched f) {
+    const std::string field = "attachments[" + std::to_string(next) + "].url";
+    if (!f.error.empty())
+      return done(request_error{400, "attachment_fetch_failed", "cannot fetch: " + f.error, field},
+                  std::move(m));
+    attachment& a = m.attachments[next];
+    if (a.name.empty()) a.name = f.file_name.empty() ? "attachment" : f.file_name;
+    // A type the client gave wins; else the server's, else sniffed at publish.
+    if (a.media_type.empty()) a.media_type = f.media_type;
+    const std::string_view bytes = *f.bytes;
+    a.content = attachment::from_shared({}, std::move(f.bytes), bytes).content;
+    ++next;
+    go();
+  }
+};
+
+}  // namespace
+
+bool has_url_attachments(const message& m) {
+  for (const auto& a : m.attachments)
+    if (!a.url.empty() && !a.content) return true;
+  return false;
+}
+
+void fetch_attachments(const boost::asio::any_io_executor& ex, message m,
+                       const attachment_settings& settings, fetched_fn done) {
+  auto run = std::make_shared<fetch_run>();
+  run->ex = ex;
+  run->m = std::move(m);
+  run->settings.addresses.allow_private = settings.fetch_allow_private;
+  run->settings.max_size = settings.max_size;
+  run->settings.timeout = settings.fetch_timeout;
+  run->done = std::move(done);
+  run->go();
+}
+
+}  // namespace notibus::serve
+
+namespace notibus {
+
+std::string fetch_url_attachments(message& m, const attachment_settings& settings) {
+  if (!serve::has_url_attachments(m)) return {};
+  boost::asio::io_context io;
+  std::string failure;
+  serve::fetch_attachments(io.get_executor(), std::move(m), settings,
+                           [&](std::optional<serve::request_error> e, message fetched) {
+                             if (e) failure = e->field + ": " + e->detail;
+                             m = std::move(fetched);
+                           });
+  io.run();
+  return failure;
+}
+
+}  // namespace notibus
