@@ -53,17 +53,31 @@ const char* state_of(const channel_stats& s) {
 
 json::object report_json(const delivery_report& r) {
   json::array channels;
-  for (const auto& c : r.channels)
-    channels.push_back(json::object{{"channel", c.channel},
-                                    {"state", std::string(to_string(c.state))},
-                                    {"attempts", c.attempts},
-                                    {"last_error", c.last_error},
-                                    {"detail", c.detail}});
-  return {{"id", r.message_id},
-          {"source", r.source.empty() ? std::string_view(api_source) : r.source},
-          {"finished", r.finished()},
-          {"delivered", r.all_delivered()},
-          {"channels", std::move(channels)}};
+  for (const auto& c : r.channels) {
+    json::object o{{"channel", c.channel},
+                   {"state", std::string(to_string(c.state))},
+                   {"attempts", c.attempts},
+                   {"last_error", c.last_error},
+                   {"detail", c.detail}};
+    if (!c.attachments.empty()) {
+      json::array fates;
+      for (auto f : c.attachments) fates.push_back(json::string(to_string(f)));
+      o["attachments"] = std::move(fates);
+    }
+    channels.push_back(std::move(o));
+  }
+  json::object out{{"id", r.message_id},
+                   {"source", r.source.empty() ? std::string_view(api_source) : r.source},
+                   {"finished", r.finished()},
+                   {"delivered", r.all_delivered()},
+                   {"channels", std::move(channels)}};
+  if (!r.attachments.empty()) {
+    json::array files;
+    for (const auto& a : r.attachments)
+      files.push_back(json::object{{"name", a.name}, {"type", a.media_type}, {"size", a.size}});
+    out["attachments"] = std::move(files);
+  }
+  return out;
 }
 
 // The query's parameters: `limit` and `after` (paging) into `limit` and

@@ -4,6 +4,10 @@
 
 namespace notibus {
 
+std::string_view to_string(attachment_fate f) noexcept {
+  return f == attachment_fate::sent ? "sent" : "omitted";
+}
+
 std::string_view to_string(delivery_state s) noexcept {
   switch (s) {
     case delivery_state::pending:

@@ -128,9 +128,14 @@ class AttachmentsTest(unittest.TestCase):
         self.assertEqual(parts[1][1:], ("shot.png", "image/png", PNG))
         self.assertEqual(parts[2][1:], ("app log.txt", "text/plain", LOG))
         report = self.status_of(d, body["id"])
-        archive = next(c for c in report["channels"] if c["channel"] == "archive")
-        self.assertEqual(archive["state"], "delivered")
-        self.assertIn("2 attachments omitted: file takes no attachments", archive["detail"])
+        self.assertEqual(report["attachments"], [
+            {"name": "shot.png", "type": "image/png", "size": len(PNG)},
+            {"name": "app log.txt", "type": "text/plain; charset=utf-8", "size": len(LOG)}])
+        channels = {c["channel"]: c for c in report["channels"]}
+        self.assertEqual(channels["hook"]["attachments"], ["sent", "sent"])
+        self.assertEqual(channels["archive"]["state"], "delivered")
+        self.assertEqual(channels["archive"]["attachments"], ["omitted", "omitted"])
+        self.assertIn("2 attachments omitted: file takes no attachments", channels["archive"]["detail"])
 
     def test_multipart_in_keeps_names_and_types(self):
         d = self.start()

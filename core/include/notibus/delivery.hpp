@@ -21,17 +21,35 @@ enum class delivery_state {
 
 std::string_view to_string(delivery_state s) noexcept;
 
+// What became of one attachment on one channel.
+enum class attachment_fate : std::uint8_t {
+  sent,     // handed to the channel, which delivered
+  omitted,  // left out: the channel takes none, fewer, or smaller (its `attachments: omit`)
+};
+std::string_view to_string(attachment_fate f) noexcept;
+
+// An attachment as a report lists it.
+struct attachment_summary {
+  std::string name;
+  std::string media_type;
+  std::uint64_t size = 0;
+};
+
 struct channel_delivery {
   std::string channel;
   delivery_state state = delivery_state::pending;
   std::uint32_t attempts = 0;
   std::string last_error;  // empty unless an attempt failed
   std::string detail;      // a note from the channel on success (e.g. truncation)
+  // Once delivered: one per message attachment, in order (not kept across a
+  // restart); empty for a message without files or a delivery that failed.
+  std::vector<attachment_fate> attachments;
 };
 
 struct delivery_report {
   std::string message_id;
   std::vector<channel_delivery> channels;
+  std::vector<attachment_summary> attachments;  // the message's files (while it is tracked)
   bool duplicate = false;  // the idempotency key was seen: nothing was sent again
   // Every route group was served: each channel of a fan-out group, or one
   // channel of a fallback / round-robin group.

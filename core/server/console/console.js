@@ -142,6 +142,21 @@ async function loadMessages(fresh) {
   $("#messages-more").hidden = !messagesAfter;
 }
 
+// "2 sent, 1 omitted": what a channel did with the message's files.
+function fatesText(fates) {
+  if (!fates || !fates.length) return "";
+  const counts = {};
+  for (const f of fates) counts[f] = (counts[f] || 0) + 1;
+  return Object.entries(counts).map(([fate, n]) => n + " " + fate).join(", ");
+}
+
+// The message's files: name, type and size (names are text, never markup).
+function filesList(files) {
+  const list = el("ul", null, "files");
+  for (const f of files || []) list.append(el("li", f.name + " (" + f.type + ", " + f.size + " bytes)"));
+  return list;
+}
+
 function showMessage(m) {
   const box = $("#message-detail");
   const title = el("h3", "Message " + m.id);
@@ -151,16 +166,17 @@ function showMessage(m) {
   table.className = "detail";
   const head = document.createElement("thead");
   const headRow = document.createElement("tr");
-  for (const name of ["Channel", "State", "Attempts", "Last error", "Note"]) {
+  for (const name of ["Channel", "State", "Attempts", "Last error", "Note", "Files"]) {
     const th = el("th", name);
     th.scope = "col";
     headRow.append(th);
   }
   head.append(headRow);
   const body = document.createElement("tbody");
-  body.append(...m.channels.map((c) => row([c.channel, badge(c.state), c.attempts, c.last_error || "–", c.detail || ""])));
+  body.append(...m.channels.map((c) => row([c.channel, badge(c.state), c.attempts, c.last_error || "–", c.detail || "",
+    fatesText(c.attachments)])));
   table.append(head, body);
-  box.replaceChildren(title, state, table);
+  box.replaceChildren(title, state, filesList(m.attachments), table);
   box.dataset.id = m.id;
 }
 

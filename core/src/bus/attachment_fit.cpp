@@ -32,12 +32,16 @@ attachment_fit fit_attachments(const notibus_message_v1& m, const notibus_plugin
   std::vector<std::string> too_large, beyond_count;
   for (std::size_t i = 0; i < m.attachment_count; ++i) {
     const notibus_attachment_v1& a = m.attachments[i];
-    if (can.bytes_each != 0 && a.size > can.bytes_each)
+    attachment_fate fate = attachment_fate::omitted;
+    if (can.bytes_each != 0 && a.size > can.bytes_each) {
       too_large.emplace_back(a.name);
-    else if (fit.passed.size() >= can.count)
+    } else if (fit.passed.size() >= can.count) {
       beyond_count.emplace_back(a.name);
-    else
+    } else {
       fit.passed.push_back(a);
+      fate = attachment_fate::sent;
+    }
+    fit.fates.push_back(fate);
   }
   const std::string plugin_name = plugin.name ? plugin.name : "this channel";
   if (!beyond_count.empty())

@@ -5,6 +5,7 @@
 
 #include <notibus/plugin/abi.h>
 #include <notibus/channel_settings.hpp>
+#include <notibus/delivery.hpp>
 
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@ namespace notibus {
 
 struct attachment_fit {
   std::vector<notibus_attachment_v1> passed;  // handed to the plugin
+  std::vector<attachment_fate> fates;         // one per message attachment
   std::string note;                           // what was left out and why; empty when nothing was
   bool refused = false;                       // the fallback is `fail` and something was left out
 };

@@ -131,11 +131,11 @@ void bus::impl::adopt(adopted_message a) {
 channel_delivery bus::impl::unroutable(const std::string& id, error_code ec) const {
   log(log_level::error, "message " + id + " cannot be delivered with this configuration (" +
                             ec.message() + "); kept as a dead letter");
-  return {spool::unroutable_channel,
-          delivery_state::failed,
-          0,
-          "not routable with this configuration: " + ec.message(),
-          {}};
+  channel_delivery d;
+  d.channel = spool::unroutable_channel;
+  d.state = delivery_state::failed;
+  d.last_error = "not routable with this configuration: " + ec.message();
+  return d;
 }
 
 // The previous bus's runner for an unchanged channel, now ours.

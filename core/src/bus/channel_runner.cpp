@@ -48,6 +48,7 @@ struct channel_runner::attempt {
   std::shared_ptr<const attachment_block> files;
   std::vector<notibus_attachment_v1> passed;
   std::string attachment_note;  // what was left out, for the report
+  std::vector<attachment_fate> fates;
 };
 
 channel_runner::channel_runner(bus::executor_type executor, channel_settings settings,
@@ -191,12 +192,15 @@ void channel_runner::start_attempt(delivery_task task) {
   if (m.attachment_count > 0) {
     attachment_fit fit = fit_attachments(m, *plugin_, settings_.attachments);
     if (fit.refused) {
-      settle(std::move(task), outcome{NOTIBUS_OUTCOME_PERMANENT, -1, std::move(fit.note), {}});
+      outcome refused;
+      refused.error = std::move(fit.note);
+      settle(std::move(task), std::move(refused));
       return;
     }
     a->files = task.owner->msg().files();
     a->passed = std::move(fit.passed);
     a->attachment_note = std::move(fit.note);
+    a->fates = std::move(fit.fates);
     m.attachments = a->passed.empty() ? nullptr : a->passed.data();
     m.attachment_count = a->passed.size();
   }
@@ -262,6 +266,7 @@ void channel_runner::on_result(const std::shared_ptr<attempt>& a, outcome result
   if (!result.detail.empty()) result.detail = config_->options().redact(std::move(result.detail));
   if (!a->attachment_note.empty())
     result.detail += (result.detail.empty() ? "" : "; ") + a->attachment_note;
+  result.attachments = std::move(a->fates);
   while (!running_attempts_.empty() && !running_attempts_.front()->is_running())
     running_attempts_.pop_front();
   // Nothing left to watch: a pending deadline would keep an application's

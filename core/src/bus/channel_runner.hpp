@@ -80,6 +80,7 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
     std::int64_t retry_after_ms = -1;
     std::string error;
     std::string detail;
+    std::vector<attachment_fate> attachments;  // what the plugin got of the message's files
   };
 
   static void on_plugin_result(void* context, const notibus_result_v1* result);
@@ -89,7 +90,7 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
   void start_attempt(delivery_task task);
   void on_result(const std::shared_ptr<attempt>& a, outcome result);
   void settle(delivery_task task, outcome result);
-  void settle_delivered(delivery_task task, const std::string& detail);
+  void settle_delivered(delivery_task task, const outcome& result);
   void settle_transient(delivery_task task, const outcome& result);
   void fail(delivery_task& task, const std::string& reason);
   void retry_later(delivery_task task, std::chrono::milliseconds delay);

@@ -17,7 +17,7 @@ using std::chrono::milliseconds;
 void channel_runner::settle(delivery_task task, outcome result) {
   switch (result.kind) {
     case NOTIBUS_OUTCOME_DELIVERED:
-      return settle_delivered(std::move(task), result.detail);
+      return settle_delivered(std::move(task), result);
     case NOTIBUS_OUTCOME_PERMANENT:
       return fail(task, result.error.empty() ? "permanent failure" : result.error);
     case NOTIBUS_OUTCOME_TRANSIENT:
@@ -25,7 +25,7 @@ void channel_runner::settle(delivery_task task, outcome result) {
   }
 }
 
-void channel_runner::settle_delivered(delivery_task task, const std::string& detail) {
+void channel_runner::settle_delivered(delivery_task task, const outcome& result) {
   ++delivered_;
   last_delivered_at_ms_.store(unix_ms_now(), std::memory_order_relaxed);
   const double seconds = std::chrono::duration<double>(clock::now() - task.first_queued).count();
@@ -39,7 +39,8 @@ void channel_runner::settle_delivered(delivery_task task, const std::string& det
     ctx_->log(log_level::debug, "channel " + settings_.name + ": message " +
                                     std::string(task.owner->msg().id()) + " delivered (attempt " +
                                     std::to_string(task.attempts) + ")");
-  tracker::finish(task.owner, task.slot, delivery_state::delivered, {}, detail);
+  tracker::finish(task.owner, task.slot, delivery_state::delivered, {}, result.detail,
+                  result.attachments);
 }
 
 // Retried after a backoff (at least what the receiver asked), unless the

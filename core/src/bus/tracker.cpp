@@ -9,8 +9,19 @@
 
 namespace notibus {
 
+namespace {
+
+std::shared_ptr<const std::vector<attachment_summary>> summaries_of(const message& m) {
+  if (m.attachments.empty()) return nullptr;
+  auto list = std::make_shared<std::vector<attachment_summary>>();
+  for (const attachment& a : m.attachments) list->push_back({a.name, a.media_type, a.size()});
+  return list;
+}
+
+}  // namespace
+
 tracker::tracker(const message& m, report_completion done, std::shared_ptr<const bus_context> ctx)
-    : msg_(m), done_(std::move(done)), ctx_(std::move(ctx)) {}
+    : msg_(m), files_(summaries_of(m)), done_(std::move(done)), ctx_(std::move(ctx)) {}
 
 std::mutex& tracker::mutex() const noexcept {
   struct alignas(64) padded {
@@ -30,6 +41,7 @@ channel_delivery tracker::slot::delivery() const {
   if (notes) {
     d.last_error = notes->last_error;
     d.detail = notes->detail;
+    d.attachments = notes->attachments;
   }
   return d;
 }
@@ -77,7 +89,8 @@ void tracker::restore(const std::map<std::string, spool::outcome_record>& outcom
     }
     s.state = d.state;
     s.attempts = d.attempts;
-    if (!d.last_error.empty() || !d.detail.empty()) s.noted() = {d.last_error, d.detail};
+    if (!d.last_error.empty()) s.noted().last_error = d.last_error;
+    if (!d.detail.empty()) s.noted().detail = d.detail;
     s.dead = it->second.dead;
     --groups_[s.group].open;
   }
@@ -211,7 +224,8 @@ void tracker::attempt_failed(std::size_t index, const std::string& error,
 }
 
 void tracker::finish(const std::shared_ptr<tracker>& t, std::size_t index, delivery_state state,
-                     const std::string& error, const std::string& detail) {
+                     const std::string& error, const std::string& detail,
+                     const std::vector<attachment_fate>& attachments) {
   tracker& self = *t;
   std::optional<std::size_t> next;
   std::optional<dead_letter> dead;
@@ -223,6 +237,7 @@ void tracker::finish(const std::shared_ptr<tracker>& t, std::size_t index, deliv
     s.state = state;
     if (!error.empty()) s.noted().last_error = error;
     if (!detail.empty()) s.noted().detail = detail;
+    if (!attachments.empty()) s.noted().attachments = attachments;
     group& g = self.groups_[s.group];
     --g.open;
     if (g.strategy != route_strategy::all && !g.done) {
@@ -288,6 +303,7 @@ delivery_report tracker::report_locked() const {
   r.source = msg_.source();
   r.channels.reserve(slots_.size());
   for (const auto& s : slots_) r.channels.push_back(s.delivery());
+  if (files_) r.attachments = *files_;
   r.delivered = !groups_.empty();
   for (const auto& g : groups_) {
     std::size_t delivered = 0;

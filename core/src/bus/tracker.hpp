@@ -82,7 +82,8 @@ class tracker {
   // A final outcome for a slot: records it, starts the next fallback if any, and
   // completes the message when every group is done.
   static void finish(const std::shared_ptr<tracker>& t, std::size_t slot, delivery_state state,
-                     const std::string& error, const std::string& detail = {});
+                     const std::string& error, const std::string& detail = {},
+                     const std::vector<attachment_fate>& attachments = {});
 
   const packed_message& msg() const noexcept { return msg_; }
   // Accepted earlier and adopted from the store (set before start(), then fixed).
@@ -100,6 +101,7 @@ class tracker {
     std::string last_error;
     std::string detail;
     std::int64_t retry_at_ms = 0;  // restored from the store: not to be sent before (Unix ms)
+    std::vector<attachment_fate> attachments;
   };
   struct slot {
     std::shared_ptr<channel_runner> runner;  // its name is the channel's
@@ -147,6 +149,8 @@ class tracker {
   std::mutex& mutex() const noexcept;
 
   packed_message msg_;
+  // The files as reports list them, kept past the content (null without files).
+  std::shared_ptr<const std::vector<attachment_summary>> files_;
   report_completion done_;
   std::shared_ptr<const bus_context> ctx_;
   first_inline_array<slot> slots_;

@@ -37,8 +37,11 @@ class jetstream_backed final : public message_store {
 
   void refuse_adopted(const channel_delivery& why, message m) override {
     const std::string id = m.id;
-    queue_->finish(id, delivery_report{id, {why}, false, false, source_of(m)}, {{id, why, true}},
-                   std::move(m));
+    delivery_report report;
+    report.message_id = id;
+    report.channels = {why};
+    report.source = source_of(m);
+    queue_->finish(id, std::move(report), {{id, why, true}}, std::move(m));
   }
 
   // The queue's calls do not block: status writes are asynchronous, and a

@@ -121,7 +121,8 @@ try {
 
   // A channel turns failing when its receiver answers 500.
   failing = true;
-  const r1 = await (await apiPost("/v1/messages", { topic: "notibus.test", title: "doomed", body: "x" })).json();
+  const r1 = await (await apiPost("/v1/messages", { topic: "notibus.test", title: "doomed", body: "x",
+    attachments: [{ name: "<img src=x onerror=alert(1)>.png", content: "iVBORw0KGgo=" }] })).json();
   await until("hook failing", async () =>
     (await page.$eval("#channels-table tbody tr[data-channel='hook']", (e) => e.dataset.state)) === "failing");
   await shot("channels");
@@ -135,6 +136,9 @@ try {
     (await page.$eval("#message-detail", (e) => e.textContent)).includes("HTTP 500"));
   const detail = await text("#message-detail");
   if (!detail.includes(r1.id) || !/failed\s*2/.test(detail)) fail("message details: " + detail);
+  // Its file is listed as text: a name that looks like markup stays text.
+  if (!detail.includes("<img src=x onerror=alert(1)>.png (image/png, 8 bytes)")) fail("files: " + detail);
+  if (await page.$("#message-detail img")) fail("an attachment's name became markup");
   await shot("messages");
   console.log("messages: found by id, 2 attempts, the 500 shown");
 
