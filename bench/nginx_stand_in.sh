@@ -11,6 +11,7 @@ events { worker_connections 1024; }
 http {
   access_log off;
   keepalive_requests 1000000;
+  client_max_body_size 0;  # attachment_load.sh posts files
   client_body_temp_path $work/body;
   server {
     listen 127.0.0.1:$port;

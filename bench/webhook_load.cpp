@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
   }
   if (const char* f = std::getenv("NOTIBUS_LOAD_FORMAT"))
     m.format = notibus::parse_body_format(f).value_or(notibus::body_format::text);
+  // NOTIBUS_LOAD_ATTACH=FILE: every message carries FILE (mapped once, shared,
+  // as an application attaching the same report to each would).
+  if (const char* file = std::getenv("NOTIBUS_LOAD_ATTACH"))
+    m.attachments.push_back(notibus::attachment::from_file(file));
   const auto start = std::chrono::steady_clock::now();
   for (long i = 0; i < n; ++i) {
     {

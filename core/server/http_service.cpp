@@ -55,7 +55,7 @@ struct http_service::impl {
     server = std::make_unique<serve::http_server>(
         io, s, redacting,
         [this](serve::http_request r, serve::http_server::respond_fn respond) {
-          api->handle(r, std::move(respond));
+          api->handle(std::move(r), std::move(respond));
         },
         [this](const serve::http_request& head) { return api->check_head(head); });
     for (const std::string& listen : dialect_listeners(s))
