@@ -1,4 +1,5 @@
 // The spool as a message_store: one directory of segments this process owns.
+#include "../spool/background.hpp"
 #include "../spool/store.hpp"
 #include "stores.hpp"
 
@@ -20,11 +21,15 @@ class spool_backed final : public message_store {
 
   void keep(const message& m, const delivery_report&, kept_fn kept) override {
     // Keys seen before were answered by first_with_key: nothing to name here.
-    // Attachments go to disk first (on this thread), so a record always
-    // finds its files.
-    if (!m.attachments.empty())
-      if (auto ec = spool_->keep_blobs(m)) return kept(ec, std::nullopt);
-    spool_->append_message(m, [kept = std::move(kept)](error_code ec) { kept(ec, std::nullopt); });
+    if (m.attachments.empty())
+      return spool_->append_message(
+          m, [kept = std::move(kept)](error_code ec) { kept(ec, std::nullopt); });
+    // Attachments go to disk first, so a record always finds its files; on
+    // the spool's background thread, so the publisher is not held meanwhile.
+    spool::run_in_background([spool = spool_, m, kept = std::move(kept)]() mutable {
+      if (auto ec = spool->keep_blobs(m)) return kept(ec, std::nullopt);
+      spool->append_message(m, [kept = std::move(kept)](error_code ec) { kept(ec, std::nullopt); });
+    });
   }
 
   // What the spool held unfinished at start-up goes to the first bus that
