@@ -16,7 +16,7 @@ trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$wo
 export NOTIBUS_BUILD_DIR=$build NOTIBUS_SOURCE_DIR=$PWD
 source tests/integration/npm_peers.sh
 peers=$(npm_peers)
-cp bench/undici_attach_load.mjs "$peers/"
+cp bench/undici_load.mjs "$peers/"
 source bench/nginx_stand_in.sh  # /hook answers 204
 head -c "$size" /dev/urandom >"$work/report.bin"
 
@@ -31,7 +31,7 @@ routes:
 YAML
 
 rate() { sed -E 's/.*= ([0-9]+) msg\/s.*/\1/' <<<"$1"; }
-theirs=$(node "$peers/undici_attach_load.mjs" "http://127.0.0.1:$port/hook" "$n" "$inflight" "$work/report.bin")
+theirs=$(node "$peers/undici_load.mjs" "http://127.0.0.1:$port/hook" "$n" "$inflight" "$work/report.bin")
 echo "$theirs"
 # A window of 100 outstanding, as an application with back-pressure publishes.
 ours=$(NOTIBUS_LOAD_ATTACH="$work/report.bin" "$build/bench/notibus_load" "$work/load.yaml" "$n" 100)

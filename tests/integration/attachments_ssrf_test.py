@@ -24,15 +24,12 @@ if __name__ == "__main__" and "--inside" not in sys.argv:
     sys.exit(subprocess.call(cmd))
 
 import http.server
-import shutil
-import signal
-import tempfile
 import threading
 import time
 import unittest
 
-from attachments_test import PNG, Sink, parts_of
-from daemon_test import BIN, TOKEN, Daemon
+from attachments_test import PNG, SinkCase, parts_of
+from daemon_test import BIN
 
 PUBLIC = "1.2.3.4"
 
@@ -64,7 +61,7 @@ def file_server(host):
 loop = None
 
 
-class SsrfTest(unittest.TestCase):
+class SsrfTest(SinkCase):
     @classmethod
     def setUpClass(cls):
         global loop
@@ -73,23 +70,9 @@ class SsrfTest(unittest.TestCase):
         loop = file_server("127.0.0.1")
         cls.public = file_server(PUBLIC)
 
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp()
-        self.sink = Sink()
-        self.daemons = []
-
-    def tearDown(self):
-        for d in self.daemons:
-            d.stop(signal.SIGKILL)
-            self.assertNotIn(TOKEN, d.logs())
-        self.sink.close()
-        shutil.rmtree(self.tmp)
-
     def start(self, top_extra=""):
-        d = Daemon(self.tmp, f"  hook: {{type: webhook, url: \"{self.sink.url}\"}}\n",
-                   routes="  - to: [hook]\n", top_extra=top_extra)
-        self.daemons.append(d)
-        return d
+        return self.daemon(f"  hook: {{type: webhook, url: \"{self.sink.url}\"}}\n", "  - to: [hook]\n",
+                           top_extra=top_extra)
 
     def test_non_public_addresses_are_refused_by_default(self):
         d = self.start()
@@ -128,9 +111,7 @@ class SsrfTest(unittest.TestCase):
         status, _, body = d.post({"body": "b", "attachments": [{"url": f"http://127.0.0.1:{lp}/shot.png"}]})
         self.assertEqual((status, body["error"]), (400, "attachment_fetch_failed"), body)
         self.assertIn("larger than attachments.max_size (1000 bytes)", body["detail"])
-        d2 = Daemon(self.tmp, f"  hook: {{type: webhook, url: \"{self.sink.url}\"}}\n",
-                    routes="  - to: [hook]\n", top_extra="attachments: {fetch: {allow_private: true}}\n")
-        self.daemons.append(d2)
+        d2 = self.start("attachments: {fetch: {allow_private: true}}\n")
         status, _, body = d2.post({"body": "b", "attachments": [
             {"name": "renamed.png", "url": f"http://127.0.0.1:{lp}/shot.png"}]})
         self.assertEqual(status, 202, body)

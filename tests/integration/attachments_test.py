@@ -83,7 +83,9 @@ def multipart(fields, files, boundary="XyZ-boundary-123"):
     return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-class AttachmentsTest(unittest.TestCase):
+class SinkCase(unittest.TestCase):
+    """A temp dir, a Sink, and daemons stopped (never having logged the token) at the end."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp()
         self.sink = Sink()
@@ -96,12 +98,18 @@ class AttachmentsTest(unittest.TestCase):
         self.sink.close()
         shutil.rmtree(self.tmp)
 
-    def start(self, hook_extra="", top_extra="", server_extra=""):
-        channels = f"  hook: {{type: webhook, url: \"{self.sink.url}\"{hook_extra}}}\n"
-        d = Daemon(self.tmp, channels, routes="  - to: [hook, archive]\n", top_extra=top_extra,
-                   server_extra=server_extra)
+    def daemon(self, channels, routes, **kw):
+        d = Daemon(self.tmp, channels, routes=routes, **kw)
         self.daemons.append(d)
         return d
+
+
+class AttachmentsTest(SinkCase):
+
+    def start(self, hook_extra="", top_extra="", server_extra=""):
+        channels = f"  hook: {{type: webhook, url: \"{self.sink.url}\"{hook_extra}}}\n"
+        return self.daemon(channels, "  - to: [hook, archive]\n", top_extra=top_extra,
+                           server_extra=server_extra)
 
     def status_of(self, d, message_id, limit=10):
         deadline = time.time() + limit
@@ -213,9 +221,8 @@ class AttachmentsTest(unittest.TestCase):
         time.sleep(0.3)
         d.stop(signal.SIGKILL)
         self.sink.down = False
-        d2 = Daemon(self.tmp, f"  hook: {{type: webhook, url: \"{self.sink.url}\"}}\n",
-                    routes="  - to: [hook]\n", server_extra=f"spool:\n  dir: {spool}\n")
-        self.daemons.append(d2)
+        d2 = self.daemon(f"  hook: {{type: webhook, url: \"{self.sink.url}\"}}\n", "  - to: [hook]\n",
+                         server_extra=f"spool:\n  dir: {spool}\n")
         self.assertEqual(len(self.sink.wait(1)), 1, d2.logs())
         (headers, raw), = self.sink.requests
         self.assertEqual(parts_of(headers, raw)[1][1:], ("shot.png", "image/png", PNG))
