@@ -61,6 +61,8 @@ std::string encoded_url(std::string_view url, bool angle) {
       out += "%7C";
     else if (angle && c == '>')
       out += "%3E";
+    else if (angle && c == '<')  // would open another link inside this one
+      out += "%3C";
     else
       out += c;
   }
