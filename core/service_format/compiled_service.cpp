@@ -135,6 +135,8 @@ std::optional<compiled_service> compiled_service::from_json(std::string_view tex
                        : !s.form_body.empty() ? "application/x-www-form-urlencoded"
                                               : "";
     if (auto* fe = request.if_contains("for_each")) s.for_each = text_of(*fe);
+    if (auto* f = request.if_contains("files"))
+      s.files = file_fields{text_of(f->at("payload")), text_of(f->at("field"))};
     for (const auto& r : o.at("responses").as_array())
       s.responses.push_back(rule_from(r.as_object()));
     if (auto* e = o.if_contains("error")) s.error = compile(e->as_string());

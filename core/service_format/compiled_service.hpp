@@ -54,6 +54,13 @@ struct auth_choice {
   std::optional<std::pair<service_template, service_template>> basic;
 };
 
+// request.files: a message's files go as multipart/form-data, the JSON body
+// as field `payload`, each file as `field` with {n} its index.
+struct file_fields {
+  std::string payload;
+  std::string field;
+};
+
 struct compiled_service {
   std::string name;
   std::map<std::string, std::string> option_types;  // name -> "string", "integer", ...
@@ -71,6 +78,7 @@ struct compiled_service {
   std::vector<std::pair<member_key, service_template>> form_body;
   std::string content_type;
   std::string for_each;
+  std::optional<file_fields> files;
   std::vector<response_rule> responses;
   std::optional<service_template> error;
 

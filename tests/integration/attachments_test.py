@@ -231,6 +231,22 @@ class AttachmentsTest(SinkCase):
             time.sleep(0.05)
         self.assertEqual(os.listdir(blobs), [])
 
+    def test_discord_uploads_files_natively(self):
+        d = self.daemon(f"  discord: {{type: discord, webhook_url: \"{self.sink.url}\"}}\n",
+                        "  - to: [discord]\n")
+        files = [{"name": f"f{i}.txt", "content": base64.b64encode(b"x%d" % i).decode()} for i in range(3)]
+        files.append({"name": "shot.png", "content": base64.b64encode(PNG).decode()})
+        status, _, body = d.post({"title": "T", "body": "see **these**", "attachments": files})
+        self.assertEqual(status, 202, body)
+        (headers, raw), = self.sink.wait(1)
+        parts = parts_of(headers, raw)
+        self.assertEqual([p[0] for p in parts],
+                         ["payload_json", "files[0]", "files[1]", "files[2]", "files[3]"])
+        self.assertEqual(json.loads(parts[0][3])["content"], "**T**\nsee **these**")
+        self.assertEqual(parts[4][1:], ("shot.png", "image/png", PNG))
+        discord, = self.status_of(d, body["id"])["channels"]
+        self.assertEqual(discord["attachments"], ["sent"] * 4)
+
     def test_send_attaches_files(self):
         path = os.path.join(self.tmp, "notes.md")
         with open(path, "wb") as f:

@@ -115,24 +115,21 @@ notibus_attachment_v1 file(const char* name, uint64_t size) {
   return {sizeof(notibus_attachment_v1), NOTIBUS_ABI_VERSION, name, "x/y", bytes, size};
 }
 
-TEST(attachment, a_plugin_gets_what_it_declares_and_the_rest_follows_the_fallback) {
+TEST(attachment, a_channel_gets_what_it_takes_and_the_rest_follows_the_fallback) {
   notibus_attachment_v1 files[] = {file("a", 3), file("b", 8), file("c", 2)};
   notibus_message_v1 m{};
   m.attachments = files;
   m.attachment_count = 3;
-  notibus_plugin_v1 plugin{};
-  plugin.struct_size = sizeof plugin;
-  plugin.name = "demo";
-  plugin.max_attachments = 1;
-  plugin.max_attachment_bytes = 4;
-  auto fit = notibus::fit_attachments(m, plugin, notibus::attachment_fallback::omit);
+  auto fit = notibus::fit_attachments(m, {1, 4}, "demo", notibus::attachment_fallback::omit);
   ASSERT_EQ(fit.passed.size(), 1u);
   EXPECT_STREQ(fit.passed[0].name, "a");
   EXPECT_FALSE(fit.refused);
   EXPECT_EQ(fit.note,
             "2 attachments omitted: demo takes at most 1; b over demo's 4 bytes each (c)");
-  plugin.struct_size = offsetof(notibus_plugin_v1, max_attachments);  // built before ABI 1.3
-  fit = notibus::fit_attachments(m, plugin, notibus::attachment_fallback::fail);
+  using notibus::attachment_fate;
+  EXPECT_EQ(fit.fates, (std::vector{attachment_fate::sent, attachment_fate::omitted,
+                                    attachment_fate::omitted}));
+  fit = notibus::fit_attachments(m, {}, "demo", notibus::attachment_fallback::fail);
   EXPECT_TRUE(fit.passed.empty());
   EXPECT_TRUE(fit.refused);
   EXPECT_EQ(fit.note, "3 attachments cannot be sent: demo takes no attachments");

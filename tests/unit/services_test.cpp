@@ -113,6 +113,25 @@ TEST(service_definitions, broken_ones_are_refused_with_line_and_column) {
                                      "service channel has already; choose another"});
 }
 
+TEST(service_definitions, files_need_a_json_body_a_numbered_field_and_a_count) {
+  std::string text = minimal;
+  text += "  files: {payload: payload_json, field: \"files[{n}]\", max_count: 10}\n";
+  EXPECT_EQ(problems_of(text), std::vector<std::string>{});
+  text = minimal;
+  text += "  files: {payload: p, field: file, max_count: 0}\n";
+  EXPECT_EQ(problems_of(text),
+            (std::vector<std::string>{
+                "def.yaml:8:30: request.files.field: must hold {n}, so each file's field differs",
+                "def.yaml:8:47: request.files.max_count: must be 1 to 1000"}));
+  text = minimal;
+  text.replace(text.find("  json:"), std::string("  json: {text: \"{{message.body}}\"}\n").size(),
+               "  form: {text: \"{{message.body}}\"}\n  files: {payload: p, field: \"f{n}\", "
+               "max_count: 1}\n");
+  EXPECT_EQ(problems_of(text),
+            std::vector<std::string>{"def.yaml:8:10: request.files: needs a json body (it becomes "
+                                     "a field)"});
+}
+
 TEST(service_definitions, user_definitions_load_from_service_dirs) {
   temp_dir d;
   std::ofstream(d.path / "demo.yaml") << minimal;

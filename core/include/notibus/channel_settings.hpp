@@ -44,6 +44,14 @@ struct queue_settings {
 // delivery's report, or fail the delivery (docs/attachments.md).
 enum class attachment_fallback { omit, fail };
 
+// What a channel can send of a message's files: its plugin's declaration
+// (abi.h max_attachments), or its service definition's (request.files).
+struct attachment_capacity {
+  std::uint32_t count = 0;       // 0: none
+  std::uint64_t bytes_each = 0;  // 0: any size
+  bool operator==(const attachment_capacity&) const = default;
+};
+
 // The plugin's options, shared and immutable, compared by value: two channels
 // configured alike compare equal however their options were loaded.
 class shared_channel_options : public std::shared_ptr<const channel_options> {
@@ -66,6 +74,7 @@ struct channel_settings {
   queue_settings queue;
   std::chrono::milliseconds timeout{30000};  // bounds one attempt
   attachment_fallback attachments = attachment_fallback::omit;
+  attachment_capacity takes_files;
   shared_channel_options options;
 
   // Equal settings: a reload keeps such a channel running as it is.

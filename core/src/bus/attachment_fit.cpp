@@ -1,21 +1,7 @@
 #include "attachment_fit.hpp"
 
-#include <cstddef>
-
 namespace notibus {
 namespace {
-
-struct capacity {
-  std::uint32_t count = 0;
-  std::uint64_t bytes_each = 0;  // 0: any size
-};
-
-// A plugin built before ABI 1.3 has a shorter table: it takes none.
-capacity capacity_of(const notibus_plugin_v1& p) {
-  const bool declares = p.struct_size >= offsetof(notibus_plugin_v1, max_attachment_bytes) +
-                                             sizeof(p.max_attachment_bytes);
-  return declares ? capacity{p.max_attachments, p.max_attachment_bytes} : capacity{};
-}
 
 std::string names_of(const std::vector<std::string>& names) {
   std::string out;
@@ -25,10 +11,9 @@ std::string names_of(const std::vector<std::string>& names) {
 
 }  // namespace
 
-attachment_fit fit_attachments(const notibus_message_v1& m, const notibus_plugin_v1& plugin,
-                               attachment_fallback fallback) {
+attachment_fit fit_attachments(const notibus_message_v1& m, const attachment_capacity& can,
+                               const std::string& channel_type, attachment_fallback fallback) {
   attachment_fit fit;
-  const capacity can = capacity_of(plugin);
   std::vector<std::string> too_large, beyond_count;
   for (std::size_t i = 0; i < m.attachment_count; ++i) {
     const notibus_attachment_v1& a = m.attachments[i];
@@ -43,12 +28,11 @@ attachment_fit fit_attachments(const notibus_message_v1& m, const notibus_plugin
     }
     fit.fates.push_back(fate);
   }
-  const std::string plugin_name = plugin.name ? plugin.name : "this channel";
   if (!beyond_count.empty())
-    fit.note = can.count == 0 ? plugin_name + " takes no attachments"
-                              : plugin_name + " takes at most " + std::to_string(can.count);
+    fit.note = can.count == 0 ? channel_type + " takes no attachments"
+                              : channel_type + " takes at most " + std::to_string(can.count);
   if (!too_large.empty())
-    fit.note += (fit.note.empty() ? "" : "; ") + names_of(too_large) + " over " + plugin_name +
+    fit.note += (fit.note.empty() ? "" : "; ") + names_of(too_large) + " over " + channel_type +
                 "'s " + std::to_string(can.bytes_each) + " bytes each";
   if (fit.note.empty()) return fit;
   const std::size_t left_out = too_large.size() + beyond_count.size();

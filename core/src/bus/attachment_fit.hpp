@@ -1,6 +1,6 @@
-// Which of a message's attachments go to a channel: as many as its plugin
-// declares it takes, each within its size; the rest follow the channel's
-// `attachments` fallback (left out with a note, or the delivery fails).
+// Which of a message's attachments go to a channel: as many as it takes
+// (its plugin's or its service definition's capacity), each within its size; the rest follow the
+// channel's `attachments` fallback (left out with a note, or the delivery fails).
 #pragma once
 
 #include <notibus/plugin/abi.h>
@@ -19,7 +19,8 @@ struct attachment_fit {
   bool refused = false;                       // the fallback is `fail` and something was left out
 };
 
-attachment_fit fit_attachments(const notibus_message_v1& m, const notibus_plugin_v1& plugin,
-                               attachment_fallback fallback);
+// `channel_type` names the channel in notes ("discord takes at most 10").
+attachment_fit fit_attachments(const notibus_message_v1& m, const attachment_capacity& can,
+                               const std::string& channel_type, attachment_fallback fallback);
 
 }  // namespace notibus

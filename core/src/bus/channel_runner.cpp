@@ -190,7 +190,8 @@ void channel_runner::start_attempt(delivery_task task) {
   notibus_message_v1 m = task.owner->abi_message(task.attempts);
   auto a = std::make_shared<attempt>();
   if (m.attachment_count > 0) {
-    attachment_fit fit = fit_attachments(m, *plugin_, settings_.attachments);
+    attachment_fit fit =
+        fit_attachments(m, settings_.takes_files, settings_.type, settings_.attachments);
     if (fit.refused) {
       outcome refused;
       refused.error = std::move(fit.note);

@@ -136,6 +136,18 @@ std::optional<YAML::Node> loader::expand_url(const YAML::Node& node, const std::
   return out;
 }
 
+namespace {
+
+// A plugin built before ABI 1.3 has a shorter table: it takes no files.
+attachment_capacity plugin_capacity(const notibus_plugin_v1& p) {
+  const bool declares = p.struct_size >= offsetof(notibus_plugin_v1, max_attachment_bytes) +
+                                             sizeof(p.max_attachment_bytes);
+  return declares ? attachment_capacity{p.max_attachments, p.max_attachment_bytes}
+                  : attachment_capacity{};
+}
+
+}  // namespace
+
 void loader::read_channel(const std::string& name, const YAML::Node& written,
                           const std::string& path) {
   if (!written.IsMap()) {
@@ -170,6 +182,9 @@ void loader::read_channel(const std::string& name, const YAML::Node& written,
   ch.type = runner->service ? runner->service->name : plugin->table->name;
   ch.plugin = plugin->table->name;
   if (runner->service) ch.definition_origin = runner->service->origin;
+  ch.takes_files = runner->service ? attachment_capacity{runner->service->files_max_count,
+                                                         runner->service->files_max_size}
+                                   : plugin_capacity(*plugin->table);
   if (runner->service)
     options->set(std::string(services::definition_option), runner->service->engine_json, false);
   ch.options = options;

@@ -44,6 +44,7 @@ class definition_reader {
   void read_text(const YAML::Node& node);
   void read_request(const YAML::Node& node);
   void read_auth(const YAML::Node& node);
+  void read_files(const YAML::Node& node);
   void read_headers(const located_value& headers);
   void check_condition(const member_key& k, const YAML::Mark& mark, const std::string& path);
   // A JSON body: mappings, lists and scalars; every string is a template.

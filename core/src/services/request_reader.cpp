@@ -20,15 +20,55 @@ const std::vector<option_spec>& request_schema() {
   return specs;
 }
 
+const std::vector<option_spec>& files_schema() {
+  static const std::vector<option_spec> specs = {
+      definition_key("payload", NOTIBUS_OPTION_STRING,
+                     "The multipart field the JSON body goes in when files go along.", true),
+      definition_key("field", NOTIBUS_OPTION_STRING,
+                     "Each file's field name; {n} is its index from 0 (\"files[{n}]\").", true),
+      definition_key("max_count", NOTIBUS_OPTION_INT, "Files the service takes per message.", true),
+      definition_key("max_size", NOTIBUS_OPTION_INT, "Largest file in bytes; 0: any.", false),
+  };
+  return specs;
+}
+
 }  // namespace
+
+// `files`: the service takes a message's files in a multipart/form-data
+// request, its JSON body as one field and each file as another.
+void definition_reader::read_files(const YAML::Node& node) {
+  if (!node.IsMap()) {
+    sink_.add(node.Mark(), "request.files",
+              "expected a mapping, got " + describe_node(node, false));
+    return;
+  }
+  section_values s = validate_section(node, files_schema(), "request.files", sink_, {}, false);
+  const auto* count = get<std::int64_t>(s, "max_count");
+  const auto* size = get<std::int64_t>(s, "max_size");
+  if (count && (*count < 1 || *count > 1000))
+    sink_.add(s.mark_of("max_count"), "request.files.max_count", "must be 1 to 1000");
+  if (size && *size < 0)
+    sink_.add(s.mark_of("max_size"), "request.files.max_size", "must be 0 or more");
+  const std::string field = value(s, "field");
+  if (!field.empty() && field.find("{n}") == std::string::npos)
+    sink_.add(s.mark_of("field"), "request.files.field",
+              "must hold {n}, so each file's field differs");
+  if (!node["payload"] || !count) return;
+  def_.files_max_count = static_cast<std::uint32_t>(*count);
+  def_.files_max_size = size ? static_cast<std::uint64_t>(*size) : 0;
+  json_.key("files").begin_object();
+  json_.key("payload").string(value(s, "payload"));
+  json_.key("field").string(field);
+  json_.end_object();
+}
 
 void definition_reader::read_request(const YAML::Node& node) {
   if (!node.IsMap()) {
     sink_.add(node.Mark(), "request", "expected a mapping, got " + describe_node(node, false));
     return;
   }
-  section_values s =
-      validate_section(node, request_schema(), "request", sink_, {"auth", "json", "form"}, false);
+  section_values s = validate_section(node, request_schema(), "request", sink_,
+                                      {"auth", "json", "form", "files"}, false);
   json_.key("request").begin_object();
   if (const auto* each = get<std::string>(s, "for_each")) {
     for_each_ = *each;
@@ -48,6 +88,9 @@ void definition_reader::read_request(const YAML::Node& node) {
   read_auth(node["auth"]);
   if (node["json"] && node["form"])
     sink_.add(node["form"].Mark(), "request", "give json or form, not both");
+  if (node["files"] && !node["json"])
+    sink_.add(node["files"].Mark(), "request.files", "needs a json body (it becomes a field)");
+  if (node["files"]) read_files(node["files"]);
   if (node["json"]) {
     json_.key("json");
     body_tree(node["json"], "request.json");

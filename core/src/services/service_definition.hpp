@@ -28,6 +28,8 @@ struct service_definition {
   std::string render = "text";        // how a Markdown or HTML body is written (text.render)
   std::size_t text_limit = 0;         // text.limit; 0: none
   std::string count = "code_points";  // what the limit counts (text.count)
+  std::uint32_t files_max_count = 0;  // request.files: attachments it takes (0: none)
+  std::uint64_t files_max_size = 0;   // each; 0: any
   std::string engine_json;            // what the engine runs
 };
 

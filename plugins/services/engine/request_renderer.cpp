@@ -6,6 +6,8 @@
 
 #include "../../common/format/split.hpp"
 #include "../../common/http/base64.hpp"
+#include "../../common/http/header_name.hpp"
+#include "../../common/http/multipart.hpp"
 #include "../../common/http/url.hpp"
 #include "render_context.hpp"
 
@@ -326,7 +328,26 @@ std::optional<rendered_request> request_renderer::render(const sdk::message_view
     out.requests.push_back(std::move(*req));
   }
   out.field_cut = ctx.cut();
+  // A message's files go with its first request (a split text's first part).
+  if (s_.files && !out.requests.empty()) attach_files(*s_.files, m, out.requests.front());
   return out;
+}
+
+void attach_files(const file_fields& fields, const sdk::message_view& m, http::request& req) {
+  const auto files = m.attachments();
+  if (files.empty()) return;
+  http::multipart_body parts;
+  parts.add_field(fields.payload, req.body, "application/json");
+  for (std::size_t n = 0; n < files.size(); ++n) {
+    std::string name = fields.field;
+    name.replace(name.find("{n}"), 3, std::to_string(n));  // the reader made sure it is there
+    parts.add_file(name, files[n]);
+  }
+  std::erase_if(req.headers,
+                [](const auto& h) { return http::equals_nocase(h.first, "Content-Type"); });
+  req.headers.emplace_back("Content-Type", parts.content_type());
+  req.body.clear();
+  parts.finish_into(req);
 }
 
 std::string request_renderer::base_url() const {

@@ -75,6 +75,10 @@ class request_renderer {
   std::optional<http::target_url> fixed_url_;
 };
 
+// Makes `req` (a JSON body) multipart/form-data with the message's files
+// (request.files): the JSON as field `payload`, each file borrowed, not copied.
+void attach_files(const file_fields& fields, const sdk::message_view& m, http::request& req);
+
 // The renderer a definition or a channel names ("telegram", "slack"...).
 std::optional<format::target> renderer_named(const std::string& name);
 

@@ -9,8 +9,8 @@
 
 #include <chrono>
 
-#include "../../common/http/client.hpp"
 #include <compiled_service.hpp>
+#include "../../common/http/client.hpp"
 
 namespace notibus::services {
 
