@@ -24,23 +24,42 @@ struct channel_type {
   bool service = false;
   std::string render, limit_counts;  // a service's
   std::size_t text_limit = 0;
+  std::uint32_t max_files = 0;  // attachments it takes
+  std::uint64_t max_file_size = 0;
 };
 
 channel_type of(const loaded_plugin& p) {
-  return {p.table->name,
-          p.table->version ? p.table->version : "",
-          p.table->description ? p.table->description : "",
-          p.origin,
-          "",
-          p.table->options,
-          p.table->option_count,
-          {},
-          false};
+  channel_type t;
+  t.name = p.table->name;
+  t.version = p.table->version ? p.table->version : "";
+  t.description = p.table->description ? p.table->description : "";
+  t.origin = p.origin;
+  t.options = p.table->options;
+  t.option_count = p.table->option_count;
+  // A table before ABI 1.3 is shorter: it takes no files.
+  if (p.table->struct_size >=
+      offsetof(notibus_plugin_v1, max_attachment_bytes) + sizeof(uint64_t)) {
+    t.max_files = p.table->max_attachments;
+    t.max_file_size = p.table->max_attachment_bytes;
+  }
+  return t;
 }
 
 channel_type of(const service_info& s) {
-  return {s.name,           "",          s.description, s.origin, s.docs,         s.options.data(),
-          s.options.size(), s.url_forms, true,          s.render, s.limit_counts, s.text_limit};
+  return {s.name,
+          "",
+          s.description,
+          s.origin,
+          s.docs,
+          s.options.data(),
+          s.options.size(),
+          s.url_forms,
+          true,
+          s.render,
+          s.limit_counts,
+          s.text_limit,
+          s.max_files,
+          s.max_file_size};
 }
 
 std::string default_text(const notibus_option_v1& o) {
@@ -74,6 +93,7 @@ boost::json::object describe_json(const channel_type& t) {
                           {"options", options_json(t.options, t.option_count)},
                           {"common_options", options_json(common.data(), common.size())}};
   if (!t.service) out["version"] = t.version;
+  out["attachments"] = {{"max_count", t.max_files}, {"max_size", t.max_file_size}};
   if (t.service) {
     out["docs"] = t.docs;
     boost::json::array forms;
@@ -105,6 +125,13 @@ void describe_text(const channel_type& t) {
       std::printf("  limit: %zu %s (overflow: cut or split)\n", t.text_limit,
                   t.limit_counts == "telegram" ? "UTF-16 units of the text shown" : "characters");
   }
+  if (t.max_files == 0)
+    std::printf("  attachments: none (omitted, or failed with attachments: fail)\n");
+  else if (t.max_file_size == 0)
+    std::printf("  attachments: up to %u per message (docs/attachments.md)\n", t.max_files);
+  else
+    std::printf("  attachments: up to %u per message, %llu bytes each (docs/attachments.md)\n",
+                t.max_files, static_cast<unsigned long long>(t.max_file_size));
   std::printf("\noptions:\n");
   options_text(t.options, t.option_count);
   if (t.service)

@@ -146,6 +146,11 @@ expect_exit 0 "$bin" plugins --plugin-dir "$NOTIBUS_TEST_MODULES/fault" --descri
 /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"]=="fault"; assert any(o["key"]=="token" and o["secret"] for o in d["options"]); assert any(o["key"]=="queue.capacity" and o["default"]=="10000" for o in d["common_options"])' "$workdir/out" ||
   { failures=$((failures + 1)); echo "FAIL: describe --json"; }
 expect_exit 2 "$bin" plugins --describe nope
+# What each channel type takes of a message's files: the fault plugin none, Discord its definition's.
+expect_exit 0 "$bin" plugins -c good.yaml --describe fault
+expect_grep out "attachments: none (omitted, or failed with attachments: fail)"
+expect_exit 0 "$bin" plugins --describe discord
+expect_grep out "attachments: up to 10 per message, 10485760 bytes each"
 for f in out err; do expect_no_grep $f "tok-do-not-print"; done
 
 # Values that ${file:...} and ${VAR} put into the config never reach `check`'s

@@ -178,7 +178,7 @@ void bus::impl::hand_to_store(const message& m, const delivery_plan& plan, repor
   pending.message_id = m.id;
   for (const auto& g : plan.groups)
     for (std::size_t index : g.channels)
-      pending.channels.push_back({runners[index]->name(), delivery_state::pending, 0, {}, {}});
+      pending.channels.push_back({runners[index]->name(), delivery_state::pending, 0, {}, {}, {}});
   // Shared: the store's callback is a std::function, the completions move-only.
   auto answers = std::make_shared<std::pair<report_completion, accepted_completion>>(
       std::move(done), std::move(accepted));

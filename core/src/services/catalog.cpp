@@ -88,6 +88,8 @@ std::vector<diagnostic> catalog::add_locked(service_definition d, const YAML::Ma
   info.render = e->definition.render;
   info.text_limit = e->definition.text_limit;
   info.limit_counts = e->definition.count;
+  info.max_files = e->definition.files_max_count;
+  info.max_file_size = e->definition.files_max_size;
   const std::string name = info.name;
   entries_.emplace(name, std::move(e));
   return {};
