@@ -247,6 +247,29 @@ class AttachmentsTest(SinkCase):
         discord, = self.status_of(d, body["id"])["channels"]
         self.assertEqual(discord["attachments"], ["sent"] * 4)
 
+    def test_a_dead_letter_keeps_its_files_until_retried(self):
+        spool = os.path.join(self.tmp, "spool")
+        blobs = os.path.join(spool, "blobs")
+        self.sink.down = True
+        d = self.start(", retry: {max_attempts: 1}", server_extra=f"spool:\n  dir: {spool}\n")
+        status, _, body = d.post({"body": "dead", "attachments": [
+            {"name": "shot.png", "content": base64.b64encode(PNG).decode()}]})
+        self.assertEqual(status, 202, body)
+        hook = next(c for c in self.status_of(d, body["id"])["channels"] if c["channel"] == "hook")
+        self.assertEqual(hook["state"], "failed")
+        self.assertEqual(os.listdir(blobs), [body["id"] + ".0"])  # kept with the dead letter
+        self.sink.down = False
+        status, _, raw = d.request("POST", f"/v1/dead-letters/{body['id']}/retry")
+        self.assertEqual(status, 202, raw)
+        retry = json.loads(raw)["id"]
+        (headers, data), = self.sink.wait(1)
+        self.assertEqual(parts_of(headers, data)[1][1:], ("shot.png", "image/png", PNG))
+        self.assertEqual(self.status_of(d, retry)["delivered"], True)
+        deadline = time.time() + 5
+        while os.listdir(blobs) and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(os.listdir(blobs), [])  # the dead letter's and the retry's files are gone
+
     def test_send_attaches_files(self):
         path = os.path.join(self.tmp, "notes.md")
         with open(path, "wb") as f:
