@@ -2,6 +2,7 @@
 
 #include <notibus/attachment_fetch.hpp>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "url_fetch.hpp"
@@ -66,11 +67,14 @@ namespace notibus {
 std::string fetch_url_attachments(message& m, const attachment_settings& settings) {
   if (!serve::has_url_attachments(m)) return {};
   boost::asio::io_context io;
+  // The fetches run on the HTTP client's thread: hold the context open until the last answer.
+  auto busy = boost::asio::make_work_guard(io);
   std::string failure;
   serve::fetch_attachments(io.get_executor(), std::move(m), settings,
                            [&](std::optional<serve::request_error> e, message fetched) {
                              if (e) failure = e->field + ": " + e->detail;
                              m = std::move(fetched);
+                             busy.reset();
                            });
   io.run();
   return failure;

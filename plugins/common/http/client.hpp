@@ -56,6 +56,10 @@ struct client_settings {
   // MB, which plain-http channels never need.
   bool preload_tls = true;
   std::string user_agent = "notibus/" NOTIBUS_VERSION_STRING;
+  // Judges each address DNS gives (as text: "10.0.0.1", "::1") before any
+  // is connected to: a reason refuses the host (every address of it), and
+  // only addresses judged are connected to. Unset: any address.
+  std::function<std::optional<std::string>(const std::string& address)> address_guard;
 };
 
 // A piece of a body after `request::body`: text of its own, or bytes the
@@ -91,6 +95,7 @@ enum class failure {
   reset,        // connection closed or reset mid-exchange
   protocol,     // the peer did not speak HTTP/1.1
   redirect,     // a redirect that cannot or may not be followed
+  refused,      // client_settings::address_guard refused the host's address
 };
 
 struct response {

@@ -156,6 +156,12 @@ asio::awaitable<result> open(connection& c, const target_url& url, const client_
         resolve_ec == asio::error::operation_aborted ? failure::timeout : failure::resolve,
         "cannot resolve " + url.host + ": " + resolve_ec.message());
 
+  if (settings.address_guard)
+    for (const auto& e : endpoints) {
+      const std::string address = e.endpoint().address().to_string();
+      if (auto why = settings.address_guard(address))
+        co_return fail(failure::refused, url.host + " is " + address + ", " + *why);
+    }
   c.tcp().expires_after(bound(connect_bound, until));
   auto [connect_ec, endpoint] = co_await c.tcp().async_connect(endpoints, tuple_awaitable);
   if (connect_ec)

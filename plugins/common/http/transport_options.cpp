@@ -74,6 +74,7 @@ std::optional<sdk::outcome> transport_failure(const result& r) {
       return std::nullopt;
     case failure::certificate:
     case failure::redirect:
+    case failure::refused:
       return sdk::outcome::permanent(r.message);
     default:
       return sdk::outcome::transient(r.message);
