@@ -85,6 +85,7 @@ void store::load(spool_state& recovered, const recovery& r) {
     ++unfinished_[m.segment];
     open_message& open = open_[m.msg.id];
     open.segment = m.segment;
+    open.has_files = !m.msg.attachments.empty();
     for (const auto& [channel, o] : m.outcomes) open.outcomes.push_back(o);
   }
   for (auto& m : recovered.dead) {
@@ -148,7 +149,7 @@ std::uint64_t store::write_again(const spool_state& recovered,
 store::append_note store::appended_note(const message& m) {
   std::optional<key_record> key;
   if (m.idempotency_key) key = key_record{*m.idempotency_key, m.id, to_unix_ms(m.created_at)};
-  return {weak_from_this(), m.id, std::move(key)};
+  return {weak_from_this(), m.id, std::move(key), !m.attachments.empty()};
 }
 
 void store::append_note::on_disk(std::error_code ec, std::uint64_t segment) {
@@ -156,7 +157,9 @@ void store::append_note::on_disk(std::error_code ec, std::uint64_t segment) {
   if (!s || ec) return;
   std::lock_guard lock(s->mutex_);
   ++s->unfinished_[segment];
-  s->open_[id].segment = segment;
+  open_message& open = s->open_[id];
+  open.segment = segment;
+  open.has_files = has_files;
   if (key) s->remember_key_locked(key->key, key->message_id, key->created_at_ms, segment);
 }
 
@@ -207,9 +210,12 @@ void store::record_done(const std::string& message_id, std::vector<outcome_recor
                         std::optional<message> kept) {
   std::weak_ptr<store> self = weak_from_this();
   std::lock_guard lock(mutex_);
+  auto it = open_.find(message_id);
+  // A dead letter keeps its files; a message without any has none to remove.
+  const bool remove_files = dead.empty() && it != open_.end() && it->second.has_files;
   segments_->append(
       static_cast<std::uint8_t>(record_type::done), encode_id(message_id),
-      [self, id = dead.empty() ? message_id : std::string()](std::error_code ec, std::uint64_t) {
+      [self, id = remove_files ? message_id : std::string()](std::error_code ec, std::uint64_t) {
         if (ec) return;  // maybe inline, under mutex_ (a closed log)
         auto s = self.lock();
         if (!s) return;
@@ -217,7 +223,6 @@ void store::record_done(const std::string& message_id, std::vector<outcome_recor
         s->maybe_compact();
       },
       false);
-  auto it = open_.find(message_id);
   if (it == open_.end()) return;
   const std::uint64_t segment = it->second.segment;
   open_.erase(it);

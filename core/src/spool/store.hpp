@@ -101,6 +101,7 @@ class store : public std::enable_shared_from_this<store> {
     std::weak_ptr<store> self;
     std::string id;
     std::optional<key_record> key;
+    bool has_files = false;
     void on_disk(std::error_code ec, std::uint64_t segment);
   };
   append_note appended_note(const message& m);
@@ -141,6 +142,7 @@ class store : public std::enable_shared_from_this<store> {
   struct open_message {
     std::uint64_t segment = 0;
     std::vector<outcome_record> outcomes;
+    bool has_files = false;  // blob files to remove once it is done
   };
 
   // Outcome and done records are appended under it, so a snapshot built under
