@@ -71,9 +71,9 @@ json::object report_json(const delivery_report& r) {
                    {"finished", r.finished()},
                    {"delivered", r.all_delivered()},
                    {"channels", std::move(channels)}};
-  if (!r.attachments.empty()) {
+  if (r.attachments) {
     json::array files;
-    for (const auto& a : r.attachments)
+    for (const auto& a : *r.attachments)
       files.push_back(json::object{{"name", a.name}, {"type", a.media_type}, {"size", a.size}});
     out["attachments"] = std::move(files);
   }

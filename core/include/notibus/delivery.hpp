@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,7 +50,9 @@ struct channel_delivery {
 struct delivery_report {
   std::string message_id;
   std::vector<channel_delivery> channels;
-  std::vector<attachment_summary> attachments;  // the message's files (while it is tracked)
+  // The message's files (while it is tracked; null without any). Shared with
+  // the bus: a report is copied often, its files list never changes.
+  std::shared_ptr<const std::vector<attachment_summary>> attachments;
   bool duplicate = false;  // the idempotency key was seen: nothing was sent again
   // Every route group was served: each channel of a fan-out group, or one
   // channel of a fallback / round-robin group.

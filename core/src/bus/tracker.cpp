@@ -303,7 +303,7 @@ delivery_report tracker::report_locked() const {
   r.source = msg_.source();
   r.channels.reserve(slots_.size());
   for (const auto& s : slots_) r.channels.push_back(s.delivery());
-  if (files_) r.attachments = *files_;
+  r.attachments = files_;
   r.delivered = !groups_.empty();
   for (const auto& g : groups_) {
     std::size_t delivered = 0;
