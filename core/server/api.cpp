@@ -34,9 +34,8 @@ http_response method_not_allowed(const char* allow) {
 // Media types are case-insensitive and may carry parameters (RFC 9110 8.3.1).
 std::optional<http_response> unsupported_media_type(const http_request& req) {
   const std::string* type = req.header("content-type");
-  if (type &&
-      (media_type(*type) == "application/json" || media_type(*type) == "multipart/form-data"))
-    return std::nullopt;
+  const std::string media = type ? media_type(*type) : std::string();
+  if (media == "application/json" || media == "multipart/form-data") return std::nullopt;
   return error(415, "unsupported_media_type",
                "send Content-Type: application/json (or multipart/form-data with files)");
 }
@@ -63,6 +62,7 @@ std::shared_ptr<bus> bus_holder::previous() const {
 void api::set_settings(api_settings s) {
   ingestion_.configure(s.ingest, s.auth_token, s.max_body);
   std::lock_guard lock(settings_mutex_);
+  max_body_ = s.max_body;
   settings_ = std::move(s);
 }
 
@@ -248,23 +248,22 @@ std::optional<http_response> api::metrics(const http_request&, const std::string
 }
 
 std::optional<request_error> api::read_message(http_request req, message& m) const {
-  const std::string type = media_type(*req.header("content-type"));  // checked before
+  const std::string& type = *req.header("content-type");  // JSON or multipart: checked before
+  const bool multipart = media_type(type) == "multipart/form-data";
   const std::size_t body_size = req.body.size();
-  auto problem =
-      type == "multipart/form-data"
-          ? parse_multipart_message(*req.header("content-type"),
-                                    std::make_shared<const std::string>(std::move(req.body)), m)
-          : parse_message_request(req.body, m);
-  if (problem) return problem;
-  std::lock_guard lock(settings_mutex_);
+  auto problem = multipart ? parse_multipart_message(
+                                 type, std::make_shared<const std::string>(std::move(req.body)), m)
+                           : parse_message_request(req.body, m);
+  const std::size_t max_body = max_body_.load(std::memory_order_relaxed);
+  if (problem || body_size <= max_body) return problem;
   // Only the files may take a body past max_body: its text stays within it.
   std::size_t file_bytes = 0;
   for (const attachment& a : m.attachments)
-    file_bytes += type == "multipart/form-data" ? a.size() : (a.size() + 2) / 3 * 4;
-  if (body_size > settings_.max_body + file_bytes)
+    file_bytes += multipart ? a.size() : (a.size() + 2) / 3 * 4;
+  if (body_size > max_body + file_bytes)
     return request_error{413, "body_too_large",
-                         "the body is larger than server.max_body (" +
-                             std::to_string(settings_.max_body) + " bytes) besides its attachments",
+                         "the body is larger than server.max_body (" + std::to_string(max_body) +
+                             " bytes) besides its attachments",
                          ""};
   return std::nullopt;
 }
@@ -296,12 +295,14 @@ void api::reject(http_response r, const http_server::respond_fn& respond) {
 }
 
 void api::publish_checked(message m, http_server::respond_fn respond) {
-  std::optional<request_error> over;
-  {
-    std::lock_guard lock(settings_mutex_);
-    if (!m.attachments.empty()) over = check_attachment_limits(m, settings_.attachments);
+  if (!m.attachments.empty()) {
+    std::optional<request_error> over;
+    {
+      std::lock_guard lock(settings_mutex_);
+      over = check_attachment_limits(m, settings_.attachments);
+    }
+    if (over) return reject({over->status, {}, error_json(*over)}, respond);
   }
-  if (over) return reject({over->status, {}, error_json(*over)}, respond);
   auto b = buses_.current();
   if (!b) return respond(error(503, "not_ready", "starting"));
   b->async_try_publish(std::move(m), boost::asio::bind_executor(

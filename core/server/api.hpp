@@ -50,7 +50,8 @@ class api {
       : buses_(buses),
         settings_(std::move(settings)),
         executor_(std::move(executor)),
-        refusals_(std::move(log)) {
+        refusals_(std::move(log)),
+        max_body_(settings_.max_body) {
     ingestion_.configure(settings_.ingest, settings_.auth_token, settings_.max_body);
   }
 
@@ -108,6 +109,9 @@ class api {
   api_settings settings_;
   boost::asio::any_io_executor executor_;
   std::atomic<bool> ready_{false};
+  // settings_.max_body, read without the lock on every POST (a body within
+  // it needs no other check).
+  std::atomic<std::size_t> max_body_;
   server_counters counters_;  // updated under counters_mutex_
   std::mutex counters_mutex_;
   std::atomic<std::uint64_t> reloads_{0}, reload_failures_{0};

@@ -94,8 +94,11 @@ asio::awaitable<void> http_server::impl::serve(Stream& stream, beast::tcp_stream
     const std::size_t limit = body_limit_of(*req);
     parser.body_limit(limit);
     std::optional<http_response> refused = framing_refusal(parser, limit);
-    // A body past max_body is read only for a request whose head passes (its token).
-    if (!refused && limit > settings.max_body && check_head &&
+    // A body past max_body (or of a length not told) is read only for a
+    // request whose head passes (its token); a small one is checked as usual.
+    const auto length = parser.content_length();
+    const bool may_be_large = parser.chunked() || (length && *length > settings.max_body);
+    if (!refused && limit > settings.max_body && may_be_large && check_head &&
         !expects_continue(parser.get().base()))
       refused = check_head(*req);
     if (refused) {
