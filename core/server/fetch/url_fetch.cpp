@@ -58,10 +58,10 @@ struct fetch_job : std::enable_shared_from_this<fetch_job> {
     http::request req;
     req.method = "GET";
     req.url = url;
-    client->send(std::move(req), [self = shared_from_this(), at = std::move(url)](
-                                     http::result r) mutable {
-      self->on_answer(std::move(at), std::move(r));
-    });
+    client->send(std::move(req),
+                 [self = shared_from_this(), at = std::move(url)](http::result r) mutable {
+                   self->on_answer(std::move(at), std::move(r));
+                 });
   }
 
   void on_answer(http::target_url at, http::result r) {
@@ -75,7 +75,8 @@ struct fetch_job : std::enable_shared_from_this<fetch_job> {
     if (!is_redirect(status) || !r.resp.header("Location"))
       return finish(fetch_error("HTTP " + std::to_string(status) + where));
     if (redirects++ == settings.max_redirects)
-      return finish(fetch_error("more than " + std::to_string(settings.max_redirects) + " redirects"));
+      return finish(
+          fetch_error("more than " + std::to_string(settings.max_redirects) + " redirects"));
     std::string error;
     auto next = http::resolve_url(at, *r.resp.header("Location"), error);
     if (!next) return finish(fetch_error("a redirect that is not an http(s) URL: " + error));
@@ -118,9 +119,8 @@ void fetch_url(const asio::any_io_executor& ex, std::string url, fetch_settings 
   std::string error;
   auto target = http::parse_url(url, error);
   if (!target) {
-    asio::post(ex, [done = std::move(done)] {
-      done(fetch_error("is not an http:// or https:// URL"));
-    });
+    asio::post(
+        ex, [done = std::move(done)] { done(fetch_error("is not an http:// or https:// URL")); });
     return;
   }
   auto job = std::make_shared<fetch_job>();
