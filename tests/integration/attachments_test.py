@@ -8,6 +8,8 @@ across SIGKILL and removing them once delivered.
 Needs NOTIBUS_BIN, NOTIBUS_BUILD_DIR and NOTIBUS_TEST_MODULES in the environment.
 """
 import base64
+import hashlib
+import hmac
 import email.parser
 import email.policy
 import http.server
@@ -145,6 +147,19 @@ class AttachmentsTest(SinkCase):
         self.assertEqual(channels["archive"]["attachments"], ["omitted", "omitted"])
         self.assertIn("2 attachments omitted: file takes no attachments", channels["archive"]["detail"])
 
+    def test_a_signature_covers_the_whole_multipart_body(self):
+        key = bytes(range(32))
+        secret = "whsec_" + base64.b64encode(key).decode()
+        d = self.start(f", signing: {{secret: \"{secret}\"}}")
+        status, _, body = d.post({"body": "signed", "attachments": [
+            {"name": "shot.png", "content": base64.b64encode(PNG).decode()}]})
+        self.assertEqual(status, 202, body)
+        (headers, raw), = self.sink.wait(1)
+        self.assertIn(PNG, raw)
+        signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + raw
+        want = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+        self.assertEqual(headers["webhook-signature"], want)
+
     def test_multipart_in_keeps_names_and_types(self):
         d = self.start()
         data, ctype = multipart([("message", json.dumps({"body": "two files"}).encode())],
@@ -159,12 +174,10 @@ class AttachmentsTest(SinkCase):
         self.assertEqual(parts[2][1], "q%22uote.csv")  # a quote goes as %22, as browsers send it
 
     def test_json_encoding_and_fail_fallback(self):
-        d = self.start(", attachments_as: json", top_extra="")
-        d.write_config(f"  hook: {{type: webhook, url: \"{self.sink.url}\", attachments_as: json}}\n"
-                       "  strict: {type: file, path: \"%s\", attachments: fail}\n" % os.path.join(self.tmp, "s.jsonl"),
-                       "  - to: [hook, strict]\n")
-        d.proc.send_signal(signal.SIGHUP)
-        time.sleep(0.5)
+        strict = os.path.join(self.tmp, "s.jsonl")
+        d = self.daemon(f"  hook: {{type: webhook, url: \"{self.sink.url}\", attachments_as: json}}\n"
+                        f"  strict: {{type: file, path: \"{strict}\", attachments: fail}}\n",
+                        "  - to: [hook, strict]\n")
         status, _, body = d.post({"body": "b", "attachments": [
             {"name": "a.bin", "type": "application/octet-stream", "content": base64.b64encode(b"\x00\x01\x02").decode()}]})
         self.assertEqual(status, 202, body)

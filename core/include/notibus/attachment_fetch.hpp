@@ -12,7 +12,7 @@ namespace notibus {
 // Fetches each attachment that has a URL and no bytes, under `settings`
 // (addresses, size, timeout); blocks until done. Returns what failed
 // ("attachments[1].url: cannot fetch: ... is 127.0.0.1, a loopback address
-// ..."), never the URL's userinfo or query, or an empty string.
+// ..."; the URL without userinfo, query values redacted), or an empty string.
 std::string fetch_url_attachments(message& m, const attachment_settings& settings);
 
 }  // namespace notibus

@@ -5,7 +5,6 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/url.hpp>
 
 #include <notibus/plugin/text.hpp>
 
@@ -65,7 +64,7 @@ struct fetch_job : std::enable_shared_from_this<fetch_job> {
   }
 
   void on_answer(http::target_url at, http::result r) {
-    const std::string where = " (" + shown_url(at.redacted) + ")";
+    const std::string where = " (" + at.redacted + ")";
     if (r.error != http::failure::none) return finish(fetch_error(r.message + where));
     if (r.resp.body_truncated)
       return finish(fetch_error("larger than attachments.max_size (" +
@@ -82,7 +81,7 @@ struct fetch_job : std::enable_shared_from_this<fetch_job> {
     if (!next) return finish(fetch_error("a redirect that is not an http(s) URL: " + error));
     if (at.tls && !next->tls)
       return finish(fetch_error("refusing a redirect from https to http (" +
-                                shown_url(next->redacted) + ")"));
+                                next->redacted + ")"));
     get(std::move(*next));
   }
 
@@ -106,13 +105,6 @@ struct fetch_job : std::enable_shared_from_this<fetch_job> {
 };
 
 }  // namespace
-
-std::string shown_url(std::string_view url) {
-  auto u = boost::urls::parse_uri(url);
-  if (!u) return "(not a URL)";
-  return std::string(u->scheme()) + "://" + std::string(u->encoded_host_and_port()) +
-         std::string(u->encoded_path());
-}
 
 void fetch_url(const asio::any_io_executor& ex, std::string url, fetch_settings settings,
                std::function<void(fetched)> done) {

@@ -24,7 +24,7 @@ struct fetch_settings {
 };
 
 struct fetched {
-  std::string error;  // empty: fetched; never holds the URL's userinfo or query
+  std::string error;  // empty: fetched; the URL in it is redacted (no userinfo, no query values)
   std::shared_ptr<const std::string> bytes;
   std::string media_type;  // the response's Content-Type, if any
   std::string file_name;   // the last segment of the final URL's path, if any
@@ -33,9 +33,5 @@ struct fetched {
 // Fetches `url`; `done` runs once, on `ex`.
 void fetch_url(const boost::asio::any_io_executor& ex, std::string url, fetch_settings settings,
                std::function<void(fetched)> done);
-
-// "https://host:port/path" of `url` without userinfo, query or fragment, for
-// messages; "(not a URL)" when it does not parse.
-std::string shown_url(std::string_view url);
 
 }  // namespace notibus::serve
