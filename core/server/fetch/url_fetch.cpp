@@ -80,8 +80,7 @@ struct fetch_job : std::enable_shared_from_this<fetch_job> {
     auto next = http::resolve_url(at, *r.resp.header("Location"), error);
     if (!next) return finish(fetch_error("a redirect that is not an http(s) URL: " + error));
     if (at.tls && !next->tls)
-      return finish(fetch_error("refusing a redirect from https to http (" +
-                                next->redacted + ")"));
+      return finish(fetch_error("refusing a redirect from https to http (" + next->redacted + ")"));
     get(std::move(*next));
   }
 
