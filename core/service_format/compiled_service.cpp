@@ -70,6 +70,42 @@ response_rule rule_from(const json::object& o) {
   return r;
 }
 
+std::vector<std::pair<member_key, service_template>> fields_from(const json::object& o) {
+  std::vector<std::pair<member_key, service_template>> out;
+  for (const auto& [k, v] : o) out.emplace_back(parse_member_key(k), compile(v.as_string()));
+  return out;
+}
+
+request_spec request_from(const json::object& request) {
+  request_spec r;
+  r.method = text_of(request.at("method"));
+  r.url = compile(request.at("url").as_string());
+  if (auto* h = request.if_contains("headers")) r.headers = fields_from(h->as_object());
+  if (auto* a = request.if_contains("auth"))
+    for (const auto& choice : a->as_array()) {
+      auth_choice c;
+      const auto& co = choice.as_object();
+      if (auto* b = co.if_contains("bearer")) c.bearer = compile(b->as_string());
+      if (auto* b = co.if_contains("basic"))
+        c.basic.emplace(compile(b->as_array().at(0).as_string()),
+                        compile(b->as_array().at(1).as_string()));
+      r.auth.push_back(std::move(c));
+    }
+  if (auto* j = request.if_contains("json")) r.json_body = body_from(*j);
+  if (auto* f = request.if_contains("form")) r.form_body = fields_from(f->as_object());
+  if (auto* m = request.if_contains("multipart")) r.multipart = fields_from(m->as_object());
+  if (auto* b = request.if_contains("body")) r.file_body = text_of(*b) == "file";
+  if (auto* ct = request.if_contains("content_type")) r.content_type = text_of(*ct);
+  if (r.content_type.empty())
+    r.content_type = r.json_body            ? "application/json"
+                     : !r.form_body.empty() ? "application/x-www-form-urlencoded"
+                                            : "";
+  if (auto* c = request.if_contains("capture"))
+    for (const auto& [name, path] : c->as_object()) r.capture.emplace_back(name, text_of(path));
+  if (auto* rs = request.if_contains("responses"))
+    for (const auto& rule : rs->as_array()) r.responses.push_back(rule_from(rule.as_object()));
+  return r;
+}
 }  // namespace
 
 bool response_rule::needs_json() const {
@@ -109,34 +145,13 @@ std::optional<compiled_service> compiled_service::from_json(std::string_view tex
     }
     if (auto* p = o.if_contains("priority"))
       for (const auto& [k, v] : p->as_object()) s.priority[std::string(k)] = json::serialize(v);
-    const auto& request = o.at("request").as_object();
-    s.method = text_of(request.at("method"));
-    s.url = compile(request.at("url").as_string());
-    if (auto* h = request.if_contains("headers"))
-      for (const auto& [k, v] : h->as_object())
-        s.headers.emplace_back(parse_member_key(k), compile(v.as_string()));
-    if (auto* a = request.if_contains("auth"))
-      for (const auto& choice : a->as_array()) {
-        auth_choice c;
-        const auto& co = choice.as_object();
-        if (auto* b = co.if_contains("bearer")) c.bearer = compile(b->as_string());
-        if (auto* b = co.if_contains("basic"))
-          c.basic.emplace(compile(b->as_array().at(0).as_string()),
-                          compile(b->as_array().at(1).as_string()));
-        s.auth.push_back(std::move(c));
-      }
-    if (auto* j = request.if_contains("json")) s.json_body = body_from(*j);
-    if (auto* f = request.if_contains("form"))
-      for (const auto& [k, v] : f->as_object())
-        s.form_body.emplace_back(parse_member_key(k), compile(v.as_string()));
-    if (auto* ct = request.if_contains("content_type")) s.content_type = text_of(*ct);
-    if (s.content_type.empty())
-      s.content_type = s.json_body            ? "application/json"
-                       : !s.form_body.empty() ? "application/x-www-form-urlencoded"
-                                              : "";
-    if (auto* fe = request.if_contains("for_each")) s.for_each = text_of(*fe);
-    if (auto* f = request.if_contains("files"))
+    s.request = request_from(o.at("request").as_object());
+    if (auto* fe = o.at("request").as_object().if_contains("for_each")) s.for_each = text_of(*fe);
+    if (auto* f = o.at("request").as_object().if_contains("files"))
       s.files = file_fields{text_of(f->at("payload")), text_of(f->at("field"))};
+    if (auto* u = o.if_contains("uploads"))
+      for (const auto& step : u->as_array())
+        s.upload_steps.push_back(request_from(step.as_object()));
     for (const auto& r : o.at("responses").as_array())
       s.responses.push_back(rule_from(r.as_object()));
     if (auto* e = o.if_contains("error")) s.error = compile(e->as_string());

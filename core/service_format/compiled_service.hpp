@@ -54,11 +54,29 @@ struct auth_choice {
   std::optional<std::pair<service_template, service_template>> basic;
 };
 
-// request.files: a message's files go as multipart/form-data, the JSON body
-// as field `payload`, each file as `field` with {n} its index.
+// request.files: a message's files go in the text's request as
+// multipart/form-data: a JSON body as field `payload`, a form body's fields as
+// fields of their own, each file as `field` ({n}: its index from 0).
 struct file_fields {
-  std::string payload;
+  std::string payload;  // empty for a form body
   std::string field;
+};
+
+// A request a definition describes: the text's (`request`), or one step of a
+// file's upload (`uploads.steps`), whose answer may feed the next step.
+struct request_spec {
+  std::string method = "POST";
+  service_template url;
+  std::vector<std::pair<member_key, service_template>> headers;
+  std::vector<auth_choice> auth;
+  std::optional<body_node> json_body;
+  std::vector<std::pair<member_key, service_template>> form_body;
+  // multipart/form-data fields; a field whose template is {{file}} is the file.
+  std::vector<std::pair<member_key, service_template>> multipart;
+  bool file_body = false;  // the file's bytes are the body (`body: file`)
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> capture;  // {{step.NAME}} <- JSON path
+  std::vector<response_rule> responses;                      // empty: the definition's
 };
 
 struct compiled_service {
@@ -70,15 +88,11 @@ struct compiled_service {
   std::string render = "text";  // how a Markdown or HTML body is written for the service
   text_count count = text_count::code_points;
   std::map<std::string, std::string> priority;  // message priority -> JSON value
-  std::string method = "POST";
-  service_template url;
-  std::vector<std::pair<member_key, service_template>> headers;
-  std::vector<auth_choice> auth;
-  std::optional<body_node> json_body;
-  std::vector<std::pair<member_key, service_template>> form_body;
-  std::string content_type;
+  request_spec request;
   std::string for_each;
   std::optional<file_fields> files;
+  // uploads.steps: run for each file, in order, after the text's request.
+  std::vector<request_spec> upload_steps;
   std::vector<response_rule> responses;
   std::optional<service_template> error;
 

@@ -107,7 +107,9 @@ member_key parse_member_key(std::string_view key) {
     const std::size_t at = key.find(word);
     if (at == std::string_view::npos) continue;
     const std::string_view name = key.substr(at + word.size());
-    if (name.substr(0, 8) != "options." && name.substr(0, 8) != "message.") continue;
+    const bool namespaced = name.starts_with("options.") || name.starts_with("message.") ||
+                            name.starts_with("file.") || name.starts_with("step.");
+    if (!namespaced) continue;
     return {std::string(key.substr(0, at)), std::string(name), word == " unless "};
   }
   return {std::string(key), {}, false};

@@ -13,6 +13,11 @@
 //   priority         the message priority through the definition's priority map
 //   delivery_id      the message id and the channel name: the same on every retry
 //   recipient        the current item of the request's for_each list
+//   file.name, file.type, file.size, file.index, file.number, file.image
+//                    in an upload step: the file it sends (file.image: "true"
+//                    for an image/* type), and {{file}} alone as a multipart
+//                    field's value is the file itself
+//   step.NAME        in an upload step: what an earlier step captured
 //   status, response.PATH   in error texts: the HTTP status, a field of a JSON answer
 // `cut:N` keeps at most N characters (code points), ending with "…" when cut
 // (a rendered body is cut between words and keeps its markup whole); `html`
@@ -85,7 +90,7 @@ class service_template {
 
 // A JSON member, header or form field may hold only when a value is set and
 // not false: "embeds when options.embeds", "content unless options.embeds",
-// "Markdown when message.markup".
+// "Markdown when message.markup", "msgtype when file.image".
 struct member_key {
   std::string name;
   std::string condition;  // a placeholder name; empty: always

@@ -26,6 +26,7 @@ struct channel_type {
   std::size_t text_limit = 0;
   std::uint32_t max_files = 0;  // attachments it takes
   std::uint64_t max_file_size = 0;
+  std::vector<std::string> file_types;  // empty: any
 };
 
 channel_type of(const loaded_plugin& p) {
@@ -59,7 +60,8 @@ channel_type of(const service_info& s) {
           s.limit_counts,
           s.text_limit,
           s.max_files,
-          s.max_file_size};
+          s.max_file_size,
+          s.file_types};
 }
 
 std::string default_text(const notibus_option_v1& o) {
@@ -93,7 +95,10 @@ boost::json::object describe_json(const channel_type& t) {
                           {"options", options_json(t.options, t.option_count)},
                           {"common_options", options_json(common.data(), common.size())}};
   if (!t.service) out["version"] = t.version;
-  out["attachments"] = {{"max_count", t.max_files}, {"max_size", t.max_file_size}};
+  boost::json::array types;
+  for (const auto& type : t.file_types) types.emplace_back(type);
+  out["attachments"] = {
+      {"max_count", t.max_files}, {"max_size", t.max_file_size}, {"types", std::move(types)}};
   if (t.service) {
     out["docs"] = t.docs;
     boost::json::array forms;
@@ -132,6 +137,11 @@ void describe_text(const channel_type& t) {
   else
     std::printf("  attachments: up to %u per message, %llu bytes each (docs/attachments.md)\n",
                 t.max_files, static_cast<unsigned long long>(t.max_file_size));
+  if (!t.file_types.empty()) {
+    std::string types;
+    for (const auto& type : t.file_types) types += (types.empty() ? "" : ", ") + type;
+    std::printf("  attachment types: %s (others omitted)\n", types.c_str());
+  }
   std::printf("\noptions:\n");
   options_text(t.options, t.option_count);
   if (t.service)

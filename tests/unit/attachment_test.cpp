@@ -120,7 +120,7 @@ TEST(attachment, a_channel_gets_what_it_takes_and_the_rest_follows_the_fallback)
   notibus_message_v1 m{};
   m.attachments = files;
   m.attachment_count = 3;
-  auto fit = notibus::fit_attachments(m, {1, 4}, "demo", notibus::attachment_fallback::omit);
+  auto fit = notibus::fit_attachments(m, {1, 4, {}}, "demo", notibus::attachment_fallback::omit);
   ASSERT_EQ(fit.passed.size(), 1u);
   EXPECT_STREQ(fit.passed[0].name, "a");
   EXPECT_FALSE(fit.refused);

@@ -113,23 +113,75 @@ TEST(service_definitions, broken_ones_are_refused_with_line_and_column) {
                                      "service channel has already; choose another"});
 }
 
-TEST(service_definitions, files_need_a_json_body_a_numbered_field_and_a_count) {
+TEST(service_definitions, files_need_a_body_a_numbered_field_and_a_count) {
   std::string text = minimal;
   text += "  files: {payload: payload_json, field: \"files[{n}]\", max_count: 10}\n";
   EXPECT_EQ(problems_of(text), std::vector<std::string>{});
   text = minimal;
-  text += "  files: {payload: p, field: file, max_count: 0}\n";
+  text += "  files: {payload: p, field: file, max_count: 2, types: [image/*, \"text plain\"]}\n";
   EXPECT_EQ(problems_of(text),
             (std::vector<std::string>{
                 "def.yaml:8:30: request.files.field: must hold {n}, so each file's field differs",
-                "def.yaml:8:47: request.files.max_count: must be 1 to 1000"}));
+                "def.yaml:8:57: request.files.types: \"text plain\" is not a media type "
+                "(image/png, image/*)"}));
+  text = minimal;
+  text += "  files: {payload: p, field: file, max_count: 0}\n";
+  EXPECT_EQ(problems_of(text),
+            std::vector<std::string>{"def.yaml:8:47: request.files.max_count: must be 1 to 1000"});
+  // A form's fields go as fields of their own: one file needs no {n}.
+  const std::string form = "  form: {text: \"{{message.body}}\"}\n";
   text = minimal;
   text.replace(text.find("  json:"), std::string("  json: {text: \"{{message.body}}\"}\n").size(),
-               "  form: {text: \"{{message.body}}\"}\n  files: {payload: p, field: \"f{n}\", "
-               "max_count: 1}\n");
+               form + "  files: {field: attachment, max_count: 1}\n");
+  EXPECT_EQ(problems_of(text), std::vector<std::string>{});
+  text.replace(text.find("{field: attachment"), 1, "{payload: p, ");
   EXPECT_EQ(problems_of(text),
-            std::vector<std::string>{"def.yaml:8:10: request.files: needs a json body (it becomes "
-                                     "a field)"});
+            std::vector<std::string>{"def.yaml:8:10: request.files: payload is for a JSON body; a "
+                                     "form's fields go as fields"});
+}
+
+TEST(service_definitions, upload_steps_send_the_file_and_feed_each_other) {
+  const std::string two_steps = R"(uploads:
+  max_count: 4
+  steps:
+    - url: "https://example.com/upload?name={{file.name}}"
+      body: file
+      capture: {id: media.id}
+    - url: "https://example.com/post/{{step.id}}"
+      json: {size: "{{file.size}}", kind when file.image: image}
+)";
+  EXPECT_EQ(problems_of(std::string(minimal) + two_steps), std::vector<std::string>{});
+
+  std::string no_file = two_steps;
+  no_file.replace(no_file.find("      body: file\n"), 17, "");
+  EXPECT_EQ(problems_of(std::string(minimal) + no_file),
+            std::vector<std::string>{"def.yaml:11:5: uploads.steps: no step sends the file: give "
+                                     "a step body: file or a multipart field \"{{file}}\""});
+
+  // A step sees what the steps before it captured, not its own; the text's
+  // request sees no file.
+  std::string own = two_steps;
+  own.replace(own.find("name={{file.name}}"), 18, "name={{step.id}}");
+  std::string in_request = minimal;
+  in_request.replace(in_request.find("{{message.body}}"), 16, "{{file.name}}");
+  EXPECT_EQ(problems_of(std::string(minimal) + own),
+            std::vector<std::string>{
+                "def.yaml:11:12: uploads.steps[0].url: unknown placeholder {{step.id}}"});
+  EXPECT_EQ(problems_of(in_request + two_steps),
+            std::vector<std::string>{
+                "def.yaml:7:16: request.json.text: unknown placeholder {{file.name}}"});
+
+  std::string two_bodies = two_steps;
+  two_bodies.replace(two_bodies.find("      capture"), 0, "      form: {a: b}\n");
+  EXPECT_EQ(problems_of(std::string(minimal) + two_bodies),
+            std::vector<std::string>{
+                "def.yaml:11:7: uploads.steps[0]: give one body: json, form, multipart or body: "
+                "file"});
+  std::string with_files = minimal;
+  with_files += "  files: {payload: p, field: \"f{n}\", max_count: 1}\n";
+  EXPECT_EQ(
+      problems_of(with_files + two_steps),
+      std::vector<std::string>{"def.yaml:10:3: uploads: give request.files or uploads, not both"});
 }
 
 TEST(service_definitions, user_definitions_load_from_service_dirs) {

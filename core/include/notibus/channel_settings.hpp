@@ -6,7 +6,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace notibus {
 
@@ -47,8 +49,11 @@ enum class attachment_fallback { omit, fail };
 // What a channel can send of a message's files: its plugin's declaration
 // (abi.h max_attachments), or its service definition's (request.files).
 struct attachment_capacity {
-  std::uint32_t count = 0;       // 0: none
-  std::uint64_t bytes_each = 0;  // 0: any size
+  std::uint32_t count = 0;         // 0: none
+  std::uint64_t bytes_each = 0;    // 0: any size
+  std::vector<std::string> types;  // media types taken ("image/png", "image/*"); empty: any
+  // Whether a file of this media type may go (its parameters are ignored).
+  bool takes_type(std::string_view media_type) const;
   bool operator==(const attachment_capacity&) const = default;
 };
 

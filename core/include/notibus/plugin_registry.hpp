@@ -36,8 +36,9 @@ struct service_info {
   std::string render = "text";  // how a Markdown or HTML body reaches it (docs/formats.md)
   std::size_t text_limit = 0;   // the longest text it takes; 0: no limit
   std::string limit_counts = "code_points";  // or "telegram": UTF-16 units of the shown text
-  std::uint32_t max_files = 0;               // attachments it takes (request.files); 0: none
+  std::uint32_t max_files = 0;               // attachments it takes (files, uploads); 0: none
   std::uint64_t max_file_size = 0;           // each; 0: any
+  std::vector<std::string> file_types;       // media types it takes; empty: any
 };
 
 // The channel type that runs service definitions.

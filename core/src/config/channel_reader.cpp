@@ -142,7 +142,7 @@ namespace {
 attachment_capacity plugin_capacity(const notibus_plugin_v1& p) {
   const bool declares = p.struct_size >= offsetof(notibus_plugin_v1, max_attachment_bytes) +
                                              sizeof(p.max_attachment_bytes);
-  return declares ? attachment_capacity{p.max_attachments, p.max_attachment_bytes}
+  return declares ? attachment_capacity{p.max_attachments, p.max_attachment_bytes, {}}
                   : attachment_capacity{};
 }
 
@@ -183,7 +183,8 @@ void loader::read_channel(const std::string& name, const YAML::Node& written,
   ch.plugin = plugin->table->name;
   if (runner->service) ch.definition_origin = runner->service->origin;
   ch.takes_files = runner->service ? attachment_capacity{runner->service->files_max_count,
-                                                         runner->service->files_max_size}
+                                                         runner->service->files_max_size,
+                                                         runner->service->files_types}
                                    : plugin_capacity(*plugin->table);
   if (runner->service)
     options->set(std::string(services::definition_option), runner->service->engine_json, false);

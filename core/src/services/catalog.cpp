@@ -90,6 +90,7 @@ std::vector<diagnostic> catalog::add_locked(service_definition d, const YAML::Ma
   info.limit_counts = e->definition.count;
   info.max_files = e->definition.files_max_count;
   info.max_file_size = e->definition.files_max_size;
+  info.file_types = e->definition.files_types;
   const std::string name = info.name;
   entries_.emplace(name, std::move(e));
   return {};

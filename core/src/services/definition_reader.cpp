@@ -92,8 +92,8 @@ std::optional<service_definition> definition_reader::run(const YAML::Node& root)
     sink_.add(root.Mark(), "", "expected a mapping, got " + describe_node(root, false));
     return std::nullopt;
   }
-  const std::set<std::string> sections{"options",   "priority", "text", "request",
-                                       "responses", "urls",     "query"};
+  const std::set<std::string> sections{"options",   "priority", "text",  "request",
+                                       "responses", "urls",     "query", "uploads"};
   section_values top = validate_section(root, top_schema(), "", sink_, sections, false);
   def_.name = value(top, "service");
   def_.description = value(top, "description");
@@ -112,7 +112,8 @@ std::optional<service_definition> definition_reader::run(const YAML::Node& root)
     sink_.add(root.Mark(), "", "missing required key \"request\"");
   else
     read_request(root["request"]);
-  read_responses(root["responses"]);
+  if (root["uploads"]) read_uploads(root["uploads"], root["request"]["files"].IsDefined());
+  read_responses(root["responses"], "responses");
   // A rule's `error:` and this one read alike: the top-level one is called
   // default_error since 1.1; `error` (its 1.0 name) is still read.
   const located_value* fallback = top.find("default_error");
@@ -156,6 +157,13 @@ bool definition_reader::known(std::string_view name, scope where) const {
   }
   if (name.substr(0, 8) == "options.") return option_names_.count(std::string(name.substr(8)));
   if (where == scope::text) return false;  // the text is made of the message and options only
+  if (where == scope::upload) {
+    static const std::set<std::string_view> file_fields = {
+        "file.name", "file.type", "file.size", "file.index", "file.number", "file.image"};
+    if (file_fields.count(name)) return true;
+    if (name.substr(0, 5) == "step.") return captures_.count(std::string(name.substr(5))) > 0;
+    if (name == "text" || name == "recipient") return false;  // the text went in its request
+  }
   if (name == "text") return has_text_;
   if (name == "priority") return has_priority_;
   if (name == "delivery_id") return true;

@@ -31,7 +31,8 @@ class definition_reader {
   std::optional<service_definition> run(const YAML::Node& root);
 
  private:
-  enum class scope { request, text, response };
+  // Where a template stands: what its placeholders may name.
+  enum class scope { request, text, response, upload };
 
   static std::string value(const section_values& s, const std::string& k);
   bool known(std::string_view name, scope where) const;
@@ -43,13 +44,21 @@ class definition_reader {
   void read_priority(const YAML::Node& node);
   void read_text(const YAML::Node& node);
   void read_request(const YAML::Node& node);
-  void read_auth(const YAML::Node& node);
-  void read_files(const YAML::Node& node);
-  void read_headers(const located_value& headers);
-  void check_condition(const member_key& k, const YAML::Mark& mark, const std::string& path);
+  void read_request_fields(const YAML::Node& node, const section_values& s, const std::string& path,
+                           scope where);
+  void read_fields(const YAML::Node& fields, const std::string& kind, const std::string& path,
+                   scope where);
+  void read_auth(const YAML::Node& node, const std::string& path, scope where);
+  void read_files(const YAML::Node& node, bool json_body);
+  void read_capacity(const section_values& s, const std::string& path);
+  void read_uploads(const YAML::Node& node, bool files_in_request);
+  void read_step(const YAML::Node& node, const std::string& path);
+  void read_headers(const located_value& headers, const std::string& path, scope where);
+  void check_condition(const member_key& k, const YAML::Mark& mark, const std::string& path,
+                       scope where);
   // A JSON body: mappings, lists and scalars; every string is a template.
-  void body_tree(const YAML::Node& node, const std::string& path);
-  void read_responses(const YAML::Node& node);
+  void body_tree(const YAML::Node& node, const std::string& path, scope where);
+  void read_responses(const YAML::Node& node, const std::string& path);
   void read_rule(const YAML::Node& node, const std::string& path);
   void read_status(const YAML::Node& node, const std::string& path);
   void read_retry(const YAML::Node& node, const std::string& path);
@@ -63,6 +72,8 @@ class definition_reader {
   bool has_text_ = false;
   bool has_priority_ = false;
   std::string for_each_;
+  std::set<std::string> captures_;  // uploads: what earlier steps captured ({{step.NAME}})
+  bool file_sent_ = false;          // uploads: a step sends the file
 };
 
 }  // namespace notibus::services

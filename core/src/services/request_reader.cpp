@@ -2,60 +2,90 @@
 // the JSON or form body, written into the engine's JSON as they are checked.
 #include <notibus/plugin/text.hpp>
 
+#include <regex>
+
 #include "compiled_service.hpp"
 #include "definition_reader.hpp"
 
 namespace notibus::services {
 namespace {
 
-const std::vector<option_spec>& request_schema() {
-  static const std::vector<option_spec> specs = {
+// The keys of a request, the text's or an upload step's.
+std::vector<option_spec> request_keys() {
+  return {
       definition_key("method", NOTIBUS_OPTION_ENUM, "HTTP method.", false,
                      {"GET", "POST", "PUT", "PATCH", "DELETE"}),
       definition_key("url", NOTIBUS_OPTION_STRING, "Where to send (a template).", true),
       definition_key("headers", NOTIBUS_OPTION_STRING_MAP, "Header templates."),
       definition_key("content_type", NOTIBUS_OPTION_STRING, "Overrides the body's Content-Type."),
-      definition_key("for_each", NOTIBUS_OPTION_STRING, "A list option: one request per item."),
   };
+}
+
+const std::vector<option_spec>& request_schema() {
+  static const std::vector<option_spec> specs = [] {
+    auto keys = request_keys();
+    keys.push_back(
+        definition_key("for_each", NOTIBUS_OPTION_STRING, "A list option: one request per item."));
+    return keys;
+  }();
   return specs;
 }
 
 const std::vector<option_spec>& files_schema() {
   static const std::vector<option_spec> specs = {
       definition_key("payload", NOTIBUS_OPTION_STRING,
-                     "The multipart field the JSON body goes in when files go along.", true),
+                     "The multipart field a JSON body goes in when files go along."),
       definition_key("field", NOTIBUS_OPTION_STRING,
-                     "Each file's field name; {n} is its index from 0 (\"files[{n}]\").", true),
+                     "Each file's field name; {n} is its index from 0 (\"files[{n}]\"), "
+                     "needed when more than one file goes.",
+                     true),
       definition_key("max_count", NOTIBUS_OPTION_INT, "Files the service takes per message.", true),
       definition_key("max_size", NOTIBUS_OPTION_INT, "Largest file in bytes; 0: any.", false),
+      definition_key("types", NOTIBUS_OPTION_STRING_LIST,
+                     "Media types it takes (image/png, image/*); any when not given."),
   };
   return specs;
 }
 
 }  // namespace
 
-// `files`: the service takes a message's files in a multipart/form-data
-// request, its JSON body as one field and each file as another.
-void definition_reader::read_files(const YAML::Node& node) {
+// The files a service takes (request.files or uploads): count, size, types.
+void definition_reader::read_capacity(const section_values& s, const std::string& path) {
+  const auto* count = get<std::int64_t>(s, "max_count");
+  const auto* size = get<std::int64_t>(s, "max_size");
+  if (count && (*count < 1 || *count > 1000))
+    sink_.add(s.mark_of("max_count"), path + ".max_count", "must be 1 to 1000");
+  if (size && *size < 0) sink_.add(s.mark_of("max_size"), path + ".max_size", "must be 0 or more");
+  if (const auto* types = get<std::vector<std::string>>(s, "types"))
+    for (const auto& t : *types) {
+      static const std::regex pattern("[a-z0-9.+-]+/([a-z0-9.+-]+|\\*)");
+      if (!std::regex_match(t, pattern))
+        sink_.add(s.mark_of("types"), path + ".types",
+                  "\"" + sdk::json_escape(t) + "\" is not a media type (image/png, image/*)");
+      def_.files_types.push_back(t);
+    }
+  def_.files_max_count = count ? static_cast<std::uint32_t>(std::max<std::int64_t>(*count, 0)) : 0;
+  def_.files_max_size = size ? static_cast<std::uint64_t>(std::max<std::int64_t>(*size, 0)) : 0;
+}
+
+// `files`: the service takes a message's files in the text's request, as
+// multipart/form-data: a JSON body as one field, a form's fields as fields.
+void definition_reader::read_files(const YAML::Node& node, bool json_body) {
   if (!node.IsMap()) {
     sink_.add(node.Mark(), "request.files",
               "expected a mapping, got " + describe_node(node, false));
     return;
   }
   section_values s = validate_section(node, files_schema(), "request.files", sink_, {}, false);
-  const auto* count = get<std::int64_t>(s, "max_count");
-  const auto* size = get<std::int64_t>(s, "max_size");
-  if (count && (*count < 1 || *count > 1000))
-    sink_.add(s.mark_of("max_count"), "request.files.max_count", "must be 1 to 1000");
-  if (size && *size < 0)
-    sink_.add(s.mark_of("max_size"), "request.files.max_size", "must be 0 or more");
+  read_capacity(s, "request.files");
   const std::string field = value(s, "field");
-  if (!field.empty() && field.find("{n}") == std::string::npos)
+  if (!field.empty() && def_.files_max_count > 1 && field.find("{n}") == std::string::npos)
     sink_.add(s.mark_of("field"), "request.files.field",
               "must hold {n}, so each file's field differs");
-  if (!node["payload"] || !count) return;
-  def_.files_max_count = static_cast<std::uint32_t>(*count);
-  def_.files_max_size = size ? static_cast<std::uint64_t>(*size) : 0;
+  if (json_body != node["payload"].IsDefined())
+    sink_.add(node.Mark(), "request.files",
+              json_body ? "needs payload: the field the JSON body goes in"
+                        : "payload is for a JSON body; a form's fields go as fields");
   json_.key("files").begin_object();
   json_.key("payload").string(value(s, "payload"));
   json_.key("field").string(field);
@@ -78,53 +108,72 @@ void definition_reader::read_request(const YAML::Node& node) {
       sink_.add(s.mark_of("for_each"), "request.for_each", "must name a list option");
     json_.key("for_each").string(*each);
   }
+  read_request_fields(node, s, "request", scope::request);
+  if (node["files"] && !node["json"] && !node["form"])
+    sink_.add(node["files"].Mark(), "request.files", "needs a json or form body to go beside");
+  else if (node["files"])
+    read_files(node["files"], node["json"].IsDefined());
+  json_.end_object();
+}
+
+// What a request of either kind has: method, URL, headers, auth, a body.
+void definition_reader::read_request_fields(const YAML::Node& node, const section_values& s,
+                                            const std::string& path, scope where) {
   json_.key("method").string(value(s, "method").empty() ? "POST" : value(s, "method"));
-  if (const located_value* url = s.find("url")) {
-    const std::string text = checked_template(*url, "request.url", scope::request);
-    json_.key("url").string(text);
-  }
+  if (const located_value* url = s.find("url"))
+    json_.key("url").string(checked_template(*url, path + ".url", where));
   if (const auto* ct = get<std::string>(s, "content_type")) json_.key("content_type").string(*ct);
-  if (const located_value* h = s.find("headers")) read_headers(*h);
-  read_auth(node["auth"]);
-  if (node["json"] && node["form"])
-    sink_.add(node["form"].Mark(), "request", "give json or form, not both");
-  if (node["files"] && !node["json"])
-    sink_.add(node["files"].Mark(), "request.files", "needs a json body (it becomes a field)");
-  if (node["files"]) read_files(node["files"]);
+  if (const located_value* h = s.find("headers")) read_headers(*h, path, where);
+  read_auth(node["auth"], path, where);
+  int bodies = 0;
+  for (const char* kind : {"json", "form", "multipart", "body"}) bodies += node[kind] ? 1 : 0;
+  if (bodies > 1)
+    sink_.add(node.Mark(), path,
+              where == scope::upload ? "give one body: json, form, multipart or body: file"
+                                     : "give json or form, not both");
   if (node["json"]) {
     json_.key("json");
-    body_tree(node["json"], "request.json");
+    body_tree(node["json"], path + ".json", where);
   } else if (node["form"]) {
-    const YAML::Node& form = node["form"];
-    if (!form.IsMap()) {
-      sink_.add(form.Mark(), "request.form", "expected a mapping of field templates");
-    } else {
-      json_.key("form").begin_object();
-      for (const auto& kv : form) {
-        const std::string path = "request.form." + kv.first.Scalar();
-        if (!kv.second.IsScalar()) {
-          sink_.add(kv.second.Mark(), path, "expected a template");
-          continue;
-        }
-        check_condition(parse_member_key(kv.first.Scalar()), kv.first.Mark(), path);
-        check_template_node(kv.second, path, scope::request);
-        json_.key(kv.first.Scalar()).string(kv.second.Scalar());
-      }
-      json_.end_object();
+    read_fields(node["form"], "form", path, where);
+  } else if (node["multipart"]) {
+    read_fields(node["multipart"], "multipart", path, where);
+  }
+}
+
+// A form's or a multipart body's fields: name -> template.
+void definition_reader::read_fields(const YAML::Node& fields, const std::string& kind,
+                                    const std::string& path, scope where) {
+  if (!fields.IsMap()) {
+    sink_.add(fields.Mark(), path + "." + kind, "expected a mapping of field templates");
+    return;
+  }
+  json_.key(kind).begin_object();
+  for (const auto& kv : fields) {
+    const std::string field_path = path + "." + kind + "." + kv.first.Scalar();
+    if (!kv.second.IsScalar()) {
+      sink_.add(kv.second.Mark(), field_path, "expected a template");
+      continue;
     }
+    check_condition(parse_member_key(kv.first.Scalar()), kv.first.Mark(), field_path, where);
+    if (kind == "multipart" && kv.second.Scalar() == "{{file}}")
+      file_sent_ = true;  // the file's part
+    else
+      check_template_node(kv.second, field_path, where);
+    json_.key(kv.first.Scalar()).string(kv.second.Scalar());
   }
   json_.end_object();
 }
 
-void definition_reader::read_headers(const located_value& h) {
+void definition_reader::read_headers(const located_value& h, const std::string& path, scope where) {
   json_.key("headers").begin_object();
   for (const auto& [name, t] :
        std::get<std::vector<std::pair<std::string, std::string>>>(h.value)) {
-    check_condition(parse_member_key(name), h.mark, "request.headers." + name);
+    check_condition(parse_member_key(name), h.mark, path + ".headers." + name, where);
     std::string error;
     if (!service_template::parse(
-            t, [&](std::string_view n) { return known(n, scope::request); }, error))
-      sink_.add(h.mark, "request.headers." + name, error);
+            t, [&](std::string_view n) { return known(n, where); }, error))
+      sink_.add(h.mark, path + ".headers." + name, error);
     json_.key(name).string(t);
   }
   json_.end_object();
@@ -133,63 +182,63 @@ void definition_reader::read_headers(const located_value& h) {
 // "name when options.x" or "name unless message.markup": x must be an option
 // of this service, or the message field one the templates know.
 void definition_reader::check_condition(const member_key& k, const YAML::Mark& mark,
-                                        const std::string& path) {
-  if (k.condition.empty() || known(k.condition, scope::request)) return;
+                                        const std::string& path, scope where) {
+  if (k.condition.empty() || known(k.condition, where)) return;
   const bool option = k.condition.substr(0, 8) == "options.";
   sink_.add(mark, path,
             (option ? "the condition names no option of this service: \""
                     : "the condition names no message field: \"") +
-                k.condition.substr(8) + "\"");
+                k.condition.substr(k.condition.find('.') + 1) + "\"");
 }
 
-void definition_reader::read_auth(const YAML::Node& node) {
+void definition_reader::read_auth(const YAML::Node& node, const std::string& path, scope where) {
   if (!node) return;
   json_.key("auth").begin_array();
-  auto one = [&](const YAML::Node& a, const std::string& path) {
+  auto one = [&](const YAML::Node& a, const std::string& at) {
     if (!a.IsMap() || a.size() != 1) {
-      sink_.add(a.Mark(), path, "expected {bearer: TEMPLATE} or {basic: [USER, PASSWORD]}");
+      sink_.add(a.Mark(), at, "expected {bearer: TEMPLATE} or {basic: [USER, PASSWORD]}");
       return;
     }
     if (a["bearer"] && a["bearer"].IsScalar()) {
-      check_template_node(a["bearer"], path + ".bearer", scope::request);
+      check_template_node(a["bearer"], at + ".bearer", where);
       json_.begin_object().key("bearer").string(a["bearer"].Scalar()).end_object();
     } else if (a["basic"] && a["basic"].IsSequence() && a["basic"].size() == 2) {
-      check_template_node(a["basic"][0], path + ".basic[0]", scope::request);
-      check_template_node(a["basic"][1], path + ".basic[1]", scope::request);
+      check_template_node(a["basic"][0], at + ".basic[0]", where);
+      check_template_node(a["basic"][1], at + ".basic[1]", where);
       json_.begin_object().key("basic").begin_array();
       json_.string(a["basic"][0].Scalar()).string(a["basic"][1].Scalar());
       json_.end_array().end_object();
     } else {
-      sink_.add(a.Mark(), path, "expected {bearer: TEMPLATE} or {basic: [USER, PASSWORD]}");
+      sink_.add(a.Mark(), at, "expected {bearer: TEMPLATE} or {basic: [USER, PASSWORD]}");
     }
   };
   if (node.IsSequence())
     for (std::size_t i = 0; i < node.size(); ++i)
-      one(node[i], "request.auth[" + std::to_string(i) + "]");
+      one(node[i], path + ".auth[" + std::to_string(i) + "]");
   else
-    one(node, "request.auth");
+    one(node, path + ".auth");
   json_.end_array();
 }
 
 // A JSON body: mappings, lists and scalars; every string is a template.
-void definition_reader::body_tree(const YAML::Node& node, const std::string& path) {
+void definition_reader::body_tree(const YAML::Node& node, const std::string& path, scope where) {
   if (node.IsMap()) {
     json_.begin_object();
     for (const auto& kv : node) {
       const member_key k = parse_member_key(kv.first.Scalar());
-      check_condition(k, kv.first.Mark(), path + "." + k.name);
+      check_condition(k, kv.first.Mark(), path + "." + k.name, where);
       json_.key(kv.first.Scalar());
-      body_tree(kv.second, path + "." + k.name);
+      body_tree(kv.second, path + "." + k.name, where);
     }
     json_.end_object();
   } else if (node.IsSequence()) {
     json_.begin_array();
     for (std::size_t i = 0; i < node.size(); ++i)
-      body_tree(node[i], path + "[" + std::to_string(i) + "]");
+      body_tree(node[i], path + "[" + std::to_string(i) + "]", where);
     json_.end_array();
   } else if (node.IsScalar()) {
     const std::string raw = yaml_scalar_json(node);
-    if (!raw.empty() && raw.front() == '"') check_template_node(node, path, scope::request);
+    if (!raw.empty() && raw.front() == '"') check_template_node(node, path, where);
     json_.raw(raw);
   } else {
     json_.raw("null");

@@ -38,12 +38,12 @@ const std::vector<option_spec>& retry_schema() {
 
 }  // namespace
 
-void definition_reader::read_responses(const YAML::Node& node) {
+void definition_reader::read_responses(const YAML::Node& node, const std::string& path) {
   json_.key("responses").begin_array();
-  if (node && !node.IsSequence()) sink_.add(node.Mark(), "responses", "expected a list of rules");
+  if (node && !node.IsSequence()) sink_.add(node.Mark(), path, "expected a list of rules");
   if (node && node.IsSequence())
     for (std::size_t i = 0; i < node.size(); ++i)
-      read_rule(node[i], "responses[" + std::to_string(i) + "]");
+      read_rule(node[i], path + "[" + std::to_string(i) + "]");
   json_.end_array();
 }
 

@@ -24,13 +24,14 @@ struct service_definition {
   std::string docs;    // the service's documentation the definition follows
   std::string origin;  // "built-in" or the definition file
   std::vector<option_spec> options;
-  url_forms forms;                    // Apprise-style URL forms
-  std::string render = "text";        // how a Markdown or HTML body is written (text.render)
-  std::size_t text_limit = 0;         // text.limit; 0: none
-  std::string count = "code_points";  // what the limit counts (text.count)
-  std::uint32_t files_max_count = 0;  // request.files: attachments it takes (0: none)
-  std::uint64_t files_max_size = 0;   // each; 0: any
-  std::string engine_json;            // what the engine runs
+  url_forms forms;                       // Apprise-style URL forms
+  std::string render = "text";           // how a Markdown or HTML body is written (text.render)
+  std::size_t text_limit = 0;            // text.limit; 0: none
+  std::string count = "code_points";     // what the limit counts (text.count)
+  std::uint32_t files_max_count = 0;     // request.files or uploads: attachments it takes (0: none)
+  std::uint64_t files_max_size = 0;      // each; 0: any
+  std::vector<std::string> files_types;  // media types it takes ("image/*"); empty: any
+  std::string engine_json;               // what the engine runs
 };
 
 // A definition is a page of YAML: its bounds are tighter than a config's.

@@ -113,8 +113,9 @@ class service_engine {
     if (http::parse_url(renderer.base_url(), error))
       return http::validate_transport(c.transport, view);
     // Name the option the URL starts with (webhook_url, server...) if there is one.
-    const placeholder* lead =
-        s.url.parts().empty() || s.url.parts()[0].literal() ? nullptr : &s.url.parts()[0].value;
+    const placeholder* lead = s.request.url.parts().empty() || s.request.url.parts()[0].literal()
+                                  ? nullptr
+                                  : &s.request.url.parts()[0].value;
     const std::string key =
         lead && lead->name.substr(0, 8) == "options." ? lead->name.substr(8) : "type";
     view.error(key.c_str(), "the service URL made from it is not usable: " + error);
@@ -157,10 +158,12 @@ class service_engine {
     std::string error;
     auto r = renderer_.render(m, nullptr, error);
     if (!r) return done.permanent("cannot build the request: " + error);
-    if (r->requests.size() > 1) {
-      auto run = std::make_shared<parts_run>(std::string(m.id()), std::move(r->requests), done);
+    const std::size_t uploads = service_.upload_steps.empty() ? 0 : m.attachments().size();
+    if (r->requests.size() > 1 || uploads > 0) {
+      auto run = std::make_shared<sequence>(m, std::move(r->requests), uploads, done);
+      run->note = cut_note(*r);
       run->state = memory_.get(run->id);
-      return send_next_part(std::move(run));
+      return send_next(std::move(run));
     }
     client_->send(std::move(r->requests.front()),
                   [this, done, note = cut_note(*r)](http::result res) mutable {
@@ -171,43 +174,93 @@ class service_engine {
                   });
   }
 
-  // A text split in parts goes part after part, in order; a retry resumes at
-  // the first part not delivered.
-  struct parts_run {
-    parts_run(std::string i, std::vector<http::request> r, sdk::completion d)
-        : id(std::move(i)), requests(std::move(r)), done(std::move(d)) {}
+  // Requests that go one after the other: the text's (a split text's parts
+  // in order), then each file's upload steps (uploads), a step's captures
+  // feeding the next. A retry resumes at the first text part or file not
+  // delivered; a file whose steps stopped half-way starts over.
+  struct sequence {
+    sequence(const sdk::message_view& message, std::vector<http::request> t, std::size_t f,
+             sdk::completion d)
+        : id(message.id()), m(message), texts(std::move(t)), files(f), done(std::move(d)) {}
     std::string id;
-    std::vector<http::request> requests;
+    sdk::message_view m;  // valid until `done` is called
+    std::vector<http::request> texts;
+    std::size_t files;
     sdk::completion done;
-    recipient_memory::state state;  // delivered: the indexes of the parts sent
-    std::size_t next = 0;
+    std::string note;
+    recipient_memory::state state;  // delivered: "t<N>" text parts, "f<N>" files
+    std::size_t unit = 0;           // texts first, then files
+    std::size_t step = 0;           // of the current file's upload
+    captured_values captured;
+
+    std::string key() const {
+      return unit < texts.size() ? "t" + std::to_string(unit)
+                                 : "f" + std::to_string(unit - texts.size());
+    }
+    // Where an error happened, for the report.
+    std::string where(std::size_t steps) const {
+      if (unit < texts.size())
+        return texts.size() == 1 ? ""
+                                 : "part " + std::to_string(unit + 1) + " of " +
+                                       std::to_string(texts.size()) + ": ";
+      const auto name = m.attachments().at(unit - texts.size()).name;
+      return "file " + std::string(name) +
+             (steps > 1
+                  ? " (step " + std::to_string(step + 1) + " of " + std::to_string(steps) + ")"
+                  : "") +
+             ": ";
+    }
   };
 
-  void send_next_part(std::shared_ptr<parts_run> run) {
-    const std::size_t count = run->requests.size();
-    while (run->next < count && run->state.delivered.count(std::to_string(run->next))) ++run->next;
-    if (run->next == count) {
-      memory_.forget(run->id);
-      return run->done.delivered("sent in " + std::to_string(count) + " parts (the " +
-                                 service_.name + " limit is " +
-                                 std::to_string(service_.text_limit) + ")");
+  void send_next(std::shared_ptr<sequence> run) {
+    const std::size_t units = run->texts.size() + run->files;
+    while (run->unit < units && run->state.delivered.count(run->key())) ++run->unit;
+    if (run->unit == units) return finish_sequence(*run);
+    const request_spec* step = nullptr;
+    http::request req;
+    if (run->unit < run->texts.size()) {
+      req = std::move(run->texts[run->unit]);
+    } else {
+      step = &service_.upload_steps.at(run->step);
+      std::string error;
+      auto r = renderer_.render_step(run->m, run->unit - run->texts.size(), run->step,
+                                     run->captured, error);
+      if (!r)
+        return fail_sequence(*run, sdk::outcome::permanent("cannot build the request: " + error));
+      req = std::move(*r);
     }
-    http::request req = std::move(run->requests[run->next]);
-    client_->send(std::move(req), [this, run](http::result res) mutable {
-      sdk::outcome v = judge(service_, res, std::chrono::system_clock::now());
-      if (v.is_delivered()) {
-        run->state.delivered.insert(std::to_string(run->next++));
-        return send_next_part(std::move(run));
-      }
-      const std::string part = "part " + std::to_string(run->next + 1) + " of " +
-                               std::to_string(run->requests.size()) + ": ";
-      v.error = part + secrets_.apply(std::move(v.error));
-      if (v.kind == NOTIBUS_OUTCOME_TRANSIENT)
-        memory_.put(run->id, run->state);
-      else
-        memory_.forget(run->id);
-      run->done.finish(v);
+    client_->send(std::move(req), [this, run, step](http::result res) mutable {
+      const auto& rules = step && !step->responses.empty() ? step->responses : service_.responses;
+      sdk::outcome v = judge(service_, rules, res, std::chrono::system_clock::now());
+      if (v.is_delivered() && step)
+        if (auto missing = capture_values(*step, res.resp, run->captured))
+          v = sdk::outcome::permanent("the answer has no " + *missing);
+      if (!v.is_delivered()) return fail_sequence(*run, std::move(v));
+      if (step && ++run->step < service_.upload_steps.size()) return send_next(std::move(run));
+      run->state.delivered.insert(run->key());
+      ++run->unit;
+      run->step = 0;
+      run->captured.clear();
+      send_next(std::move(run));
     });
+  }
+
+  void fail_sequence(sequence& run, sdk::outcome v) {
+    v.error = run.where(service_.upload_steps.size()) + secrets_.apply(std::move(v.error));
+    if (v.kind == NOTIBUS_OUTCOME_TRANSIENT)
+      memory_.put(run.id, run.state);
+    else
+      memory_.forget(run.id);
+    run.done.finish(v);
+  }
+
+  void finish_sequence(sequence& run) {
+    memory_.forget(run.id);
+    std::string note = run.note;
+    if (run.texts.size() > 1)
+      note = "sent in " + std::to_string(run.texts.size()) + " parts (the " + service_.name +
+             " limit is " + std::to_string(service_.text_limit) + ")";
+    run.done.delivered(note);
   }
 
   // One request per item of the for_each list (Twilio: one SMS per number).

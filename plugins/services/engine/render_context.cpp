@@ -90,6 +90,12 @@ resolved context::option(std::string_view name) const {
 resolved context::find(std::string_view name) const {
   if (name.substr(0, 8) == "message.") return message_field(name.substr(8));
   if (name.substr(0, 8) == "options.") return option(name.substr(8));
+  if (name.substr(0, 5) == "file.") return file_field(name.substr(5));
+  if (name.substr(0, 5) == "step." && captured_) {
+    auto it = captured_->find(name.substr(5));
+    if (it != captured_->end()) return {true, it->second, {}};
+    return {};
+  }
   if (name == "text") return {true, text_, {}};
   if (name == "delivery_id")
     return {true, m_ ? std::string(m_->id()) + "." + std::string(channel_) : "", {}};
@@ -132,6 +138,25 @@ resolved context::message_field(std::string_view field) const {
   if (field == "body_html") return {true, body_->as_html(), {}};
   if (field == "format") return {true, std::string(body_->format_name()), {}};
   if (field == "markup") return {body_->markup(), body_->markup() ? "true" : "", {}};
+  return {};
+}
+
+resolved context::file_field(std::string_view field) const {
+  if (!file_) return {};
+  if (field == "name") return {true, std::string(file_->name), {}};
+  if (field == "type") return {true, std::string(file_->media_type), {}};
+  if (field == "size") {
+    const std::string n = std::to_string(file_->bytes.size());
+    return {true, n, n};
+  }
+  if (field == "index" || field == "number") {
+    const std::string n = std::to_string(file_index_ + (field == "number" ? 1 : 0));
+    return {true, n, n};
+  }
+  if (field == "image") {
+    const bool image = file_->media_type.substr(0, 6) == "image/";
+    return {image, image ? "true" : "", {}};
+  }
   return {};
 }
 

@@ -31,6 +31,15 @@ class context {
       : s_(s), options_(options), m_(m), channel_(channel), recipient_(recipient), body_(body) {}
 
   void set_text(std::string text) { text_ = std::move(text); }
+  // An upload step's file ({{file.name}}...) and what earlier steps captured.
+  void set_file(const sdk::message_view::file* f, std::size_t index,
+                const captured_values* captured) {
+    file_ = f;
+    file_index_ = index;
+    captured_ = captured;
+  }
+  const sdk::message_view::file* file() const { return file_; }
+  const sdk::message_view* message() const { return m_; }
   // The body the text shows: cut to the service's limit, or one part of a
   // split, in the form the service takes.
   void set_body(std::optional<std::string> body) { body_override_ = std::move(body); }
@@ -77,6 +86,7 @@ class context {
   resolved option(std::string_view name) const;
   resolved message_field(std::string_view field) const;
   resolved cut_body(std::size_t limit) const;
+  resolved file_field(std::string_view field) const;
 
   const compiled_service& s_;
   const option_values& options_;
@@ -86,6 +96,9 @@ class context {
   format::message_body* body_;  // null without a message
   std::string text_;
   std::optional<std::string> body_override_;
+  const sdk::message_view::file* file_ = nullptr;
+  std::size_t file_index_ = 0;
+  const captured_values* captured_ = nullptr;
   mutable bool cut_ = false;  // a cut:N filter shortened something
 };
 

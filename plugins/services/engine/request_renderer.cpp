@@ -217,7 +217,7 @@ request_renderer::request_renderer(const compiled_service& s, const option_value
       target_(renderer_named(render.empty() ? s.render : render).value_or(format::target::text)),
       overflow_(overflow) {
   const bool options_only = std::all_of(
-      s.url.parts().begin(), s.url.parts().end(),
+      s.request.url.parts().begin(), s.request.url.parts().end(),
       [](const auto& p) { return p.literal() || p.value.name.rfind("options.", 0) == 0; });
   std::string error;
   if (options_only) fixed_url_ = http::parse_url(base_url(), error);
@@ -266,22 +266,77 @@ std::vector<request_renderer::composed> request_renderer::texts(context& ctx,
   return {{std::nullopt, std::move(text)}};
 }
 
-std::optional<http::request> request_renderer::request_for(const context& ctx,
+namespace {
+
+// A form's fields as the context fills them: those left out are not there.
+std::vector<std::pair<std::string, std::string>> form_fields(
+    const std::vector<std::pair<member_key, service_template>>& fields, const context& ctx) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, t] : fields)
+    if (ctx.holds(key) && !ctx.leaves_out(t)) out.emplace_back(key.name, ctx.plain(t));
+  return out;
+}
+
+bool is_file_part(const service_template& t) {
+  const placeholder* p = t.sole_placeholder();
+  return p && p->name == "file";
+}
+
+void set_content_type(http::request& req, std::string type) {
+  std::erase_if(req.headers,
+                [](const auto& h) { return http::equals_nocase(h.first, "Content-Type"); });
+  req.headers.emplace_back("Content-Type", header_safe(std::move(type)));
+}
+
+void write_body(const request_spec& r, const context& ctx, std::size_t body_size,
+                http::request& req) {
+  if (r.json_body) {
+    req.body.reserve(256 + body_size);
+    render_json(*r.json_body, ctx, req.body);
+  } else if (!r.multipart.empty()) {
+    http::multipart_body parts;
+    for (const auto& [key, t] : r.multipart) {
+      if (!ctx.holds(key)) continue;
+      if (is_file_part(t)) {
+        if (ctx.file()) parts.add_file(key.name, *ctx.file());
+      } else if (!ctx.leaves_out(t)) {
+        parts.add_field(key.name, ctx.plain(t));
+      }
+    }
+    set_content_type(req, parts.content_type());
+    parts.finish_into(req);
+    return;
+  } else if (r.file_body && ctx.file()) {
+    req.more_body.push_back({{}, ctx.file()->bytes, true});  // borrowed, not copied
+    if (r.content_type.empty()) set_content_type(req, std::string(ctx.file()->media_type));
+  } else {
+    for (const auto& [name, value] : form_fields(r.form_body, ctx)) {
+      if (!req.body.empty()) req.body += '&';
+      req.body += encode(name, true) + "=" + encode(value, true);
+    }
+  }
+  if (!r.content_type.empty()) set_content_type(req, r.content_type);
+}
+
+}  // namespace
+
+std::optional<http::request> request_renderer::request_for(const request_spec& r,
+                                                           const context& ctx,
                                                            std::size_t body_size,
                                                            std::string& error) const {
   http::request req;
-  req.method = s_.method;
-  if (fixed_url_) {
+  req.method = r.method;
+  if (fixed_url_ && &r == &s_.request) {
     req.url = *fixed_url_;
   } else {
-    auto url = http::parse_url(render_url(s_.url, ctx), error);
+    auto url = http::parse_url(render_url(r.url, ctx), error);
     if (!url) return std::nullopt;
     req.url = std::move(*url);
   }
-  for (const auto& [key, t] : s_.headers)
+  for (const auto& [key, t] : r.headers)
     if (ctx.holds(key) && !ctx.leaves_out(t))
       req.headers.emplace_back(key.name, header_safe(ctx.plain(t)));
-  for (const auto& a : s_.auth) {
+  for (const auto& a : r.auth) {
     if (a.bearer && !ctx.leaves_out(*a.bearer)) {
       req.headers.emplace_back("Authorization", header_safe("Bearer " + ctx.plain(*a.bearer)));
       break;
@@ -292,20 +347,7 @@ std::optional<http::request> request_renderer::request_for(const context& ctx,
       break;
     }
   }
-  if (s_.json_body) {
-    req.body.reserve(256 + body_size);
-    render_json(*s_.json_body, ctx, req.body);
-  } else {
-    for (const auto& [key, t] : s_.form_body) {
-      if (!ctx.holds(key) || ctx.leaves_out(t)) continue;
-      if (!req.body.empty()) req.body += '&';
-      req.body += encode(key.name, true) + "=" +
-                  ctx.render(t, [](std::string& o, std::string_view v, const placeholder&) {
-                    o += encode(v, true);
-                  });
-    }
-  }
-  if (!s_.content_type.empty()) req.headers.emplace_back("Content-Type", s_.content_type);
+  write_body(r, ctx, body_size, req);
   return req;
 }
 
@@ -323,36 +365,53 @@ std::optional<rendered_request> request_renderer::render(const sdk::message_view
   for (auto& t : texts_to_send) {
     ctx.set_body(std::move(t.body));
     ctx.set_text(std::move(t.text));
-    auto req = request_for(ctx, m.body().size(), error);
+    auto req = request_for(s_.request, ctx, m.body().size(), error);
     if (!req) return std::nullopt;
+    // A message's files go with its first request (a split text's first part).
+    if (s_.files && out.requests.empty()) attach_files(ctx, *req);
     out.requests.push_back(std::move(*req));
   }
   out.field_cut = ctx.cut();
-  // A message's files go with its first request (a split text's first part).
-  if (s_.files && !out.requests.empty()) attach_files(*s_.files, m, out.requests.front());
   return out;
 }
 
-void attach_files(const file_fields& fields, const sdk::message_view& m, http::request& req) {
-  const auto files = m.attachments();
+// request.files: the request becomes multipart/form-data, its JSON body the
+// field `payload` or its form's fields fields of their own, then each file
+// (borrowed, not copied).
+void request_renderer::attach_files(const context& ctx, http::request& req) const {
+  const auto files = ctx.message()->attachments();
   if (files.empty()) return;
   http::multipart_body parts;
-  parts.add_field(fields.payload, req.body, "application/json");
+  if (!s_.files->payload.empty())
+    parts.add_field(s_.files->payload, req.body, "application/json");
+  else
+    for (const auto& [name, value] : form_fields(s_.request.form_body, ctx))
+      parts.add_field(name, value);
   for (std::size_t n = 0; n < files.size(); ++n) {
-    std::string name = fields.field;
-    name.replace(name.find("{n}"), 3, std::to_string(n));  // the reader made sure it is there
+    std::string name = s_.files->field;
+    if (const auto at = name.find("{n}"); at != std::string::npos)
+      name.replace(at, 3, std::to_string(n));
     parts.add_file(name, files[n]);
   }
-  std::erase_if(req.headers,
-                [](const auto& h) { return http::equals_nocase(h.first, "Content-Type"); });
-  req.headers.emplace_back("Content-Type", parts.content_type());
+  set_content_type(req, parts.content_type());
   req.body.clear();
   parts.finish_into(req);
 }
 
+std::optional<http::request> request_renderer::render_step(const sdk::message_view& m,
+                                                           std::size_t file, std::size_t step,
+                                                           const captured_values& captured,
+                                                           std::string& error) const {
+  format::message_body body(m, target_);
+  context ctx(s_, options_, &m, channel_, nullptr, &body);
+  const auto files = m.attachments();
+  ctx.set_file(&files.at(file), file, &captured);
+  return request_for(s_.upload_steps.at(step), ctx, 0, error);
+}
+
 std::string request_renderer::base_url() const {
   const context ctx(s_, options_, nullptr, channel_, nullptr, nullptr);
-  return render_url(s_.url, ctx);
+  return render_url(s_.request.url, ctx);
 }
 
 }  // namespace notibus::services

@@ -27,6 +27,9 @@ struct option_value {
 };
 using option_values = std::map<std::string, option_value, std::less<>>;
 
+// What earlier upload steps captured from their answers, by name ({{step.NAME}}).
+using captured_values = std::map<std::string, std::string, std::less<>>;
+
 class context;
 
 // Reads the definition's options from a channel's config.
@@ -52,6 +55,12 @@ class request_renderer {
   std::optional<rendered_request> render(const sdk::message_view& m, const std::string* recipient,
                                          std::string& error) const;
 
+  // Step `step` of the upload of the message's file `file` (uploads.steps),
+  // with what the steps before it captured.
+  std::optional<http::request> render_step(const sdk::message_view& m, std::size_t file,
+                                           std::size_t step, const captured_values& captured,
+                                           std::string& error) const;
+
   // The URL with no message (for redaction and config checks).
   std::string base_url() const;
 
@@ -60,8 +69,9 @@ class request_renderer {
     std::optional<std::string> body;  // the part of the body it shows, when not all
     std::string text;
   };
-  std::optional<http::request> request_for(const context& ctx, std::size_t body_size,
-                                           std::string& error) const;
+  std::optional<http::request> request_for(const request_spec& r, const context& ctx,
+                                           std::size_t body_size, std::string& error) const;
+  void attach_files(const context& ctx, http::request& req) const;
   std::vector<composed> texts(context& ctx, format::message_body& body, bool& cut) const;
   std::vector<composed> split_texts(context& ctx, format::message_body& body) const;
   std::string markup_cut(context& ctx, format::message_body& body) const;
@@ -74,10 +84,6 @@ class request_renderer {
   // A URL made of options only is the same for every message: parsed once.
   std::optional<http::target_url> fixed_url_;
 };
-
-// Makes `req` (a JSON body) multipart/form-data with the message's files
-// (request.files): the JSON as field `payload`, each file borrowed, not copied.
-void attach_files(const file_fields& fields, const sdk::message_view& m, http::request& req);
 
 // The renderer a definition or a channel names ("telegram", "slack"...).
 std::optional<format::target> renderer_named(const std::string& name);

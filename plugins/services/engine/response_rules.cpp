@@ -138,11 +138,16 @@ std::string error_text(const service_template& t, answer& a) {
 
 outcome judge(const compiled_service& s, const http::result& r,
               std::chrono::system_clock::time_point now) {
+  return judge(s, s.responses, r, now);
+}
+
+outcome judge(const compiled_service& s, const std::vector<response_rule>& rules,
+              const http::result& r, std::chrono::system_clock::time_point now) {
   if (auto failed = http::transport_failure(r)) return *failed;
   answer a(r.resp);
   const unsigned status = r.resp.status;
   const response_rule* rule = nullptr;
-  for (const auto& candidate : s.responses)
+  for (const auto& candidate : rules)
     if (matches(candidate, a)) {
       rule = &candidate;
       break;
@@ -152,7 +157,7 @@ outcome judge(const compiled_service& s, const http::result& r,
     kind = rule->outcome;
   } else {
     const bool success_defined =
-        std::any_of(s.responses.begin(), s.responses.end(),
+        std::any_of(rules.begin(), rules.end(),
                     [](const response_rule& x) { return x.outcome == outcome_kind::delivered; });
     kind = asks_to_retry(status) || (status >= 500 && status < 600) ? outcome_kind::transient
            : status >= 200 && status < 300 && !success_defined      ? outcome_kind::delivered
@@ -170,6 +175,17 @@ outcome judge(const compiled_service& s, const http::result& r,
   if (kind == outcome_kind::permanent) return outcome::permanent(error);
   static const std::vector<retry_source> none;
   return outcome::transient(error, delay(rule ? rule->retry_after : none, a, now));
+}
+
+std::optional<std::string> capture_values(const request_spec& step, const http::response& r,
+                                          captured_values& into) {
+  answer a(r);
+  for (const auto& [name, path] : step.capture) {
+    const json::value* v = a.at(path);
+    if (!v || v->is_null()) return path;
+    into[name] = answer::text(*v);
+  }
+  return std::nullopt;
 }
 
 }  // namespace notibus::services

@@ -8,13 +8,25 @@
 #include <notibus/plugin/sdk.hpp>
 
 #include <chrono>
+#include <map>
+#include <optional>
+#include <string>
 
 #include <compiled_service.hpp>
 #include "../../common/http/client.hpp"
+#include "request_renderer.hpp"
 
 namespace notibus::services {
 
 sdk::outcome judge(const compiled_service& s, const http::result& r,
                    std::chrono::system_clock::time_point now);
+// The same with other rules (an upload step's own); the definition's default_error still applies.
+sdk::outcome judge(const compiled_service& s, const std::vector<response_rule>& rules,
+                   const http::result& r, std::chrono::system_clock::time_point now);
+
+// Reads what `step` captures from its JSON answer into `into`; the JSON path
+// the answer lacks, if one does.
+std::optional<std::string> capture_values(const request_spec& step, const http::response& r,
+                                          captured_values& into);
 
 }  // namespace notibus::services
