@@ -6,7 +6,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "cli_args.hpp"
@@ -201,11 +203,16 @@ int run_plugins(const std::vector<std::string>& argv, const common_options&) {
     return 0;
   }
   boost::json::array list;
+  int width = 12;  // the name column fits the longest name
+  for (const auto* p : registry.list())
+    width = std::max(width, static_cast<int>(std::strlen(p->table->name)));
+  for (const auto* s : registry.services())
+    width = std::max(width, static_cast<int>(s->name.size()));
   for (const auto* p : registry.list()) {
     if (json)
       list.push_back(describe_json(of(*p)));
     else
-      std::printf("%-12s %-8s %-10s %s%s\n", p->table->name, p->table->version,
+      std::printf("%-*s %-8s %-10s %s%s\n", width, p->table->name, p->table->version,
                   p->origin == "built-in" ? "built-in" : "module", p->table->description,
                   p->origin == "built-in" ? "" : ("  (" + p->origin + ")").c_str());
   }
@@ -214,8 +221,8 @@ int run_plugins(const std::vector<std::string>& argv, const common_options&) {
     if (json)
       list.push_back(describe_json(of(*s)));
     else
-      std::printf("%-12s %-8s %-10s %s%s\n", s->name.c_str(), "", "service", s->description.c_str(),
-                  engine ? "" : "  (needs the service plugin)");
+      std::printf("%-*s %-8s %-10s %s%s\n", width, s->name.c_str(), "", "service",
+                  s->description.c_str(), engine ? "" : "  (needs the service plugin)");
   }
   if (json) std::cout << boost::json::serialize(list) << "\n";
   return 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Native file uploads of the service definitions (docs/attachments.md): the
-Telegram, ntfy, Matrix and Pushover definitions against stand-ins on
+Telegram, ntfy, Matrix, Pushover, Slack (bot) and Mattermost (bot) definitions against stand-ins on
 127.0.0.1 that parse what arrived as each service documents it (method,
 path, auth, multipart fields or raw bytes), Matrix's two steps fed by the
 upload's answer, a retry that resumes at the file that failed, a step whose
@@ -21,7 +21,7 @@ from attachments_test import LOG, PNG, SinkCase, parts_of
 
 class StandIn:
     """Records (method, path with query, headers, body); `answer(method, path)`
-    gives (status, JSON) for each request."""
+    gives (status, JSON or a str for plain text) for each request."""
 
     def __init__(self, answer):
         self.requests, self.answer = [], answer
@@ -32,9 +32,10 @@ class StandIn:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 stand_in.requests.append((self.command, self.path, dict(self.headers), body))
                 status, doc = stand_in.answer(self.command, self.path)
-                data = json.dumps(doc).encode()
+                text = isinstance(doc, str)  # a plain-text answer
+                data = doc.encode() if text else json.dumps(doc).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "text/plain" if text else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -193,6 +194,64 @@ class ServiceUploadsTest(SinkCase):
                                           "token", "user"])
         self.assertEqual(fields["message"][3], b"look <b>here</b>")
         self.assertEqual(fields["attachment"][1:], ("shot.png", "image/png", PNG))
+
+    def test_slack_bot_gets_an_upload_url_sends_the_bytes_and_completes(self):
+        def answer(method, path):
+            if path == "/api/files.getUploadURLExternal":
+                return 200, {"ok": True, "file_id": "F07", "upload_url": self.stand_in.url + "/up/F07"}
+            if path == "/up/F07":
+                return 200, "OK - 10248"
+            return 200, {"ok": True}
+
+        d = self.serve(answer, 'type: slack_bot, bot_token: xoxb-SECRET, channel: C0123, '
+                               'api_url: "{url}/api"')
+        report = self.report(d, self.send(d, ("shot.png", PNG)))
+        self.assertEqual(report["state"], "delivered", report)
+        self.assertEqual([r[:2] for r in self.stand_in.requests], [
+            ("POST", "/api/chat.postMessage"), ("POST", "/api/files.getUploadURLExternal"),
+            ("POST", "/up/F07"), ("POST", "/api/files.completeUploadExternal")])
+        text, get_url, upload, complete = self.stand_in.requests
+        self.assertEqual(json.loads(text[3]), {"channel": "C0123", "text": "*Disk*\nlook *here*"})
+        self.assertEqual(urllib.parse.parse_qs(get_url[3].decode()),
+                         {"filename": ["shot.png"], "length": [str(len(PNG))]})
+        self.assertEqual(upload[3], PNG)
+        self.assertNotIn("Authorization", upload[2])  # the bot token stays with Slack's API
+        self.assertEqual(json.loads(complete[3]), {"files": [{"id": "F07", "title": "shot.png"}],
+                                                   "channel_id": "C0123"})
+        for r in (text, get_url, complete):
+            self.assertEqual(r[2]["Authorization"], "Bearer xoxb-SECRET")
+
+    def test_slack_bot_says_why_slack_refused_a_step(self):
+        def answer(method, path):
+            if path == "/api/files.getUploadURLExternal":
+                return 200, {"ok": False, "error": "missing_scope"}
+            return 200, {"ok": True}
+
+        d = self.serve(answer, 'type: slack_bot, bot_token: xoxb-SECRET, channel: C0123, '
+                               'api_url: "{url}/api"')
+        report = self.report(d, self.send(d, ("a.log", LOG)))
+        self.assertEqual(report["state"], "failed", report)
+        self.assertIn("file a.log (step 1 of 3): HTTP 200: missing_scope", report["last_error"])
+
+    def test_mattermost_bot_uploads_then_posts_the_file_id(self):
+        def answer(method, path):
+            if path == "/api/v4/files":
+                return 201, {"file_infos": [{"id": "fid42", "name": "x"}]}
+            return 201, {"id": "post"}
+
+        d = self.serve(answer, 'type: mattermost_bot, server: "{url}", token: SECRET, '
+                               'channel_id: chan26')
+        report = self.report(d, self.send(d, ("réport.log", LOG)))
+        self.assertEqual(report["state"], "delivered", report)
+        text, upload, post = self.stand_in.requests
+        self.assertEqual(json.loads(text[3]), {"channel_id": "chan26",
+                                               "message": "**Disk**\nlook **here**"})
+        fields = {p[0]: p for p in parts_of(upload[2], upload[3])}
+        self.assertEqual(fields["channel_id"][3], b"chan26")
+        self.assertEqual(fields["files"][1:], ("réport.log", "text/plain", LOG))
+        self.assertEqual(json.loads(post[3]), {"channel_id": "chan26", "message": "",
+                                               "file_ids": ["fid42"]})
+        self.assertEqual(upload[2]["Authorization"], "Bearer SECRET")
 
 
 if __name__ == "__main__":
