@@ -3,6 +3,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/json.hpp>
 
+#include "attachment_links.hpp"
 #include "attachment_request.hpp"
 #include "console_api.hpp"
 #include "console_assets.hpp"
@@ -72,8 +73,10 @@ std::optional<http_response> api::refuse_unauthorized(const http_request& req,
   {
     std::lock_guard lock(settings_mutex_);
     const bool is_health = path == "/healthz" || path == "/readyz";
+    // A linked file's link carries its own authorization: a signature.
     const bool public_path = (is_health && settings_.health_without_auth) ||
-                             (path == "/metrics" && settings_.metrics_without_auth);
+                             (path == "/metrics" && settings_.metrics_without_auth) ||
+                             path.starts_with("/v1/attachments/");
     if (!public_path) result = check_bearer(req, settings_.auth_token);
   }
   if (result == auth_result::allowed) return std::nullopt;
@@ -139,6 +142,7 @@ const api::endpoint api::endpoints[] = {
     {"/v1/messages/", "GET", &api::message_status},
     {"/v1/dead-letters", "GET", &api::dead_letter_list},
     {"/v1/dead-letters/", "", &api::dead_letter_action},  // POST .../retry, DELETE
+    {"/v1/attachments/", "GET, HEAD", &api::linked_file},
     {"/v1/channels", "GET", &api::channels},
     {"/v1/config", "GET", &api::configuration},
     {"/healthz", "GET, HEAD", &api::health},
@@ -222,6 +226,10 @@ std::optional<http_response> api::dead_letter_list(const http_request& req, cons
 std::optional<http_response> api::dead_letter_action(const http_request& req,
                                                      const std::string& rest) {
   return dead_letter(req, rest);
+}
+
+std::optional<http_response> api::linked_file(const http_request& req, const std::string& rest) {
+  return linked_file_response(buses_.current().get(), req.target, rest);
 }
 
 std::optional<http_response> api::channels(const http_request&, const std::string&) {

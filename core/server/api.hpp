@@ -94,6 +94,7 @@ class api {
   std::optional<http_response> dead_letter_list(const http_request& req, const std::string& rest);
   std::optional<http_response> dead_letter_action(const http_request& req, const std::string& rest);
   std::optional<http_response> channels(const http_request& req, const std::string& rest);
+  std::optional<http_response> linked_file(const http_request& req, const std::string& rest);
   std::optional<http_response> configuration(const http_request& req, const std::string& rest);
   std::optional<http_response> health(const http_request& req, const std::string& rest);
   std::optional<http_response> readiness(const http_request& req, const std::string& rest);

@@ -5,7 +5,14 @@
 namespace notibus {
 
 std::string_view to_string(attachment_fate f) noexcept {
-  return f == attachment_fate::sent ? "sent" : "omitted";
+  switch (f) {
+    case attachment_fate::sent:
+      return "sent";
+    case attachment_fate::linked:
+      return "linked";
+    default:
+      return "omitted";
+  }
 }
 
 std::string_view to_string(delivery_state s) noexcept {

@@ -6,6 +6,8 @@
 #include <notibus/attachment.hpp>
 
 #include "bus/attachment_fit.hpp"
+#include "bus/link_store.hpp"
+#include "bus/packed_message.hpp"
 #include "server/fetch/address_policy.hpp"
 #include "spool/records.hpp"
 
@@ -152,3 +154,50 @@ TEST(attachment, only_public_addresses_are_fetched_from_by_default) {
 }
 
 }  // namespace
+
+TEST(attachment_links, are_signed_expire_and_stay_within_their_bytes) {
+  notibus::attachment_settings s;
+  s.link_base_url = "https://n.example/";
+  s.link_secret = std::string(40, 'k');
+  s.link_ttl = std::chrono::seconds(60);
+  s.link_max_bytes = 10;
+  notibus::link_store links(s);
+  auto files = std::make_shared<const notibus::attachment_block>(std::vector<notibus::attachment>{
+      notibus::attachment::from_bytes("a b.txt", "123456", "text/plain"),
+      notibus::attachment::from_bytes("c.txt", "7890ab", "text/plain")});
+  const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1000));
+  const std::string first = links.link("M1", 0, files, now);
+  const std::string prefix = "https://n.example/v1/attachments/M1/0/a%20b.txt?expires=1060&sig=";
+  ASSERT_EQ(first.substr(0, prefix.size()), prefix);
+  const std::string sig = first.substr(prefix.size());
+  EXPECT_EQ(sig.size(), 64u);
+  notibus::linked_file f;
+  EXPECT_EQ(links.find("M1", 0, 1060, sig, now, f), notibus::link_verdict::ok);
+  EXPECT_EQ(f.bytes, "123456");
+  EXPECT_EQ(links.find("M1", 1, 1060, sig, now, f), notibus::link_verdict::bad_signature);
+  EXPECT_EQ(links.find("M1", 0, 1061, sig, now, f), notibus::link_verdict::bad_signature);
+  EXPECT_EQ(links.find("M1", 0, 1060, sig, now + std::chrono::seconds(60), f),
+            notibus::link_verdict::expired);
+  // 6 + 6 bytes pass the 10 kept: the file whose link expires first goes.
+  (void)links.link("M1", 1, files, now + std::chrono::seconds(1));
+  EXPECT_EQ(links.find("M1", 0, 1060, sig, now, f), notibus::link_verdict::unknown);
+  // Another secret (a reload) ends the old links.
+  s.link_secret = std::string(40, 'j');
+  links.configure(s);
+  EXPECT_EQ(links.find("M1", 0, 1060, sig, now, f), notibus::link_verdict::bad_signature);
+}
+
+TEST(attachment_links, a_body_lists_them_in_its_own_format) {
+  const std::vector<notibus::file_link> links{{"a_b.png", 999, "https://x/1?a=1&b=2"},
+                                              {"<c>", 1'234'567, "https://x/2"}};
+  EXPECT_EQ(notibus::body_with_links("hi", "text", links),
+            "hi\n\nAttachments:\n- a_b.png (999 bytes): https://x/1?a=1&b=2\n- <c> (1.2 MB): "
+            "https://x/2");
+  EXPECT_EQ(notibus::body_with_links("hi", "markdown", links),
+            "hi\n\n**Attachments:**\n\n- [a\\_b\\.png](https://x/1?a=1&b=2) (999 bytes)\n- "
+            "[\\<c\\>](https://x/2) (1.2 MB)");
+  EXPECT_EQ(notibus::body_with_links("<p>hi</p>", "html", links),
+            "<p>hi</p><p><strong>Attachments:</strong></p><ul><li><a "
+            "href=\"https://x/1?a=1&amp;b=2\">a_b.png</a> (999 bytes)</li><li><a "
+            "href=\"https://x/2\">&lt;c&gt;</a> (1.2 MB)</li></ul>");
+}

@@ -57,7 +57,18 @@ const std::vector<bad_config> cases = {
      "version: 1\nchannels:\n  a: {type: fil}\n",
      {"t.yaml:3:13: channels.a.type: unknown channel type \"fil\"; did you mean \"file\"? "
       "(known: console, fault, file; services: discord, googlechat, gotify, matrix, mattermost, "
-      "ntfy, pagerduty, pushover, rocketchat, slack, teams, telegram, twilio, zulip)"}},
+      "mattermost_bot, ntfy, pagerduty, pushover, rocketchat, slack, slack_bot, teams, telegram, "
+      "twilio, zulip)"}},
+    {"link_without_links",
+     "version: 1\nchannels:\n  a: {type: console, attachments: link}\n",
+     {"t.yaml:3:35: channels.a.attachments: link needs attachments.links (base_url: where "
+      "notibus serve is reached, and a secret that signs the links)"}},
+    {"links_half_given",
+     "version: 1\nattachments:\n  links: {base_url: \"ftp://x\", secret: short}\n"
+     "channels:\n  a: {type: console}\n",
+     {"t.yaml:3:21: attachments.links.base_url: expected an http:// or https:// URL, got "
+      "\"ftp://x\"",
+      "t.yaml:3:40: attachments.links.secret: too short: at least 32 characters (it has 5)"}},
     {"missing_type",
      "version: 1\nchannels:\n  a: {path: x}\n",
      {"t.yaml:3:6: channels.a: missing required key \"type\" (or a service url)"}},

@@ -63,8 +63,9 @@ TEST(service_definitions, every_built_in_one_reads_cleanly) {
   for (const auto* s : registry.services()) names.push_back(s->name);
   EXPECT_EQ(names,
             (std::vector<std::string>{"discord", "googlechat", "gotify", "matrix", "mattermost",
-                                      "ntfy", "pagerduty", "pushover", "rocketchat", "slack",
-                                      "teams", "telegram", "twilio", "zulip"}));
+                                      "mattermost_bot", "ntfy", "pagerduty", "pushover",
+                                      "rocketchat", "slack", "slack_bot", "teams", "telegram",
+                                      "twilio", "zulip"}));
 }
 
 TEST(service_definitions, a_minimal_one_reads) {

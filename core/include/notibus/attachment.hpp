@@ -57,8 +57,26 @@ struct attachment_settings {
   // resolution and on every redirect.
   bool fetch_allow_private = false;
   std::chrono::milliseconds fetch_timeout{10000};
+  // Links for files a channel cannot take (its `attachments: link`): signed,
+  // expiring URLs under BASE/v1/attachments/ that `notibus serve` answers.
+  std::string link_base_url;  // where `notibus serve` is reached from outside
+  std::string link_secret;    // signs the links (HMAC-SHA256); at least 32 bytes
+  std::chrono::milliseconds link_ttl{std::chrono::hours(24)};
+  std::uint64_t link_max_bytes = 500'000'000;  // files kept for links, together
+  bool links_enabled() const noexcept { return !link_base_url.empty() && !link_secret.empty(); }
   bool operator==(const attachment_settings&) const = default;
 };
+
+// A file kept for a link (a channel's `attachments: link`): what
+// GET /v1/attachments/... serves while the link lasts.
+struct linked_file {
+  std::string name;
+  std::string media_type;
+  std::shared_ptr<const void> keep;  // keeps `bytes` alive
+  std::string_view bytes;
+  std::chrono::system_clock::time_point expires;
+};
+enum class link_verdict { ok, bad_signature, expired, unknown };
 
 // Why `name` cannot name an attachment (empty, a directory part, "..",
 // control characters, not UTF-8, over 255 bytes), or nullopt.

@@ -139,6 +139,10 @@ class bus {
   std::optional<delivery_report> status(std::string_view message_id) const;
   // The first message accepted with this idempotency key, while it is kept.
   std::optional<delivery_report> status_by_key(std::string_view key) const;
+  // A file kept for a link a channel sent (its `attachments: link`), if the
+  // link's signature holds, it has not expired and the file is still kept.
+  link_verdict linked_file(std::string_view message_id, std::size_t n, std::int64_t expires,
+                           std::string_view signature, notibus::linked_file& out) const;
   // Recent messages, newest first (this instance's, with a shared queue).
   message_page recent(const message_query& query) const;
   // The configuration this bus runs, secrets redacted (for a console).

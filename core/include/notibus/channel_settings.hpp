@@ -44,7 +44,8 @@ struct queue_settings {
 // What a channel does with the attachments its plugin cannot send (none, more
 // than it takes, too large for it): leave them out with a note in the
 // delivery's report, or fail the delivery (docs/attachments.md).
-enum class attachment_fallback { omit, fail };
+// What a channel does with the files it cannot take (its `attachments` key).
+enum class attachment_fallback { omit, fail, link };
 
 // What a channel can send of a message's files: its plugin's declaration
 // (abi.h max_attachments), or its service definition's (request.files).

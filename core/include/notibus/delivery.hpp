@@ -26,6 +26,7 @@ std::string_view to_string(delivery_state s) noexcept;
 enum class attachment_fate : std::uint8_t {
   sent,     // handed to the channel, which delivered
   omitted,  // left out: the channel takes none, fewer, or smaller (its `attachments: omit`)
+  linked,   // not taken; a signed link to it went in the body (its `attachments: link`)
 };
 std::string_view to_string(attachment_fate f) noexcept;
 

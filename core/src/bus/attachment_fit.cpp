@@ -1,6 +1,8 @@
 #include "attachment_fit.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <iterator>
 
 namespace notibus {
 namespace {
@@ -65,10 +67,87 @@ attachment_fit fit_attachments(const notibus_message_v1& m, const attachment_cap
   if (fit.note.empty()) return fit;
   const std::size_t left_out = too_large.size() + beyond_count.size() + wrong_type.size();
   fit.refused = fallback == attachment_fallback::fail;
+  const bool link = fallback == attachment_fallback::link;
+  if (link)
+    for (std::size_t i = 0; i < fit.fates.size(); ++i)
+      if (fit.fates[i] == attachment_fate::omitted) {
+        fit.fates[i] = attachment_fate::linked;
+        fit.linked.push_back(i);
+      }
   fit.note = std::to_string(left_out) + (left_out == 1 ? " attachment " : " attachments ") +
-             (fit.refused ? "cannot be sent: " : "omitted: ") + fit.note +
+             (fit.refused ? "cannot be sent: "
+              : link      ? "linked: "
+                          : "omitted: ") +
+             fit.note +
              (beyond_count.empty() || can.count == 0 ? "" : " (" + names_of(beyond_count) + ")");
   return fit;
+}
+
+namespace {
+
+// "812 bytes", "48.2 kB", "1.3 MB": sizes as people read them (SI units).
+std::string readable_size(std::uint64_t bytes) {
+  if (bytes < 1000) return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+  static const char* units[] = {"kB", "MB", "GB", "TB"};
+  double value = static_cast<double>(bytes) / 1000;
+  std::size_t unit = 0;
+  while (value >= 1000 && unit + 1 < std::size(units)) value /= 1000, ++unit;
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f %s", value, units[unit]);
+  return text;
+}
+
+std::string escaped_markdown(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (std::string_view("\\`*_{}[]()#+-.!<>|~").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string escaped_html(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string body_with_links(std::string_view body, std::string_view format,
+                            const std::vector<file_link>& links) {
+  std::string out(body);
+  if (format == "html") {
+    out += "<p><strong>Attachments:</strong></p><ul>";
+    for (const auto& l : links)
+      out += "<li><a href=\"" + escaped_html(l.url) + "\">" + escaped_html(l.name) + "</a> (" +
+             readable_size(l.size) + ")</li>";
+    return out + "</ul>";
+  }
+  const bool markdown = format == "markdown";
+  out += markdown ? "\n\n**Attachments:**\n" : "\n\nAttachments:";
+  for (const auto& l : links)
+    out += markdown ? "\n- [" + escaped_markdown(l.name) + "](" + l.url + ") (" +
+                          readable_size(l.size) + ")"
+                    : "\n- " + std::string(l.name) + " (" + readable_size(l.size) + "): " + l.url;
+  return out;
 }
 
 }  // namespace notibus

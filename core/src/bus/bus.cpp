@@ -1,6 +1,7 @@
 #include <future>
 
 #include "bus_impl.hpp"
+#include "link_store.hpp"
 
 namespace notibus {
 
@@ -61,6 +62,12 @@ std::optional<delivery_report> bus::status(std::string_view message_id) const {
   if (auto t = impl_->status.find(message_id); t && !t->handed_back()) return t->report();
   // Delivered (or being delivered) by another instance, or before a restart.
   return impl_->ctx->store->status(std::string(message_id));
+}
+
+link_verdict bus::linked_file(std::string_view message_id, std::size_t n, std::int64_t expires,
+                              std::string_view signature, notibus::linked_file& out) const {
+  return impl_->ctx->links->find(message_id, n, expires, signature,
+                                 std::chrono::system_clock::now(), out);
 }
 
 std::optional<delivery_report> bus::status_by_key(std::string_view key) const {

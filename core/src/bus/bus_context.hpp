@@ -13,6 +13,7 @@
 namespace notibus {
 
 class message_store;
+class link_store;
 
 struct bus_context {
   // The bus's executor: callers' handlers are posted to it first. Kept here,
@@ -22,6 +23,7 @@ struct bus_context {
   log_level min_level = log_level::info;
   std::function<void(const dead_letter&)> on_dead_letter;
   std::shared_ptr<message_store> store;  // where accepted messages live; never null
+  std::shared_ptr<link_store> links;     // files kept for links; never null
   bool deliver_from_queue = true;        // bus_options::deliver_from_queue
   // The grace period is over and what is left is being failed: with a
   // durable store, those failures are not final (the deliveries resume at the

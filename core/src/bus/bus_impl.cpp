@@ -2,6 +2,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "bus_impl.hpp"
+#include "link_store.hpp"
 
 namespace notibus {
 
@@ -30,6 +31,10 @@ bus::impl::impl(std::unique_ptr<asio::io_context> own, executor_type ex, const c
       status(cfg.status.retention, cfg.status.max_entries),
       summary(summarize(cfg)),
       limits_of_attachments(cfg.attachments) {
+  // A reload keeps the files kept for links, and the links, going.
+  ctx->links =
+      previous ? previous->impl_->ctx->links : std::make_shared<link_store>(cfg.attachments);
+  ctx->links->configure(cfg.attachments);
   open_channels(cfg, registry, previous);
   try {
     ctx->store =

@@ -7,6 +7,7 @@
 #include "../config/duration.hpp"
 #include "attachment_fit.hpp"
 #include "backoff.hpp"
+#include "link_store.hpp"
 #include "tracker.hpp"
 
 namespace notibus {
@@ -49,6 +50,7 @@ struct channel_runner::attempt {
   std::vector<notibus_attachment_v1> passed;
   std::string attachment_note;  // what was left out, for the report
   std::vector<attachment_fate> fates;
+  std::string body_with_links;  // the body handed over when files are linked to
 };
 
 channel_runner::channel_runner(bus::executor_type executor, channel_settings settings,
@@ -184,27 +186,46 @@ void channel_runner::pump() {
   pumping_ = false;
 }
 
+// What of the message's files the plugin gets, what goes as links in the
+// body; false when the channel's fallback refused the delivery (settled).
+bool channel_runner::hand_over_files(delivery_task& task, notibus_message_v1& m, attempt& a) {
+  // `link` without attachments.links (a library user's config): omitted.
+  const attachment_fallback fallback =
+      settings_.attachments == attachment_fallback::link && !ctx_->links->enabled()
+          ? attachment_fallback::omit
+          : settings_.attachments;
+  attachment_fit fit = fit_attachments(m, settings_.takes_files, settings_.type, fallback);
+  if (fit.refused) {
+    outcome refused;
+    refused.error = std::move(fit.note);
+    settle(std::move(task), std::move(refused));
+    return false;
+  }
+  a.files = task.owner->msg().files();
+  a.passed = std::move(fit.passed);
+  a.attachment_note = std::move(fit.note);
+  a.fates = std::move(fit.fates);
+  m.attachments = a.passed.empty() ? nullptr : a.passed.data();
+  m.attachment_count = a.passed.size();
+  if (!fit.linked.empty()) {
+    std::vector<file_link> links;
+    const auto now = std::chrono::system_clock::now();
+    for (const std::size_t i : fit.linked) {
+      const attachment& file = a.files->list[i];
+      links.push_back({file.name, file.size(), ctx_->links->link(m.id, i, a.files, now)});
+    }
+    a.body_with_links = body_with_links(m.body ? m.body : "", m.format ? m.format : "text", links);
+    m.body = a.body_with_links.c_str();
+  }
+  return true;
+}
+
 void channel_runner::start_attempt(delivery_task task) {
   ++task.attempts;
   task.owner->attempt_started(task.slot);
   notibus_message_v1 m = task.owner->abi_message(task.attempts);
   auto a = std::make_shared<attempt>();
-  if (m.attachment_count > 0) {
-    attachment_fit fit =
-        fit_attachments(m, settings_.takes_files, settings_.type, settings_.attachments);
-    if (fit.refused) {
-      outcome refused;
-      refused.error = std::move(fit.note);
-      settle(std::move(task), std::move(refused));
-      return;
-    }
-    a->files = task.owner->msg().files();
-    a->passed = std::move(fit.passed);
-    a->attachment_note = std::move(fit.note);
-    a->fates = std::move(fit.fates);
-    m.attachments = a->passed.empty() ? nullptr : a->passed.data();
-    m.attachment_count = a->passed.size();
-  }
+  if (m.attachment_count > 0 && !hand_over_files(task, m, *a)) return;
   a->runner = shared_from_this();
   a->task = std::move(task);
   // A backstop for plugins that never answer: a little past `timeout`, so a

@@ -88,6 +88,7 @@ class channel_runner : public std::enable_shared_from_this<channel_runner> {
   void drain_inbox();
   void pump();
   void start_attempt(delivery_task task);
+  bool hand_over_files(delivery_task& task, notibus_message_v1& m, attempt& a);
   void on_result(const std::shared_ptr<attempt>& a, outcome result);
   void settle(delivery_task task, outcome result);
   void settle_delivered(delivery_task task, const outcome& result);

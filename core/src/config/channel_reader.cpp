@@ -178,6 +178,10 @@ void loader::read_channel(const std::string& name, const YAML::Node& written,
   // A value from the URL is part of a secret: never shown, like an expanded one.
   auto options = options_of(s, by_url ? from_url : std::vector<std::string>{});
   channel_settings ch = core_settings(name, s, options, *plugin->table);
+  if (ch.attachments == attachment_fallback::link && !cfg_.attachments.links_enabled())
+    sink_.add(s.mark_of("attachments"), path + ".attachments",
+              "link needs attachments.links (base_url: where notibus serve is reached, and a "
+              "secret that signs the links)");
   ch.name = name;
   ch.type = runner->service ? runner->service->name : plugin->table->name;
   ch.plugin = plugin->table->name;

@@ -51,8 +51,11 @@ sdk::schema<channel_settings> channel_head() {
       .field("max_inflight", &c::max_inflight, "Deliveries in flight at once.",
              {.min = 1, .max = 10000})
       .choice("attachments", &c::attachments,
-              {{"omit", attachment_fallback::omit}, {"fail", attachment_fallback::fail}},
-              "Attachments the channel cannot send: omit (noted in the report) or fail.");
+              {{"omit", attachment_fallback::omit},
+               {"fail", attachment_fallback::fail},
+               {"link", attachment_fallback::link}},
+              "Attachments the channel cannot send: omit (noted in the report), fail, or link "
+              "(a signed, expiring link in the text; needs attachments.links).");
   using r = retry_settings;
   const auto retries =
       sdk::schema<r>()
@@ -179,7 +182,16 @@ const sdk::schema<attachment_settings>& attachments() {
                  {.min = 0, .max = 1000})
           .field("fetch.allow_private", &a::fetch_allow_private,
                  "Fetch URL attachments from loopback and private addresses too.")
-          .field("fetch.timeout", &a::fetch_timeout, "Bounds fetching one URL attachment.");
+          .field("fetch.timeout", &a::fetch_timeout, "Bounds fetching one URL attachment.")
+          .field("links.base_url", &a::link_base_url,
+                 "Where `notibus serve` is reached from outside (https://notibus.example.com): "
+                 "links to files a channel cannot take start with it.")
+          .field("links.secret", &a::link_secret,
+                 "Signs those links (HMAC-SHA256); at least 32 characters.", {.secret = true})
+          .field("links.ttl", &a::link_ttl, "How long a link works.")
+          .field("links.max_bytes", &a::link_max_bytes,
+                 "Most bytes of files kept for links; past it the links expiring first go.",
+                 {.min = 1, .max = INT64_MAX});
   return schema;
 }
 

@@ -52,8 +52,7 @@ config loader::run(const std::string& text) {
   if (root["spool"]) read_spool(root["spool"]);
   if (root["queue"]) read_queue(root, root["queue"]);
   if (root["status"]) read_status(root["status"]);
-  if (root["attachments"])
-    cfg_.attachments = read_core_section(root["attachments"], schema::attachments(), "attachments");
+  if (root["attachments"]) read_attachments(root["attachments"]);
   for (const auto& section : options_.sections)
     if (root[section.name]) read_declared_section(section, root[section.name]);
   if (root["channels"])
@@ -91,6 +90,26 @@ void loader::load_service_dirs(const section_values& top) {
       }
       sink_.add(std::move(problem));
     }
+}
+
+void loader::read_attachments(const YAML::Node& node) {
+  cfg_.attachments = read_core_section(node, schema::attachments(), "attachments");
+  const attachment_settings& a = cfg_.attachments;
+  const YAML::Node links = node["links"];
+  if (!links || (a.link_base_url.empty() && a.link_secret.empty())) return;
+  const bool web =
+      a.link_base_url.rfind("https://", 0) == 0 || a.link_base_url.rfind("http://", 0) == 0;
+  if (!web)
+    sink_.add(links["base_url"] ? links["base_url"].Mark() : links.Mark(),
+              "attachments.links.base_url",
+              a.link_base_url.empty()
+                  ? "missing: where notibus serve is reached (https://notibus.example.com)"
+                  : "expected an http:// or https:// URL, got \"" + a.link_base_url + "\"");
+  if (a.link_secret.size() < 32)  // never quoted: it is a secret
+    sink_.add(links["secret"] ? links["secret"].Mark() : links.Mark(), "attachments.links.secret",
+              a.link_secret.empty() ? "missing: a key of at least 32 characters signs the links"
+                                    : "too short: at least 32 characters (it has " +
+                                          std::to_string(a.link_secret.size()) + ")");
 }
 
 void loader::read_spool(const YAML::Node& node) {

@@ -43,6 +43,7 @@ class loader {
   void load_service_dirs(const section_values& top);
 
   void read_spool(const YAML::Node& node);
+  void read_attachments(const YAML::Node& node);
 
   // Checks beyond types: the section's keys are known good by now.
   void read_queue(const YAML::Node& root, const YAML::Node& node);

@@ -1,0 +1,129 @@
+#include "link_store.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "packed_message.hpp"
+
+namespace notibus {
+namespace {
+
+// RFC 3986 unreserved characters stay; the rest is percent-encoded.
+std::string path_segment(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool unreserved = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                            (c >= 'A' && c <= 'Z') || ch == '-' || ch == '.' || ch == '_' ||
+                            ch == '~';
+    if (unreserved) {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::int64_t unix_seconds(link_store::clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+std::string key_of(std::string_view message_id, std::size_t n) {
+  return std::string(message_id) + "/" + std::to_string(n);
+}
+
+}  // namespace
+
+void link_store::configure(const attachment_settings& s) {
+  std::lock_guard lock(mutex_);
+  settings_ = s;
+}
+
+bool link_store::enabled() const {
+  std::lock_guard lock(mutex_);
+  return settings_.links_enabled();
+}
+
+std::string link_store::signature_locked(std::string_view message_id, std::size_t n,
+                                         std::int64_t expires) const {
+  const std::string signed_text = key_of(message_id, n) + "/" + std::to_string(expires);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), settings_.link_secret.data(), static_cast<int>(settings_.link_secret.size()),
+       reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac,
+       &length);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += hex[mac[i] >> 4];
+    out += hex[mac[i] & 15];
+  }
+  return out;
+}
+
+std::string link_store::link(std::string_view message_id, std::size_t n,
+                             const std::shared_ptr<const attachment_block>& files,
+                             clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  // Whole seconds, rounded up: the link lasts at least the ttl.
+  const std::int64_t expires =
+      unix_seconds(now + settings_.link_ttl + std::chrono::milliseconds(999));
+  const auto expiry = clock::time_point(std::chrono::seconds(expires));
+  const attachment& file = files->list.at(n);
+  auto [it, fresh] = entries_.try_emplace(key_of(message_id, n));
+  if (fresh) {
+    it->second = {files, n, expiry, file.size()};
+    bytes_ += file.size();
+  } else {
+    it->second.expires = std::max(it->second.expires, expiry);
+  }
+  evict_locked(now);
+  std::string base = settings_.link_base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/v1/attachments/" + path_segment(message_id) + "/" + std::to_string(n) + "/" +
+         path_segment(file.name) + "?expires=" + std::to_string(expires) +
+         "&sig=" + signature_locked(message_id, n, expires);
+}
+
+// Expired files go; then, over the bound, those whose links expire first.
+void link_store::evict_locked(clock::time_point now) {
+  std::vector<std::map<std::string, entry, std::less<>>::iterator> by_expiry;
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) by_expiry.push_back(it);
+  std::sort(by_expiry.begin(), by_expiry.end(),
+            [](const auto& a, const auto& b) { return a->second.expires < b->second.expires; });
+  for (auto it : by_expiry) {
+    if (it->second.expires > now && bytes_ <= settings_.link_max_bytes) break;
+    bytes_ -= it->second.bytes;
+    entries_.erase(it);
+  }
+}
+
+link_verdict link_store::find(std::string_view message_id, std::size_t n, std::int64_t expires,
+                              std::string_view signature, clock::time_point now, linked_file& out) {
+  std::lock_guard lock(mutex_);
+  if (!settings_.links_enabled()) return link_verdict::unknown;
+  const std::string expected = signature_locked(message_id, n, expires);
+  if (signature.size() != expected.size() ||
+      CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) != 0)
+    return link_verdict::bad_signature;
+  if (clock::time_point(std::chrono::seconds(expires)) <= now) return link_verdict::expired;
+  auto it = entries_.find(key_of(message_id, n));
+  if (it == entries_.end() || it->second.expires <= now) return link_verdict::unknown;
+  const attachment& file = it->second.files->list.at(it->second.n);
+  out.name = file.name;
+  out.media_type = file.media_type;
+  out.keep = it->second.files;
+  out.bytes = file.bytes();
+  out.expires = clock::time_point(std::chrono::seconds(expires));
+  return link_verdict::ok;
+}
+
+}  // namespace notibus

@@ -1,0 +1,56 @@
+// Files kept for links (a channel's `attachments: link`, docs/attachments.md):
+// a file a channel cannot take goes to it as a signed, expiring URL,
+//   BASE/v1/attachments/<message id>/<n>/<name>?expires=<unix>&sig=<hex>
+// where sig is HMAC-SHA256(links.secret, "<message id>/<n>/<expires>"), and
+// the bytes stay here (shared with the message, never copied) until the last
+// link to them expires, within links.max_bytes: past it the files whose links
+// expire first go. Kept in memory only: a restart ends the links (404).
+#pragma once
+
+#include <notibus/attachment.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace notibus {
+
+struct attachment_block;
+
+class link_store {
+ public:
+  using clock = std::chrono::system_clock;
+
+  explicit link_store(const attachment_settings& s) : settings_(s) {}
+  // A reload's settings; the files kept stay (a new secret ends the old links).
+  void configure(const attachment_settings& s);
+  bool enabled() const;
+
+  // Keeps file `n` of `files` until the link expires and returns the link.
+  std::string link(std::string_view message_id, std::size_t n,
+                   const std::shared_ptr<const attachment_block>& files, clock::time_point now);
+
+  link_verdict find(std::string_view message_id, std::size_t n, std::int64_t expires,
+                    std::string_view signature, clock::time_point now, linked_file& out);
+
+ private:
+  struct entry {
+    std::shared_ptr<const attachment_block> files;
+    std::size_t n = 0;
+    clock::time_point expires;
+    std::uint64_t bytes = 0;
+  };
+  std::string signature_locked(std::string_view message_id, std::size_t n,
+                               std::int64_t expires) const;
+  void evict_locked(clock::time_point now);
+
+  mutable std::mutex mutex_;
+  attachment_settings settings_;
+  std::map<std::string, entry, std::less<>> entries_;  // "<message id>/<n>"
+  std::uint64_t bytes_ = 0;
+};
+
+}  // namespace notibus
