@@ -61,11 +61,10 @@ TEST(service_definitions, every_built_in_one_reads_cleanly) {
   notibus::plugin_registry registry;
   std::vector<std::string> names;
   for (const auto* s : registry.services()) names.push_back(s->name);
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"discord", "googlechat", "gotify", "matrix", "mattermost",
-                                      "mattermost_bot", "ntfy", "pagerduty", "pushover",
-                                      "rocketchat", "slack", "slack_bot", "teams", "telegram",
-                                      "twilio", "zulip"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"discord", "googlechat", "gotify", "matrix",
+                                             "mattermost", "mattermost_bot", "ntfy", "pagerduty",
+                                             "pushover", "rocketchat", "slack", "slack_bot",
+                                             "teams", "telegram", "twilio", "zulip"}));
 }
 
 TEST(service_definitions, a_minimal_one_reads) {
