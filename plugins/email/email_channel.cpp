@@ -10,7 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "format/document.hpp"
 #include "format/message_body.hpp"
+#include "format/render.hpp"
 #include "mime.hpp"
 #include "smtp.hpp"
 #include "template/message_template.hpp"
@@ -171,7 +173,8 @@ class email_channel {
     mail.message_id = std::string(m.id()) + "@" + domain_;
     mail.date_ms = m.created_at_ms();
     for (const auto& f : m.attachments())
-      mail.attachments.push_back({std::string(f.name), std::string(f.media_type), f.bytes});
+      mail.attachments.push_back({std::string(f.name), std::string(f.media_type), f.bytes,
+                                  shown_inline(mail.html_body, f)});
     envelope e;
     e.message_id = std::string(m.id());
     e.from = mail_.from.address;
@@ -181,6 +184,17 @@ class email_channel {
   }
 
  private:
+  // An image the HTML shows as <img src="cid:NAME"> goes inline (its name as
+  // its Content-ID); a name a cid: URL cannot hold never matches.
+  static bool shown_inline(const std::string& html, const sdk::message_view::file& f) {
+    if (html.empty() || f.media_type.substr(0, 6) != "image/") return false;
+    const std::string url = "cid:" + std::string(f.name);
+    if (!format::allowed_image_url(url)) return false;
+    std::string attribute = "src=\"";
+    format::append_escaped(attribute, url, true);  // as the HTML holds it
+    return html.find(attribute + "\"") != std::string::npos;
+  }
+
   // The HTML part of a Markdown or HTML message when no html_body is set.
   static std::string html_document(const sdk::message_view& m) {
     format::message_body body(m, format::target::html);

@@ -2,6 +2,7 @@
 
 #include <notibus/plugin/text.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 
@@ -104,13 +105,30 @@ std::string name_parameter(const char* name, std::string_view value) {
 
 std::string attachment_entity(const mail_attachment& a) {
   std::string out = "Content-Type: " + one_line(a.media_type) + name_parameter("name", a.name) +
-                    "\r\nContent-Disposition: attachment" + name_parameter("filename", a.name) +
+                    (a.inline_image ? "\r\nContent-ID: <" + one_line(a.name) + ">" : "") +
+                    "\r\nContent-Disposition: " + (a.inline_image ? "inline" : "attachment") +
+                    name_parameter("filename", a.name) +
                     "\r\nContent-Transfer-Encoding: base64\r\n\r\n";
   const std::string encoded = base64(a.bytes);
   out.reserve(out.size() + encoded.size() + encoded.size() / 38 + 4);
   for (std::size_t at = 0; at < encoded.size(); at += 76)
     out.append(encoded, at, 76).append("\r\n");
   return out;
+}
+
+// The body, in multipart/related (RFC 2387) with the images its HTML shows
+// by cid: when there are any.
+std::string related_entity(const mail& m, std::string_view boundary_seed) {
+  const bool any = std::any_of(m.attachments.begin(), m.attachments.end(),
+                               [](const mail_attachment& a) { return a.inline_image; });
+  if (!any) return body_entity(m, boundary_seed);
+  const std::string boundary = "=_notibus_r_" + std::string(boundary_seed);
+  std::string out = "Content-Type: multipart/related;\r\n boundary=\"" + boundary +
+                    "\";\r\n type=\"multipart/alternative\"\r\n\r\n";
+  out += "--" + boundary + "\r\n" + body_entity(m, boundary_seed);
+  for (const auto& a : m.attachments)
+    if (a.inline_image) out += "--" + boundary + "\r\n" + attachment_entity(a);
+  return out + "--" + boundary + "--\r\n";
 }
 
 }  // namespace
@@ -261,11 +279,14 @@ std::string render(const mail& m, std::string_view boundary_seed) {
     out += "Subject: " + subject + "\r\n";
   else
     out += "Subject: " + encode_header_words(subject, 9) + "\r\n";
-  if (m.attachments.empty()) return out + body_entity(m, boundary_seed);
+  const bool attached = std::any_of(m.attachments.begin(), m.attachments.end(),
+                                    [](const mail_attachment& a) { return !a.inline_image; });
+  if (!attached) return out + related_entity(m, boundary_seed);
   const std::string boundary = "=_notibus_m_" + std::string(boundary_seed);
   out += "Content-Type: multipart/mixed;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
-  out += "--" + boundary + "\r\n" + body_entity(m, boundary_seed);
-  for (const auto& a : m.attachments) out += "--" + boundary + "\r\n" + attachment_entity(a);
+  out += "--" + boundary + "\r\n" + related_entity(m, boundary_seed);
+  for (const auto& a : m.attachments)
+    if (!a.inline_image) out += "--" + boundary + "\r\n" + attachment_entity(a);
   return out + "--" + boundary + "--\r\n";
 }
 

@@ -26,6 +26,9 @@ struct mail_attachment {
   std::string name;
   std::string media_type;
   std::string_view bytes;
+  // An image the HTML shows by `cid:NAME`: with the body in multipart/related,
+  // Content-ID <NAME>, Content-Disposition inline.
+  bool inline_image = false;
 };
 
 struct mail {

@@ -268,6 +268,32 @@ channels:
         self.assertEqual([a.get_filename() for a in got["msg"].iter_attachments()], [long_name])
         self.assertEqual([l for l in got["raw"].split(b"\r\n") if len(l) > 78], [])
 
+    def test_an_image_the_html_shows_by_cid_goes_inline_in_multipart_related(self):
+        server = self.serve()
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+        for name, data in (("chart.png", png), ("a.log", b"x\n"), ("other.png", png)):
+            with open(os.path.join(tmp, name), "wb") as f:
+                f.write(data)
+        p = self.send(self.config(server), "--format", "markdown", "--body",
+                      "CPU: ![the chart](cid:chart.png)", *sum((["--attach", os.path.join(tmp, n)]
+                                                               for n in ("chart.png", "a.log", "other.png")), []))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        msg = server.recorder.messages[0]["msg"]
+        self.assertEqual(msg.get_content_type(), "multipart/mixed")
+        related = next(msg.iter_parts())
+        self.assertEqual(related.get_content_type(), "multipart/related")
+        self.assertEqual(related.get_param("type"), "multipart/alternative")
+        body, image = related.iter_parts()
+        self.assertEqual(body.get_content_type(), "multipart/alternative")
+        self.assertIn('<img src="cid:chart.png" alt="the chart">', text_of(msg.get_body(("html",))))
+        self.assertEqual(text_of(msg.get_body(("plain",))), "CPU: the chart")
+        self.assertEqual((image["Content-ID"], image.get_content_disposition(), image.get_payload(decode=True)),
+                         ("<chart.png>", "inline", png))
+        # Files the HTML does not show stay attachments.
+        self.assertEqual([a.get_filename() for a in msg.iter_attachments()], ["a.log", "other.png"])
+
     def test_crlf_in_the_message_cannot_add_headers(self):
         server = self.serve()
         p = self.send(self.config(server), "--title", "Hi\r\nBcc: evil@example.com\r\nX-Evil: 1", "--body", "b")

@@ -15,6 +15,14 @@ bool allowed_url(std::string_view url) {
   return url.substr(colon + 1, 2) == "//" && url.size() > colon + 3;
 }
 
+bool allowed_image_url(std::string_view url) {
+  if (allowed_url(url)) return true;
+  if (url.size() <= 4 || url.substr(0, 4) != "cid:") return false;
+  for (const char c : url.substr(4))
+    if (c <= ' ' || c > '~' || c == '"' || c == '\'' || c == '<' || c == '>') return false;
+  return true;
+}
+
 namespace {
 
 void append_plain(const node& n, std::string& out) {

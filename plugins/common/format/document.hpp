@@ -66,6 +66,10 @@ inline node make_node(node_kind kind, std::string text = {}) {
 // Whether a link may keep `url`: an absolute http, https or mailto URL with no
 // space or control character (browsers strip those, "java\tscript:" runs).
 bool allowed_url(std::string_view url);
+// An image's source: what allowed_url() accepts, or `cid:NAME` (an e-mail's
+// inline image, one of the message's files; docs/attachments.md), NAME
+// printable ASCII without spaces, quotes or angle brackets.
+bool allowed_image_url(std::string_view url);
 
 // Tidies a document as read: paragraphs without edge spaces or breaks, no
 // empty ones, nested wrappers of one kind (and links in links) undone,

@@ -412,7 +412,7 @@ bool builder::add_inline(const GumboNode* n, node& parent, int depth) {
     in.text = text_under(n);
   } else if (kind == node_kind::image) {
     in.text = attribute(e, "alt");
-    if (const std::string src = attribute(e, "src"); allowed_url(src)) in.url = src;
+    if (const std::string src = attribute(e, "src"); allowed_image_url(src)) in.url = src;
   } else if (kind != node_kind::line_break) {
     if (kind == node_kind::link)
       if (const std::string href = attribute(e, "href"); allowed_url(href)) in.url = href;

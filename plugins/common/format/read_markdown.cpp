@@ -80,7 +80,7 @@ bool convert_leaf(cmark_node* n, node& out) {
     case CMARK_NODE_IMAGE: {
       const char* url = cmark_node_get_url(n);
       out.kind = node_kind::image;
-      if (url && allowed_url(url)) out.url = url;
+      if (url && allowed_image_url(url)) out.url = url;
       out.text = flattened_text(n);
       return true;
     }

@@ -75,8 +75,17 @@ void writer::inline_node(const node& n, std::string& out) {
         escape_to(text, n.text.empty() ? "image" : n.text);
       else
         inlines(n, text);
-      if (n.url.empty()) {
+      // An image otherwise goes as a link (no remote image loads by itself);
+      // `cid:` names a file of the message, shown inline in an e-mail.
+      const bool inline_file = n.kind == node_kind::image && n.url.rfind("cid:", 0) == 0;
+      if (n.url.empty() || (inline_file && !full_)) {
         out += text;
+        return;
+      }
+      if (inline_file) {
+        out += "<img src=\"";
+        escape_to(out, n.url);
+        out += "\" alt=\"" + text + "\">";
         return;
       }
       out += "<a href=\"";

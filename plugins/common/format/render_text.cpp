@@ -132,7 +132,8 @@ void writer::link(const node& n, std::string& out) {
     escape_to(text, n.text.empty() ? "image" : n.text, d_.escape);
   else
     inlines(n, text);
-  if (n.url.empty()) {
+  // `cid:` names one of the message's files: only an e-mail's HTML shows it.
+  if (n.url.empty() || n.url.rfind("cid:", 0) == 0) {
     out += text;
     return;
   }
