@@ -102,6 +102,11 @@ request_spec request_from(const json::object& request) {
                                             : "";
   if (auto* c = request.if_contains("capture"))
     for (const auto& [name, path] : c->as_object()) r.capture.emplace_back(name, text_of(path));
+  if (auto* sg = request.if_contains("sign")) {
+    const auto& so = sg->as_object();
+    r.sign = signing{text_of(so.at("algorithm")) == "hmac-sha1", compile(so.at("key").as_string()),
+                     compile(so.at("message").as_string()), text_of(so.at("encoding")) == "hex"};
+  }
   if (auto* rs = request.if_contains("responses"))
     for (const auto& rule : rs->as_array()) r.responses.push_back(rule_from(rule.as_object()));
   return r;

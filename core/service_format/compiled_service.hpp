@@ -62,6 +62,15 @@ struct file_fields {
   std::string field;
 };
 
+// request.sign: an HMAC of `message` keyed by `key` (both templates), as
+// {{signature}} in the request's other templates (DingTalk, Feishu, Lark).
+struct signing {
+  bool sha1 = false;  // else SHA-256
+  service_template key;
+  service_template message;
+  bool hex = false;  // else base64
+};
+
 // A request a definition describes: the text's (`request`), or one step of a
 // file's upload (`uploads.steps`), whose answer may feed the next step.
 struct request_spec {
@@ -77,6 +86,7 @@ struct request_spec {
   std::string content_type;
   std::vector<std::pair<std::string, std::string>> capture;  // {{step.NAME}} <- JSON path
   std::vector<response_rule> responses;                      // empty: the definition's
+  std::optional<signing> sign;
 };
 
 struct compiled_service {

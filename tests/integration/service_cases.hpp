@@ -130,5 +130,7 @@ inline std::string ca(const service_case& c) {
 std::vector<service_case> chat_cases();
 // Telegram, ntfy, Gotify, Pushover, PagerDuty, Twilio (service_cases_push.cpp).
 std::vector<service_case> push_cases();
+// DingTalk, Feishu, Lark, WeCom (service_cases_robots.cpp).
+std::vector<service_case> robot_cases();
 
 }  // namespace notibus::test::service_cases

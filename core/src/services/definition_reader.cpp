@@ -164,6 +164,8 @@ bool definition_reader::known(std::string_view name, scope where) const {
     if (name.substr(0, 5) == "step.") return captures_.count(std::string(name.substr(5))) > 0;
     if (name == "text" || name == "recipient") return false;  // the text went in its request
   }
+  if (name == "timestamp" || name == "timestamp_ms") return true;
+  if (name == "signature") return signs_;
   if (name == "text") return has_text_;
   if (name == "priority") return has_priority_;
   if (name == "delivery_id") return true;

@@ -51,6 +51,7 @@ class definition_reader {
   void read_auth(const YAML::Node& node, const std::string& path, scope where);
   void read_files(const YAML::Node& node, bool json_body);
   void read_capacity(const section_values& s, const std::string& path);
+  void read_sign(const YAML::Node& node, const std::string& path, scope where);
   void read_uploads(const YAML::Node& node, bool files_in_request);
   void read_step(const YAML::Node& node, const std::string& path);
   void read_headers(const located_value& headers, const std::string& path, scope where);
@@ -74,6 +75,7 @@ class definition_reader {
   std::string for_each_;
   std::set<std::string> captures_;  // uploads: what earlier steps captured ({{step.NAME}})
   bool file_sent_ = false;          // uploads: a step sends the file
+  bool signs_ = false;              // the request being read has `sign`: {{signature}}
 };
 
 }  // namespace notibus::services

@@ -98,7 +98,7 @@ void definition_reader::read_request(const YAML::Node& node) {
     return;
   }
   section_values s = validate_section(node, request_schema(), "request", sink_,
-                                      {"auth", "json", "form", "files"}, false);
+                                      {"auth", "json", "form", "files", "sign"}, false);
   json_.key("request").begin_object();
   if (const auto* each = get<std::string>(s, "for_each")) {
     for_each_ = *each;
@@ -114,11 +114,14 @@ void definition_reader::read_request(const YAML::Node& node) {
   else if (node["files"])
     read_files(node["files"], node["json"].IsDefined());
   json_.end_object();
+  signs_ = false;
 }
 
 // What a request of either kind has: method, URL, headers, auth, a body.
 void definition_reader::read_request_fields(const YAML::Node& node, const section_values& s,
                                             const std::string& path, scope where) {
+  signs_ = node["sign"].IsDefined();  // {{signature}} is known in this request only
+  if (signs_) read_sign(node["sign"], path + ".sign", where);
   json_.key("method").string(value(s, "method").empty() ? "POST" : value(s, "method"));
   if (const located_value* url = s.find("url"))
     json_.key("url").string(checked_template(*url, path + ".url", where));
@@ -139,6 +142,28 @@ void definition_reader::read_request_fields(const YAML::Node& node, const sectio
   } else if (node["multipart"]) {
     read_fields(node["multipart"], "multipart", path, where);
   }
+}
+
+// `sign`: an HMAC over a template, keyed by a template, for {{signature}}.
+void definition_reader::read_sign(const YAML::Node& node, const std::string& path, scope where) {
+  static const std::vector<option_spec> specs = {
+      definition_key("algorithm", NOTIBUS_OPTION_ENUM, "The MAC.", true,
+                     {"hmac-sha256", "hmac-sha1"}),
+      definition_key("key", NOTIBUS_OPTION_STRING, "The key (a template).", true),
+      definition_key("message", NOTIBUS_OPTION_STRING, "What is signed (a template).", true),
+      definition_key("encoding", NOTIBUS_OPTION_ENUM, "How {{signature}} is written.", false,
+                     {"base64", "hex"}),
+  };
+  section_values s = validate_section(node, specs, path, sink_, {}, false);
+  signs_ = false;  // the key and the message cannot hold the signature itself
+  json_.key("sign").begin_object();
+  json_.key("algorithm").string(value(s, "algorithm"));
+  for (const char* part : {"key", "message"})
+    if (const located_value* t = s.find(part))
+      json_.key(part).string(checked_template(*t, path + "." + part, where));
+  json_.key("encoding").string(value(s, "encoding").empty() ? "base64" : value(s, "encoding"));
+  json_.end_object();
+  signs_ = true;
 }
 
 // A form's or a multipart body's fields: name -> template.

@@ -96,6 +96,14 @@ resolved context::find(std::string_view name) const {
     if (it != captured_->end()) return {true, it->second, {}};
     return {};
   }
+  if (name == "timestamp" || name == "timestamp_ms") {
+    const auto since = now_.time_since_epoch();
+    const std::string n = std::to_string(
+        name == "timestamp" ? std::chrono::duration_cast<std::chrono::seconds>(since).count()
+                            : std::chrono::duration_cast<std::chrono::milliseconds>(since).count());
+    return {true, n, n};
+  }
+  if (name == "signature") return {!signature_.empty(), signature_, {}};
   if (name == "text") return {true, text_, {}};
   if (name == "delivery_id")
     return {true, m_ ? std::string(m_->id()) + "." + std::string(channel_) : "", {}};

@@ -5,6 +5,7 @@
 
 #include <notibus/plugin/sdk.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,8 @@ class context {
   }
   const sdk::message_view::file* file() const { return file_; }
   const sdk::message_view* message() const { return m_; }
+  // A request's {{signature}} (request.sign), made before its templates are filled.
+  void set_signature(std::string s) { signature_ = std::move(s); }
   // The body the text shows: cut to the service's limit, or one part of a
   // split, in the form the service takes.
   void set_body(std::optional<std::string> body) { body_override_ = std::move(body); }
@@ -99,6 +102,9 @@ class context {
   const sdk::message_view::file* file_ = nullptr;
   std::size_t file_index_ = 0;
   const captured_values* captured_ = nullptr;
+  // {{timestamp}}, {{timestamp_ms}}: one instant for everything a render makes.
+  std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
+  std::string signature_;
   mutable bool cut_ = false;  // a cut:N filter shortened something
 };
 

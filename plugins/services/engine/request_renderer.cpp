@@ -2,6 +2,9 @@
 
 #include <notibus/plugin/text.hpp>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <algorithm>
 
 #include "../../common/format/split.hpp"
@@ -277,6 +280,25 @@ std::vector<std::pair<std::string, std::string>> form_fields(
   return out;
 }
 
+// request.sign: the HMAC of its message under its key, base64 or hex.
+std::string signature_of(const signing& sign, const context& ctx) {
+  const std::string key = ctx.plain(sign.key);
+  const std::string message = ctx.plain(sign.message);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(sign.sha1 ? EVP_sha1() : EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length);
+  const std::string_view bytes(reinterpret_cast<const char*>(mac), length);
+  if (!sign.hex) return http::base64_encode(bytes);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
 bool is_file_part(const service_template& t) {
   const placeholder* p = t.sole_placeholder();
   return p && p->name == "file";
@@ -320,10 +342,10 @@ void write_body(const request_spec& r, const context& ctx, std::size_t body_size
 
 }  // namespace
 
-std::optional<http::request> request_renderer::request_for(const request_spec& r,
-                                                           const context& ctx,
+std::optional<http::request> request_renderer::request_for(const request_spec& r, context& ctx,
                                                            std::size_t body_size,
                                                            std::string& error) const {
+  if (r.sign) ctx.set_signature(signature_of(*r.sign, ctx));
   http::request req;
   req.method = r.method;
   if (fixed_url_ && &r == &s_.request) {

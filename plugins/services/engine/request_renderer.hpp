@@ -69,7 +69,7 @@ class request_renderer {
     std::optional<std::string> body;  // the part of the body it shows, when not all
     std::string text;
   };
-  std::optional<http::request> request_for(const request_spec& r, const context& ctx,
+  std::optional<http::request> request_for(const request_spec& r, context& ctx,
                                            std::size_t body_size, std::string& error) const;
   void attach_files(const context& ctx, http::request& req) const;
   std::vector<composed> texts(context& ctx, format::message_body& body, bool& cut) const;
