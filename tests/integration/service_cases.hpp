@@ -132,5 +132,9 @@ std::vector<service_case> chat_cases();
 std::vector<service_case> push_cases();
 // DingTalk, Feishu, Lark, WeCom (service_cases_robots.cpp).
 std::vector<service_case> robot_cases();
+// Opsgenie, SIGNL4, Splunk On-Call, incident.io, IFTTT, Home Assistant (service_cases_alerts.cpp).
+std::vector<service_case> alert_cases();
+// Pushbullet, Bark, Webex, LINE (service_cases_apps.cpp).
+std::vector<service_case> app_cases();
 
 }  // namespace notibus::test::service_cases

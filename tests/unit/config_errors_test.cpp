@@ -56,9 +56,7 @@ const std::vector<bad_config> cases = {
     {"unknown_channel_type",
      "version: 1\nchannels:\n  a: {type: fil}\n",
      {"t.yaml:3:13: channels.a.type: unknown channel type \"fil\"; did you mean \"file\"? "
-      "(known: console, fault, file; services: dingtalk, discord, feishu, googlechat, gotify, "
-      "lark, matrix, mattermost, mattermost_bot, ntfy, pagerduty, pushover, rocketchat, slack, "
-      "slack_bot, teams, telegram, twilio, wecom, zulip)"}},
+      "(known: console, fault, file; and the services `notibus plugins` lists)"}},
     {"link_without_links",
      "version: 1\nchannels:\n  a: {type: console, attachments: link}\n",
      {"t.yaml:3:35: channels.a.attachments: link needs attachments.links (base_url: where "

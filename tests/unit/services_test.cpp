@@ -370,11 +370,9 @@ TEST(service_urls, an_unknown_or_malformed_url_names_the_expected_form_not_the_u
   auto error = notibus::services::channel_from_url("tgram://only-a-token-s3cr3t", catalog).error;
   EXPECT_EQ(error, "a tgram:// URL is written tgram://{bot_token}/{chat_id}");
   error = notibus::services::channel_from_url("nope://x/y", catalog).error;
-  EXPECT_EQ(error.rfind("unknown URL scheme \"nope\" (known: dingtalk, discord, feishu, gchat, "
-                        "gotify, gotifys, json",
-                        0),
-            0u)
-      << error;
+  EXPECT_EQ(error.rfind("unknown URL scheme \"nope\" (known: ", 0), 0u) << error;
+  EXPECT_NE(error.find(" discord, "), std::string::npos) << error;
+  EXPECT_NE(error.find(" gotify, gotifys, "), std::string::npos) << error;
   error = notibus::services::channel_from_url("discord://1/2?colour=red", catalog).error;
   EXPECT_EQ(error, "unknown discord:// parameter \"colour\" (known: avatar_url, username, embeds)");
 }

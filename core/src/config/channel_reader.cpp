@@ -84,9 +84,9 @@ std::optional<loader::runner_of> loader::runner_for(const YAML::Node& node,
   if (auto n = nearest(type.Scalar(), all)) msg += "; did you mean \"" + *n + "\"?";
   std::string list;
   for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-  std::string service_list;
-  for (const auto& k : services) service_list += (service_list.empty() ? "" : ", ") + k;
-  msg += " (known: " + list + (services.empty() ? "" : "; services: " + service_list) + ")";
+  // Dozens of services would bury the line: where to see them instead.
+  msg += " (known: " + list +
+         (services.empty() ? "" : "; and the services `notibus plugins` lists") + ")";
   if (!plugin_registry::modules_supported())
     msg += "; this is a static build: channels must be built in";
   sink_.add(type.Mark(), path + ".type", msg);
