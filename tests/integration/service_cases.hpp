@@ -136,5 +136,8 @@ std::vector<service_case> robot_cases();
 std::vector<service_case> alert_cases();
 // Pushbullet, Bark, Webex, LINE (service_cases_apps.cpp).
 std::vector<service_case> app_cases();
+// SendGrid, Postmark, Resend, Brevo, Mailgun, Vonage, Plivo, Sinch, ClickSend,
+// BulkSMS (service_cases_mail_sms.cpp).
+std::vector<service_case> mail_and_sms_cases();
 
 }  // namespace notibus::test::service_cases
