@@ -2,7 +2,9 @@
 // uses (over a real socket on 127.0.0.1): never a crash, never a 1xx taken
 // for the final answer, and never a connection reused while bytes nobody
 // asked for wait on it (those would be read as the next request's answer).
-// The input's first line is also parsed as a Retry-After value. An input
+// The input's first line is also parsed as a Retry-After value, and the
+// whole input read as an XML answer (a service definition's response rules
+// walk one as a JSON tree: plugins/services/engine/xml_answer.hpp). An input
 // starting with an even byte is followed by the receiver closing its side
 // (fast: the answer is all there is); an odd one keeps the connection open
 // for the client to reuse (each such run waits out a short timeout).
@@ -10,6 +12,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
+
+#include "xml_answer.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -96,6 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto now = std::chrono::system_clock::now();
   if (auto d = notibus::http::parse_retry_after(input.substr(0, input.find('\n')), now))
     if (d->count() < 0 || *d > std::chrono::hours(24 * 365 * 101)) __builtin_trap();
+  if (auto tree = notibus::services::xml_answer(input))
+    if (!tree->is_object() && !tree->is_string()) __builtin_trap();
 
   // Kept for the whole run and never destroyed: their threads outlive exit.
   static receiver& server = *new receiver;

@@ -134,7 +134,7 @@ std::vector<service_case> push_cases();
 std::vector<service_case> robot_cases();
 // Opsgenie, SIGNL4, Splunk On-Call, incident.io, IFTTT, Home Assistant (service_cases_alerts.cpp).
 std::vector<service_case> alert_cases();
-// Pushbullet, Bark, Webex, LINE (service_cases_apps.cpp).
+// Pushbullet, Bark, Webex, LINE, Prowl (service_cases_apps.cpp).
 std::vector<service_case> app_cases();
 // SendGrid, Postmark, Resend, Brevo, Mailgun, Vonage, Plivo, Sinch, ClickSend,
 // BulkSMS (service_cases_mail_sms.cpp).

@@ -1,5 +1,5 @@
 // Push apps and chat APIs as their stand-ins see them: Pushbullet, Bark,
-// Webex, LINE.
+// Webex, LINE, Prowl (whose answers are XML).
 #include "service_cases.hpp"
 
 namespace notibus::test::service_cases {
@@ -122,6 +122,43 @@ std::vector<service_case> app_cases() {
   };
   line.report_note = "text cut to 5000 characters (the line limit)";
   out.push_back(line);
+  service_case prowl;
+  prowl.type = "prowl";
+  prowl.tls = true;
+  prowl.options = [](const http_test_server& s) {
+    return "    api_key: prowlSecretApiKey\n    api_url: " + yaml_quote(s.url("")) + "\n";
+  };
+  prowl.path = [](const http_test_server&) { return "/publicapi/add"; };
+  prowl.check = [](const recorded_request& r, const notibus::message& m, const std::string&) {
+    const auto f = form_of(r);
+    EXPECT_EQ(f.at("apikey"), "prowlSecretApiKey");
+    EXPECT_EQ(f.at("priority"), "1");
+    EXPECT_EQ(f.at("application"), "notibus");
+    EXPECT_EQ(f.at("event"), m.title);
+    EXPECT_EQ(f.at("description"), m.body);
+    EXPECT_FALSE(f.count("providerkey"));
+  };
+  const std::string xml = "text/xml; charset=utf-8";
+  prowl.ok = answer(200,
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<prowl>\n<success code=\"200\" "
+                    "remaining=\"999\" resetdate=\"1700000000\" />\n</prowl>\n",
+                    xml);
+  prowl.rate_limited = with_header(
+      answer(406,
+             "<?xml version=\"1.0\"?><prowl><error code=\"406\">Not acceptable, your IP "
+             "address has exceeded the API limit</error></prowl>",
+             xml),
+      "Retry-After", "1");
+  prowl.delay = 1000ms;
+  prowl.refused = answer(
+      401, "<?xml version=\"1.0\"?><prowl><error code=\"401\">Invalid API key</error></prowl>",
+      xml);
+  prowl.failure_2xx = answer(200, "<?xml version=\"1.0\"?><prowl><unexpected/></prowl>", xml);
+  prowl.secrets = {"prowlSecretApiKey"};
+  prowl.limit = 10000;
+  prowl.limited = [](const recorded_request& r) { return form_of(r).at("description"); };
+  prowl.report_note = "text cut to 10000 characters (the prowl limit)";
+  out.push_back(prowl);
   return out;
 }
 

@@ -246,6 +246,23 @@ TEST(telegram, a_migrated_group_says_where_it_went) {
   EXPECT_EQ(report.channels.at(0).attempts, 1u);
 }
 
+// Prowl answers in XML: its error element's text and code attribute reach the error.
+TEST(prowl, an_xml_answer_says_why) {
+  http_test_server server;
+  server.script([](const recorded_request&, std::size_t) {
+    return answer(
+        401,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<prowl>\n<error code=\"401\">Invalid "
+        "API key</error>\n</prowl>",
+        "text/xml");
+  });
+  notibus::test::channel_env env(
+      "prowl", "version: 1\nchannels:\n  p:\n    type: prowl\n    api_key: k\n    api_url: \"" +
+                   server.url("") + "\"\nroutes:\n  - to: [p]\n");
+  auto report = env.publish(sample());
+  EXPECT_EQ(report.channels.at(0).last_error, "HTTP 401: Invalid API key (code 401)");
+}
+
 // Discord: embeds instead of content when asked.
 TEST(discord, embeds_carry_the_title_and_body) {
   http_test_server server;

@@ -25,7 +25,8 @@ option_spec definition_key(const char* name, notibus_option_type type, const cha
 }
 
 bool valid_json_path(std::string_view path) {
-  static const std::regex pattern("[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*");
+  // `@name` and `#text` walk an XML answer's attributes and text.
+  static const std::regex pattern("[A-Za-z0-9_$@#-]+(\\.[A-Za-z0-9_$@#-]+)*");
   return std::regex_match(path.begin(), path.end(), pattern);
 }
 

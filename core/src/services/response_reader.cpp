@@ -21,6 +21,8 @@ const std::vector<option_spec>& rule_schema() {
 const std::vector<option_spec>& when_schema() {
   static const std::vector<option_spec> specs = {
       definition_key("json", NOTIBUS_OPTION_STRING_MAP, "JSON path -> value, present or absent."),
+      definition_key("xml", NOTIBUS_OPTION_STRING_MAP,
+                     "The same for an XML answer: element.element.@attribute -> value."),
       definition_key("body", NOTIBUS_OPTION_STRING, "The whole body, trimmed."),
   };
   return specs;
@@ -67,13 +69,18 @@ void definition_reader::read_rule(const YAML::Node& node, const std::string& pat
     section_values w =
         validate_section(when, when_schema(), path + ".when", sink_, {"status"}, false);
     if (when["status"]) read_status(when["status"], path + ".when.status");
-    if (const located_value* j = w.find("json")) {
+    // An XML answer is read into the same tree as a JSON one (xml_answer.hpp).
+    const located_value* j = w.find("json");
+    const located_value* x = w.find("xml");
+    if (j && x) sink_.add(x->mark, path + ".when", "give json or xml, not both");
+    if (const located_value* paths = j ? j : x) {
+      const std::string key = j ? "json" : "xml";
       json_.key("json").begin_object();
       for (const auto& [p, expected] :
-           std::get<std::vector<std::pair<std::string, std::string>>>(j->value)) {
+           std::get<std::vector<std::pair<std::string, std::string>>>(paths->value)) {
         if (!valid_json_path(p))
-          sink_.add(j->mark, path + ".when.json",
-                    "\"" + sdk::json_escape(p) + "\" is not a JSON path (a.b.c)");
+          sink_.add(paths->mark, path + ".when." + key,
+                    "\"" + sdk::json_escape(p) + "\" is not a path (a.b.c, a.@attribute)");
         json_.key(p).string(expected);
       }
       json_.end_object();

@@ -1,5 +1,7 @@
 #include "response_rules.hpp"
 
+#include "xml_answer.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -26,7 +28,7 @@ class answer {
       parsed_ = true;
       json::error_code ec;
       doc_ = json::parse(r_.body, ec);
-      if (ec) doc_ = nullptr;
+      if (ec) doc_ = xml_answer(r_.body).value_or(nullptr);  // Prowl answers in XML
     }
     const json::value* v = &doc_;
     while (!path.empty()) {
