@@ -84,8 +84,9 @@ TEST(service_definitions, broken_ones_are_refused_with_line_and_column) {
   text = minimal;
   text +=
       "responses:\n  - when: {status: 200, json: {\"ok..x\": \"true\"}}\n    outcome: delivered\n";
-  EXPECT_EQ(problems_of(text), std::vector<std::string>{"def.yaml:9:31: responses[0].when.json: "
-                                                        "\"ok..x\" is not a path (a.b.c, a.@attribute)"});
+  EXPECT_EQ(problems_of(text),
+            std::vector<std::string>{"def.yaml:9:31: responses[0].when.json: "
+                                     "\"ok..x\" is not a path (a.b.c, a.@attribute)"});
 
   text = minimal;
   text.replace(text.find("{{message.body}}"), 16, "{{message.bdy}}");
