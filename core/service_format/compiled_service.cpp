@@ -107,6 +107,13 @@ request_spec request_from(const json::object& request) {
     r.sign = signing{text_of(so.at("algorithm")) == "hmac-sha1", compile(so.at("key").as_string()),
                      compile(so.at("message").as_string()), text_of(so.at("encoding")) == "hex"};
   }
+  if (auto* aws = request.if_contains("aws_sign")) {
+    const auto& ao = aws->as_object();
+    r.aws_sign = aws_signing{text_of(ao.at("service")), compile(ao.at("region").as_string()),
+                             compile(ao.at("access_key").as_string()),
+                             compile(ao.at("secret_key").as_string()),
+                             compile(ao.at("session_token").as_string())};
+  }
   if (auto* rs = request.if_contains("responses"))
     for (const auto& rule : rs->as_array()) r.responses.push_back(rule_from(rule.as_object()));
   return r;

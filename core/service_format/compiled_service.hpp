@@ -71,6 +71,12 @@ struct signing {
   bool hex = false;  // else base64
 };
 
+// request.aws_sign: AWS Signature Version 4 over the request as sent (SNS, SES).
+struct aws_signing {
+  std::string service;  // sns, ses...
+  service_template region, access_key, secret_key, session_token;
+};
+
 // A request a definition describes: the text's (`request`), or one step of a
 // file's upload (`uploads.steps`), whose answer may feed the next step.
 struct request_spec {
@@ -87,6 +93,7 @@ struct request_spec {
   std::vector<std::pair<std::string, std::string>> capture;  // {{step.NAME}} <- JSON path
   std::vector<response_rule> responses;                      // empty: the definition's
   std::optional<signing> sign;
+  std::optional<aws_signing> aws_sign;
 };
 
 struct compiled_service {

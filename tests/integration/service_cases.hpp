@@ -143,5 +143,7 @@ std::vector<service_case> mail_and_sms_cases();
 std::vector<service_case> social_cases();
 // OneSignal, Pushsafer, Simplepush, Join, Threema, WhatsApp (service_cases_messengers.cpp).
 std::vector<service_case> messenger_cases();
+// Amazon SNS and SES (service_cases_aws.cpp).
+std::vector<service_case> aws_cases();
 
 }  // namespace notibus::test::service_cases

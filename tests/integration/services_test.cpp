@@ -38,8 +38,8 @@ using namespace notibus::test::service_cases;
 std::vector<service_case> cases() {
   auto out = chat_cases();
   for (auto& c : push_cases()) out.push_back(std::move(c));
-  for (auto* more :
-       {robot_cases, alert_cases, app_cases, mail_and_sms_cases, social_cases, messenger_cases})
+  for (auto* more : {robot_cases, alert_cases, app_cases, mail_and_sms_cases, social_cases,
+                     messenger_cases, aws_cases})
     for (auto& c : more()) out.push_back(std::move(c));
   return out;
 }

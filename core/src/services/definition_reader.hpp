@@ -52,6 +52,7 @@ class definition_reader {
   void read_files(const YAML::Node& node, bool json_body);
   void read_capacity(const section_values& s, const std::string& path);
   void read_sign(const YAML::Node& node, const std::string& path, scope where);
+  void read_aws_sign(const YAML::Node& node, const std::string& path, scope where);
   void read_uploads(const YAML::Node& node, bool files_in_request);
   void read_step(const YAML::Node& node, const std::string& path);
   void read_headers(const located_value& headers, const std::string& path, scope where);

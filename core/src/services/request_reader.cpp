@@ -98,7 +98,7 @@ void definition_reader::read_request(const YAML::Node& node) {
     return;
   }
   section_values s = validate_section(node, request_schema(), "request", sink_,
-                                      {"auth", "json", "form", "files", "sign"}, false);
+                                      {"auth", "json", "form", "files", "sign", "aws_sign"}, false);
   json_.key("request").begin_object();
   if (const auto* each = get<std::string>(s, "for_each")) {
     for_each_ = *each;
@@ -122,6 +122,7 @@ void definition_reader::read_request_fields(const YAML::Node& node, const sectio
                                             const std::string& path, scope where) {
   signs_ = node["sign"].IsDefined();  // {{signature}} is known in this request only
   if (signs_) read_sign(node["sign"], path + ".sign", where);
+  if (node["aws_sign"]) read_aws_sign(node["aws_sign"], path + ".aws_sign", where);
   json_.key("method").string(value(s, "method").empty() ? "POST" : value(s, "method"));
   if (const located_value* url = s.find("url"))
     json_.key("url").string(checked_template(*url, path + ".url", where));
@@ -164,6 +165,28 @@ void definition_reader::read_sign(const YAML::Node& node, const std::string& pat
   json_.key("encoding").string(value(s, "encoding").empty() ? "base64" : value(s, "encoding"));
   json_.end_object();
   signs_ = true;
+}
+
+// `aws_sign`: AWS Signature Version 4 with credentials from templates.
+void definition_reader::read_aws_sign(const YAML::Node& node, const std::string& path,
+                                      scope where) {
+  static const std::vector<option_spec> specs = {
+      definition_key("service", NOTIBUS_OPTION_STRING, "The AWS service's signing name (sns).",
+                     true),
+      definition_key("region", NOTIBUS_OPTION_STRING, "The region (a template).", true),
+      definition_key("access_key", NOTIBUS_OPTION_STRING, "The access key id (a template).", true),
+      definition_key("secret_key", NOTIBUS_OPTION_STRING, "The secret key (a template).", true),
+      definition_key("session_token", NOTIBUS_OPTION_STRING,
+                     "A session token, for temporary credentials (a template)."),
+  };
+  section_values s = validate_section(node, specs, path, sink_, {}, false);
+  json_.key("aws_sign").begin_object();
+  json_.key("service").string(value(s, "service"));
+  for (const char* part : {"region", "access_key", "secret_key", "session_token"}) {
+    const located_value* t = s.find(part);
+    json_.key(part).string(t ? checked_template(*t, path + "." + part, where) : std::string());
+  }
+  json_.end_object();
 }
 
 // A form's or a multipart body's fields: name -> template.

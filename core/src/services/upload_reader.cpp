@@ -70,9 +70,9 @@ void definition_reader::read_step(const YAML::Node& node, const std::string& pat
     sink_.add(node.Mark(), path, "expected a request, got " + describe_node(node, false));
     return;
   }
-  section_values s =
-      validate_section(node, step_schema(), path, sink_,
-                       {"auth", "json", "form", "multipart", "responses", "sign"}, false);
+  section_values s = validate_section(
+      node, step_schema(), path, sink_,
+      {"auth", "json", "form", "multipart", "responses", "sign", "aws_sign"}, false);
   json_.begin_object();
   read_request_fields(node, s, path, scope::upload);
   signs_ = false;

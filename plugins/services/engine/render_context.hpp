@@ -41,6 +41,7 @@ class context {
   }
   const sdk::message_view::file* file() const { return file_; }
   const sdk::message_view* message() const { return m_; }
+  std::chrono::system_clock::time_point now() const { return now_; }
   // A request's {{signature}} (request.sign), made before its templates are filled.
   void set_signature(std::string s) { signature_ = std::move(s); }
   // The body the text shows: cut to the service's limit, or one part of a

@@ -11,6 +11,7 @@
 #include "../../common/http/base64.hpp"
 #include "../../common/http/header_name.hpp"
 #include "../../common/http/multipart.hpp"
+#include "../../common/http/sigv4.hpp"
 #include "../../common/http/url.hpp"
 #include "render_context.hpp"
 
@@ -370,6 +371,12 @@ std::optional<http::request> request_renderer::request_for(const request_spec& r
     }
   }
   write_body(r, ctx, body_size, req);
+  if (r.aws_sign)  // last: it signs the request as it will be sent
+    http::sign_aws_v4(
+        req,
+        {ctx.plain(r.aws_sign->access_key), ctx.plain(r.aws_sign->secret_key),
+         ctx.plain(r.aws_sign->session_token), ctx.plain(r.aws_sign->region), r.aws_sign->service},
+        ctx.now());
   return req;
 }
 

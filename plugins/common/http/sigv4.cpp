@@ -1,0 +1,173 @@
+#include "sigv4.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <ctime>
+#include <utility>
+#include <vector>
+
+#include "header_name.hpp"
+
+namespace notibus::http {
+namespace {
+
+std::string hex(const unsigned char* data, std::size_t size) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < size; ++i) {
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 15];
+  }
+  return out;
+}
+
+std::string sha256_hex(const request& req) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, req.body.data(), req.body.size());
+  for (const auto& piece : req.more_body)
+    EVP_DigestUpdate(ctx, piece.view().data(), piece.view().size());
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(ctx, digest, &size);
+  EVP_MD_CTX_free(ctx);
+  return hex(digest, size);
+}
+
+std::string sha256_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+  return hex(digest, size);
+}
+
+std::string hmac(std::string_view key, std::string_view message) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &size);
+  return std::string(reinterpret_cast<const char*>(mac), size);
+}
+
+int from_hex(char c) {
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
+}
+
+// RFC 3986 encoding as SigV4 wants it: unreserved characters as they are,
+// the rest %XX in upper case. Whatever was encoded before is decoded first,
+// so "%2f" and "/" in a value come out alike.
+std::string canonical_component(std::string_view text) {
+  std::string decoded;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && from_hex(text[i + 1]) >= 0 &&
+        from_hex(text[i + 2]) >= 0) {
+      decoded += static_cast<char>(from_hex(text[i + 1]) * 16 + from_hex(text[i + 2]));
+      i += 2;
+    } else {
+      decoded += text[i] == '+' ? ' ' : text[i];
+    }
+  }
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : decoded) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool unreserved = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                            (c >= 'A' && c <= 'Z') || ch == '-' || ch == '.' || ch == '_' ||
+                            ch == '~';
+    if (unreserved) {
+      out += ch;
+    } else {
+      out += '%';
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+  }
+  return out;
+}
+
+// Query parameters sorted by name, then value, each encoded canonically.
+std::string canonical_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> params;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    if (!pair.empty())
+      params.emplace_back(
+          canonical_component(pair.substr(0, eq)),
+          eq == std::string_view::npos ? "" : canonical_component(pair.substr(eq + 1)));
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  }
+  std::sort(params.begin(), params.end());
+  std::string out;
+  for (const auto& [name, value] : params) out += (out.empty() ? "" : "&") + name + "=" + value;
+  return out;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
+std::string trimmed(std::string_view value) {
+  const std::size_t first = value.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return std::string(value.substr(first, value.find_last_not_of(" \t") - first + 1));
+}
+
+}  // namespace
+
+void sign_aws_v4(request& req, const aws_credentials& c,
+                 std::chrono::system_clock::time_point now) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[17];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  const std::string amz_date = stamp, date = amz_date.substr(0, 8);
+  std::erase_if(req.headers, [](const auto& h) {
+    return equals_nocase(h.first, "X-Amz-Date") || equals_nocase(h.first, "Authorization") ||
+           equals_nocase(h.first, "X-Amz-Security-Token");
+  });
+  req.headers.emplace_back("X-Amz-Date", amz_date);
+  if (!c.session_token.empty()) req.headers.emplace_back("X-Amz-Security-Token", c.session_token);
+
+  std::vector<std::pair<std::string, std::string>> signed_headers{{"host", req.url.authority()}};
+  for (const auto& [name, value] : req.headers) {
+    const std::string key = lower(name);
+    if (key == "content-type" || key.rfind("x-amz-", 0) == 0)
+      signed_headers.emplace_back(key, trimmed(value));
+  }
+  std::sort(signed_headers.begin(), signed_headers.end());
+  std::string header_lines, header_names;
+  for (const auto& [name, value] : signed_headers) {
+    header_lines += name + ":" + value + "\n";
+    header_names += (header_names.empty() ? "" : ";") + name;
+  }
+  const std::string_view target = req.url.target;
+  const std::size_t q = target.find('?');
+  const std::string path(target.substr(0, q));
+  const std::string canonical_request =
+      req.method + "\n" + (path.empty() ? "/" : path) + "\n" +
+      canonical_query(q == std::string_view::npos ? "" : target.substr(q + 1)) + "\n" +
+      header_lines + "\n" + header_names + "\n" + sha256_hex(req);
+  const std::string scope = date + "/" + c.region + "/" + c.service + "/aws4_request";
+  const std::string to_sign =
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256_hex(canonical_request);
+  const std::string key =
+      hmac(hmac(hmac(hmac("AWS4" + c.secret_key, date), c.region), c.service), "aws4_request");
+  const std::string signature = hmac(key, to_sign);
+  req.headers.emplace_back(
+      "Authorization",
+      "AWS4-HMAC-SHA256 Credential=" + c.access_key + "/" + scope +
+          ", SignedHeaders=" + header_names + ", Signature=" +
+          hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size()));
+}
+
+}  // namespace notibus::http
