@@ -21,6 +21,7 @@ class NotibusConan(ConanFile):
         "channel_webhook": CHANNEL_MODES,
         "channel_callmebot": CHANNEL_MODES,
         "channel_email": CHANNEL_MODES,
+        "channel_syslog": CHANNEL_MODES,
         "channel_service": CHANNEL_MODES,  # the engine of the service definitions
         "with_jetstream": [True, False],  # the shared queue (`queue:`), through libnats
     }
@@ -30,6 +31,7 @@ class NotibusConan(ConanFile):
         "channel_webhook": "module",
         "channel_callmebot": "module",
         "channel_email": "module",
+        "channel_syslog": "module",
         "channel_service": "module",
         "with_jetstream": True,
     }
@@ -67,7 +69,7 @@ class NotibusConan(ConanFile):
         tc.variables["NOTIBUS_BUILD_TESTS"] = False
         tc.variables["NOTIBUS_BUILD_BENCH"] = False
         tc.variables["NOTIBUS_JETSTREAM"] = bool(self.options.with_jetstream)
-        for channel in ("webhook", "callmebot", "email", "service"):
+        for channel in ("webhook", "callmebot", "email", "syslog", "service"):
             tc.variables[f"NOTIBUS_CHANNEL_{channel.upper()}"] = str(self.options.get_safe(f"channel_{channel}"))
         tc.generate()
         CMakeDeps(self).generate()
@@ -118,7 +120,7 @@ class NotibusConan(ConanFile):
         # cmark-gfm, so both come from the system, e.g. Debian's libcmark-gfm-dev,
         # libcmark-gfm-extensions-dev and libgumbo-dev). Modules link them
         # themselves; channels built into the library need them at link time.
-        channels = ("webhook", "callmebot", "email", "service")
+        channels = ("webhook", "callmebot", "email", "syslog", "service")
         if any(str(self.options.get_safe(f"channel_{c}")) == "builtin" for c in channels):
             core.system_libs += ["cmark-gfm-extensions", "cmark-gfm", "gumbo"]
         # A bus served over HTTP (notibus/http_service.hpp): Beast and Boost.JSON
