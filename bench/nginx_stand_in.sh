@@ -1,6 +1,6 @@
 # Sourced by the load scripts (webhook, service, format): an nginx stand-in on 127.0.0.1 that
-# answers as a webhook receiver (/hook), Slack (/services/) and Telegram's Bot
-# API (/bot...). Needs $work; sets $port; the caller's trap stops nginx.
+# answers as a webhook receiver (/hook), Slack (/services/), Telegram's Bot
+# API (/bot...), DingTalk (/robot/send) and SNS (/sns/, XML). Needs $work; sets $port; the caller's trap stops nginx.
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/logs"
 cat >"$work/nginx.conf" <<CONF
@@ -18,6 +18,8 @@ http {
     location /hook { return 204; }
     location /services/ { default_type text/html; return 200 "ok"; }
     location /bot { default_type application/json; return 200 '{"ok":true,"result":{"message_id":1}}'; }
+    location /robot/send { default_type application/json; return 200 '{"errcode":0,"errmsg":"ok"}'; }
+    location /sns/ { default_type text/xml; return 200 '<PublishResponse><PublishResult><MessageId>m</MessageId></PublishResult></PublishResponse>'; }
   }
 }
 CONF

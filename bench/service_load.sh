@@ -2,7 +2,9 @@
 # A service channel against the plain webhook channel: the same nginx stand-in,
 # the same load driver, 50 requests in flight, rounds taken in turn. Slack's
 # definition answers by its body ("ok"), Telegram's parses a JSON answer and
-# composes escaped HTML text, so they cover the engine's cheap and dear paths.
+# composes escaped HTML text, so they cover the engine's cheap and dear paths;
+# DingTalk signs each request with HMAC-SHA256, SNS with AWS Signature
+# Version 4 and answers in XML (the signed services of the definition format).
 # Prints each run and the median ratio of each service to the webhook.
 #   bench/service_load.sh [N] [ROUNDS]   (default 20000, 5; needs build/main)
 set -euo pipefail
@@ -38,20 +40,31 @@ config telegram "    type: telegram
     bot_token: \"1:token\"
     chat_id: \"-100\"
     api_url: http://127.0.0.1:$port"
+config dingtalk "    type: dingtalk
+    access_token: token
+    secret: SEC0123456789abcdef0123456789abcdef
+    api_url: http://127.0.0.1:$port"
+config sns "    type: sns
+    access_key: AKIDEXAMPLE
+    secret_key: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+    region: us-east-1
+    topic_arn: arn:aws:sns:us-east-1:123456789012:ops
+    api_url: http://127.0.0.1:$port/sns"
 
 rate() { sed -E 's/.*= ([0-9]+) msg\/s.*/\1/' <<<"$1"; }
 declare -A rates
 for round in $(seq "$rounds"); do
-  for channel in webhook slack telegram; do
+  for channel in webhook slack telegram dingtalk sns; do
     out=$("$build/bench/notibus_load" "$work/$channel.yaml" "$n" 1000)
     echo "round $round $channel: $out"
     rates[$channel]+="$(rate "$out") "
   done
 done
-/usr/bin/python3 - "${rates[webhook]}" "${rates[slack]}" "${rates[telegram]}" <<'PY'
+/usr/bin/python3 - "${rates[webhook]}" "${rates[slack]}" "${rates[telegram]}" "${rates[dingtalk]}" \
+  "${rates[sns]}" <<'PY'
 import statistics, sys
-webhook, slack, telegram = ([float(x) for x in a.split()] for a in sys.argv[1:])
-for name, runs in (("slack", slack), ("telegram", telegram)):
+webhook, slack, telegram, dingtalk, sns = ([float(x) for x in a.split()] for a in sys.argv[1:])
+for name, runs in (("slack", slack), ("telegram", telegram), ("dingtalk", dingtalk), ("sns", sns)):
     ratios = [s / w for s, w in zip(runs, webhook)]
     print(f"{name}: median {statistics.median(runs):.0f} msg/s, webhook {statistics.median(webhook):.0f} msg/s, "
           f"ratio (same round) median {statistics.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}")

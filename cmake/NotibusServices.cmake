@@ -12,6 +12,9 @@ function(notibus_embed_service_definitions target)
   foreach(file IN LISTS definitions)
     file(READ ${file} text)
     file(RELATIVE_PATH name ${PROJECT_SOURCE_DIR}/plugins ${file})
+    # `notes` (what the definition relies on, for whoever edits it) is read
+    # by nobody at run time: the binary carries the rest.
+    string(REGEX REPLACE "\nnotes: >\n(  [^\n]*\n)+" "\n" text "${text}")
     if(text MATCHES "\\)nb_definition\"")
       message(FATAL_ERROR "${file} contains the embedding delimiter")
     endif()

@@ -1,5 +1,7 @@
 #include "attachment_links.hpp"
 
+#include <notibus/plugin/text.hpp>
+
 #include <boost/url/parse.hpp>
 
 #include <charconv>
@@ -22,22 +24,14 @@ bool parse_number(std::string_view text, Number& out) {
 
 // RFC 6266: a quoted ASCII name for old clients, filename* for the real one.
 std::string content_disposition(std::string_view name) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string ascii, encoded;
+  std::string ascii;
   for (const char ch : name) {
     const auto c = static_cast<unsigned char>(ch);
     ascii += c < 0x20 || c > 0x7e || ch == '"' || ch == '\\' ? '_' : ch;
-    const bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                       std::string_view("!#$&+-.^_`|~").find(ch) != std::string_view::npos;
-    if (plain) {
-      encoded += ch;
-    } else {
-      encoded += '%';
-      encoded += hex[c >> 4];
-      encoded += hex[c & 15];
-    }
   }
-  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+  // RFC 8187's attr-char: the unreserved characters and these stay.
+  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" +
+         sdk::percent_encode(name, "!#$&+^`|");
 }
 
 http_response file_response(const linked_file& f) {

@@ -1,5 +1,7 @@
 #include "attachment_fit.hpp"
 
+#include <notibus/plugin/text.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
@@ -108,24 +110,7 @@ std::string escaped_markdown(std::string_view text) {
 
 std::string escaped_html(std::string_view text) {
   std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  sdk::html_escape_to(out, text);
   return out;
 }
 

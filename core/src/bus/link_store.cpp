@@ -1,5 +1,7 @@
 #include "link_store.hpp"
 
+#include <notibus/plugin/text.hpp>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -11,26 +13,6 @@
 
 namespace notibus {
 namespace {
-
-// RFC 3986 unreserved characters stay; the rest is percent-encoded.
-std::string path_segment(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool unreserved = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                            (c >= 'A' && c <= 'Z') || ch == '-' || ch == '.' || ch == '_' ||
-                            ch == '~';
-    if (unreserved) {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::int64_t unix_seconds(link_store::clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -88,8 +70,8 @@ std::string link_store::link(std::string_view message_id, std::size_t n,
   evict_locked(now);
   std::string base = settings_.link_base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/v1/attachments/" + path_segment(message_id) + "/" + std::to_string(n) + "/" +
-         path_segment(file.name) + "?expires=" + std::to_string(expires) +
+  return base + "/v1/attachments/" + sdk::percent_encode(message_id) + "/" + std::to_string(n) + "/" +
+         sdk::percent_encode(file.name) + "?expires=" + std::to_string(expires) +
          "&sig=" + signature_locked(message_id, n, expires);
 }
 

@@ -1,5 +1,7 @@
 #include "sigv4.hpp"
 
+#include <notibus/plugin/text.hpp>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -51,43 +53,11 @@ std::string hmac(std::string_view key, std::string_view message) {
   return std::string(reinterpret_cast<const char*>(mac), size);
 }
 
-int from_hex(char c) {
-  return c >= '0' && c <= '9'   ? c - '0'
-         : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                : -1;
-}
-
 // RFC 3986 encoding as SigV4 wants it: unreserved characters as they are,
-// the rest %XX in upper case. Whatever was encoded before is decoded first,
-// so "%2f" and "/" in a value come out alike.
+// the rest %XX. Whatever was encoded before is decoded first, so "%2f" and
+// "/" in a value come out alike.
 std::string canonical_component(std::string_view text) {
-  std::string decoded;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && from_hex(text[i + 1]) >= 0 &&
-        from_hex(text[i + 2]) >= 0) {
-      decoded += static_cast<char>(from_hex(text[i + 1]) * 16 + from_hex(text[i + 2]));
-      i += 2;
-    } else {
-      decoded += text[i] == '+' ? ' ' : text[i];
-    }
-  }
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : decoded) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool unreserved = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                            (c >= 'A' && c <= 'Z') || ch == '-' || ch == '.' || ch == '_' ||
-                            ch == '~';
-    if (unreserved) {
-      out += ch;
-    } else {
-      out += '%';
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-  }
-  return out;
+  return sdk::percent_encode(sdk::percent_decode(text));
 }
 
 // Query parameters sorted by name, then value, each encoded canonically.

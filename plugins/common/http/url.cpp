@@ -1,5 +1,7 @@
 #include "url.hpp"
 
+#include <notibus/plugin/text.hpp>
+
 #include <charconv>
 
 #include <boost/url/parse.hpp>
@@ -121,20 +123,7 @@ std::string redact_url(std::string_view text) {
 }
 
 std::string percent_encode(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  return sdk::percent_encode(text);
 }
 
 std::string redact_reference(std::string_view text) {

@@ -118,27 +118,7 @@ void message_template::put(std::string& out, std::string_view value, bool quoted
       if (quoted) out += '"';
       return;
     case escaping::html:
-      for (const char c : value) {
-        switch (c) {
-          case '&':
-            out += "&amp;";
-            break;
-          case '<':
-            out += "&lt;";
-            break;
-          case '>':
-            out += "&gt;";
-            break;
-          case '"':
-            out += "&quot;";
-            break;
-          case '\'':
-            out += "&#39;";
-            break;
-          default:
-            out += c;
-        }
-      }
+      sdk::html_escape_to(out, value);
       return;
     case escaping::form:
       out += http::percent_encode(value);

@@ -25,22 +25,7 @@ void escape_markup(std::string& out, std::string_view value, text_escape e) {
 
 // RFC 3986: what may stay as it is in a path segment (pchar) or a query value.
 std::string encode(std::string_view value, bool in_query) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  static constexpr std::string_view path_ok = "-._~!$&'()*+,;=:@";
-  static constexpr std::string_view query_ok = "-._~";
-  std::string out;
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    if (alnum || (in_query ? query_ok : path_ok).find(ch) != std::string_view::npos) {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  return sdk::percent_encode(value, in_query ? "" : "!$&'()*+,;=:@");
 }
 
 // Header values never carry a line break or NUL: a message could add headers.

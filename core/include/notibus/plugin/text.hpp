@@ -160,6 +160,53 @@ inline std::string percent_decode(std::string_view text) {
   return out;
 }
 
+// RFC 3986 percent-encoding: unreserved characters (A-Z a-z 0-9 - . _ ~)
+// and those in `keep` stay as they are; every other byte becomes %XX.
+inline std::string percent_encode(std::string_view text, std::string_view keep = {}) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool unreserved = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                            (c >= 'A' && c <= 'Z') || ch == '-' || ch == '.' || ch == '_' ||
+                            ch == '~';
+    if (unreserved || keep.find(ch) != std::string_view::npos) {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// Text for HTML, in an element or an attribute: & < > " ' as references.
+inline void html_escape_to(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
 // "2026-11-27T10:52:13.958Z" (RFC 3339, UTC, milliseconds). Written digit by
 // digit: every delivered message's record carries one, and strftime with
 // its locale cost more than the rest of writing the record's fields.
