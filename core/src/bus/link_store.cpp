@@ -70,8 +70,8 @@ std::string link_store::link(std::string_view message_id, std::size_t n,
   evict_locked(now);
   std::string base = settings_.link_base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/v1/attachments/" + sdk::percent_encode(message_id) + "/" + std::to_string(n) + "/" +
-         sdk::percent_encode(file.name) + "?expires=" + std::to_string(expires) +
+  return base + "/v1/attachments/" + sdk::percent_encode(message_id) + "/" + std::to_string(n) +
+         "/" + sdk::percent_encode(file.name) + "?expires=" + std::to_string(expires) +
          "&sig=" + signature_locked(message_id, n, expires);
 }
 
