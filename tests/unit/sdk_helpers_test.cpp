@@ -4,6 +4,7 @@
 
 #include <notibus/plugin/sdk.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -99,3 +100,47 @@ TEST(sdk_to_json, every_field_escaped_in_order) {
 }
 
 }  // namespace
+
+// A message copy outlives the host's message (lent only for send()) and
+// keeps the host's files as they are.
+TEST(sdk_message_copy, keeps_every_field_after_the_original_is_gone) {
+  std::string id = "01J", title = "Disk full", body = "on db1", tag = "prod", key = "k";
+  const char* tags[] = {tag.c_str()};
+  notibus_attribute_v1 attribute{key.c_str(), "v"};
+  notibus_attachment_v1 file{sizeof(notibus_attachment_v1),
+                             NOTIBUS_ABI_VERSION,
+                             "a.txt",
+                             "text/plain",
+                             reinterpret_cast<const unsigned char*>("x"),
+                             1};
+  notibus_message_v1 m{};
+  m.struct_size = sizeof m;
+  m.id = id.c_str();
+  m.topic = "t";
+  m.title = title.c_str();
+  m.body = body.c_str();
+  m.priority = "high";
+  m.tags = tags;
+  m.tag_count = 1;
+  m.attributes = &attribute;
+  m.attribute_count = 1;
+  m.format = "markdown";
+  m.attachments = &file;
+  m.attachment_count = 1;
+  auto copy = std::make_unique<notibus::sdk::message_copy>(notibus::sdk::message_view(&m));
+  id.assign("XXX");
+  title.assign("overwritten");
+  body.assign("overwritten");
+  tag.assign("none");
+  key.assign("z");
+  const auto v = copy->view();
+  EXPECT_EQ(v.id(), "01J");
+  EXPECT_EQ(v.title(), "Disk full");
+  EXPECT_EQ(v.body(), "on db1");
+  EXPECT_EQ(v.format(), "markdown");
+  ASSERT_EQ(v.tags().size(), 1u);
+  EXPECT_EQ(v.tags()[0], "prod");
+  EXPECT_EQ(v.attribute("k"), std::optional<std::string_view>("v"));
+  ASSERT_EQ(v.attachments().size(), 1u);
+  EXPECT_EQ(v.attachments()[0].name, "a.txt");
+}

@@ -181,9 +181,17 @@ class service_engine {
   struct sequence {
     sequence(const sdk::message_view& message, std::vector<http::request> t, std::size_t f,
              sdk::completion d)
-        : id(message.id()), m(message), texts(std::move(t)), files(f), done(std::move(d)) {}
+        : id(message.id()),
+          copy(std::make_unique<sdk::message_copy>(message)),
+          m(copy->view()),
+          texts(std::move(t)),
+          files(f),
+          done(std::move(d)) {}
     std::string id;
-    sdk::message_view m;  // valid until `done` is called
+    // The host lends the message only until send() returns; the steps are
+    // rendered later, from this copy (its files stay valid until `done`).
+    std::unique_ptr<sdk::message_copy> copy;
+    sdk::message_view m;
     std::vector<http::request> texts;
     std::size_t files;
     sdk::completion done;

@@ -5,9 +5,12 @@
 
 #include <notibus/plugin/abi.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -61,6 +64,53 @@ class message_view {
 
  private:
   const notibus_message_v1* m_;
+};
+
+// A copy of a message for work that goes on after send() returned (the host
+// lends the message only for the call): its text fields are copied; its files
+// stay the host's, whose bytes are valid until the completion is called.
+// Pinned in memory (its fields point into it): hold it by pointer.
+class message_copy {
+ public:
+  explicit message_copy(const message_view& m)
+      : id_(m.id()),
+        topic_(m.topic()),
+        title_(m.title()),
+        body_(m.body()),
+        priority_(m.priority()),
+        format_(m.format()) {
+    const notibus_message_v1& from = m.raw();
+    std::memcpy(&raw_, &from, std::min<std::size_t>(sizeof raw_, from.struct_size));
+    raw_.struct_size = sizeof raw_;
+    if (from.struct_size < offsetof(notibus_message_v1, attachment_count) + sizeof(size_t)) {
+      raw_.attachments = nullptr;  // an older host: no files
+      raw_.attachment_count = 0;
+    }
+    for (const auto t : m.tags()) tags_.emplace_back(t);
+    for (const auto& t : tags_) tag_pointers_.push_back(t.c_str());
+    for (const auto& [k, v] : m.attributes()) attributes_.emplace_back(k, v);
+    for (const auto& [k, v] : attributes_) attribute_pointers_.push_back({k.c_str(), v.c_str()});
+    raw_.id = id_.c_str();
+    raw_.topic = topic_.c_str();
+    raw_.title = title_.c_str();
+    raw_.body = body_.c_str();
+    raw_.priority = priority_.c_str();
+    raw_.format = format_.c_str();
+    raw_.tags = tag_pointers_.data();
+    raw_.attributes = attribute_pointers_.data();
+  }
+  message_copy(const message_copy&) = delete;
+  message_copy& operator=(const message_copy&) = delete;
+
+  message_view view() const { return message_view(&raw_); }
+
+ private:
+  std::string id_, topic_, title_, body_, priority_, format_;
+  std::vector<std::string> tags_;
+  std::vector<const char*> tag_pointers_;
+  std::vector<std::pair<std::string, std::string>> attributes_;
+  std::vector<notibus_attribute_v1> attribute_pointers_;
+  notibus_message_v1 raw_{};
 };
 
 }  // namespace notibus::sdk
