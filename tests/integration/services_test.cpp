@@ -263,6 +263,37 @@ TEST(prowl, an_xml_answer_says_why) {
   EXPECT_EQ(report.channels.at(0).last_error, "HTTP 401: Invalid API key (code 401)");
 }
 
+// Matrix: each file in two steps, the upload's content_uri fed into the event
+// (the steps are rendered after send() returned: under ASan in CI too).
+TEST(matrix, uploads_each_file_then_posts_its_event) {
+  http_test_server server;
+  server.script([](const recorded_request& r, std::size_t n) {
+    if (r.target.rfind("/_matrix/media/v3/upload", 0) == 0)
+      return answer(200, R"({"content_uri":"mxc://example.org/f)" + std::to_string(n) + "\"}");
+    return answer(200, R"({"event_id":"$e"})");
+  });
+  notibus::test::channel_env env(
+      "matrix",
+      "version: 1\nchannels:\n  mx:\n    type: matrix\n    homeserver: \"" + server.url("") +
+          "\"\n    access_token: tok\n    room_id: \"!r:example.org\"\nroutes:\n  - to: [mx]\n");
+  auto m = sample();
+  m.attachments.push_back(
+      notibus::attachment::from_bytes("a.png", "\x89PNG\r\n\x1a\nrest", "image/png"));
+  m.attachments.push_back(notibus::attachment::from_bytes("b.log", "log line\n", "text/plain"));
+  auto report = env.publish(std::move(m));
+  ASSERT_TRUE(report.all_delivered()) << report.channels.at(0).last_error;
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 5u);
+  EXPECT_EQ(reqs[1].target, "/_matrix/media/v3/upload?filename=a.png");
+  EXPECT_EQ(reqs[1].body, "\x89PNG\r\n\x1a\nrest");
+  const auto image = json_of(reqs[2]);
+  EXPECT_EQ(image.at("msgtype").as_string(), "m.image");
+  EXPECT_EQ(image.at("url").as_string(), "mxc://example.org/f1");
+  EXPECT_EQ(image.at("body").as_string(), "a.png");
+  EXPECT_EQ(json_of(reqs[4]).at("msgtype").as_string(), "m.file");
+  EXPECT_EQ(json_of(reqs[4]).at("url").as_string(), "mxc://example.org/f3");
+}
+
 // Discord: embeds instead of content when asked.
 TEST(discord, embeds_carry_the_title_and_body) {
   http_test_server server;
