@@ -58,7 +58,6 @@ std::vector<service_case> aws_cases() {
                        "<ErrorResponse><Error><Code>AuthorizationError</Code><Message>not "
                        "authorized</Message></Error></ErrorResponse>",
                        xml);
-  sns.failure_2xx = answer(200, "<Unexpected/>", xml);
   sns.secrets = {"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"};
   sns.limit = 100000;
   sns.limited = [](const recorded_request& r) { return form_of(r).at("Message"); };

@@ -2,14 +2,12 @@
 
 #include <notibus/plugin/text.hpp>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 
 #include "../../common/format/split.hpp"
 #include "../../common/http/base64.hpp"
 #include "../../common/http/header_name.hpp"
+#include "../../common/http/hmac.hpp"
 #include "../../common/http/multipart.hpp"
 #include "../../common/http/sigv4.hpp"
 #include "../../common/http/url.hpp"
@@ -268,17 +266,13 @@ std::vector<std::pair<std::string, std::string>> form_fields(
 
 // request.sign: the HMAC of its message under its key, base64 or hex.
 std::string signature_of(const signing& sign, const context& ctx) {
-  const std::string key = ctx.plain(sign.key);
-  const std::string message = ctx.plain(sign.message);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(sign.sha1 ? EVP_sha1() : EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length);
-  const std::string_view bytes(reinterpret_cast<const char*>(mac), length);
-  if (!sign.hex) return http::base64_encode(bytes);
+  const std::string mac =
+      http::hmac(sign.sha1 ? http::hmac_digest::sha1 : http::hmac_digest::sha256,
+                 ctx.plain(sign.key), ctx.plain(sign.message));
+  if (!sign.hex) return http::base64_encode(mac);
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
-  for (const unsigned char c : bytes) {
+  for (const unsigned char c : mac) {
     out += digits[c >> 4];
     out += digits[c & 15];
   }
@@ -320,7 +314,9 @@ void write_body(const request_spec& r, const context& ctx, std::size_t body_size
   } else {
     for (const auto& [name, value] : form_fields(r.form_body, ctx)) {
       if (!req.body.empty()) req.body += '&';
-      req.body += encode(name, true) + "=" + encode(value, true);
+      sdk::percent_encode_to(req.body, name);
+      req.body += '=';
+      sdk::percent_encode_to(req.body, value);
     }
   }
   if (!r.content_type.empty()) set_content_type(req, r.content_type);

@@ -161,11 +161,10 @@ inline std::string percent_decode(std::string_view text) {
 }
 
 // RFC 3986 percent-encoding: unreserved characters (A-Z a-z 0-9 - . _ ~)
-// and those in `keep` stay as they are; every other byte becomes %XX.
-inline std::string percent_encode(std::string_view text, std::string_view keep = {}) {
+// and those in `keep` stay as they are; every other byte becomes %XX
+// (appended to `out`, or returned).
+inline void percent_encode_to(std::string& out, std::string_view text, std::string_view keep = {}) {
   static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     const bool unreserved = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
@@ -174,11 +173,15 @@ inline std::string percent_encode(std::string_view text, std::string_view keep =
     if (unreserved || keep.find(ch) != std::string_view::npos) {
       out += ch;
     } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
+      const char escape[3] = {'%', hex[c >> 4], hex[c & 15]};
+      out.append(escape, 3);
     }
   }
+}
+inline std::string percent_encode(std::string_view text, std::string_view keep = {}) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 4);
+  percent_encode_to(out, text, keep);
   return out;
 }
 
