@@ -54,6 +54,18 @@ class StandIn:
         self.server.server_close()
 
 
+def channel_report(d, message_id, limit=15):
+    """The message's first channel once it is no longer pending or retrying."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        _, _, data = d.request("GET", f"/v1/messages/{message_id}")
+        channel = json.loads(data)["channels"][0]
+        if channel["state"] not in ("pending", "retrying"):
+            return channel
+        time.sleep(0.05)
+    return channel
+
+
 def files_json(*files):
     return [{"name": n, "content": base64.b64encode(b).decode()} for n, b in files]
 
@@ -66,15 +78,8 @@ class ServiceUploadsTest(SinkCase):
         return self.daemon(f"  svc: {{{service_yaml.format(url=self.stand_in.url)}}}\n",
                            "  - to: [svc]\n")
 
-    def report(self, d, message_id, limit=15):
-        deadline = time.time() + limit
-        while time.time() < deadline:
-            _, _, data = d.request("GET", f"/v1/messages/{message_id}")
-            channel = json.loads(data)["channels"][0]
-            if channel["state"] not in ("pending", "retrying"):
-                return channel
-            time.sleep(0.05)
-        return channel
+    def report(self, d, message_id):
+        return channel_report(d, message_id)
 
     def send(self, d, *files, body="look **here**"):
         status, _, reply = d.post({"title": "Disk", "body": body, "format": "markdown",

@@ -10,7 +10,6 @@ Needs NOTIBUS_BIN, NOTIBUS_BUILD_DIR and NOTIBUS_TEST_MODULES in the environment
 """
 import datetime
 import json
-import time
 import unittest
 import urllib.parse
 from unittest import mock
@@ -20,7 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from attachments_test import SinkCase
-from service_uploads_test import StandIn
+from service_uploads_test import StandIn, channel_report
 
 ACCESS, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 PUBLISHED = ('<PublishResponse xmlns="https://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>'
@@ -51,14 +50,7 @@ class AwsServicesTest(SinkCase):
         d = self.daemon(f"  svc: {{{service_yaml.format(url=self.stand_in.url)}}}\n", "  - to: [svc]\n")
         status, _, reply = d.post({"title": "Disk full", "body": "on **db1**", "format": "markdown"})
         self.assertEqual(status, 202, reply)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            _, _, data = d.request("GET", f"/v1/messages/{reply['id']}")
-            channel = json.loads(data)["channels"][0]
-            if channel["state"] not in ("pending", "retrying"):
-                return channel
-            time.sleep(0.05)
-        return channel
+        return channel_report(d, reply["id"])
 
     def sns(self, *answers):
         return self.deliver(f'type: sns, access_key: {ACCESS}, secret_key: "{SECRET}", region: eu-west-1, '
