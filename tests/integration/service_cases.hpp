@@ -139,7 +139,7 @@ std::vector<service_case> app_cases();
 // SendGrid, Postmark, Resend, Brevo, Mailgun, Vonage, Plivo, Sinch, ClickSend,
 // BulkSMS (service_cases_mail_sms.cpp).
 std::vector<service_case> mail_and_sms_cases();
-// Mastodon, Nextcloud, Nextcloud Talk, Kodi, Apprise API (service_cases_social.cpp).
+// Mastodon, Nextcloud, Nextcloud Talk, Kodi, Apprise API, Signal (service_cases_social.cpp).
 std::vector<service_case> social_cases();
 // OneSignal, Pushsafer, Simplepush, Join, Threema, WhatsApp (service_cases_messengers.cpp).
 std::vector<service_case> messenger_cases();

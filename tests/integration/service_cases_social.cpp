@@ -1,5 +1,6 @@
 // Self-hosted and social destinations as their stand-ins see them:
-// Mastodon, Nextcloud, Nextcloud Talk, Kodi, an Apprise API server.
+// Mastodon, Nextcloud, Nextcloud Talk, Kodi, an Apprise API server, Signal
+// (signal-cli REST API).
 #include "service_cases.hpp"
 
 namespace notibus::test::service_cases {
@@ -148,6 +149,34 @@ std::vector<service_case> social_cases() {
   ap.delay = 1000ms;
   ap.refused = answer(400, R"({"error":"Bad FORMAT"})");
   out.push_back(ap);
+  service_case signal;
+  signal.type = "signal";
+  signal.options = [](const http_test_server& s) {
+    return "    server: " + yaml_quote(s.url("")) +
+           "\n    from: \"+4915100000000\"\n    to: [\"+4915111111111\", group.abc=]\n"
+           "    user: api\n    password: signalSecretPassword\n";
+  };
+  signal.path = [](const http_test_server&) { return "/v2/send"; };
+  signal.check = [](const recorded_request& r, const notibus::message& m, const std::string&) {
+    EXPECT_EQ(r.headers.at("authorization"), "Basic " + base64("api:signalSecretPassword"));
+    const auto doc = json_of(r);
+    EXPECT_EQ(doc.at("number").as_string(), "+4915100000000");
+    EXPECT_EQ(json::serialize(doc.at("recipients")), R"(["+4915111111111","group.abc="])");
+    EXPECT_EQ(doc.at("message").as_string(), "**" + m.title + "**\n" + m.body);
+    EXPECT_EQ(doc.at("text_mode").as_string(), "styled");
+  };
+  signal.ok = answer(201, R"({"timestamp":"1700000000000"})");
+  signal.rate_limited =
+      with_header(answer(503, R"({"error":"signal-cli busy"})"), "Retry-After", "1");
+  signal.delay = 1000ms;
+  signal.refused = answer(400, R"({"error":"Failed to send message: Unregistered user"})");
+  signal.secrets = {"signalSecretPassword"};
+  signal.limit = 4000;
+  signal.limited = [](const recorded_request& r) {
+    return std::string(json_of(r).at("message").as_string());
+  };
+  signal.report_note = "text cut to 4000 characters (the signal limit)";
+  out.push_back(signal);
   return out;
 }
 
