@@ -3,6 +3,7 @@
 // call, a third of a SigV4-signed request's instructions under callgrind.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 

@@ -97,7 +97,7 @@ resolved context::find(std::string_view name) const {
     return {};
   }
   if (name == "timestamp" || name == "timestamp_ms") {
-    const auto since = now_.time_since_epoch();
+    const auto since = now().time_since_epoch();
     const std::string n = std::to_string(
         name == "timestamp" ? std::chrono::duration_cast<std::chrono::seconds>(since).count()
                             : std::chrono::duration_cast<std::chrono::milliseconds>(since).count());

@@ -41,7 +41,11 @@ class context {
   }
   const sdk::message_view::file* file() const { return file_; }
   const sdk::message_view* message() const { return m_; }
-  std::chrono::system_clock::time_point now() const { return now_; }
+  // The instant of the render, read once on first use (most services never ask).
+  std::chrono::system_clock::time_point now() const {
+    if (!now_) now_ = std::chrono::system_clock::now();
+    return *now_;
+  }
   // A request's {{signature}} (request.sign), made before its templates are filled.
   void set_signature(std::string s) { signature_ = std::move(s); }
   // The body the text shows: cut to the service's limit, or one part of a
@@ -104,7 +108,7 @@ class context {
   std::size_t file_index_ = 0;
   const captured_values* captured_ = nullptr;
   // {{timestamp}}, {{timestamp_ms}}: one instant for everything a render makes.
-  std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
+  mutable std::optional<std::chrono::system_clock::time_point> now_;
   std::string signature_;
   mutable bool cut_ = false;  // a cut:N filter shortened something
 };
