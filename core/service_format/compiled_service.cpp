@@ -118,6 +118,25 @@ request_spec request_from(const json::object& request) {
     for (const auto& rule : rs->as_array()) r.responses.push_back(rule_from(rule.as_object()));
   return r;
 }
+token_spec token_from(const json::object& o) {
+  token_spec t;
+  t.request = request_from(o.at("request").as_object());
+  if (auto* j = o.if_contains("jwt")) {
+    const auto& jo = j->as_object();
+    jwt_spec jwt;
+    jwt.key = compile(jo.at("key").as_string());
+    for (const auto& [name, claim] : jo.at("claims").as_object())
+      jwt.claims.emplace_back(std::string(name), compile(claim.as_string()));
+    jwt.lifetime = jo.at("lifetime").to_number<std::int64_t>();
+    t.jwt = std::move(jwt);
+  }
+  t.expires_in = text_of(o.at("expires_in"));
+  t.lifetime = o.at("lifetime").to_number<std::int64_t>();
+  for (const auto& rule : o.at("refresh").as_array())
+    t.refresh.push_back(rule_from(rule.as_object()));
+  return t;
+}
+
 }  // namespace
 
 bool response_rule::needs_json() const {
@@ -167,6 +186,7 @@ std::optional<compiled_service> compiled_service::from_json(std::string_view tex
     for (const auto& r : o.at("responses").as_array())
       s.responses.push_back(rule_from(r.as_object()));
     if (auto* e = o.if_contains("error")) s.error = compile(e->as_string());
+    if (auto* t = o.if_contains("token")) s.token = token_from(t->as_object());
     return s;
   } catch (const std::exception& e) {
     error = std::string("not a service definition: ") + e.what();

@@ -4,6 +4,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -96,6 +97,27 @@ struct request_spec {
   std::optional<aws_signing> aws_sign;
 };
 
+// token.jwt: a JSON Web Token signed RS256 with a PEM key, as {{jwt}} in the
+// token request (a Google service account's assertion, RFC 7523). The
+// claims are string templates; iat and exp (iat + lifetime) are added.
+struct jwt_spec {
+  service_template key;
+  std::vector<std::pair<std::string, service_template>> claims;
+  std::int64_t lifetime = 3600;  // seconds
+};
+
+// `token`: a request that obtains a token before the service's own (OAuth2
+// client credentials, a service-account JWT, a session login). Its captures
+// are {{token.NAME}} elsewhere; the engine keeps them until shortly before
+// they expire and fetches again, once, when an answer matches `refresh`.
+struct token_spec {
+  request_spec request;  // request.capture: NAME -> JSON path
+  std::optional<jwt_spec> jwt;
+  std::string expires_in;              // JSON path of the token's lifetime in seconds; empty: none
+  std::int64_t lifetime = 3600;        // seconds, when the answer does not say
+  std::vector<response_rule> refresh;  // answers that mean the token was refused (outcome unused)
+};
+
 struct compiled_service {
   std::string name;
   std::map<std::string, std::string> option_types;  // name -> "string", "integer", ...
@@ -112,6 +134,7 @@ struct compiled_service {
   std::vector<request_spec> upload_steps;
   std::vector<response_rule> responses;
   std::optional<service_template> error;
+  std::optional<token_spec> token;
 
   // nullopt with `error` set when the document is not a definition.
   static std::optional<compiled_service> from_json(std::string_view json, std::string& error);

@@ -93,8 +93,8 @@ std::optional<service_definition> definition_reader::run(const YAML::Node& root)
     sink_.add(root.Mark(), "", "expected a mapping, got " + describe_node(root, false));
     return std::nullopt;
   }
-  const std::set<std::string> sections{"options",   "priority", "text",  "request",
-                                       "responses", "urls",     "query", "uploads"};
+  const std::set<std::string> sections{"options", "priority", "text",    "request", "responses",
+                                       "urls",    "query",    "uploads", "token"};
   section_values top = validate_section(root, top_schema(), "", sink_, sections, false);
   def_.name = value(top, "service");
   def_.description = value(top, "description");
@@ -109,6 +109,7 @@ std::optional<service_definition> definition_reader::run(const YAML::Node& root)
   read_options(root["options"]);
   read_priority(root["priority"]);
   read_text(root["text"]);
+  if (root["token"]) read_token(root["token"]);  // before the requests that use it
   if (!root["request"])
     sink_.add(root.Mark(), "", "missing required key \"request\"");
   else
@@ -152,11 +153,15 @@ bool definition_reader::known(std::string_view name, scope where) const {
       "title",      "body",   "topic",     "priority",  "tags",  "id",
       "created_at", "format", "body_text", "body_html", "markup"};
   if (name.substr(0, 8) == "message.") {
+    if (where == scope::token) return false;
     const std::string_view field = name.substr(8);
     return message_fields.count(field) ||
            (field.substr(0, 11) == "attributes." && field.size() > 11);
   }
   if (name.substr(0, 8) == "options.") return option_names_.count(std::string(name.substr(8)));
+  if (where == scope::token)  // no message yet: a token serves many
+    return name == "timestamp" || name == "timestamp_ms" || (name == "jwt" && jwt_) ||
+           (name == "signature" && signs_);
   if (where == scope::text) return false;  // the text is made of the message and options only
   if (where == scope::upload) {
     static const std::set<std::string_view> file_fields = {
@@ -166,6 +171,8 @@ bool definition_reader::known(std::string_view name, scope where) const {
     if (name == "text" || name == "recipient") return false;  // the text went in its request
   }
   if (name == "timestamp" || name == "timestamp_ms") return true;
+  if (name.substr(0, 6) == "token.")  // never in an error text: it is a secret
+    return where != scope::response && token_values_.count(std::string(name.substr(6))) > 0;
   if (name == "signature") return signs_;
   if (name == "text") return has_text_;
   if (name == "priority") return has_priority_;

@@ -23,6 +23,9 @@ option_spec definition_key(const char* name, notibus_option_type type, const cha
 // A dotted path into a JSON answer (a.b.0).
 bool valid_json_path(std::string_view path);
 
+// The keys every request has: method, url, headers, content_type.
+std::vector<option_spec> request_keys();
+
 class definition_reader {
  public:
   definition_reader(diagnostics_sink& sink, const reserved_test& reserved)
@@ -32,7 +35,8 @@ class definition_reader {
 
  private:
   // Where a template stands: what its placeholders may name.
-  enum class scope { request, text, response, upload };
+  // token: the token's request, before any message (options and the time).
+  enum class scope { request, text, response, upload, token };
 
   static std::string value(const section_values& s, const std::string& k);
   bool known(std::string_view name, scope where) const;
@@ -55,6 +59,12 @@ class definition_reader {
   void read_aws_sign(const YAML::Node& node, const std::string& path, scope where);
   void read_uploads(const YAML::Node& node, bool files_in_request);
   void read_step(const YAML::Node& node, const std::string& path);
+  // `capture: {NAME: json.path}`, written as the request's "capture"; the names.
+  std::vector<std::string> read_captures(const located_value& c, const std::string& path);
+  void read_token(const YAML::Node& node);
+  void read_token_request(const YAML::Node& node);
+  void read_jwt(const YAML::Node& node);
+  void read_refresh(const YAML::Node& node);
   void read_headers(const located_value& headers, const std::string& path, scope where);
   void check_condition(const member_key& k, const YAML::Mark& mark, const std::string& path,
                        scope where);
@@ -62,6 +72,7 @@ class definition_reader {
   void body_tree(const YAML::Node& node, const std::string& path, scope where);
   void read_responses(const YAML::Node& node, const std::string& path);
   void read_rule(const YAML::Node& node, const std::string& path);
+  void read_when(const YAML::Node& when, const YAML::Node& rule, const std::string& path);
   void read_status(const YAML::Node& node, const std::string& path);
   void read_retry(const YAML::Node& node, const std::string& path);
   void read_urls(const YAML::Node& node, const YAML::Node& query);
@@ -74,9 +85,11 @@ class definition_reader {
   bool has_text_ = false;
   bool has_priority_ = false;
   std::string for_each_;
-  std::set<std::string> captures_;  // uploads: what earlier steps captured ({{step.NAME}})
-  bool file_sent_ = false;          // uploads: a step sends the file
-  bool signs_ = false;              // the request being read has `sign`: {{signature}}
+  std::set<std::string> captures_;      // uploads: what earlier steps captured ({{step.NAME}})
+  bool file_sent_ = false;              // uploads: a step sends the file
+  bool signs_ = false;                  // the request being read has `sign`: {{signature}}
+  std::set<std::string> token_values_;  // what the token's request captures ({{token.NAME}})
+  bool jwt_ = false;                    // the token has a jwt ({{jwt}} in its request)
 };
 
 }  // namespace notibus::services

@@ -8,9 +8,8 @@
 #include "definition_reader.hpp"
 
 namespace notibus::services {
-namespace {
 
-// The keys of a request, the text's or an upload step's.
+// The keys of a request: the text's, an upload step's, the token's.
 std::vector<option_spec> request_keys() {
   return {
       definition_key("method", NOTIBUS_OPTION_ENUM, "HTTP method.", false,
@@ -20,6 +19,8 @@ std::vector<option_spec> request_keys() {
       definition_key("content_type", NOTIBUS_OPTION_STRING, "Overrides the body's Content-Type."),
   };
 }
+
+namespace {
 
 const std::vector<option_spec>& request_schema() {
   static const std::vector<option_spec> specs = [] {

@@ -61,34 +61,38 @@ void definition_reader::read_rule(const YAML::Node& node, const std::string& pat
   json_.key("outcome").string(value(s, "outcome"));
   if (const located_value* e = s.find("error"))
     json_.key("error").string(checked_template(*e, path + ".error", scope::response));
-  const YAML::Node when = node["when"];
-  if (!when || !when.IsMap()) {
-    sink_.add(when ? when.Mark() : node.Mark(), path + ".when",
-              "expected a mapping: status, json, body");
-  } else {
-    section_values w =
-        validate_section(when, when_schema(), path + ".when", sink_, {"status"}, false);
-    if (when["status"]) read_status(when["status"], path + ".when.status");
-    // An XML answer is read into the same tree as a JSON one (xml_answer.hpp).
-    const located_value* j = w.find("json");
-    const located_value* x = w.find("xml");
-    if (j && x) sink_.add(x->mark, path + ".when", "give json or xml, not both");
-    if (const located_value* paths = j ? j : x) {
-      const std::string key = j ? "json" : "xml";
-      json_.key("json").begin_object();
-      for (const auto& [p, expected] :
-           std::get<std::vector<std::pair<std::string, std::string>>>(paths->value)) {
-        if (!valid_json_path(p))
-          sink_.add(paths->mark, path + ".when." + key,
-                    "\"" + sdk::json_escape(p) + "\" is not a path (a.b.c, a.@attribute)");
-        json_.key(p).string(expected);
-      }
-      json_.end_object();
-    }
-    if (const auto* body = get<std::string>(w, "body")) json_.key("body").string(*body);
-  }
+  read_when(node["when"], node, path + ".when");
   if (node["retry_after"]) read_retry(node["retry_after"], path + ".retry_after");
   json_.end_object();
+}
+
+// A rule's `when`: status, JSON (or XML) paths, the body; written into the
+// rule's JSON object.
+void definition_reader::read_when(const YAML::Node& when, const YAML::Node& rule,
+                                  const std::string& path) {
+  if (!when || !when.IsMap()) {
+    sink_.add(when ? when.Mark() : rule.Mark(), path, "expected a mapping: status, json, body");
+    return;
+  }
+  section_values w = validate_section(when, when_schema(), path, sink_, {"status"}, false);
+  if (when["status"]) read_status(when["status"], path + ".status");
+  // An XML answer is read into the same tree as a JSON one (xml_answer.hpp).
+  const located_value* j = w.find("json");
+  const located_value* x = w.find("xml");
+  if (j && x) sink_.add(x->mark, path, "give json or xml, not both");
+  if (const located_value* paths = j ? j : x) {
+    const std::string key = j ? "json" : "xml";
+    json_.key("json").begin_object();
+    for (const auto& [p, expected] :
+         std::get<std::vector<std::pair<std::string, std::string>>>(paths->value)) {
+      if (!valid_json_path(p))
+        sink_.add(paths->mark, path + "." + key,
+                  "\"" + sdk::json_escape(p) + "\" is not a path (a.b.c, a.@attribute)");
+      json_.key(p).string(expected);
+    }
+    json_.end_object();
+  }
+  if (const auto* body = get<std::string>(w, "body")) json_.key("body").string(*body);
 }
 
 void definition_reader::read_status(const YAML::Node& node, const std::string& path) {

@@ -21,17 +21,15 @@ const std::vector<option_spec>& uploads_schema() {
 }
 
 const std::vector<option_spec>& step_schema() {
-  static const std::vector<option_spec> specs = {
-      definition_key("method", NOTIBUS_OPTION_ENUM, "HTTP method.", false,
-                     {"GET", "POST", "PUT", "PATCH", "DELETE"}),
-      definition_key("url", NOTIBUS_OPTION_STRING, "Where to send (a template).", true),
-      definition_key("headers", NOTIBUS_OPTION_STRING_MAP, "Header templates."),
-      definition_key("content_type", NOTIBUS_OPTION_STRING, "Overrides the body's Content-Type."),
-      definition_key("body", NOTIBUS_OPTION_ENUM, "file: the file's bytes are the body.", false,
-                     {"file"}),
-      definition_key("capture", NOTIBUS_OPTION_STRING_MAP,
-                     "NAME -> a JSON path of the answer, for {{step.NAME}} in later steps."),
-  };
+  static const std::vector<option_spec> specs = [] {
+    auto keys = request_keys();
+    keys.push_back(definition_key("body", NOTIBUS_OPTION_ENUM,
+                                  "file: the file's bytes are the body.", false, {"file"}));
+    keys.push_back(
+        definition_key("capture", NOTIBUS_OPTION_STRING_MAP,
+                       "NAME -> a JSON path of the answer, for {{step.NAME}} in later steps."));
+    return keys;
+  }();
   return specs;
 }
 
@@ -82,24 +80,29 @@ void definition_reader::read_step(const YAML::Node& node, const std::string& pat
   }
   if (node["responses"]) read_responses(node["responses"], path + ".responses");
   std::vector<std::string> captured;
-  if (const located_value* c = s.find("capture")) {
-    json_.key("capture").begin_object();
-    for (const auto& [name, json_path] :
-         std::get<std::vector<std::pair<std::string, std::string>>>(c->value)) {
-      static const std::regex name_pattern("[a-z][a-z0-9_]{0,31}");
-      if (!std::regex_match(name, name_pattern))
-        sink_.add(c->mark, path + ".capture." + name, "names are lower-case letters, digits, _");
-      if (!valid_json_path(json_path))
-        sink_.add(c->mark, path + ".capture." + name,
-                  "\"" + sdk::json_escape(json_path) + "\" is not a JSON path (a.b.c)");
-      json_.key(name).string(json_path);
-      captured.push_back(name);
-    }
-    json_.end_object();
-  }
+  if (const located_value* c = s.find("capture")) captured = read_captures(*c, path + ".capture");
   // A step's captures are there for the steps after it, not for itself.
   captures_.insert(captured.begin(), captured.end());
   json_.end_object();
+}
+
+std::vector<std::string> definition_reader::read_captures(const located_value& c,
+                                                          const std::string& path) {
+  std::vector<std::string> names;
+  json_.key("capture").begin_object();
+  for (const auto& [name, json_path] :
+       std::get<std::vector<std::pair<std::string, std::string>>>(c.value)) {
+    static const std::regex name_pattern("[a-z][a-z0-9_]{0,31}");
+    if (!std::regex_match(name, name_pattern))
+      sink_.add(c.mark, path + "." + name, "names are lower-case letters, digits, _");
+    if (!valid_json_path(json_path))
+      sink_.add(c.mark, path + "." + name,
+                "\"" + sdk::json_escape(json_path) + "\" is not a JSON path (a.b.c)");
+    json_.key(name).string(json_path);
+    names.push_back(name);
+  }
+  json_.end_object();
+  return names;
 }
 
 }  // namespace notibus::services

@@ -5,19 +5,20 @@
 #include <notibus/plugin/sdk.hpp>
 
 #include <chrono>
-#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <stdexcept>
 
 #include <compiled_service.hpp>
 #include "../../common/http/client.hpp"
 #include "../../common/http/redact.hpp"
 #include "../../common/http/transport_options.hpp"
+#include "recipient_memory.hpp"
 #include "request_renderer.hpp"
 #include "response_rules.hpp"
+#include "token_cache.hpp"
 
 namespace notibus::services {
 namespace {
@@ -30,39 +31,6 @@ compiled_service compile_definition(const std::string& definition) {
   if (!s) throw std::runtime_error(error);
   return std::move(*s);
 }
-
-// Who of a for_each list got a message already, or refused it for good (or
-// which parts of a split text went), so a retry goes only to the others.
-// Bounded: the oldest messages are forgotten.
-class recipient_memory {
- public:
-  struct state {
-    std::set<std::string> delivered;
-    std::map<std::string, std::string> refused;  // recipient -> why
-  };
-  state get(const std::string& id) {
-    std::lock_guard lock(mutex_);
-    auto it = states_.find(id);
-    return it == states_.end() ? state{} : it->second;
-  }
-  void put(const std::string& id, state s) {
-    std::lock_guard lock(mutex_);
-    if (states_.insert_or_assign(id, std::move(s)).second) order_.push_back(id);
-    if (order_.size() > 10000) {
-      states_.erase(order_.front());
-      order_.pop_front();
-    }
-  }
-  void forget(const std::string& id) {
-    std::lock_guard lock(mutex_);
-    states_.erase(id);
-  }
-
- private:
-  std::mutex mutex_;
-  std::map<std::string, state> states_;
-  std::deque<std::string> order_;
-};
 
 class service_engine {
  public:
@@ -136,14 +104,78 @@ class service_engine {
         http::transport_settings(c.transport, base.value_or(http::target_url{}), view);
     s.user_agent = "notibus/" NOTIBUS_VERSION_STRING " (service " + service_.name + ")";
     client_ = std::make_unique<http::client>(s);  // throws for unreadable TLS files
+    if (service_.token) tokens_ = std::make_unique<token_cache>(service_, renderer_, *client_);
   }
 
   void send(const sdk::message_view& m, sdk::completion done) {
-    if (service_.for_each.empty()) return send_one(m, std::move(done));
-    send_each(m, std::move(done));
+    if (!tokens_) return dispatch(m, nullptr, nullptr, std::move(done));
+    // The token may come later, on the client's thread, and a refused token
+    // renders the request again: the message is copied (the host lends it
+    // only until send() returns).
+    auto copy = std::make_shared<sdk::message_copy>(m);
+    tokens_->get([this, copy, done = std::move(done)](token_cache::answer a) mutable {
+      if (!a.token) return done.finish(a.failure);
+      dispatch(copy->view(), std::move(a.token), copy, std::move(done));
+    });
   }
 
  private:
+  using token_values = token_cache::values;
+  using message_ptr = std::shared_ptr<sdk::message_copy>;
+
+  void dispatch(const sdk::message_view& m, token_values token, message_ptr copy,
+                sdk::completion done) {
+    if (service_.for_each.empty()) return send_one(m, std::move(token), copy, std::move(done));
+    send_each(m, std::move(token), copy, std::move(done));
+  }
+
+  // A request's answer, or why no new token could be had after a refusal.
+  struct reply {
+    http::result result;
+    std::optional<sdk::outcome> token_failure;
+    token_values token;  // what the request went with: a fresh token after a refusal
+  };
+  // Renders a request again with another token.
+  using remaker =
+      std::function<std::optional<http::request>(const captured_values*, std::string& error)>;
+
+  // Sends `req`; when the service says its token was refused (token.refresh),
+  // gets a new token and sends the request once more, rendered with it.
+  template <class Then>  // void(reply)
+  void transmit(http::request req, token_values token, remaker remake, Then then) {
+    client_->send(std::move(req), [this, token, remake = std::move(remake),
+                                   then = std::move(then)](http::result res) mutable {
+      if (!token || !tokens_->refused(res)) return then({std::move(res), std::nullopt, token});
+      tokens_->drop(token);
+      tokens_->get([this, res = std::move(res), remake = std::move(remake),
+                    then = std::move(then)](token_cache::answer a) mutable {
+        if (!a.token) return then({std::move(res), std::move(a.failure), nullptr});
+        std::string error;
+        auto again = remake(a.token.get(), error);
+        if (!again)
+          return then({std::move(res),
+                       sdk::outcome::permanent("cannot build the request: " + error), nullptr});
+        client_->send(std::move(*again), [token = a.token, then](http::result second) mutable {
+          then({std::move(second), std::nullopt, token});
+        });
+      });
+    });
+  }
+
+  sdk::outcome verdict(const std::vector<response_rule>& rules, const reply& r) const {
+    sdk::outcome v = r.token_failure
+                         ? *r.token_failure
+                         : judge(service_, rules, r.result, std::chrono::system_clock::now());
+    v.error = scrub(std::move(v.error));
+    return v;
+  }
+
+  // Secrets out of a text an error shows: the options', the token's.
+  std::string scrub(std::string text) const {
+    text = secrets_.apply(std::move(text));
+    return tokens_ ? tokens_->redact(std::move(text)) : text;
+  }
+
   // What a delivery report says when the message did not fit the service.
   std::string cut_note(const rendered_request& r) const {
     if (r.text_cut)
@@ -153,25 +185,33 @@ class service_engine {
     return {};
   }
 
-  // The channel outlives every send until its outcome is reported.
-  void send_one(const sdk::message_view& m, sdk::completion done) {
+  // The channel outlives every send until its outcome is reported. `copy`:
+  // the message kept for a render with a new token (null without a token).
+  void send_one(const sdk::message_view& m, token_values token, message_ptr copy,
+                sdk::completion done) {
     std::string error;
-    auto r = renderer_.render(m, nullptr, error);
+    auto r = renderer_.render(m, nullptr, token.get(), error);
     if (!r) return done.permanent("cannot build the request: " + error);
     const std::size_t uploads = service_.upload_steps.empty() ? 0 : m.attachments().size();
     if (r->requests.size() > 1 || uploads > 0) {
       auto run = std::make_shared<sequence>(m, std::move(r->requests), uploads, done);
       run->note = cut_note(*r);
       run->state = memory_.get(run->id);
+      run->token = std::move(token);
       return send_next(std::move(run));
     }
-    client_->send(std::move(r->requests.front()),
-                  [this, done, note = cut_note(*r)](http::result res) mutable {
-                    sdk::outcome v = judge(service_, res, std::chrono::system_clock::now());
-                    v.error = secrets_.apply(std::move(v.error));
-                    if (v.is_delivered()) v.detail = note;
-                    done.finish(v);
-                  });
+    remaker remake;
+    if (copy)
+      remake = [this, copy](const captured_values* t, std::string& e) {
+        auto again = renderer_.render(copy->view(), nullptr, t, e);
+        return again ? std::optional(std::move(again->requests.front())) : std::nullopt;
+      };
+    transmit(std::move(r->requests.front()), std::move(token), std::move(remake),
+             [this, done, note = cut_note(*r)](reply answer) mutable {
+               sdk::outcome v = verdict(service_.responses, answer);
+               if (v.is_delivered()) v.detail = note;
+               done.finish(v);
+             });
   }
 
   // Requests that go one after the other: the text's (a split text's parts
@@ -200,6 +240,7 @@ class service_engine {
     std::size_t unit = 0;           // texts first, then files
     std::size_t step = 0;           // of the current file's upload
     captured_values captured;
+    token_values token;  // the latest the service took
 
     std::string key() const {
       return unit < texts.size() ? "t" + std::to_string(unit)
@@ -232,16 +273,22 @@ class service_engine {
       step = &service_.upload_steps.at(run->step);
       std::string error;
       auto r = renderer_.render_step(run->m, run->unit - run->texts.size(), run->step,
-                                     run->captured, error);
+                                     run->captured, run->token.get(), error);
       if (!r)
         return fail_sequence(*run, sdk::outcome::permanent("cannot build the request: " + error));
       req = std::move(*r);
     }
-    client_->send(std::move(req), [this, run, step](http::result res) mutable {
+    remaker remake;
+    if (run->token)
+      remake = [this, run](const captured_values* t, std::string& e) {
+        return rerender(*run, t, e);
+      };
+    transmit(std::move(req), run->token, std::move(remake), [this, run, step](reply answer) {
+      if (answer.token) run->token = answer.token;
       const auto& rules = step && !step->responses.empty() ? step->responses : service_.responses;
-      sdk::outcome v = judge(service_, rules, res, std::chrono::system_clock::now());
+      sdk::outcome v = verdict(rules, answer);
       if (v.is_delivered() && step)
-        if (auto missing = capture_values(*step, res.resp, run->captured))
+        if (auto missing = capture_values(*step, answer.result.resp, run->captured))
           v = sdk::outcome::permanent("the answer has no " + *missing);
       if (!v.is_delivered()) return fail_sequence(*run, std::move(v));
       if (step && ++run->step < service_.upload_steps.size()) return send_next(std::move(run));
@@ -253,8 +300,18 @@ class service_engine {
     });
   }
 
+  // The sequence's current request, rendered with another token.
+  std::optional<http::request> rerender(const sequence& run, const captured_values* token,
+                                        std::string& error) const {
+    if (run.unit >= run.texts.size())
+      return renderer_.render_step(run.m, run.unit - run.texts.size(), run.step, run.captured,
+                                   token, error);
+    auto again = renderer_.render(run.m, nullptr, token, error);
+    return again ? std::optional(std::move(again->requests.at(run.unit))) : std::nullopt;
+  }
+
   void fail_sequence(sequence& run, sdk::outcome v) {
-    v.error = run.where(service_.upload_steps.size()) + secrets_.apply(std::move(v.error));
+    v.error = run.where(service_.upload_steps.size()) + scrub(std::move(v.error));
     if (v.kind == NOTIBUS_OUTCOME_TRANSIENT)
       memory_.put(run.id, run.state);
     else
@@ -274,7 +331,8 @@ class service_engine {
   // One request per item of the for_each list (Twilio: one SMS per number).
   // Delivered when every recipient got it or refused it for good and at
   // least one got it; transient while any failed transiently.
-  void send_each(const sdk::message_view& m, sdk::completion done) {
+  void send_each(const sdk::message_view& m, token_values token, message_ptr copy,
+                 sdk::completion done) {
     const std::string id(m.id());
     struct batch {
       std::mutex mutex;
@@ -290,28 +348,37 @@ class service_engine {
     for (const auto& to : values_.at(service_.for_each).list) {
       if (b->state.delivered.count(to) || b->state.refused.count(to)) continue;
       std::string error;
-      auto r = renderer_.render(m, &to, error);
+      auto r = renderer_.render(m, &to, token.get(), error);
       if (!r) return done.permanent("cannot build the request: " + error);
       if (r->text_cut || r->field_cut) b->note = cut_note(*r);
       requests.emplace_back(to, std::move(r->requests.front()));
     }
     if (requests.empty()) return finish_each(id, *b, done);
     b->waiting = requests.size();
-    for (auto& [to, req] : requests)
-      client_->send(std::move(req), [this, b, done, id, to = to](http::result res) mutable {
-        sdk::outcome v = judge(service_, res, std::chrono::system_clock::now());
-        std::lock_guard lock(b->mutex);
-        if (v.kind == NOTIBUS_OUTCOME_DELIVERED) {
-          b->state.delivered.insert(to);
-        } else if (v.kind == NOTIBUS_OUTCOME_PERMANENT) {
-          b->state.refused[to] = secrets_.apply(v.error);
-        } else {
-          b->transient.push_back(to + ": " + secrets_.apply(v.error));
-          if (v.retry_after)
-            b->retry_after = std::max(b->retry_after.value_or(milliseconds(0)), *v.retry_after);
-        }
-        if (--b->waiting == 0) finish_each(id, *b, done);
-      });
+    for (auto& [to, req] : requests) {
+      remaker remake;
+      if (copy)
+        remake = [this, copy, to = to](const captured_values* t, std::string& e) {
+          auto again = renderer_.render(copy->view(), &to, t, e);
+          return again ? std::optional(std::move(again->requests.front())) : std::nullopt;
+        };
+      transmit(std::move(req), token, std::move(remake),
+               [this, b, done, id, to = to](reply answer) mutable {
+                 sdk::outcome v = verdict(service_.responses, answer);
+                 std::lock_guard lock(b->mutex);
+                 if (v.kind == NOTIBUS_OUTCOME_DELIVERED) {
+                   b->state.delivered.insert(to);
+                 } else if (v.kind == NOTIBUS_OUTCOME_PERMANENT) {
+                   b->state.refused[to] = v.error;
+                 } else {
+                   b->transient.push_back(to + ": " + v.error);
+                   if (v.retry_after)
+                     b->retry_after =
+                         std::max(b->retry_after.value_or(milliseconds(0)), *v.retry_after);
+                 }
+                 if (--b->waiting == 0) finish_each(id, *b, done);
+               });
+    }
   }
 
   void finish_each(const std::string& id, const auto& b, sdk::completion& done) {
@@ -340,6 +407,8 @@ class service_engine {
   request_renderer renderer_;
   http::redactor secrets_;  // cut out of answers quoted in errors
   recipient_memory memory_;
+  // Declared before the client, so it outlives the client's last callback.
+  std::unique_ptr<token_cache> tokens_;
   std::unique_ptr<http::client> client_;
 };
 

@@ -3,6 +3,16 @@
 #include "../../common/format/split.hpp"
 
 namespace notibus::services {
+namespace {
+
+// A value an answer gave ({{step.NAME}}, {{token.NAME}}).
+resolved value_in(const captured_values* values, std::string_view name) {
+  if (!values) return {};
+  auto it = values->find(name);
+  return it == values->end() ? resolved{} : resolved{true, it->second, {}};
+}
+
+}  // namespace
 
 std::string json_quoted(std::string_view text) {
   std::string out = "\"";
@@ -91,11 +101,7 @@ resolved context::find(std::string_view name) const {
   if (name.substr(0, 8) == "message.") return message_field(name.substr(8));
   if (name.substr(0, 8) == "options.") return option(name.substr(8));
   if (name.substr(0, 5) == "file.") return file_field(name.substr(5));
-  if (name.substr(0, 5) == "step." && captured_) {
-    auto it = captured_->find(name.substr(5));
-    if (it != captured_->end()) return {true, it->second, {}};
-    return {};
-  }
+  if (name.substr(0, 5) == "step.") return value_in(captured_, name.substr(5));
   if (name == "timestamp" || name == "timestamp_ms") {
     const auto since = now().time_since_epoch();
     const std::string n = std::to_string(
@@ -104,6 +110,8 @@ resolved context::find(std::string_view name) const {
     return {true, n, n};
   }
   if (name == "signature") return {!signature_.empty(), signature_, {}};
+  if (name.substr(0, 6) == "token.") return value_in(token_, name.substr(6));
+  if (name == "jwt") return {!jwt_.empty(), jwt_, {}};
   if (name == "text") return {true, text_, {}};
   if (name == "delivery_id")
     return {true, m_ ? std::string(m_->id()) + "." + std::string(channel_) : "", {}};

@@ -48,6 +48,10 @@ class context {
   }
   // A request's {{signature}} (request.sign), made before its templates are filled.
   void set_signature(std::string s) { signature_ = std::move(s); }
+  // What the token's request captured ({{token.NAME}}).
+  void set_token(const captured_values* token) { token_ = token; }
+  // The token request's {{jwt}} (token.jwt).
+  void set_jwt(std::string jwt) { jwt_ = std::move(jwt); }
   // The body the text shows: cut to the service's limit, or one part of a
   // split, in the form the service takes.
   void set_body(std::optional<std::string> body) { body_override_ = std::move(body); }
@@ -107,6 +111,8 @@ class context {
   const sdk::message_view::file* file_ = nullptr;
   std::size_t file_index_ = 0;
   const captured_values* captured_ = nullptr;
+  const captured_values* token_ = nullptr;
+  std::string jwt_;
   // {{timestamp}}, {{timestamp_ms}}: one instant for everything a render makes.
   mutable std::optional<std::chrono::system_clock::time_point> now_;
   std::string signature_;

@@ -7,11 +7,11 @@
 #include "../../common/format/split.hpp"
 #include "../../common/http/base64.hpp"
 #include "../../common/http/header_name.hpp"
-#include "../../common/http/hmac.hpp"
 #include "../../common/http/multipart.hpp"
 #include "../../common/http/sigv4.hpp"
 #include "../../common/http/url.hpp"
 #include "render_context.hpp"
+#include "signatures.hpp"
 
 namespace notibus::services {
 namespace {
@@ -264,21 +264,6 @@ std::vector<std::pair<std::string, std::string>> form_fields(
   return out;
 }
 
-// request.sign: the HMAC of its message under its key, base64 or hex.
-std::string signature_of(const signing& sign, const context& ctx) {
-  const std::string mac =
-      http::hmac(sign.sha1 ? http::hmac_digest::sha1 : http::hmac_digest::sha256,
-                 ctx.plain(sign.key), ctx.plain(sign.message));
-  if (!sign.hex) return http::base64_encode(mac);
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char c : mac) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
 bool is_file_part(const service_template& t) {
   const placeholder* p = t.sole_placeholder();
   return p && p->name == "file";
@@ -363,9 +348,11 @@ std::optional<http::request> request_renderer::request_for(const request_spec& r
 
 std::optional<rendered_request> request_renderer::render(const sdk::message_view& m,
                                                          const std::string* recipient,
+                                                         const captured_values* token,
                                                          std::string& error) const {
   format::message_body body(m, target_);
   context ctx(s_, options_, &m, channel_, recipient, &body);
+  ctx.set_token(token);
   rendered_request out;
   std::vector<composed> texts_to_send;
   if (s_.text)
@@ -411,12 +398,24 @@ void request_renderer::attach_files(const context& ctx, http::request& req) cons
 std::optional<http::request> request_renderer::render_step(const sdk::message_view& m,
                                                            std::size_t file, std::size_t step,
                                                            const captured_values& captured,
+                                                           const captured_values* token,
                                                            std::string& error) const {
   format::message_body body(m, target_);
   context ctx(s_, options_, &m, channel_, nullptr, &body);
+  ctx.set_token(token);
   const auto files = m.attachments();
   ctx.set_file(&files.at(file), file, &captured);
   return request_for(s_.upload_steps.at(step), ctx, 0, error);
+}
+
+std::optional<http::request> request_renderer::render_token(std::string& error) const {
+  context ctx(s_, options_, nullptr, channel_, nullptr, nullptr);
+  if (s_.token->jwt) {
+    auto jwt = signed_jwt(*s_.token->jwt, ctx, error);
+    if (!jwt) return std::nullopt;
+    ctx.set_jwt(std::move(*jwt));
+  }
+  return request_for(s_.token->request, ctx, 0, error);
 }
 
 std::string request_renderer::base_url() const {

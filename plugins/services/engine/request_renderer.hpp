@@ -52,14 +52,18 @@ class request_renderer {
                    const std::string& render = {}, overflow_mode overflow = overflow_mode::cut);
 
   // nullopt with `error` set when the URL does not come out as an http(s) URL.
+  // `token`: what the token's request captured, when the definition has one.
   std::optional<rendered_request> render(const sdk::message_view& m, const std::string* recipient,
-                                         std::string& error) const;
+                                         const captured_values* token, std::string& error) const;
 
   // Step `step` of the upload of the message's file `file` (uploads.steps),
   // with what the steps before it captured.
   std::optional<http::request> render_step(const sdk::message_view& m, std::size_t file,
                                            std::size_t step, const captured_values& captured,
-                                           std::string& error) const;
+                                           const captured_values* token, std::string& error) const;
+
+  // The token's request (token.request), its {{jwt}} signed first if it has one.
+  std::optional<http::request> render_token(std::string& error) const;
 
   // The URL with no message (for redaction and config checks).
   std::string base_url() const;

@@ -179,6 +179,12 @@ outcome judge(const compiled_service& s, const std::vector<response_rule>& rules
   return outcome::transient(error, delay(rule ? rule->retry_after : none, a, now));
 }
 
+bool answer_matches(const std::vector<response_rule>& rules, const http::response& r) {
+  answer a(r);
+  return std::any_of(rules.begin(), rules.end(),
+                     [&](const response_rule& rule) { return matches(rule, a); });
+}
+
 std::optional<std::string> capture_values(const request_spec& step, const http::response& r,
                                           captured_values& into) {
   answer a(r);

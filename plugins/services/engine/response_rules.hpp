@@ -24,6 +24,9 @@ sdk::outcome judge(const compiled_service& s, const http::result& r,
 sdk::outcome judge(const compiled_service& s, const std::vector<response_rule>& rules,
                    const http::result& r, std::chrono::system_clock::time_point now);
 
+// Whether any of `rules` matches the answer (their outcomes aside).
+bool answer_matches(const std::vector<response_rule>& rules, const http::response& r);
+
 // Reads what `step` captures from its JSON answer into `into`; the JSON path
 // the answer lacks, if one does.
 std::optional<std::string> capture_values(const request_spec& step, const http::response& r,
