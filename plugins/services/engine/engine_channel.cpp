@@ -165,7 +165,7 @@ class service_engine {
   sdk::outcome verdict(const std::vector<response_rule>& rules, const reply& r) const {
     sdk::outcome v = r.token_failure
                          ? *r.token_failure
-                         : judge(service_, rules, r.result, std::chrono::system_clock::now());
+                         : judge(rules, service_.error, r.result, std::chrono::system_clock::now());
     v.error = scrub(std::move(v.error));
     return v;
   }

@@ -140,11 +140,12 @@ std::string error_text(const service_template& t, answer& a) {
 
 outcome judge(const compiled_service& s, const http::result& r,
               std::chrono::system_clock::time_point now) {
-  return judge(s, s.responses, r, now);
+  return judge(s.responses, s.error, r, now);
 }
 
-outcome judge(const compiled_service& s, const std::vector<response_rule>& rules,
-              const http::result& r, std::chrono::system_clock::time_point now) {
+outcome judge(const std::vector<response_rule>& rules,
+              const std::optional<service_template>& default_error, const http::result& r,
+              std::chrono::system_clock::time_point now) {
   if (auto failed = http::transport_failure(r)) return *failed;
   answer a(r.resp);
   const unsigned status = r.resp.status;
@@ -169,7 +170,7 @@ outcome judge(const compiled_service& s, const std::vector<response_rule>& rules
 
   std::string why;
   if (rule && rule->error) why = error_text(*rule->error, a);
-  if (why.empty() && s.error) why = error_text(*s.error, a);
+  if (why.empty() && default_error) why = error_text(*default_error, a);
   if (why.empty() && !r.resp.body.empty()) why = http::excerpt(r.resp.body);
   if (why.empty() && status >= 200 && status < 300)
     why = "the answer does not say it was delivered";

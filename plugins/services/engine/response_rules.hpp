@@ -20,9 +20,11 @@ namespace notibus::services {
 
 sdk::outcome judge(const compiled_service& s, const http::result& r,
                    std::chrono::system_clock::time_point now);
-// The same with other rules (an upload step's own); the definition's default_error still applies.
-sdk::outcome judge(const compiled_service& s, const std::vector<response_rule>& rules,
-                   const http::result& r, std::chrono::system_clock::time_point now);
+// The same with other rules (an upload step's own, the token's) and the
+// error text when no rule gives one (none: the answer's own words).
+sdk::outcome judge(const std::vector<response_rule>& rules,
+                   const std::optional<service_template>& default_error, const http::result& r,
+                   std::chrono::system_clock::time_point now);
 
 // Whether any of `rules` matches the answer (their outcomes aside).
 bool answer_matches(const std::vector<response_rule>& rules, const http::response& r);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "../../common/http/redact.hpp"
 #include "../../common/http/transport_options.hpp"
 #include "response_rules.hpp"
 
@@ -61,7 +62,10 @@ void token_cache::fetch() {
                   {});
   client_.send(std::move(*req), [this](http::result res) {
     const token_spec& t = *s_.token;
-    sdk::outcome v = judge(s_, t.request.responses, res, std::chrono::system_clock::now());
+    // The token endpoint's errors are its own (OAuth's {"error",
+    // "error_description"}): the service's default_error does not read them.
+    static const std::optional<service_template> own_words;
+    sdk::outcome v = judge(t.request.responses, own_words, res, std::chrono::system_clock::now());
     if (!v.is_delivered()) {
       v.error = "the token request failed: " + v.error;
       return settle({nullptr, std::move(v)}, {});
@@ -100,7 +104,8 @@ void token_cache::settle(answer a, seconds lifetime) {
     if (a.token) {
       renew_at_ = steady_clock::now() + lifetime - margin(lifetime);
       for (const auto& [name, value] : *a.token)
-        if (value.size() >= 8 && std::find(seen_.begin(), seen_.end(), value) == seen_.end())
+        if (value.size() >= http::redactor::min_length &&
+            std::find(seen_.begin(), seen_.end(), value) == seen_.end())
           seen_.push_back(value);
       if (seen_.size() > max_remembered_values)
         seen_.erase(seen_.begin(), seen_.end() - max_remembered_values);
