@@ -194,16 +194,18 @@ class TokenServicesTest(SinkCase):
             "android": {"priority": "high"}}})
         self.assertNotIn("PRIVATE KEY", d.logs() + json.dumps(report))
 
-    def test_fcm_refuses_a_key_that_is_no_rsa_key(self):
-        service = Service("/token", lambda t, b: (200, {}), lambda p, t, b: (200, {}))
-        d = self.start(service, 'type: fcm, project: p-1, client_email: sa@x, '
-                                'private_key: "-----BEGIN PRIVATE KEY-----\\nnot-a-key\\n", '
-                                'devices: [dev-a], token_url: "{url}/token", api_url: "{url}"')
-        report = self.send(d)
-        self.assertEqual(report["state"], "failed", report)
-        self.assertIn("cannot build the token request: the private key is not a PEM private key",
-                      report["last_error"])
-        self.assertNotIn("not-a-key", d.logs() + json.dumps(report))
+    def test_fcm_refuses_a_key_that_is_no_rsa_key_when_the_config_is_read(self):
+        config = os.path.join(self.tmp, "fcm.yaml")
+        with open(config, "w") as f:
+            f.write('version: 1\nchannels:\n  push: {type: fcm, project: p-1, client_email: sa@x, '
+                    'private_key: "-----BEGIN PRIVATE KEY-----\\nsecret-bits\\n", devices: [d]}\n'
+                    'routes:\n  - to: [push]\n')
+        out = subprocess.run([os.environ["NOTIBUS_BIN"], "check", "-c", config],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 2, out)
+        self.assertIn(f"{config}:3:68: channels.push.private_key: the private key is not a PEM "
+                      "private key", out.stdout + out.stderr)
+        self.assertNotIn("secret-bits", out.stdout + out.stderr)
 
     # Bluesky: a session login; an ExpiredToken 400 makes a new session.
     def test_bluesky_logs_in_once_and_renews_an_expired_session(self):

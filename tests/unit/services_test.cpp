@@ -11,35 +11,16 @@
 #include <set>
 
 #include "../support/temp_dir.hpp"
+#include "definition_problems.hpp"
 #include "services/catalog.hpp"
 #include "services/service_channel.hpp"
 #include "services/service_url.hpp"
 
+using notibus::test::modules_registry;
+using notibus::test::problems_of;
 using notibus::test::temp_dir;
 
 namespace {
-
-// A registry with the build's channel modules (the service engine, webhook
-// and email are modules in most builds): their option tables are what a
-// definition's options must not clash with and what URL forms must set.
-const notibus::plugin_registry& modules_registry() {
-  static const auto* registry = [] {
-    auto* r = new notibus::plugin_registry;
-    if (!r->find(notibus::service_engine_name)) (void)r->load_directory(NOTIBUS_PLUGIN_BUILD_DIR);
-    return r;
-  }();
-  return *registry;
-}
-
-std::vector<std::string> problems_of(const std::string& yaml) {
-  notibus::diagnostics_sink sink("def.yaml");
-  (void)notibus::services::read_definition_text(yaml, sink, [](std::string_view name) {
-    return notibus::services::is_reserved_option(modules_registry(), name);
-  });
-  std::vector<std::string> out;
-  for (const auto& d : sink.take()) out.push_back(d.to_string());
-  return out;
-}
 
 const char* minimal = R"(service: demo
 description: A demo.

@@ -77,7 +77,8 @@ class service_engine {
                                  ": it sends one request per recipient; use cut");
     const option_values values = read_options(s, view);
     const request_renderer renderer(s, values, std::string(view.instance_name()));
-    std::string error;
+    std::string error, option;
+    if (!renderer.jwt_key_usable(option, error)) view.error(option.c_str(), error);
     if (http::parse_url(renderer.base_url(), error))
       return http::validate_transport(c.transport, view);
     // Name the option the URL starts with (webhook_url, server...) if there is one.

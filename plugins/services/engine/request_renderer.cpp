@@ -7,6 +7,7 @@
 #include "../../common/format/split.hpp"
 #include "../../common/http/base64.hpp"
 #include "../../common/http/header_name.hpp"
+#include "../../common/http/jwt.hpp"
 #include "../../common/http/multipart.hpp"
 #include "../../common/http/sigv4.hpp"
 #include "../../common/http/url.hpp"
@@ -416,6 +417,16 @@ std::optional<http::request> request_renderer::render_token(std::string& error) 
     ctx.set_jwt(std::move(*jwt));
   }
   return request_for(s_.token->request, ctx, 0, error);
+}
+
+bool request_renderer::jwt_key_usable(std::string& option, std::string& error) const {
+  if (!s_.token || !s_.token->jwt) return true;
+  const service_template& key = s_.token->jwt->key;
+  const context ctx(s_, options_, nullptr, channel_, nullptr, nullptr);
+  if (http::readable_rsa_key(ctx.plain(key), error)) return true;
+  const placeholder* p = key.sole_placeholder();
+  option = p && p->name.rfind("options.", 0) == 0 ? p->name.substr(8) : "type";
+  return false;
 }
 
 std::string request_renderer::base_url() const {

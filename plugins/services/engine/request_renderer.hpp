@@ -64,6 +64,9 @@ class request_renderer {
 
   // The token's request (token.request), its {{jwt}} signed first if it has one.
   std::optional<http::request> render_token(std::string& error) const;
+  // Whether token.jwt's key is a usable RSA key (for config checks); the
+  // option it comes from when not.
+  bool jwt_key_usable(std::string& option, std::string& error) const;
 
   // The URL with no message (for redaction and config checks).
   std::string base_url() const;
