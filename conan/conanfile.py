@@ -7,6 +7,7 @@ from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
 from conan.tools.files import copy
 
 CHANNEL_MODES = ["builtin", "module", "off"]
+CHANNELS = ("webhook", "callmebot", "email", "syslog", "mqtt", "service")
 
 
 class NotibusConan(ConanFile):
@@ -22,6 +23,7 @@ class NotibusConan(ConanFile):
         "channel_callmebot": CHANNEL_MODES,
         "channel_email": CHANNEL_MODES,
         "channel_syslog": CHANNEL_MODES,
+        "channel_mqtt": CHANNEL_MODES,  # through Eclipse Paho C
         "channel_service": CHANNEL_MODES,  # the engine of the service definitions
         "with_jetstream": [True, False],  # the shared queue (`queue:`), through libnats
     }
@@ -32,6 +34,7 @@ class NotibusConan(ConanFile):
         "channel_callmebot": "module",
         "channel_email": "module",
         "channel_syslog": "module",
+        "channel_mqtt": "module",
         "channel_service": "module",
         "with_jetstream": True,
     }
@@ -59,6 +62,8 @@ class NotibusConan(ConanFile):
         self.requires("yaml-cpp/0.7.0")
         if self.options.with_jetstream:
             self.requires("cnats/3.4.1")
+        if self.options.channel_mqtt != "off":
+            self.requires("paho-mqtt-c/1.3.12")
 
     def build_requirements(self):
         self.test_requires("gtest/1.12.1")
@@ -69,7 +74,7 @@ class NotibusConan(ConanFile):
         tc.variables["NOTIBUS_BUILD_TESTS"] = False
         tc.variables["NOTIBUS_BUILD_BENCH"] = False
         tc.variables["NOTIBUS_JETSTREAM"] = bool(self.options.with_jetstream)
-        for channel in ("webhook", "callmebot", "email", "syslog", "service"):
+        for channel in CHANNELS:
             tc.variables[f"NOTIBUS_CHANNEL_{channel.upper()}"] = str(self.options.get_safe(f"channel_{channel}"))
         tc.generate()
         CMakeDeps(self).generate()
@@ -120,9 +125,13 @@ class NotibusConan(ConanFile):
         # cmark-gfm, so both come from the system, e.g. Debian's libcmark-gfm-dev,
         # libcmark-gfm-extensions-dev and libgumbo-dev). Modules link them
         # themselves; channels built into the library need them at link time.
-        channels = ("webhook", "callmebot", "email", "syslog", "service")
-        if any(str(self.options.get_safe(f"channel_{c}")) == "builtin" for c in channels):
+        if any(str(self.options.get_safe(f"channel_{c}")) == "builtin" for c in CHANNELS):
             core.system_libs += ["cmark-gfm-extensions", "cmark-gfm", "gumbo"]
+        if str(self.options.channel_mqtt) == "builtin":
+            if self._packaged("paho-mqtt-c"):
+                core.requires.append("paho-mqtt-c::paho-mqtt-c")
+            else:
+                core.system_libs.append("paho-mqtt3as")
         # A bus served over HTTP (notibus/http_service.hpp): Beast and Boost.JSON
         # inside, OpenSSL for the HTTPS listener.
         server = self.cpp_info.components["server"]
