@@ -127,9 +127,7 @@ void sign_aws_v4(request& req, const aws_credentials& c,
   const std::string scope = date + "/" + c.region + "/" + c.service + "/aws4_request";
   const std::string to_sign =
       "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256_hex({canonical_request});
-  const std::string key =
-      hmac(hmac(hmac(hmac("AWS4" + c.secret_key, date), c.region), c.service), "aws4_request");
-  const std::string signature = hmac(key, to_sign);
+  const std::string signature = hmac(signing_key(c, date), to_sign);
   req.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + c.access_key + "/" +
                                                 scope + ", SignedHeaders=" + header_names +
                                                 ", Signature=" + hex(signature));
