@@ -61,7 +61,7 @@ std::shared_ptr<bus> bus_holder::previous() const {
 }
 
 void api::set_settings(api_settings s) {
-  ingestion_.configure(s.ingest, s.auth_token, s.max_body);
+  ingestion_.configure(s.ingest, s.auth_token, s.max_body, s.attachments);
   std::lock_guard lock(settings_mutex_);
   max_body_ = s.max_body;
   settings_ = std::move(s);

@@ -52,7 +52,8 @@ class api {
         executor_(std::move(executor)),
         refusals_(std::move(log)),
         max_body_(settings_.max_body) {
-    ingestion_.configure(settings_.ingest, settings_.auth_token, settings_.max_body);
+    ingestion_.configure(settings_.ingest, settings_.auth_token, settings_.max_body,
+                         settings_.attachments);
   }
 
   void handle(http_request req, http_server::respond_fn respond);

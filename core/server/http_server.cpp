@@ -154,10 +154,14 @@ asio::awaitable<std::optional<http_request>> http_server::impl::read_head(
   co_return req;
 }
 
+// A POST or PUT may carry files: POST /v1/messages, and the ingestion
+// dialects that take them (ntfy's PUT of a file). Its head was checked by
+// then (the token, and a dialect's own limit), so only such a request reads
+// past max_body.
 std::size_t http_server::impl::body_limit_of(const http_request& req) const {
-  if (message_body_limit <= settings.max_body || req.method != "POST") return settings.max_body;
-  const std::string_view path = std::string_view(req.target).substr(0, req.target.find('?'));
-  return path == "/v1/messages" ? message_body_limit : settings.max_body;
+  if (message_body_limit <= settings.max_body || (req.method != "POST" && req.method != "PUT"))
+    return settings.max_body;
+  return message_body_limit;
 }
 
 std::optional<http_response> http_server::impl::framing_refusal(

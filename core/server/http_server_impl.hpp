@@ -106,7 +106,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   // does one over max_body.
   std::optional<http_response> framing_refusal(
       const bhttp::request_parser<bhttp::string_body>& parser, std::size_t limit) const;
-  // max_body, or max_message_body for POST /v1/messages.
+  // max_body, or max_message_body for a POST or PUT (which may carry files).
   std::size_t body_limit_of(const http_request& req) const;
 
   // The body into `req` (after a 100 Continue, if asked and the head passes

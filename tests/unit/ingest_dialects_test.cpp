@@ -83,10 +83,30 @@ TEST(AppriseDialect, RefusesWhatItCannotTake) {
   EXPECT_EQ(map(*d, post("/notify/k", R"({"body":"b","type":"fatal"})")).refused->status, 400u);
   EXPECT_EQ(map(*d, post("/notify/k", "<xml/>", "text/xml")).refused->status, 415u);
   EXPECT_EQ(map(*d, post("/notify/x/y", R"({"body":"b"})")).refused->status, 403u);
+  EXPECT_EQ(
+      map(*d, post("/notify/k", R"({"body":"b","attach":"file:///etc/passwd"})")).refused->status,
+      400u);
+}
+
+TEST(AppriseDialect, TakesFilesAsPartsAndUrlsInAttach) {
+  auto d = make("apprise", [](notibus::ingest_dialect_settings& s) { s.keys = {{"k", "t"}}; });
   const std::string file =
-      "--B\r\nContent-Disposition: form-data; name=\"attach\"; filename=\"a\"\r\n\r\nx\r\n--B--";
-  EXPECT_EQ(map(*d, post("/notify/k", file, "multipart/form-data; boundary=B")).refused->status,
-            400u);
+      "--B\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nsee log\r\n"
+      "--B\r\nContent-Disposition: form-data; name=\"attach\"; filename=\"app.log\"\r\n"
+      "Content-Type: text/plain\r\n\r\nline 1\r\n--B--";
+  auto parts = map(*d, post("/notify/k", file, "multipart/form-data; boundary=B"));
+  ASSERT_EQ(parts.messages.size(), 1u);
+  const auto& a = parts.messages[0].attachments;
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ((std::pair{a[0].name, std::string(a[0].bytes())}),
+            (std::pair{std::string("app.log"), std::string("line 1")}));
+  EXPECT_EQ(a[0].media_type, "text/plain");
+  auto urls =
+      map(*d, post("/notify/k", R"({"body":"b","attach":["https://x/1.png","http://y/2"]})"));
+  ASSERT_EQ(urls.messages.size(), 1u);
+  ASSERT_EQ(urls.messages[0].attachments.size(), 2u);
+  EXPECT_EQ(urls.messages[0].attachments[1].url, "http://y/2");
+  EXPECT_TRUE(d->takes_files());
 }
 
 TEST(NtfyDialect, ServesTopicsAndTheirPublishPaths) {
@@ -98,7 +118,7 @@ TEST(NtfyDialect, ServesTopicsAndTheirPublishPaths) {
     EXPECT_FALSE(d->serves(no)) << no;
 }
 
-TEST(NtfyDialect, TakesJsonAndRefusesDelaysAndUploads) {
+TEST(NtfyDialect, TakesJsonAndRefusesDelays) {
   auto d = make("ntfy");
   auto m = map(
       *d,
@@ -110,9 +130,41 @@ TEST(NtfyDialect, TakesJsonAndRefusesDelaysAndUploads) {
   auto delayed = post("/t", "later", "");
   delayed.headers.emplace_back("x-delay", "30m");
   EXPECT_EQ(map(*d, delayed).answer->status, 400u);
-  auto upload = post("/t", std::string("\xff\xfe binary", 9), "");
-  EXPECT_EQ(map(*d, upload).answer->status, 400u);
   EXPECT_EQ(map(*d, post("/", R"({"message":"no topic"})")).answer->status, 400u);
+}
+
+TEST(NtfyDialect, TakesAFileInTheBodyOrByUrl) {
+  auto d = make("ntfy");
+  // A body that is not text is a file, as ntfy takes it; the message says so.
+  auto binary = map(*d, post("/t", std::string("\xff\xfe binary", 9), ""));
+  ASSERT_EQ(binary.messages.size(), 1u);
+  EXPECT_EQ(binary.messages[0].body, "You received a file: attachment");
+  ASSERT_EQ(binary.messages[0].attachments.size(), 1u);
+  EXPECT_EQ(binary.messages[0].attachments[0].size(), 9u);
+  // With a file name even text is a file; X-Message is the message.
+  auto named = post("/t", "a,b\n1,2\n", "");
+  named.headers.emplace_back("x-filename", "data.csv");
+  named.headers.emplace_back("x-message", "the export");
+  auto m = map(*d, named);
+  ASSERT_EQ(m.messages.size(), 1u);
+  EXPECT_EQ(m.messages[0].body, "the export");
+  EXPECT_EQ(m.messages[0].attachments.at(0).name, "data.csv");
+  // X-Attach: a URL attachment, named by X-Filename, the URL kept as attribute.
+  auto by_url = post("/t", "look", "");
+  by_url.headers.emplace_back("x-attach", "https://example.com/shot.png");
+  by_url.headers.emplace_back("x-filename", "shot.png");
+  auto u = map(*d, by_url);
+  ASSERT_EQ(u.messages.size(), 1u);
+  EXPECT_EQ(u.messages[0].body, "look");
+  EXPECT_EQ(u.messages[0].attachments.at(0).url, "https://example.com/shot.png");
+  EXPECT_EQ(u.messages[0].attachments.at(0).name, "shot.png");
+  EXPECT_EQ(u.messages[0].attributes.at("attach"), "https://example.com/shot.png");
+  auto both = post("/t", std::string("\xff\xfe binary", 9), "");
+  both.headers.emplace_back("x-attach", "https://example.com/shot.png");
+  EXPECT_EQ(map(*d, both).answer->status, 400u);  // a file in the body and one by URL
+  auto not_http = post("/t", "x", "");
+  not_http.headers.emplace_back("x-attach", "file:///etc/passwd");
+  EXPECT_EQ(map(*d, not_http).answer->status, 400u);
 }
 
 TEST(NtfyDialect, AcceptsTheTokenAsBearerBasicOrAuthParameter) {

@@ -1,6 +1,7 @@
 // The Apprise API's POST /notify/{KEY} (github.com/caronc/apprise-api): JSON,
-// form or multipart fields body, title, type, format and tag; KEY names a
-// target in the config (ingest.apprise.keys). Answers 200 once the message
+// form or multipart fields body, title, type, format and tag, files as
+// multipart parts or URLs in `attach`; KEY names a target in the config
+// (ingest.apprise.keys). Answers 200 once the message
 // is accepted (delivery goes on after it: Apprise's own 200 means "sent",
 // notibus's means "accepted and kept", docs/ingest.md), 204 for a KEY with
 // nothing configured, as Apprise does; errors as {"error": ...}.
@@ -42,7 +43,8 @@ class apprise final : public dialect {
     const std::string key(path.substr(settings().path.size()));
     json_arena arena;
     json::object in(arena.storage());
-    if (auto no = read_fields(req, in)) return mapped::refuse(*no);
+    std::vector<attachment> files;
+    if (auto no = read_fields(req, in, &files)) return mapped::refuse(*no);
     if (key.empty() || key.find('/') != std::string::npos) {
       // The stateless form names its destinations itself: a caller would
       // choose where notibus sends, so it is not offered.
@@ -58,9 +60,13 @@ class apprise final : public dialect {
     }
     message m = base_message();
     if (auto no = read_message(in, m)) return mapped::refuse(*no);
+    m.attachments = std::move(files);
+    if (auto no = read_attach_urls(in, m)) return mapped::refuse(*no);
     aim(*target, m);
     return mapped::publish(std::move(m));
   }
+
+  bool takes_files() const override { return true; }
 
   http_response accepted(std::string_view, const std::vector<message>&,
                          const std::vector<std::string>& ids) const override {
@@ -93,6 +99,28 @@ class apprise final : public dialect {
     } else {
       m.topic = target;
     }
+  }
+
+  // `attach` (or `attachment`): a URL or a list of them, fetched as the
+  // native API fetches URL attachments (docs/attachments.md).
+  static std::optional<refusal> read_attach_urls(const json::object& in, message& m) {
+    std::vector<std::string> urls;
+    for (const char* key : {"attach", "attachment"}) {
+      if (const json::array* list = array_of(in, key)) {
+        for (const auto& u : *list)
+          if (u.is_string()) urls.emplace_back(u.as_string());
+      } else {
+        for (auto& u : split_list(text_of(in, key))) urls.push_back(std::move(u));
+      }
+    }
+    for (auto& url : urls) {
+      if (!url.starts_with("http://") && !url.starts_with("https://"))
+        return bad_request("", "attach takes http(s) URLs; send files as multipart parts");
+      attachment a;
+      a.url = std::move(url);
+      m.attachments.push_back(std::move(a));
+    }
+    return std::nullopt;
   }
 
   static std::optional<refusal> read_message(const json::object& in, message& m) {

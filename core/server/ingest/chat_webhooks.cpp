@@ -153,13 +153,15 @@ class discord final : public dialect {
   mapped map(const http_request& req, std::string_view) const override {
     if (req.method != "POST") return mapped::refuse({405, "0", "405: Method Not Allowed"});
     json_arena arena;
-    auto o = payload(req, arena.storage());
+    std::vector<attachment> files;
+    auto o = payload(req, arena.storage(), files);
     if (!o) return mapped::refuse({400, "50109", "The request body contains invalid JSON."});
     message m = base_message();
+    m.attachments = std::move(files);
     m.format = body_format::markdown;
     m.body = text_of(*o, "content");
     if (const json::array* embeds = array_of(*o, "embeds")) read_embeds(*embeds, m);
-    if (m.body.empty() && m.title.empty())
+    if (m.body.empty() && m.title.empty() && m.attachments.empty())
       return mapped::refuse({400, "50006", "Cannot send an empty message"});
     if (auto u = text_of(*o, "username"); !u.empty()) m.attributes["discord.username"] = u;
     if (auto a = text_of(*o, "avatar_url"); !a.empty()) m.attributes["icon"] = a;
@@ -190,6 +192,7 @@ class discord final : public dialect {
   }
 
   bool echoes_messages() const override { return true; }
+  bool takes_files() const override { return true; }
 
   http_response refused(const refusal& why) const override {
     json::object o;
@@ -209,7 +212,10 @@ class discord final : public dialect {
   }
 
  private:
-  static std::optional<json::object> payload(const http_request& req, json::storage_ptr storage) {
+  // The JSON (payload_json in a multipart body, whose file parts, files[n],
+  // go into `files`).
+  static std::optional<json::object> payload(const http_request& req, json::storage_ptr storage,
+                                             std::vector<attachment>& files) {
     refusal why;
     const std::string* type = req.header("content-type");
     if (!type || media_type(*type) != "multipart/form-data")
@@ -223,7 +229,8 @@ class discord final : public dialect {
         if (!o) return std::nullopt;
         for (auto& [k, v] : *o) out[k] = v;
       } else if (!p.filename.empty()) {
-        return std::nullopt;  // files: not supported until attachments exist
+        files.push_back(attachment::from_bytes(p.filename, std::string(p.data),
+                                               given_media_type(p.content_type)));
       } else {
         out[p.name] = p.data;
       }

@@ -90,20 +90,26 @@ const json::array* array_of(const json::object& o, std::string_view key) {
 
 namespace {
 
-std::optional<refusal> read_parts(const std::string& type, std::string_view body,
-                                  json::object& out) {
+std::optional<refusal> read_parts(const std::string& type, std::string_view body, json::object& out,
+                                  std::vector<attachment>* files) {
   auto parts = multipart_parts(type, body);
   if (!parts) return bad_request("", "the multipart body is not well formed");
   for (auto& p : *parts) {
-    if (!p.filename.empty()) return bad_request("", "attachments are not supported yet");
-    out[p.name] = p.data;
+    if (p.filename.empty())
+      out[p.name] = p.data;
+    else if (files)
+      files->push_back(attachment::from_bytes(p.filename, std::string(p.data),
+                                              given_media_type(p.content_type)));
+    else
+      return bad_request("", "this endpoint takes no files (part \"" + p.name + "\")");
   }
   return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<refusal> read_fields(const http_request& req, json::object& out) {
+std::optional<refusal> read_fields(const http_request& req, json::object& out,
+                                   std::vector<attachment>* files) {
   const std::string* type = req.header("content-type");
   const std::string media = type ? media_type(*type) : "";
   if (media == "application/json") {
@@ -114,7 +120,7 @@ std::optional<refusal> read_fields(const http_request& req, json::object& out) {
     return std::nullopt;
   }
   if (media == "multipart/form-data") {
-    if (auto no = read_parts(*type, req.body, out)) return no;
+    if (auto no = read_parts(*type, req.body, out, files)) return no;
   } else if (media == "application/x-www-form-urlencoded" || media.empty()) {
     auto form = form_fields(req.body);
     if (!form) return bad_request("", "the form is not well formed");

@@ -63,6 +63,9 @@ class dialect {
   // Whether accepted() reads the messages (to echo them): if not, they are
   // handed to the bus rather than copied.
   virtual bool echoes_messages() const { return false; }
+  // Whether its requests may carry files: their body may then be larger than
+  // max_body by the attachments' per-message limit.
+  virtual bool takes_files() const { return false; }
 
  protected:
   // A message with the settings' topic, tags and channels and the dialect

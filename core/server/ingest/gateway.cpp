@@ -2,14 +2,17 @@
 
 #include <boost/asio/bind_executor.hpp>
 
+#include "../attachment_request.hpp"
+#include "../fetch/fetch_attachments.hpp"
 #include "../publish_outcome.hpp"
 
 namespace notibus::serve::ingest {
 
 struct gateway::endpoint {
   std::unique_ptr<dialect> speaks;
-  std::string secret;  // empty: open, as the native API without auth_token
-  std::size_t max_body = 0;
+  std::string secret;             // empty: open, as the native API without auth_token
+  std::size_t max_body = 0;       // with the files a dialect may carry
+  std::size_t max_text_body = 0;  // without them
   // A token bucket of settings().per_second (burst as large), under mutex_.
   double tokens = 0;
   std::chrono::steady_clock::time_point filled{};
@@ -17,6 +20,7 @@ struct gateway::endpoint {
 
 struct gateway::state {
   std::vector<endpoint> endpoints;
+  attachment_settings attachments;
   std::vector<std::string> path_secrets;
   std::vector<std::string> secret_paths;  // where those dialects are served
 };
@@ -51,6 +55,29 @@ struct gateway::publishing : std::enable_shared_from_this<publishing> {
       return respond(speaks.accepted(target, messages, ids));
     }
     message& m = messages[ids.size()];
+    if (!has_url_attachments(m)) return publish(m);
+    // As POST /v1/messages: URL attachments are fetched before the message
+    // is accepted, under the config's address guard and bounds.
+    fetch_attachments(executor, std::move(m), keep->attachments,
+                      [self = shared_from_this()](std::optional<request_error> e, message fetched) {
+                        if (e)
+                          return self->refuse({e->status, e->code, e->field + ": " + e->detail});
+                        message& slot = self->messages[self->ids.size()];
+                        slot = std::move(fetched);
+                        self->publish(slot);
+                      });
+  }
+
+  void refuse(const refusal& why) {
+    owner.count(speaks.name(), &dialect_counters::accepted, ids.size());
+    owner.count(speaks.name(), &dialect_counters::rejected);
+    respond(speaks.refused(why));
+  }
+
+  void publish(message& m) {
+    if (!m.attachments.empty())
+      if (auto over = check_attachment_limits(m, keep->attachments))
+        return refuse({over->status, over->code, over->field + ": " + over->detail});
     bus_->async_try_publish(speaks.echoes_messages() ? message(m) : std::move(m),
                             boost::asio::bind_executor(executor, [self = shared_from_this()](
                                                                      error_code, publish_result r) {
@@ -71,13 +98,15 @@ struct gateway::publishing : std::enable_shared_from_this<publishing> {
 };
 
 void gateway::configure(const ingest_settings& settings, const std::string& server_token,
-                        std::size_t server_max_body) {
+                        std::size_t server_max_body, const attachment_settings& attachments) {
   auto next = std::make_shared<state>();
+  next->attachments = attachments;
   for (auto& d : make_dialects(settings)) {
     endpoint e;
     const auto& s = d->settings();
     e.secret = !s.token.empty() ? s.token : !settings.token.empty() ? settings.token : server_token;
-    e.max_body = s.max_body ? std::min(s.max_body, server_max_body) : server_max_body;
+    e.max_text_body = s.max_body ? std::min(s.max_body, server_max_body) : server_max_body;
+    e.max_body = e.max_text_body + (d->takes_files() ? attachments.max_total : 0);
     e.tokens = s.per_second;
     if (d->secret_in_path()) {
       next->secret_paths.push_back(d->settings().path);
@@ -141,6 +170,19 @@ std::optional<refusal> gateway::gate(endpoint& e, const http_request& req, const
       "over " + std::to_string(d.settings().per_second) + " requests a second; retry later", "1"};
 }
 
+// Only files may take a body past the dialect's max_body (as in POST /v1/messages).
+std::optional<refusal> gateway::over_text_limit(const endpoint& e, const http_request& req,
+                                                const std::vector<message>& messages) {
+  if (req.body.size() <= e.max_text_body) return std::nullopt;
+  std::size_t file_bytes = 0;
+  for (const message& m : messages)
+    for (const attachment& a : m.attachments) file_bytes += a.size();
+  if (req.body.size() <= e.max_text_body + file_bytes) return std::nullopt;
+  return refusal{
+      413, "too_large",
+      "the body is over " + std::to_string(e.max_text_body) + " bytes besides its files"};
+}
+
 gateway::endpoint* gateway::find(state& s, const std::string& path, std::string_view listener) {
   for (endpoint& e : s.endpoints)
     if (e.speaks->settings().listen == listener && e.speaks->serves(path)) return &e;
@@ -157,6 +199,7 @@ bool gateway::handle(const http_request& req, const std::string& path, std::shar
   count(d.name(), &dialect_counters::requests);
   if (auto no = gate(*e, req, path, false)) return respond(d.refused(*no)), true;
   mapped m = d.map(req, path);
+  if (!m.refused && !m.answer) m.refused = over_text_limit(*e, req, m.messages);
   if (m.answer) {
     if (m.answer->status >= 400) count(d.name(), &dialect_counters::rejected);
     return respond(std::move(*m.answer)), true;

@@ -35,9 +35,10 @@ class gateway {
  public:
   explicit gateway(refusal_log& refusals) : refusals_(refusals) {}
 
-  // From a (re)loaded config: the dialects, their secrets and limits.
+  // From a (re)loaded config: the dialects, their secrets and limits, and
+  // the attachments' (files the dialects carry are held to them).
   void configure(const ingest_settings& settings, const std::string& server_token,
-                 std::size_t server_max_body);
+                 std::size_t server_max_body, const attachment_settings& attachments);
   // `listener`: the `listen` of a dialect's own listener, empty for the main one.
   bool serves(const std::string& path, std::string_view listener = {}) const;
   // Whether a dialect on `listener` serves `path`; if so it answers through
@@ -63,6 +64,8 @@ class gateway {
   static endpoint* find(state& s, const std::string& path, std::string_view listener);
   std::optional<refusal> gate(endpoint& e, const http_request& req, const std::string& path,
                               bool head_only);
+  static std::optional<refusal> over_text_limit(const endpoint& e, const http_request& req,
+                                                const std::vector<message>& messages);
   void count(const std::string& dialect, std::uint64_t dialect_counters::*which,
              std::uint64_t n = 1);
   std::shared_ptr<state> current() const;

@@ -48,9 +48,11 @@ refusal bad_request(std::string code, std::string detail);
 
 // The fields of a JSON object, a form (also without a Content-Type) or a
 // multipart/form-data body into `out` (its storage kept), as the Apprise API
-// and Gotify take them; file parts are refused (no attachments yet), so is
-// text that is not UTF-8 and any other media type (415).
-std::optional<refusal> read_fields(const http_request& req, json::object& out);
+// and Gotify take them; a multipart file part goes into `files`, refused
+// where there is none (Gotify); text that is not UTF-8 and any other media
+// type (415) are refused.
+std::optional<refusal> read_fields(const http_request& req, json::object& out,
+                                   std::vector<attachment>* files = nullptr);
 
 // A JSON object written as text, field by field: the answer to every accepted
 // request, where building a tree of a few fields and serializing it cost

@@ -1,7 +1,9 @@
 // ntfy's publish API (docs.ntfy.sh/publish): PUT/POST /<topic> with the body
-// as the message and X- headers (or their query aliases), GET
-// /<topic>/publish?message=..., and POST / with a JSON object. Answers ntfy's
-// message JSON, errors as {"code", "http", "error"}.
+// as the message (or as a file: with a file name, or when it is not UTF-8
+// text) and X- headers (or their query aliases), GET
+// /<topic>/publish?message=..., and POST / with a JSON object; X-Attach is a
+// URL attachment. Answers ntfy's message JSON, errors as {"code", "http",
+// "error"}.
 #include <chrono>
 
 #include "json_reading.hpp"
@@ -127,10 +129,20 @@ class ntfy final : public dialect {
     for (const char* key : {"click", "icon"})
       if (auto it = m.attributes.find(key); it != m.attributes.end()) o.text(key, it->second);
     if (m.format == body_format::markdown) o.text("content_type", "text/markdown");
+    if (!m.attachments.empty()) {
+      const attachment& a = m.attachments.front();
+      json_answer file;
+      file.text("name", a.name);
+      if (!a.media_type.empty()) file.text("type", a.media_type);
+      file.number("size", static_cast<std::int64_t>(a.size()));
+      if (!a.url.empty()) file.text("url", a.url);
+      o.object("attachment", file);
+    }
     return {200, {}, o.done()};
   }
 
   bool echoes_messages() const override { return true; }
+  bool takes_files() const override { return true; }
 
   http_response refused(const refusal& why) const override {
     const int code = why.status == 401   ? 40101
@@ -175,8 +187,9 @@ class ntfy final : public dialect {
   mapped from_headers(const http_request& req, const std::string& topic) const;
   mapped from_json(const http_request& req) const;
   std::optional<mapped> apply(message& m, std::string_view prio, std::string_view tags,
-                              bool markdown, std::string_view delay,
-                              std::string_view filename) const;
+                              bool markdown, std::string_view delay) const;
+  static std::optional<mapped> attach_url(message& m, const std::string& url,
+                                          const std::string& filename);
   message start(const std::string& topic) const {
     message m = base_message();
     if (m.topic.empty()) m.topic = topic;
@@ -186,10 +199,9 @@ class ntfy final : public dialect {
 };
 
 // What both request forms share: priority, tags, Markdown, and what ntfy can
-// do that notibus cannot yet (delays, uploaded files), refused plainly.
+// do that notibus cannot yet (delays), refused plainly.
 std::optional<mapped> ntfy::apply(message& m, std::string_view prio, std::string_view tags,
-                                  bool markdown, std::string_view delay,
-                                  std::string_view filename) const {
+                                  bool markdown, std::string_view delay) const {
   if (!prio.empty()) {
     auto p = ntfy_priority(prio);
     if (!p)
@@ -202,9 +214,23 @@ std::optional<mapped> ntfy::apply(message& m, std::string_view prio, std::string
   if (markdown) m.format = body_format::markdown;
   if (!delay.empty())
     return refuse(400, 40004, "delayed messages are not supported by this server");
-  if (!filename.empty())
-    return refuse(400, 40013,
-                  "file attachments are not supported by this server; use X-Attach with a URL");
+  return std::nullopt;
+}
+
+// X-Attach: a file by URL, fetched (under the address guard) before the
+// message is accepted; the URL stays in the attribute `attach` too.
+std::optional<mapped> ntfy::attach_url(message& m, const std::string& url,
+                                       const std::string& filename) {
+  if (url.empty()) return std::nullopt;
+  if (!url.starts_with("http://") && !url.starts_with("https://"))
+    return refuse(400, 40013, "invalid attachment URL: expected http(s)");
+  if (!m.attachments.empty())
+    return refuse(400, 40013, "give a file in the body or X-Attach, not both");
+  attachment a;
+  a.url = url;
+  a.name = filename;
+  m.attachments.push_back(std::move(a));
+  m.attributes["attach"] = url;
   return std::nullopt;
 }
 
@@ -212,25 +238,34 @@ mapped ntfy::from_headers(const http_request& req, const std::string& topic) con
   const fields q = query_fields(req.target);
   message m = start(topic);
   m.title = param(req, q, {"x-title", "title", "ti", "t"});
-  std::string body = req.body;
-  if (body.empty()) body = param(req, q, {"x-message", "message", "m"});
-  if (!sdk::is_valid_utf8(body))
-    return refuse(400, 40013,
-                  "the body is not UTF-8 text; file attachments are not supported by this server");
-  m.body = body.empty() ? "triggered" : body;
   const std::string filename = param(req, q, {"x-filename", "filename", "file", "f"});
+  const std::string attach = param(req, q, {"x-attach", "attach", "a"});
+  // As ntfy: without X-Attach, a body with a file name, or one that is not
+  // text, is a file; the message is then X-Message, or says a file came.
+  std::string body = req.body;
+  const bool upload =
+      !body.empty() && (!sdk::is_valid_utf8(body) || (!filename.empty() && attach.empty()));
+  if (upload) {
+    const std::string name = filename.empty() ? "attachment" : filename;
+    m.attachments.push_back(attachment::from_bytes(name, std::move(body)));
+    body = param(req, q, {"x-message", "message", "m"});
+    if (body.empty()) body = "You received a file: " + name;
+  } else if (body.empty()) {
+    body = param(req, q, {"x-message", "message", "m"});
+  }
+  if (!sdk::is_valid_utf8(body)) return refuse(400, 40001, "the message is not UTF-8 text");
+  m.body = body.empty() ? "triggered" : body;
   if (auto no = apply(m, param(req, q, {"x-priority", "priority", "prio", "p"}),
                       param(req, q, {"x-tags", "tags", "tag", "ta"}),
                       is_yes(param(req, q, {"x-markdown", "markdown", "md"})),
-                      param(req, q, {"x-delay", "delay", "x-at", "at", "x-in", "in"}),
-                      req.body.empty() ? "" : filename))
+                      param(req, q, {"x-delay", "delay", "x-at", "at", "x-in", "in"})))
     return std::move(*no);
+  if (auto no = attach_url(m, attach, upload ? "" : filename)) return std::move(*no);
   const auto keep = [&](const char* key, std::initializer_list<std::string_view> names) {
     if (auto v = param(req, q, names); !v.empty()) m.attributes[key] = v;
   };
   keep("click", {"x-click", "click"});
   keep("icon", {"x-icon", "icon"});
-  keep("attach", {"x-attach", "attach", "a"});
   return mapped::publish(std::move(m));
 }
 
@@ -251,9 +286,11 @@ mapped ntfy::from_json(const http_request& req) const {
       if (t.is_string()) tags += std::string(t.as_string()) + ",";
   const json::value* md = o->if_contains("markdown");
   if (auto no = apply(m, text_of(*o, "priority"), tags, md && md->is_bool() && md->as_bool(),
-                      text_of(*o, "delay"), ""))
+                      text_of(*o, "delay")))
     return std::move(*no);
-  for (const char* key : {"click", "icon", "attach"})
+  if (auto no = attach_url(m, text_of(*o, "attach"), text_of(*o, "filename")))
+    return std::move(*no);
+  for (const char* key : {"click", "icon"})
     if (auto v = text_of(*o, key); !v.empty()) m.attributes[key] = v;
   return mapped::publish(std::move(m));
 }

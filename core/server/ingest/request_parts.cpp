@@ -175,6 +175,11 @@ std::optional<std::vector<multipart_part>> multipart_parts(std::string_view cont
   }
 }
 
+std::string given_media_type(std::string_view part_type) {
+  const std::string_view bare = part_type.substr(0, part_type.find(';'));
+  return bare == "application/octet-stream" ? std::string() : std::string(part_type);
+}
+
 std::optional<std::string> decode_base64(std::string_view text) {
   while (text.ends_with('=')) text.remove_suffix(1);  // padding is optional; '=' only ends it
   if (text.empty() || text.size() % 4 == 1 ||

@@ -32,6 +32,11 @@ struct multipart_part {
 std::optional<std::vector<multipart_part>> multipart_parts(std::string_view content_type,
                                                            std::string_view body);
 
+// A file part's media type as the attachment takes it: curl and most
+// clients say application/octet-stream for "unknown", which is then
+// sniffed from the bytes and name like a type not given at all.
+std::string given_media_type(std::string_view part_type);
+
 // Standard or URL-safe base64, padded or not; nullopt when it is not base64.
 std::optional<std::string> decode_base64(std::string_view text);
 
