@@ -29,13 +29,23 @@ notibus_option_v1 abi_option(const option_spec& o, std::deque<std::string>& stri
 void catalog::load_builtins_locked() {
   if (builtins_loaded_) return;
   builtins_loaded_ = true;
+  for (std::size_t i = 0; i < builtin_definition_count; ++i) add_builtin_locked(i);
+}
+
+void catalog::load_builtin_named_locked(std::string_view name) {
+  if (builtins_loaded_) return;
+  const std::string file = "services/definitions/" + std::string(name) + ".yaml";
   for (std::size_t i = 0; i < builtin_definition_count; ++i)
-    add_builtin_locked(builtin_definitions[i]);
+    if (file == builtin_definitions[i].file) return add_builtin_locked(i);
 }
 
 // The build's own definitions are checked by a unit test; a broken one is
 // left out rather than taking every config down with it.
-void catalog::add_builtin_locked(const builtin_definition& b) {
+void catalog::add_builtin_locked(std::size_t index) {
+  builtin_read_.resize(builtin_definition_count);
+  if (builtin_read_[index]) return;
+  builtin_read_[index] = true;
+  const builtin_definition& b = builtin_definitions[index];
   diagnostics_sink sink(std::string("built-in ") + b.file);
   const std::optional<YAML::Node> root = parse_yaml(b.text, sink, definition_limits);
   if (!root) return;
@@ -96,18 +106,27 @@ std::vector<diagnostic> catalog::add_locked(service_definition d, const YAML::Ma
   return {};
 }
 
+// A name not found among what was read so far: its own built-in file, then
+// every definition.
+const catalog::entry* catalog::find_locked(std::string_view name) {
+  for (int step = 0; step < 3; ++step) {
+    if (auto it = entries_.find(name); it != entries_.end()) return it->second.get();
+    if (step == 0) load_builtin_named_locked(name);
+    if (step == 1) load_builtins_locked();
+  }
+  return nullptr;
+}
+
 const service_definition* catalog::find(std::string_view name) {
   std::lock_guard lock(mutex_);
-  load_builtins_locked();
-  auto it = entries_.find(name);
-  return it == entries_.end() ? nullptr : &it->second->definition;
+  const entry* e = find_locked(name);
+  return e ? &e->definition : nullptr;
 }
 
 const service_info* catalog::info(std::string_view name) {
   std::lock_guard lock(mutex_);
-  load_builtins_locked();
-  auto it = entries_.find(name);
-  return it == entries_.end() ? nullptr : &it->second->info;
+  const entry* e = find_locked(name);
+  return e ? &e->info : nullptr;
 }
 
 std::vector<const service_info*> catalog::list() {

@@ -55,7 +55,11 @@ class catalog {
     std::optional<std::filesystem::path> from_dir;  // the service_dirs folder, if any
   };
   void load_builtins_locked();
-  void add_builtin_locked(const builtin_definition& b);
+  // The built-in definition of `name` alone, if its file is NAME.yaml: a
+  // config that names one service does not read the other fifty-odd.
+  void load_builtin_named_locked(std::string_view name);
+  void add_builtin_locked(std::size_t index);
+  const entry* find_locked(std::string_view name);
   std::vector<diagnostic> add_locked(service_definition d, const YAML::Mark& name_mark,
                                      const std::string& file,
                                      std::optional<std::filesystem::path> from_dir = {});
@@ -65,6 +69,7 @@ class catalog {
   std::vector<channel_url_forms> channel_forms_;
   std::mutex mutex_;
   bool builtins_loaded_ = false;
+  std::vector<bool> builtin_read_;  // by index into builtin_definitions
   std::map<std::string, std::unique_ptr<entry>, std::less<>> entries_;
 };
 

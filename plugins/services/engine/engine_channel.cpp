@@ -143,10 +143,14 @@ class service_engine {
   // Sends `req`; when the service says its token was refused (token.refresh),
   // gets a new token and sends the request once more, rendered with it.
   template <class Then>  // void(reply)
-  void transmit(http::request req, token_values token, remaker remake, Then then) {
+  void transmit(http::request&& req, token_values token, remaker remake, Then then) {
+    if (!token)  // no token to refuse: the answer as it comes
+      return client_->send(std::move(req), [then = std::move(then)](http::result res) mutable {
+        then(reply{std::move(res), std::nullopt, nullptr});
+      });
     client_->send(std::move(req), [this, token, remake = std::move(remake),
                                    then = std::move(then)](http::result res) mutable {
-      if (!token || !tokens_->refused(res)) return then({std::move(res), std::nullopt, token});
+      if (!tokens_->refused(res)) return then({std::move(res), std::nullopt, token});
       tokens_->drop(token);
       tokens_->get([this, res = std::move(res), remake = std::move(remake),
                     then = std::move(then)](token_cache::answer a) mutable {
@@ -167,7 +171,7 @@ class service_engine {
     sdk::outcome v = r.token_failure
                          ? *r.token_failure
                          : judge(rules, service_.error, r.result, std::chrono::system_clock::now());
-    v.error = scrub(std::move(v.error));
+    if (!v.error.empty()) v.error = scrub(std::move(v.error));
     return v;
   }
 
