@@ -67,6 +67,7 @@ std::string sha256_hex(std::initializer_list<std::string_view> pieces) {
   static constexpr char digits[] = "0123456789abcdef";
   const std::string raw = digest_of(digest(hmac_digest::sha256), pieces);
   std::string out;
+  out.reserve(raw.size() * 2);
   for (const unsigned char c : raw) {
     out += digits[c >> 4];
     out += digits[c & 15];

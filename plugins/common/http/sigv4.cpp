@@ -16,6 +16,7 @@ namespace {
 std::string hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
+  out.reserve(bytes.size() * 2);
   for (const unsigned char c : bytes) {
     out += digits[c >> 4];
     out += digits[c & 15];
@@ -67,15 +68,21 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-std::string trimmed(std::string_view value) {
+std::string_view trimmed(std::string_view value) {
   const std::size_t first = value.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};
-  return std::string(value.substr(first, value.find_last_not_of(" \t") - first + 1));
+  return value.substr(first, value.find_last_not_of(" \t") - first + 1);
+}
+
+// What SigV4 signs of the headers: content-type and x-amz-* (any case).
+bool is_signed_header(std::string_view name) {
+  return equals_nocase(name, "content-type") ||
+         (name.size() > 6 && equals_nocase(name.substr(0, 6), "x-amz-"));
 }
 
 // The key of a day, region and service (four HMACs), made once a day per
 // thread rather than for every request.
-const std::string& signing_key(const aws_credentials& c, const std::string& date) {
+const std::string& signing_key(const aws_credentials& c, std::string_view date) {
   struct derived {
     std::string secret, date, region, service, key;
   };
@@ -83,13 +90,15 @@ const std::string& signing_key(const aws_credentials& c, const std::string& date
   if (cached.secret != c.secret_key || cached.date != date || cached.region != c.region ||
       cached.service != c.service)
     cached = {
-        c.secret_key, date, c.region, c.service,
+        c.secret_key, std::string(date), c.region, c.service,
         hmac(hmac(hmac(hmac("AWS4" + c.secret_key, date), c.region), c.service), "aws4_request")};
   return cached.key;
 }
 
 }  // namespace
 
+// Built in a few reserved strings: a signed request is sent thousands of
+// times a second, and every temporary string costs an allocation.
 void sign_aws_v4(request& req, const aws_credentials& c,
                  std::chrono::system_clock::time_point now) {
   const std::time_t t = std::chrono::system_clock::to_time_t(now);
@@ -97,40 +106,47 @@ void sign_aws_v4(request& req, const aws_credentials& c,
   gmtime_r(&t, &tm);
   char stamp[17];
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-  const std::string amz_date = stamp, date = amz_date.substr(0, 8);
+  const std::string_view amz_date(stamp, 16), date = amz_date.substr(0, 8);
   std::erase_if(req.headers, [](const auto& h) {
     return equals_nocase(h.first, "X-Amz-Date") || equals_nocase(h.first, "Authorization") ||
            equals_nocase(h.first, "X-Amz-Security-Token");
   });
-  req.headers.emplace_back("X-Amz-Date", amz_date);
+  req.headers.emplace_back("X-Amz-Date", std::string(amz_date));
   if (!c.session_token.empty()) req.headers.emplace_back("X-Amz-Security-Token", c.session_token);
 
-  std::vector<std::pair<std::string, std::string>> signed_headers{{"host", req.url.authority()}};
-  for (const auto& [name, value] : req.headers) {
-    const std::string key = lower(name);
-    if (key == "content-type" || key.rfind("x-amz-", 0) == 0)
-      signed_headers.emplace_back(key, trimmed(value));
-  }
+  const std::string host = req.url.authority();
+  std::vector<std::pair<std::string, std::string_view>> signed_headers{{"host", host}};
+  for (const auto& [name, value] : req.headers)
+    if (is_signed_header(name)) signed_headers.emplace_back(lower(name), trimmed(value));
   std::sort(signed_headers.begin(), signed_headers.end());
-  std::string header_lines, header_names;
-  for (const auto& [name, value] : signed_headers) {
-    header_lines += name + ":" + value + "\n";
-    header_names += (header_names.empty() ? "" : ";") + name;
-  }
+  std::string header_names;
+  for (const auto& h : signed_headers) (header_names += header_names.empty() ? "" : ";") += h.first;
+
   const std::string_view target = req.url.target;
   const std::size_t q = target.find('?');
-  const std::string path(target.substr(0, q));
-  const std::string canonical_request =
-      req.method + "\n" + (path.empty() ? "/" : path) + "\n" +
-      canonical_query(q == std::string_view::npos ? "" : target.substr(q + 1)) + "\n" +
-      header_lines + "\n" + header_names + "\n" + body_hash(req);
-  const std::string scope = date + "/" + c.region + "/" + c.service + "/aws4_request";
-  const std::string to_sign =
-      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256_hex({canonical_request});
-  const std::string signature = hmac(signing_key(c, date), to_sign);
-  req.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + c.access_key + "/" +
-                                                scope + ", SignedHeaders=" + header_names +
-                                                ", Signature=" + hex(signature));
+  const std::string_view path = target.substr(0, q);
+  std::string canonical;
+  canonical.reserve(256 + target.size());
+  (canonical += req.method) += '\n';
+  (canonical += path.empty() ? "/" : path) += '\n';
+  (canonical += canonical_query(q == std::string_view::npos ? "" : target.substr(q + 1))) += '\n';
+  for (const auto& [name, value] : signed_headers) (((canonical += name) += ':') += value) += '\n';
+  ((canonical += '\n') += header_names) += '\n';
+  canonical += body_hash(req);
+
+  std::string scope;
+  scope.reserve(64);
+  ((((scope += date) += '/') += c.region) += '/') += c.service;
+  scope += "/aws4_request";
+  std::string to_sign = "AWS4-HMAC-SHA256\n";
+  to_sign.reserve(160);
+  ((((to_sign += amz_date) += '\n') += scope) += '\n') += sha256_hex({canonical});
+  std::string authorization = "AWS4-HMAC-SHA256 Credential=";
+  authorization.reserve(256);
+  ((authorization += c.access_key) += '/') += scope;
+  (authorization += ", SignedHeaders=") += header_names;
+  (authorization += ", Signature=") += hex(hmac(signing_key(c, date), to_sign));
+  req.headers.emplace_back("Authorization", std::move(authorization));
 }
 
 }  // namespace notibus::http
