@@ -144,3 +144,15 @@ TEST(sdk_message_copy, keeps_every_field_after_the_original_is_gone) {
   ASSERT_EQ(v.attachments().size(), 1u);
   EXPECT_EQ(v.attachments()[0].name, "a.txt");
 }
+
+TEST(sdk_percent_encode, unreserved_and_kept_characters_stay_the_rest_is_escaped) {
+  using notibus::sdk::percent_encode;
+  EXPECT_EQ(percent_encode("AZaz09-._~"), "AZaz09-._~");
+  // The bytes next to the letters in ASCII and their high-bit twins.
+  EXPECT_EQ(percent_encode("@[`{ /%"), "%40%5B%60%7B%20%2F%25");
+  EXPECT_EQ(percent_encode("\xC1\xDA\xE1\xFA"), "%C1%DA%E1%FA");
+  EXPECT_EQ(percent_encode("caf\xC3\xA9 a/b", "/"), "caf%C3%A9%20a/b");
+  std::string out = "x=";
+  notibus::sdk::percent_encode_to(out, "");
+  EXPECT_EQ(out, "x=");
+}
