@@ -187,6 +187,27 @@ TEST(attachment_links, are_signed_expire_and_stay_within_their_bytes) {
   EXPECT_EQ(links.find("M1", 0, 1060, sig, now, f), notibus::link_verdict::bad_signature);
 }
 
+TEST(attachment_links, a_file_linked_again_stays_as_long_as_its_latest_link) {
+  notibus::attachment_settings s;
+  s.link_base_url = "https://n.example";
+  s.link_secret = std::string(40, 'k');
+  s.link_ttl = std::chrono::seconds(60);
+  notibus::link_store links(s);
+  auto files = std::make_shared<const notibus::attachment_block>(std::vector<notibus::attachment>{
+      notibus::attachment::from_bytes("a.txt", "1", "text/plain")});
+  const auto at = [](int seconds) {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
+  };
+  auto sig_of = [](const std::string& link) { return link.substr(link.find("&sig=") + 5); };
+  (void)links.link("M1", 0, files, at(1000));                   // expires 1060
+  const std::string m2 = links.link("M2", 0, files, at(1030));  // 1090
+  const std::string m1 = links.link("M1", 0, files, at(1040));  // 1100: kept longer
+  (void)links.link("M3", 0, files, at(1095));                   // M2 has expired: it goes
+  notibus::linked_file f;
+  EXPECT_EQ(links.find("M2", 0, 1090, sig_of(m2), at(1089), f), notibus::link_verdict::unknown);
+  EXPECT_EQ(links.find("M1", 0, 1100, sig_of(m1), at(1095), f), notibus::link_verdict::ok);
+}
+
 TEST(attachment_links, a_body_lists_them_in_its_own_format) {
   const std::vector<notibus::file_link> links{{"a_b.png", 999, "https://x/1?a=1&b=2"},
                                               {"<c>", 1'234'567, "https://x/2"}};

@@ -7,7 +7,6 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
-#include <vector>
 
 #include "packed_message.hpp"
 
@@ -64,8 +63,11 @@ std::string link_store::link(std::string_view message_id, std::size_t n,
   if (fresh) {
     it->second = {files, n, expiry, file.size()};
     bytes_ += file.size();
-  } else {
-    it->second.expires = std::max(it->second.expires, expiry);
+    by_expiry_.emplace(expiry, it->first);
+  } else if (expiry > it->second.expires) {
+    by_expiry_.erase({it->second.expires, it->first});
+    it->second.expires = expiry;
+    by_expiry_.emplace(expiry, it->first);
   }
   evict_locked(now);
   std::string base = settings_.link_base_url;
@@ -77,14 +79,13 @@ std::string link_store::link(std::string_view message_id, std::size_t n,
 
 // Expired files go; then, over the bound, those whose links expire first.
 void link_store::evict_locked(clock::time_point now) {
-  std::vector<std::map<std::string, entry, std::less<>>::iterator> by_expiry;
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) by_expiry.push_back(it);
-  std::sort(by_expiry.begin(), by_expiry.end(),
-            [](const auto& a, const auto& b) { return a->second.expires < b->second.expires; });
-  for (auto it : by_expiry) {
-    if (it->second.expires > now && bytes_ <= settings_.link_max_bytes) break;
+  while (!by_expiry_.empty()) {
+    const auto first = by_expiry_.begin();
+    if (first->first > now && bytes_ <= settings_.link_max_bytes) break;
+    auto it = entries_.find(first->second);
     bytes_ -= it->second.bytes;
     entries_.erase(it);
+    by_expiry_.erase(first);
   }
 }
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,9 @@ class link_store {
   mutable std::mutex mutex_;
   attachment_settings settings_;
   std::map<std::string, entry, std::less<>> entries_;  // "<message id>/<n>"
+  // The entries by expiry, first to go first: eviction looks at the front
+  // only, not at every file kept.
+  std::set<std::pair<clock::time_point, std::string>> by_expiry_;
   std::uint64_t bytes_ = 0;
 };
 
