@@ -50,8 +50,8 @@ class api {
       : buses_(buses),
         settings_(std::move(settings)),
         executor_(std::move(executor)),
-        refusals_(std::move(log)),
-        max_body_(settings_.max_body) {
+        max_body_(settings_.max_body),
+        refusals_(std::move(log)) {
     ingestion_.configure(settings_.ingest, settings_.auth_token, settings_.max_body,
                          settings_.attachments);
   }

@@ -35,7 +35,9 @@ std::string content_disposition(std::string_view name) {
 }
 
 http_response file_response(const linked_file& f) {
-  http_response r{200, {}, std::string(f.bytes), f.media_type};
+  http_response r{200, {}, {}, f.media_type};
+  r.keep = f.keep;  // the bytes are sent from where the message keeps them
+  r.shared_body = f.bytes;
   r.headers.emplace_back("Content-Disposition", content_disposition(f.name));
   // Whatever the file is (HTML, SVG), it never runs as a page of this origin.
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");

@@ -260,7 +260,8 @@ asio::awaitable<bool> http_server::impl::reply(Stream& stream, beast::tcp_stream
                                                const exchange_note& note) {
   tcp.expires_after(settings.header_timeout);
   beast::error_code ec;
-  const std::size_t body_size = r.body.size();  // as the handler gave it, for the access log
+  // As the handler gave it, for the access log.
+  const std::size_t body_size = r.keep ? r.shared_body.size() : r.body.size();
   // JSON is UTF-8: a byte a client sent (a parameter name quoted in an
   // error, say) that is not becomes U+FFFD rather than breaking the answer.
   auto body_of = [](http_response& r) {
@@ -271,7 +272,15 @@ asio::awaitable<bool> http_server::impl::reply(Stream& stream, beast::tcp_stream
     bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(r.status), note.version};
     set_fields(res, r);
     res.keep_alive(keep_alive);
-    res.content_length(body_of(r).size());
+    res.content_length(r.keep ? r.shared_body.size() : body_of(r).size());
+    std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, res, tuple_awaitable);
+  } else if (r.keep) {
+    bhttp::response<bhttp::span_body<const char>> res{static_cast<bhttp::status>(r.status),
+                                                      note.version};
+    set_fields(res, r);
+    res.body() = {r.shared_body.data(), r.shared_body.size()};
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
     std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, res, tuple_awaitable);
   } else {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), note.version};

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,6 +40,10 @@ struct http_response {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string content_type = "application/json";
+  // A body held elsewhere (a file kept for a link), sent without a copy:
+  // `shared_body` lies in what `keep` keeps alive; `body` is then empty.
+  std::shared_ptr<const void> keep{};
+  std::string_view shared_body{};
 };
 
 class http_server {
