@@ -62,6 +62,8 @@ class AttachmentLinksTest(SinkCase):
         self.assertEqual(headers["X-Content-Type-Options"], "nosniff")
         status, _, data = d.request("GET", urls[1][len("https://notibus.example.com"):], token=None)
         self.assertEqual((status, data), (200, LOG))
+        status, headers, data = d.request("HEAD", path, token=None)
+        self.assertEqual((status, data, headers["Content-Length"]), (200, b"", str(len(PNG))))
 
         # Another file's number, a later expiry or a changed signature: refused.
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
