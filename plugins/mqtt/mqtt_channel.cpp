@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "../common/http/transport_options.hpp"
 #include "../common/template/message_template.hpp"
 #include "mqtt_client.hpp"
 
@@ -77,10 +78,7 @@ class mqtt_channel {
     std::string password;
     std::string client_id;
     milliseconds keepalive{30000};
-    std::string ca_file;
-    std::string client_cert;
-    std::string client_key;
-    bool insecure_skip_verify = false;
+    http::tls_settings tls;       // mqtts
     milliseconds timeout{30000};  // the core's, bounding one attempt
   };
 
@@ -108,21 +106,15 @@ class mqtt_channel {
             .field("client_id", &config::client_id,
                    "The MQTT client id (default: notibus- and 12 random hex digits).")
             .field("keepalive", &config::keepalive, "How often an idle connection is checked.")
-            .field("ca_file", &config::ca_file, "PEM CA bundle for mqtts (default: the system's).")
-            .field("client_cert", &config::client_cert, "PEM client certificate (mutual TLS).")
-            .field("client_key", &config::client_key, "Its PEM key.")
-            .field("insecure_skip_verify", &config::insecure_skip_verify,
-                   "Do not check the broker's certificate (never across a network).")
+            .include(&config::tls, http::tls_schema())
             .from_core("timeout", &config::timeout);
     return s;
   }
 
   static void validate(const config& c, sdk::config_view& view) {
-    if (c.url && !c.url->tls && (!c.ca_file.empty() || !c.client_cert.empty()))
+    if (c.url && !c.url->tls && (!c.tls.ca_file.empty() || !c.tls.client_cert.empty()))
       view.error("url", "ca_file and client_cert are for an mqtts:// broker");
-    if (c.client_cert.empty() != c.client_key.empty())
-      view.error(c.client_cert.empty() ? "client_cert" : "client_key",
-                 "client_cert and client_key go together");
+    http::validate_tls(c.tls, view);
     if (!c.password.empty() && c.username.empty())
       view.error("password", "a password needs a username");
     if (c.keepalive < std::chrono::seconds(1) || c.keepalive > std::chrono::hours(18))
@@ -130,7 +122,7 @@ class mqtt_channel {
     if (c.client_id.size() > 65535) view.error("client_id", "longer than 65535 bytes");
   }
 
-  explicit mqtt_channel(const config& c)
+  mqtt_channel(const config& c, const sdk::config_view& view)
       : topic_(*c.topic), body_(c.body), qos_(static_cast<int>(c.qos)), retain_(c.retain) {
     client_settings s;
     s.server_uri = c.url->paho_uri;
@@ -138,10 +130,8 @@ class mqtt_channel {
     s.client_id = c.client_id.empty() ? random_client_id() : c.client_id;
     s.username = c.username;
     s.password = c.password;
-    s.ca_file = c.ca_file;
-    s.client_cert = c.client_cert;
-    s.client_key = c.client_key;
-    s.insecure_skip_verify = c.insecure_skip_verify;
+    s.tls_files = c.tls;
+    if (s.tls) http::warn_if_unverified(c.tls, s.server_uri, view);
     s.keepalive = std::chrono::duration_cast<std::chrono::seconds>(c.keepalive);
     s.timeout = c.timeout;
     client_ = std::make_unique<mqtt_client>(s);

@@ -182,12 +182,13 @@ struct mqtt_client::impl {
     o.context = this;
     MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
     if (settings.tls) {
-      if (!settings.ca_file.empty()) ssl.trustStore = settings.ca_file.c_str();
-      if (!settings.client_cert.empty()) ssl.keyStore = settings.client_cert.c_str();
-      if (!settings.client_key.empty()) ssl.privateKey = settings.client_key.c_str();
-      ssl.enableServerCertAuth = settings.insecure_skip_verify ? 0 : 1;
-      ssl.verify = settings.insecure_skip_verify ? 0 : 1;  // the certificate names the host
-      ssl.sslVersion = MQTT_SSL_VERSION_TLS_1_2;           // and later: nothing older
+      const http::tls_settings& files = settings.tls_files;
+      if (!files.ca_file.empty()) ssl.trustStore = files.ca_file.c_str();
+      if (!files.client_cert.empty()) ssl.keyStore = files.client_cert.c_str();
+      if (!files.client_key.empty()) ssl.privateKey = files.client_key.c_str();
+      ssl.enableServerCertAuth = files.insecure_skip_verify ? 0 : 1;
+      ssl.verify = files.insecure_skip_verify ? 0 : 1;  // the certificate names the host
+      ssl.sslVersion = MQTT_SSL_VERSION_TLS_1_2;        // and later: nothing older
       ssl.ssl_error_cb = &impl::on_tls_error;
       ssl.ssl_error_context = this;
       o.ssl = &ssl;

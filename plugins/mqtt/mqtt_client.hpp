@@ -14,6 +14,8 @@
 #include <memory>
 #include <string>
 
+#include "http/client.hpp"  // tls_settings
+
 namespace notibus::mqtt {
 
 struct client_settings {
@@ -22,10 +24,7 @@ struct client_settings {
   std::string username;
   std::string password;
   bool tls = false;
-  std::string ca_file;  // empty: the system's trust store
-  std::string client_cert;
-  std::string client_key;
-  bool insecure_skip_verify = false;
+  http::tls_settings tls_files;  // ca_file empty: the system's trust store
   std::chrono::seconds keepalive{30};
   std::chrono::milliseconds timeout{30000};  // connecting; a confirmation
 };

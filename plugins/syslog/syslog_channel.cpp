@@ -11,6 +11,7 @@
 #include <string>
 
 #include "format/message_body.hpp"
+#include "http/transport_options.hpp"
 #include "rfc5424.hpp"
 #include "syslog_client.hpp"
 
@@ -44,10 +45,7 @@ class syslog_channel {
     std::string app_name = "notibus";
     std::string hostname;
     std::int64_t max_bytes = 2048;
-    std::string ca_file;
-    std::string client_cert;
-    std::string client_key;
-    bool insecure_skip_verify = false;
+    http::tls_settings tls;       // transport: tls
     milliseconds timeout{30000};  // the core's, bounding one attempt
   };
 
@@ -69,11 +67,7 @@ class syslog_channel {
             .field("max_bytes", &config::max_bytes,
                    "Longest message; longer text is cut (2048: what every receiver takes).",
                    {.min = 480, .max = 65000})
-            .field("ca_file", &config::ca_file, "PEM CA bundle for tls (default: the system's).")
-            .field("client_cert", &config::client_cert, "PEM client certificate (mutual TLS).")
-            .field("client_key", &config::client_key, "Its PEM key.")
-            .field("insecure_skip_verify", &config::insecure_skip_verify,
-                   "Do not check the receiver's certificate (never across a network).")
+            .include(&config::tls, http::tls_schema())
             .from_core("timeout", &config::timeout);
     return s;
   }
@@ -84,14 +78,12 @@ class syslog_channel {
     if (facility_number(c.facility) < 0)
       view.error("facility", "unknown facility \"" + c.facility +
                                  "\" (kern, user, mail, daemon, auth, ..., local0 to local7)");
-    if (c.transport != transport::tls && (!c.ca_file.empty() || !c.client_cert.empty()))
+    if (c.transport != transport::tls && (!c.tls.ca_file.empty() || !c.tls.client_cert.empty()))
       view.error("transport", "ca_file and client_cert are for transport: tls");
-    if (c.client_cert.empty() != c.client_key.empty())
-      view.error(c.client_cert.empty() ? "client_cert" : "client_key",
-                 "client_cert and client_key go together");
+    http::validate_tls(c.tls, view);
   }
 
-  explicit syslog_channel(const config& c)
+  syslog_channel(const config& c, const sdk::config_view& view)
       : facility_(facility_number(c.facility)),
         app_name_(c.app_name),
         hostname_(c.hostname.empty() ? local_hostname() : c.hostname),
@@ -100,7 +92,8 @@ class syslog_channel {
     s.host = c.host;
     s.port = c.port ? std::to_string(*c.port) : c.transport == transport::tls ? "6514" : "514";
     s.transport = c.transport;
-    s.tls = {c.ca_file, c.insecure_skip_verify, c.client_cert, c.client_key};
+    s.tls = c.tls;
+    if (c.transport == transport::tls) http::warn_if_unverified(c.tls, c.host, view);
     s.timeout = c.timeout;
     client_ = std::make_unique<syslog_client>(s);  // throws for unreadable TLS files
   }

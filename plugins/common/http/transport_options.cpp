@@ -4,6 +4,31 @@ namespace notibus::http {
 
 using std::chrono::milliseconds;
 
+const sdk::schema<tls_settings>& tls_schema() {
+  static const auto s =
+      sdk::schema<tls_settings>()
+          .field("ca_file", &tls_settings::ca_file,
+                 "PEM CA bundle (default: /etc/ssl/certs/ca-certificates.crt or SSL_CERT_FILE).")
+          .field("insecure_skip_verify", &tls_settings::insecure_skip_verify,
+                 "Skip certificate and hostname checks (logs a warning; for tests only).")
+          .field("client_cert", &tls_settings::client_cert,
+                 "PEM client certificate for mutual TLS.")
+          .field("client_key", &tls_settings::client_key, "PEM key of client_cert.");
+  return s;
+}
+
+void validate_tls(const tls_settings& t, sdk::config_view& c) {
+  if (t.client_cert.empty() == t.client_key.empty()) return;
+  c.error(t.client_cert.empty() ? "client_key" : "client_cert",
+          "client_cert and client_key go together");
+}
+
+void warn_if_unverified(const tls_settings& t, const std::string& host, const sdk::config_view& c) {
+  if (t.insecure_skip_verify)
+    c.log(NOTIBUS_LOG_WARN,
+          "insecure_skip_verify is on: certificates of " + host + " are NOT checked");
+}
+
 const sdk::schema<transport_config>& transport_schema() {
   using c = transport_config;
   static const auto s =
@@ -15,12 +40,7 @@ const sdk::schema<transport_config>& transport_schema() {
           .field("write_timeout", &c::write_timeout, "Sending the request (default: timeout).")
           .field("response_timeout", &c::response_timeout,
                  "Waiting for the response (default: timeout).")
-          .field("ca_file", &c::ca_file,
-                 "PEM CA bundle (default: /etc/ssl/certs/ca-certificates.crt or SSL_CERT_FILE).")
-          .field("insecure_skip_verify", &c::insecure_skip_verify,
-                 "Skip certificate and hostname checks (logs a warning; for tests only).")
-          .field("client_cert", &c::client_cert, "PEM client certificate for mutual TLS.")
-          .field("client_key", &c::client_key, "PEM key of client_cert.")
+          .include(&c::tls, tls_schema())
           .field("pool.max_connections", &c::pool_max_connections,
                  "Keep-alive connections per host (default: max_inflight).",
                  {.min = 1, .max = 1000})
@@ -38,9 +58,7 @@ const sdk::schema<transport_config>& transport_schema() {
 }
 
 void validate_transport(const transport_config& t, sdk::config_view& c) {
-  if (t.client_cert.empty() == t.client_key.empty()) return;
-  c.error(t.client_cert.empty() ? "client_key" : "client_cert",
-          "client_cert and client_key go together");
+  validate_tls(t.tls, c);
 }
 
 client_settings transport_settings(const transport_config& t, const target_url& base,
@@ -51,10 +69,7 @@ client_settings transport_settings(const transport_config& t, const target_url& 
   s.timeouts.handshake = t.tls_timeout.value_or(t.timeout);
   s.timeouts.write = t.write_timeout.value_or(t.timeout);
   s.timeouts.response = t.response_timeout.value_or(t.timeout);
-  s.tls.ca_file = t.ca_file;
-  s.tls.insecure_skip_verify = t.insecure_skip_verify;
-  s.tls.client_cert = t.client_cert;
-  s.tls.client_key = t.client_key;
+  s.tls = t.tls;
   s.max_connections = static_cast<std::size_t>(t.pool_max_connections.value_or(t.max_inflight));
   s.idle_timeout = t.pool_idle_timeout;
   s.follow_redirects = static_cast<int>(t.follow_redirects);
@@ -62,9 +77,7 @@ client_settings transport_settings(const transport_config& t, const target_url& 
   s.max_response_body = static_cast<std::size_t>(t.max_response_body);
   // An http:// channel needs a CA bundle only if redirected to https.
   s.preload_tls = base.tls;
-  if (t.insecure_skip_verify && base.tls)
-    c.log(NOTIBUS_LOG_WARN,
-          "insecure_skip_verify is on: certificates of " + base.host + " are NOT checked");
+  if (base.tls) warn_if_unverified(t.tls, base.host, c);
   return s;
 }
 

@@ -1,5 +1,6 @@
 // The HTTP transport keys of a channel that sends over the shared client
-// (webhook, the service engine): declared once, checked once, read once.
+// (webhook, the service engine), and the TLS keys every client-side channel
+// takes (syslog and mqtt too): declared once, checked once, read once.
 #pragma once
 
 #include <notibus/plugin/sdk.hpp>
@@ -17,15 +18,20 @@ struct transport_config {
   std::int64_t max_inflight = 1;             // the core's: deliveries at once
   std::optional<std::chrono::milliseconds> connect_timeout, tls_timeout, write_timeout,
       response_timeout;  // each phase; default: timeout
-  std::string ca_file;   // empty: the system bundle
-  bool insecure_skip_verify = false;
-  std::string client_cert, client_key;
+  tls_settings tls;
   std::optional<std::int64_t> pool_max_connections;  // default: max_inflight
   std::chrono::milliseconds pool_idle_timeout{30000};
   std::int64_t follow_redirects = 0;
   bool cross_origin_redirects = false;
   std::int64_t max_response_body = 65536;
 };
+
+// ca_file, insecure_skip_verify, client_cert, client_key.
+const sdk::schema<tls_settings>& tls_schema();
+// client_cert and client_key go together.
+void validate_tls(const tls_settings& t, sdk::config_view& c);
+// Warns through the channel's log when `host`'s certificates will not be checked.
+void warn_if_unverified(const tls_settings& t, const std::string& host, const sdk::config_view& c);
 
 // connect_timeout, tls_timeout, write_timeout, response_timeout, ca_file,
 // insecure_skip_verify, client_cert, client_key, pool.max_connections,
