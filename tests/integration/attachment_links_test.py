@@ -9,7 +9,9 @@ Needs NOTIBUS_BIN, NOTIBUS_BUILD_DIR and NOTIBUS_TEST_MODULES in the environment
 """
 import base64
 import json
+import os
 import re
+import signal
 import time
 import unittest
 import urllib.parse
@@ -21,11 +23,16 @@ SECRET = "link-signing-key-of-40-characters-123456"
 
 class AttachmentLinksTest(SinkCase):
 
-    def start(self, body_format, ttl="30s"):
+    def linking_daemon(self, ttl="30s", spool=None):
         top = (f'attachments:\n  links: {{base_url: "https://notibus.example.com/", '
                f'secret: "{SECRET}", ttl: {ttl}}}\n')
-        d = self.daemon(f'  mm: {{type: mattermost, webhook_url: "{self.sink.url}", '
-                        f'attachments: link}}\n', "  - to: [mm]\n", top_extra=top)
+        if spool:
+            top += f'spool: {{dir: "{spool}"}}\n'
+        return self.daemon(f'  mm: {{type: mattermost, webhook_url: "{self.sink.url}", '
+                           f'attachments: link}}\n', "  - to: [mm]\n", top_extra=top)
+
+    def start(self, body_format, ttl="30s", spool=None):
+        d = self.linking_daemon(ttl, spool)
         files = [{"name": "shot (1).png", "content": base64.b64encode(PNG).decode()},
                  {"name": "réport.log", "content": base64.b64encode(LOG).decode()}]
         status, _, body = d.post({"title": "T", "body": "see", "format": body_format,
@@ -88,6 +95,16 @@ class AttachmentLinksTest(SinkCase):
         time.sleep(2.2)
         status, _, body = d.request("GET", path, token=None)
         self.assertEqual(status, 410, body)
+
+    def test_links_outlive_a_kill_9_with_a_spool(self):
+        spool = os.path.join(self.tmp, "spool")
+        d, _, text = self.start("text", spool=spool)
+        path = re.search(r"https://\S+", text).group(0)[len("https://notibus.example.com"):]
+        self.assertEqual(d.request("GET", path, token=None)[0], 200)
+        d.stop(signal.SIGKILL)
+        again = self.linking_daemon(spool=spool)
+        status, _, data = again.request("GET", path, token=None)
+        self.assertEqual((status, data), (200, PNG))
 
     def test_an_html_body_gets_an_escaped_list(self):
         d, message_id, text = self.start("html")

@@ -3,8 +3,11 @@
 // a plugin gets.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <notibus/attachment.hpp>
 
+#include "../support/temp_dir.hpp"
 #include "bus/attachment_fit.hpp"
 #include "bus/link_store.hpp"
 #include "bus/packed_message.hpp"
@@ -74,7 +77,10 @@ TEST(attachment, names_that_could_escape_or_inject_are_refused) {
 }
 
 TEST(attachment, limits_name_the_attachment_and_the_limit) {
-  notibus::attachment_settings limits{10, 15, 2};
+  notibus::attachment_settings limits;
+  limits.max_size = 10;
+  limits.max_total = 15;
+  limits.max_count = 2;
   std::vector<attachment> list{attachment::from_bytes("a", "0123456789"),
                                attachment::from_bytes("b", "012345")};
   auto p = notibus::check_attachments(list, limits);
@@ -206,6 +212,44 @@ TEST(attachment_links, a_file_linked_again_stays_as_long_as_its_latest_link) {
   notibus::linked_file f;
   EXPECT_EQ(links.find("M2", 0, 1090, sig_of(m2), at(1089), f), notibus::link_verdict::unknown);
   EXPECT_EQ(links.find("M1", 0, 1100, sig_of(m1), at(1095), f), notibus::link_verdict::ok);
+}
+
+TEST(attachment_links, kept_on_disk_they_outlive_the_store) {
+  notibus::test::temp_dir dir;
+  notibus::attachment_settings s;
+  s.link_base_url = "https://n.example";
+  s.link_secret = std::string(40, 'k');
+  s.link_ttl = std::chrono::seconds(60);
+  const auto now = std::chrono::system_clock::now();
+  std::string link;
+  {
+    notibus::link_store links(s, dir.path / "links");
+    auto files = std::make_shared<const notibus::attachment_block>(std::vector<notibus::attachment>{
+        notibus::attachment::from_bytes("r\xC3\xA9port.pdf", "%PDF-1.7 bytes", "application/pdf")});
+    link = links.link("M1", 0, files, now);
+  }
+  // A half-written file (no record) and a stray temporary go at start-up.
+  std::ofstream(dir.path / "links" / "M9.0.bin") << "x";
+  std::ofstream(dir.path / "links" / "M9.0.link.tmp") << "x";
+  const std::string sig = link.substr(link.find("&sig=") + 5);
+  const std::int64_t expires = std::stoll(link.substr(link.find("expires=") + 8));
+  notibus::link_store again(s, dir.path / "links");
+  notibus::linked_file f;
+  ASSERT_EQ(again.find("M1", 0, expires, sig, now, f), notibus::link_verdict::ok);
+  EXPECT_EQ(f.bytes, "%PDF-1.7 bytes");
+  EXPECT_EQ((std::pair{f.name, f.media_type}),
+            (std::pair{std::string("r\xC3\xA9port.pdf"), std::string("application/pdf")}));
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "links" / "M9.0.bin"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "links" / "M9.0.link.tmp"));
+  // Read after the link expired: the files go.
+  notibus::link_store later(s, dir.path / "links");
+  (void)later.link(
+      "M2", 0,
+      std::make_shared<const notibus::attachment_block>(std::vector<notibus::attachment>{
+          notibus::attachment::from_bytes("a", "1", "text/plain")}),
+      now + std::chrono::hours(1));
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "links" / "M1.0.bin"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "links" / "M1.0.link"));
 }
 
 TEST(attachment_links, a_body_lists_them_in_its_own_format) {

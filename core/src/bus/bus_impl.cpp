@@ -33,7 +33,9 @@ bus::impl::impl(std::unique_ptr<asio::io_context> own, executor_type ex, const c
       limits_of_attachments(cfg.attachments) {
   // A reload keeps the files kept for links, and the links, going.
   ctx->links =
-      previous ? previous->impl_->ctx->links : std::make_shared<link_store>(cfg.attachments);
+      previous ? previous->impl_->ctx->links
+               : std::make_shared<link_store>(cfg.attachments, cfg.spool ? cfg.spool->dir / "links"
+                                                                         : std::filesystem::path());
   ctx->links->configure(cfg.attachments);
   open_channels(cfg, registry, previous);
   try {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "link_files.hpp"
 #include "packed_message.hpp"
 
 namespace notibus {
@@ -22,6 +23,22 @@ std::string key_of(std::string_view message_id, std::size_t n) {
 }
 
 }  // namespace
+
+link_store::link_store(const attachment_settings& s, std::filesystem::path dir)
+    : settings_(s), dir_(std::move(dir)) {
+  if (dir_.empty()) return;
+  std::lock_guard lock(mutex_);
+  for (auto& k : link_files::load(dir_, clock::now()))
+    add_locked({std::move(k.message_id), k.n, std::move(k.file), k.expires});
+  evict_locked(clock::now());
+}
+
+void link_store::add_locked(entry e) {
+  const std::string key = key_of(e.message_id, e.n);
+  bytes_ += e.file.size();
+  by_expiry_.emplace(e.expires, key);
+  entries_.emplace(key, std::move(e));
+}
 
 void link_store::configure(const attachment_settings& s) {
   std::lock_guard lock(mutex_);
@@ -59,15 +76,16 @@ std::string link_store::link(std::string_view message_id, std::size_t n,
       unix_seconds(now + settings_.link_ttl + std::chrono::milliseconds(999));
   const auto expiry = clock::time_point(std::chrono::seconds(expires));
   const attachment& file = files->list.at(n);
-  auto [it, fresh] = entries_.try_emplace(key_of(message_id, n));
-  if (fresh) {
-    it->second = {files, n, expiry, file.size()};
-    bytes_ += file.size();
-    by_expiry_.emplace(expiry, it->first);
+  auto it = entries_.find(key_of(message_id, n));
+  if (it == entries_.end()) {
+    entry e{std::string(message_id), n, file, expiry};
+    if (!dir_.empty()) (void)link_files::save(dir_, {e.message_id, n, expiry, file});
+    add_locked(std::move(e));
   } else if (expiry > it->second.expires) {
     by_expiry_.erase({it->second.expires, it->first});
     it->second.expires = expiry;
     by_expiry_.emplace(expiry, it->first);
+    if (!dir_.empty()) link_files::touch(dir_, {it->second.message_id, n, expiry, file});
   }
   evict_locked(now);
   std::string base = settings_.link_base_url;
@@ -83,7 +101,8 @@ void link_store::evict_locked(clock::time_point now) {
     const auto first = by_expiry_.begin();
     if (first->first > now && bytes_ <= settings_.link_max_bytes) break;
     auto it = entries_.find(first->second);
-    bytes_ -= it->second.bytes;
+    bytes_ -= it->second.file.size();
+    if (!dir_.empty()) link_files::remove(dir_, it->second.message_id, it->second.n);
     entries_.erase(it);
     by_expiry_.erase(first);
   }
@@ -100,10 +119,10 @@ link_verdict link_store::find(std::string_view message_id, std::size_t n, std::i
   if (clock::time_point(std::chrono::seconds(expires)) <= now) return link_verdict::expired;
   auto it = entries_.find(key_of(message_id, n));
   if (it == entries_.end() || it->second.expires <= now) return link_verdict::unknown;
-  const attachment& file = it->second.files->list.at(it->second.n);
+  const attachment& file = it->second.file;
   out.name = file.name;
   out.media_type = file.media_type;
-  out.keep = it->second.files;
+  out.keep = file.content;
   out.bytes = file.bytes();
   out.expires = clock::time_point(std::chrono::seconds(expires));
   return link_verdict::ok;

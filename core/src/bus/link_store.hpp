@@ -4,12 +4,14 @@
 // where sig is HMAC-SHA256(links.secret, "<message id>/<n>/<expires>"), and
 // the bytes stay here (shared with the message, never copied) until the last
 // link to them expires, within links.max_bytes: past it the files whose links
-// expire first go. Kept in memory only: a restart ends the links (404).
+// expire first go. With a spool they are also kept on disk (link_files.hpp),
+// so the links outlive a restart; without one a restart ends them (404).
 #pragma once
 
 #include <notibus/attachment.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,7 +27,9 @@ class link_store {
  public:
   using clock = std::chrono::system_clock;
 
-  explicit link_store(const attachment_settings& s) : settings_(s) {}
+  // `dir`: where the files are kept across restarts (the spool's links/),
+  // read back here; empty: in memory only.
+  explicit link_store(const attachment_settings& s, std::filesystem::path dir = {});
   // A reload's settings; the files kept stay (a new secret ends the old links).
   void configure(const attachment_settings& s);
   bool enabled() const;
@@ -39,17 +43,19 @@ class link_store {
 
  private:
   struct entry {
-    std::shared_ptr<const attachment_block> files;
+    std::string message_id;
     std::size_t n = 0;
+    attachment file;  // shares the message's bytes (or maps the kept file)
     clock::time_point expires;
-    std::uint64_t bytes = 0;
   };
+  void add_locked(entry e);
   std::string signature_locked(std::string_view message_id, std::size_t n,
                                std::int64_t expires) const;
   void evict_locked(clock::time_point now);
 
   mutable std::mutex mutex_;
   attachment_settings settings_;
+  std::filesystem::path dir_;
   std::map<std::string, entry, std::less<>> entries_;  // "<message id>/<n>"
   // The entries by expiry, first to go first: eviction looks at the front
   // only, not at every file kept.
