@@ -82,9 +82,9 @@ class TokenServicesTest(SinkCase):
     # Microsoft Graph: client credentials, expires_in, 401.
     def office365(self, judge, expires_in=3599, token_status=200):
         def token_answer(token, body):
-            if token_status != 200:
-                return token_status, {"error": "invalid_client",
-                                      "error_description": "AADSTS7000215: Invalid client secret."}
+            if token_status != 200:  # quoting what it was sent, as some servers do
+                return token_status, {"error": "invalid_client", "error_description":
+                                      f"AADSTS7000215: Invalid client secret {form(body)['client_secret']}"}
             return 200, {"token_type": "Bearer", "expires_in": expires_in, "access_token": token}
         service = Service("/tenant-1/oauth2/v2.0/token", token_answer, judge)
         d = self.start(service, f'type: office365, tenant: tenant-1, client_id: app-1, '

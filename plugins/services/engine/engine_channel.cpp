@@ -115,7 +115,10 @@ class service_engine {
     // only until send() returns).
     auto copy = std::make_shared<sdk::message_copy>(m);
     tokens_->get([this, copy, done = std::move(done)](token_cache::answer a) mutable {
-      if (!a.token) return done.finish(a.failure);
+      if (!a.token) {  // the token endpoint's words may quote what it was sent
+        a.failure.error = scrub(std::move(a.failure.error));
+        return done.finish(a.failure);
+      }
       dispatch(copy->view(), std::move(a.token), copy, std::move(done));
     });
   }
