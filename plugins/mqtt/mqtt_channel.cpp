@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "../common/http/excerpt.hpp"
 #include "../common/http/transport_options.hpp"
 #include "../common/template/message_template.hpp"
 #include "mqtt_client.hpp"
@@ -48,7 +49,7 @@ std::optional<std::string> topic_problem(std::string_view topic) {
   if (topic.empty()) return "the topic is empty";
   if (topic.size() > 65535) return "the topic is longer than 65535 bytes";
   if (topic.find_first_of(std::string_view("+#\0", 3)) != std::string_view::npos)
-    return "the topic \"" + std::string(topic) +
+    return "the topic \"" + http::excerpt(topic, 200) +  // escaped: made from the message
            "\" holds + # or NUL, which only subscriptions may";
   return std::nullopt;
 }

@@ -173,6 +173,11 @@ routes:
         p = self.send('topic: "alerts/{{topic}}",', "--topic", "a+b", "--body", "x", tls=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn('the topic "alerts/a+b" holds + # or NUL', p.stdout + p.stderr)
+        # Made from the message, it is quoted escaped: a line break cannot forge a log line.
+        p = self.send('topic: "alerts/{{attributes.k}}",', "--attr", "k=x+y\ninjected", "--body", "x",
+                      tls=False)
+        self.assertIn('the topic "alerts/x+y\\ninjected" holds', p.stdout + p.stderr)
+        self.assertNotIn("\ninjected", p.stdout + p.stderr)
 
 
 class MqttDaemonTest(unittest.TestCase):
