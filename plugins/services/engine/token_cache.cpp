@@ -48,10 +48,7 @@ bool token_cache::refused(const http::result& r) const {
 
 std::string token_cache::redact(std::string text) const {
   std::lock_guard lock(mutex_);
-  for (const auto& v : seen_)
-    for (std::size_t at; (at = text.find(v)) != std::string::npos;)
-      text.replace(at, v.size(), "[redacted]");
-  return text;
+  return redactor_.apply(std::move(text));
 }
 
 void token_cache::fetch() {
@@ -104,11 +101,12 @@ void token_cache::settle(answer a, seconds lifetime) {
     if (a.token) {
       renew_at_ = steady_clock::now() + lifetime - margin(lifetime);
       for (const auto& [name, value] : *a.token)
-        if (value.size() >= http::redactor::min_length &&
-            std::find(seen_.begin(), seen_.end(), value) == seen_.end())
-          seen_.push_back(value);
+        if (std::find(seen_.begin(), seen_.end(), value) == seen_.end()) seen_.push_back(value);
       if (seen_.size() > max_remembered_values)
         seen_.erase(seen_.begin(), seen_.end() - max_remembered_values);
+      // The shared redactor (short values left alone, percent-encoded forms too).
+      redactor_ = {};
+      for (const auto& value : seen_) redactor_.add(value);
     }
     waiting.swap(waiting_);
   }

@@ -15,6 +15,7 @@
 
 #include <compiled_service.hpp>
 #include "../../common/http/client.hpp"
+#include "../../common/http/redact.hpp"
 #include "request_renderer.hpp"
 
 namespace notibus::services {
@@ -58,7 +59,8 @@ class token_cache {
   std::chrono::steady_clock::time_point renew_at_;
   bool fetching_ = false;
   std::vector<callback> waiting_;
-  std::vector<std::string> seen_;  // the last tokens' values, for redact()
+  std::vector<std::string> seen_;  // the last tokens' values
+  http::redactor redactor_;        // made of seen_, for redact()
 };
 
 }  // namespace notibus::services
