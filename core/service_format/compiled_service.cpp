@@ -3,7 +3,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <stdexcept>
+
+#include <notibus/plugin/text.hpp>
 
 namespace notibus::services {
 namespace {
@@ -137,6 +140,15 @@ token_spec token_from(const json::object& o) {
   return t;
 }
 
+// The longest prefix is tried first, so "##" wins over "#" and "" comes last.
+std::vector<std::pair<std::string, std::string>> kinds_from(const json::object& o) {
+  std::vector<std::pair<std::string, std::string>> kinds;
+  for (const auto& [kind, prefix] : o) kinds.emplace_back(text_of(prefix), std::string(kind));
+  std::stable_sort(kinds.begin(), kinds.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  return kinds;
+}
+
 }  // namespace
 
 bool response_rule::needs_json() const {
@@ -178,6 +190,8 @@ std::optional<compiled_service> compiled_service::from_json(std::string_view tex
       for (const auto& [k, v] : p->as_object()) s.priority[std::string(k)] = json::serialize(v);
     s.request = request_from(o.at("request").as_object());
     if (auto* fe = o.at("request").as_object().if_contains("for_each")) s.for_each = text_of(*fe);
+    if (auto* k = o.at("request").as_object().if_contains("recipient_kinds"))
+      s.recipient_kinds = kinds_from(k->as_object());
     if (auto* f = o.at("request").as_object().if_contains("files"))
       s.files = file_fields{text_of(f->at("payload")), text_of(f->at("field"))};
     if (auto* u = o.if_contains("uploads"))
@@ -192,6 +206,32 @@ std::optional<compiled_service> compiled_service::from_json(std::string_view tex
     error = std::string("not a service definition: ") + e.what();
     return std::nullopt;
   }
+}
+
+const std::string* compiled_service::kind_of(std::string_view item, std::string_view& rest) const {
+  for (const auto& [prefix, kind] : recipient_kinds)
+    if (item.substr(0, prefix.size()) == prefix) {
+      rest = item.substr(prefix.size());
+      return &kind;
+    }
+  return nullptr;
+}
+
+std::optional<std::string> compiled_service::recipient_refusal(
+    const std::vector<std::string>& items) const {
+  for (const auto& item : items) {
+    std::string_view rest;
+    if (kind_of(item, rest) && !rest.empty()) continue;
+    std::string kinds;
+    for (const auto& [prefix, kind] : recipient_kinds)
+      kinds += (kinds.empty() ? "" : ", ") + kind + (prefix.empty() ? "" : " (" + prefix + "NAME)");
+    std::size_t shown = std::min<std::size_t>(item.size(), 64);  // a quote, not a pasted text
+    while (shown < item.size() && (static_cast<unsigned char>(item[shown]) & 0xc0) == 0x80)
+      --shown;  // not inside a UTF-8 sequence
+    return "\"" + sdk::json_escape(item.substr(0, shown)) + (shown < item.size() ? "...\"" : "\"") +
+           " is no recipient " + name + " sends to (" + kinds + ")";
+  }
+  return std::nullopt;
 }
 
 }  // namespace notibus::services

@@ -129,12 +129,20 @@ struct compiled_service {
   std::map<std::string, std::string> priority;  // message priority -> JSON value
   request_spec request;
   std::string for_each;
+  // request.recipient_kinds as (prefix, kind), the longest prefix first.
+  std::vector<std::pair<std::string, std::string>> recipient_kinds;
   std::optional<file_fields> files;
   // uploads.steps: run for each file, in order, after the text's request.
   std::vector<request_spec> upload_steps;
   std::vector<response_rule> responses;
   std::optional<service_template> error;
   std::optional<token_spec> token;
+
+  // The kind of a for_each item and the item without its prefix; nullptr
+  // when no kind takes it (or the service declares none).
+  const std::string* kind_of(std::string_view item, std::string_view& rest) const;
+  // Why an item of `items` is no recipient the service sends to, or nullopt.
+  std::optional<std::string> recipient_refusal(const std::vector<std::string>& items) const;
 
   // nullopt with `error` set when the document is not a definition.
   static std::optional<compiled_service> from_json(std::string_view json, std::string& error);

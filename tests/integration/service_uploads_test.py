@@ -226,6 +226,31 @@ class ServiceUploadsTest(SinkCase):
         for r in (text, get_url, complete):
             self.assertEqual(r[2]["Authorization"], "Bearer xoxb-SECRET")
 
+    def test_slack_bot_will_not_upload_where_an_answer_may_not_send_it(self):
+        # The service is on loopback (the stand-in): an upload URL on loopback
+        # goes, one on a link-local address (cloud metadata) is refused
+        # before any connection, whatever the service is.
+        upload_host = {"url": None}
+
+        def answer(method, path):
+            if path == "/api/files.getUploadURLExternal":
+                return 200, {"ok": True, "file_id": "F07", "upload_url": upload_host["url"]}
+            return 200, {"ok": True}
+
+        d = self.serve(answer, 'type: slack_bot, bot_token: xoxb-SECRET, channel: C0123, '
+                               'api_url: "{url}/api"')
+        upload_host["url"] = "http://169.254.169.254/latest/meta-data/"
+        report = self.report(d, self.send(d, ("shot.png", PNG)))
+        self.assertEqual(report["state"], "failed", report)
+        self.assertIn("file shot.png (step 2 of 3): 169.254.169.254 is 169.254.169.254, a link-local "
+                      "(cloud metadata) address, where an answer of the service may not send a "
+                      "request", report["last_error"])
+        self.assertNotIn(("POST", "/latest/meta-data/"), [r[:2] for r in self.stand_in.requests])
+        upload_host["url"] = self.stand_in.url.replace("127.0.0.1", "localhost") + "/up/F07"
+        report = self.report(d, self.send(d, ("shot.png", PNG)))
+        self.assertEqual(report["state"], "delivered", report)
+        self.assertIn(("POST", "/up/F07"), [r[:2] for r in self.stand_in.requests])
+
     def test_slack_bot_says_why_slack_refused_a_step(self):
         def answer(method, path):
             if path == "/api/files.getUploadURLExternal":

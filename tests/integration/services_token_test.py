@@ -167,7 +167,7 @@ class TokenServicesTest(SinkCase):
         # The key as a service account's JSON file writes it: \n for line breaks.
         escaped = pem.decode().replace("\n", "\\n")
         d = self.start(service, 'type: fcm, project: p-1, client_email: sa@p-1.iam.gserviceaccount.com, '
-                                f'private_key: "{escaped}", devices: [dev-a], '
+                                f'private_key: "{escaped}", targets: [dev-a], '
                                 'token_url: "{url}/token", api_url: "{url}"')
         before = int(time.time())
         report = self.send(d, priority="high")
@@ -194,11 +194,37 @@ class TokenServicesTest(SinkCase):
             "android": {"priority": "high"}}})
         self.assertNotIn("PRIVATE KEY", d.logs() + json.dumps(report))
 
+    def test_fcm_sends_a_topic_as_topic_and_a_device_as_token(self):
+        service = Service("/token", lambda token, body: (200, {"access_token": token, "expires_in": 3599}),
+                          lambda path, token, body: (200, {"name": "projects/p-1/messages/0:2"}))
+        escaped = self.make_key().decode().replace("\n", "\\n")
+        d = self.start(service, 'type: fcm, project: p-1, client_email: sa@p-1.iam.gserviceaccount.com, '
+                                f'private_key: "{escaped}", targets: [dev-a, "#news"], '
+                                'token_url: "{url}/token", api_url: "{url}"')
+        report = self.send(d, body="on db1")
+        self.assertEqual(report["state"], "delivered", report)
+        targets = sorted(json.dumps({k: v for k, v in json.loads(body)["message"].items()
+                                     if k in ("token", "topic", "condition")})
+                         for _, _, _, body in service.calls())
+        self.assertEqual(targets, ['{"token": "dev-a"}', '{"topic": "news"}'])  # never both
+
+    def test_fcm_refuses_a_target_that_is_only_a_prefix(self):
+        config = os.path.join(self.tmp, "fcm-target.yaml")
+        with open(config, "w") as f:
+            f.write('version: 1\nchannels:\n  push: {type: fcm, project: p-1, client_email: sa@x, '
+                    f'private_key: "{self.make_key().decode().replace(chr(10), chr(92) + "n")}", '
+                    'targets: [dev-a, "#"]}\nroutes:\n  - to: [push]\n')
+        out = subprocess.run([os.environ["NOTIBUS_BIN"], "check", "-c", config],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 2, out)
+        self.assertIn('channels.push.targets: "#" is no recipient fcm sends to (topic (#NAME), device)',
+                      out.stdout + out.stderr)
+
     def test_fcm_refuses_a_key_that_is_no_rsa_key_when_the_config_is_read(self):
         config = os.path.join(self.tmp, "fcm.yaml")
         with open(config, "w") as f:
             f.write('version: 1\nchannels:\n  push: {type: fcm, project: p-1, client_email: sa@x, '
-                    'private_key: "-----BEGIN PRIVATE KEY-----\\nsecret-bits\\n", devices: [d]}\n'
+                    'private_key: "-----BEGIN PRIVATE KEY-----\\nsecret-bits\\n", targets: [d]}\n'
                     'routes:\n  - to: [push]\n')
         out = subprocess.run([os.environ["NOTIBUS_BIN"], "check", "-c", config],
                              capture_output=True, text=True)

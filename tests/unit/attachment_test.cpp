@@ -159,6 +159,33 @@ TEST(attachment, only_public_addresses_are_fetched_from_by_default) {
   EXPECT_FALSE(notibus::serve::refused_address(boost::asio::ip::make_address("127.0.0.1"), open));
 }
 
+// An upload URL a service answered goes no further than the service's URL.
+TEST(attachment, an_answered_url_leads_where_the_services_own_url_could) {
+  std::string error;
+  auto url = [&](const char* text) { return *notibus::http::parse_url(text, error); };
+  const auto hosted = notibus::http::answered_url_guard(url("https://slack.com/api"));
+  const auto local = notibus::http::answered_url_guard(url("http://127.0.0.1:8080/api"));
+  const auto named_local = notibus::http::answered_url_guard(url("http://localhost/api"));
+  EXPECT_EQ(hosted("1.2.3.4"), std::nullopt);
+  EXPECT_EQ(*hosted("10.0.0.7"),
+            "a private address, where an answer of the service may not send a request (the "
+            "service's own URL is public)");
+  EXPECT_TRUE(hosted("::1"));
+  EXPECT_EQ(local("10.0.0.7"), std::nullopt);
+  EXPECT_EQ(named_local("127.0.0.1"), std::nullopt);
+  for (const auto* guard : {&hosted, &local, &named_local})
+    EXPECT_EQ(*(*guard)("169.254.169.254"),
+              "a link-local (cloud metadata) address, where an answer of the service may not "
+              "send a request");
+  EXPECT_EQ(*notibus::http::answered_url_refusal(url("https://slack.com/api"),
+                                                 url("http://files.slack.com/up?sig=S")),
+            "the service answered a plain http URL (http://files.slack.com/...), which would "
+            "send unencrypted what goes to it over https");
+  EXPECT_EQ(
+      notibus::http::answered_url_refusal(url("http://127.0.0.1/api"), url("http://127.0.0.1/up")),
+      std::nullopt);
+}
+
 }  // namespace
 
 TEST(attachment_links, are_signed_expire_and_stay_within_their_bytes) {

@@ -4,7 +4,7 @@
 // or a redirect to a private address is refused like a literal one.
 #pragma once
 
-#include <boost/asio/ip/address.hpp>
+#include <http/address_class.hpp>
 
 #include <optional>
 #include <string>
@@ -20,7 +20,10 @@ struct address_policy {
 
 // Why `a` may not be fetched from ("loopback", "private", "link-local (cloud
 // metadata)", ...), or nullopt when it may.
-std::optional<std::string> refused_address(const boost::asio::ip::address& a,
-                                           const address_policy& policy);
+inline std::optional<std::string> refused_address(const boost::asio::ip::address& a,
+                                                  const address_policy& policy) {
+  if (policy.allow_private) return std::nullopt;
+  return http::special_address(a);
+}
 
 }  // namespace notibus::serve

@@ -168,7 +168,8 @@ bool definition_reader::known(std::string_view name, scope where) const {
         "file.name", "file.type", "file.size", "file.index", "file.number", "file.image"};
     if (file_fields.count(name)) return true;
     if (name.substr(0, 5) == "step.") return captures_.count(std::string(name.substr(5))) > 0;
-    if (name == "text" || name == "recipient") return false;  // the text went in its request
+    if (name == "text" || name.substr(0, 9) == "recipient")
+      return false;  // the text went in its request
   }
   if (name == "timestamp" || name == "timestamp_ms") return true;
   if (name.substr(0, 6) == "token.")  // never in an error text: it is a secret
@@ -178,6 +179,8 @@ bool definition_reader::known(std::string_view name, scope where) const {
   if (name == "priority") return has_priority_;
   if (name == "delivery_id") return true;
   if (name == "recipient") return !for_each_.empty();
+  if (name.substr(0, 10) == "recipient.")
+    return recipient_kinds_.count(std::string(name.substr(10))) > 0;
   if (where == scope::response)
     return name == "status" ||
            (name.substr(0, 9) == "response." && valid_json_path(name.substr(9)));

@@ -76,6 +76,7 @@ class definition_reader {
   void read_status(const YAML::Node& node, const std::string& path);
   void read_retry(const YAML::Node& node, const std::string& path);
   void read_urls(const YAML::Node& node, const YAML::Node& query);
+  void read_recipient_kinds(const located_value& kinds);
 
   diagnostics_sink& sink_;
   const reserved_test& reserved_;
@@ -85,11 +86,12 @@ class definition_reader {
   bool has_text_ = false;
   bool has_priority_ = false;
   std::string for_each_;
-  std::set<std::string> captures_;      // uploads: what earlier steps captured ({{step.NAME}})
-  bool file_sent_ = false;              // uploads: a step sends the file
-  bool signs_ = false;                  // the request being read has `sign`: {{signature}}
-  std::set<std::string> token_values_;  // what the token's request captures ({{token.NAME}})
-  bool jwt_ = false;                    // the token has a jwt ({{jwt}} in its request)
+  std::set<std::string> recipient_kinds_;  // {{recipient.KIND}}
+  std::set<std::string> captures_;         // uploads: what earlier steps captured ({{step.NAME}})
+  bool file_sent_ = false;                 // uploads: a step sends the file
+  bool signs_ = false;                     // the request being read has `sign`: {{signature}}
+  std::set<std::string> token_values_;     // what the token's request captures ({{token.NAME}})
+  bool jwt_ = false;                       // the token has a jwt ({{jwt}} in its request)
 };
 
 }  // namespace notibus::services

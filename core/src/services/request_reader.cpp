@@ -27,6 +27,10 @@ const std::vector<option_spec>& request_schema() {
     auto keys = request_keys();
     keys.push_back(
         definition_key("for_each", NOTIBUS_OPTION_STRING, "A list option: one request per item."));
+    keys.push_back(
+        definition_key("recipient_kinds", NOTIBUS_OPTION_STRING_MAP,
+                       "Kinds of for_each items by prefix (topic: \"#\"; \"\": the rest): "
+                       "{{recipient.KIND}} is an item of that kind without its prefix."));
     return keys;
   }();
   return specs;
@@ -109,6 +113,7 @@ void definition_reader::read_request(const YAML::Node& node) {
       sink_.add(s.mark_of("for_each"), "request.for_each", "must name a list option");
     json_.key("for_each").string(*each);
   }
+  if (const located_value* kinds = s.find("recipient_kinds")) read_recipient_kinds(*kinds);
   read_request_fields(node, s, "request", scope::request);
   if (node["files"] && !node["json"] && !node["form"])
     sink_.add(node["files"].Mark(), "request.files", "needs a json or form body to go beside");
@@ -116,6 +121,28 @@ void definition_reader::read_request(const YAML::Node& node) {
     read_files(node["files"], node["json"].IsDefined());
   json_.end_object();
   signs_ = false;
+}
+
+// `recipient_kinds`: FCM sends to a device token or to a "#topic", each in a
+// field of its own; the prefix says which, so one list holds both as
+// Apprise's URLs write them.
+void definition_reader::read_recipient_kinds(const located_value& kinds) {
+  const std::string path = "request.recipient_kinds";
+  if (for_each_.empty()) sink_.add(kinds.mark, path, "needs request.for_each: kinds of its items");
+  std::set<std::string> prefixes;
+  json_.key("recipient_kinds").begin_object();
+  for (const auto& [name, prefix] :
+       std::get<std::vector<std::pair<std::string, std::string>>>(kinds.value)) {
+    static const std::regex name_pattern("[a-z][a-z0-9_]{0,31}");
+    if (!std::regex_match(name, name_pattern))
+      sink_.add(kinds.mark, path + "." + name, "names are lower-case letters, digits, _");
+    if (!prefixes.insert(prefix).second)
+      sink_.add(kinds.mark, path + "." + name,
+                "the prefix \"" + sdk::json_escape(prefix) + "\" names another kind already");
+    recipient_kinds_.insert(name);
+    json_.key(name).string(prefix);
+  }
+  json_.end_object();
 }
 
 // What a request of either kind has: method, URL, headers, auth, a body.

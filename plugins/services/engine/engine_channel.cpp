@@ -4,6 +4,7 @@
 // shared HTTP client, answers are judged by the definition's rules.
 #include <notibus/plugin/sdk.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -12,12 +13,14 @@
 #include <stdexcept>
 
 #include <compiled_service.hpp>
+#include "../../common/http/address_class.hpp"
 #include "../../common/http/client.hpp"
 #include "../../common/http/redact.hpp"
 #include "../../common/http/transport_options.hpp"
 #include "recipient_memory.hpp"
 #include "request_renderer.hpp"
 #include "response_rules.hpp"
+#include "sequence.hpp"
 #include "token_cache.hpp"
 
 namespace notibus::services {
@@ -76,6 +79,9 @@ class service_engine {
       view.error("overflow", "split is not available for " + s.name +
                                  ": it sends one request per recipient; use cut");
     const option_values values = read_options(s, view);
+    if (!s.recipient_kinds.empty())
+      if (auto why = s.recipient_refusal(values.at(s.for_each).list))
+        view.error(s.for_each.c_str(), *why);
     const request_renderer renderer(s, values, std::string(view.instance_name()));
     std::string error, option;
     if (!renderer.jwt_key_usable(option, error)) view.error(option.c_str(), error);
@@ -105,6 +111,11 @@ class service_engine {
         http::transport_settings(c.transport, base.value_or(http::target_url{}), view);
     s.user_agent = "notibus/" NOTIBUS_VERSION_STRING " (service " + service_.name + ")";
     client_ = std::make_unique<http::client>(s);  // throws for unreadable TLS files
+    if (std::any_of(service_.upload_steps.begin(), service_.upload_steps.end(), answered_url)) {
+      service_url_ = base.value_or(http::target_url{});
+      s.address_guard = http::answered_url_guard(service_url_);
+      answered_client_ = std::make_unique<http::client>(s);
+    }
     if (service_.token) tokens_ = std::make_unique<token_cache>(service_, renderer_, *client_);
   }
 
@@ -133,6 +144,14 @@ class service_engine {
     send_each(m, std::move(token), copy, std::move(done));
   }
 
+  // A step whose URL leads with what an answer gave ({{step.upload_url}}).
+  static bool answered_url(const request_spec& step) {
+    const auto& parts = step.url.parts();
+    if (parts.empty() || parts[0].literal()) return false;
+    const std::string& lead = parts[0].value.name;
+    return lead.rfind("step.", 0) == 0 || lead.rfind("token.", 0) == 0;
+  }
+
   // A request's answer, or why no new token could be had after a refusal.
   struct reply {
     http::result result;
@@ -147,15 +166,20 @@ class service_engine {
   // gets a new token and sends the request once more, rendered with it.
   template <class Then>  // void(reply)
   void transmit(http::request&& req, token_values token, remaker remake, Then then) {
+    transmit(*client_, std::move(req), std::move(token), std::move(remake), std::move(then));
+  }
+  template <class Then>
+  void transmit(http::client& client, http::request&& req, token_values token, remaker remake,
+                Then then) {
     if (!token)  // no token to refuse: the answer as it comes
-      return client_->send(std::move(req), [then = std::move(then)](http::result res) mutable {
+      return client.send(std::move(req), [then = std::move(then)](http::result res) mutable {
         then(reply{std::move(res), std::nullopt, nullptr});
       });
-    client_->send(std::move(req), [this, token, remake = std::move(remake),
-                                   then = std::move(then)](http::result res) mutable {
+    client.send(std::move(req), [this, &client, token, remake = std::move(remake),
+                                 then = std::move(then)](http::result res) mutable {
       if (!tokens_->refused(res)) return then({std::move(res), std::nullopt, token});
       tokens_->drop(token);
-      tokens_->get([this, res = std::move(res), remake = std::move(remake),
+      tokens_->get([&client, res = std::move(res), remake = std::move(remake),
                     then = std::move(then)](token_cache::answer a) mutable {
         if (!a.token) return then({std::move(res), std::move(a.failure), nullptr});
         std::string error;
@@ -163,7 +187,7 @@ class service_engine {
         if (!again)
           return then({std::move(res),
                        sdk::outcome::permanent("cannot build the request: " + error), nullptr});
-        client_->send(std::move(*again), [token = a.token, then](http::result second) mutable {
+        client.send(std::move(*again), [token = a.token, then](http::result second) mutable {
           then({std::move(second), std::nullopt, token});
         });
       });
@@ -222,53 +246,6 @@ class service_engine {
              });
   }
 
-  // Requests that go one after the other: the text's (a split text's parts
-  // in order), then each file's upload steps (uploads), a step's captures
-  // feeding the next. A retry resumes at the first text part or file not
-  // delivered; a file whose steps stopped half-way starts over.
-  struct sequence {
-    sequence(const sdk::message_view& message, std::vector<http::request> t, std::size_t f,
-             sdk::completion d)
-        : id(message.id()),
-          copy(std::make_unique<sdk::message_copy>(message)),
-          m(copy->view()),
-          texts(std::move(t)),
-          files(f),
-          done(std::move(d)) {}
-    std::string id;
-    // The host lends the message only until send() returns; the steps are
-    // rendered later, from this copy (its files stay valid until `done`).
-    std::unique_ptr<sdk::message_copy> copy;
-    sdk::message_view m;
-    std::vector<http::request> texts;
-    std::size_t files;
-    sdk::completion done;
-    std::string note;
-    recipient_memory::state state;  // delivered: "t<N>" text parts, "f<N>" files
-    std::size_t unit = 0;           // texts first, then files
-    std::size_t step = 0;           // of the current file's upload
-    captured_values captured;
-    token_values token;  // the latest the service took
-
-    std::string key() const {
-      return unit < texts.size() ? "t" + std::to_string(unit)
-                                 : "f" + std::to_string(unit - texts.size());
-    }
-    // Where an error happened, for the report.
-    std::string where(std::size_t steps) const {
-      if (unit < texts.size())
-        return texts.size() == 1 ? ""
-                                 : "part " + std::to_string(unit + 1) + " of " +
-                                       std::to_string(texts.size()) + ": ";
-      const auto name = m.attachments().at(unit - texts.size()).name;
-      return "file " + std::string(name) +
-             (steps > 1
-                  ? " (step " + std::to_string(step + 1) + " of " + std::to_string(steps) + ")"
-                  : "") +
-             ": ";
-    }
-  };
-
   void send_next(std::shared_ptr<sequence> run) {
     const std::size_t units = run->texts.size() + run->files;
     while (run->unit < units && run->state.delivered.count(run->key())) ++run->unit;
@@ -285,13 +262,17 @@ class service_engine {
       if (!r)
         return fail_sequence(*run, sdk::outcome::permanent("cannot build the request: " + error));
       req = std::move(*r);
+      if (answered_url(*step))
+        if (auto why = http::answered_url_refusal(service_url_, req.url))
+          return fail_sequence(*run, sdk::outcome::permanent(*why));
     }
     remaker remake;
     if (run->token)
       remake = [this, run](const captured_values* t, std::string& e) {
         return rerender(*run, t, e);
       };
-    transmit(std::move(req), run->token, std::move(remake), [this, run, step](reply answer) {
+    http::client& via = step && answered_url(*step) ? *answered_client_ : *client_;
+    transmit(via, std::move(req), run->token, std::move(remake), [this, run, step](reply answer) {
       if (answer.token) run->token = answer.token;
       const auto& rules = step && !step->responses.empty() ? step->responses : service_.responses;
       sdk::outcome v = verdict(rules, answer);
@@ -418,6 +399,10 @@ class service_engine {
   // Declared before the client, so it outlives the client's last callback.
   std::unique_ptr<token_cache> tokens_;
   std::unique_ptr<http::client> client_;
+  // Steps whose URL an answer gave go through a client of their own, whose
+  // address guard keeps them where the service's own URL could lead.
+  http::target_url service_url_;
+  std::unique_ptr<http::client> answered_client_;
 };
 
 }  // namespace

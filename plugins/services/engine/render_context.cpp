@@ -116,6 +116,12 @@ resolved context::find(std::string_view name) const {
   if (name == "delivery_id")
     return {true, m_ ? std::string(m_->id()) + "." + std::string(channel_) : "", {}};
   if (name == "recipient") return {recipient_ != nullptr, recipient_ ? *recipient_ : "", {}};
+  if (name.substr(0, 10) == "recipient.") {
+    std::string_view rest;
+    const std::string* kind = recipient_ ? s_.kind_of(*recipient_, rest) : nullptr;
+    if (!kind || *kind != name.substr(10)) return {};
+    return {true, std::string(rest), {}};
+  }
   if (name == "priority" && m_) {
     auto it = s_.priority.find(std::string(m_->priority()));
     if (it == s_.priority.end()) return {};

@@ -1,9 +1,9 @@
-#include "address_policy.hpp"
+#include "address_class.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace notibus::serve {
+namespace notibus::http {
 namespace {
 
 struct v4_range {
@@ -62,10 +62,34 @@ std::optional<std::string> refused_v6(const boost::asio::ip::address_v6& a) {
 
 }  // namespace
 
-std::optional<std::string> refused_address(const boost::asio::ip::address& a,
-                                           const address_policy& policy) {
-  if (policy.allow_private) return std::nullopt;
+std::optional<std::string> special_address(const boost::asio::ip::address& a) {
   return a.is_v4() ? refused_v4(a.to_v4().to_uint()) : refused_v6(a.to_v6());
 }
 
-}  // namespace notibus::serve
+std::function<std::optional<std::string>(const std::string&)> answered_url_guard(
+    const target_url& service) {
+  boost::system::error_code ec;
+  const auto literal = boost::asio::ip::make_address(service.host, ec);
+  const bool service_is_private = service.host == "localhost" || (!ec && special_address(literal));
+  return [service_is_private](const std::string& text) -> std::optional<std::string> {
+    boost::system::error_code bad;
+    const auto address = boost::asio::ip::make_address(text, bad);
+    if (bad) return "not an address";
+    auto why = special_address(address);
+    if (!why) return std::nullopt;
+    const bool link_local = why->rfind("link-local", 0) == 0;
+    if (service_is_private && !link_local) return std::nullopt;
+    return "a " + *why + " address, where an answer of the service may not send a request" +
+           (link_local ? "" : " (the service's own URL is public)");
+  };
+}
+
+std::optional<std::string> answered_url_refusal(const target_url& service,
+                                                const target_url& answered) {
+  if (service.tls && !answered.tls)
+    return "the service answered a plain http URL (http://" + answered.authority() +
+           "/...), which would send unencrypted what goes to it over https";
+  return std::nullopt;
+}
+
+}  // namespace notibus::http
