@@ -16,7 +16,7 @@ import threading
 import unittest
 
 from attachments_test import PNG, Sink, parts_of
-from ingest_lib import IngestServer, wait_until
+from ingest_lib import FIXTURES, IngestServer, wait_until
 
 LOG = b"2026-12-07 12:00:01 error: disk full on db1\n" * 20
 
@@ -57,6 +57,7 @@ ingest:
   apprise: {{enabled: true, keys: {{notibus: files}}}}
   discord: {{enabled: true}}
   ntfy: {{enabled: true}}
+  grafana: {{enabled: true}}
 channels:
   hook: {{type: webhook, url: "{SINK.url}"}}
 routes:
@@ -74,6 +75,19 @@ routes:
             return None
         found = wait_until(find, 15)
         self.assertTrue(found, f"no request with body {body!r}")
+        return found
+
+    def received_start(self, start):
+        """As received, for the request whose message body starts with `start`."""
+        def find():
+            for headers, raw in list(SINK.requests):
+                parts = parts_of(headers, raw) if b"multipart" in headers.get("Content-Type", "").encode() else [(None, None, None, raw)]
+                payload = json.loads(parts[0][3])
+                if payload["body"].startswith(start):
+                    return payload, [p[1:] for p in parts[1:]]
+            return None
+        found = wait_until(find, 15)
+        self.assertTrue(found, f"no request with a body starting {start!r}")
         return found
 
     def test_apprise_api_attach_with_curl_as_its_docs_show(self):
@@ -129,6 +143,24 @@ routes:
         self.assertEqual(status, 204, text)
         payload, files = self.received("**deploy** done")
         self.assertEqual(files, [("build.log", "text/plain", LOG)])
+
+    def test_grafana_images_are_attached_when_they_can_be_fetched(self):
+        # Grafana's own example body, with an image on each alert: one the
+        # file server has, one it answers 404 for. The alert goes with the
+        # one image; the other stays a link and is named as left out.
+        with open(os.path.join(FIXTURES, "grafana_webhook.json"), encoding="utf-8") as f:
+            hook = json.load(f)
+        missing = FILES.url.replace("shot.png", "gone.png")
+        hook["alerts"][0]["imageURL"], hook["alerts"][1]["imageURL"] = FILES.url, missing
+        hook["message"] = "grafana with images"
+        status, text, _ = self.post_json("/hooks/grafana", hook,
+                                         {"Authorization": f"Bearer {self.token}"})
+        self.assertEqual(status, 200, text)
+        payload, files = self.received_start("grafana with images")
+        self.assertEqual(files, [("shot.png", "image/png", PNG)])
+        self.assertIn(f"Image: {missing}", payload["body"])
+        self.assertEqual(payload["attributes"]["attachments.left_out"],
+                         f"{missing}: HTTP 404")
 
     def test_limits_answer_in_each_dialects_shape(self):
         big = b"x" * 100001  # over attachments.max_size

@@ -11,7 +11,9 @@
 #include "bus/attachment_fit.hpp"
 #include "bus/link_store.hpp"
 #include "bus/packed_message.hpp"
+#include "server/attachment_request.hpp"
 #include "server/fetch/address_policy.hpp"
+#include "server/fetch/fetch_attachments.hpp"
 #include "spool/records.hpp"
 
 namespace {
@@ -157,6 +159,29 @@ TEST(attachment, only_public_addresses_are_fetched_from_by_default) {
     EXPECT_FALSE(refused(a)) << a;
   EXPECT_EQ(*refused("169.254.169.254"), "link-local (cloud metadata)");
   EXPECT_FALSE(notibus::serve::refused_address(boost::asio::ip::make_address("127.0.0.1"), open));
+}
+
+// Optional attachments (Grafana's images) give way to the limits first.
+TEST(attachment, optional_ones_are_left_out_when_a_limit_refuses_the_files) {
+  notibus::attachment_settings limits;
+  limits.max_total = 10;
+  notibus::message m;
+  m.attachments.push_back(notibus::attachment::from_bytes("a.txt", "123456", "text/plain"));
+  auto image = notibus::attachment::from_bytes("i.png", "12345", "image/png");
+  image.url = "https://grafana.example/i.png?token=T";
+  image.optional = true;
+  m.attachments.push_back(image);
+  notibus::serve::leave_out_optional_over_limits(m, limits);
+  ASSERT_EQ(m.attachments.size(), 1u);
+  EXPECT_EQ(m.attachments[0].name, "a.txt");
+  EXPECT_EQ(m.attributes["attachments.left_out"].rfind(
+                "https://grafana.example/i.png?token=REDACTED: ", 0),
+            0u)
+      << m.attributes["attachments.left_out"];
+  m.attachments.push_back(notibus::attachment::from_bytes("b.txt", "123456", "text/plain"));
+  notibus::serve::leave_out_optional_over_limits(m, limits);  // what the client sent stays
+  EXPECT_EQ(m.attachments.size(), 2u);
+  EXPECT_TRUE(notibus::serve::check_attachment_limits(m, limits));
 }
 
 // An upload URL a service answered goes no further than the service's URL.

@@ -31,6 +31,11 @@ struct attachment {
   // Where the bytes are to be fetched from (`notibus serve` and `notibus
   // send` fetch it before the message is accepted); empty for bytes given.
   std::string url;
+  // A URL attachment the message can go without (Grafana's alert images,
+  // whose link stays in the text): one that cannot be fetched, or that a
+  // limit refuses, is left out and named in the attribute
+  // "attachments.left_out", instead of refusing the message.
+  bool optional = false;
 
   std::string_view bytes() const noexcept { return content ? content->view() : std::string_view(); }
   std::uint64_t size() const noexcept { return content ? content->size() : 0; }

@@ -35,6 +35,7 @@ struct ingest_dialect_settings {
   bool per_alert = false;             // Alertmanager, Grafana: a message per alert, not per group
   std::string hmac_secret;            // Grafana: check X-Grafana-Alerting-Signature when set
   std::string hmac_timestamp_header;  // Grafana: the signature covers "TIMESTAMP:BODY"
+  bool attach_images = true;          // Grafana: alert images as (optional) URL attachments
 
   bool operator==(const ingest_dialect_settings&) const = default;
 };

@@ -5,6 +5,11 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
+
+#include <http/url.hpp>
+
+#include "../attachment_request.hpp"
 #include "url_fetch.hpp"
 
 namespace notibus::serve {
@@ -26,6 +31,10 @@ struct fetch_run : std::enable_shared_from_this<fetch_run> {
 
   void on_fetched(fetched f) {
     const std::string field = "attachments[" + std::to_string(next) + "].url";
+    if (!f.error.empty() && m.attachments[next].optional) {
+      leave_out(m, next, f.error);
+      return go();
+    }
     if (!f.error.empty())
       return done(request_error{400, "attachment_fetch_failed", "cannot fetch: " + f.error, field},
                   std::move(m));
@@ -41,6 +50,26 @@ struct fetch_run : std::enable_shared_from_this<fetch_run> {
 };
 
 }  // namespace
+
+void leave_out(message& m, std::size_t index, const std::string& why) {
+  const attachment& a = m.attachments.at(index);
+  std::string& note = m.attributes["attachments.left_out"];
+  const std::string shown = a.url.empty() ? a.name : http::redact_url(a.url);
+  std::string_view reason = why;  // a fetch's error ends with the URL it names first
+  if (reason.ends_with(" (" + shown + ")")) reason.remove_suffix(shown.size() + 3);
+  note.append(note.empty() ? "" : "; ").append(shown).append(": ").append(reason);
+  m.attachments.erase(m.attachments.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
+void leave_out_optional_over_limits(message& m, const attachment_settings& limits) {
+  for (auto over = check_attachment_limits(m, limits); over;
+       over = check_attachment_limits(m, limits)) {
+    auto last = std::find_if(m.attachments.rbegin(), m.attachments.rend(),
+                             [](const attachment& a) { return a.optional; });
+    if (last == m.attachments.rend()) return;  // the limit refuses what the client sent
+    leave_out(m, static_cast<std::size_t>(m.attachments.rend() - last - 1), over->detail);
+  }
+}
 
 bool has_url_attachments(const message& m) {
   for (const auto& a : m.attachments)

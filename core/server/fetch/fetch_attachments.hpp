@@ -23,4 +23,11 @@ void fetch_attachments(const boost::asio::any_io_executor& ex, message m,
 
 bool has_url_attachments(const message& m);
 
+// Leaves out attachment `index`, naming it and `why` in the message's
+// attribute "attachments.left_out".
+void leave_out(message& m, std::size_t index, const std::string& why);
+// Leaves out optional attachments, the last first, while the limits refuse
+// the message's files.
+void leave_out_optional_over_limits(message& m, const attachment_settings& limits);
+
 }  // namespace notibus::serve

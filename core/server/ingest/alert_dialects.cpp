@@ -65,7 +65,10 @@ class grafana final : public alert_dialect {
     for (std::size_t i = 0; i < out.size(); ++i) {
       if (!settings().per_alert) add_grafana_text(g.payload, out[i]);
       for (std::size_t a = 0; a < g.alerts.size(); ++a)
-        if (!settings().per_alert || a == i) add_links(*g.alerts[a], out[i]);
+        if (!settings().per_alert || a == i) {
+          add_links(*g.alerts[a], out[i]);
+          attach_image(text_of(*g.alerts[a], "imageURL"), out[i]);
+        }
     }
     return mapped::publish(std::move(out));
   }
@@ -86,6 +89,19 @@ class grafana final : public alert_dialect {
     if (!given || !signature_matches(s.hmac_secret, signed_text, *given))
       return refusal{401, "unauthorized", "the signature (X-Grafana-Alerting-Signature) is wrong"};
     return std::nullopt;
+  }
+
+  // An alert's image (a panel's screenshot) as a file, fetched under the
+  // address guard like any URL attachment; optional, as its link stays in
+  // the text: an image that cannot be fetched never costs the alert.
+  void attach_image(const std::string& url, message& m) const {
+    if (!settings().attach_images || url.empty()) return;
+    for (const auto& a : m.attachments)
+      if (a.url == url) return;
+    attachment image;
+    image.url = url;
+    image.optional = true;
+    m.attachments.push_back(std::move(image));
   }
 
   // Grafana's own title and message, when its template gave them.
@@ -124,6 +140,7 @@ class grafana final : public alert_dialect {
     for (auto [key, label] : {std::pair{"ruleUrl", "Rule"}, {"imageUrl", "Image"}})
       if (auto url = text_of(o, key); !url.empty())
         m.body += "\n" + std::string(label) + ": " + url;
+    attach_image(text_of(o, "imageUrl"), m);
     m.priority = state == "alerting" ? priority::high : priority::normal;
     if (!state.empty()) {
       m.tags.push_back(state);

@@ -75,9 +75,11 @@ struct gateway::publishing : std::enable_shared_from_this<publishing> {
   }
 
   void publish(message& m) {
-    if (!m.attachments.empty())
+    if (!m.attachments.empty()) {
+      leave_out_optional_over_limits(m, keep->attachments);
       if (auto over = check_attachment_limits(m, keep->attachments))
         return refuse({over->status, over->code, over->field + ": " + over->detail});
+    }
     bus_->async_try_publish(speaks.echoes_messages() ? message(m) : std::move(m),
                             boost::asio::bind_executor(executor, [self = shared_from_this()](
                                                                      error_code, publish_result r) {

@@ -69,6 +69,9 @@ std::vector<notibus_option_v1> dialect_options(const dialect_defaults& d) {
                          "Check X-Grafana-Alerting-Signature with it.", nullptr, true));
     out.push_back(option(n, "hmac.timestamp_header", NOTIBUS_OPTION_STRING,
                          "The header whose value the signature covers too."));
+    out.push_back(option(n, "attach_images", NOTIBUS_OPTION_BOOL,
+                         "Attach each alert's image when it can be fetched (its link stays).",
+                         "true"));
   }
   for (auto& o : out)
     if (o.type == NOTIBUS_OPTION_INT)
@@ -109,6 +112,7 @@ ingest_dialect_settings read_dialect(const sdk::config_view& v, const dialect_de
   s.per_alert = v.get_bool(get("per_alert").c_str()).value_or(false);
   s.hmac_secret = v.string_or(get("hmac.secret").c_str(), "");
   s.hmac_timestamp_header = v.string_or(get("hmac.timestamp_header").c_str(), "");
+  s.attach_images = v.get_bool(get("attach_images").c_str()).value_or(true);
   return s;
 }
 
