@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -84,6 +85,7 @@ struct mqtt_client::impl {
   bool disconnected = false;
   std::string tls_error;  // OpenSSL's reason for the last failed handshake
   std::thread sweeper;
+  bool sweeper_idle = false;  // waiting with no deadline (see sweep)
 
   explicit impl(client_settings s) : settings(std::move(s)) {
     init_paho_once();
@@ -157,6 +159,7 @@ struct mqtt_client::impl {
       return send_now(std::move(p), std::move(done));
     }
     queue.push_back({std::move(p), std::move(done), clock::now() + settings.timeout});
+    wake_idle_sweeper_locked();
     if (state == link::connecting) return;
     state = link::connecting;
     lock.unlock();
@@ -254,6 +257,7 @@ struct mqtt_client::impl {
     {
       std::lock_guard lock(mutex);
       in_flight.insert(t);
+      wake_idle_sweeper_locked();
     }
     MQTTAsync_responseOptions r = MQTTAsync_responseOptions_initializer;
     r.context = t;
@@ -294,10 +298,20 @@ struct mqtt_client::impl {
   }
 
   // Reports what waited past its deadline: a connection that did not come,
-  // a confirmation that did not arrive.
+  // a confirmation that did not arrive. Asleep until the earliest deadline,
+  // or until something waits when nothing does (an idle channel costs no
+  // wake-ups).
   void sweep() {
     std::unique_lock lock(mutex);
-    while (!wake.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping; })) {
+    while (!stopping) {
+      const auto next = next_deadline_locked();
+      sweeper_idle = !next;
+      if (next)
+        wake.wait_until(lock, *next);
+      else
+        wake.wait(lock);
+      sweeper_idle = false;
+      if (stopping) break;
       const auto now = clock::now();
       std::vector<std::pair<done_fn, std::string>> late;
       const std::string limit = seconds_text(settings.timeout);
@@ -316,6 +330,20 @@ struct mqtt_client::impl {
       for (auto& [done, why] : late) done(sdk::outcome::transient(why));
       lock.lock();
     }
+  }
+
+  std::optional<clock::time_point> next_deadline_locked() const {
+    std::optional<clock::time_point> next;
+    for (const ticket* t : in_flight)
+      if (!t->answered && (!next || t->deadline < *next)) next = t->deadline;
+    if (!queue.empty() && (!next || queue.front().deadline < *next)) next = queue.front().deadline;
+    return next;
+  }
+
+  // Under the lock, after adding something that waits: every deadline is
+  // now + timeout, so only a sweeper waiting for nothing needs waking.
+  void wake_idle_sweeper_locked() {
+    if (sweeper_idle) wake.notify_all();
   }
 };
 

@@ -5,7 +5,8 @@ QoS 0, 1 and 2 as a subscriber (mosquitto_sub) receives them; a retained
 message a later subscriber still gets; the default JSON payload and a
 template; a wrong password, an unknown CA and a topic with a wildcard
 refused with the reason and the password never shown; a message sent while
-the broker is down is retried and delivered once it is up.
+the broker is down is retried and delivered once it is up; a peer that never
+answers CONNECT, or never PUBACK, fails the attempt at the channel's timeout.
 
 Needs NOTIBUS_BIN and NOTIBUS_BUILD_DIR in the environment, mosquitto,
 mosquitto_sub, mosquitto_passwd and openssl.
@@ -15,8 +16,10 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -89,6 +92,38 @@ class Subscriber:
     def read(self):
         out, _ = self.proc.communicate(timeout=30)
         return [tuple(l[4:].split("|", 3)) for l in out.splitlines() if l.startswith("MSG|")]
+
+
+class SilentBroker:
+    """Accepts connections on 127.0.0.1 and answers at most CONNACK (0x20 0x02
+    0x00 0x00, accepted), nothing after it."""
+
+    def __init__(self, connack):
+        self.connack = connack
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen()
+        self.peers = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                peer, _ = self.server.accept()
+            except OSError:
+                return
+            self.peers.append(peer)
+            if self.connack:
+                peer.recv(1024)  # CONNECT
+                peer.sendall(bytes([0x20, 0x02, 0x00, 0x00]))
+
+    def __enter__(self):
+        return self.server.getsockname()[1]
+
+    def __exit__(self, *args):
+        self.server.close()
+        for peer in self.peers:
+            peer.close()
 
 
 class MqttTest(unittest.TestCase):
@@ -183,6 +218,32 @@ routes:
 class MqttDaemonTest(unittest.TestCase):
     """QoS 1: delivered only once the broker confirmed; a broker that is down
     gets the message when it is back, and one that restarted is reconnected to."""
+
+    def test_a_broker_that_stops_answering_fails_the_attempt_at_the_timeout(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp)
+        # A TCP peer that never sends CONNACK, then one that sends CONNACK but
+        # never PUBACK: each attempt ends at the channel's timeout, reported
+        # by the channel's deadline sweep (asleep while nothing waits).
+        for connack, expected in ((False, "not connected to the broker within 1 s"),
+                                  (True, "no confirmation from the broker within 1 s")):
+            with SilentBroker(connack) as port:
+                cfg = os.path.join(self.tmp, "silent.yaml")
+                with open(cfg, "w") as f:
+                    f.write(f"""version: 1
+plugin_dirs: [{PLUGINS}]
+channels:
+  iot: {{type: mqtt, url: "mqtt://127.0.0.1:{port}", qos: 1, timeout: 1s,
+         retry: {{max_attempts: 1}}}}
+routes:
+  - to: [iot]
+""")
+                started = time.monotonic()
+                p = subprocess.run([BIN, "send", "-c", cfg, "--body", "x"], capture_output=True,
+                                   text=True, timeout=60)
+                self.assertNotEqual(p.returncode, 0)
+                self.assertIn(expected, p.stdout + p.stderr)
+                self.assertLess(time.monotonic() - started, 20)
 
     def test_nothing_is_lost_while_the_broker_is_down(self):
         from daemon_test import Daemon
