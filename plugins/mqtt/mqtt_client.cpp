@@ -156,7 +156,7 @@ struct mqtt_client::impl {
     std::unique_lock lock(mutex);
     if (state == link::up) {
       lock.unlock();
-      return send_now(std::move(p), std::move(done));
+      return send_now(std::move(p), std::move(done), clock::now() + settings.timeout);
     }
     queue.push_back({std::move(p), std::move(done), clock::now() + settings.timeout});
     wake_idle_sweeper_locked();
@@ -209,7 +209,7 @@ struct mqtt_client::impl {
       state = link::up;
       ready.swap(queue);
     }
-    for (auto& w : ready) send_now(std::move(w.p), std::move(w.done));
+    for (auto& w : ready) send_now(std::move(w.p), std::move(w.done), w.deadline);
   }
 
   void connect_failed(const sdk::outcome& why) {
@@ -252,8 +252,10 @@ struct mqtt_client::impl {
     return 1;
   }
 
-  void send_now(publication p, done_fn done) {
-    auto* t = new ticket{this, std::move(done), clock::now() + settings.timeout};
+  // `deadline`: from when the message was handed over, connecting included,
+  // so the channel's timeout bounds the whole attempt.
+  void send_now(publication p, done_fn done, clock::time_point deadline) {
+    auto* t = new ticket{this, std::move(done), deadline};
     {
       std::lock_guard lock(mutex);
       in_flight.insert(t);
@@ -340,8 +342,9 @@ struct mqtt_client::impl {
     return next;
   }
 
-  // Under the lock, after adding something that waits: every deadline is
-  // now + timeout, so only a sweeper waiting for nothing needs waking.
+  // Under the lock, after adding something that waits: no deadline comes
+  // before those already waiting (each is hand-over + timeout), so only a
+  // sweeper waiting for nothing needs waking.
   void wake_idle_sweeper_locked() {
     if (sweeper_idle) wake.notify_all();
   }
