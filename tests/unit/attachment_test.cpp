@@ -304,6 +304,32 @@ TEST(attachment_links, kept_on_disk_they_outlive_the_store) {
   EXPECT_FALSE(std::filesystem::exists(dir.path / "links" / "M1.0.link"));
 }
 
+// With the spool, a file kept for a link is the blob's own inode, not a copy;
+// a stored file of another size (not this attachment) is not taken.
+TEST(attachment_links, a_stored_file_is_linked_not_copied) {
+  notibus::test::temp_dir dir;
+  notibus::attachment_settings s;
+  s.link_base_url = "https://n.example";
+  s.link_secret = std::string(40, 'k');
+  std::filesystem::create_directories(dir.path / "blobs");
+  std::ofstream(dir.path / "blobs" / "M1.0") << "%PDF-1.7 bytes";
+  std::ofstream(dir.path / "blobs" / "M2.0") << "other";
+  notibus::link_store links(s, dir.path / "links", [&](const std::string& id, std::size_t n) {
+    return dir.path / "blobs" / (id + "." + std::to_string(n));
+  });
+  for (const char* id : {"M1", "M2"})
+    (void)links.link(
+        id, 0,
+        std::make_shared<const notibus::attachment_block>(std::vector<notibus::attachment>{
+            notibus::attachment::from_bytes("r.pdf", "%PDF-1.7 bytes", "application/pdf")}),
+        std::chrono::system_clock::now());
+  EXPECT_TRUE(
+      std::filesystem::equivalent(dir.path / "links" / "M1.0.bin", dir.path / "blobs" / "M1.0"));
+  EXPECT_EQ(std::filesystem::hard_link_count(dir.path / "blobs" / "M2.0"), 1u);
+  std::ifstream copied(dir.path / "links" / "M2.0.bin");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(copied), {}), "%PDF-1.7 bytes");
+}
+
 TEST(attachment_links, a_body_lists_them_in_its_own_format) {
   const std::vector<notibus::file_link> links{{"a_b.png", 999, "https://x/1?a=1&b=2"},
                                               {"<c>", 1'234'567, "https://x/2"}};

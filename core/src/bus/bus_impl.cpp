@@ -1,6 +1,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "../spool/blobs.hpp"
 #include "bus_impl.hpp"
 #include "link_store.hpp"
 
@@ -21,6 +22,16 @@ std::shared_ptr<bus_context> make_context(bus_options& options,
   return ctx;
 }
 
+// With a spool, the files kept for links go in its links/, hard-linked from
+// its blobs (no copy); without one, in memory.
+std::shared_ptr<link_store> make_link_store(const config& cfg) {
+  if (!cfg.spool) return std::make_shared<link_store>(cfg.attachments);
+  return std::make_shared<link_store>(cfg.attachments, cfg.spool->dir / "links",
+                                      [dir = cfg.spool->dir](const std::string& id, std::size_t n) {
+                                        return spool::blob_dir::file_of(dir, id, n);
+                                      });
+}
+
 }  // namespace
 
 bus::impl::impl(std::unique_ptr<asio::io_context> own, executor_type ex, const config& cfg,
@@ -32,10 +43,7 @@ bus::impl::impl(std::unique_ptr<asio::io_context> own, executor_type ex, const c
       summary(summarize(cfg)),
       limits_of_attachments(cfg.attachments) {
   // A reload keeps the files kept for links, and the links, going.
-  ctx->links =
-      previous ? previous->impl_->ctx->links
-               : std::make_shared<link_store>(cfg.attachments, cfg.spool ? cfg.spool->dir / "links"
-                                                                         : std::filesystem::path());
+  ctx->links = previous ? previous->impl_->ctx->links : make_link_store(cfg);
   ctx->links->configure(cfg.attachments);
   open_channels(cfg, registry, previous);
   try {

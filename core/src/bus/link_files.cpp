@@ -52,13 +52,24 @@ std::optional<kept> read_record(const fs::path& path) {
   return k;
 }
 
+// A hard link costs no copy; the spool removing its blob leaves this name.
+bool linked(const fs::path& stored, const fs::path& bin, std::uint64_t size) {
+  std::error_code ec;
+  if (stored.empty() || fs::file_size(stored, ec) != size || ec) return false;
+  fs::remove(bin, ec);
+  fs::create_hard_link(stored, bin, ec);
+  return !ec;
+}
+
 }  // namespace
 
-bool save(const fs::path& dir, const kept& k) {
+bool save(const fs::path& dir, const kept& k, const fs::path& stored) {
   std::error_code ec;
   fs::create_directories(dir, ec);
+  const fs::path bin = dir / (stem(k.message_id, k.n) + ".bin");
+  if (linked(stored, bin, k.file.size())) return write_record(dir, k);
   {
-    std::ofstream out(dir / (stem(k.message_id, k.n) + ".bin"), std::ios::binary | std::ios::trunc);
+    std::ofstream out(bin, std::ios::binary | std::ios::trunc);
     const std::string_view bytes = k.file.bytes();
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out.flush()) return false;

@@ -22,9 +22,12 @@ struct kept {
   attachment file;  // mapped from the .bin file
 };
 
-// Writes the file's bytes and its record; false when the disk refused (the
-// link then lasts as long as the process).
-bool save(const std::filesystem::path& dir, const kept& k);
+// Keeps the file's bytes and writes its record; false when the disk refused
+// (the link then lasts as long as the process). `stored`: where the bytes
+// already are (the spool's blob), hard-linked instead of written when the
+// file system allows; empty, or not linkable: the bytes are written.
+bool save(const std::filesystem::path& dir, const kept& k,
+          const std::filesystem::path& stored = {});
 // Rewrites the record with a later expiry.
 void touch(const std::filesystem::path& dir, const kept& k);
 void remove(const std::filesystem::path& dir, std::string_view message_id, std::size_t n);

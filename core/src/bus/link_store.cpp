@@ -24,8 +24,9 @@ std::string key_of(std::string_view message_id, std::size_t n) {
 
 }  // namespace
 
-link_store::link_store(const attachment_settings& s, std::filesystem::path dir)
-    : settings_(s), dir_(std::move(dir)) {
+link_store::link_store(const attachment_settings& s, std::filesystem::path dir,
+                       stored_file_fn stored_file)
+    : settings_(s), dir_(std::move(dir)), stored_file_(std::move(stored_file)) {
   if (dir_.empty()) return;
   std::lock_guard lock(mutex_);
   for (auto& k : link_files::load(dir_, clock::now()))
@@ -79,7 +80,10 @@ std::string link_store::link(std::string_view message_id, std::size_t n,
   auto it = entries_.find(key_of(message_id, n));
   if (it == entries_.end()) {
     entry e{std::string(message_id), n, file, expiry};
-    if (!dir_.empty()) (void)link_files::save(dir_, {e.message_id, n, expiry, file});
+    if (!dir_.empty())
+      (void)link_files::save(
+          dir_, {e.message_id, n, expiry, file},
+          stored_file_ ? stored_file_(e.message_id, n) : std::filesystem::path());
     add_locked(std::move(e));
   } else if (expiry > it->second.expires) {
     by_expiry_.erase({it->second.expires, it->first});

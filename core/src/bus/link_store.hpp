@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,9 +28,15 @@ class link_store {
  public:
   using clock = std::chrono::system_clock;
 
+  // Where a message's file already is on disk (the spool's blob), to be
+  // linked rather than copied; empty when it is not.
+  using stored_file_fn =
+      std::function<std::filesystem::path(const std::string& message_id, std::size_t n)>;
+
   // `dir`: where the files are kept across restarts (the spool's links/),
   // read back here; empty: in memory only.
-  explicit link_store(const attachment_settings& s, std::filesystem::path dir = {});
+  explicit link_store(const attachment_settings& s, std::filesystem::path dir = {},
+                      stored_file_fn stored_file = {});
   // A reload's settings; the files kept stay (a new secret ends the old links).
   void configure(const attachment_settings& s);
   bool enabled() const;
@@ -56,6 +63,7 @@ class link_store {
   mutable std::mutex mutex_;
   attachment_settings settings_;
   std::filesystem::path dir_;
+  stored_file_fn stored_file_;
   std::map<std::string, entry, std::less<>> entries_;  // "<message id>/<n>"
   // The entries by expiry, first to go first: eviction looks at the front
   // only, not at every file kept.

@@ -59,6 +59,10 @@ fs::path blob_dir::path_of(const std::string& id, std::size_t n) const {
   return dir_ / (id + "." + std::to_string(n));
 }
 
+fs::path blob_dir::file_of(const fs::path& spool_dir, const std::string& id, std::size_t n) {
+  return spool_dir / "blobs" / (id + "." + std::to_string(n));
+}
+
 void blob_dir::write(const message& m) {
   const bool sync = fsync_ != fsync_mode::never;
   entry written;

@@ -37,6 +37,11 @@ class blob_dir {
 
   std::uint64_t bytes() const;
 
+  // Where attachment `n` of message `id` is kept under a spool's DIR: the
+  // link store links it from there instead of copying it.
+  static std::filesystem::path file_of(const std::filesystem::path& spool_dir,
+                                       const std::string& id, std::size_t n);
+
  private:
   struct entry {
     std::size_t count = 0;
