@@ -29,7 +29,11 @@ std::optional<publish_problem> problem_of(const publish_result& r) {
     return publish_problem{400, "invalid_message", "a field is not valid UTF-8 or holds a NUL"};
   if (r.error == errc::attachments_refused)
     return publish_problem{400, "invalid_attachment",
-                           "the attachments are over a limit, malformed, or cannot be stored",
+                           "the attachments are over a limit, or malformed", "attachments"};
+  if (r.error == errc::too_large_for_queue)
+    return publish_problem{413, "attachment_too_large",
+                           "the message with its files is larger than the shared queue keeps per "
+                           "message (its JetStream server's max_payload)",
                            "attachments"};
   if (r.error == errc::stopped)
     return publish_problem{503, "stopping", "the server is shutting down"};  // not counted

@@ -35,7 +35,9 @@ class category final : public boost::system::error_category {
       case errc::queue_mismatch:
         return "the shared queue exists with other settings";
       case errc::attachments_refused:
-        return "the attachments are over a limit, malformed, or cannot be stored";
+        return "the attachments are over a limit, or malformed";
+      case errc::too_large_for_queue:
+        return "the message with its files is larger than the shared queue keeps per message";
     }
     return "unknown notibus error";
   }

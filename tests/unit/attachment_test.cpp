@@ -120,6 +120,29 @@ TEST(attachment, a_spool_record_keeps_names_types_and_sizes) {
   EXPECT_EQ(notibus::spool::encode_message(m)[0], '\x01');
 }
 
+// The shared queue has no blob files: its records carry the bytes (version 4).
+TEST(attachment, a_queue_record_carries_the_bytes) {
+  notibus::message m;
+  m.id = "01J0000000000000000000000A";
+  m.attachments = {attachment::from_bytes("a.png", "12345", "image/png"),
+                   attachment::from_bytes("b.txt", std::string("x\0y", 3), "text/plain")};
+  const std::string encoded =
+      notibus::spool::encode_message(m, notibus::spool::file_bytes::inline_);
+  EXPECT_EQ(encoded[0], '\x04');
+  auto back = notibus::spool::decode_message(encoded);
+  ASSERT_TRUE(back);
+  ASSERT_EQ(back->attachments.size(), 2u);
+  EXPECT_EQ(back->attachments[0].bytes(), "12345");
+  EXPECT_EQ(back->attachments[1].bytes(), std::string_view("x\0y", 3));
+  EXPECT_EQ(back->attachments[1].media_type, "text/plain");
+  notibus::spool::snapshot_record dead{m, {}, true};
+  auto kept = notibus::spool::decode_snapshot(
+      notibus::spool::encode_snapshot(dead, notibus::spool::file_bytes::inline_));
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->msg.attachments.at(0).bytes(), "12345");
+  EXPECT_FALSE(notibus::spool::decode_message(encoded.substr(0, encoded.size() - 1)));  // torn
+}
+
 notibus_attachment_v1 file(const char* name, uint64_t size) {
   static const unsigned char bytes[8] = {};
   return {sizeof(notibus_attachment_v1), NOTIBUS_ABI_VERSION, name, "x/y", bytes, size};

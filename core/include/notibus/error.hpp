@@ -28,8 +28,10 @@ enum class errc {
   queue_unavailable,  // the shared queue (JetStream) cannot be reached or refused the message
   queue_mismatch,     // set-up: the stream or consumer exists with other settings
   // Added in 1.2:
-  attachments_refused,  // over the config's `attachments` limits, malformed, or the store keeps
-                        // none
+  attachments_refused,  // over the config's `attachments` limits, or malformed
+  // The message with its files is larger than the shared queue keeps per
+  // message (its JetStream server's max_payload).
+  too_large_for_queue,
 };
 
 const boost::system::error_category& error_category() noexcept;

@@ -125,9 +125,10 @@ std::optional<errc> bus::impl::refusal(const message& m, delivery_plan& plan,
                                        bool refuse_when_full) const {
   if (stopping.load(std::memory_order_relaxed)) return errc::stopped;
   if (!message_is_valid(m) || !packed_message::fits(m)) return errc::invalid_message;
-  if (!m.attachments.empty() &&
-      (check_attachments(m.attachments, limits_of_attachments) || !ctx->store->keeps_attachments()))
-    return errc::attachments_refused;
+  if (!m.attachments.empty()) {
+    if (check_attachments(m.attachments, limits_of_attachments)) return errc::attachments_refused;
+    if (!ctx->store->keeps(m)) return errc::too_large_for_queue;
+  }
   if (auto ec = routes->plan(m, plan)) return static_cast<errc>(ec.value());
   if (refuse_when_full)
     for (const auto& g : plan.groups)

@@ -77,7 +77,7 @@ void jetstream_queue::impl::append(const message& m, const delivery_report& pend
     ++refused;
     return done(make_error_code(errc::queue_unavailable), std::nullopt);
   }
-  const std::string data = spool::encode_message(m);
+  const std::string data = spool::encode_message(m, spool::file_bytes::inline_);
   natsMsg* msg = nullptr;
   if (natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size())) !=
       NATS_OK) {

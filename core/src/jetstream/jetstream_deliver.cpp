@@ -156,18 +156,19 @@ void jetstream_queue::impl::finish(const std::string& id, const delivery_report&
   if (usable_key(id)) nats.put_async(nats.status_bucket, id, encode_report(report, true), false);
   // The dead letter is stored before the message goes: a crash in between
   // redelivers it (a second dead letter under the same id), never loses it.
-  post_work(
-      [this, id, msg, record = spool::encode_snapshot({std::move(*kept), std::move(dead), true})] {
-        if (usable_key(id) && nats.put(nats.dead_bucket, id, record)) {
-          natsMsg_Term(msg, nullptr);
-          ++terminated;
-        } else {
-          say(log_level::error, "dead letter " + id + " not stored; the message is redelivered");
-          natsMsg_Nak(msg, nullptr);
-          ++released;
-        }
-        natsMsg_Destroy(msg);
-      });
+  post_work([this, id, msg,
+             record = spool::encode_snapshot({std::move(*kept), std::move(dead), true},
+                                             spool::file_bytes::inline_)] {
+    if (usable_key(id) && nats.put(nats.dead_bucket, id, record)) {
+      natsMsg_Term(msg, nullptr);
+      ++terminated;
+    } else {
+      say(log_level::error, "dead letter " + id + " not stored; the message is redelivered");
+      natsMsg_Nak(msg, nullptr);
+      ++released;
+    }
+    natsMsg_Destroy(msg);
+  });
 }
 
 void jetstream_queue::impl::release(const std::string& id) {

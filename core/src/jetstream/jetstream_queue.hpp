@@ -53,6 +53,9 @@ class jetstream_queue {
   jetstream_queue& operator=(const jetstream_queue&) = delete;
 
   const shared_queue_settings& settings() const noexcept;
+  // Whether `m` with its files fits one JetStream message (the server's
+  // max_payload), with room for its dead letter's outcomes.
+  bool fits(const message& m) const;
 
   // Accept: `done` runs (on a libnats thread) once JetStream stored the
   // message, or refused it (errc::queue_unavailable). For a key seen inside

@@ -23,6 +23,10 @@ const shared_queue_settings& jetstream_queue::settings() const noexcept {
   static const shared_queue_settings none;
   return none;
 }
+
+bool jetstream_queue::fits(const message&) const {
+  return false;
+}
 void jetstream_queue::append(const message&, const delivery_report&, accepted_fn) {}
 void jetstream_queue::deliver_to(const void*, target_fn) {}
 void jetstream_queue::stop_delivering(const void*) {}

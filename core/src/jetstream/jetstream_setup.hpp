@@ -47,6 +47,9 @@ class nats_handles {
             say_fn say);
 
   bool connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
+  // The largest message the connected server takes (its max_payload); 0
+  // before a connection.
+  std::int64_t max_payload() const { return nc_ ? natsConnection_GetMaxPayload(nc_) : 0; }
 
   // Stores value under key; waits for JetStream (false if it did not store it).
   bool put(const bucket& b, const std::string& key, const std::string& value);

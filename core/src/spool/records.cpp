@@ -13,6 +13,9 @@ namespace {
 constexpr std::uint8_t format_version = 1;
 constexpr std::uint8_t format_version_with_format = 2;
 constexpr std::uint8_t format_version_with_attachments = 3;
+// Version 4 writes each attachment's bytes after its size: the shared
+// queue's messages and dead letters, which have no blob files beside them.
+constexpr std::uint8_t format_version_with_file_bytes = 4;
 
 class writer {
  public:
@@ -84,7 +87,7 @@ class reader {
   bool ok_ = true;
 };
 
-void put_message(writer& w, const message& m) {
+void put_message(writer& w, const message& m, bool with_bytes = false) {
   w.str(m.id);
   w.str(m.topic);
   w.str(m.title);
@@ -107,7 +110,10 @@ void put_message(writer& w, const message& m) {
   for (const attachment& a : m.attachments) {
     w.str(a.name);
     w.str(a.media_type);
-    w.u64(a.size());
+    if (with_bytes)
+      w.str(a.bytes());  // its length is the size
+    else
+      w.u64(a.size());
   }
 }
 
@@ -138,7 +144,10 @@ message get_message(reader& r, std::uint64_t version) {
       attachment a;
       a.name = r.str();
       a.media_type = r.str();
-      a.content = std::make_shared<unread_blob>(r.u64());
+      if (version >= format_version_with_file_bytes)
+        a.content = attachment::from_bytes({}, r.str()).content;
+      else
+        a.content = std::make_shared<unread_blob>(r.u64());
       m.attachments.push_back(std::move(a));
     }
   return m;
@@ -180,8 +189,9 @@ std::string encode(Put put, std::uint8_t version = format_version) {
   return w.take();
 }
 
-std::uint8_t version_for(const message& m) {
-  if (!m.attachments.empty()) return format_version_with_attachments;
+std::uint8_t version_for(const message& m, bool with_bytes = false) {
+  if (!m.attachments.empty())
+    return with_bytes ? format_version_with_file_bytes : format_version_with_attachments;
   return m.format == body_format::text ? format_version : format_version_with_format;
 }
 
@@ -190,7 +200,7 @@ template <class T, class Get>
 std::optional<T> decode(std::string_view in, Get get) {
   reader r(in);
   const std::uint64_t version = r.u64();
-  if (version < format_version || version > format_version_with_attachments) return std::nullopt;
+  if (version < format_version || version > format_version_with_file_bytes) return std::nullopt;
   T value = get(r, version);
   if (!r.at_end()) return std::nullopt;
   return value;
@@ -210,8 +220,9 @@ std::chrono::system_clock::time_point from_unix_ms(std::int64_t ms) {
       std::chrono::milliseconds(std::clamp(ms, -limit, limit)));
 }
 
-std::string encode_message(const message& m) {
-  return encode([&](writer& w) { put_message(w, m); }, version_for(m));
+std::string encode_message(const message& m, file_bytes files) {
+  const bool with_bytes = files == file_bytes::inline_;
+  return encode([&](writer& w) { put_message(w, m, with_bytes); }, version_for(m, with_bytes));
 }
 std::string encode_outcome(const outcome_record& o) {
   return encode([&](writer& w) { put_outcome(w, o); });
@@ -219,15 +230,16 @@ std::string encode_outcome(const outcome_record& o) {
 std::string encode_id(std::string_view id) {
   return encode([&](writer& w) { w.str(id); });
 }
-std::string encode_snapshot(const snapshot_record& s) {
+std::string encode_snapshot(const snapshot_record& s, file_bytes files) {
+  const bool with_bytes = files == file_bytes::inline_;
   return encode(
       [&](writer& w) {
-        put_message(w, s.msg);
+        put_message(w, s.msg, with_bytes);
         w.u64(s.outcomes.size());
         for (const auto& o : s.outcomes) put_outcome(w, o);
         w.u64(s.done ? 1 : 0);
       },
-      version_for(s.msg));
+      version_for(s.msg, with_bytes));
 }
 std::string encode_key(const key_record& k) {
   return encode([&](writer& w) {

@@ -56,10 +56,14 @@ struct key_record {
   std::int64_t created_at_ms = 0;
 };
 
-std::string encode_message(const message& m);
+// Where a message's file bytes are: blob files beside the records (the
+// spool), or inside the record (the shared queue, which has no files).
+enum class file_bytes { beside, inline_ };
+
+std::string encode_message(const message& m, file_bytes files = file_bytes::beside);
 std::string encode_outcome(const outcome_record& o);
 std::string encode_id(std::string_view id);  // done, cleared
-std::string encode_snapshot(const snapshot_record& s);
+std::string encode_snapshot(const snapshot_record& s, file_bytes files = file_bytes::beside);
 std::string encode_key(const key_record& k);
 
 std::optional<message> decode_message(std::string_view in);

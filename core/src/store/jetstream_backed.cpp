@@ -13,9 +13,9 @@ class jetstream_backed final : public message_store {
 
   bool durable() const noexcept override { return true; }
   bool delivers_what_it_accepts() const noexcept override { return false; }
-  // A message and its files would have to fit one JetStream message; an
-  // object store for them is planned (docs/attachments.md).
-  bool keeps_attachments() const noexcept override { return false; }
+  // A message and its files go in one JetStream message (libnats has no
+  // object store), within the server's max_payload.
+  bool keeps(const message& m) const override { return queue_->fits(m); }
 
   void keep(const message& m, const delivery_report& pending, kept_fn kept) override {
     queue_->append(m, pending, std::move(kept));

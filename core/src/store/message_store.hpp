@@ -18,11 +18,12 @@
 //   spool writes it in the message record and adopts it when due (a timer
 //   per store, not per message), JetStream publishes it with a delivery delay,
 //   memory keeps a timer. The bus starts delivery on adoption, as for a resume.
-// - A blob per attachment, shared by the message's deliveries: a
-//   `keep_blob(message id, name, source) -> blob_ref` step before `keep`
-//   answers (files beside the spool's segments, JetStream's object store, a
-//   shared buffer in memory), read by deliveries through the ref, and removed
-//   by `record` when the message completes.
+// - Attachments (built): kept with the message by `keep` (files beside the
+//   spool's segments; inside the JetStream message, within the server's
+//   max_payload, which `keeps` checks before acceptance; the shared buffer
+//   in memory). An object store for larger files would be a
+//   `keep_blob(message id, n, source) -> blob_ref` step before `keep`,
+//   read by deliveries through the ref, removed by `record` at the end.
 // - A record kept under a key (to update a notification already sent):
 //   `remember(key, value)` / `recall(key)`, kept as the idempotency keys are
 //   (spool records carried forward, a KV bucket, a map in memory).
@@ -85,8 +86,9 @@ class message_store {
   // Whether an accepted message outlives this process; only then are
   // outcomes recorded, and acceptance waits for `keep`.
   virtual bool durable() const noexcept = 0;
-  // Whether it can keep a message's attachments (the JetStream queue cannot yet).
-  virtual bool keeps_attachments() const noexcept { return true; }
+  // Whether it can keep a message with files this large (the JetStream
+  // queue keeps a message and its files in one JetStream message).
+  virtual bool keeps(const message& m) const { return true; }
   // False when what this bus accepts is delivered by whichever instance
   // fetches it (it comes back through adoption, maybe here).
   virtual bool delivers_what_it_accepts() const noexcept { return true; }
