@@ -97,31 +97,6 @@ TEST(service_definitions, broken_ones_are_refused_with_line_and_column) {
                                      "service channel has already; choose another"});
 }
 
-TEST(service_definitions, recipient_kinds_need_for_each_distinct_prefixes_and_known_names) {
-  const std::string list_option = "  to: {type: list, required: true, doc: Where.}\n";
-  std::string text = minimal;
-  text.insert(text.find("request:"), list_option);
-  text.replace(text.find("  json: {text: \"{{message.body}}\"}"),
-               std::string("  json: {text: \"{{message.body}}\"}").size(),
-               "  for_each: to\n  recipient_kinds: {topic: \"#\", device: \"\"}\n"
-               "  json: {token: \"{{recipient.device}}\", topic: \"{{recipient.topic}}\"}");
-  EXPECT_EQ(problems_of(text), std::vector<std::string>{});
-  std::string same = text;
-  same.replace(same.find("device: \"\""), std::string("device: \"\"").size(), "tag: \"#\"");
-  same.replace(same.find("recipient.device"), std::string("recipient.device").size(),
-               "recipient.phone");
-  EXPECT_EQ(problems_of(same),
-            (std::vector<std::string>{
-                "def.yaml:9:20: request.recipient_kinds.tag: the prefix \"#\" names another "
-                "kind already",
-                "def.yaml:10:17: request.json.token: unknown placeholder {{recipient.phone}}"}));
-  std::string alone = minimal;
-  alone.insert(alone.find("  json:"), "  recipient_kinds: {topic: \"#\"}\n");
-  EXPECT_EQ(problems_of(alone),
-            std::vector<std::string>{"def.yaml:7:20: request.recipient_kinds: needs "
-                                     "request.for_each: kinds of its items"});
-}
-
 TEST(service_definitions, files_need_a_body_a_numbered_field_and_a_count) {
   std::string text = minimal;
   text += "  files: {payload: payload_json, field: \"files[{n}]\", max_count: 10}\n";
