@@ -3,6 +3,8 @@
 // a plugin gets.
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+
 #include <fstream>
 
 #include <notibus/attachment.hpp>
@@ -205,6 +207,33 @@ TEST(attachment, optional_ones_are_left_out_when_a_limit_refuses_the_files) {
   notibus::serve::leave_out_optional_over_limits(m, limits);  // what the client sent stays
   EXPECT_EQ(m.attachments.size(), 2u);
   EXPECT_TRUE(notibus::serve::check_attachment_limits(m, limits));
+}
+
+// Optional files past attachments.max_count are left out before any fetch.
+TEST(attachment, optional_ones_past_the_count_are_not_fetched) {
+  notibus::attachment_settings limits;
+  limits.max_count = 1;
+  notibus::message m;
+  m.attachments.push_back(notibus::attachment::from_bytes("a.txt", "1", "text/plain"));
+  for (const char* url : {"http://192.0.2.1/1.png", "http://192.0.2.1/2.png"}) {
+    notibus::attachment image;
+    image.url = url;
+    image.optional = true;
+    m.attachments.push_back(image);
+  }
+  boost::asio::io_context io;
+  std::optional<notibus::message> fetched;
+  notibus::serve::fetch_attachments(io.get_executor(), m, limits,
+                                    [&](auto error, notibus::message out) {
+                                      EXPECT_FALSE(error);
+                                      fetched = std::move(out);
+                                    });
+  io.run();
+  ASSERT_TRUE(fetched);
+  ASSERT_EQ(fetched->attachments.size(), 1u);
+  EXPECT_EQ(fetched->attributes["attachments.left_out"],
+            "http://192.0.2.1/2.png: over attachments.max_count (1); "
+            "http://192.0.2.1/1.png: over attachments.max_count (1)");
 }
 
 // An upload URL a service answered goes no further than the service's URL.

@@ -86,6 +86,12 @@ void fetch_attachments(const boost::asio::any_io_executor& ex, message m,
   run->settings.max_size = settings.max_size;
   run->settings.timeout = settings.fetch_timeout;
   run->done = std::move(done);
+  // Optional files past the count limit are not fetched at all (a Grafana
+  // group of 40 alerts: their images stay links).
+  const auto max_count = static_cast<std::size_t>(std::max<std::int64_t>(settings.max_count, 0));
+  for (std::size_t i = run->m.attachments.size(); i-- > max_count;)
+    if (run->m.attachments[i].optional)
+      leave_out(run->m, i, "over attachments.max_count (" + std::to_string(max_count) + ")");
   run->go();
 }
 

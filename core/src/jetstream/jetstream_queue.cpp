@@ -147,8 +147,9 @@ bool jetstream_queue::fits(const message& m) const {
   for (const auto& c : m.channels) size += c.size() + 10;
   for (const auto& [k, v] : m.attributes) size += k.size() + v.size() + 20;
   for (const auto& a : m.attachments) size += a.size() + a.name.size() + a.media_type.size() + 30;
+  // Not connected, the limit is unknown: the append then fails as unavailable.
   const std::int64_t limit = impl_->nats.max_payload();
-  return limit > 0 && size <= static_cast<std::uint64_t>(limit);
+  return limit <= 0 || size <= static_cast<std::uint64_t>(limit);
 }
 
 void jetstream_queue::append(const message& m, const delivery_report& pending, accepted_fn done) {
