@@ -197,4 +197,11 @@ std::optional<std::string> capture_values(const request_spec& step, const http::
   return std::nullopt;
 }
 
+std::optional<std::string> value_at(const http::response& r, const std::string& path) {
+  answer a(r);
+  const json::value* v = a.at(path);
+  if (!v || v->is_null()) return std::nullopt;
+  return answer::text(*v);
+}
+
 }  // namespace notibus::services

@@ -34,4 +34,7 @@ bool answer_matches(const std::vector<response_rule>& rules, const http::respons
 std::optional<std::string> capture_values(const request_spec& step, const http::response& r,
                                           captured_values& into);
 
+// The value at a JSON path of the answer, as text; nullopt when absent or null.
+std::optional<std::string> value_at(const http::response& r, const std::string& path);
+
 }  // namespace notibus::services

@@ -78,17 +78,12 @@ void token_cache::fetch() {
 // else token.lifetime.
 seconds token_cache::lifetime_of(const http::response& r) const {
   const token_spec& t = *s_.token;
-  if (!t.expires_in.empty()) {
-    request_spec probe;
-    probe.capture.emplace_back("expires_in", t.expires_in);
-    captured_values found;
-    if (!capture_values(probe, r, found)) {
-      const std::string& text = found["expires_in"];
+  if (!t.expires_in.empty())
+    if (const auto text = value_at(r, t.expires_in)) {
       char* end = nullptr;
-      const double n = std::strtod(text.c_str(), &end);
+      const double n = std::strtod(text->c_str(), &end);
       if (end && *end == '\0' && n >= 1 && n <= 366.0 * 86400) return seconds(std::int64_t(n));
     }
-  }
   return seconds(t.lifetime);
 }
 
