@@ -24,6 +24,16 @@ inline const plugin_registry& modules_registry() {
   return *registry;
 }
 
+// The smallest definition that reads cleanly: tests add to it.
+inline const char* const minimal_definition = R"(service: demo
+description: A demo.
+options:
+  token: {type: string, required: true, secret: true, doc: The token.}
+request:
+  url: "https://example.com/{{options.token}}"
+  json: {text: "{{message.body}}"}
+)";
+
 inline std::vector<std::string> problems_of(const std::string& yaml) {
   diagnostics_sink sink("def.yaml");
   (void)services::read_definition_text(yaml, sink, [](std::string_view name) {

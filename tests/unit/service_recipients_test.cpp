@@ -11,14 +11,7 @@ using notibus::test::problems_of;
 
 namespace {
 
-const char* minimal = R"(service: demo
-description: A demo.
-options:
-  token: {type: string, required: true, secret: true, doc: The token.}
-request:
-  url: "https://example.com/{{options.token}}"
-  json: {text: "{{message.body}}"}
-)";
+const char* const minimal = notibus::test::minimal_definition;
 
 }  // namespace
 

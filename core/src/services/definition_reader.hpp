@@ -61,6 +61,7 @@ class definition_reader {
   void read_step(const YAML::Node& node, const std::string& path);
   // `capture: {NAME: json.path}`, written as the request's "capture"; the names.
   std::vector<std::string> read_captures(const located_value& c, const std::string& path);
+  void check_key_name(const std::string& name, const located_value& map, const std::string& path);
   void read_token(const YAML::Node& node);
   void read_token_request(const YAML::Node& node);
   void read_jwt(const YAML::Node& node);

@@ -133,9 +133,7 @@ void definition_reader::read_recipient_kinds(const located_value& kinds) {
   json_.key("recipient_kinds").begin_object();
   for (const auto& [name, prefix] :
        std::get<std::vector<std::pair<std::string, std::string>>>(kinds.value)) {
-    static const std::regex name_pattern("[a-z][a-z0-9_]{0,31}");
-    if (!std::regex_match(name, name_pattern))
-      sink_.add(kinds.mark, path + "." + name, "names are lower-case letters, digits, _");
+    check_key_name(name, kinds, path);
     if (!prefixes.insert(prefix).second)
       sink_.add(kinds.mark, path + "." + name,
                 "the prefix \"" + sdk::json_escape(prefix) + "\" names another kind already");

@@ -86,15 +86,21 @@ void definition_reader::read_step(const YAML::Node& node, const std::string& pat
   json_.end_object();
 }
 
+// A name the definition gives (a capture, a recipient kind) for placeholders.
+void definition_reader::check_key_name(const std::string& name, const located_value& map,
+                                       const std::string& path) {
+  static const std::regex name_pattern("[a-z][a-z0-9_]{0,31}");
+  if (!std::regex_match(name, name_pattern))
+    sink_.add(map.mark, path + "." + name, "names are lower-case letters, digits, _");
+}
+
 std::vector<std::string> definition_reader::read_captures(const located_value& c,
                                                           const std::string& path) {
   std::vector<std::string> names;
   json_.key("capture").begin_object();
   for (const auto& [name, json_path] :
        std::get<std::vector<std::pair<std::string, std::string>>>(c.value)) {
-    static const std::regex name_pattern("[a-z][a-z0-9_]{0,31}");
-    if (!std::regex_match(name, name_pattern))
-      sink_.add(c.mark, path + "." + name, "names are lower-case letters, digits, _");
+    check_key_name(name, c, path);
     if (!valid_json_path(json_path))
       sink_.add(c.mark, path + "." + name,
                 "\"" + sdk::json_escape(json_path) + "\" is not a JSON path (a.b.c)");
