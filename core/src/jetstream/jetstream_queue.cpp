@@ -137,16 +137,12 @@ const shared_queue_settings& jetstream_queue::settings() const noexcept {
 
 bool jetstream_queue::fits(const message& m) const {
   if (m.attachments.empty()) return true;  // bounded by the server's own limits
-  // The record's size, from above: its texts, each file with its name and
-  // type, a few bytes of lengths per field; and room for a dead letter's
+  // The queue's record is the spool's record with each file's bytes after
+  // its length: that record plus the bytes, and room for a dead letter's
   // outcomes, which go with the record into one KV value.
   constexpr std::uint64_t outcomes_room = 16 * 1024;
-  std::uint64_t size = outcomes_room + m.id.size() + m.topic.size() + m.title.size() +
-                       m.body.size() + m.idempotency_key.value_or("").size() + 64;
-  for (const auto& t : m.tags) size += t.size() + 10;
-  for (const auto& c : m.channels) size += c.size() + 10;
-  for (const auto& [k, v] : m.attributes) size += k.size() + v.size() + 20;
-  for (const auto& a : m.attachments) size += a.size() + a.name.size() + a.media_type.size() + 30;
+  std::uint64_t size = outcomes_room + spool::encode_message(m).size();
+  for (const auto& a : m.attachments) size += a.size();
   // Not connected, the limit is unknown: the append then fails as unavailable.
   const std::int64_t limit = impl_->nats.max_payload();
   return limit <= 0 || size <= static_cast<std::uint64_t>(limit);
